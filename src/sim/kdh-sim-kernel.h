@@ -10,11 +10,22 @@
  * simulated target's protocol layer (kdh-sim-target.c) calls into it.
  *
  * Address map (x64, canonical kernel addresses):
+ *   0xFFFFF78000000000                KUSER_SHARED_DATA (one page, clocks)
  *   KDH_SIM_PATTERN_BASE .. +16 MiB   pattern region: the aligned u64 at A
  *                                     holds A ^ KDH_SIM_PATTERN_XOR
+ *   0xFFFFF80001C00000                hal.dll
+ *   0xFFFFF80001D00000                kdcom.dll
  *   KDH_SIM_NT_BASE                   ntoskrnl.exe image (MZ/PE, exports)
- *   other images, pool, stacks, KPCRs as kdh-sim-kernel.c lays them out
- * Everything else is unmapped: reads stop at the first unmapped byte.
+ *   0xFFFFF80003000000                kdhtest.sys, then CI.dll (0xFFFFF80003100000),
+ *                                     ACPI.sys (...3200000), Ntfs.sys (...3400000)
+ *   0xFFFFF80004000000 .. +4 MiB      nonpaged pool: loader entries, names,
+ *                                     EPROCESS and KTHREAD blocks
+ *   0xFFFFF80005000000 + n * 64 KiB   CPU n: KPCR (KPRCB at +0x180), GDT
+ *                                     (+0xA000), TSS (+0xB000), IDT (+0xC000)
+ *   0xFFFFF80006000000 + n * 64 KiB   CPU n's kernel stack, +0x4000..+0xA000
+ * Every image is mapped for its whole SizeOfImage (unwritten parts read as
+ * zeros). Everything else is unmapped: reads stop at the first unmapped
+ * byte.
  */
 #pragma once
 
@@ -30,6 +41,8 @@ G_BEGIN_DECLS
 #define KDH_SIM_NT_BASE       G_GUINT64_CONSTANT (0xFFFFF80002000000)
 #define KDH_SIM_BUILD         19041     /* Windows 10 2004 */
 #define KDH_SIM_MAX_BREAKPOINTS 32
+/* kdhtest!KdhTestTimerRoutine runs once per this much simulated run time. */
+#define KDH_SIM_TIMER_PERIOD_MS 100
 
 typedef struct _KdhSimKernel KdhSimKernel;
 
@@ -77,9 +90,10 @@ guint8       *kdh_sim_kernel_context (KdhSimKernel *k, guint cpu);
 
 /* AMD64 control space (kd-protocol.md §4.5): index 0 KPCR address, 1 KPRCB
  * address, 2 KSPECIAL_REGISTERS (0xF0 bytes: cr0, cr2, cr3, cr4, gdtr, idtr,
- * tr, MSRs...), 3 current KTHREAD. Writes only to index 2. Returns FALSE
- * (STATUS_UNSUCCESSFUL) for a bad index or cpu. *actual is the byte count
- * the reply carries. */
+ * tr, MSRs...), 3 current KTHREAD. Writes only to index 2 (at most 0xF0
+ * bytes). Returns FALSE (STATUS_UNSUCCESSFUL) for a bad index or cpu. *actual
+ * is the byte count the reply carries: min(len, 8) for indexes 0, 1, 3 and
+ * min(len, 0xF0) for index 2 (never more than @buf holds). */
 gboolean kdh_sim_kernel_read_control_space  (KdhSimKernel *k, guint cpu, guint64 index,
                                              guint8 *buf, gsize len, gsize *actual);
 gboolean kdh_sim_kernel_write_control_space (KdhSimKernel *k, guint cpu, guint64 index,
@@ -88,15 +102,18 @@ gboolean kdh_sim_kernel_write_control_space (KdhSimKernel *k, guint cpu, guint64
 /* MSRs: EFER, STAR, LSTAR, GS base...; FALSE for an unknown MSR. */
 gboolean kdh_sim_kernel_read_msr (KdhSimKernel *k, guint cpu, guint32 msr, guint64 *value);
 
-/* Software breakpoints (int 3). Returns a 1-based handle, 0 when the address
- * is not mapped or the table (KDH_SIM_MAX_BREAKPOINTS) is full. Restoring
- * puts the original byte back. */
+/* Software breakpoints (int 3). Returns a 1-based handle (the lowest free
+ * one), 0 when the address is not mapped or the table
+ * (KDH_SIM_MAX_BREAKPOINTS) is full. Memory reads return the 0xCC; a memory
+ * write over it changes the saved byte and keeps the 0xCC. Restoring puts the
+ * original byte back; an unknown or already restored handle gives FALSE. */
 guint32  kdh_sim_kernel_write_breakpoint   (KdhSimKernel *k, guint64 address);
 gboolean kdh_sim_kernel_restore_breakpoint (KdhSimKernel *k, guint32 handle);
 /* Is an active breakpoint at @address? */
 gboolean kdh_sim_kernel_breakpoint_at      (KdhSimKernel *k, guint64 address);
 
-/* Modules in load order: nt, hal, kdcom, kdhtest (a test driver), ... */
+/* Modules in load order: nt, hal, kdcom, kdhtest (a test driver), then CI,
+ * ACPI, Ntfs. */
 guint               kdh_sim_kernel_n_modules (KdhSimKernel *k);
 const KdhSimModule *kdh_sim_kernel_module    (KdhSimKernel *k, guint index);
 
@@ -113,9 +130,12 @@ guint64  kdh_sim_kernel_prepare_break_in (KdhSimKernel *k, guint cpu);
 
 /* Simulated execution while the target runs: advances clocks and counters
  * and, when a breakpoint has been set on the test driver's periodic routine
- * (kdhtest!KdhTestTimerRoutine, "called" every @period_ms of run time),
- * reports that it was hit: returns TRUE and sets *cpu and *address, with
- * that CPU's rip at the breakpoint. */
+ * (kdhtest!KdhTestTimerRoutine, "called" every KDH_SIM_TIMER_PERIOD_MS of
+ * run time), reports that it was hit: returns TRUE and sets *cpu and
+ * *address, with that CPU's rip at the breakpoint. Hits go to the CPUs in
+ * turn. A breakpoint inside the routine (not on its first byte) hits too,
+ * at its own address. Each completed call increments kdhtest's exported
+ * u64 KdhTestCallCount. */
 gboolean kdh_sim_kernel_run (KdhSimKernel *k,
                              guint         elapsed_ms,
                              guint        *cpu,

@@ -5,12 +5,16 @@
  *
  * Shared by the in-process `sim:` connection string and kdhost-sim's command
  * line, so both spell the options the same way:
- *   drop=P,corrupt=P,dup=P     per-byte fault probabilities (0..1), both ways
+ *   drop=P,corrupt=P,dup=P     fault probabilities (0..1) per packet crossing
+ *                              the line, both ways: the packet loses, garbles
+ *                              or repeats one byte (see kdh-sim-line.h for why
+ *                              not per byte)
  *   seed=N                     fault and data seed (reproducible runs)
  *   stall-ms=N                 occasional stalls of N ms
  *   silent-after=N             stop answering after N packets, until a RESET
  *   reboot-after=N             reboot after N packets sent
- *   dbgprint-rate=N|max        DbgPrint lines per second while running
+ *   dbgprint-rate=N|max        DbgPrint lines per second while running; 0 or
+ *                              max: as fast as the link allows
  *   baud=N                     throttle output to the rate of a serial line
  *   cpus=N                     processor count (1..64)
  */
@@ -31,15 +35,15 @@ typedef enum {
 } KdhSimOptionsError;
 
 typedef struct {
-  gdouble drop;              /* per-byte probability, 0..1 */
+  gdouble drop;              /* per-packet probability, 0..1 */
   gdouble corrupt;
   gdouble dup;
   guint64 seed;
   guint stall_ms;            /* occasional stalls of this length, 0 = none */
   guint silent_after;        /* stop answering after N packets until a RESET */
   guint reboot_after;        /* reboot after N packets sent */
-  gdouble dbgprint_rate;     /* DbgPrint lines per second while running, 0 = off */
-  gboolean dbgprint_flood;   /* dbgprint-rate=max: as fast as the link allows */
+  gdouble dbgprint_rate;     /* DbgPrint lines per second while running */
+  gboolean dbgprint_flood;   /* dbgprint-rate=0 or max: as fast as the link allows */
   guint baud;                /* throttle output to a serial line rate, 0 = none */
   guint cpus;                /* processors, 1..64 */
 } KdhSimOptions;

@@ -1,0 +1,383 @@
+/* kdh-cli.c: kdhost-cli, the console kernel debugger (KD's role)
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A front end of KdhEngine on a terminal or a pipe. Commands come from -c
+ * and from standard input; KD's control keys work as in KD: Ctrl+C breaks
+ * in, and a line holding only Ctrl+R (resync), Ctrl+B (quit) or Ctrl+D
+ * (packet trace) does what KD does with it. When standard input is not a
+ * terminal, each line waits for the debugger to be ready, so a script runs
+ * in order.
+ */
+#include <glib.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <gio/gio.h>
+#include <gio/gunixinputstream.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "engine/kdh-engine.h"
+
+#define KDH_CTRL(c) ((c) & 0x1F)
+
+typedef struct {
+  KdhEngine *engine;
+  GMainLoop *loop;
+  GQueue pending;              /* lines waiting for the prompt */
+  gboolean interactive;        /* stdin is a terminal */
+  gboolean ready;              /* the engine shows a prompt */
+  gchar *prompt;
+  guint attach_token;
+  guint last_token;            /* the last line sent */
+  gboolean last_done;
+  gboolean input_done;         /* stdin reached EOF */
+  gboolean quitting;
+  gboolean trace;
+  gboolean line_open;          /* output did not end with a newline */
+  gint exit_code;
+  GDataInputStream *input;
+  GCancellable *cancellable;
+  struct termios saved_termios;
+  gboolean termios_saved;
+} Cli;
+
+static void read_next_line (Cli *cli);
+
+static void
+cli_quit (Cli *cli,
+          gint exit_code)
+{
+  if (cli->quitting)
+    return;
+  cli->quitting = TRUE;
+  cli->exit_code = exit_code;
+  g_main_loop_quit (cli->loop);
+}
+
+static void
+write_out (Cli         *cli,
+           const gchar *text)
+{
+  gsize len = strlen (text);
+
+  if (len == 0)
+    return;
+  fwrite (text, 1, len, stdout);
+  cli->line_open = text[len - 1] != '\n';
+  fflush (stdout);
+}
+
+static void
+show_prompt (Cli *cli)
+{
+  if (!cli->interactive || !cli->ready || cli->quitting)
+    return;
+  if (cli->line_open)
+    write_out (cli, "\n");
+  write_out (cli, cli->prompt);
+}
+
+/* A line from the user or a script: control lines act at once, others go
+ * to the engine. */
+static void
+run_line (Cli         *cli,
+          const gchar *line)
+{
+  g_autofree gchar *text = g_strdup (line);
+
+  g_strchomp (text);
+  if (strcmp (text, "\x12") == 0)          /* Ctrl+R: resync */
+    {
+      kdh_engine_resync (cli->engine);
+      return;
+    }
+  if (strcmp (text, "\x02") == 0)          /* Ctrl+B: quit */
+    {
+      cli_quit (cli, 0);
+      return;
+    }
+  if (strcmp (text, "\x04") == 0)          /* Ctrl+D: packet trace */
+    {
+      cli->trace = !cli->trace;
+      kdh_engine_set_trace (cli->engine, cli->trace);
+      return;
+    }
+  if (strcmp (text, "\x03") == 0)          /* Ctrl+C from a pipe */
+    {
+      kdh_engine_break (cli->engine);
+      return;
+    }
+  if (g_ascii_strcasecmp (g_strstrip (text), "q") == 0)
+    {
+      cli_quit (cli, 0);
+      return;
+    }
+  if (!cli->interactive)
+    {
+      /* Show what a script runs, as KD echoes typed input. */
+      write_out (cli, cli->prompt ? cli->prompt : "kd> ");
+      write_out (cli, text);
+      write_out (cli, "\n");
+    }
+  cli->ready = FALSE;
+  cli->last_done = FALSE;
+  cli->last_token = kdh_engine_execute (cli->engine, text, NULL);
+}
+
+static gboolean
+is_control_line (const gchar *line)
+{
+  return line[0] != '\0' && line[1] == '\0'
+         && (line[0] == KDH_CTRL ('R') || line[0] == KDH_CTRL ('B') || line[0] == KDH_CTRL ('D')
+             || line[0] == KDH_CTRL ('C'));
+}
+
+/* Lines wait for the prompt (scripts run in order); control lines don't. */
+static void
+dispatch_pending (Cli *cli)
+{
+  while (!cli->quitting && !g_queue_is_empty (&cli->pending))
+    {
+      g_autofree gchar *line = NULL;
+      const gchar *head = g_queue_peek_head (&cli->pending);
+
+      /* The next line waits until the previous one (or the attach) has
+         finished and the debugger shows its prompt. */
+      if (!is_control_line (head)
+          && (!cli->ready || (cli->last_token != 0 && !cli->last_done)))
+        break;
+      line = g_queue_pop_head (&cli->pending);
+      run_line (cli, line);
+    }
+  if (cli->input_done && g_queue_is_empty (&cli->pending) && (cli->last_token == 0 || cli->last_done))
+    cli_quit (cli, cli->exit_code);
+}
+
+static void
+on_event (KdhEngine      *engine,
+          const KdhEvent *event,
+          gpointer        data)
+{
+  Cli *cli = data;
+
+  switch (event->kind)
+    {
+    case KDH_EVENT_OUTPUT:
+      write_out (cli, event->text);
+      break;
+
+    case KDH_EVENT_PACKET:
+      if (cli->trace)
+        write_out (cli, event->text);
+      break;
+
+    case KDH_EVENT_PROMPT:
+      g_free (cli->prompt);
+      cli->prompt = g_strdup (event->prompt);
+      cli->ready = event->ready;
+      show_prompt (cli);
+      dispatch_pending (cli);
+      break;
+
+    case KDH_EVENT_COMMAND_DONE:
+      if (event->token == cli->attach_token && !event->success && !cli->interactive)
+        {
+          cli_quit (cli, 1);
+          break;
+        }
+      if (event->token == cli->last_token)
+        {
+          cli->last_done = TRUE;
+          if (!event->success)
+            cli->exit_code = 1;
+          dispatch_pending (cli);
+        }
+      break;
+
+    case KDH_EVENT_STATE:
+    case KDH_EVENT_STATS:
+    default:
+      break;
+    }
+}
+
+static void
+on_line (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  Cli *cli = data;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
+                                                                      result, NULL, &error);
+
+  if (line == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      if (error)
+        g_printerr ("kdhost-cli: reading standard input: %s\n", error->message);
+      cli->input_done = TRUE;
+      dispatch_pending (cli);
+      return;
+    }
+  if (cli->interactive)
+    run_line (cli, line);   /* a person at the keyboard: now, not queued */
+  else
+    {
+      g_queue_push_tail (&cli->pending, g_steal_pointer (&line));
+      dispatch_pending (cli);
+    }
+  read_next_line (cli);
+}
+
+static void
+read_next_line (Cli *cli)
+{
+  if (cli->quitting)
+    return;
+  g_data_input_stream_read_line_async (cli->input, G_PRIORITY_DEFAULT, cli->cancellable, on_line,
+                                       cli);
+}
+
+static gboolean
+on_sigint (gpointer data)
+{
+  Cli *cli = data;
+
+  kdh_engine_break (cli->engine);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_sigterm (gpointer data)
+{
+  cli_quit (data, 0);
+  return G_SOURCE_CONTINUE;
+}
+
+/* KD reads Ctrl+R and Ctrl+D as part of a line, so the terminal must not
+ * take them for reprint and end-of-file; Ctrl+C stays a signal. */
+static void
+setup_terminal (Cli *cli)
+{
+  struct termios t;
+
+  if (tcgetattr (STDIN_FILENO, &t) != 0)
+    return;
+  cli->saved_termios = t;
+  cli->termios_saved = TRUE;
+#ifdef VREPRINT
+  t.c_cc[VREPRINT] = _POSIX_VDISABLE;
+#endif
+  t.c_cc[VEOF] = _POSIX_VDISABLE;
+#ifdef VDISCARD
+  t.c_cc[VDISCARD] = _POSIX_VDISABLE;
+#endif
+  tcsetattr (STDIN_FILENO, TCSANOW, &t);
+}
+
+static void
+restore_terminal (Cli *cli)
+{
+  if (cli->termios_saved)
+    tcsetattr (STDIN_FILENO, TCSANOW, &cli->saved_termios);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree gchar *connection = NULL;
+  g_autofree gchar *commands = NULL;
+  gboolean no_initial_break = FALSE;
+  gboolean trace = FALSE;
+  gboolean version = FALSE;
+  GOptionEntry entries[] = {
+    { "kernel", 'k', 0, G_OPTION_ARG_STRING, &connection,
+      N_("Kernel connection, e.g. com:pipe,port=/run/vm.sock or sim:"), N_("CONNECTION") },
+    { "command", 'c', 0, G_OPTION_ARG_STRING, &commands,
+      N_("Commands to run first, separated by ';'"), N_("COMMANDS") },
+    { "no-initial-break", 'n', 0, G_OPTION_ARG_NONE, &no_initial_break,
+      N_("Leave the target running once connected"), NULL },
+    { "trace", 'd', 0, G_OPTION_ARG_NONE, &trace, N_("Show every packet (as Ctrl+D)"), NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInputStream) stdin_stream = NULL;
+  Cli cli = { 0 };
+
+  setlocale (LC_ALL, "");
+  context = g_option_context_new (_("- console kernel debugger for Windows targets"));
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_description (context,
+    _("Control keys as in KD: Ctrl+C breaks in; Ctrl+R then Enter resynchronizes;\n"
+      "Ctrl+D then Enter toggles the packet trace; Ctrl+B then Enter (or q) quits.\n"));
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("kdhost-cli: %s\n", error->message);
+      return 2;
+    }
+  if (version)
+    {
+      g_print ("kdhost-cli %s\n", KDH_VERSION);
+      return 0;
+    }
+
+  g_queue_init (&cli.pending);
+  cli.loop = g_main_loop_new (NULL, FALSE);
+  cli.interactive = isatty (STDIN_FILENO);
+  cli.trace = trace;
+  cli.prompt = g_strdup ("kd> ");
+  cli.cancellable = g_cancellable_new ();
+  cli.engine = kdh_engine_new (NULL, on_event, &cli);
+  if (no_initial_break)
+    kdh_engine_set_initial_break (cli.engine, FALSE);
+  if (trace)
+    kdh_engine_set_trace (cli.engine, TRUE);
+
+  if (commands)
+    {
+      g_auto (GStrv) parts = g_strsplit (commands, ";", -1);
+
+      for (guint i = 0; parts[i]; i++)
+        if (*g_strstrip (parts[i]))
+          g_queue_push_tail (&cli.pending, g_strdup (parts[i]));
+    }
+  if (connection)
+    cli.last_token = cli.attach_token = kdh_engine_attach (cli.engine, connection);
+  else
+    g_print ("%s", _("No kernel connection given (-k CONNECTION); try -k sim: for the simulated "
+                     "target.\n"));
+
+  if (cli.interactive)
+    setup_terminal (&cli);
+  stdin_stream = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+  cli.input = g_data_input_stream_new (stdin_stream);
+  read_next_line (&cli);
+  g_unix_signal_add (SIGINT, on_sigint, &cli);
+  g_unix_signal_add (SIGTERM, on_sigterm, &cli);
+  g_unix_signal_add (SIGHUP, on_sigterm, &cli);
+
+  g_main_loop_run (cli.loop);
+
+  g_cancellable_cancel (cli.cancellable);
+  restore_terminal (&cli);
+  kdh_engine_free (cli.engine);
+  if (cli.line_open)
+    write_out (&cli, "\n");
+  g_queue_clear_full (&cli.pending, g_free);
+  g_clear_object (&cli.input);
+  g_clear_object (&cli.cancellable);
+  g_main_loop_unref (cli.loop);
+  g_free (cli.prompt);
+  return cli.exit_code;
+}

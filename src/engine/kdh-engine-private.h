@@ -1,0 +1,53 @@
+/* kdh-engine-private.h: what the engine's parts share on the engine thread
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "kdh-engine.h"
+#include "sim/kdh-sim-target.h"
+
+G_BEGIN_DECLS
+
+typedef struct _KdhSession KdhSession;
+
+/* Output and events, engine thread only. Output of one kind is coalesced
+ * until another event or the end of the current step. */
+void     kdh_engine_output    (KdhEngine     *engine,
+                               KdhOutputKind  kind,
+                               const gchar   *text);
+void     kdh_engine_printf    (KdhEngine     *engine,
+                               KdhOutputKind  kind,
+                               const gchar   *format,
+                               ...) G_GNUC_PRINTF (3, 4);
+void     kdh_engine_post      (KdhEngine     *engine,
+                               KdhEvent      *event);   /* takes ownership */
+/* Publishes the connection state (event + cross-thread snapshot). */
+void     kdh_engine_publish_state (KdhEngine    *engine,
+                                   KdhConnState  state,
+                                   const gchar  *reason,
+                                   guint         attempt,
+                                   const gchar  *transport,
+                                   const gchar  *target);
+gboolean kdh_engine_trace_enabled  (KdhEngine *engine);
+gboolean kdh_engine_initial_break  (KdhEngine *engine);
+KdhSession *kdh_engine_get_session (KdhEngine *engine);
+/* The latest counters of the in-process simulator (NULL: none), kept for
+ * kdh_engine_get_sim_counters() on other threads. */
+void     kdh_engine_store_sim_counters (KdhEngine            *engine,
+                                        const KdhSimCounters *counters);
+
+/* The one way to wait on the engine thread: runs the engine's main context
+ * until @done returns TRUE, @deadline_us (monotonic; G_MAXINT64 for an
+ * open-ended wait that only an urgent command can end) passes, or an
+ * urgent command asks the current work to stop. Break and trace commands
+ * are handled during the wait. Returns FALSE with G_IO_ERROR_TIMED_OUT or
+ * G_IO_ERROR_CANCELLED (message naming the interrupting command). */
+gboolean kdh_engine_wait (KdhEngine  *engine,
+                          gboolean  (*done) (gpointer data),
+                          gpointer    data,
+                          gint64      deadline_us,
+                          GError    **error);
+
+G_END_DECLS

@@ -1,0 +1,747 @@
+/* kdh-engine.c: the debugger engine thread, its queues and its events
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The engine thread runs a loop of its own around its GMainContext rather
+ * than a GMainLoop: commands run at the top of that loop, one at a time,
+ * and wait for the target through kdh_engine_wait(), which iterates the
+ * same context (transport I/O and timers keep running) and watches the
+ * urgent queue. That keeps every command a plain sequence of requests
+ * while break, resync and restart can still cut in.
+ */
+#include "kdh-engine-private.h"
+
+#include <glib/gi18n.h>
+#include <gio/gio.h>
+#include <stdarg.h>
+
+#include "kdh-commands.h"
+#include "kdh-session.h"
+
+typedef enum {
+  CMD_ATTACH,
+  CMD_EXECUTE,
+  CMD_RESYNC,
+  CMD_RESTART,
+  CMD_CYCLE_BAUD,
+  CMD_DETACH,
+  CMD_BREAK,
+  CMD_TRACE,
+  CMD_INITIAL_BREAK,
+  CMD_QUIT,
+} CommandKind;
+
+typedef struct {
+  CommandKind kind;
+  guint token;
+  gchar *text;
+  gchar *origin;
+  gboolean flag;
+} Command;
+
+/* Output coalescing: one event per kind change, per step, or per this many
+ * bytes, whichever comes first. */
+#define OUTPUT_CHUNK_MAX (64 * 1024)
+
+struct _KdhEngine
+{
+  GThread *thread;
+  GMainContext *context;          /* the engine thread's */
+  GAsyncQueue *commands;          /* Command*, in order */
+  GAsyncQueue *urgent;            /* Command*, overtaking */
+  guint next_token;               /* atomic */
+
+  /* Front end delivery. */
+  GMainContext *frontend_context;
+  KdhEngineEventFunc frontend_func;
+  gpointer frontend_data;
+  GMutex out_lock;
+  GQueue out_events;              /* KdhEvent* */
+  GSource *out_source;            /* pending delivery, or NULL */
+  gboolean shutting_down;         /* no deliveries after free() */
+
+  /* Snapshots for other threads. */
+  GMutex snap_lock;
+  KdhConnState snap_state;
+  gchar *snap_connection;
+  gboolean snap_have_sim;
+  KdhSimCounters snap_sim;
+  gint trace;                     /* atomic booleans */
+  gint initial_break;
+
+  /* Engine thread only. */
+  KdhSession *session;
+  KdhCommands *cmds;
+  gboolean quit;
+  gboolean busy;                  /* a command is running */
+  GString *pending_output;
+  KdhOutputKind pending_kind;
+  KdhConnState state;
+  gchar *last_prompt;
+  gint last_ready;                /* -1: none sent yet */
+};
+
+static void
+command_free (gpointer data)
+{
+  Command *cmd = data;
+
+  g_free (cmd->text);
+  g_free (cmd->origin);
+  g_free (cmd);
+}
+
+/* ---- Delivery to the front end ----------------------------------------- */
+
+static gboolean
+deliver_events (gpointer data)
+{
+  KdhEngine *engine = data;
+  GQueue batch = G_QUEUE_INIT;
+  KdhEvent *event;
+
+  g_mutex_lock (&engine->out_lock);
+  batch = engine->out_events;
+  g_queue_init (&engine->out_events);
+  g_clear_pointer (&engine->out_source, g_source_unref);
+  g_mutex_unlock (&engine->out_lock);
+
+  while ((event = g_queue_pop_head (&batch)))
+    {
+      if (!g_atomic_int_get (&engine->shutting_down) && engine->frontend_func)
+        engine->frontend_func (engine, event, engine->frontend_data);
+      kdh_event_unref (event);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_event (KdhEngine *engine,
+             KdhEvent  *event)
+{
+  g_mutex_lock (&engine->out_lock);
+  g_queue_push_tail (&engine->out_events, event);
+  if (engine->out_source == NULL && !engine->shutting_down)
+    {
+      /* One pending source delivers everything queued by the time it runs:
+       * bursts of events cost the front end one dispatch. */
+      engine->out_source = g_idle_source_new ();
+      g_source_set_priority (engine->out_source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (engine->out_source, deliver_events, engine, NULL);
+      g_source_set_name (engine->out_source, "[kdhost] engine events");
+      g_source_attach (engine->out_source, engine->frontend_context);
+    }
+  g_mutex_unlock (&engine->out_lock);
+}
+
+static void
+flush_output (KdhEngine *engine)
+{
+  KdhEvent *event;
+
+  if (engine->pending_output->len == 0)
+    return;
+  event = kdh_event_new (KDH_EVENT_OUTPUT);
+  event->output_kind = engine->pending_kind;
+  event->text = g_strndup (engine->pending_output->str, engine->pending_output->len);
+  g_string_truncate (engine->pending_output, 0);
+  queue_event (engine, event);
+}
+
+void
+kdh_engine_post (KdhEngine *engine,
+                 KdhEvent  *event)
+{
+  flush_output (engine);
+  queue_event (engine, event);
+}
+
+void
+kdh_engine_output (KdhEngine     *engine,
+                   KdhOutputKind  kind,
+                   const gchar   *text)
+{
+  if (text == NULL || *text == '\0')
+    return;
+  if (engine->pending_output->len > 0
+      && (engine->pending_kind != kind || engine->pending_output->len > OUTPUT_CHUNK_MAX))
+    flush_output (engine);
+  engine->pending_kind = kind;
+  g_string_append (engine->pending_output, text);
+}
+
+void
+kdh_engine_printf (KdhEngine     *engine,
+                   KdhOutputKind  kind,
+                   const gchar   *format,
+                   ...)
+{
+  g_autofree gchar *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  kdh_engine_output (engine, kind, text);
+}
+
+void
+kdh_engine_publish_state (KdhEngine    *engine,
+                          KdhConnState  state,
+                          const gchar  *reason,
+                          guint         attempt,
+                          const gchar  *transport,
+                          const gchar  *target)
+{
+  KdhEvent *event = kdh_event_new (KDH_EVENT_STATE);
+
+  engine->state = state;
+  g_mutex_lock (&engine->snap_lock);
+  engine->snap_state = state;
+  g_mutex_unlock (&engine->snap_lock);
+
+  event->state = state;
+  event->reason = g_strdup (reason);
+  event->attempt = attempt;
+  event->transport = g_strdup (transport);
+  event->target = g_strdup (target);
+  kdh_engine_post (engine, event);
+}
+
+static gchar *
+current_prompt (KdhEngine *engine)
+{
+  if (engine->state == KDH_CONN_BREAK && engine->session)
+    return g_strdup_printf ("%u: kd> ", kdh_session_get_cpu (engine->session));
+  return g_strdup ("kd> ");
+}
+
+/* The prompt follows the state: ready at a break and with no connection,
+ * busy while a command runs and while the target runs or is being
+ * connected to. Sent only when it changes. */
+static void
+update_prompt (KdhEngine *engine)
+{
+  g_autofree gchar *prompt = current_prompt (engine);
+  gboolean ready = !engine->busy
+                   && (engine->state == KDH_CONN_BREAK || engine->state == KDH_CONN_DISCONNECTED
+                       || engine->state == KDH_CONN_LOST);
+  KdhEvent *event;
+
+  if (engine->last_ready == ready && g_strcmp0 (prompt, engine->last_prompt) == 0)
+    return;
+  engine->last_ready = ready;
+  g_free (engine->last_prompt);
+  engine->last_prompt = g_strdup (prompt);
+  event = kdh_event_new (KDH_EVENT_PROMPT);
+  event->prompt = g_steal_pointer (&prompt);
+  event->ready = ready;
+  kdh_engine_post (engine, event);
+}
+
+static void
+command_done (KdhEngine    *engine,
+              guint         token,
+              const GError *error)
+{
+  KdhEvent *event = kdh_event_new (KDH_EVENT_COMMAND_DONE);
+
+  event->token = token;
+  event->success = error == NULL;
+  event->error = error ? g_strdup (error->message) : NULL;
+  kdh_engine_post (engine, event);
+}
+
+/* ---- Accessors for the engine's parts ---------------------------------- */
+
+gboolean
+kdh_engine_trace_enabled (KdhEngine *engine)
+{
+  return g_atomic_int_get (&engine->trace);
+}
+
+gboolean
+kdh_engine_initial_break (KdhEngine *engine)
+{
+  return g_atomic_int_get (&engine->initial_break);
+}
+
+KdhSession *
+kdh_engine_get_session (KdhEngine *engine)
+{
+  return engine->session;
+}
+
+/* ---- Waiting ----------------------------------------------------------- */
+
+static gboolean
+wake_up (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handle_inline (KdhEngine *engine,
+               Command   *cmd)
+{
+  switch (cmd->kind)
+    {
+    case CMD_BREAK:
+      if (engine->session)
+        kdh_session_break (engine->session);
+      else
+        kdh_engine_output (engine, KDH_OUTPUT_ERROR, _("No kernel connection to break into.\n"));
+      break;
+    case CMD_TRACE:
+      g_atomic_int_set (&engine->trace, cmd->flag);
+      if (engine->session)
+        kdh_session_set_trace (engine->session, cmd->flag);
+      kdh_engine_printf (engine, KDH_OUTPUT_DEBUGGER, _("Packet trace %s.\n"),
+                         cmd->flag ? _("on") : _("off"));
+      break;
+    case CMD_INITIAL_BREAK:
+      g_atomic_int_set (&engine->initial_break, cmd->flag);
+      kdh_engine_output (engine, KDH_OUTPUT_DEBUGGER,
+                         cmd->flag ? _("Will request an initial break at the next connection.\n")
+                                   : _("No initial break will be requested.\n"));
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gboolean
+is_inline (Command *cmd)
+{
+  return cmd->kind == CMD_BREAK || cmd->kind == CMD_TRACE || cmd->kind == CMD_INITIAL_BREAK;
+}
+
+static const gchar *
+command_label (Command *cmd)
+{
+  switch (cmd->kind)
+    {
+    case CMD_RESYNC: return _("resynchronize");
+    case CMD_RESTART: return _(".restart");
+    case CMD_DETACH: return _("stop debugging");
+    case CMD_QUIT: return _("quit");
+    case CMD_CYCLE_BAUD: return _("cycle baud rate");
+    default: return _("another command");
+    }
+}
+
+gboolean
+kdh_engine_wait (KdhEngine  *engine,
+                 gboolean  (*done) (gpointer data),
+                 gpointer    data,
+                 gint64      deadline_us,
+                 GError    **error)
+{
+  for (;;)
+    {
+      Command *cmd;
+      GSource *timer = NULL;
+
+      /* Urgent commands: handle break and trace here, leave the others
+       * queued (in front) for the top level and end this wait. */
+      while ((cmd = g_async_queue_try_pop (engine->urgent)))
+        {
+          if (is_inline (cmd))
+            {
+              handle_inline (engine, cmd);
+              command_free (cmd);
+              continue;
+            }
+          g_async_queue_push_front (engine->urgent, cmd);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("interrupted by %s"),
+                       command_label (cmd));
+          return FALSE;
+        }
+      if (done (data))
+        return TRUE;
+      if (g_get_monotonic_time () >= deadline_us)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("timed out"));
+          return FALSE;
+        }
+      flush_output (engine);
+      if (deadline_us != G_MAXINT64)
+        {
+          gint64 ms = (deadline_us - g_get_monotonic_time () + 999) / 1000;
+
+          timer = g_timeout_source_new ((guint) CLAMP (ms, 0, G_MAXINT));
+          g_source_set_callback (timer, wake_up, NULL, NULL);
+          g_source_attach (timer, engine->context);
+        }
+      g_main_context_iteration (engine->context, TRUE);
+      if (timer)
+        {
+          g_source_destroy (timer);
+          g_source_unref (timer);
+        }
+    }
+}
+
+/* ---- Commands ---------------------------------------------------------- */
+
+static void
+set_connection_snapshot (KdhEngine *engine)
+{
+  g_autofree gchar *text = NULL;
+
+  if (engine->session)
+    text = kdh_connection_string_to_string (kdh_session_get_connection (engine->session));
+  g_mutex_lock (&engine->snap_lock);
+  g_free (engine->snap_connection);
+  engine->snap_connection = g_steal_pointer (&text);
+  g_mutex_unlock (&engine->snap_lock);
+}
+
+static void
+close_session (KdhEngine *engine)
+{
+  if (engine->session == NULL)
+    return;
+  kdh_session_close (engine->session);
+  g_clear_pointer (&engine->session, kdh_session_free);
+  set_connection_snapshot (engine);
+  kdh_engine_store_sim_counters (engine, NULL);
+}
+
+static gboolean
+run_attach (KdhEngine   *engine,
+            const gchar *text,
+            GError     **error)
+{
+  KdhConnectionString *cs = kdh_connection_string_parse (text, error);
+
+  if (cs == NULL)
+    return FALSE;
+  close_session (engine);
+  engine->session = kdh_session_new (engine, cs);
+  set_connection_snapshot (engine);
+  return kdh_session_attach (engine->session, error);
+}
+
+static gboolean
+require_session (KdhEngine  *engine,
+                 GError    **error)
+{
+  if (engine->session)
+    return TRUE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                       _("There is no kernel connection (use kdhost -k or File > Kernel Debug)."));
+  return FALSE;
+}
+
+static void
+run_command (KdhEngine *engine,
+             Command   *cmd)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean ok = TRUE;
+
+  engine->busy = TRUE;
+  update_prompt (engine);
+  switch (cmd->kind)
+    {
+    case CMD_ATTACH:
+      ok = run_attach (engine, cmd->text, &error);
+      break;
+    case CMD_EXECUTE:
+      ok = kdh_commands_execute (engine->cmds, cmd->text, cmd->origin, &error);
+      break;
+    case CMD_RESYNC:
+      ok = require_session (engine, &error) && kdh_session_resync (engine->session, &error);
+      break;
+    case CMD_RESTART:
+      ok = require_session (engine, &error) && kdh_session_restart (engine->session, &error);
+      break;
+    case CMD_CYCLE_BAUD:
+      ok = require_session (engine, &error) && kdh_session_cycle_baud (engine->session, &error);
+      break;
+    case CMD_DETACH:
+      close_session (engine);
+      break;
+    case CMD_QUIT:
+      close_session (engine);
+      engine->quit = TRUE;
+      break;
+    default:
+      handle_inline (engine, cmd);
+      break;
+    }
+  if (!ok && error)
+    {
+      /* Interruptions are reported by whatever interrupted. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        kdh_engine_printf (engine, KDH_OUTPUT_ERROR, "%s\n", error->message);
+    }
+  engine->busy = FALSE;
+  command_done (engine, cmd->token, ok ? NULL : error);
+  update_prompt (engine);
+}
+
+/* Everything the top of the loop has to do now; returns TRUE when it did
+ * something (so the loop looks again before sleeping). */
+static gboolean
+engine_step (KdhEngine *engine)
+{
+  Command *cmd;
+
+  if ((cmd = g_async_queue_try_pop (engine->urgent)))
+    {
+      run_command (engine, cmd);
+      command_free (cmd);
+      return TRUE;
+    }
+  if (engine->session && kdh_session_next_poll (engine->session) <= g_get_monotonic_time ())
+    {
+      kdh_session_poll (engine->session);
+      update_prompt (engine);
+    }
+  if ((cmd = g_async_queue_try_pop (engine->commands)))
+    {
+      run_command (engine, cmd);
+      command_free (cmd);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gpointer
+engine_thread (gpointer data)
+{
+  KdhEngine *engine = data;
+
+  g_main_context_push_thread_default (engine->context);
+  update_prompt (engine);
+  while (!engine->quit)
+    {
+      GSource *timer = NULL;
+      gint64 next;
+
+      if (engine_step (engine))
+        continue;
+      flush_output (engine);
+      next = engine->session ? kdh_session_next_poll (engine->session) : G_MAXINT64;
+      if (next != G_MAXINT64)
+        {
+          gint64 ms = (next - g_get_monotonic_time () + 999) / 1000;
+
+          timer = g_timeout_source_new ((guint) CLAMP (ms, 0, G_MAXINT));
+          g_source_set_callback (timer, wake_up, NULL, NULL);
+          g_source_attach (timer, engine->context);
+        }
+      g_main_context_iteration (engine->context, TRUE);
+      if (timer)
+        {
+          g_source_destroy (timer);
+          g_source_unref (timer);
+        }
+    }
+  close_session (engine);
+  flush_output (engine);
+  g_main_context_pop_thread_default (engine->context);
+  return NULL;
+}
+
+static guint
+post (KdhEngine   *engine,
+      CommandKind  kind,
+      const gchar *text,
+      const gchar *origin,
+      gboolean     flag,
+      gboolean     urgent)
+{
+  Command *cmd = g_new0 (Command, 1);
+  guint token = (guint) g_atomic_int_add (&engine->next_token, 1);
+
+  cmd->kind = kind;
+  cmd->token = token;
+  cmd->text = g_strdup (text);
+  cmd->origin = g_strdup (origin);
+  cmd->flag = flag;
+  /* From here on the engine thread owns (and may already have freed) cmd. */
+  g_async_queue_push (urgent ? engine->urgent : engine->commands, cmd);
+  g_main_context_wakeup (engine->context);
+  return token;
+}
+
+/* ---- Public API -------------------------------------------------------- */
+
+KdhEngine *
+kdh_engine_new (GMainContext       *context,
+                KdhEngineEventFunc  func,
+                gpointer            user_data)
+{
+  KdhEngine *engine = g_new0 (KdhEngine, 1);
+
+  engine->context = g_main_context_new ();
+  engine->commands = g_async_queue_new_full (command_free);
+  engine->urgent = g_async_queue_new_full (command_free);
+  engine->next_token = 1;
+  engine->frontend_context = context ? g_main_context_ref (context)
+                                     : g_main_context_ref_thread_default ();
+  engine->frontend_func = func;
+  engine->frontend_data = user_data;
+  g_mutex_init (&engine->out_lock);
+  g_mutex_init (&engine->snap_lock);
+  g_queue_init (&engine->out_events);
+  engine->initial_break = TRUE;
+  engine->pending_output = g_string_new (NULL);
+  engine->last_ready = -1;
+  engine->cmds = kdh_commands_new (engine);
+  engine->thread = g_thread_new ("kdh-engine", engine_thread, engine);
+  return engine;
+}
+
+void
+kdh_engine_free (KdhEngine *engine)
+{
+  if (engine == NULL)
+    return;
+  post (engine, CMD_QUIT, NULL, NULL, FALSE, TRUE);
+  g_thread_join (engine->thread);
+
+  g_mutex_lock (&engine->out_lock);
+  engine->shutting_down = TRUE;
+  if (engine->out_source)
+    {
+      g_source_destroy (engine->out_source);
+      g_clear_pointer (&engine->out_source, g_source_unref);
+    }
+  g_queue_clear_full (&engine->out_events, (GDestroyNotify) kdh_event_unref);
+  g_mutex_unlock (&engine->out_lock);
+
+  g_async_queue_unref (engine->commands);
+  g_async_queue_unref (engine->urgent);
+  g_main_context_unref (engine->context);
+  g_main_context_unref (engine->frontend_context);
+  g_mutex_clear (&engine->out_lock);
+  g_mutex_clear (&engine->snap_lock);
+  g_string_free (engine->pending_output, TRUE);
+  g_free (engine->snap_connection);
+  g_free (engine->last_prompt);
+  kdh_commands_free (engine->cmds);
+  g_free (engine);
+}
+
+guint
+kdh_engine_attach (KdhEngine   *engine,
+                   const gchar *connection)
+{
+  return post (engine, CMD_ATTACH, connection, NULL, FALSE, FALSE);
+}
+
+guint
+kdh_engine_execute (KdhEngine   *engine,
+                    const gchar *command_line,
+                    const gchar *origin)
+{
+  return post (engine, CMD_EXECUTE, command_line, origin, FALSE, FALSE);
+}
+
+guint
+kdh_engine_resync (KdhEngine *engine)
+{
+  return post (engine, CMD_RESYNC, NULL, NULL, FALSE, TRUE);
+}
+
+guint
+kdh_engine_restart (KdhEngine *engine)
+{
+  return post (engine, CMD_RESTART, NULL, NULL, FALSE, TRUE);
+}
+
+guint
+kdh_engine_cycle_baud (KdhEngine *engine)
+{
+  return post (engine, CMD_CYCLE_BAUD, NULL, NULL, FALSE, TRUE);
+}
+
+guint
+kdh_engine_detach (KdhEngine *engine)
+{
+  return post (engine, CMD_DETACH, NULL, NULL, FALSE, TRUE);
+}
+
+void
+kdh_engine_break (KdhEngine *engine)
+{
+  post (engine, CMD_BREAK, NULL, NULL, FALSE, TRUE);
+}
+
+void
+kdh_engine_set_trace (KdhEngine *engine,
+                      gboolean   enabled)
+{
+  post (engine, CMD_TRACE, NULL, NULL, enabled, TRUE);
+}
+
+void
+kdh_engine_set_initial_break (KdhEngine *engine,
+                              gboolean   enabled)
+{
+  post (engine, CMD_INITIAL_BREAK, NULL, NULL, enabled, TRUE);
+}
+
+KdhConnState
+kdh_engine_get_state (KdhEngine *engine)
+{
+  KdhConnState state;
+
+  g_mutex_lock (&engine->snap_lock);
+  state = engine->snap_state;
+  g_mutex_unlock (&engine->snap_lock);
+  return state;
+}
+
+gboolean
+kdh_engine_get_trace (KdhEngine *engine)
+{
+  return g_atomic_int_get (&engine->trace);
+}
+
+gboolean
+kdh_engine_get_initial_break (KdhEngine *engine)
+{
+  return g_atomic_int_get (&engine->initial_break);
+}
+
+void
+kdh_engine_store_sim_counters (KdhEngine            *engine,
+                               const KdhSimCounters *counters)
+{
+  g_mutex_lock (&engine->snap_lock);
+  engine->snap_have_sim = counters != NULL;
+  if (counters)
+    engine->snap_sim = *counters;
+  g_mutex_unlock (&engine->snap_lock);
+}
+
+gboolean
+kdh_engine_get_sim_counters (KdhEngine *engine,
+                             gpointer   counters_out)
+{
+  gboolean have;
+
+  g_mutex_lock (&engine->snap_lock);
+  have = engine->snap_have_sim;
+  if (have)
+    *(KdhSimCounters *) counters_out = engine->snap_sim;
+  g_mutex_unlock (&engine->snap_lock);
+  return have;
+}
+
+gchar *
+kdh_engine_dup_connection_options (KdhEngine *engine)
+{
+  gchar *text;
+
+  g_mutex_lock (&engine->snap_lock);
+  text = g_strdup (engine->snap_connection);
+  g_mutex_unlock (&engine->snap_lock);
+  return text;
+}

@@ -1,0 +1,72 @@
+/* kdh-engine.h: the debugger engine, on a thread of its own
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * KdhEngine owns the transport, the KD link and the target model, and runs
+ * the KD command language, all on its own thread and GMainContext. Front
+ * ends (the window, the console, remote clients) only post commands and
+ * receive events:
+ *
+ *   - every call below is non-blocking and safe from any thread; commands
+ *     are queued to the engine thread and run in the order posted; the
+ *     "urgent" ones (break, resync, restart, detach, trace) overtake queued
+ *     commands and interrupt a command waiting on the target;
+ *   - events (KdhEvent) are delivered, in order, on the front end's main
+ *     context through the handler given to kdh_engine_new(). Target output
+ *     is coalesced, so a flood cannot starve the front end's main loop.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "kdh-event.h"
+
+G_BEGIN_DECLS
+
+typedef struct _KdhEngine KdhEngine;
+
+typedef void (*KdhEngineEventFunc) (KdhEngine      *engine,
+                                    const KdhEvent *event,
+                                    gpointer        user_data);
+
+/* Starts the engine thread. Events go to @func on @context (the
+ * thread-default context of the caller when NULL). */
+KdhEngine *kdh_engine_new   (GMainContext       *context,
+                             KdhEngineEventFunc  func,
+                             gpointer            user_data);
+/* Stops the engine thread (closing any connection) and frees it. Events
+ * still queued are dropped; the handler is not called after this. */
+void       kdh_engine_free  (KdhEngine *engine);
+
+/* Each returns a token that the COMMAND_DONE event carries. */
+guint kdh_engine_attach     (KdhEngine   *engine,
+                             const gchar *connection);     /* "-k" string */
+guint kdh_engine_execute    (KdhEngine   *engine,
+                             const gchar *command_line,
+                             const gchar *origin);         /* NULL: local user */
+guint kdh_engine_resync     (KdhEngine *engine);           /* Ctrl+Alt+R, Ctrl+R */
+guint kdh_engine_restart    (KdhEngine *engine);           /* .restart */
+guint kdh_engine_cycle_baud (KdhEngine *engine);           /* Ctrl+Alt+A */
+guint kdh_engine_detach     (KdhEngine *engine);           /* close the connection */
+void  kdh_engine_break      (KdhEngine *engine);           /* Ctrl+C, Ctrl+Break */
+void  kdh_engine_set_trace  (KdhEngine *engine,
+                             gboolean   enabled);          /* packet trace events */
+/* Whether an attach stops the target (the default, as kd -b) or leaves it
+ * running once connected; KD's "cycle initial break". */
+void  kdh_engine_set_initial_break (KdhEngine *engine,
+                                    gboolean   enabled);
+
+/* Snapshots, safe from any thread. */
+KdhConnState kdh_engine_get_state (KdhEngine *engine);
+gboolean     kdh_engine_get_trace (KdhEngine *engine);
+gboolean     kdh_engine_get_initial_break (KdhEngine *engine);
+/* The connection string in use, canonical (WinDbg's "get connection
+ * options"); NULL when there is no connection. */
+gchar       *kdh_engine_dup_connection_options (KdhEngine *engine);
+/* The in-process simulator's counters (a KdhSimCounters), FALSE when the
+ * connection is not `sim:`. For tests and the connection monitor. */
+gboolean     kdh_engine_get_sim_counters (KdhEngine *engine,
+                                          gpointer   counters_out);
+
+G_END_DECLS

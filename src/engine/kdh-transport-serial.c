@@ -1,0 +1,416 @@
+/* kdh-transport-serial.c: serial devices and pseudo-terminals
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Real serial devices go through libserialport: 8 data bits, no parity,
+ * one stop bit, no flow control. Its handle is watched with an fd source
+ * on the engine's context and read with read() (sp_nonblocking_read()
+ * folds "nothing yet" and a hung-up tty's end of file into the same 0);
+ * writes use sp_nonblocking_write().
+ *
+ * Pseudo-terminals (QEMU's -serial pty) cannot go through libserialport
+ * 0.1.x: sp_get_port_by_name() looks the device up under /sys/class/tty,
+ * where /dev/pts/N has no entry, and fails with ENOENT; sp_open() would
+ * then fail too, because a pty does not answer TIOCMGET. Upstream
+ * considers ptys out of scope (sigrokproject/libserialport pull request
+ * #4). So when libserialport refuses a device that is a pty slave, it is
+ * opened with plain termios instead; a newer libserialport that accepts
+ * ptys is used as it is.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gi18n.h>
+#include <gio/gio.h>
+#include <libserialport.h>
+
+#include "kdh-transport-private.h"
+
+/* Linux's Unix98 pty slaves: majors 136 to 143 (devices.txt). */
+#define PTY_SLAVE_MAJOR_FIRST 136
+#define PTY_SLAVE_MAJOR_LAST  143
+
+typedef struct {
+  KdhTransport parent;
+  struct sp_port *port;   /* NULL on the termios path (ptys) */
+  guint baud;             /* the current rate, or the next open's */
+} KdhSerialTransport;
+
+static const struct {
+  guint baud;
+  speed_t speed;
+} termios_speeds[] = {
+  { 50, B50 }, { 75, B75 }, { 110, B110 }, { 134, B134 }, { 150, B150 },
+  { 200, B200 }, { 300, B300 }, { 600, B600 }, { 1200, B1200 }, { 1800, B1800 },
+  { 2400, B2400 }, { 4800, B4800 }, { 9600, B9600 }, { 19200, B19200 },
+  { 38400, B38400 }, { 57600, B57600 }, { 115200, B115200 }, { 230400, B230400 },
+  { 460800, B460800 }, { 500000, B500000 }, { 576000, B576000 },
+  { 921600, B921600 }, { 1000000, B1000000 }, { 1152000, B1152000 },
+  { 1500000, B1500000 }, { 2000000, B2000000 }, { 2500000, B2500000 },
+  { 3000000, B3000000 }, { 3500000, B3500000 }, { 4000000, B4000000 },
+};
+
+static gboolean
+is_pty_slave (const struct stat *st)
+{
+  return S_ISCHR (st->st_mode)
+         && major (st->st_rdev) >= PTY_SLAVE_MAJOR_FIRST
+         && major (st->st_rdev) <= PTY_SLAVE_MAJOR_LAST;
+}
+
+/* libserialport's reason for @ret, which must be an error. errno (@errsv)
+ * only means something for SP_ERR_FAIL. */
+static GError *
+sp_error (enum sp_return  ret,
+          int             errsv,
+          const gchar    *format,
+          ...) G_GNUC_PRINTF (3, 4);
+
+static GError *
+sp_error (enum sp_return  ret,
+          int             errsv,
+          const gchar    *format,
+          ...)
+{
+  g_autofree gchar *what = NULL;
+  const gchar *why;
+  va_list args;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  switch (ret)
+    {
+    case SP_ERR_FAIL:
+      return g_error_new (G_IO_ERROR, g_io_error_from_errno (errsv), "%s: %s%s",
+                          what, g_strerror (errsv),
+                          errsv == EACCES ? _(" (is your user in the dialout group?)") : "");
+    case SP_ERR_ARG:
+      why = _("libserialport does not accept it");
+      break;
+    case SP_ERR_SUPP:
+      why = _("not supported by libserialport on this system");
+      break;
+    case SP_ERR_MEM:
+      why = _("libserialport ran out of memory");
+      break;
+    default:
+      why = _("unknown libserialport error");
+      break;
+    }
+
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", what, why);
+}
+
+static gboolean
+sp_configure (struct sp_port  *port,
+              guint            baud,
+              enum sp_return  *ret)
+{
+  if ((*ret = sp_set_baudrate (port, (int) baud)) != SP_OK
+      || (*ret = sp_set_bits (port, 8)) != SP_OK
+      || (*ret = sp_set_parity (port, SP_PARITY_NONE)) != SP_OK
+      || (*ret = sp_set_stopbits (port, 1)) != SP_OK
+      || (*ret = sp_set_flowcontrol (port, SP_FLOWCONTROL_NONE)) != SP_OK)
+    return FALSE;
+  return TRUE;
+}
+
+/* Opens @path through libserialport and sets it up; on failure sets
+ * *@error (never NULL here). */
+static gboolean
+open_with_libserialport (KdhSerialTransport  *self,
+                         const gchar         *path,
+                         int                 *fd_out,
+                         GError             **error)
+{
+  struct sp_port *port = NULL;
+  enum sp_return ret;
+  int fd = -1;
+
+  ret = sp_get_port_by_name (path, &port);
+  if (ret != SP_OK)
+    {
+      *error = sp_error (ret, errno, _("cannot open serial port %s"), path);
+      return FALSE;
+    }
+
+  ret = sp_open (port, SP_MODE_READ_WRITE);
+  if (ret != SP_OK)
+    {
+      *error = sp_error (ret, errno, _("cannot open serial port %s"), path);
+      sp_free_port (port);
+      return FALSE;
+    }
+
+  if (!sp_configure (port, self->baud, &ret))
+    {
+      *error = sp_error (ret, errno, _("cannot set serial port %s to %u baud, 8N1"),
+                         path, self->baud);
+      sp_close (port);
+      sp_free_port (port);
+      return FALSE;
+    }
+
+  ret = sp_get_port_handle (port, &fd);
+  if (ret != SP_OK)
+    {
+      *error = sp_error (ret, errno, _("cannot open serial port %s"), path);
+      sp_close (port);
+      sp_free_port (port);
+      return FALSE;
+    }
+
+  self->port = port;
+  *fd_out = fd;
+  return TRUE;
+}
+
+/* A pty has no line, so the rate is only recorded when termios has no
+ * constant for it; a standard one is set so that the other end can read
+ * it back. */
+static gboolean
+termios_set (int     fd,
+             guint   baud,
+             gboolean raw,
+             int    *errsv)
+{
+  struct termios tio;
+  gsize i;
+
+  if (tcgetattr (fd, &tio) < 0)
+    goto fail;
+
+  if (raw)
+    {
+      cfmakeraw (&tio);
+      tio.c_cflag &= ~(tcflag_t) (CSTOPB | PARENB | CRTSCTS);
+      tio.c_cflag |= CS8 | CLOCAL | CREAD;
+      tio.c_iflag &= ~(tcflag_t) (IXON | IXOFF | IXANY);
+      tio.c_cc[VMIN] = 1;
+      tio.c_cc[VTIME] = 0;
+    }
+
+  for (i = 0; i < G_N_ELEMENTS (termios_speeds); i++)
+    if (termios_speeds[i].baud == baud)
+      {
+        cfsetispeed (&tio, termios_speeds[i].speed);
+        cfsetospeed (&tio, termios_speeds[i].speed);
+        break;
+      }
+
+  if (tcsetattr (fd, TCSANOW, &tio) < 0)
+    goto fail;
+  return TRUE;
+
+fail:
+  *errsv = errno;
+  return FALSE;
+}
+
+static gboolean
+open_pty (KdhSerialTransport  *self,
+          const gchar         *path,
+          int                 *fd_out,
+          GError             **error)
+{
+  int fd;
+  int errsv;
+
+  fd = open (path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    {
+      errsv = errno;
+      *error = _kdh_transport_errno_error (errsv, _("cannot open serial port %s"), path);
+      return FALSE;
+    }
+
+  if (!termios_set (fd, self->baud, TRUE, &errsv))
+    {
+      *error = _kdh_transport_errno_error (errsv, _("cannot set up pseudo-terminal %s"), path);
+      close (fd);
+      return FALSE;
+    }
+
+  *fd_out = fd;
+  return TRUE;
+}
+
+static gboolean
+serial_open (KdhTransport  *transport,
+             GError       **error)
+{
+  KdhSerialTransport *self = (KdhSerialTransport *) transport;
+  const gchar *path = transport->cs.port;
+  g_autoptr(GError) sp_failure = NULL;
+  g_autofree gchar *what = NULL;
+  struct stat st;
+  int fd = -1;
+
+  /* Checked here first so that a missing device is reported as such: for
+   * a path it cannot look up, libserialport's own errno describes the
+   * /sys lookup instead. */
+  if (stat (path, &st) < 0)
+    {
+      int errsv = errno;
+
+      g_propagate_error (error, _kdh_transport_errno_error (errsv,
+                                                            _("cannot open serial port %s"),
+                                                            path));
+      return FALSE;
+    }
+  if (!S_ISCHR (st.st_mode))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("cannot open serial port %s: not a character device"), path);
+      return FALSE;
+    }
+
+  if (!open_with_libserialport (self, path, &fd, &sp_failure))
+    {
+      if (!is_pty_slave (&st))
+        {
+          g_propagate_error (error, g_steal_pointer (&sp_failure));
+          return FALSE;
+        }
+      g_debug ("libserialport refused pseudo-terminal %s (%s); using termios",
+               path, sp_failure->message);
+      if (!open_pty (self, path, &fd, error))
+        return FALSE;
+    }
+
+  what = g_strdup_printf (_("serial port %s"), path);
+  _kdh_transport_stream_up (transport, fd, FALSE, what);
+  return TRUE;
+}
+
+static void
+serial_close (KdhTransport *transport)
+{
+  /* The device is released with the stream (serial_release_fd). */
+}
+
+static gboolean
+serial_lost (KdhTransport *transport)
+{
+  return FALSE;
+}
+
+static void
+serial_release_fd (KdhTransport *transport,
+                   int           fd)
+{
+  KdhSerialTransport *self = (KdhSerialTransport *) transport;
+
+  if (self->port != NULL)
+    {
+      sp_close (self->port);
+      g_clear_pointer (&self->port, sp_free_port);
+    }
+  else
+    {
+      close (fd);
+    }
+}
+
+static gssize
+serial_write (KdhTransport *transport,
+              int           fd,
+              const guint8 *data,
+              gsize         len)
+{
+  KdhSerialTransport *self = (KdhSerialTransport *) transport;
+  enum sp_return ret;
+
+  if (self->port == NULL)
+    return write (fd, data, len);
+
+  /* libserialport reports "would block" as 0 bytes written. */
+  ret = sp_nonblocking_write (self->port, data, len);
+  if (ret > 0)
+    return ret;
+  if (ret == 0)
+    errno = EAGAIN;
+  else if (ret != SP_ERR_FAIL)
+    errno = EINVAL;
+  return -1;
+}
+
+static guint
+serial_get_baud (KdhTransport *transport)
+{
+  return ((KdhSerialTransport *) transport)->baud;
+}
+
+static gboolean
+serial_set_baud (KdhTransport  *transport,
+                 guint          baud,
+                 GError       **error)
+{
+  KdhSerialTransport *self = (KdhSerialTransport *) transport;
+
+  if (transport->fd < 0)
+    {
+      self->baud = baud;
+      return TRUE;
+    }
+
+  if (self->port != NULL)
+    {
+      enum sp_return ret = sp_set_baudrate (self->port, (int) baud);
+
+      if (ret != SP_OK)
+        {
+          g_propagate_error (error, sp_error (ret, errno, _("cannot set serial port %s to %u baud"),
+                                              transport->cs.port, baud));
+          return FALSE;
+        }
+    }
+  else
+    {
+      int errsv;
+
+      if (!termios_set (transport->fd, baud, FALSE, &errsv))
+        {
+          g_propagate_error (error,
+                             _kdh_transport_errno_error (errsv,
+                                                         _("cannot set serial port %s to %u baud"),
+                                                         transport->cs.port, baud));
+          return FALSE;
+        }
+    }
+
+  self->baud = baud;
+  return TRUE;
+}
+
+static const KdhTransportClass serial_class = {
+  .name = "serial",
+  .open = serial_open,
+  .close = serial_close,
+  .lost = serial_lost,
+  .release_fd = serial_release_fd,
+  .write = serial_write,
+  .eof_is_failure = TRUE,
+  .get_baud = serial_get_baud,
+  .set_baud = serial_set_baud,
+};
+
+KdhTransport *
+_kdh_transport_serial_new (const KdhConnectionString *cs)
+{
+  KdhSerialTransport *self = g_new0 (KdhSerialTransport, 1);
+
+  self->parent.klass = &serial_class;
+  self->baud = cs->baud;
+  return &self->parent;
+}

@@ -1,0 +1,211 @@
+/* kdh-sim-line.c: the simulated serial line between host and target
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "kdh-sim-line.h"
+
+/* The host side has no packet boundaries: its per-byte rate is the
+ * per-packet rate spread over a packet of this many bytes. */
+#define HOST_BYTES_PER_PACKET 64
+/* One stall, on average, every this many packets from the target. */
+#define PACKETS_PER_STALL 64
+
+typedef struct {
+  GByteArray *bytes;
+  gint64 next_us;       /* when the next byte may leave (throttled lines) */
+} Direction;
+
+struct _KdhSimLine
+{
+  KdhSimOptions opts;
+  GRand *rand;
+  guint byte_time_us;   /* 0: unthrottled */
+  gint64 stall_until_us;
+  Direction to_host;
+  Direction from_host;
+  KdhSimLineStats stats;
+};
+
+KdhSimLine *
+kdh_sim_line_new (const KdhSimOptions *opts)
+{
+  KdhSimLine *line = g_new0 (KdhSimLine, 1);
+
+  line->opts = *opts;
+  /* Mix the seed so the line's faults differ from the kernel's noise. */
+  line->rand = g_rand_new_with_seed ((guint32) (opts->seed ^ (opts->seed >> 32) ^ 0x11E5EED5u));
+  line->byte_time_us = opts->baud ? (guint) (10u * G_USEC_PER_SEC / opts->baud) : 0;
+  line->to_host.bytes = g_byte_array_new ();
+  line->from_host.bytes = g_byte_array_new ();
+  return line;
+}
+
+void
+kdh_sim_line_free (KdhSimLine *line)
+{
+  if (line == NULL)
+    return;
+  g_rand_free (line->rand);
+  g_byte_array_unref (line->to_host.bytes);
+  g_byte_array_unref (line->from_host.bytes);
+  g_free (line);
+}
+
+const KdhSimLineStats *
+kdh_sim_line_get_stats (KdhSimLine *line)
+{
+  return &line->stats;
+}
+
+static gboolean
+chance (KdhSimLine *line,
+        gdouble     p)
+{
+  return p > 0 && g_rand_double (line->rand) < p;
+}
+
+/* Appends @data to @dir and hits it with at most one fault, each kind with
+ * its own probability. One fault per packet, not one of each: a byte
+ * dropped and an equal byte repeated in the same packet leave its length
+ * and its byte sum unchanged, which the KD checksum cannot see, and the
+ * host would take shifted data for good. */
+static void
+append_with_faults (KdhSimLine   *line,
+                    Direction    *dir,
+                    const guint8 *data,
+                    gsize         len,
+                    gdouble       scale)
+{
+  gsize start = dir->bytes->len;
+  gdouble p_corrupt = line->opts.corrupt * scale;
+  gdouble p_dup = line->opts.dup * scale;
+  gdouble p_drop = line->opts.drop * scale;
+  gdouble r;
+
+  g_byte_array_append (dir->bytes, data, len);
+  if (len == 0 || !chance (line, p_corrupt + p_dup + p_drop))
+    return;
+  /* Which one, in proportion to the three probabilities. */
+  r = g_rand_double (line->rand) * (p_corrupt + p_dup + p_drop);
+  if (r < p_corrupt)
+    {
+      gsize at = start + g_rand_int_range (line->rand, 0, (gint32) len);
+
+      dir->bytes->data[at] ^= (guint8) g_rand_int_range (line->rand, 1, 256);
+      line->stats.corrupted++;
+    }
+  else if (r < p_corrupt + p_dup)
+    {
+      gsize at = start + g_rand_int_range (line->rand, 0, (gint32) len);
+      guint8 b = dir->bytes->data[at];
+
+      g_array_insert_vals ((GArray *) dir->bytes, at + 1, &b, 1);
+      line->stats.duplicated++;
+    }
+  else
+    {
+      gsize at = start + g_rand_int_range (line->rand, 0, (gint32) len);
+
+      g_byte_array_remove_index (dir->bytes, at);
+      line->stats.dropped++;
+    }
+}
+
+void
+kdh_sim_line_to_host (KdhSimLine   *line,
+                      const guint8 *unit,
+                      gsize         len,
+                      gint64        now_us)
+{
+  append_with_faults (line, &line->to_host, unit, len, 1.0);
+  if (line->opts.stall_ms > 0 && now_us >= line->stall_until_us
+      && g_rand_int_range (line->rand, 0, PACKETS_PER_STALL) == 0)
+    {
+      line->stall_until_us = now_us + (gint64) line->opts.stall_ms * 1000;
+      line->stats.stalls++;
+    }
+}
+
+void
+kdh_sim_line_from_host (KdhSimLine   *line,
+                        const guint8 *data,
+                        gsize         len,
+                        gint64        now_us)
+{
+  gdouble scale = 1.0 / HOST_BYTES_PER_PACKET;
+
+  for (gsize i = 0; i < len; i++)
+    append_with_faults (line, &line->from_host, data + i, 1, scale);
+}
+
+static gboolean
+take (KdhSimLine *line,
+      Direction  *dir,
+      gint64      now_us,
+      GByteArray *out)
+{
+  gsize n;
+
+  if (dir->bytes->len == 0 || now_us < line->stall_until_us)
+    return FALSE;
+  if (line->byte_time_us == 0)
+    n = dir->bytes->len;
+  else
+    {
+      /* An idle line accrues no credit: the first byte after a pause goes
+       * at once and the rest follow at the line rate. */
+      if (dir->next_us < now_us - line->byte_time_us)
+        dir->next_us = now_us - line->byte_time_us;
+      if (now_us < dir->next_us)
+        return FALSE;
+      n = 1 + (gsize) ((now_us - dir->next_us) / line->byte_time_us);
+      n = MIN (n, dir->bytes->len);
+      dir->next_us += (gint64) n * line->byte_time_us;
+    }
+  g_byte_array_append (out, dir->bytes->data, n);
+  g_byte_array_remove_range (dir->bytes, 0, n);
+  return TRUE;
+}
+
+gboolean
+kdh_sim_line_take_to_host (KdhSimLine *line,
+                           gint64      now_us,
+                           GByteArray *out)
+{
+  return take (line, &line->to_host, now_us, out);
+}
+
+gboolean
+kdh_sim_line_take_from_host (KdhSimLine *line,
+                             gint64      now_us,
+                             GByteArray *out)
+{
+  return take (line, &line->from_host, now_us, out);
+}
+
+static gint64
+direction_deadline (KdhSimLine *line,
+                    Direction  *dir)
+{
+  gint64 t;
+
+  if (dir->bytes->len == 0)
+    return G_MAXINT64;
+  t = line->byte_time_us ? dir->next_us : 0;
+  return MAX (t, line->stall_until_us);
+}
+
+gint64
+kdh_sim_line_next_deadline (KdhSimLine *line)
+{
+  return MIN (direction_deadline (line, &line->to_host),
+              direction_deadline (line, &line->from_host));
+}
+
+void
+kdh_sim_line_flush (KdhSimLine *line)
+{
+  g_byte_array_set_size (line->to_host.bytes, 0);
+  g_byte_array_set_size (line->from_host.bytes, 0);
+}
