@@ -31,6 +31,8 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   kdh_link_config_init (&f->config, 0);
+  /* These tests carry text payloads; the type check has a test of its own. */
+  f->config.check_payloads = FALSE;
   f->link = kdh_link_new (&f->config);
   f->wire = kdh_packet_parser_new (KDH_PACKET_MAX_SIZE);
   f->now = MS (1000);
@@ -329,10 +331,15 @@ test_unsolicited_reset (Fixture *f, gconstpointer data)
     g_assert_cmpuint (g_array_index (sent, Sent, 1).type, ==, KDH_PACKET_TYPE_STATE_MANIPULATE);
     g_assert_cmpuint (g_array_index (sent, Sent, 1).id, ==, 0x80800000);
   }
+  /* The target answers our answer: consumed, not answered again (no
+   * RESET ping-pong), and the ids stay as they are. */
+  target_control (f, KDH_PACKET_TYPE_RESET, 0);
+  expect_nothing (f);
   /* The target's next packet is expected with the initial id too. */
   target_send (f, KDH_PACKET_TYPE_DEBUG_IO, 0x80800000, "y");
   expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800000);
   assert_events (f, "PSRSP");
+  g_assert_cmpuint (kdh_link_get_stats (f->link)->resets_out, ==, 1);
 }
 
 /* kd-protocol.md §2.9: a SYNC-flagged packet means a fresh target. */
@@ -397,6 +404,13 @@ test_sync (Fixture *f, gconstpointer data)
   /* Not more than one extra RESET per 100 ms. */
   target_send (f, KDH_PACKET_TYPE_STATE_CHANGE64, 0x80800001, "state");
   expect_nothing (f);
+
+  /* The next round sends RESET without a break-in byte: the target has
+   * talked, so it is stopped and a break-in would stay pending. */
+  advance (f, MS (f->config.sync_reset_interval_ms));
+  expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  g_assert_cmpuint (f->breakins, ==, 1);
+  assert_events (f, "A");
 
   /* Its RESET answer completes the sync. */
   target_control (f, KDH_PACKET_TYPE_RESET, 0);
@@ -509,6 +523,28 @@ test_trace (Fixture *f, gconstpointer data)
   g_assert_cmpuint (out, ==, 2);
 }
 
+/* A print whose type byte was garbled into a state change: not ACKed,
+ * not delivered, RESEND asked for; the retransmission goes through. */
+static void
+test_garbled_type (Fixture *f, gconstpointer data)
+{
+  guint8 print[20] = { 0x30, 0x32, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 't', 'e', 's', 't' };
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+
+  f->config.check_payloads = TRUE;
+  kdh_link_set_config (f->link, &f->config);
+  kdh_packet_write_data (bytes, KDH_PACKET_TYPE_STATE_CHANGE64, 0x80800000, print, sizeof print,
+                         NULL, 0);
+  kdh_link_receive (f->link, bytes->data, bytes->len, f->now);
+  expect_one (f, KDH_PACKET_TYPE_RESEND, 0);
+  assert_events (f, "");
+  g_byte_array_set_size (bytes, 0);
+  kdh_packet_write_data (bytes, KDH_PACKET_TYPE_DEBUG_IO, 0x80800000, print, sizeof print, NULL, 0);
+  kdh_link_receive (f->link, bytes->data, bytes->len, f->now);
+  expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800000);
+  assert_events (f, "P");
+}
+
 /* A link over a lossy line against a minimal scripted target: every packet
  * the target sends is delivered exactly once, in order. */
 static void
@@ -575,6 +611,7 @@ main (int argc, char **argv)
   ADD ("sync-sees-reboot", test_sync_sees_reboot);
   ADD ("partial-packet", test_partial_packet);
   ADD ("trace", test_trace);
+  ADD ("garbled-type", test_garbled_type);
   ADD ("lossy-line", test_lossy_line);
 #undef ADD
   return g_test_run ();

@@ -513,6 +513,30 @@ test_abandon (void)
   collected_clear (&c);
 }
 
+/* A 0x62 inside the payload of a damaged packet is payload, not a
+ * break-in request, even though the bytes are scanned again. */
+static void
+test_no_breakin_from_failed_packet (void)
+{
+  guint8 payload[32];
+  g_autoptr (GByteArray) stream = g_byte_array_new ();
+  g_autoptr (KdhPacketParser) parser = kdh_packet_parser_new (KDH_PACKET_MAX_SIZE);
+  Collected c;
+
+  memset (payload, KDH_BREAKIN_BYTE, sizeof payload);
+  kdh_packet_write_data (stream, KDH_PACKET_TYPE_STATE_MANIPULATE, 0x80800000, payload,
+                         sizeof payload, NULL, 0);
+  stream->data[stream->len - 1] = 0x00;   /* bad trailer: rescanned */
+  collected_init (&c);
+  feed_all (parser, stream->data, stream->len, &c);
+  g_assert_cmpuint (c.bad, ==, 1);
+  g_assert_cmpuint (c.breakins, ==, 0);
+  /* A break-in byte sent afterwards still counts. */
+  feed_all (parser, (const guint8 *) "b", 1, &c);
+  g_assert_cmpuint (c.breakins, ==, 1);
+  collected_clear (&c);
+}
+
 /* Real hosts leave the id and checksum of RESET/RESEND uninitialised. */
 static void
 test_control_garbage_fields (void)
@@ -577,6 +601,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kd/packet/every-truncation", test_every_truncation);
   g_test_add_func ("/kd/packet/abandon", test_abandon);
   g_test_add_func ("/kd/packet/control-garbage-fields", test_control_garbage_fields);
+  g_test_add_func ("/kd/packet/no-breakin-from-failed-packet", test_no_breakin_from_failed_packet);
   g_test_add_func ("/kd/packet/random-noise", test_random_noise);
   return g_test_run ();
 }

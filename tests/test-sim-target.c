@@ -645,7 +645,8 @@ test_read_pattern (void)
 
   check_counters_mirror (s);
   c = kdh_sim_target_get_counters (s->target);
-  g_assert_cmpuint (c->manipulates, ==, (len + KDH_MAX_MEMORY_TRANSFER - 1) / KDH_MAX_MEMORY_TRANSFER + 2);
+  g_assert_cmpuint (c->manipulates, ==,
+                    (len + KDH_MAX_MEMORY_TRANSFER - 1) / KDH_MAX_MEMORY_TRANSFER + 2);
 }
 
 static void

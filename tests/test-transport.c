@@ -725,6 +725,7 @@ test_pipe_both_ways (Fixture       *f,
   g_assert_nonnull (strstr (f->closed_error->message, path));
   g_assert_false (kdh_transport_is_open (f->transport));
   drain (f);
+  g_assert_false (g_main_context_pending (f->context));
   g_assert_cmpstr (f->log->str, ==, "opened;closed;");
 
   server_free (f, server);
@@ -736,6 +737,7 @@ test_pipe_reconnect (Fixture       *f,
 {
   g_autofree gchar *path = make_socket_path (f);
   g_autofree gchar *text = g_strdup_printf ("com:pipe,port=%s,reconnect", path);
+  g_autofree gchar *refused = NULL;
   g_autoptr(GError) error = NULL;
   Server *server = unix_server_new (path);
 
@@ -753,6 +755,12 @@ test_pipe_reconnect (Fixture       *f,
   g_assert_false (kdh_transport_is_open (f->transport));
   g_assert_true (g_str_has_prefix (f->log->str, "opened;closed;waiting;"));
   server_free (f, server);
+
+  /* It keeps trying, and says why once it knows. */
+  refused = g_strdup_printf ("waiting for %s: %s", path, g_strerror (ECONNREFUSED));
+  WAIT_FOR (f, f->waiting >= 2);
+  g_assert_cmpstr (f->waiting_reason, ==, refused);
+  g_assert_cmpuint (f->closed, ==, 1);
 
   /* ... and comes back later at the same path. */
   g_assert_cmpint (g_unlink (path), ==, 0);
@@ -970,6 +978,28 @@ test_tcp_refused_ipv6 (Fixture       *f,
                        gconstpointer  data)
 {
   check_refused (f, "::1", "[::1]");
+}
+
+/* free() while the address is still being looked up: the lookup's
+ * callback must find nothing to do and nothing may leak (LSan). */
+static void
+test_tcp_free_while_connecting (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) blocker = NULL;
+  g_autofree gchar *text = NULL;
+  guint16 port = 0;
+
+  blocker = bound_socket ("127.0.0.1", &port);
+  g_assert_nonnull (blocker);
+  text = g_strdup_printf ("com:ipport=%u,port=127.0.0.1", port);
+  transport_new (f, text);
+  g_assert_true (transport_open (f, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&f->transport, kdh_transport_free);
+  drain (f);
+  g_assert_cmpstr (f->log->str, ==, "");
 }
 
 /* TCP listener */
@@ -1238,6 +1268,7 @@ main (int   argc,
   ADD ("tcp/connect", test_tcp_connect);
   ADD ("tcp/refused", test_tcp_refused);
   ADD ("tcp/refused-ipv6", test_tcp_refused_ipv6);
+  ADD ("tcp/free-while-connecting", test_tcp_free_while_connecting);
   ADD ("tcp/listen", test_tcp_listen);
   ADD ("tcp/listen-in-use", test_tcp_listen_in_use);
   ADD ("baud/not-supported", test_baud_not_supported);

@@ -347,6 +347,7 @@ kdh_target_set_register (KdhTarget   *t,
   const KdhRegisterInfo *reg;
   KdhManipulate request, reply;
   g_autofree guint8 *copy = NULL;
+  const guint8 *data;
   gsize len;
 
   if (ctx == NULL)
@@ -357,7 +358,8 @@ kdh_target_set_register (KdhTarget   *t,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("Bad register error at '%s'"), name);
       return FALSE;
     }
-  copy = g_memdup2 (g_bytes_get_data (ctx, &len), len);
+  data = g_bytes_get_data (ctx, &len);
+  copy = g_memdup2 (data, len);
   kdh_context_set (copy, len, reg, value);
   kdh_manipulate_init_set_context (&request, (guint16) cpu,
                                    t->version.machine_type == KDH_MACHINE_AMD64

@@ -41,8 +41,10 @@ typedef struct {
   void (*closed)   (KdhTransport *transport, const GError *error, gpointer user_data);
 } KdhTransportCallbacks;
 
-/* Creates the transport for @cs (kind SIM included). Nothing is opened
- * yet. */
+/* Creates the transport for @cs (kind SIM included; @cs is copied).
+ * Nothing is opened yet. The transport belongs to the calling thread's
+ * thread-default main context from now on. free() closes everything and
+ * may be called from inside a callback. */
 KdhTransport *kdh_transport_new   (const KdhConnectionString   *cs,
                                    const KdhTransportCallbacks *callbacks,
                                    gpointer                     user_data);
@@ -62,6 +64,7 @@ void          kdh_transport_close (KdhTransport *transport);
  * on its way) or close(). FALSE while connecting or waiting. */
 gboolean      kdh_transport_is_open (KdhTransport *transport);
 
+/* The most bytes write() keeps waiting for the stream. */
 #define KDH_TRANSPORT_MAX_QUEUED (1024 * 1024)
 
 /* Queues bytes for writing; never blocks. Fails with

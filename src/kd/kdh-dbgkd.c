@@ -1211,3 +1211,35 @@ kdh_dbgkd_describe (guint16       packet_type,
 
   return g_string_free (s, FALSE);
 }
+
+gboolean
+kdh_dbgkd_payload_plausible (guint16       packet_type,
+                             const guint8 *payload,
+                             gsize         len)
+{
+  guint32 first;
+
+  if (len < 4)
+    return FALSE;
+  first = rd32 (payload);
+  switch (packet_type)
+    {
+    case 1:   /* StateChange32 */
+    case 7:   /* StateChange64: the short form without a control report is 0xC0 */
+      first &= ~KDH_STATE_ALTERNATE_FLAG;
+      return len >= 0xC0 && first >= KDH_STATE_EXCEPTION && first <= KDH_STATE_COMMAND_STRING;
+    case 2:   /* StateManipulate */
+      return len >= KDH_MANIPULATE64_SIZE && first >= KDH_API_MANIPULATE_MIN
+             && first < KDH_API_MANIPULATE_LIMIT;
+    case 3:   /* DebugIo */
+      return len >= KDH_DEBUG_IO_SIZE && (first == KDH_API_PRINT_STRING || first == KDH_API_GET_STRING);
+    case 9:   /* TraceIo */
+      return first == 0x3330;
+    case 10:  /* ControlRequest */
+      return first == 0x4300 || first == 0x4301;
+    case 11:  /* FileIo */
+      return first >= 0x3430 && first <= 0x3433;
+    default:
+      return TRUE;
+    }
+}

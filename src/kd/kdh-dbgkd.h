@@ -310,4 +310,12 @@ const gchar *kdh_status_name (guint32 status);      /* "STATUS_SUCCESS" or NULL 
  * ("Manipulate GetVersion reply STATUS_SUCCESS"). */
 gchar *kdh_dbgkd_describe (guint16 packet_type, const guint8 *payload, gsize len);
 
+/* Whether a data packet's payload fits its type: DebugIo packets start with
+ * a DebugIo ApiNumber, manipulate packets with a manipulate one, state
+ * changes with a NewState, each at least as long as its header. The KDCOM
+ * checksum covers the payload but not the header, so a garbled type byte
+ * passes every packet-level check; this catches it. Types it does not know
+ * are accepted. */
+gboolean kdh_dbgkd_payload_plausible (guint16 packet_type, const guint8 *payload, gsize len);
+
 G_END_DECLS

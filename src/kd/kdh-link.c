@@ -5,6 +5,8 @@
  */
 #include "kdh-link.h"
 
+#include "kdh-dbgkd.h"
+
 #include <string.h>
 
 #define US_PER_MS 1000
@@ -37,6 +39,7 @@ struct _KdhLink
   gint64 sync_next_reset_us;
   gint64 sync_last_reset_us;
   gboolean sync_saw_reboot;
+  gboolean sync_target_talked;   /* a data packet came during this sync */
   /* RESET answers still owed for the extra RESETs of a finished sync: they
    * are consumed, not answered, or the two sides would bounce RESETs. */
   guint stale_reset_answers;
@@ -72,6 +75,7 @@ kdh_link_config_init (KdhLinkConfig *config,
   config->sync_max_rounds = 6;
   config->partial_timeout_ms = 500 + 2 * packet_ms;
   config->max_payload = KDH_PACKET_MAX_SIZE_LENIENT;
+  config->check_payloads = TRUE;
 }
 
 void
@@ -164,6 +168,7 @@ kdh_trace_verdict_name (KdhTraceVerdict verdict)
     case KDH_TRACE_BAD_LENGTH: return "bad length";
     case KDH_TRACE_TRUNCATED: return "truncated";
     case KDH_TRACE_BAD_ID: return "bad id";
+    case KDH_TRACE_BAD_TYPE: return "payload does not fit type";
     case KDH_TRACE_IGNORED: return "ignored";
     default: return "?";
     }
@@ -332,6 +337,7 @@ kdh_link_start_sync (KdhLink  *link,
   link->sync_started_us = now_us;
   link->sync_next_reset_us = now_us;
   link->sync_saw_reboot = FALSE;
+  link->sync_target_talked = FALSE;
   link->stale_reset_answers = 0;
   kdh_link_tick (link, now_us);
 }
@@ -422,6 +428,11 @@ handle_control (KdhLink               *link,
           push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_OK);
           reset_ids (link);
           write_control (link, KDH_PACKET_TYPE_RESET, 0, now_us);
+          /* The target answers our answer; that RESET is consumed, or the
+           * two sides would bounce RESETs for ever (§2.5). */
+          link->stale_reset_answers = 1;
+          link->stale_reset_until_us = now_us
+                                       + 2 * (gint64) link->config.sync_reset_interval_ms * US_PER_MS;
           push_event (link, KDH_LINK_EVENT_TARGET_RESET);
           if (link->sending)
             transmit_pending (link, FALSE, now_us);
@@ -474,9 +485,20 @@ handle_data (KdhLink               *link,
        * flood of output cannot turn into a flood of RESETs. */
       if (h->id & KDH_PACKET_ID_SYNC)
         link->sync_saw_reboot = TRUE;
+      link->sync_target_talked = TRUE;
       push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_IGNORED);
       if (now_us - link->sync_last_reset_us >= 100 * US_PER_MS)
         sync_send_reset (link, now_us);
+      return;
+    }
+
+  if (link->config.check_payloads && !kdh_dbgkd_payload_plausible (h->type, payload, len))
+    {
+      /* A garbled type byte (the checksum does not cover the header):
+       * treat it as damaged so the target sends it again. */
+      link->stats.checksum_errors++;
+      push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_BAD_TYPE);
+      write_control (link, KDH_PACKET_TYPE_RESEND, 0, now_us);
       return;
     }
 
@@ -666,7 +688,10 @@ kdh_link_tick (KdhLink *link,
         {
           link->sync_round++;
           link->stats.sync_rounds++;
-          if (link->sync_breakin)
+          /* A target that has sent us something is in its packet layer and
+           * will see the RESET; another break-in byte would only stay
+           * pending there and stop it again after the next Continue. */
+          if (link->sync_breakin && !link->sync_target_talked)
             kdh_link_send_breakin (link);
           sync_send_reset (link, now_us);
           link->sync_next_reset_us = now_us

@@ -31,6 +31,7 @@ typedef struct {
   guint partial_timeout_ms;    /* silence inside a packet before it is abandoned */
   guint byte_time_us;          /* time one byte takes on the line (0: a socket) */
   gsize max_payload;           /* largest ByteCount accepted */
+  gboolean check_payloads;     /* treat a payload that does not fit its type as damaged */
 } KdhLinkConfig;
 
 /* Defaults for a line of @baud bits per second (0 for a socket): timeouts
@@ -59,6 +60,7 @@ typedef enum {
   KDH_TRACE_BAD_LENGTH,
   KDH_TRACE_TRUNCATED,
   KDH_TRACE_BAD_ID,
+  KDH_TRACE_BAD_TYPE,      /* the payload does not fit the packet type */
   KDH_TRACE_IGNORED,       /* valid but not for us now: a stray ACK, data during sync */
 } KdhTraceVerdict;
 

@@ -14,6 +14,7 @@ struct _KdhPacketParser
   gsize max_payload;
   gboolean in_packet;
   gsize packet_start;   /* offset of the 4-byte leader in use */
+  gsize quiet_until;    /* bytes before this offset belonged to a failed packet */
   guint64 garbage;
 };
 
@@ -126,6 +127,7 @@ compact (KdhPacketParser *parser)
     return;
   g_byte_array_remove_range (parser->buf, 0, keep_from);
   parser->pos -= keep_from;
+  parser->quiet_until = parser->quiet_until > keep_from ? parser->quiet_until - keep_from : 0;
   if (parser->in_packet)
     parser->packet_start = 0;
 }
@@ -146,6 +148,7 @@ kdh_packet_parser_reset (KdhPacketParser *parser)
   parser->pos = 0;
   parser->in_packet = FALSE;
   parser->packet_start = 0;
+  parser->quiet_until = 0;
 }
 
 guint64
@@ -163,6 +166,9 @@ rescan_after_leader (KdhPacketParser *parser)
   parser->garbage += 1;
   parser->pos = parser->packet_start + 1;
   parser->in_packet = FALSE;
+  /* Payload bytes of a failed packet are searched for leaders again, but a
+   * 0x62 among them is data, not a break-in request. */
+  parser->quiet_until = parser->buf->len;
 }
 
 static void
@@ -212,7 +218,7 @@ scan_for_leader (KdhPacketParser *parser,
           continue;
         }
       parser->pos++;
-      if (c == KDH_BREAKIN_BYTE)
+      if (c == KDH_BREAKIN_BYTE && parser->pos > parser->quiet_until)
         {
           *breakin = TRUE;
           return FALSE;

@@ -63,7 +63,7 @@ typedef enum {
 typedef enum {
   KDH_PARSE_PACKET,      /* a complete, valid data or control packet */
   KDH_PARSE_BAD_PACKET,  /* a data packet that failed a check: answer RESEND */
-  KDH_PARSE_BREAKIN,     /* a 0x62 byte between packets */
+  KDH_PARSE_BREAKIN,     /* a 0x62 byte between packets (not inside a failed one) */
 } KdhParseKind;
 
 typedef struct {

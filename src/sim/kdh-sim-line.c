@@ -112,12 +112,26 @@ append_with_faults (KdhSimLine   *line,
     }
 }
 
+/* An idle line accrues no credit: bytes that find the line empty start
+ * leaving now, not at the time the previous ones would have. (Done here,
+ * not in take(): a caller that is merely late, as every main-loop timer
+ * is by up to a millisecond, must not lose the time it was late by.) */
+static void
+wake_if_idle (KdhSimLine *line,
+              Direction  *dir,
+              gint64      now_us)
+{
+  if (dir->bytes->len == 0 && dir->next_us < now_us)
+    dir->next_us = now_us;
+}
+
 void
 kdh_sim_line_to_host (KdhSimLine   *line,
                       const guint8 *unit,
                       gsize         len,
                       gint64        now_us)
 {
+  wake_if_idle (line, &line->to_host, now_us);
   append_with_faults (line, &line->to_host, unit, len, 1.0);
   if (line->opts.stall_ms > 0 && now_us >= line->stall_until_us
       && g_rand_int_range (line->rand, 0, PACKETS_PER_STALL) == 0)
@@ -135,6 +149,7 @@ kdh_sim_line_from_host (KdhSimLine   *line,
 {
   gdouble scale = 1.0 / HOST_BYTES_PER_PACKET;
 
+  wake_if_idle (line, &line->from_host, now_us);
   for (gsize i = 0; i < len; i++)
     append_with_faults (line, &line->from_host, data + i, 1, scale);
 }
@@ -153,10 +168,8 @@ take (KdhSimLine *line,
     n = dir->bytes->len;
   else
     {
-      /* An idle line accrues no credit: the first byte after a pause goes
-       * at once and the rest follow at the line rate. */
-      if (dir->next_us < now_us - line->byte_time_us)
-        dir->next_us = now_us - line->byte_time_us;
+      /* The first byte after a pause goes at once (wake_if_idle()) and
+       * the rest follow at the line rate. */
       if (now_us < dir->next_us)
         return FALSE;
       n = 1 + (gsize) ((now_us - dir->next_us) / line->byte_time_us);

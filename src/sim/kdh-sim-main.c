@@ -304,7 +304,9 @@ on_accepted (GObject      *source,
     }
 
   peer = describe_peer (conn);
-  if (kdh_sim_server_is_attached (app->server))
+  /* The current host may have hung up a moment ago without us having
+   * read its EOF yet: a host that reconnects at once is not refused. */
+  if (kdh_sim_server_refresh (app->server))
     {
       /* One serial port, one host; dropping the connection (the unref
        * below) tells the newcomer at once. */
@@ -444,8 +446,11 @@ on_detached (KdhSimServer *server,
       say (app, "host disconnected");
       break;
     case MODE_CONNECT_TCP:
+      /* After a pause: a host that accepts and hangs up at once must not
+       * turn this into a busy loop. */
       say (app, "host disconnected; dialling %s again", app->remote_text);
-      start_connect (app);
+      if (app->retry_id == 0)
+        app->retry_id = g_timeout_add (CONNECT_RETRY_MS, on_connect_retry, app);
       break;
     case MODE_PTY:
       say (app, "host disconnected (%s closed)", app->pty_path);

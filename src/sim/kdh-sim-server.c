@@ -14,13 +14,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
-#include <glib-unix.h>
 
 #include "kdh-sim-line.h"
 
@@ -59,14 +58,20 @@ struct _KdhSimServer
   KdhSimCounters counters;      /* copy for other threads, under the lock */
 };
 
-static gboolean server_dispatch (KdhSimServer *server);
+static gboolean server_dispatch (KdhSimServer *server,
+                                 GIOCondition  revents);
 
 static gboolean
 server_source_dispatch (GSource     *source,
                         GSourceFunc  callback,
                         gpointer     user_data)
 {
-  return server_dispatch (((ServerSource *) source)->server);
+  KdhSimServer *server = ((ServerSource *) source)->server;
+  GIOCondition revents = 0;
+
+  if (server->fd >= 0)
+    revents = g_source_query_unix_fd (source, server->fd_tag);
+  return server_dispatch (server, revents);
 }
 
 static GSourceFuncs server_source_funcs = {
@@ -101,7 +106,7 @@ kdh_sim_server_new (const KdhSimOptions *opts)
   g_source_attach (server->source, server->context);
 
   /* The target runs from the start, with or without a host. */
-  server_dispatch (server);
+  server_dispatch (server, 0);
   return server;
 }
 
@@ -156,7 +161,7 @@ kdh_sim_server_attach_fd (KdhSimServer *server,
   server->is_socket = fstat (fd, &st) == 0 && S_ISSOCK (st.st_mode);
   server->events = G_IO_IN;
   server->fd_tag = g_source_add_unix_fd (server->source, fd, server->events);
-  server_dispatch (server);
+  server_dispatch (server, 0);
 }
 
 void
@@ -301,38 +306,27 @@ host_gone (KdhSimServer *server)
 }
 
 static gboolean
-server_dispatch (KdhSimServer *server)
+server_dispatch (KdhSimServer *server,
+                 GIOCondition  revents)
 {
-  GIOCondition revents = 0;
   gint64 now, deadline;
-
-  if (server->fd >= 0)
-    revents = g_source_query_unix_fd (server->source, server->fd_tag);
 
   /* HUP and ERR are reported even while reading is paused; reading then
    * is what finds the EOF or the error. */
   if (server->fd >= 0 && (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR)) && !read_some (server))
-    {
-      host_gone (server);
-      /* The callback may have attached a new descriptor, which was
-       * dispatched there; nothing more to do for this wake-up. */
-      return G_SOURCE_CONTINUE;
-    }
+    host_gone (server);
 
+  /* The target's timers run whether or not a host is attached (the
+   * detached function may also have attached a new one already). */
   now = g_get_monotonic_time ();
   pump (server, now);
+  if (server->fd >= 0 && !write_some (server))
+    host_gone (server);
 
   if (server->fd >= 0)
     {
-      GIOCondition events;
+      GIOCondition events = server->outbuf->len < OUTBUF_SOFT_MAX ? G_IO_IN : 0;
 
-      if (!write_some (server))
-        {
-          publish_counters (server);
-          host_gone (server);
-          return G_SOURCE_CONTINUE;
-        }
-      events = server->outbuf->len < OUTBUF_SOFT_MAX ? G_IO_IN : 0;
       if (server->outbuf->len > 0)
         events |= G_IO_OUT;
       if (events != server->events)
@@ -348,6 +342,29 @@ server_dispatch (KdhSimServer *server)
                   kdh_sim_line_next_deadline (server->line));
   g_source_set_ready_time (server->source, deadline == G_MAXINT64 ? -1 : MAX (deadline, 0));
   return G_SOURCE_CONTINUE;
+}
+
+gboolean
+kdh_sim_server_refresh (KdhSimServer *server)
+{
+  /* A bounded number of reads: a host that writes without pause must not
+   * keep us here. */
+  for (guint i = 0; i < 16 && server->fd >= 0; i++)
+    {
+      struct pollfd pfd = { server->fd, POLLIN, 0 };
+      GIOCondition revents = 0;
+
+      if (poll (&pfd, 1, 0) <= 0)
+        break;
+      if (pfd.revents & POLLIN)
+        revents |= G_IO_IN;
+      if (pfd.revents & POLLHUP)
+        revents |= G_IO_HUP;
+      if (pfd.revents & (POLLERR | POLLNVAL))
+        revents |= G_IO_ERR;
+      server_dispatch (server, revents);
+    }
+  return server->fd >= 0;
 }
 
 /* ---- A server on a thread of its own ---------------------------------- */

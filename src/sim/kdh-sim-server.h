@@ -26,6 +26,9 @@ G_BEGIN_DECLS
 
 typedef struct _KdhSimServer KdhSimServer;
 
+/* The server's sources go to the thread-default main context of the
+ * calling thread; the target starts running at once, with or without a
+ * host. */
 KdhSimServer *kdh_sim_server_new  (const KdhSimOptions *opts);
 void          kdh_sim_server_free (KdhSimServer *server);
 
@@ -33,11 +36,19 @@ void          kdh_sim_server_free (KdhSimServer *server);
  * previous descriptor is closed first. */
 void          kdh_sim_server_attach_fd (KdhSimServer *server,
                                         int           fd);
+/* Closes the descriptor without calling the detached function. */
 void          kdh_sim_server_detach    (KdhSimServer *server);
 gboolean      kdh_sim_server_is_attached (KdhSimServer *server);
+/* Handles what the descriptor has ready right now (bytes, a hang-up)
+ * without waiting for the main loop to get round to it, and returns
+ * whether a host is still attached. A listener calls it before refusing a
+ * newcomer: the host it would refuse for may have just hung up. May call
+ * the detached function. */
+gboolean      kdh_sim_server_refresh   (KdhSimServer *server);
 
 /* Called on the server's main context when the host side closes or fails
- * (after the descriptor has been closed). */
+ * (after the descriptor has been closed). It may attach a new descriptor,
+ * but must not free the server. */
 void          kdh_sim_server_set_detached_func (KdhSimServer *server,
                                                 void        (*func) (KdhSimServer *server,
                                                                      gpointer      user_data),

@@ -52,6 +52,8 @@ struct _KdhSimTarget
   guint retries_left;
   gint64 ack_deadline_us;
   guint ack_timeout_ms;
+  guint byte_time_us;
+  gint64 partial_start_us;      /* a packet half-received since then, or 0 */
 
   /* The current stop. */
   guint cpu;                    /* the reporting processor */
@@ -96,6 +98,7 @@ kdh_sim_target_new (const KdhSimOptions *opts,
   packet_ms = opts->baud ? (guint) ((guint64) 10 * 1000 * (KDH_PACKET_MAX_SIZE + 17) / opts->baud)
                          : 0;
   t->ack_timeout_ms = 500 + 2 * packet_ms;
+  t->byte_time_us = opts->baud ? (guint) (10u * G_USEC_PER_SEC / opts->baud) : 0;
   return t;
 }
 
@@ -802,6 +805,11 @@ handle_data (KdhSimTarget          *t,
       send_control (t, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id);   /* a duplicate */
       return;
     }
+  if (!kdh_dbgkd_payload_plausible (h->type, payload, len))
+    {
+      send_control (t, KDH_PACKET_TYPE_RESEND, 0);   /* a garbled type byte */
+      return;
+    }
   send_control (t, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id);
   t->expected_id ^= 1;
   t->counters.packets_received++;
@@ -809,10 +817,36 @@ handle_data (KdhSimTarget          *t,
     serve_manipulate (t, payload, len);
 }
 
+/* How long a half-received packet may take before it is given up (§2.8:
+ * a timeout inside a packet is answered with RESEND). The cap matters
+ * when a garbled byte count makes the parser wait for bytes that are in
+ * fact the host's retransmissions. */
+static gint64
+partial_deadline (KdhSimTarget *t)
+{
+  gsize needed;
+
+  if (t->partial_start_us == 0 || !kdh_packet_parser_in_packet (t->parser, &needed))
+    return G_MAXINT64;
+  return t->partial_start_us + (gint64) t->ack_timeout_ms * US_PER_MS
+         + 2 * (gint64) t->byte_time_us * (gint64) (needed + KDH_PACKET_MAX_SIZE);
+}
+
+static void
+track_partial (KdhSimTarget *t,
+               gboolean      progressed)
+{
+  if (!kdh_packet_parser_in_packet (t->parser, NULL))
+    t->partial_start_us = 0;
+  else if (progressed || t->partial_start_us == 0)
+    t->partial_start_us = t->now_us;
+}
+
 static void
 process_packets (KdhSimTarget *t)
 {
   KdhParseEvent ev;
+  gboolean progressed = FALSE;
 
   while ((t->state == KDH_SIM_STOPPED || t->sending) && t->state != KDH_SIM_BOOTING)
     {
@@ -822,7 +856,11 @@ process_packets (KdhSimTarget *t)
           g_byte_array_set_size (t->inbuf, 0);
         }
       if (!kdh_packet_parser_next (t->parser, &ev))
-        return;
+        {
+          track_partial (t, progressed);
+          return;
+        }
+      progressed = TRUE;
       if (ev.kind == KDH_PARSE_BREAKIN)
         {
           t->breakin_pending = TRUE;
@@ -892,7 +930,15 @@ void
 kdh_sim_target_tick (KdhSimTarget *t,
                      gint64        now_us)
 {
+  KdhParseEvent ev;
+
   t->now_us = now_us;
+  if (now_us >= partial_deadline (t))
+    {
+      t->partial_start_us = 0;
+      if (kdh_packet_parser_abandon (t->parser, &ev) && !t->silent)
+        send_control (t, KDH_PACKET_TYPE_RESEND, 0);
+    }
   if (t->sending && !t->silent && now_us >= t->ack_deadline_us)
     {
       if (t->send_droppable && t->retries_left <= 1)
@@ -916,6 +962,7 @@ kdh_sim_target_next_deadline (KdhSimTarget *t)
     return t->boot_done_us;
   if (t->sending && !t->silent)
     deadline = MIN (deadline, t->ack_deadline_us);
+  deadline = MIN (deadline, partial_deadline (t));
   if (t->state == KDH_SIM_RUNNING && !t->sending)
     {
       deadline = MIN (deadline, t->last_run_us + RUN_QUANTUM_MS * US_PER_MS);
@@ -929,5 +976,6 @@ void
 kdh_sim_target_line_dropped (KdhSimTarget *t)
 {
   kdh_packet_parser_reset (t->parser);
+  t->partial_start_us = 0;
   g_byte_array_set_size (t->inbuf, 0);
 }

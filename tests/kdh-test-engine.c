@@ -1,0 +1,353 @@
+/* kdh-test-engine.c: drive a KdhEngine from a test, as a front end does
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "kdh-test-engine.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PATTERN_XOR G_GUINT64_CONSTANT (0xA5A5A5A5A5A5A5A5)
+
+static void
+on_event (KdhEngine      *engine,
+          const KdhEvent *event,
+          gpointer        data)
+{
+  KdhTestEngine *t = data;
+
+  switch (event->kind)
+    {
+    case KDH_EVENT_OUTPUT:
+      if (event->output_kind == KDH_OUTPUT_TARGET)
+        g_string_append (t->target_output, event->text);
+      else
+        g_string_append (t->output, event->text);
+      if (event->output_kind == KDH_OUTPUT_ERROR)
+        g_string_append (t->errors, event->text);
+      if (g_test_verbose ())
+        g_printerr ("%s", event->text);
+      break;
+    case KDH_EVENT_STATE:
+      t->state = event->state;
+      g_array_append_val (t->states, event->state);
+      g_ptr_array_add (t->reasons, g_strdup (event->reason ? event->reason : ""));
+      if (g_test_verbose ())
+        g_printerr ("[state %s%s%s]\n", kdh_conn_state_name (event->state),
+                    event->reason ? ": " : "", event->reason ? event->reason : "");
+      break;
+    case KDH_EVENT_COMMAND_DONE:
+      g_hash_table_insert (t->done, GUINT_TO_POINTER (event->token),
+                           GINT_TO_POINTER (event->success ? 1 : 2));
+      break;
+    case KDH_EVENT_PROMPT:
+      t->ready = event->ready;
+      t->prompt_events++;
+      break;
+    default:
+      break;
+    }
+}
+
+void
+kdh_test_engine_init (KdhTestEngine *t)
+{
+  memset (t, 0, sizeof *t);
+  t->output = g_string_new (NULL);
+  t->target_output = g_string_new (NULL);
+  t->errors = g_string_new (NULL);
+  t->states = g_array_new (FALSE, FALSE, sizeof (KdhConnState));
+  t->reasons = g_ptr_array_new_with_free_func (g_free);
+  t->done = g_hash_table_new (NULL, NULL);
+  t->processes = g_ptr_array_new_with_free_func (g_object_unref);
+  t->tmpdir = g_dir_make_tmp ("kdh-test-XXXXXX", NULL);
+  t->engine = kdh_engine_new (NULL, on_event, t);
+}
+
+static void
+remove_tree (const gchar *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree gchar *child = g_build_filename (path, name, NULL);
+
+      g_remove (child);
+    }
+  g_rmdir (path);
+}
+
+void
+kdh_test_engine_clear (KdhTestEngine *t)
+{
+  kdh_engine_free (t->engine);
+  for (guint i = 0; i < t->processes->len; i++)
+    {
+      GSubprocess *p = t->processes->pdata[i];
+
+      g_subprocess_force_exit (p);
+      g_subprocess_wait (p, NULL, NULL);
+    }
+  g_ptr_array_unref (t->processes);
+  g_string_free (t->output, TRUE);
+  g_string_free (t->target_output, TRUE);
+  g_string_free (t->errors, TRUE);
+  g_array_unref (t->states);
+  g_ptr_array_unref (t->reasons);
+  g_hash_table_unref (t->done);
+  remove_tree (t->tmpdir);
+  g_free (t->tmpdir);
+}
+
+static gboolean
+on_timeout (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+kdh_test_run_until (gboolean    (*done) (gpointer data),
+                    gpointer      data,
+                    guint         timeout_s,
+                    const gchar  *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (timeout_s, on_timeout, &timed_out);
+
+  while (!done (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("timed out after %u s waiting for %s", timeout_s, what);
+  g_source_remove (id);
+}
+
+typedef struct {
+  KdhTestEngine *t;
+  guint token;
+  KdhConnState state;
+} Wait;
+
+static gboolean
+token_done (gpointer data)
+{
+  Wait *w = data;
+
+  return g_hash_table_contains (w->t->done, GUINT_TO_POINTER (w->token));
+}
+
+gboolean
+kdh_test_engine_wait_token (KdhTestEngine *t,
+                            guint          token,
+                            guint          timeout_s)
+{
+  Wait w = { t, token, 0 };
+  g_autofree gchar *what = g_strdup_printf ("command %u", token);
+
+  kdh_test_run_until (token_done, &w, timeout_s, what);
+  return GPOINTER_TO_INT (g_hash_table_lookup (t->done, GUINT_TO_POINTER (token))) == 1;
+}
+
+gchar *
+kdh_test_engine_run (KdhTestEngine *t,
+                     const gchar   *line,
+                     gboolean       may_fail)
+{
+  gsize start = t->output->len;
+  guint token = kdh_engine_execute (t->engine, line, NULL);
+  gboolean ok = kdh_test_engine_wait_token (t, token, 600);
+
+  if (!ok && !may_fail)
+    g_error ("command '%s' failed: %s", line, t->output->str + start);
+  return g_strdup (t->output->str + start);
+}
+
+void
+kdh_test_engine_attach (KdhTestEngine *t,
+                        const gchar   *connection)
+{
+  guint token = kdh_engine_attach (t->engine, connection);
+
+  if (!kdh_test_engine_wait_token (t, token, 120))
+    g_error ("attach to '%s' failed: %s", connection, t->output->str);
+}
+
+static gboolean
+state_is (gpointer data)
+{
+  Wait *w = data;
+
+  return w->t->state == w->state;
+}
+
+void
+kdh_test_engine_wait_state (KdhTestEngine *t,
+                            KdhConnState   state,
+                            guint          timeout_s)
+{
+  Wait w = { t, 0, state };
+  g_autofree gchar *what = g_strdup_printf ("state %s", kdh_conn_state_name (state));
+
+  kdh_test_run_until (state_is, &w, timeout_s, what);
+}
+
+gboolean
+kdh_test_engine_saw_state (KdhTestEngine *t,
+                           guint          from,
+                           KdhConnState   state)
+{
+  for (guint i = from; i < t->states->len; i++)
+    if (g_array_index (t->states, KdhConnState, i) == state)
+      return TRUE;
+  return FALSE;
+}
+
+KdhSimCounters
+kdh_test_engine_sim_counters (KdhTestEngine *t)
+{
+  KdhSimCounters c;
+
+  g_assert_true (kdh_engine_get_sim_counters (t->engine, &c));
+  return c;
+}
+
+static guint64
+parse_windbg_hex (const gchar *s)
+{
+  g_autoptr (GString) digits = g_string_new (NULL);
+
+  for (; *s && !g_ascii_isspace (*s); s++)
+    if (*s != '`')
+      g_string_append_c (digits, *s);
+  return g_ascii_strtoull (digits->str, NULL, 16);
+}
+
+guint64
+kdh_test_check_pattern_dump (const gchar *dump)
+{
+  g_auto (GStrv) lines = g_strsplit (dump, "\n", -1);
+  guint64 checked = 0, expected_address = 0;
+
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_auto (GStrv) fields = NULL;
+      guint64 address;
+
+      if (lines[i][0] == '\0')
+        continue;
+      fields = g_strsplit_set (lines[i], " ", -1);
+      address = parse_windbg_hex (fields[0]);
+      if (checked > 0)
+        g_assert_cmphex (address, ==, expected_address);
+      for (guint f = 1; fields[f]; f++)
+        {
+          guint64 value;
+
+          if (fields[f][0] == '\0')
+            continue;
+          g_assert_null (strchr (fields[f], '?'));
+          value = parse_windbg_hex (fields[f]);
+          if (value != (address ^ PATTERN_XOR))
+            g_error ("pattern mismatch at %016" G_GINT64_MODIFIER "x: %016" G_GINT64_MODIFIER
+                     "x (line '%s')", address, value, lines[i]);
+          address += 8;
+          checked++;
+        }
+      expected_address = address;
+    }
+  return checked;
+}
+
+guint
+kdh_test_check_dbgprint_sequence (const gchar *text,
+                                  guint64      first)
+{
+  const gchar *p = text;
+  guint64 expected = first;
+  guint n = 0;
+
+  while ((p = strstr (p, "kdhtest: dbgprint seq=")))
+    {
+      const gchar *eol = strchr (p, '\n');
+      guint64 seq;
+
+      if (eol == NULL)
+        break;   /* the rest of the line has not arrived yet */
+      seq = g_ascii_strtoull (p + strlen ("kdhtest: dbgprint seq="), NULL, 10);
+      if (seq != expected)
+        g_error ("DbgPrint line %u has seq %" G_GUINT64_FORMAT ", expected %" G_GUINT64_FORMAT
+                 " (lost or duplicated output)", n, seq, expected);
+      expected++;
+      n++;
+      p = eol + 1;
+    }
+  return n;
+}
+
+gchar *
+kdh_test_sim_path (void)
+{
+  const gchar *build = g_getenv ("KDH_BUILD_DIR");
+
+  g_assert_nonnull (build);
+  return g_build_filename (build, "src", "sim", "kdhost-sim", NULL);
+}
+
+typedef struct {
+  GDataInputStream *in;
+  gchar *line;
+  gboolean finished;
+} LineRead;
+
+static void
+on_sim_line (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  LineRead *r = data;
+
+  r->line = g_data_input_stream_read_line_finish_utf8 (r->in, result, NULL, NULL);
+  r->finished = TRUE;
+}
+
+static gboolean
+line_read (gpointer data)
+{
+  return ((LineRead *) data)->finished;
+}
+
+gchar *
+kdh_test_start_sim (KdhTestEngine      *t,
+                    const gchar *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autofree gchar *path = kdh_test_sim_path ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDataInputStream) in = NULL;
+  GSubprocess *process;
+  LineRead r = { 0 };
+  gchar *value;
+
+  g_ptr_array_add (argv, path);
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const gchar *const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (t->processes, process);
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  r.in = in;
+  g_data_input_stream_read_line_async (in, G_PRIORITY_DEFAULT, NULL, on_sim_line, &r);
+  kdh_test_run_until (line_read, &r, 30, "kdhost-sim's first line");
+  g_assert_nonnull (r.line);
+  g_assert_true (g_str_has_prefix (r.line, "kdhost-sim: "));
+  value = g_strdup (r.line + strlen ("kdhost-sim: "));
+  g_free (r.line);
+  return value;
+}

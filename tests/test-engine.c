@@ -1,0 +1,359 @@
+/* test-engine.c: the engine against the in-process simulated target
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Everything here goes through the front-end API only: commands in,
+ * events out, exactly as the window and the console use the engine.
+ */
+#include <string.h>
+
+#include "kdh-test-engine.h"
+
+static void
+test_attach_and_version (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *options = NULL;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  g_assert_cmpint (t.state, ==, KDH_CONN_BREAK);
+  g_assert_true (kdh_test_engine_saw_state (&t, 0, KDH_CONN_OPENING));
+  g_assert_true (kdh_test_engine_saw_state (&t, 0, KDH_CONN_SYNCHRONIZING));
+  g_assert_true (t.ready);
+  /* The WinDbg banner lines. */
+  g_assert_nonnull (strstr (t.output->str, "Connected to Windows 10 19041 x64 target at ("));
+  g_assert_nonnull (strstr (t.output->str, "), ptr64 TRUE\n"));
+  g_assert_nonnull (strstr (t.output->str, "Kernel Debugger connection established.\n"));
+  g_assert_nonnull (strstr (t.output->str, "Break instruction exception - code 80000003"));
+  g_assert_nonnull (strstr (t.output->str, "nt!DbgBreakPointWithStatus:\n"));
+
+  out = kdh_test_engine_run (&t, "vertarget", FALSE);
+  g_assert_nonnull (strstr (out, "Windows 10 Kernel Version 19041 MP (2 procs) Free x64\n"));
+  g_assert_nonnull (strstr (out, "Kernel base = 0xfffff800`02000000"));
+
+  options = kdh_engine_dup_connection_options (t.engine);
+  g_assert_cmpstr (options, ==, "sim:");
+
+  /* The connect procedure of kd-protocol.md §2.7: one RESET (answered)
+   * and one break-in. */
+  g_assert_cmpuint (kdh_test_engine_sim_counters (&t).resets_received, ==, 1);
+  g_assert_cmpuint (kdh_test_engine_sim_counters (&t).breakins, ==, 1);
+  kdh_test_engine_clear (&t);
+}
+
+static void
+test_registers (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *out = NULL, *rax = NULL, *after = NULL;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  out = kdh_test_engine_run (&t, "r", FALSE);
+  g_assert_nonnull (strstr (out, "rip=fffff80002001010 "));
+  g_assert_nonnull (strstr (out, "cs=0010  ss=0018"));
+  g_assert_nonnull (strstr (out, "nt!DbgBreakPointWithStatus:\n"));
+  g_assert_nonnull (strstr (out, "cc              int     3\n"));
+
+  /* Set a register, read it back from the target (the cache is per stop,
+   * and SetContext goes to the target). */
+  g_free (kdh_test_engine_run (&t, "r rax=1234`5678abcd", FALSE));
+  rax = kdh_test_engine_run (&t, "r rax", FALSE);
+  g_assert_nonnull (strstr (rax, "rax=000012345678abcd"));
+  after = kdh_test_engine_run (&t, "r rbx=0; r rbx", FALSE);
+  g_assert_nonnull (strstr (after, "rbx=0000000000000000"));
+  kdh_test_engine_clear (&t);
+}
+
+/* Pattern reads across page boundaries and packet (3944-byte) boundaries,
+ * at an unaligned start. */
+static void
+test_memory_pattern (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *out = NULL, *bytes = NULL, *edge = NULL;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  out = kdh_test_engine_run (&t, "dq fffff800`00400ff8 L1000", FALSE);
+  g_assert_cmpuint (kdh_test_check_pattern_dump (out), ==, 0x1000);
+
+  /* db at an odd address: bytes 1..7 of the u64 at ...400000
+   * (5a5a5da5`a5e5a5a5, little-endian) and byte 0 of the next one. */
+  bytes = kdh_test_engine_run (&t, "db fffff800`00400001 L8", FALSE);
+  g_assert_cmpstr (bytes, ==,
+                   "fffff800`00400001  a5 e5 a5 a5 5d 5a 5a ad                          "
+                   "....]ZZ.\n");
+
+  /* The end of the pattern region: the rest is unreadable and shown so. */
+  edge = kdh_test_engine_run (&t, "dq fffff800`013ffff8 L2", FALSE);
+  g_assert_nonnull (strstr (edge, "fffff800`013ffff8  5a5a5da5`a49a5a5d ????????`????????"));
+  kdh_test_engine_clear (&t);
+}
+
+static void
+test_symbols_and_modules (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *lm = NULL, *eval = NULL, *bp = NULL;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  lm = kdh_test_engine_run (&t, "lm", FALSE);
+  g_assert_nonnull (strstr (lm, "fffff800`02000000 fffff800`02ab6000   nt         ntoskrnl.exe\n"));
+  g_assert_nonnull (strstr (lm, "   hal        hal.dll\n"));
+  g_assert_nonnull (strstr (lm, "   kdcom      kdcom.dll\n"));
+  g_assert_nonnull (strstr (lm, "   kdhtest    kdhtest.sys\n"));
+  eval = kdh_test_engine_run (&t, "? nt!DbgBreakPointWithStatus - nt", FALSE);
+  g_assert_nonnull (strstr (eval, "= 00000000`00001010"));
+  bp = kdh_test_engine_run (&t, "bp kdhtest!KdhTestTimerRoutine", FALSE);
+  g_assert_nonnull (strstr (bp, "Breakpoint 1 set at fffff800`03001000 (kdhtest!KdhTestTimerRoutine)"));
+  kdh_test_engine_clear (&t);
+}
+
+/* g, then the test driver's timer routine hits the breakpoint. */
+static void
+test_go_and_breakpoint (void)
+{
+  KdhTestEngine t;
+  gsize mark;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  g_free (kdh_test_engine_run (&t, "bp kdhtest!KdhTestTimerRoutine", FALSE));
+  mark = t.output->len;
+  g_free (kdh_test_engine_run (&t, "g", FALSE));
+  g_assert_true (t.state == KDH_CONN_RUNNING || t.state == KDH_CONN_BREAK);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 30);
+  g_assert_nonnull (strstr (t.output->str + mark, "kdhtest!KdhTestTimerRoutine:\n"));
+  kdh_test_engine_clear (&t);
+}
+
+/* Break-in (Ctrl+C) while running. */
+static void
+test_break (void)
+{
+  KdhTestEngine t;
+  guint from;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  g_free (kdh_test_engine_run (&t, "g", FALSE));
+  g_assert_cmpint (t.state, ==, KDH_CONN_RUNNING);
+  g_assert_false (t.ready);
+  /* Commands that need a stopped target say so. */
+  from = t.states->len;
+  kdh_engine_break (t.engine);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 30);
+  g_assert_true (kdh_test_engine_saw_state (&t, from, KDH_CONN_BREAK));
+  g_assert_cmpuint (kdh_test_engine_sim_counters (&t).breakins, ==, 2);
+  kdh_test_engine_clear (&t);
+}
+
+static void
+test_command_while_running (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *out = NULL;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  g_free (kdh_test_engine_run (&t, "g", FALSE));
+  out = kdh_test_engine_run (&t, "r", TRUE);
+  g_assert_nonnull (strstr (t.errors->str, "The target is running; break in first"));
+  kdh_test_engine_clear (&t);
+}
+
+/* Resync while broken in: one RESET per resync reaches the target, no
+ * break-in byte is sent (it would stop the target again later), and the
+ * state ends at Break. */
+static void
+test_resync_broken_in (void)
+{
+  KdhTestEngine t;
+  KdhSimCounters before, after;
+  guint from;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  before = kdh_test_engine_sim_counters (&t);
+  for (guint i = 1; i <= 3; i++)
+    {
+      from = t.states->len;
+      g_assert_true (kdh_test_engine_wait_token (&t, kdh_engine_resync (t.engine), 60));
+      g_assert_true (kdh_test_engine_saw_state (&t, from, KDH_CONN_RESYNCHRONIZING));
+      g_assert_cmpint (t.state, ==, KDH_CONN_BREAK);
+      after = kdh_test_engine_sim_counters (&t);
+      g_assert_cmpuint (after.resets_received, ==, before.resets_received + i);
+    }
+  g_assert_cmpuint (after.breakins, ==, before.breakins);
+  g_assert_nonnull (strstr (t.output->str, "Kernel debugger connection resynchronized.\n"));
+  /* The link still works. */
+  g_free (kdh_test_engine_run (&t, "dq fffff800`00400000 L1", FALSE));
+  kdh_test_engine_clear (&t);
+}
+
+/* Resync while running: the target is broken into to get it to listen
+ * and then resumed, so it ends Running. */
+static void
+test_resync_running (void)
+{
+  KdhTestEngine t;
+  KdhSimCounters before, after;
+  guint from;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  g_free (kdh_test_engine_run (&t, "g", FALSE));
+  before = kdh_test_engine_sim_counters (&t);
+  from = t.states->len;
+  g_assert_true (kdh_test_engine_wait_token (&t, kdh_engine_resync (t.engine), 60));
+  g_assert_true (kdh_test_engine_saw_state (&t, from, KDH_CONN_RESYNCHRONIZING));
+  g_assert_cmpint (t.state, ==, KDH_CONN_RUNNING);
+  after = kdh_test_engine_sim_counters (&t);
+  g_assert_cmpuint (after.resets_received, >=, before.resets_received + 1);
+  /* Break in afterwards: the connection works. */
+  kdh_engine_break (t.engine);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 30);
+  kdh_test_engine_clear (&t);
+}
+
+static void
+test_restart (void)
+{
+  KdhTestEngine t;
+  guint from;
+  gsize mark;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  from = t.states->len;
+  mark = t.output->len;
+  g_free (kdh_test_engine_run (&t, ".restart", FALSE));
+  g_assert_true (kdh_test_engine_saw_state (&t, from, KDH_CONN_RESTARTING));
+  g_assert_true (kdh_test_engine_saw_state (&t, from, KDH_CONN_OPENING));
+  g_assert_cmpint (t.state, ==, KDH_CONN_BREAK);
+  /* Reconnected as a new debugger would: the banner again. */
+  g_assert_nonnull (strstr (t.output->str + mark, "Kernel Debugger connection established.\n"));
+  g_free (kdh_test_engine_run (&t, "dq fffff800`00400000 L1", FALSE));
+  /* From a remote client it is refused. */
+  {
+    guint token = kdh_engine_execute (t.engine, ".restart", "client1");
+
+    g_assert_false (kdh_test_engine_wait_token (&t, token, 30));
+    g_assert_nonnull (strstr (t.errors->str, ".restart is not allowed from a remote debugging client"));
+  }
+  kdh_test_engine_clear (&t);
+}
+
+/* .reboot: the target comes back with the SYNC id bit; the debugger says
+ * so, drops its caches and reconnects. */
+static void
+test_reboot (void)
+{
+  KdhTestEngine t;
+  gsize mark;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  mark = t.output->len;
+  g_free (kdh_test_engine_run (&t, ".reboot", FALSE));
+  kdh_test_engine_wait_state (&t, KDH_CONN_RUNNING, 30);
+  g_assert_nonnull (strstr (t.output->str + mark, "The target rebooted"));
+  g_assert_nonnull (strstr (t.output->str + mark, "Module loaded: \\SystemRoot\\system32\\ntoskrnl.exe"));
+  g_assert_nonnull (strstr (t.output->str + mark, "Kernel Debugger connection established.\n"));
+  g_assert_cmpuint (kdh_test_engine_sim_counters (&t).reboots, ==, 1);
+  kdh_engine_break (t.engine);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 30);
+  g_free (kdh_test_engine_run (&t, "dq fffff800`00400000 L1", FALSE));
+  kdh_test_engine_clear (&t);
+}
+
+/* DbgPrint output: in order, exactly once. */
+static void
+test_dbgprint (void)
+{
+  KdhTestEngine t;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:dbgprint-rate=0");
+  g_free (kdh_test_engine_run (&t, "g", FALSE));
+  while (kdh_test_check_dbgprint_sequence (t.target_output->str, 0) < 500)
+    g_main_context_iteration (NULL, TRUE);
+  kdh_engine_break (t.engine);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 30);
+  kdh_test_check_dbgprint_sequence (t.target_output->str, 0);
+  g_assert_cmpuint (kdh_test_engine_sim_counters (&t).prints_dropped, ==, 0);
+  kdh_test_engine_clear (&t);
+}
+
+static void
+test_bad_connection_strings (void)
+{
+  KdhTestEngine t;
+  guint token;
+
+  kdh_test_engine_init (&t);
+  token = kdh_engine_attach (t.engine, "com:port=/dev/ttyS0,bad=1");
+  g_assert_false (kdh_test_engine_wait_token (&t, token, 10));
+  g_assert_nonnull (strstr (t.errors->str, "unknown option 'bad=1'"));
+  g_assert_cmpint (kdh_engine_get_state (t.engine), ==, KDH_CONN_DISCONNECTED);
+
+  token = kdh_engine_attach (t.engine, "com:pipe,port=/nonexistent/dir/vm.sock");
+  g_assert_false (kdh_test_engine_wait_token (&t, token, 10));
+  g_assert_nonnull (strstr (t.errors->str, "/nonexistent/dir/vm.sock"));
+  g_assert_nonnull (strstr (t.errors->str, "No such file or directory"));
+  g_assert_cmpint (t.state, ==, KDH_CONN_DISCONNECTED);
+  kdh_test_engine_clear (&t);
+}
+
+/* Faults on the line (kd-protocol.md §2): the session attaches, reads
+ * 1 MiB of correct data, and every DbgPrint line arrives exactly once in
+ * order. */
+static void
+test_faults (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *out = NULL;
+  KdhSimCounters c;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:drop=0.01,corrupt=0.01,dup=0.01,seed=11,dbgprint-rate=0");
+  out = kdh_test_engine_run (&t, "dq fffff800`00400000 L20000", FALSE);
+  g_assert_cmpuint (kdh_test_check_pattern_dump (out), ==, 0x20000);
+  g_free (kdh_test_engine_run (&t, "g", FALSE));
+  while (kdh_test_check_dbgprint_sequence (t.target_output->str, 0) < 1000)
+    g_main_context_iteration (NULL, TRUE);
+  kdh_engine_break (t.engine);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 60);
+  kdh_test_check_dbgprint_sequence (t.target_output->str, 0);
+  c = kdh_test_engine_sim_counters (&t);
+  g_assert_cmpuint (c.prints_dropped, ==, 0);
+  /* The faults did happen and were recovered from. */
+  g_assert_cmpuint (c.retransmits + c.resends_received, >, 0);
+  kdh_test_engine_clear (&t);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/engine/sim/attach-and-version", test_attach_and_version);
+  g_test_add_func ("/engine/sim/registers", test_registers);
+  g_test_add_func ("/engine/sim/memory-pattern", test_memory_pattern);
+  g_test_add_func ("/engine/sim/symbols-and-modules", test_symbols_and_modules);
+  g_test_add_func ("/engine/sim/go-and-breakpoint", test_go_and_breakpoint);
+  g_test_add_func ("/engine/sim/break", test_break);
+  g_test_add_func ("/engine/sim/command-while-running", test_command_while_running);
+  g_test_add_func ("/engine/sim/resync-broken-in", test_resync_broken_in);
+  g_test_add_func ("/engine/sim/resync-running", test_resync_running);
+  g_test_add_func ("/engine/sim/restart", test_restart);
+  g_test_add_func ("/engine/sim/reboot", test_reboot);
+  g_test_add_func ("/engine/sim/dbgprint", test_dbgprint);
+  g_test_add_func ("/engine/sim/bad-connection-strings", test_bad_connection_strings);
+  g_test_add_func ("/engine/sim/faults", test_faults);
+  return g_test_run ();
+}
