@@ -479,8 +479,10 @@ run_command (KdhEngine *engine,
         kdh_engine_printf (engine, KDH_OUTPUT_ERROR, "%s\n", error->message);
     }
   engine->busy = FALSE;
-  command_done (engine, cmd->token, ok ? NULL : error);
+  /* The prompt first: a front end that sees the command done already knows
+   * whether the debugger is ready for the next one. */
   update_prompt (engine);
+  command_done (engine, cmd->token, ok ? NULL : error);
 }
 
 /* Everything the top of the loop has to do now; returns TRUE when it did

@@ -35,7 +35,7 @@ typedef enum {
   KDH_EVENT_STATE,           /* the connection state changed */
   KDH_EVENT_OUTPUT,          /* text for the command window */
   KDH_EVENT_PROMPT,          /* the engine is ready for a command, or busy */
-  KDH_EVENT_COMMAND_DONE,    /* a command posted with a token finished */
+  KDH_EVENT_COMMAND_DONE,    /* a command posted with a token finished (after its PROMPT) */
   KDH_EVENT_STATS,           /* link counters (at most a few per second) */
   KDH_EVENT_PACKET,          /* one packet, when the packet trace is on */
 } KdhEventKind;
