@@ -7,8 +7,10 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #define PATTERN_XOR G_GUINT64_CONSTANT (0xA5A5A5A5A5A5A5A5)
 
@@ -111,6 +113,12 @@ on_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_poll (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 void
 kdh_test_run_until (gboolean    (*done) (gpointer data),
                     gpointer      data,
@@ -119,12 +127,16 @@ kdh_test_run_until (gboolean    (*done) (gpointer data),
 {
   gboolean timed_out = FALSE;
   guint id = g_timeout_add_seconds (timeout_s, on_timeout, &timed_out);
+  /* Wakes the loop now and then, for conditions that are polled (a file,
+   * a remote object) rather than signalled. */
+  guint poll_id = g_timeout_add (20, on_poll, NULL);
 
   while (!done (data) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
   if (timed_out)
     g_error ("timed out after %u s waiting for %s", timeout_s, what);
   g_source_remove (id);
+  g_source_remove (poll_id);
 }
 
 typedef struct {
@@ -321,6 +333,15 @@ line_read (gpointer data)
   return ((LineRead *) data)->finished;
 }
 
+/* A test that aborts never reaches kdh_test_engine_clear(); its
+ * simulators must not outlive it (they would hold CTest's output pipe
+ * open until the test's timeout). Only async-signal-safe calls here. */
+static void
+sim_child_setup (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 gchar *
 kdh_test_start_sim (KdhTestEngine      *t,
                     const gchar *const *args)
@@ -329,6 +350,7 @@ kdh_test_start_sim (KdhTestEngine      *t,
   g_autofree gchar *path = kdh_test_sim_path ();
   g_autoptr (GError) error = NULL;
   g_autoptr (GDataInputStream) in = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
   GSubprocess *process;
   LineRead r = { 0 };
   gchar *value;
@@ -337,8 +359,9 @@ kdh_test_start_sim (KdhTestEngine      *t,
   for (guint i = 0; args[i]; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
-  process = g_subprocess_newv ((const gchar *const *) argv->pdata,
-                               G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, sim_child_setup, NULL, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_ptr_array_add (t->processes, process);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));

@@ -374,6 +374,27 @@ test_sync_bit (Fixture *f, gconstpointer data)
   g_assert_cmpstr (payloads->str, ==, "before|boot|after|boot again|");
   g_assert_cmpuint (kdh_link_get_stats (f->link)->target_reboots, ==, 2);
 
+  /* A fresh link meeting a fresh target: the SYNC bit is reported (the
+   * engine needs to know) but it is not counted as a reboot. */
+  {
+    KdhLink *fresh = kdh_link_new (&f->config);
+    g_autoptr (GByteArray) bytes = g_byte_array_new ();
+    KdhLinkEvent ev;
+    gboolean rebooted = FALSE;
+
+    kdh_packet_write_data (bytes, KDH_PACKET_TYPE_DEBUG_IO, 0x80800800, (const guint8 *) "hi", 2,
+                           NULL, 0);
+    kdh_link_receive (fresh, bytes->data, bytes->len, f->now);
+    while (kdh_link_next_event (fresh, &ev))
+      {
+        rebooted |= ev.kind == KDH_LINK_EVENT_TARGET_REBOOTED;
+        kdh_link_event_clear (&ev);
+      }
+    g_assert_true (rebooted);
+    g_assert_cmpuint (kdh_link_get_stats (fresh)->target_reboots, ==, 0);
+    kdh_link_free (fresh);
+  }
+
   /* Our ids were reset as well. */
   g_assert_true (kdh_link_send (f->link, KDH_PACKET_TYPE_STATE_MANIPULATE, a, f->now));
   expect_one (f, KDH_PACKET_TYPE_STATE_MANIPULATE, 0x80800000);

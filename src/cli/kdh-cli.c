@@ -76,7 +76,10 @@ write_out (Cli         *cli,
 static void
 show_prompt (Cli *cli)
 {
-  if (!cli->interactive || !cli->ready || cli->quitting)
+  /* Not before the attach (or the last line) has finished: a "kd> " in
+   * front of the connection messages would only confuse. */
+  if (!cli->interactive || !cli->ready || cli->quitting
+      || (cli->last_token != 0 && !cli->last_done))
     return;
   if (cli->line_open)
     write_out (cli, "\n");
@@ -170,6 +173,9 @@ on_event (KdhEngine      *engine,
     {
     case KDH_EVENT_OUTPUT:
       write_out (cli, event->text);
+      /* Output that arrives while the prompt is up (a switch toggled, a
+       * message from the connection) gets a fresh prompt after it. */
+      show_prompt (cli);
       break;
 
     case KDH_EVENT_PACKET:
@@ -196,6 +202,7 @@ on_event (KdhEngine      *engine,
           cli->last_done = TRUE;
           if (!event->success)
             cli->exit_code = 1;
+          show_prompt (cli);
           dispatch_pending (cli);
         }
       break;

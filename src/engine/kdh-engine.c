@@ -29,6 +29,7 @@ typedef enum {
   CMD_BREAK,
   CMD_TRACE,
   CMD_INITIAL_BREAK,
+  CMD_VERBOSE,
   CMD_QUIT,
 } CommandKind;
 
@@ -69,6 +70,7 @@ struct _KdhEngine
   KdhSimCounters snap_sim;
   gint trace;                     /* atomic booleans */
   gint initial_break;
+  gint verbose;
 
   /* Engine thread only. */
   KdhSession *session;
@@ -201,6 +203,14 @@ kdh_engine_publish_state (KdhEngine    *engine,
   engine->snap_state = state;
   g_mutex_unlock (&engine->snap_lock);
 
+  if (g_atomic_int_get (&engine->verbose))
+    {
+      g_autofree gchar *count = attempt > 1 ? g_strdup_printf (" (attempt %u)", attempt) : NULL;
+
+      kdh_engine_printf (engine, KDH_OUTPUT_DEBUGGER, "[kdhost] %s%s%s%s\n",
+                         kdh_conn_state_name (state), count ? count : "", reason ? ": " : "",
+                         reason ? reason : "");
+    }
   event->state = state;
   event->reason = g_strdup (reason);
   event->attempt = attempt;
@@ -288,8 +298,11 @@ handle_inline (KdhEngine *engine,
   switch (cmd->kind)
     {
     case CMD_BREAK:
+      /* A command running or queued may be a `g`: the break is for the
+       * target it lets run. */
       if (engine->session)
-        kdh_session_break (engine->session);
+        kdh_session_break (engine->session,
+                           engine->busy || g_async_queue_length (engine->commands) > 0);
       else
         kdh_engine_output (engine, KDH_OUTPUT_ERROR, _("No kernel connection to break into.\n"));
       break;
@@ -299,6 +312,11 @@ handle_inline (KdhEngine *engine,
         kdh_session_set_trace (engine->session, cmd->flag);
       kdh_engine_printf (engine, KDH_OUTPUT_DEBUGGER, _("Packet trace %s.\n"),
                          cmd->flag ? _("on") : _("off"));
+      break;
+    case CMD_VERBOSE:
+      g_atomic_int_set (&engine->verbose, cmd->flag);
+      kdh_engine_printf (engine, KDH_OUTPUT_DEBUGGER, _("Verbose mode %s.\n"),
+                         cmd->flag ? _("ON") : _("OFF"));
       break;
     case CMD_INITIAL_BREAK:
       g_atomic_int_set (&engine->initial_break, cmd->flag);
@@ -314,7 +332,8 @@ handle_inline (KdhEngine *engine,
 static gboolean
 is_inline (Command *cmd)
 {
-  return cmd->kind == CMD_BREAK || cmd->kind == CMD_TRACE || cmd->kind == CMD_INITIAL_BREAK;
+  return cmd->kind == CMD_BREAK || cmd->kind == CMD_TRACE || cmd->kind == CMD_INITIAL_BREAK
+         || cmd->kind == CMD_VERBOSE;
 }
 
 static const gchar *
@@ -442,6 +461,13 @@ run_command (KdhEngine *engine,
   g_autoptr (GError) error = NULL;
   gboolean ok = TRUE;
 
+  if (is_inline (cmd))
+    {
+      /* Break and the switches are not commands the prompt waits for. */
+      handle_inline (engine, cmd);
+      command_done (engine, cmd->token, NULL);
+      return;
+    }
   engine->busy = TRUE;
   update_prompt (engine);
   switch (cmd->kind)
@@ -469,8 +495,7 @@ run_command (KdhEngine *engine,
       engine->quit = TRUE;
       break;
     default:
-      handle_inline (engine, cmd);
-      break;
+      g_assert_not_reached ();
     }
   if (!ok && error)
     {
@@ -479,6 +504,8 @@ run_command (KdhEngine *engine,
         kdh_engine_printf (engine, KDH_OUTPUT_ERROR, "%s\n", error->message);
     }
   engine->busy = FALSE;
+  if (engine->session)
+    kdh_session_command_finished (engine->session);
   /* The prompt first: a front end that sees the command done already knows
    * whether the debugger is ready for the next one. */
   update_prompt (engine);
@@ -680,6 +707,19 @@ kdh_engine_set_trace (KdhEngine *engine,
                       gboolean   enabled)
 {
   post (engine, CMD_TRACE, NULL, NULL, enabled, TRUE);
+}
+
+void
+kdh_engine_set_verbose (KdhEngine *engine,
+                        gboolean   enabled)
+{
+  post (engine, CMD_VERBOSE, NULL, NULL, enabled, TRUE);
+}
+
+gboolean
+kdh_engine_get_verbose (KdhEngine *engine)
+{
+  return g_atomic_int_get (&engine->verbose);
 }
 
 void

@@ -52,6 +52,10 @@ guint kdh_engine_detach     (KdhEngine *engine);           /* close the connecti
 void  kdh_engine_break      (KdhEngine *engine);           /* Ctrl+C, Ctrl+Break */
 void  kdh_engine_set_trace  (KdhEngine *engine,
                              gboolean   enabled);          /* packet trace events */
+/* Verbose output: every connection state change and its reason is also
+ * printed in the output (WinDbg's Ctrl+Alt+V). */
+void  kdh_engine_set_verbose (KdhEngine *engine,
+                              gboolean   enabled);
 /* Whether an attach stops the target (the default, as kd -b) or leaves it
  * running once connected; KD's "cycle initial break". */
 void  kdh_engine_set_initial_break (KdhEngine *engine,
@@ -60,6 +64,7 @@ void  kdh_engine_set_initial_break (KdhEngine *engine,
 /* Snapshots, safe from any thread. */
 KdhConnState kdh_engine_get_state (KdhEngine *engine);
 gboolean     kdh_engine_get_trace (KdhEngine *engine);
+gboolean     kdh_engine_get_verbose (KdhEngine *engine);
 gboolean     kdh_engine_get_initial_break (KdhEngine *engine);
 /* The connection string in use, canonical (WinDbg's "get connection
  * options"); NULL when there is no connection. */

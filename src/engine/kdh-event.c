@@ -25,6 +25,17 @@ kdh_conn_state_name (KdhConnState state)
     }
 }
 
+const gchar *
+kdh_conn_state_id (KdhConnState state)
+{
+  static const gchar *ids[] = {
+    "disconnected", "opening", "waiting", "synchronizing", "break", "running",
+    "resynchronizing", "restarting", "lost",
+  };
+
+  return (guint) state < G_N_ELEMENTS (ids) ? ids[state] : "unknown";
+}
+
 gboolean
 kdh_conn_state_connected (KdhConnState state)
 {
@@ -61,5 +72,7 @@ kdh_event_unref (KdhEvent *event)
   g_free (event->text);
   g_free (event->prompt);
   g_free (event->error);
+  g_free (event->verdict);
+  g_free (event->meaning);
   g_free (event);
 }

@@ -28,6 +28,8 @@ typedef enum {
 } KdhConnState;
 
 const gchar *kdh_conn_state_name     (KdhConnState state);  /* "Waiting for target" */
+/* A stable, untranslated identifier for scripts: "waiting", "break", ... */
+const gchar *kdh_conn_state_id       (KdhConnState state);
 /* Connected: Break or Running. */
 gboolean     kdh_conn_state_connected (KdhConnState state);
 
@@ -76,8 +78,14 @@ typedef struct {
   /* STATS */
   KdhLinkStats stats;
 
-  /* PACKET */
+  /* PACKET (text holds the whole line, for consoles) */
   gboolean outgoing;
+  gboolean control;            /* ACK, RESEND, RESET */
+  guint16 packet_type;
+  guint32 packet_id;
+  guint16 byte_count;
+  gchar *verdict;              /* "ok", "duplicate", "bad checksum", ... */
+  gchar *meaning;              /* "Manipulate ReadVirtualMemory 0xfffff800... 0x1000" */
 } KdhEvent;
 
 KdhEvent *kdh_event_new   (KdhEventKind kind);

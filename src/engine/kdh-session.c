@@ -74,10 +74,12 @@ struct _KdhSession
   guint lost_attempts;
   gint64 breakin_retry_us;
   guint breakin_tries;
+  gboolean break_requested;       /* a break-in asked for before the target ran */
 };
 
 static void pump (KdhSession *s);
 static void set_lost (KdhSession *s, const gchar *reason, gboolean retry);
+static void publish_stats (KdhSession *s, gboolean force);
 
 /* ---- State ------------------------------------------------------------- */
 
@@ -89,6 +91,9 @@ set_state (KdhSession   *s,
 {
   g_autofree gchar *target = s->target ? kdh_target_describe (s->target) : NULL;
 
+  /* The counters first, so that a front end sees them as of the change. */
+  if (s->link)
+    publish_stats (s, TRUE);
   s->state = state;
   kdh_engine_publish_state (s->engine, state, reason, attempt, s->description, target);
 }
@@ -201,15 +206,15 @@ on_closed (KdhTransport *transport,
   s->transport_open = FALSE;
   g_free (s->transport_error);
   s->transport_error = g_strdup (error ? error->message : _("connection closed"));
-  kdh_engine_printf (s->engine, KDH_OUTPUT_ERROR, _("Kernel connection lost: %s\n"),
-                     s->transport_error);
   /* Half-received bytes belong to a stream that is gone. */
   kdh_link_reset (s->link);
-  if (comes_back)
-    return;   /* waiting() follows, then opened() */
-  s->transport_dead = TRUE;
-  if (s->announced)
-    set_lost (s, s->transport_error, FALSE);
+  if (!comes_back)
+    s->transport_dead = TRUE;
+  if (!comes_back && s->announced)
+    set_lost (s, s->transport_error, FALSE);   /* says why */
+  else
+    kdh_engine_printf (s->engine, KDH_OUTPUT_ERROR, _("Kernel connection lost: %s\n"),
+                       s->transport_error);
 }
 
 static const KdhTransportCallbacks transport_callbacks = {
@@ -265,9 +270,15 @@ post_trace (KdhSession           *s,
   else
     meaning = g_strdup_printf ("%s (damaged)", kdh_packet_type_name (trace->header.type));
   event->outgoing = trace->outgoing;
+  event->control = trace->header.control;
+  event->packet_type = trace->header.type;
+  event->packet_id = trace->header.id;
+  event->byte_count = trace->header.byte_count;
+  event->verdict = g_strdup (kdh_trace_verdict_name (trace->verdict));
   event->text = g_strdup_printf ("%s id=%08x len=%u %s: %s\n", trace->outgoing ? ">>" : "<<",
-                                 trace->header.id, trace->header.byte_count,
-                                 kdh_trace_verdict_name (trace->verdict), meaning);
+                                 trace->header.id, trace->header.byte_count, event->verdict,
+                                 meaning);
+  event->meaning = g_steal_pointer (&meaning);
   kdh_engine_post (s->engine, event);
 }
 
@@ -703,7 +714,17 @@ kdh_session_go (KdhSession  *s,
   kdh_target_forget_stop (s->target);
   s->target_running = TRUE;
   set_state (s, KDH_CONN_RUNNING, NULL, 0);
+  if (s->break_requested)
+    kdh_session_break (s, FALSE);
   return TRUE;
+}
+
+void
+kdh_session_command_finished (KdhSession *s)
+{
+  /* A break asked for during a command that did not let the target run
+   * is moot: it is stopped. */
+  s->break_requested = FALSE;
 }
 
 /* ---- Stops ------------------------------------------------------------- */
@@ -783,7 +804,10 @@ synchronize (KdhSession  *s,
              GError     **error)
 {
   gboolean was_running = s->target_running || !s->announced;
-  gboolean with_breakin = kind == SYNC_ATTACH || was_running;
+  /* Only a resync knows the target's state. Behind a reopened transport
+   * there is most likely a new target (a restarted VM), running and so
+   * deaf to RESET, whatever the old one was doing. */
+  gboolean with_breakin = kind != SYNC_RESYNC || was_running;
   KdhConnState state = kind == SYNC_ATTACH ? KDH_CONN_SYNCHRONIZING : KDH_CONN_RESYNCHRONIZING;
   g_autoptr (GError) local = NULL;
   gint64 deadline;
@@ -999,7 +1023,8 @@ kdh_session_restart (KdhSession  *s,
 }
 
 void
-kdh_session_break (KdhSession *s)
+kdh_session_break (KdhSession *s,
+                   gboolean    defer)
 {
   if (!s->transport_open)
     {
@@ -1008,7 +1033,15 @@ kdh_session_break (KdhSession *s)
       return;
     }
   if (s->state == KDH_CONN_BREAK)
-    return;   /* already stopped; a stray break-in would stop it again later */
+    {
+      /* Stopped: a break-in byte now would stay pending in the target and
+       * stop it again later. But a `g` may be on its way (the user pressed
+       * Break right after Go): then remember the request for when it runs. */
+      if (defer)
+        s->break_requested = TRUE;
+      return;
+    }
+  s->break_requested = FALSE;
   kdh_link_send_breakin (s->link);
   pump (s);
   s->breakin_tries = 1;
@@ -1052,7 +1085,7 @@ kdh_session_next_poll (KdhSession *s)
 
   if (s->stop != NULL || (s->reconnect_pending && s->transport_open))
     return 0;
-  if (s->transport_open && s->next_stats_us > 0)
+  if (s->next_stats_us > 0)
     next = MIN (next, s->next_stats_us);
   return next;
 }

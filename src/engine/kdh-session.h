@@ -40,8 +40,12 @@ gboolean     kdh_session_restart  (KdhSession  *session,
                                    GError     **error);
 void         kdh_session_close    (KdhSession  *session);
 /* Sends the break-in byte (Ctrl+C); the state change that follows is
- * handled by kdh_session_poll(). */
-void         kdh_session_break    (KdhSession  *session);
+ * handled by kdh_session_poll(). At a break it does nothing, unless
+ * @defer: then it is remembered until the current command ends, in case
+ * that command (a `g` posted just before) lets the target run. */
+void         kdh_session_break    (KdhSession  *session,
+                                   gboolean     defer);
+void         kdh_session_command_finished (KdhSession *session);
 gboolean     kdh_session_cycle_baud (KdhSession *session,
                                      GError    **error);
 /* Top-level housekeeping between commands: handles a stop that arrived

@@ -51,6 +51,7 @@ struct _KdhLink
 
   /* The last SYNC-flagged packet accepted, to tell its retransmission (our
    * ACK was lost) from a second reboot. */
+  gboolean had_contact;           /* a packet was accepted or a sync completed */
   gboolean have_last_sync;
   guint32 last_sync_id;
   guint16 last_sync_type;
@@ -380,9 +381,12 @@ finish_sync (KdhLink *link,
   event->elapsed_us = now_us - link->sync_started_us;
   if (link->sync_saw_reboot)
     {
-      link->stats.target_reboots++;
+      /* A fresh target met for the first time has not "rebooted". */
+      if (link->had_contact)
+        link->stats.target_reboots++;
       push_event (link, KDH_LINK_EVENT_TARGET_REBOOTED);
     }
+  link->had_contact = TRUE;
 }
 
 static void
@@ -531,7 +535,9 @@ handle_data (KdhLink               *link,
       link->last_sync_type = h->type;
       g_clear_pointer (&link->last_sync_payload, g_bytes_unref);
       link->last_sync_payload = g_bytes_new (payload, len);
-      link->stats.target_reboots++;
+      if (link->had_contact)
+        link->stats.target_reboots++;
+      link->had_contact = TRUE;
       push_event (link, KDH_LINK_EVENT_TARGET_REBOOTED);
       deliver (link, h, payload, len);
       return;
@@ -547,6 +553,7 @@ handle_data (KdhLink               *link,
       write_control (link, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id, now_us);
       link->expected_id ^= 1;
       link->have_last_sync = FALSE;
+      link->had_contact = TRUE;
       deliver (link, h, payload, len);
     }
   else

@@ -98,7 +98,7 @@ typedef struct {
   guint64 breakins_sent;
   guint64 sync_rounds;
   guint64 syncs;                     /* completed resynchronisations */
-  guint64 target_reboots;
+  guint64 target_reboots;            /* SYNC-bit packets after earlier contact */
   gint64 last_rx_us;                 /* last byte from the target, 0 = never */
   gint64 last_rtt_us;                /* last first-try ACK round trip, -1 = none */
 } KdhLinkStats;

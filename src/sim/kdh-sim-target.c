@@ -263,16 +263,20 @@ maybe_print (KdhSimTarget *t)
 static void
 poll_breakin (KdhSimTarget *t)
 {
+  gboolean found = FALSE;
   gsize i;
 
   for (i = 0; i < t->inbuf->len; i++)
     if (t->inbuf->data[i] == KDH_BREAKIN_BYTE)
       {
         t->breakin_pending = TRUE;
+        found = TRUE;
         i++;
         break;
       }
-  t->counters.bytes_discarded += i - (t->breakin_pending ? 1 : 0);
+  /* Only this scan's break-in byte is not discarded: one left pending
+   * from the packet layer (seen while stopped) was never in inbuf. */
+  t->counters.bytes_discarded += i - (found ? 1 : 0);
   g_byte_array_remove_range (t->inbuf, 0, i);
 }
 

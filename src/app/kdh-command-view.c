@@ -1,0 +1,404 @@
+/* kdh-command-view.c: the command window: output terminal and command line
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "kdh-command-view.h"
+#include "kdh-app-resources.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+/* Output not yet on screen beyond this is cut at a line start from the
+ * front: the terminal's scrollback would drop it anyway. */
+#define MAX_PENDING (8 * 1024 * 1024)
+/* The plain-text copy kept for dup_text(). */
+#define MAX_TEXT_COPY (4 * 1024 * 1024)
+#define MAX_HISTORY 1000
+/* When the view is not mapped there are no frames; flush on a timer. */
+#define UNMAPPED_FLUSH_MS 100
+
+struct _KdhCommandView
+{
+  GtkBox parent_instance;
+
+  VteTerminal *terminal;
+  GtkLabel *prompt_label;
+  GtkEntry *entry;
+
+  GString *pending;            /* bytes for the terminal, SGR and \r\n included */
+  GString *text_copy;          /* the same as plain text */
+  guint tick_id;
+  guint timeout_id;
+  KdhOutputKind last_kind;
+  gboolean at_line_start;
+
+  gchar *prompt;
+  gboolean ready;
+
+  GPtrArray *history;          /* gchar*, oldest first */
+  gint history_pos;            /* == history->len when not browsing */
+  gchar *history_file;
+};
+
+enum {
+  SIGNAL_COMMAND,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (KdhCommandView, kdh_command_view, GTK_TYPE_BOX)
+
+static void
+flush (KdhCommandView *self)
+{
+  if (self->pending->len == 0)
+    return;
+  vte_terminal_feed (self->terminal, self->pending->str, (gssize) self->pending->len);
+  g_string_truncate (self->pending, 0);
+}
+
+static gboolean
+on_tick (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       data)
+{
+  KdhCommandView *self = data;
+
+  self->tick_id = 0;
+  flush (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_flush_timeout (gpointer data)
+{
+  KdhCommandView *self = data;
+
+  self->timeout_id = 0;
+  flush (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* One terminal write per frame, however much output arrives in it. */
+static void
+schedule_flush (KdhCommandView *self)
+{
+  if (self->tick_id || self->timeout_id)
+    return;
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, self, NULL);
+  else
+    self->timeout_id = g_timeout_add (UNMAPPED_FLUSH_MS, on_flush_timeout, self);
+}
+
+static void
+trim_front (GString *s,
+            gsize    max)
+{
+  const gchar *cut;
+
+  if (s->len <= max)
+    return;
+  cut = strchr (s->str + (s->len - max), '\n');
+  g_string_erase (s, 0, cut ? (gssize) (cut + 1 - s->str) : (gssize) (s->len - max));
+}
+
+static const gchar *
+style_for (KdhOutputKind kind)
+{
+  switch (kind)
+    {
+    case KDH_OUTPUT_ERROR: return "\033[1;31m";
+    case KDH_OUTPUT_ECHO: return "\033[1m";
+    case KDH_OUTPUT_TARGET: return "\033[36m";
+    case KDH_OUTPUT_DEBUGGER:
+    default: return NULL;
+    }
+}
+
+void
+kdh_command_view_append (KdhCommandView *self,
+                         KdhOutputKind   kind,
+                         const gchar    *text)
+{
+  const gchar *style = style_for (kind);
+
+  g_return_if_fail (KDH_IS_COMMAND_VIEW (self));
+  if (text == NULL || *text == '\0')
+    return;
+  g_string_append (self->text_copy, text);
+  trim_front (self->text_copy, MAX_TEXT_COPY);
+
+  if (style)
+    g_string_append (self->pending, style);
+  /* The terminal needs CR LF; the engine speaks in LF. */
+  for (const gchar *p = text; *p; p++)
+    {
+      if (*p == '\n')
+        g_string_append_c (self->pending, '\r');
+      g_string_append_c (self->pending, *p);
+    }
+  if (style)
+    g_string_append (self->pending, "\033[0m");
+  self->at_line_start = text[strlen (text) - 1] == '\n';
+  self->last_kind = kind;
+  trim_front (self->pending, MAX_PENDING);
+  schedule_flush (self);
+}
+
+gchar *
+kdh_command_view_dup_text (KdhCommandView *self)
+{
+  return g_strndup (self->text_copy->str, self->text_copy->len);
+}
+
+void
+kdh_command_view_set_prompt (KdhCommandView *self,
+                             const gchar    *prompt,
+                             gboolean        ready)
+{
+  GtkStyleContext *context = gtk_widget_get_style_context (GTK_WIDGET (self->prompt_label));
+  g_autofree gchar *trimmed = g_strstrip (g_strdup (prompt ? prompt : "kd>"));
+
+  g_free (self->prompt);
+  self->prompt = g_strdup (prompt ? prompt : "kd> ");
+  self->ready = ready;
+  gtk_label_set_text (self->prompt_label, ready ? trimmed : "*BUSY*");
+  if (ready)
+    gtk_style_context_remove_class (context, "busy");
+  else
+    gtk_style_context_add_class (context, "busy");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->prompt_label),
+                               ready ? NULL : _("The debugger is busy or the target is running; "
+                                                "Ctrl+Break breaks in"));
+}
+
+void
+kdh_command_view_set_scrollback (KdhCommandView *self,
+                                 glong           lines)
+{
+  vte_terminal_set_scrollback_lines (self->terminal, lines);
+}
+
+void
+kdh_command_view_focus_entry (KdhCommandView *self)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (self->entry));
+}
+
+VteTerminal *
+kdh_command_view_get_terminal (KdhCommandView *self)
+{
+  return self->terminal;
+}
+
+GtkEntry *
+kdh_command_view_get_entry (KdhCommandView *self)
+{
+  return self->entry;
+}
+
+/* ---- History ----------------------------------------------------------- */
+
+static void
+save_history (KdhCommandView *self)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autofree gchar *dir = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (self->history_file == NULL)
+    return;
+  for (guint i = 0; i < self->history->len; i++)
+    {
+      g_string_append (text, self->history->pdata[i]);
+      g_string_append_c (text, '\n');
+    }
+  dir = g_path_get_dirname (self->history_file);
+  g_mkdir_with_parents (dir, 0700);
+  if (!g_file_set_contents (self->history_file, text->str, (gssize) text->len, &error))
+    g_warning ("Could not save the command history: %s", error->message);
+}
+
+void
+kdh_command_view_set_history_file (KdhCommandView *self,
+                                   const gchar    *path)
+{
+  g_autofree gchar *contents = NULL;
+
+  g_free (self->history_file);
+  self->history_file = g_strdup (path);
+  g_ptr_array_set_size (self->history, 0);
+  if (path && g_file_get_contents (path, &contents, NULL, NULL))
+    {
+      g_auto (GStrv) lines = g_strsplit (contents, "\n", -1);
+
+      for (guint i = 0; lines[i]; i++)
+        if (*lines[i])
+          g_ptr_array_add (self->history, g_strdup (lines[i]));
+    }
+  while (self->history->len > MAX_HISTORY)
+    g_ptr_array_remove_index (self->history, 0);
+  self->history_pos = (gint) self->history->len;
+}
+
+static void
+remember (KdhCommandView *self,
+          const gchar    *line)
+{
+  if (*line == '\0')
+    return;
+  if (self->history->len > 0
+      && strcmp (self->history->pdata[self->history->len - 1], line) == 0)
+    return;
+  g_ptr_array_add (self->history, g_strdup (line));
+  if (self->history->len > MAX_HISTORY)
+    g_ptr_array_remove_index (self->history, 0);
+  save_history (self);
+}
+
+static void
+show_history (KdhCommandView *self)
+{
+  const gchar *text = self->history_pos < (gint) self->history->len
+                      ? self->history->pdata[self->history_pos] : "";
+
+  gtk_entry_set_text (self->entry, text);
+  gtk_editable_set_position (GTK_EDITABLE (self->entry), -1);
+}
+
+static gboolean
+on_entry_key_press (GtkWidget   *widget,
+                    GdkEventKey *event,
+                    gpointer     data)
+{
+  KdhCommandView *self = data;
+
+  if (event->state & (GDK_CONTROL_MASK | GDK_MOD1_MASK))
+    return GDK_EVENT_PROPAGATE;
+  switch (event->keyval)
+    {
+    case GDK_KEY_Up:
+    case GDK_KEY_KP_Up:
+      if (self->history_pos > 0)
+        {
+          self->history_pos--;
+          show_history (self);
+        }
+      return GDK_EVENT_STOP;
+    case GDK_KEY_Down:
+    case GDK_KEY_KP_Down:
+      if (self->history_pos < (gint) self->history->len)
+        {
+          self->history_pos++;
+          show_history (self);
+        }
+      return GDK_EVENT_STOP;
+    default:
+      return GDK_EVENT_PROPAGATE;
+    }
+}
+
+static void
+on_entry_activate (GtkEntry *entry,
+                   gpointer  data)
+{
+  KdhCommandView *self = data;
+  g_autofree gchar *line = g_strdup (gtk_entry_get_text (entry));
+  g_autofree gchar *echo = NULL;
+
+  g_strstrip (line);
+  if (!self->at_line_start)
+    kdh_command_view_append (self, KDH_OUTPUT_DEBUGGER, "\n");
+  echo = g_strdup_printf ("%s%s\n", self->prompt ? self->prompt : "kd> ", line);
+  kdh_command_view_append (self, KDH_OUTPUT_ECHO, echo);
+  remember (self, line);
+  self->history_pos = (gint) self->history->len;
+  gtk_entry_set_text (entry, "");
+  g_signal_emit (self, signals[SIGNAL_COMMAND], 0, line);
+}
+
+/* ---- GObject ----------------------------------------------------------- */
+
+static void
+kdh_command_view_dispose (GObject *object)
+{
+  KdhCommandView *self = KDH_COMMAND_VIEW (object);
+
+  if (self->tick_id)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+      self->tick_id = 0;
+    }
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  G_OBJECT_CLASS (kdh_command_view_parent_class)->dispose (object);
+}
+
+static void
+kdh_command_view_finalize (GObject *object)
+{
+  KdhCommandView *self = KDH_COMMAND_VIEW (object);
+
+  g_string_free (self->pending, TRUE);
+  g_string_free (self->text_copy, TRUE);
+  g_ptr_array_unref (self->history);
+  g_free (self->history_file);
+  g_free (self->prompt);
+  G_OBJECT_CLASS (kdh_command_view_parent_class)->finalize (object);
+}
+
+static void
+kdh_command_view_class_init (KdhCommandViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = kdh_command_view_dispose;
+  object_class->finalize = kdh_command_view_finalize;
+
+  signals[SIGNAL_COMMAND] = g_signal_new ("command", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  g_type_ensure (VTE_TYPE_TERMINAL);
+  kdh_app_ensure_resources ();
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/kdhost/Kdhost/ui/kdh-command-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, KdhCommandView, terminal);
+  gtk_widget_class_bind_template_child (widget_class, KdhCommandView, prompt_label);
+  gtk_widget_class_bind_template_child (widget_class, KdhCommandView, entry);
+}
+
+static void
+kdh_command_view_init (KdhCommandView *self)
+{
+  PangoFontDescription *font;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->pending = g_string_new (NULL);
+  self->text_copy = g_string_new (NULL);
+  self->history = g_ptr_array_new_with_free_func (g_free);
+  self->at_line_start = TRUE;
+  self->prompt = g_strdup ("kd> ");
+  self->ready = TRUE;
+
+  font = pango_font_description_from_string ("Monospace 10");
+  vte_terminal_set_font (self->terminal, font);
+  pango_font_description_free (font);
+  vte_terminal_set_scrollback_lines (self->terminal, 10000);
+  vte_terminal_set_cursor_blink_mode (self->terminal, VTE_CURSOR_BLINK_OFF);
+  /* Output only: the terminal shows text and lets you select and copy it,
+   * and never takes keys meant for the window's shortcuts. */
+  vte_terminal_set_input_enabled (self->terminal, FALSE);
+
+  g_signal_connect (self->entry, "activate", G_CALLBACK (on_entry_activate), self);
+  g_signal_connect (self->entry, "key-press-event", G_CALLBACK (on_entry_key_press), self);
+}
+
+GtkWidget *
+kdh_command_view_new (void)
+{
+  return g_object_new (KDH_TYPE_COMMAND_VIEW, NULL);
+}

@@ -1,0 +1,44 @@
+/* kdh-command-view.h: the command window: output terminal and command line
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include <vte/vte.h>
+
+#include "engine/kdh-event.h"
+
+G_BEGIN_DECLS
+
+#define KDH_TYPE_COMMAND_VIEW (kdh_command_view_get_type ())
+G_DECLARE_FINAL_TYPE (KdhCommandView, kdh_command_view, KDH, COMMAND_VIEW, GtkBox)
+
+/* A read-only VteTerminal showing all debugger and target output, and an
+ * entry below it with the kd> prompt, history (Up/Down, kept across runs)
+ * and KD's Enter-repeats-the-last-command. Output is buffered and written
+ * to the terminal once per frame, so a flood of target output costs one
+ * terminal update per frame. Emits "command" (gchar *line) when the user
+ * enters a line; an empty line is passed on as "" for the engine to
+ * repeat the last command. */
+GtkWidget   *kdh_command_view_new            (void);
+void         kdh_command_view_append         (KdhCommandView *self,
+                                              KdhOutputKind   kind,
+                                              const gchar    *text);
+/* "0: kd> " while @ready; shown as *BUSY* otherwise. */
+void         kdh_command_view_set_prompt     (KdhCommandView *self,
+                                              const gchar    *prompt,
+                                              gboolean        ready);
+void         kdh_command_view_set_scrollback (KdhCommandView *self,
+                                              glong           lines);
+void         kdh_command_view_focus_entry    (KdhCommandView *self);
+/* Where history is kept (NULL: not kept); set before the first command. */
+void         kdh_command_view_set_history_file (KdhCommandView *self,
+                                                const gchar    *path);
+VteTerminal *kdh_command_view_get_terminal   (KdhCommandView *self);
+GtkEntry    *kdh_command_view_get_entry      (KdhCommandView *self);
+/* Everything shown so far, as plain text (tests, export). */
+gchar       *kdh_command_view_dup_text       (KdhCommandView *self);
+
+G_END_DECLS

@@ -1,0 +1,918 @@
+/* kdh-connection-monitor.c: the connection monitor pane
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Events only change the data kept here and queue a redraw; GTK folds any
+ * number of queued redraws into one per frame, so a burst of events costs
+ * one paint. A one-second clock moves the time axes while the pane is
+ * mapped.
+ */
+#include "kdh-connection-monitor.h"
+#include "kdh-app-resources.h"
+
+#include <glib/gi18n.h>
+
+#include "kdh-state-style.h"
+
+#define TIMELINE_WINDOW_US   (5 * 60 * G_USEC_PER_SEC)
+#define THROUGHPUT_WINDOW_US (60 * G_USEC_PER_SEC)
+#define MAX_SEGMENTS         1000
+#define MAX_SAMPLES          1200
+/* The engine posts statistics only when they change, at most every 250 ms,
+ * so a longer gap between two snapshots was quiet until its last moments. */
+#define MAX_SAMPLE_SPAN_US   G_USEC_PER_SEC
+#define MIN_SCALE            1000.0
+
+typedef struct {
+  gint64 start_us;             /* monotonic */
+  gint64 real_start_us;
+  KdhConnState state;
+  guint attempt;
+  gchar *reason;
+} Segment;
+
+typedef struct {
+  gint64 end_us;               /* monotonic */
+  gint64 span_us;
+  gdouble in_rate;             /* bytes per second */
+  gdouble out_rate;
+} Sample;
+
+typedef enum {
+  COUNTER_PACKETS_IN,
+  COUNTER_PACKETS_OUT,
+  COUNTER_BYTES_IN,
+  COUNTER_BYTES_OUT,
+  COUNTER_ACKS_IN,
+  COUNTER_ACKS_OUT,
+  COUNTER_RESENDS_IN,
+  COUNTER_RESENDS_OUT,
+  COUNTER_RESETS_IN,
+  COUNTER_RESETS_OUT,
+  COUNTER_CHECKSUM_ERRORS,
+  COUNTER_TIMEOUTS,
+  COUNTER_RETRANSMITS,
+  COUNTER_DUPLICATES,
+  COUNTER_RESYNCS,
+  COUNTER_RESTARTS,
+  COUNTER_REBOOTS,
+  COUNTER_GARBAGE_BYTES,
+  N_COUNTERS
+} Counter;
+
+#define STATS_FIELD(f) G_STRUCT_OFFSET (KdhLinkStats, f)
+
+static const struct {
+  const gchar *name;
+  gssize offset;               /* into KdhLinkStats; -1: counted here */
+  gboolean bytes;              /* shown as a size */
+} counters[N_COUNTERS] = {
+  [COUNTER_PACKETS_IN] = { "packets-in", STATS_FIELD (packets_in), FALSE },
+  [COUNTER_PACKETS_OUT] = { "packets-out", STATS_FIELD (packets_out), FALSE },
+  [COUNTER_BYTES_IN] = { "bytes-in", STATS_FIELD (bytes_in), TRUE },
+  [COUNTER_BYTES_OUT] = { "bytes-out", STATS_FIELD (bytes_out), TRUE },
+  [COUNTER_ACKS_IN] = { "acks-in", STATS_FIELD (acks_in), FALSE },
+  [COUNTER_ACKS_OUT] = { "acks-out", STATS_FIELD (acks_out), FALSE },
+  [COUNTER_RESENDS_IN] = { "resends-in", STATS_FIELD (resends_in), FALSE },
+  [COUNTER_RESENDS_OUT] = { "resends-out", STATS_FIELD (resends_out), FALSE },
+  [COUNTER_RESETS_IN] = { "resets-in", STATS_FIELD (resets_in), FALSE },
+  [COUNTER_RESETS_OUT] = { "resets-out", STATS_FIELD (resets_out), FALSE },
+  [COUNTER_CHECKSUM_ERRORS] = { "checksum-errors", STATS_FIELD (checksum_errors), FALSE },
+  [COUNTER_TIMEOUTS] = { "timeouts", STATS_FIELD (timeouts), FALSE },
+  [COUNTER_RETRANSMITS] = { "retransmits", STATS_FIELD (retransmits), FALSE },
+  [COUNTER_DUPLICATES] = { "duplicates", STATS_FIELD (duplicates), FALSE },
+  [COUNTER_RESYNCS] = { "resyncs", STATS_FIELD (syncs), FALSE },
+  [COUNTER_RESTARTS] = { "restarts", -1, FALSE },
+  [COUNTER_REBOOTS] = { "reboots", STATS_FIELD (target_reboots), FALSE },
+  [COUNTER_GARBAGE_BYTES] = { "garbage-bytes", STATS_FIELD (garbage_bytes), FALSE },
+};
+
+/* Rows of the counter grid: a pair of columns (in, out) or one value. */
+static const struct {
+  const gchar *title;
+  Counter first;
+  gint second;                 /* -1: a single value across both columns */
+} grid_rows[] = {
+  { N_("Packets"), COUNTER_PACKETS_IN, COUNTER_PACKETS_OUT },
+  { N_("Bytes"), COUNTER_BYTES_IN, COUNTER_BYTES_OUT },
+  { N_("ACKs"), COUNTER_ACKS_IN, COUNTER_ACKS_OUT },
+  { N_("RESENDs"), COUNTER_RESENDS_IN, COUNTER_RESENDS_OUT },
+  { N_("RESETs"), COUNTER_RESETS_IN, COUNTER_RESETS_OUT },
+  { N_("Checksum errors"), COUNTER_CHECKSUM_ERRORS, -1 },
+  { N_("Timeouts"), COUNTER_TIMEOUTS, -1 },
+  { N_("Retransmits"), COUNTER_RETRANSMITS, -1 },
+  { N_("Duplicates"), COUNTER_DUPLICATES, -1 },
+  { N_("Resyncs"), COUNTER_RESYNCS, -1 },
+  { N_("Restarts"), COUNTER_RESTARTS, -1 },
+  { N_("Target reboots"), COUNTER_REBOOTS, -1 },
+  { N_("Garbage bytes"), COUNTER_GARBAGE_BYTES, -1 },
+};
+
+/* GNOME palette: blue 3 and orange 4. */
+static const GdkRGBA in_color = { 0x35 / 255.0, 0x84 / 255.0, 0xe4 / 255.0, 1.0 };
+static const GdkRGBA out_color = { 0xe6 / 255.0, 0x61 / 255.0, 0x00 / 255.0, 1.0 };
+
+struct _KdhConnectionMonitor
+{
+  GtkBox parent_instance;
+
+  GtkLabel *state_label;
+  GtkDrawingArea *timeline;
+  GtkLabel *rtt_label;
+  GtkLabel *last_rx_label;
+  GtkGrid *counter_grid;
+  GtkLabel *scale_label;
+  GtkDrawingArea *graph;
+  GtkLabel *legend_label;
+
+  GtkLabel *value_labels[N_COUNTERS];
+  guint64 shown[N_COUNTERS];
+
+  GArray *segments;            /* Segment, oldest first */
+  GArray *samples;             /* Sample, oldest first */
+  KdhLinkStats stats;
+  gint64 stats_us;
+  gboolean have_stats;
+  guint64 restarts;
+  gdouble scale;               /* bytes per second at the top of the graph */
+
+  guint clock_id;
+};
+
+G_DEFINE_FINAL_TYPE (KdhConnectionMonitor, kdh_connection_monitor, GTK_TYPE_BOX)
+
+static void
+segment_clear (gpointer data)
+{
+  Segment *segment = data;
+
+  g_clear_pointer (&segment->reason, g_free);
+}
+
+static gchar *
+format_duration (gint64 us)
+{
+  gint64 s = us / G_USEC_PER_SEC;
+
+  if (us < G_USEC_PER_SEC)
+    return g_strdup_printf (_("%u ms"), (guint) (us / 1000));
+  if (s < 60)
+    return g_strdup_printf (_("%u s"), (guint) s);
+  if (s < 3600)
+    return g_strdup_printf (_("%u min %02u s"), (guint) (s / 60), (guint) (s % 60));
+  return g_strdup_printf (_("%u h %02u min"), (guint) (s / 3600), (guint) (s / 60 % 60));
+}
+
+static gchar *
+format_rate (gdouble bytes_per_second)
+{
+  g_autofree gchar *size = NULL;
+
+  if (bytes_per_second < 1000)
+    return g_strdup_printf (_("%.0f B/s"), bytes_per_second);
+  size = g_format_size ((guint64) bytes_per_second);
+  /* TRANSLATORS: a data rate, such as "1.2 kB/s" */
+  return g_strdup_printf (_("%s/s"), size);
+}
+
+static gchar *
+format_wall_clock (gint64 real_us)
+{
+  g_autoptr (GDateTime) dt = g_date_time_new_from_unix_local (real_us / G_USEC_PER_SEC);
+
+  return dt ? g_date_time_format (dt, "%H:%M:%S") : g_strdup ("?");
+}
+
+static gchar *
+color_to_hex (const GdkRGBA *color)
+{
+  return g_strdup_printf ("#%02x%02x%02x", (guint) (color->red * 255 + 0.5),
+                          (guint) (color->green * 255 + 0.5), (guint) (color->blue * 255 + 0.5));
+}
+
+static void
+rounded_rectangle (cairo_t *cr,
+                   gdouble  x,
+                   gdouble  y,
+                   gdouble  width,
+                   gdouble  height,
+                   gdouble  radius)
+{
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, x + width - radius, y + radius, radius, -G_PI / 2, 0);
+  cairo_arc (cr, x + width - radius, y + height - radius, radius, 0, G_PI / 2);
+  cairo_arc (cr, x + radius, y + height - radius, radius, G_PI / 2, G_PI);
+  cairo_arc (cr, x + radius, y + radius, radius, G_PI, 3 * G_PI / 2);
+  cairo_close_path (cr);
+}
+
+static void
+get_foreground (GtkWidget *widget,
+                GdkRGBA   *color)
+{
+  GtkStyleContext *context = gtk_widget_get_style_context (widget);
+
+  gtk_style_context_get_color (context, gtk_style_context_get_state (context), color);
+}
+
+/* The trough both graphs are drawn in: a faint fill, clipped to rounded corners. */
+static void
+begin_trough (cairo_t       *cr,
+              const GdkRGBA *fg,
+              gdouble        width,
+              gdouble        height)
+{
+  rounded_rectangle (cr, 0, 0, width, height, 4);
+  cairo_clip (cr);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.06);
+  cairo_paint (cr);
+}
+
+static void
+end_trough (cairo_t       *cr,
+            const GdkRGBA *fg,
+            gdouble        width,
+            gdouble        height)
+{
+  cairo_reset_clip (cr);
+  rounded_rectangle (cr, 0.5, 0.5, width - 1, height - 1, 3.5);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.2);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
+}
+
+static void
+vertical_ticks (cairo_t       *cr,
+                const GdkRGBA *fg,
+                gdouble        width,
+                gdouble        height,
+                guint          n)
+{
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.12);
+  cairo_set_line_width (cr, 1);
+  for (guint i = 1; i < n; i++)
+    {
+      gdouble x = (gint) (width * i / n) + 0.5;
+
+      cairo_move_to (cr, x, 0);
+      cairo_line_to (cr, x, height);
+    }
+  cairo_stroke (cr);
+}
+
+/* Timeline */
+
+static gint64
+segment_end (KdhConnectionMonitor *self,
+             guint                 i,
+             gint64                now)
+{
+  if (i + 1 < self->segments->len)
+    return g_array_index (self->segments, Segment, i + 1).start_us;
+  return MAX (now, g_array_index (self->segments, Segment, i).start_us);
+}
+
+/* Drops segments that ended before the window; the newest always stays, as
+ * it lasts until now. */
+static void
+prune_segments (KdhConnectionMonitor *self,
+                gint64                now)
+{
+  guint drop = 0;
+
+  while (drop + 1 < self->segments->len
+         && g_array_index (self->segments, Segment, drop + 1).start_us <= now - TIMELINE_WINDOW_US)
+    drop++;
+  if (self->segments->len - drop > MAX_SEGMENTS)
+    drop = self->segments->len - MAX_SEGMENTS;
+  if (drop > 0)
+    g_array_remove_range (self->segments, 0, drop);
+}
+
+static gboolean
+timeline_draw_cb (KdhConnectionMonitor *self,
+                  cairo_t              *cr,
+                  GtkWidget            *area)
+{
+  gdouble width = gtk_widget_get_allocated_width (area);
+  gdouble height = gtk_widget_get_allocated_height (area);
+  gint64 now = g_get_monotonic_time ();
+  gint64 from = now - TIMELINE_WINDOW_US;
+  GdkRGBA fg;
+
+  get_foreground (area, &fg);
+  begin_trough (cr, &fg, width, height);
+  for (guint i = 0; i < self->segments->len; i++)
+    {
+      const Segment *segment = &g_array_index (self->segments, Segment, i);
+      gint64 start = MAX (segment->start_us, from);
+      gint64 end = segment_end (self, i, now);
+      gdouble x0, x1;
+      GdkRGBA color;
+
+      if (end <= from)
+        continue;
+      /* Whole pixels, so that neighbours meet without a seam. */
+      x0 = (gint) (width * (start - from) / TIMELINE_WINDOW_US);
+      x1 = (gint) (width * (end - from) / TIMELINE_WINDOW_US + 0.999);
+      kdh_state_style_get_color (segment->state, &color);
+      gdk_cairo_set_source_rgba (cr, &color);
+      /* At least a pixel, so that a short resync still shows. */
+      cairo_rectangle (cr, x0, 0, MAX (x1 - x0, 1), height);
+      cairo_fill (cr);
+    }
+  vertical_ticks (cr, &fg, width, height, 5);
+  end_trough (cr, &fg, width, height);
+  return FALSE;
+}
+
+static gboolean
+timeline_query_tooltip_cb (KdhConnectionMonitor *self,
+                           gint                  x,
+                           gint                  y,
+                           gboolean              keyboard_mode,
+                           GtkTooltip           *tooltip,
+                           GtkWidget            *area)
+{
+  gint width = gtk_widget_get_allocated_width (area);
+  gint64 now = g_get_monotonic_time ();
+  gint64 t;
+  GString *markup;
+
+  if (keyboard_mode || width <= 0 || self->segments->len == 0)
+    return FALSE;
+  t = now - TIMELINE_WINDOW_US + (gint64) ((gdouble) x / width * TIMELINE_WINDOW_US);
+  for (guint i = self->segments->len; i-- > 0;)
+    {
+      const Segment *segment = &g_array_index (self->segments, Segment, i);
+      gint64 end = segment_end (self, i, now);
+      gboolean current = i + 1 == self->segments->len;
+      g_autofree gchar *since = NULL;
+      g_autofree gchar *duration = NULL;
+
+      if (segment->start_us > t)
+        continue;
+      markup = g_string_new (NULL);
+      g_string_append_printf (markup, "<b>%s</b>", kdh_conn_state_name (segment->state));
+      if (segment->attempt > 1)
+        g_string_append_printf (markup, _(" (attempt %u)"), segment->attempt);
+      if (segment->reason && *segment->reason)
+        {
+          g_autofree gchar *reason = g_markup_escape_text (segment->reason, -1);
+
+          g_string_append_printf (markup, "\n%s", reason);
+        }
+      since = format_wall_clock (segment->real_start_us);
+      duration = format_duration (end - segment->start_us);
+      g_string_append_c (markup, '\n');
+      if (current)
+        g_string_append_printf (markup, _("Since %s, %s"), since, duration);
+      else
+        g_string_append_printf (markup, _("From %s, for %s"), since, duration);
+      gtk_tooltip_set_markup (tooltip, markup->str);
+      g_string_free (markup, TRUE);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* The current state in words, with the timeline's colour as its legend. */
+static void
+update_state_label (KdhConnectionMonitor *self)
+{
+  const Segment *segment = NULL;
+  KdhConnState state = KDH_CONN_DISCONNECTED;
+  const gchar *reason = NULL;
+  g_autofree gchar *hex = NULL;
+  g_autofree gchar *markup = NULL;
+  GdkRGBA color;
+
+  if (self->segments->len > 0)
+    {
+      segment = &g_array_index (self->segments, Segment, self->segments->len - 1);
+      state = segment->state;
+      if (segment->reason && *segment->reason)
+        reason = segment->reason;
+    }
+  kdh_state_style_get_color (state, &color);
+  hex = color_to_hex (&color);
+  markup = g_markup_printf_escaped ("<span foreground=\"%s\">●</span> <b>%s</b>%s%s", hex,
+                                    kdh_conn_state_name (state), reason ? " — " : "",
+                                    reason ? reason : "");
+  gtk_label_set_markup (self->state_label, markup);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_label), reason);
+}
+
+/* Counters and timing */
+
+static guint64
+counter_value (KdhConnectionMonitor *self,
+               Counter               counter)
+{
+  if (counters[counter].offset < 0)
+    return self->restarts;
+  return G_STRUCT_MEMBER (guint64, &self->stats, counters[counter].offset);
+}
+
+static void
+show_counter (KdhConnectionMonitor *self,
+              Counter               counter,
+              gboolean              force)
+{
+  guint64 value = counter_value (self, counter);
+  GtkLabel *label = self->value_labels[counter];
+  g_autofree gchar *text = NULL;
+
+  if (value == self->shown[counter] && !force)
+    return;
+  self->shown[counter] = value;
+  if (counters[counter].bytes)
+    {
+      g_autofree gchar *number = g_strdup_printf ("%'" G_GUINT64_FORMAT, value);
+      g_autofree gchar *exact = g_strdup_printf (_("%s bytes"), number);
+
+      text = value < 1000 ? g_strdup_printf ("%" G_GUINT64_FORMAT " B", value)
+                          : g_format_size (value);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (label), exact);
+    }
+  else
+    text = g_strdup_printf ("%'" G_GUINT64_FORMAT, value);
+  gtk_label_set_text (label, text);
+}
+
+static void
+update_counters (KdhConnectionMonitor *self)
+{
+  for (guint i = 0; i < N_COUNTERS; i++)
+    show_counter (self, i, FALSE);
+}
+
+static void
+update_timing (KdhConnectionMonitor *self)
+{
+  g_autofree gchar *rtt = NULL;
+  g_autofree gchar *last_rx = NULL;
+
+  if (!self->have_stats || self->stats.last_rtt_us < 0)
+    rtt = g_strdup ("—");
+  else if (self->stats.last_rtt_us < 1000)
+    rtt = g_strdup_printf (_("%u µs"), (guint) self->stats.last_rtt_us);
+  else if (self->stats.last_rtt_us < G_USEC_PER_SEC)
+    rtt = g_strdup_printf (_("%.1f ms"), self->stats.last_rtt_us / 1000.0);
+  else
+    rtt = g_strdup_printf (_("%.2f s"), self->stats.last_rtt_us / 1e6);
+  gtk_label_set_text (self->rtt_label, rtt);
+
+  if (!self->have_stats)
+    last_rx = g_strdup ("—");
+  else if (self->stats.last_rx_us == 0)
+    last_rx = g_strdup (_("never"));
+  else
+    {
+      gint64 ago = g_get_monotonic_time () - self->stats.last_rx_us;
+
+      if (ago < G_USEC_PER_SEC)
+        last_rx = g_strdup (_("just now"));
+      else
+        {
+          g_autofree gchar *duration = format_duration (ago);
+
+          /* TRANSLATORS: a duration, such as "12 s ago" */
+          last_rx = g_strdup_printf (_("%s ago"), duration);
+        }
+    }
+  gtk_label_set_text (self->last_rx_label, last_rx);
+}
+
+static void
+build_counter_grid (KdhConnectionMonitor *self)
+{
+  GtkGrid *grid = self->counter_grid;
+  const gchar *headers[] = { N_("In"), N_("Out") };
+
+  for (guint i = 0; i < G_N_ELEMENTS (headers); i++)
+    {
+      GtkWidget *header = gtk_label_new (_(headers[i]));
+
+      gtk_label_set_xalign (GTK_LABEL (header), 1);
+      gtk_style_context_add_class (gtk_widget_get_style_context (header), "dim-label");
+      gtk_widget_show (header);
+      gtk_grid_attach (grid, header, 1 + i, 0, 1, 1);
+    }
+
+  for (guint row = 0; row < G_N_ELEMENTS (grid_rows); row++)
+    {
+      GtkWidget *title = gtk_label_new (_(grid_rows[row].title));
+      gint columns = grid_rows[row].second < 0 ? 1 : 2;
+
+      gtk_label_set_xalign (GTK_LABEL (title), 0);
+      gtk_widget_set_hexpand (title, TRUE);
+      gtk_style_context_add_class (gtk_widget_get_style_context (title), "dim-label");
+      gtk_widget_show (title);
+      gtk_grid_attach (grid, title, 0, row + 1, 1, 1);
+
+      for (gint c = 0; c < columns; c++)
+        {
+          Counter counter = c == 0 ? grid_rows[row].first : (Counter) grid_rows[row].second;
+          GtkWidget *value = gtk_label_new (NULL);
+
+          gtk_label_set_xalign (GTK_LABEL (value), 1);
+          /* Room for a few digits, so the columns do not jump as counts grow. */
+          gtk_label_set_width_chars (GTK_LABEL (value), 7);
+          gtk_style_context_add_class (gtk_widget_get_style_context (value),
+                                       "kdh-monitor-counter");
+          gtk_widget_show (value);
+          /* A single value spans both columns and ends under "Out". */
+          gtk_grid_attach (grid, value, 1 + c, row + 1, columns == 1 ? 2 : 1, 1);
+          self->value_labels[counter] = GTK_LABEL (value);
+        }
+    }
+  for (guint i = 0; i < N_COUNTERS; i++)
+    show_counter (self, i, TRUE);
+}
+
+/* Throughput */
+
+static void
+prune_samples (KdhConnectionMonitor *self,
+               gint64                now)
+{
+  guint drop = 0;
+
+  while (drop < self->samples->len
+         && g_array_index (self->samples, Sample, drop).end_us < now - THROUGHPUT_WINDOW_US)
+    drop++;
+  if (self->samples->len - drop > MAX_SAMPLES)
+    drop = self->samples->len - MAX_SAMPLES;
+  if (drop > 0)
+    g_array_remove_range (self->samples, 0, drop);
+}
+
+static gdouble
+nice_ceiling (gdouble value)
+{
+  gdouble power = 1;
+  gdouble mantissa;
+
+  /* The power of ten at or below @value (which is at least 1). */
+  while (power * 10 <= value)
+    power *= 10;
+  mantissa = value / power;
+
+  if (mantissa <= 1)
+    return power;
+  if (mantissa <= 2)
+    return 2 * power;
+  if (mantissa <= 5)
+    return 5 * power;
+  return 10 * power;
+}
+
+static const Sample *
+latest_sample (KdhConnectionMonitor *self,
+               gint64                now)
+{
+  const Sample *sample;
+
+  if (self->samples->len == 0)
+    return NULL;
+  sample = &g_array_index (self->samples, Sample, self->samples->len - 1);
+  /* No snapshot for a while means nothing moved. */
+  if (now - sample->end_us > MAX_SAMPLE_SPAN_US)
+    return NULL;
+  return sample;
+}
+
+static void
+update_throughput (KdhConnectionMonitor *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  const Sample *latest;
+  gdouble peak = 0;
+  gdouble scale;
+  g_autofree gchar *in_hex = color_to_hex (&in_color);
+  g_autofree gchar *out_hex = color_to_hex (&out_color);
+  g_autofree gchar *in_text = NULL;
+  g_autofree gchar *out_text = NULL;
+  g_autofree gchar *in_label = NULL;
+  g_autofree gchar *out_label = NULL;
+  g_autofree gchar *legend = NULL;
+
+  prune_samples (self, now);
+  for (guint i = 0; i < self->samples->len; i++)
+    {
+      const Sample *sample = &g_array_index (self->samples, Sample, i);
+
+      peak = MAX (peak, MAX (sample->in_rate, sample->out_rate));
+    }
+  scale = nice_ceiling (MAX (peak, MIN_SCALE));
+  if (scale != self->scale)
+    {
+      g_autofree gchar *text = format_rate (scale);
+
+      self->scale = scale;
+      gtk_label_set_text (self->scale_label, text);
+    }
+
+  latest = latest_sample (self, now);
+  in_text = format_rate (latest ? latest->in_rate : 0);
+  out_text = format_rate (latest ? latest->out_rate : 0);
+  /* TRANSLATORS: the incoming data rate, such as "In 1.2 kB/s" */
+  in_label = g_strdup_printf (_("In %s"), in_text);
+  /* TRANSLATORS: the outgoing data rate, such as "Out 300 B/s" */
+  out_label = g_strdup_printf (_("Out %s"), out_text);
+  legend = g_markup_printf_escaped ("<span foreground=\"%s\">■</span> %s     "
+                                    "<span foreground=\"%s\">■</span> %s",
+                                    in_hex, in_label, out_hex, out_label);
+  gtk_label_set_markup (self->legend_label, legend);
+}
+
+static guint64
+counter_delta (guint64 now,
+               guint64 before)
+{
+  /* A new link starts counting from zero again. */
+  return now >= before ? now - before : now;
+}
+
+static void
+add_sample (KdhConnectionMonitor *self,
+            const KdhLinkStats   *stats,
+            gint64                time_us)
+{
+  Sample sample;
+
+  sample.end_us = time_us;
+  sample.span_us = MIN (time_us - self->stats_us, MAX_SAMPLE_SPAN_US);
+  sample.in_rate = counter_delta (stats->bytes_in, self->stats.bytes_in)
+                   * (gdouble) G_USEC_PER_SEC / sample.span_us;
+  sample.out_rate = counter_delta (stats->bytes_out, self->stats.bytes_out)
+                    * (gdouble) G_USEC_PER_SEC / sample.span_us;
+  g_array_append_val (self->samples, sample);
+}
+
+/* One step per snapshot: the rate between it and the one before. Gaps
+ * without snapshots are drawn at zero. */
+static void
+plot_rate (cairo_t              *cr,
+           KdhConnectionMonitor *self,
+           gboolean              incoming,
+           gint64                from,
+           gdouble               width,
+           gdouble               height)
+{
+  const GdkRGBA *color = incoming ? &in_color : &out_color;
+  gdouble last_x = 0;
+  gboolean started = FALSE;
+
+  if (self->samples->len == 0)
+    return;
+  for (guint i = 0; i < self->samples->len; i++)
+    {
+      const Sample *sample = &g_array_index (self->samples, Sample, i);
+      gdouble rate = incoming ? sample->in_rate : sample->out_rate;
+      gdouble x0 = width * (sample->end_us - sample->span_us - from) / THROUGHPUT_WINDOW_US;
+      gdouble x1 = width * (sample->end_us - from) / THROUGHPUT_WINDOW_US;
+      gdouble y = height - 1 - (height - 2) * MIN (rate / self->scale, 1.0);
+
+      x0 = MAX (x0, last_x);
+      if (!started)
+        {
+          cairo_move_to (cr, x0, height);
+          started = TRUE;
+        }
+      else if (x0 > last_x + 0.5)
+        {
+          /* No snapshot in between: nothing moved. */
+          cairo_line_to (cr, last_x, height);
+          cairo_line_to (cr, x0, height);
+        }
+      cairo_line_to (cr, x0, y);
+      cairo_line_to (cr, x1, y);
+      last_x = x1;
+    }
+  cairo_line_to (cr, last_x, height);
+  cairo_close_path (cr);
+  cairo_set_source_rgba (cr, color->red, color->green, color->blue, 0.25);
+  cairo_fill_preserve (cr);
+  gdk_cairo_set_source_rgba (cr, color);
+  cairo_set_line_width (cr, 1.5);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_stroke (cr);
+}
+
+static gboolean
+graph_draw_cb (KdhConnectionMonitor *self,
+               cairo_t              *cr,
+               GtkWidget            *area)
+{
+  gdouble width = gtk_widget_get_allocated_width (area);
+  gdouble height = gtk_widget_get_allocated_height (area);
+  gint64 from = g_get_monotonic_time () - THROUGHPUT_WINDOW_US;
+  GdkRGBA fg;
+
+  get_foreground (area, &fg);
+  begin_trough (cr, &fg, width, height);
+  /* A line at half scale. */
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.12);
+  cairo_set_line_width (cr, 1);
+  cairo_move_to (cr, 0, (gint) (height / 2) + 0.5);
+  cairo_line_to (cr, width, (gint) (height / 2) + 0.5);
+  cairo_stroke (cr);
+  vertical_ticks (cr, &fg, width, height, 6);
+  plot_rate (cr, self, FALSE, from, width, height);
+  plot_rate (cr, self, TRUE, from, width, height);
+  end_trough (cr, &fg, width, height);
+  return FALSE;
+}
+
+/* The clock */
+
+static gboolean
+clock_cb (gpointer data)
+{
+  KdhConnectionMonitor *self = data;
+
+  prune_segments (self, g_get_monotonic_time ());
+  update_timing (self);
+  update_throughput (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self->timeline));
+  gtk_widget_queue_draw (GTK_WIDGET (self->graph));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+kdh_connection_monitor_map (GtkWidget *widget)
+{
+  KdhConnectionMonitor *self = KDH_CONNECTION_MONITOR (widget);
+
+  GTK_WIDGET_CLASS (kdh_connection_monitor_parent_class)->map (widget);
+  /* The axes only move while someone can see them. */
+  if (self->clock_id == 0)
+    self->clock_id = g_timeout_add_seconds (1, clock_cb, self);
+  clock_cb (self);
+}
+
+static void
+kdh_connection_monitor_unmap (GtkWidget *widget)
+{
+  KdhConnectionMonitor *self = KDH_CONNECTION_MONITOR (widget);
+
+  g_clear_handle_id (&self->clock_id, g_source_remove);
+  GTK_WIDGET_CLASS (kdh_connection_monitor_parent_class)->unmap (widget);
+}
+
+/* Public API */
+
+GtkWidget *
+kdh_connection_monitor_new (void)
+{
+  return g_object_new (KDH_TYPE_CONNECTION_MONITOR, NULL);
+}
+
+void
+kdh_connection_monitor_add_state (KdhConnectionMonitor *self,
+                                  const KdhEvent       *state_event)
+{
+  Segment segment = { 0 };
+
+  g_return_if_fail (KDH_IS_CONNECTION_MONITOR (self));
+  g_return_if_fail (state_event != NULL);
+
+  /* Destroyed (its template children are gone) while events still come. */
+  if (self->timeline == NULL)
+    return;
+
+  segment.start_us = state_event->time_us;
+  segment.real_start_us = state_event->real_time_us;
+  segment.state = state_event->state;
+  segment.attempt = state_event->attempt;
+  segment.reason = g_strdup (state_event->reason);
+  /* Keep the timeline ordered even if a late event carries an older time. */
+  if (self->segments->len > 0)
+    {
+      const Segment *last = &g_array_index (self->segments, Segment, self->segments->len - 1);
+
+      segment.start_us = MAX (segment.start_us, last->start_us);
+    }
+  g_array_append_val (self->segments, segment);
+  prune_segments (self, MAX (g_get_monotonic_time (), segment.start_us));
+
+  if (segment.state == KDH_CONN_RESTARTING)
+    {
+      self->restarts++;
+      show_counter (self, COUNTER_RESTARTS, FALSE);
+    }
+  update_state_label (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self->timeline));
+}
+
+void
+kdh_connection_monitor_set_stats (KdhConnectionMonitor *self,
+                                  const KdhLinkStats   *stats,
+                                  gint64                time_us)
+{
+  g_return_if_fail (KDH_IS_CONNECTION_MONITOR (self));
+  g_return_if_fail (stats != NULL);
+
+  if (self->graph == NULL)
+    return;
+
+  if (self->have_stats && time_us > self->stats_us)
+    add_sample (self, stats, time_us);
+  self->stats = *stats;
+  self->stats_us = self->have_stats ? MAX (time_us, self->stats_us) : time_us;
+  self->have_stats = TRUE;
+  update_counters (self);
+  update_timing (self);
+  update_throughput (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self->graph));
+}
+
+guint64
+kdh_connection_monitor_get_counter (KdhConnectionMonitor *self,
+                                    const gchar          *name)
+{
+  g_return_val_if_fail (KDH_IS_CONNECTION_MONITOR (self), 0);
+  g_return_val_if_fail (name != NULL, 0);
+
+  for (guint i = 0; i < N_COUNTERS; i++)
+    if (g_str_equal (counters[i].name, name))
+      return self->shown[i];
+  g_critical ("%s: no counter named \"%s\"", G_STRFUNC, name);
+  return 0;
+}
+
+guint
+kdh_connection_monitor_get_n_segments (KdhConnectionMonitor *self)
+{
+  g_return_val_if_fail (KDH_IS_CONNECTION_MONITOR (self), 0);
+
+  return self->segments->len;
+}
+
+/* GObject */
+
+static void
+kdh_connection_monitor_dispose (GObject *object)
+{
+  KdhConnectionMonitor *self = KDH_CONNECTION_MONITOR (object);
+
+  g_clear_handle_id (&self->clock_id, g_source_remove);
+  G_OBJECT_CLASS (kdh_connection_monitor_parent_class)->dispose (object);
+}
+
+static void
+kdh_connection_monitor_finalize (GObject *object)
+{
+  KdhConnectionMonitor *self = KDH_CONNECTION_MONITOR (object);
+
+  g_clear_pointer (&self->segments, g_array_unref);
+  g_clear_pointer (&self->samples, g_array_unref);
+  G_OBJECT_CLASS (kdh_connection_monitor_parent_class)->finalize (object);
+}
+
+static void
+kdh_connection_monitor_class_init (KdhConnectionMonitorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = kdh_connection_monitor_dispose;
+  object_class->finalize = kdh_connection_monitor_finalize;
+  widget_class->map = kdh_connection_monitor_map;
+  widget_class->unmap = kdh_connection_monitor_unmap;
+
+  kdh_app_ensure_resources ();
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/kdhost/Kdhost/ui/kdh-connection-monitor.ui");
+  gtk_widget_class_bind_template_child (widget_class, KdhConnectionMonitor, state_label);
+  gtk_widget_class_bind_template_child (widget_class, KdhConnectionMonitor, timeline);
+  gtk_widget_class_bind_template_child (widget_class, KdhConnectionMonitor, rtt_label);
+  gtk_widget_class_bind_template_child (widget_class, KdhConnectionMonitor, last_rx_label);
+  gtk_widget_class_bind_template_child (widget_class, KdhConnectionMonitor, counter_grid);
+  gtk_widget_class_bind_template_child (widget_class, KdhConnectionMonitor, scale_label);
+  gtk_widget_class_bind_template_child (widget_class, KdhConnectionMonitor, graph);
+  gtk_widget_class_bind_template_child (widget_class, KdhConnectionMonitor, legend_label);
+  gtk_widget_class_bind_template_callback (widget_class, timeline_draw_cb);
+  gtk_widget_class_bind_template_callback (widget_class, timeline_query_tooltip_cb);
+  gtk_widget_class_bind_template_callback (widget_class, graph_draw_cb);
+  gtk_widget_class_set_css_name (widget_class, "kdhconnectionmonitor");
+}
+
+static void
+kdh_connection_monitor_init (KdhConnectionMonitor *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->segments = g_array_new (FALSE, TRUE, sizeof (Segment));
+  g_array_set_clear_func (self->segments, segment_clear);
+  self->samples = g_array_new (FALSE, TRUE, sizeof (Sample));
+  self->stats.last_rtt_us = -1;
+
+  build_counter_grid (self);
+  update_timing (self);
+  update_throughput (self);
+  update_state_label (self);
+}

@@ -1,0 +1,165 @@
+/* kdh-status-bar.c: the connection at a glance, at the bottom of the window
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "kdh-status-bar.h"
+#include "kdh-app-resources.h"
+
+#include <glib/gi18n.h>
+
+#include "kdh-state-style.h"
+
+struct _KdhStatusBar
+{
+  GtkBox parent_instance;
+
+  GtkDrawingArea *indicator;
+  GtkLabel *state_label;
+  GtkLabel *transport_label;
+  GtkLabel *target_label;
+  GtkLabel *last_packet_label;
+  GtkWidget *state_box;
+
+  KdhConnState state;
+  gint64 last_rx_us;
+  guint refresh_id;
+};
+
+G_DEFINE_FINAL_TYPE (KdhStatusBar, kdh_status_bar, GTK_TYPE_BOX)
+
+static gboolean
+draw_indicator (GtkWidget *widget,
+                cairo_t   *cr,
+                gpointer   data)
+{
+  KdhStatusBar *self = data;
+  gdouble w = gtk_widget_get_allocated_width (widget);
+  gdouble h = gtk_widget_get_allocated_height (widget);
+  GdkRGBA color;
+
+  kdh_state_style_get_color (self->state, &color);
+  gdk_cairo_set_source_rgba (cr, &color);
+  cairo_arc (cr, w / 2, h / 2, MIN (w, h) / 2 - 0.5, 0, 2 * G_PI);
+  cairo_fill_preserve (cr);
+  cairo_set_source_rgba (cr, 0, 0, 0, 0.25);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
+  return FALSE;
+}
+
+static void
+refresh_last_packet (KdhStatusBar *self)
+{
+  g_autofree gchar *text = NULL;
+  gdouble seconds;
+
+  if (self->last_rx_us == 0 || !kdh_conn_state_connected (self->state))
+    {
+      gtk_label_set_text (self->last_packet_label, "");
+      return;
+    }
+  seconds = (g_get_monotonic_time () - self->last_rx_us) / 1e6;
+  if (seconds < 1)
+    text = g_strdup (_("Last packet: just now"));
+  else if (seconds < 120)
+    text = g_strdup_printf (_("Last packet: %.0f s ago"), seconds);
+  else
+    text = g_strdup_printf (_("Last packet: %.0f min ago"), seconds / 60);
+  gtk_label_set_text (self->last_packet_label, text);
+}
+
+static gboolean
+on_refresh (gpointer data)
+{
+  refresh_last_packet (data);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+kdh_status_bar_set_state (KdhStatusBar   *self,
+                          const KdhEvent *event)
+{
+  g_autofree gchar *label = NULL;
+
+  g_return_if_fail (KDH_IS_STATUS_BAR (self));
+  self->state = event->state;
+  if (event->attempt > 1 && (event->state == KDH_CONN_RESYNCHRONIZING
+                             || event->state == KDH_CONN_SYNCHRONIZING
+                             || event->state == KDH_CONN_LOST))
+    label = g_strdup_printf (_("%s (attempt %u)"), kdh_conn_state_name (event->state),
+                             event->attempt);
+  else
+    label = g_strdup (kdh_conn_state_name (event->state));
+  gtk_label_set_text (self->state_label, label);
+  /* The reason of the last transition, on hover. */
+  gtk_widget_set_tooltip_text (self->state_box, event->reason && *event->reason ? event->reason
+                                                                                : NULL);
+  gtk_label_set_text (self->transport_label,
+                      event->transport ? event->transport : _("No kernel connection"));
+  gtk_label_set_text (self->target_label, event->target ? event->target : "");
+  gtk_widget_queue_draw (GTK_WIDGET (self->indicator));
+  refresh_last_packet (self);
+}
+
+void
+kdh_status_bar_set_stats (KdhStatusBar       *self,
+                          const KdhLinkStats *stats)
+{
+  self->last_rx_us = stats->last_rx_us;
+  refresh_last_packet (self);
+}
+
+KdhConnState
+kdh_status_bar_get_state (KdhStatusBar *self)
+{
+  return self->state;
+}
+
+const gchar *
+kdh_status_bar_get_state_text (KdhStatusBar *self)
+{
+  return gtk_label_get_text (self->state_label);
+}
+
+static void
+kdh_status_bar_dispose (GObject *object)
+{
+  KdhStatusBar *self = KDH_STATUS_BAR (object);
+
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  G_OBJECT_CLASS (kdh_status_bar_parent_class)->dispose (object);
+}
+
+static void
+kdh_status_bar_class_init (KdhStatusBarClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = kdh_status_bar_dispose;
+  kdh_app_ensure_resources ();
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/kdhost/Kdhost/ui/kdh-status-bar.ui");
+  gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, indicator);
+  gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, state_label);
+  gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, transport_label);
+  gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, target_label);
+  gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, last_packet_label);
+  gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, state_box);
+}
+
+static void
+kdh_status_bar_init (KdhStatusBar *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->state = KDH_CONN_DISCONNECTED;
+  g_signal_connect (self->indicator, "draw", G_CALLBACK (draw_indicator), self);
+  self->refresh_id = g_timeout_add_seconds (1, on_refresh, self);
+}
+
+GtkWidget *
+kdh_status_bar_new (void)
+{
+  return g_object_new (KDH_TYPE_STATUS_BAR, NULL);
+}

@@ -1,0 +1,270 @@
+/* kdh-window-actions.c: the window's GActions and when they are enabled
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every user command is a win.* action; the accelerators live in one
+ * table in kdh-application.c. Enabled states follow the connection state:
+ * Go only at a break, Break only while running, the Kernel Connection
+ * items only while a kernel connection exists.
+ */
+#include "kdh-window-private.h"
+
+#include <glib/gi18n.h>
+
+#include "kdh-connect-dialog.h"
+
+static void
+on_connect_response (GtkDialog *dialog,
+                     gint       response,
+                     gpointer   data)
+{
+  KdhWindow *self = data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree gchar *connection =
+        kdh_connect_dialog_build_connection (KDH_CONNECT_DIALOG (dialog), &error);
+
+      /* The dialog only offers Connect for a valid string. */
+      if (connection)
+        {
+          if (self->settings)
+            kdh_connect_dialog_remember (self->settings, connection);
+          kdh_window_attach (self, connection);
+        }
+      else
+        kdh_command_view_append (self->command_view, KDH_OUTPUT_ERROR, error->message);
+    }
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+}
+
+static void
+kernel_debug_action (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       data)
+{
+  KdhWindow *self = data;
+  GtkWidget *dialog = kdh_connect_dialog_new (GTK_WINDOW (self), self->settings);
+
+  g_signal_connect (dialog, "response", G_CALLBACK (on_connect_response), self);
+  gtk_widget_show (dialog);
+}
+
+static void
+stop_debugging_action (GSimpleAction *action,
+                       GVariant      *param,
+                       gpointer       data)
+{
+  KdhWindow *self = data;
+
+  kdh_engine_detach (self->engine);
+}
+
+static void
+go_action (GSimpleAction *action,
+           GVariant      *param,
+           gpointer       data)
+{
+  KdhWindow *self = data;
+
+  kdh_command_view_append (self->command_view, KDH_OUTPUT_ECHO, "g\n");
+  kdh_engine_execute (self->engine, "g", NULL);
+}
+
+static void
+break_action (GSimpleAction *action,
+              GVariant      *param,
+              gpointer       data)
+{
+  KdhWindow *self = data;
+
+  kdh_engine_break (self->engine);
+}
+
+static void
+cycle_baud_action (GSimpleAction *action,
+                   GVariant      *param,
+                   gpointer       data)
+{
+  KdhWindow *self = data;
+
+  kdh_engine_cycle_baud (self->engine);
+}
+
+static void
+resync_action (GSimpleAction *action,
+               GVariant      *param,
+               gpointer       data)
+{
+  KdhWindow *self = data;
+
+  kdh_engine_resync (self->engine);
+}
+
+static void
+restart_action (GSimpleAction *action,
+                GVariant      *param,
+                gpointer       data)
+{
+  KdhWindow *self = data;
+
+  kdh_engine_restart (self->engine);
+}
+
+static void
+show_command_action (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       data)
+{
+  KdhWindow *self = data;
+
+  kdh_command_view_focus_entry (self->command_view);
+}
+
+static void
+show_version_action (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       data)
+{
+  KdhWindow *self = data;
+
+  kdh_command_view_append (self->command_view, KDH_OUTPUT_ECHO, "vertarget\n");
+  kdh_engine_execute (self->engine, "vertarget", NULL);
+}
+
+static void
+cycle_initial_break_change (GSimpleAction *action,
+                            GVariant      *value,
+                            gpointer       data)
+{
+  KdhWindow *self = data;
+  gboolean on = g_variant_get_boolean (value);
+
+  g_simple_action_set_state (action, value);
+  kdh_engine_set_initial_break (self->engine, on);
+  if (self->settings)
+    g_settings_set_boolean (self->settings, "initial-break", on);
+}
+
+static void
+show_monitor_change (GSimpleAction *action,
+                     GVariant      *value,
+                     gpointer       data)
+{
+  KdhWindow *self = data;
+  gboolean on = g_variant_get_boolean (value);
+
+  g_simple_action_set_state (action, value);
+  gtk_widget_set_visible (GTK_WIDGET (self->monitor), on);
+  if (self->settings)
+    g_settings_set_boolean (self->settings, "show-monitor", on);
+}
+
+static void
+show_packet_log_change (GSimpleAction *action,
+                        GVariant      *value,
+                        gpointer       data)
+{
+  KdhWindow *self = data;
+  gboolean on = g_variant_get_boolean (value);
+
+  g_simple_action_set_state (action, value);
+  gtk_widget_set_visible (GTK_WIDGET (self->packet_log), on);
+  if (self->settings)
+    g_settings_set_boolean (self->settings, "show-packet-log", on);
+}
+
+static void
+packet_capture_change (GSimpleAction *action,
+                       GVariant      *value,
+                       gpointer       data)
+{
+  KdhWindow *self = data;
+  gboolean on = g_variant_get_boolean (value);
+
+  g_simple_action_set_state (action, value);
+  kdh_engine_set_trace (self->engine, on);
+  /* Capturing into a hidden log would be pointless: show it. */
+  if (on)
+    g_action_group_change_action_state (G_ACTION_GROUP (self), "show-packet-log",
+                                        g_variant_new_boolean (TRUE));
+}
+
+static void
+verbose_change (GSimpleAction *action,
+                GVariant      *value,
+                gpointer       data)
+{
+  KdhWindow *self = data;
+
+  g_simple_action_set_state (action, value);
+  kdh_engine_set_verbose (self->engine, g_variant_get_boolean (value));
+}
+
+static const GActionEntry window_actions[] = {
+  { "kernel-debug", kernel_debug_action },
+  { "stop-debugging", stop_debugging_action },
+  { "go", go_action },
+  { "break", break_action },
+  { "cycle-baud", cycle_baud_action },
+  { "cycle-initial-break", NULL, NULL, "true", cycle_initial_break_change },
+  { "resync", resync_action },
+  { "restart", restart_action },
+  { "show-command", show_command_action },
+  { "show-monitor", NULL, NULL, "true", show_monitor_change },
+  { "show-packet-log", NULL, NULL, "false", show_packet_log_change },
+  { "packet-capture", NULL, NULL, "false", packet_capture_change },
+  { "verbose", NULL, NULL, "false", verbose_change },
+  { "show-version", show_version_action },
+};
+
+static void
+set_enabled (KdhWindow   *self,
+             const gchar *name,
+             gboolean     enabled)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), name);
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
+}
+
+void
+kdh_window_update_actions (KdhWindow *self)
+{
+  gboolean has_connection = self->state != KDH_CONN_DISCONNECTED;
+
+  set_enabled (self, "go", self->state == KDH_CONN_BREAK);
+  set_enabled (self, "break", self->state == KDH_CONN_RUNNING);
+  set_enabled (self, "stop-debugging", has_connection);
+  set_enabled (self, "resync", has_connection);
+  set_enabled (self, "restart", has_connection);
+  set_enabled (self, "cycle-baud", has_connection);
+  set_enabled (self, "show-version", kdh_conn_state_connected (self->state));
+}
+
+void
+kdh_window_install_actions (KdhWindow *self)
+{
+  g_action_map_add_action_entries (G_ACTION_MAP (self), window_actions,
+                                   G_N_ELEMENTS (window_actions), self);
+  /* Stateful actions start from the settings, not the table's defaults. */
+  if (self->settings)
+    {
+      GAction *action;
+
+      action = g_action_map_lookup_action (G_ACTION_MAP (self), "cycle-initial-break");
+      g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                                 g_variant_new_boolean (g_settings_get_boolean (self->settings,
+                                                                                "initial-break")));
+      action = g_action_map_lookup_action (G_ACTION_MAP (self), "show-monitor");
+      g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                                 g_variant_new_boolean (g_settings_get_boolean (self->settings,
+                                                                                "show-monitor")));
+      action = g_action_map_lookup_action (G_ACTION_MAP (self), "show-packet-log");
+      g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                                 g_variant_new_boolean (g_settings_get_boolean (self->settings,
+                                                                                "show-packet-log")));
+    }
+}

@@ -1,0 +1,53 @@
+/* kdh-window-private.h: what the window's files share
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "kdh-command-view.h"
+#include "kdh-connection-monitor.h"
+#include "kdh-packet-log.h"
+#include "kdh-status-bar.h"
+#include "kdh-window.h"
+
+G_BEGIN_DECLS
+
+struct _KdhWindow
+{
+  GtkApplicationWindow parent_instance;
+
+  /* Template children. */
+  KdhCommandView *command_view;
+  KdhStatusBar *status_bar;
+  KdhConnectionMonitor *monitor;
+  KdhPacketLog *packet_log;
+  GtkPaned *main_paned;
+  GtkPaned *left_paned;
+
+  KdhEngine *engine;
+  GSettings *settings;
+  KdhConnState state;
+  guint bus_registration;      /* org.kdhost.Session1 on the session bus */
+  gchar *bus_path;
+  GDBusConnection *bus;
+  gchar *last_reason;
+  gchar *last_transport;
+  gchar *last_target;
+};
+
+/* kdh-window-actions.c */
+void kdh_window_install_actions  (KdhWindow *self);
+void kdh_window_update_actions   (KdhWindow *self);
+
+/* kdh-window-bus.c: the session as org.kdhost.Session1 on the session
+ * bus, so that scripts (and tests) can see and drive it. */
+void kdh_window_bus_export       (KdhWindow *self);
+void kdh_window_bus_unexport     (KdhWindow *self);
+void kdh_window_bus_state_changed (KdhWindow      *self,
+                                   const KdhEvent *event);
+void kdh_window_bus_output        (KdhWindow     *self,
+                                   KdhOutputKind  kind,
+                                   const gchar   *text);
+
+G_END_DECLS

@@ -1,0 +1,218 @@
+/* kdh-window.c: a debugging session's main window
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The window is the engine's front end: user actions become engine
+ * commands, engine events become widget updates. Nothing here waits for
+ * the engine; the engine's events arrive on this (the main) thread.
+ */
+#include "kdh-window-private.h"
+#include "kdh-app-resources.h"
+
+#include <glib/gi18n.h>
+
+#include "kdh-application.h"
+#include "kdh-mainloop-probe.h"
+
+G_DEFINE_FINAL_TYPE (KdhWindow, kdh_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static void
+update_title (KdhWindow *self)
+{
+  g_autofree gchar *title = NULL;
+  const gchar *state = kdh_conn_state_name (self->state);
+
+  if (self->last_target && *self->last_target)
+    title = g_strdup_printf ("%s — %s — kdhost", self->last_target, state);
+  else if (self->last_transport && *self->last_transport)
+    title = g_strdup_printf ("%s — %s — kdhost", self->last_transport, state);
+  else
+    title = g_strdup_printf ("%s — kdhost", state);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+}
+
+static void
+on_engine_event (KdhEngine      *engine,
+                 const KdhEvent *event,
+                 gpointer        data)
+{
+  KdhWindow *self = data;
+
+  switch (event->kind)
+    {
+    case KDH_EVENT_OUTPUT:
+      if (event->output_kind == KDH_OUTPUT_TARGET && kdh_mainloop_probe_enabled ())
+        {
+          guint64 lines = 0;
+
+          for (const gchar *p = event->text; *p; p++)
+            lines += *p == '\n';
+          kdh_mainloop_probe_count ("target-lines", lines);
+        }
+      kdh_command_view_append (self->command_view, event->output_kind, event->text);
+      kdh_window_bus_output (self, event->output_kind, event->text);
+      break;
+
+    case KDH_EVENT_PROMPT:
+      kdh_command_view_set_prompt (self->command_view, event->prompt, event->ready);
+      break;
+
+    case KDH_EVENT_STATE:
+      self->state = event->state;
+      g_free (self->last_reason);
+      self->last_reason = g_strdup (event->reason);
+      g_free (self->last_transport);
+      self->last_transport = g_strdup (event->transport);
+      g_free (self->last_target);
+      self->last_target = g_strdup (event->target);
+      kdh_status_bar_set_state (self->status_bar, event);
+      kdh_connection_monitor_add_state (self->monitor, event);
+      kdh_window_update_actions (self);
+      kdh_window_bus_state_changed (self, event);
+      update_title (self);
+      break;
+
+    case KDH_EVENT_STATS:
+      kdh_status_bar_set_stats (self->status_bar, &event->stats);
+      kdh_connection_monitor_set_stats (self->monitor, &event->stats, event->time_us);
+      break;
+
+    case KDH_EVENT_PACKET:
+      kdh_packet_log_append (self->packet_log, event);
+      break;
+
+    case KDH_EVENT_COMMAND_DONE:
+    default:
+      break;
+    }
+}
+
+static void
+on_command (KdhCommandView *view,
+            const gchar    *line,
+            gpointer        data)
+{
+  KdhWindow *self = data;
+
+  kdh_window_bus_output (self, KDH_OUTPUT_ECHO, line);
+  kdh_engine_execute (self->engine, line, NULL);
+}
+
+void
+kdh_window_attach (KdhWindow   *self,
+                   const gchar *connection)
+{
+  g_return_if_fail (KDH_IS_WINDOW (self));
+  kdh_engine_attach (self->engine, connection);
+  kdh_command_view_focus_entry (self->command_view);
+}
+
+KdhEngine *
+kdh_window_get_engine (KdhWindow *self)
+{
+  return self->engine;
+}
+
+KdhConnState
+kdh_window_get_state (KdhWindow *self)
+{
+  return self->state;
+}
+
+/* Everything that needs the application (its settings, its bus). GtkWindow's
+ * "application" is not a construct property, so this runs once it is set. */
+static void
+setup_session (KdhWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  g_autofree gchar *history = g_build_filename (g_get_user_state_dir (), "kdhost", "history", NULL);
+
+  if (KDH_IS_APPLICATION (app))
+    self->settings = g_object_ref (kdh_application_get_settings (KDH_APPLICATION (app)));
+  kdh_command_view_set_history_file (self->command_view, history);
+  if (self->settings)
+    {
+      kdh_command_view_set_scrollback (self->command_view,
+                                       g_settings_get_int (self->settings, "scrollback-lines"));
+      kdh_packet_log_set_limit (self->packet_log,
+                                (guint) g_settings_get_int (self->settings, "packet-log-limit"));
+      gtk_widget_set_visible (GTK_WIDGET (self->monitor),
+                              g_settings_get_boolean (self->settings, "show-monitor"));
+      gtk_widget_set_visible (GTK_WIDGET (self->packet_log),
+                              g_settings_get_boolean (self->settings, "show-packet-log"));
+    }
+
+  self->engine = kdh_engine_new (NULL, on_engine_event, self);
+  if (self->settings)
+    kdh_engine_set_initial_break (self->engine,
+                                  g_settings_get_boolean (self->settings, "initial-break"));
+  kdh_window_install_actions (self);
+  kdh_window_update_actions (self);
+  kdh_window_bus_export (self);
+  update_title (self);
+  kdh_command_view_focus_entry (self->command_view);
+}
+
+static void
+kdh_window_dispose (GObject *object)
+{
+  KdhWindow *self = KDH_WINDOW (object);
+
+  kdh_window_bus_unexport (self);
+  /* Stops the engine thread; no event is delivered after this. */
+  g_clear_pointer (&self->engine, kdh_engine_free);
+  g_clear_object (&self->settings);
+  G_OBJECT_CLASS (kdh_window_parent_class)->dispose (object);
+}
+
+static void
+kdh_window_finalize (GObject *object)
+{
+  KdhWindow *self = KDH_WINDOW (object);
+
+  g_free (self->last_reason);
+  g_free (self->last_transport);
+  g_free (self->last_target);
+  G_OBJECT_CLASS (kdh_window_parent_class)->finalize (object);
+}
+
+static void
+kdh_window_class_init (KdhWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = kdh_window_dispose;
+  object_class->finalize = kdh_window_finalize;
+
+  g_type_ensure (KDH_TYPE_COMMAND_VIEW);
+  g_type_ensure (KDH_TYPE_STATUS_BAR);
+  g_type_ensure (KDH_TYPE_CONNECTION_MONITOR);
+  g_type_ensure (KDH_TYPE_PACKET_LOG);
+  kdh_app_ensure_resources ();
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/kdhost/Kdhost/ui/kdh-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, KdhWindow, command_view);
+  gtk_widget_class_bind_template_child (widget_class, KdhWindow, status_bar);
+  gtk_widget_class_bind_template_child (widget_class, KdhWindow, monitor);
+  gtk_widget_class_bind_template_child (widget_class, KdhWindow, packet_log);
+  gtk_widget_class_bind_template_child (widget_class, KdhWindow, main_paned);
+  gtk_widget_class_bind_template_child (widget_class, KdhWindow, left_paned);
+}
+
+static void
+kdh_window_init (KdhWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->state = KDH_CONN_DISCONNECTED;
+  g_signal_connect (self->command_view, "command", G_CALLBACK (on_command), self);
+}
+
+KdhWindow *
+kdh_window_new (GtkApplication *application)
+{
+  KdhWindow *self = g_object_new (KDH_TYPE_WINDOW, "application", application, NULL);
+
+  setup_session (self);
+  return self;
+}

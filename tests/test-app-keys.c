@@ -1,0 +1,613 @@
+/* test-app-keys.c: kdhost as a user runs it, driven through the X server
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Starts kdhost-sim and then the kdhost program against it, on a private
+ * session bus, presses real keys through the X server with xdotool, and
+ * watches the window's session on the bus (org.kdhost.Session1: state
+ * changes and output) and the simulator's counters. The tests run under
+ * xvfb-run; without a display they are skipped.
+ */
+#include <gio/gio.h>
+#include <gtk/gtk.h>
+#include <string.h>
+
+#include "kdh-test-engine.h"
+
+#define SESSION_PATH "/org/kdhost/Kdhost/session/1"
+
+/* The X display, saved before GTestDBus unsets DISPLAY. */
+static gchar *display_name;
+
+typedef struct {
+  KdhTestEngine t;             /* processes, temp dir, simulator helpers */
+  GTestDBus *bus_fixture;
+  GDBusConnection *bus;
+  GSubprocess *kdhost;
+  gchar *counters_file;
+  gchar *window_id;
+  GPtrArray *states;           /* state ids from StateChanged, in order */
+  GString *output;             /* Output signal texts */
+  guint subscription;
+} App;
+
+static void
+on_signal (GDBusConnection *connection,
+           const gchar     *sender,
+           const gchar     *path,
+           const gchar     *interface,
+           const gchar     *signal,
+           GVariant        *parameters,
+           gpointer         data)
+{
+  App *app = data;
+
+  if (g_str_equal (signal, "StateChanged"))
+    {
+      const gchar *state;
+
+      g_variant_get (parameters, "(&s&su)", &state, NULL, NULL);
+      g_ptr_array_add (app->states, g_strdup (state));
+      if (g_test_verbose ())
+        g_printerr ("[state %s]\n", state);
+    }
+  else if (g_str_equal (signal, "Output"))
+    {
+      const gchar *text;
+
+      g_variant_get (parameters, "(&s&s)", NULL, &text);
+      g_string_append (app->output, text);
+      if (g_test_verbose ())
+        g_printerr ("%s", text);
+    }
+}
+
+static gchar *
+run_tool (const gchar *const *argv)
+{
+  g_autoptr (GError) error = NULL;
+  gchar *out = NULL;
+  gint status;
+
+  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL,
+                     &status, &error))
+    g_error ("cannot run %s: %s", argv[0], error->message);
+  if (!g_spawn_check_wait_status (status, &error))
+    g_error ("%s failed: %s", argv[0], error->message);
+  return out;
+}
+
+typedef struct {
+  App *app;
+  const gchar *text;
+  guint from;
+} Expect;
+
+static gboolean
+output_contains (gpointer data)
+{
+  Expect *e = data;
+
+  return strstr (e->app->output->str + e->from, e->text) != NULL;
+}
+
+static void
+wait_output (App         *app,
+             gsize        from,
+             const gchar *text)
+{
+  Expect e = { app, text, (guint) from };
+  g_autofree gchar *what = g_strdup_printf ("output '%s'", text);
+
+  kdh_test_run_until (output_contains, &e, 60, what);
+}
+
+static gboolean
+state_seen (gpointer data)
+{
+  Expect *e = data;
+
+  for (guint i = e->from; i < e->app->states->len; i++)
+    if (g_str_equal (e->app->states->pdata[i], e->text))
+      return TRUE;
+  return FALSE;
+}
+
+/* Waits until @state is announced at or after index @from; returns its
+ * index + 1 so that a sequence can be checked in order. */
+static guint
+wait_state (App         *app,
+            guint        from,
+            const gchar *state)
+{
+  Expect e = { app, state, from };
+  g_autofree gchar *what = g_strdup_printf ("state '%s'", state);
+
+  kdh_test_run_until (state_seen, &e, 60, what);
+  for (guint i = from; i < app->states->len; i++)
+    if (g_str_equal (app->states->pdata[i], state))
+      return i + 1;
+  g_assert_not_reached ();
+}
+
+static gboolean
+session_exported (gpointer data)
+{
+  App *app = data;
+  g_autoptr (GVariant) reply =
+    g_dbus_connection_call_sync (app->bus, "org.kdhost.Kdhost", SESSION_PATH,
+                                 "org.kdhost.Session1", "GetState", NULL, NULL,
+                                 G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+  const gchar *state;
+
+  if (reply == NULL)
+    return FALSE;   /* not exported yet */
+  g_variant_get (reply, "(&s&s&s&s)", &state, NULL, NULL, NULL);
+  return g_str_equal (state, "break");
+}
+
+static guint64
+counter (App         *app,
+         const gchar *name)
+{
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *key = g_strdup_printf ("%s=", name);
+  const gchar *p;
+
+  if (!g_file_get_contents (app->counters_file, &text, NULL, NULL))
+    return 0;
+  p = strstr (text, key);
+  return p ? g_ascii_strtoull (p + strlen (key), NULL, 10) : 0;
+}
+
+typedef struct {
+  App *app;
+  const gchar *name;
+  guint64 at_least;
+} CounterWait;
+
+static gboolean
+counter_reached (gpointer data)
+{
+  CounterWait *w = data;
+
+  return counter (w->app, w->name) >= w->at_least;
+}
+
+static void
+wait_counter (App         *app,
+              const gchar *name,
+              guint64      at_least)
+{
+  CounterWait w = { app, name, at_least };
+  g_autofree gchar *what = g_strdup_printf ("simulator counter %s >= %" G_GUINT64_FORMAT, name,
+                                            at_least);
+
+  kdh_test_run_until (counter_reached, &w, 30, what);
+}
+
+static void
+focus_window (App *app)
+{
+  const gchar *argv[] = { "xdotool", "windowfocus", "--sync", app->window_id, NULL };
+
+  g_free (run_tool (argv));
+}
+
+static void
+press (App         *app,
+       const gchar *keys)
+{
+  const gchar *argv[] = { "xdotool", "key", "--clearmodifiers", "--delay", "60", keys, NULL };
+
+  focus_window (app);
+  g_free (run_tool (argv));
+}
+
+static void
+type_text (App         *app,
+           const gchar *text)
+{
+  const gchar *argv[] = { "xdotool", "type", "--delay", "30", text, NULL };
+
+  focus_window (app);
+  g_free (run_tool (argv));
+}
+
+static void
+screenshot (const gchar *name)
+{
+  const gchar *dir = g_getenv ("KDH_TEST_ARTIFACTS");
+  GdkWindow *root;
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  g_autofree gchar *path = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (dir == NULL)
+    return;
+  g_mkdir_with_parents (dir, 0755);
+  /* Let the window draw what it was just told. */
+  for (guint i = 0; i < 20; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (20000);
+    }
+  root = gdk_get_default_root_window ();
+  pixbuf = gdk_pixbuf_get_from_window (root, 0, 0, gdk_window_get_width (root),
+                                       gdk_window_get_height (root));
+  path = g_strdup_printf ("%s/kdhost-%s.png", dir, name);
+  if (!gdk_pixbuf_save (pixbuf, path, "png", &error, NULL))
+    g_warning ("screenshot %s: %s", path, error->message);
+}
+
+static void
+app_setup (App *app,
+           gconstpointer data)
+{
+  g_autofree gchar *socket = NULL, *sim_arg = NULL, *counters_arg = NULL, *kdhost_path = NULL;
+  g_autofree gchar *connection = NULL, *first = NULL, *ids = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GError) error = NULL;
+  const gchar *build = g_getenv ("KDH_BUILD_DIR");
+
+  memset (app, 0, sizeof *app);
+  app->states = g_ptr_array_new_with_free_func (g_free);
+  app->output = g_string_new (NULL);
+  /* A private session bus; GTestDBus unsets DISPLAY, kdhost needs it. */
+  app->bus_fixture = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (app->bus_fixture);
+  g_setenv ("DISPLAY", display_name, TRUE);
+  kdh_test_engine_init (&app->t);
+
+  socket = g_build_filename (app->t.tmpdir, "sim.sock", NULL);
+  app->counters_file = g_build_filename (app->t.tmpdir, "counters", NULL);
+  sim_arg = g_strdup_printf ("unix:%s", socket);
+  counters_arg = g_strdup_printf ("--counters-file=%s", app->counters_file);
+  {
+    const gchar *args[] = { "--listen", sim_arg, counters_arg, NULL };
+
+    first = kdh_test_start_sim (&app->t, args);
+  }
+
+  app->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  app->subscription = g_dbus_connection_signal_subscribe (app->bus, NULL, "org.kdhost.Session1",
+                                                          NULL, SESSION_PATH, NULL,
+                                                          G_DBUS_SIGNAL_FLAGS_NONE, on_signal,
+                                                          app, NULL);
+
+  kdhost_path = g_build_filename (build, "src", "app", "kdhost", NULL);
+  connection = g_strdup_printf ("com:pipe,port=%s", socket);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
+  app->kdhost = g_subprocess_launcher_spawn (launcher, &error, kdhost_path, "-k", connection, NULL);
+  g_assert_no_error (error);
+  kdh_test_run_until (session_exported, app, 60, "kdhost's session at Break");
+  wait_counter (app, "resets_received", 1);
+
+  {
+    g_autofree gchar *pid = g_strdup (g_subprocess_get_identifier (app->kdhost));
+    const gchar *argv[] = { "xdotool", "search", "--sync", "--onlyvisible", "--pid", pid,
+                            "--name", "kdhost", NULL };
+
+    ids = run_tool (argv);
+  }
+  app->window_id = g_strndup (ids, strcspn (ids, "\n"));
+  g_assert_cmpstr (app->window_id, !=, "");
+}
+
+static void
+app_teardown (App *app,
+              gconstpointer data)
+{
+  if (app->kdhost)
+    {
+      g_subprocess_send_signal (app->kdhost, SIGTERM);
+      g_subprocess_wait (app->kdhost, NULL, NULL);
+      g_object_unref (app->kdhost);
+    }
+  g_dbus_connection_signal_unsubscribe (app->bus, app->subscription);
+  g_object_unref (app->bus);
+  kdh_test_engine_clear (&app->t);
+  g_test_dbus_down (app->bus_fixture);
+  g_object_unref (app->bus_fixture);
+  g_ptr_array_unref (app->states);
+  g_string_free (app->output, TRUE);
+  g_free (app->counters_file);
+  g_free (app->window_id);
+}
+
+/* The issue's test: a real Ctrl+Alt+R through the X server resynchronizes:
+ * a RESET reaches the simulator, and the window goes through
+ * Resynchronizing back to Connected (Break). */
+static void
+test_ctrl_alt_r (App *app,
+                 gconstpointer data)
+{
+  guint64 resets = counter (app, "resets_received");
+  guint from = app->states->len;
+  guint next;
+
+  screenshot ("break");
+  press (app, "ctrl+alt+r");
+  next = wait_state (app, from, "resynchronizing");
+  wait_state (app, next, "break");
+  wait_counter (app, "resets_received", resets + 1);
+  wait_output (app, 0, "Kernel debugger connection resynchronized.");
+}
+
+/* The shortcut works while the command entry has focus and does not leak
+ * into it: "abc", Ctrl+Alt+R, Enter runs "abc", not "abcr". */
+static void
+test_shortcut_does_not_leak (App *app,
+                             gconstpointer data)
+{
+  guint64 resets = counter (app, "resets_received");
+  gsize mark = app->output->len;
+  guint from = app->states->len;
+
+  type_text (app, "abc");
+  press (app, "ctrl+alt+r");
+  wait_state (app, from, "resynchronizing");
+  wait_counter (app, "resets_received", resets + 1);
+  press (app, "Return");
+  wait_output (app, mark, "Unknown command 'abc'");
+  g_assert_null (strstr (app->output->str + mark, "abcr"));
+}
+
+/* F5 goes, Ctrl+Break breaks in. */
+static void
+test_go_and_break_keys (App *app,
+                        gconstpointer data)
+{
+  guint from = app->states->len;
+  guint64 breakins = counter (app, "breakins");
+
+  press (app, "F5");
+  from = wait_state (app, from, "running");
+  screenshot ("running");
+  press (app, "ctrl+Break");
+  wait_state (app, from, "break");
+  wait_counter (app, "breakins", breakins + 1);
+}
+
+/* Debug > Kernel Connection > Resynchronize through the menu bar, by its
+ * mnemonics (Alt+D, K, R), as a keyboard user opens it. */
+static void
+test_menu_path (App *app,
+                gconstpointer data)
+{
+  guint64 resets = counter (app, "resets_received");
+  guint from = app->states->len;
+
+  press (app, "alt+d");
+  press (app, "k");
+  press (app, "r");
+  wait_state (app, from, "resynchronizing");
+  wait_counter (app, "resets_received", resets + 1);
+}
+
+/* The menu model the application exports: Debug > Kernel Connection holds
+ * Resynchronize, bound to win.resync, showing Ctrl+Alt+R; and activating
+ * win.resync (as the menu item does) reaches the target. */
+static void
+test_menu_model (App *app,
+                 gconstpointer data)
+{
+  g_autoptr (GDBusMenuModel) menubar = g_dbus_menu_model_get (app->bus, "org.kdhost.Kdhost",
+                                                              "/org/kdhost/Kdhost/menus/menubar");
+  g_autoptr (GDBusActionGroup) actions = NULL;
+  GMenuModel *debug = NULL, *connection = NULL;
+  gboolean found = FALSE;
+  guint64 resets = counter (app, "resets_received");
+  guint from = app->states->len;
+
+  /* A remote menu model fills in asynchronously: poke it and wait. */
+  for (guint tries = 0; tries < 200 && g_menu_model_get_n_items (G_MENU_MODEL (menubar)) == 0;
+       tries++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  for (gint i = 0; i < g_menu_model_get_n_items (G_MENU_MODEL (menubar)); i++)
+    {
+      g_autofree gchar *label = NULL;
+
+      g_menu_model_get_item_attribute (G_MENU_MODEL (menubar), i, "label", "s", &label);
+      if (g_strcmp0 (label, "_Debug") == 0)
+        debug = g_menu_model_get_item_link (G_MENU_MODEL (menubar), i, G_MENU_LINK_SUBMENU);
+    }
+  g_assert_nonnull (debug);
+  for (guint tries = 0; tries < 200 && !found; tries++)
+    {
+      for (gint s = 0; s < g_menu_model_get_n_items (debug) && !connection; s++)
+        {
+          g_autoptr (GMenuModel) section = g_menu_model_get_item_link (debug, s, G_MENU_LINK_SECTION);
+
+          for (gint i = 0; section && i < g_menu_model_get_n_items (section); i++)
+            {
+              g_autofree gchar *label = NULL;
+
+              g_menu_model_get_item_attribute (section, i, "label", "s", &label);
+              if (g_strcmp0 (label, "_Kernel Connection") == 0)
+                connection = g_menu_model_get_item_link (section, i, G_MENU_LINK_SUBMENU);
+            }
+        }
+      for (gint s = 0; connection && s < g_menu_model_get_n_items (connection); s++)
+        {
+          g_autoptr (GMenuModel) section = g_menu_model_get_item_link (connection, s,
+                                                                       G_MENU_LINK_SECTION);
+
+          for (gint i = 0; section && i < g_menu_model_get_n_items (section); i++)
+            {
+              g_autofree gchar *label = NULL, *action = NULL, *accel = NULL;
+
+              g_menu_model_get_item_attribute (section, i, "label", "s", &label);
+              g_menu_model_get_item_attribute (section, i, "action", "s", &action);
+              g_menu_model_get_item_attribute (section, i, "accel", "s", &accel);
+              if (g_strcmp0 (label, "_Resynchronize") == 0)
+                {
+                  g_assert_cmpstr (action, ==, "win.resync");
+                  g_assert_cmpstr (accel, ==, "<Control><Alt>r");
+                  found = TRUE;
+                }
+            }
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  g_assert_true (found);
+  g_clear_object (&debug);
+  g_clear_object (&connection);
+
+  actions = g_dbus_action_group_get (app->bus, "org.kdhost.Kdhost", "/org/kdhost/Kdhost/window/1");
+  g_action_group_list_actions (G_ACTION_GROUP (actions));
+  for (guint tries = 0; tries < 200 && !g_action_group_has_action (G_ACTION_GROUP (actions), "resync");
+       tries++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (actions), "resync"));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (actions), "go"));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (actions), "break"));
+  g_action_group_activate_action (G_ACTION_GROUP (actions), "resync", NULL);
+  wait_state (app, from, "resynchronizing");
+  wait_counter (app, "resets_received", resets + 1);
+}
+
+static GActionGroup *
+window_actions (App *app)
+{
+  GDBusActionGroup *actions = g_dbus_action_group_get (app->bus, "org.kdhost.Kdhost",
+                                                       "/org/kdhost/Kdhost/window/1");
+
+  /* Remote action groups fill in asynchronously. */
+  g_action_group_list_actions (G_ACTION_GROUP (actions));
+  for (guint tries = 0; tries < 500 && !g_action_group_has_action (G_ACTION_GROUP (actions), "go");
+       tries++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (actions), "go"));
+  return G_ACTION_GROUP (actions);
+}
+
+typedef struct {
+  GActionGroup *actions;
+  const gchar *name;
+  gboolean enabled;
+} EnabledWait;
+
+static gboolean
+enabled_is (gpointer data)
+{
+  EnabledWait *w = data;
+
+  return g_action_group_get_action_enabled (w->actions, w->name) == w->enabled;
+}
+
+/* Waits for the remote group to catch up with an enabled state. */
+static void
+assert_enabled (GActionGroup *actions,
+                const gchar  *name,
+                gboolean      enabled)
+{
+  EnabledWait w = { actions, name, enabled };
+  g_autofree gchar *what = g_strdup_printf ("action %s %s", name, enabled ? "enabled" : "disabled");
+
+  kdh_test_run_until (enabled_is, &w, 10, what);
+}
+
+/* Enabled states follow the connection: Go only at a break, Break only
+ * while running, the Kernel Connection items while a connection exists. */
+static void
+test_action_states (App *app,
+                    gconstpointer data)
+{
+  g_autoptr (GDBusActionGroup) remote = G_DBUS_ACTION_GROUP (window_actions (app));
+  GActionGroup *actions = G_ACTION_GROUP (remote);
+  guint from = app->states->len;
+  GSubprocess *sim = app->t.processes->pdata[0];
+
+  assert_enabled (actions, "go", TRUE);
+  assert_enabled (actions, "break", FALSE);
+  assert_enabled (actions, "resync", TRUE);
+  assert_enabled (actions, "restart", TRUE);
+
+  g_action_group_activate_action (actions, "go", NULL);
+  from = wait_state (app, from, "running");
+  assert_enabled (actions, "go", FALSE);
+  assert_enabled (actions, "break", TRUE);
+  assert_enabled (actions, "resync", TRUE);
+
+  g_subprocess_force_exit (sim);
+  g_subprocess_wait (sim, NULL, NULL);
+  from = wait_state (app, from, "lost");
+  assert_enabled (actions, "go", FALSE);
+  assert_enabled (actions, "break", FALSE);
+  assert_enabled (actions, "resync", TRUE);
+  assert_enabled (actions, "restart", TRUE);
+
+  g_action_group_activate_action (actions, "stop-debugging", NULL);
+  wait_state (app, from, "disconnected");
+  assert_enabled (actions, "resync", FALSE);
+  assert_enabled (actions, "restart", FALSE);
+  assert_enabled (actions, "stop-debugging", FALSE);
+}
+
+/* The simulator goes away: the window says so (Lost, with the reason),
+ * and .restart after it comes back reconnects. Screenshots of Lost and of
+ * Disconnected (File > Stop Debugging, Shift+F5). */
+static void
+test_lost_and_stop (App *app,
+                    gconstpointer data)
+{
+  guint from = app->states->len;
+  GSubprocess *sim = app->t.processes->pdata[0];
+
+  g_subprocess_force_exit (sim);
+  g_subprocess_wait (sim, NULL, NULL);
+  from = wait_state (app, from, "lost");
+  screenshot ("lost");
+  press (app, "shift+F5");
+  wait_state (app, from, "disconnected");
+  screenshot ("disconnected");
+}
+
+static gboolean
+have_xdotool (void)
+{
+  g_autofree gchar *path = g_find_program_in_path ("xdotool");
+
+  return path != NULL;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  display_name = g_strdup (g_getenv ("DISPLAY"));
+  if (!gtk_init_check (&argc, &argv))
+    {
+      g_test_message ("no display: skipping the GUI tests");
+      return 77;
+    }
+  if (!have_xdotool ())
+    {
+      g_test_message ("xdotool is not installed: skipping");
+      return 77;
+    }
+#define ADD(path, fn) g_test_add ("/app/keys/" path, App, NULL, app_setup, fn, app_teardown)
+  ADD ("ctrl-alt-r", test_ctrl_alt_r);
+  ADD ("shortcut-does-not-leak", test_shortcut_does_not_leak);
+  ADD ("go-and-break", test_go_and_break_keys);
+  ADD ("menu-path", test_menu_path);
+  ADD ("menu-model", test_menu_model);
+  ADD ("action-states", test_action_states);
+  ADD ("lost-and-stop", test_lost_and_stop);
+#undef ADD
+  return g_test_run ();
+}
