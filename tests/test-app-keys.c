@@ -462,7 +462,7 @@ test_menu_model (App *app,
   g_clear_object (&connection);
 
   actions = g_dbus_action_group_get (app->bus, "org.kdhost.Kdhost", "/org/kdhost/Kdhost/window/1");
-  g_action_group_list_actions (G_ACTION_GROUP (actions));
+  g_strfreev (g_action_group_list_actions (G_ACTION_GROUP (actions)));
   for (guint tries = 0; tries < 200 && !g_action_group_has_action (G_ACTION_GROUP (actions), "resync");
        tries++)
     {
@@ -484,7 +484,7 @@ window_actions (App *app)
                                                        "/org/kdhost/Kdhost/window/1");
 
   /* Remote action groups fill in asynchronously. */
-  g_action_group_list_actions (G_ACTION_GROUP (actions));
+  g_strfreev (g_action_group_list_actions (G_ACTION_GROUP (actions)));
   for (guint tries = 0; tries < 500 && !g_action_group_has_action (G_ACTION_GROUP (actions), "go");
        tries++)
     {

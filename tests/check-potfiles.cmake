@@ -1,0 +1,18 @@
+# Every source file with translatable strings is listed in po/POTFILES.in,
+# and every listed file exists. Run as: cmake -DSRC=<source dir> -P check-potfiles.cmake
+file(STRINGS ${SRC}/po/POTFILES.in listed REGEX "^[^#]")
+foreach(f IN LISTS listed)
+  if(NOT EXISTS ${SRC}/${f})
+    message(FATAL_ERROR "po/POTFILES.in lists ${f}, which does not exist")
+  endif()
+endforeach()
+file(GLOB_RECURSE sources RELATIVE ${SRC} ${SRC}/src/*.c ${SRC}/ui/*.ui)
+foreach(f IN LISTS sources)
+  file(READ ${SRC}/${f} text)
+  if(text MATCHES "_\\(\"" OR text MATCHES "translatable=\"yes\"")
+    list(FIND listed ${f} index)
+    if(index EQUAL -1)
+      message(FATAL_ERROR "${f} has translatable strings but is not in po/POTFILES.in")
+    endif()
+  endif()
+endforeach()
