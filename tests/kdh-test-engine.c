@@ -24,6 +24,12 @@ on_event (KdhEngine      *engine,
   switch (event->kind)
     {
     case KDH_EVENT_OUTPUT:
+      if (event->output_kind == KDH_OUTPUT_ECHO)
+        {
+          g_string_append_printf (t->echoes, "%s%s%s", event->origin ? event->origin : "",
+                                  event->origin ? ": " : "", event->text);
+          break;
+        }
       if (event->output_kind == KDH_OUTPUT_TARGET)
         g_string_append (t->target_output, event->text);
       else
@@ -61,6 +67,7 @@ kdh_test_engine_init (KdhTestEngine *t)
   t->output = g_string_new (NULL);
   t->target_output = g_string_new (NULL);
   t->errors = g_string_new (NULL);
+  t->echoes = g_string_new (NULL);
   t->states = g_array_new (FALSE, FALSE, sizeof (KdhConnState));
   t->reasons = g_ptr_array_new_with_free_func (g_free);
   t->done = g_hash_table_new (NULL, NULL);
@@ -99,6 +106,7 @@ kdh_test_engine_clear (KdhTestEngine *t)
   g_string_free (t->output, TRUE);
   g_string_free (t->target_output, TRUE);
   g_string_free (t->errors, TRUE);
+  g_string_free (t->echoes, TRUE);
   g_array_unref (t->states);
   g_ptr_array_unref (t->reasons);
   g_hash_table_unref (t->done);

@@ -20,6 +20,7 @@ typedef struct {
   GString *output;          /* debugger and error output */
   GString *target_output;   /* DbgPrint output */
   GString *errors;          /* error output only */
+  GString *echoes;          /* echoed commands, "origin: " in front when remote */
   GArray *states;           /* KdhConnState, every STATE event in order */
   GPtrArray *reasons;       /* reason of each STATE event ("" when none) */
   KdhConnState state;

@@ -239,12 +239,13 @@ test_restart (void)
   /* Reconnected as a new debugger would: the banner again. */
   g_assert_nonnull (strstr (t.output->str + mark, "Kernel Debugger connection established.\n"));
   g_free (kdh_test_engine_run (&t, "dq fffff800`00400000 L1", FALSE));
-  /* From a remote client it is refused. */
+  /* From a remote client it is refused, and echoed with the client's name. */
   {
     guint token = kdh_engine_execute (t.engine, ".restart", "client1");
 
     g_assert_false (kdh_test_engine_wait_token (&t, token, 30));
     g_assert_nonnull (strstr (t.errors->str, ".restart is not allowed from a remote debugging client"));
+    g_assert_nonnull (strstr (t.echoes->str, "client1: 0: kd> .restart\n"));
   }
   kdh_test_engine_clear (&t);
 }

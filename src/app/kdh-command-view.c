@@ -132,6 +132,9 @@ kdh_command_view_append (KdhCommandView *self,
   g_string_append (self->text_copy, text);
   trim_front (self->text_copy, MAX_TEXT_COPY);
 
+  /* An echoed command starts on a line of its own. */
+  if (kind == KDH_OUTPUT_ECHO && !self->at_line_start)
+    g_string_append (self->pending, "\r\n");
   if (style)
     g_string_append (self->pending, style);
   /* The terminal needs CR LF; the engine speaks in LF. */
@@ -308,13 +311,10 @@ on_entry_activate (GtkEntry *entry,
 {
   KdhCommandView *self = data;
   g_autofree gchar *line = g_strdup (gtk_entry_get_text (entry));
-  g_autofree gchar *echo = NULL;
 
+  /* No local echo: the engine echoes every command, in order with the
+   * output and with everyone else's commands. */
   g_strstrip (line);
-  if (!self->at_line_start)
-    kdh_command_view_append (self, KDH_OUTPUT_DEBUGGER, "\n");
-  echo = g_strdup_printf ("%s%s\n", self->prompt ? self->prompt : "kd> ", line);
-  kdh_command_view_append (self, KDH_OUTPUT_ECHO, echo);
   remember (self, line);
   self->history_pos = (gint) self->history->len;
   gtk_entry_set_text (entry, "");

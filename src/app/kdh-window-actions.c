@@ -69,7 +69,6 @@ go_action (GSimpleAction *action,
 {
   KdhWindow *self = data;
 
-  kdh_command_view_append (self->command_view, KDH_OUTPUT_ECHO, "g\n");
   kdh_engine_execute (self->engine, "g", NULL);
 }
 
@@ -130,7 +129,6 @@ show_version_action (GSimpleAction *action,
 {
   KdhWindow *self = data;
 
-  kdh_command_view_append (self->command_view, KDH_OUTPUT_ECHO, "vertarget\n");
   kdh_engine_execute (self->engine, "vertarget", NULL);
 }
 

@@ -71,7 +71,6 @@ method_call (GDBusConnection       *connection,
       const gchar *command;
 
       g_variant_get (parameters, "(&s)", &command);
-      kdh_window_bus_output (self, KDH_OUTPUT_ECHO, command);
       kdh_engine_execute (self->engine, command, NULL);
       g_dbus_method_invocation_return_value (invocation, NULL);
     }

@@ -50,7 +50,14 @@ on_engine_event (KdhEngine      *engine,
             lines += *p == '\n';
           kdh_mainloop_probe_count ("target-lines", lines);
         }
-      kdh_command_view_append (self->command_view, event->output_kind, event->text);
+      if (event->output_kind == KDH_OUTPUT_ECHO && event->origin)
+        {
+          g_autofree gchar *text = g_strdup_printf ("[%s] %s", event->origin, event->text);
+
+          kdh_command_view_append (self->command_view, event->output_kind, text);
+        }
+      else
+        kdh_command_view_append (self->command_view, event->output_kind, event->text);
       kdh_window_bus_output (self, event->output_kind, event->text);
       break;
 
@@ -95,7 +102,6 @@ on_command (KdhCommandView *view,
 {
   KdhWindow *self = data;
 
-  kdh_window_bus_output (self, KDH_OUTPUT_ECHO, line);
   kdh_engine_execute (self->engine, line, NULL);
 }
 

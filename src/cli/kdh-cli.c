@@ -121,13 +121,6 @@ run_line (Cli         *cli,
       cli_quit (cli, 0);
       return;
     }
-  if (!cli->interactive)
-    {
-      /* Show what a script runs, as KD echoes typed input. */
-      write_out (cli, cli->prompt ? cli->prompt : "kd> ");
-      write_out (cli, text);
-      write_out (cli, "\n");
-    }
   cli->ready = FALSE;
   cli->last_done = FALSE;
   cli->last_token = kdh_engine_execute (cli->engine, text, NULL);
@@ -172,6 +165,16 @@ on_event (KdhEngine      *engine,
   switch (event->kind)
     {
     case KDH_EVENT_OUTPUT:
+      /* The engine echoes every command; on a terminal the user's own
+       * typing is already there. Others' commands say whose they are. */
+      if (event->output_kind == KDH_OUTPUT_ECHO && event->origin == NULL && cli->interactive)
+        break;
+      if (event->output_kind == KDH_OUTPUT_ECHO && event->origin != NULL)
+        {
+          g_autofree gchar *who = g_strdup_printf ("[%s] ", event->origin);
+
+          write_out (cli, who);
+        }
       write_out (cli, event->text);
       /* Output that arrives while the prompt is up (a switch toggled, a
        * message from the connection) gets a fresh prompt after it. */

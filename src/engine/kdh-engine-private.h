@@ -30,6 +30,21 @@ void     kdh_engine_publish_state (KdhEngine    *engine,
                                    guint         attempt,
                                    const gchar  *transport,
                                    const gchar  *target);
+/* Taps see every event, on the engine thread, before it is queued for the
+ * front end (the debugging server fans them out to its clients). */
+typedef void (*KdhEngineTap) (KdhEngine      *engine,
+                              const KdhEvent *event,
+                              gpointer        user_data);
+void     kdh_engine_add_tap        (KdhEngine    *engine,
+                                    KdhEngineTap  tap,
+                                    gpointer      user_data);
+void     kdh_engine_remove_tap     (KdhEngine    *engine,
+                                    KdhEngineTap  tap,
+                                    gpointer      user_data);
+/* The prompt as front ends are shown it ("0: kd> "), and whether the engine
+ * is ready for a command. */
+gchar   *kdh_engine_dup_prompt     (KdhEngine *engine,
+                                    gboolean  *ready);
 gboolean kdh_engine_trace_enabled  (KdhEngine *engine);
 gboolean kdh_engine_initial_break  (KdhEngine *engine);
 KdhSession *kdh_engine_get_session (KdhEngine *engine);

@@ -73,6 +73,7 @@ struct _KdhEngine
   gint verbose;
 
   /* Engine thread only. */
+  GArray *taps;                   /* Tap */
   KdhSession *session;
   KdhCommands *cmds;
   gboolean quit;
@@ -118,10 +119,48 @@ deliver_events (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+typedef struct {
+  KdhEngineTap func;
+  gpointer data;
+} Tap;
+
+void
+kdh_engine_add_tap (KdhEngine    *engine,
+                    KdhEngineTap  tap,
+                    gpointer      user_data)
+{
+  Tap t = { tap, user_data };
+
+  g_array_append_val (engine->taps, t);
+}
+
+void
+kdh_engine_remove_tap (KdhEngine    *engine,
+                       KdhEngineTap  tap,
+                       gpointer      user_data)
+{
+  for (guint i = 0; i < engine->taps->len; i++)
+    {
+      Tap *t = &g_array_index (engine->taps, Tap, i);
+
+      if (t->func == tap && t->data == user_data)
+        {
+          g_array_remove_index (engine->taps, i);
+          return;
+        }
+    }
+}
+
 static void
 queue_event (KdhEngine *engine,
              KdhEvent  *event)
 {
+  for (guint i = 0; i < engine->taps->len; i++)
+    {
+      Tap *t = &g_array_index (engine->taps, Tap, i);
+
+      t->func (engine, event, t->data);
+    }
   g_mutex_lock (&engine->out_lock);
   g_queue_push_tail (&engine->out_events, event);
   if (engine->out_source == NULL && !engine->shutting_down)
@@ -227,6 +266,39 @@ current_prompt (KdhEngine *engine)
   return g_strdup ("kd> ");
 }
 
+static gboolean
+prompt_ready (KdhEngine *engine)
+{
+  return !engine->busy
+         && (engine->state == KDH_CONN_BREAK || engine->state == KDH_CONN_DISCONNECTED
+             || engine->state == KDH_CONN_LOST);
+}
+
+gchar *
+kdh_engine_dup_prompt (KdhEngine *engine,
+                       gboolean  *ready)
+{
+  if (ready)
+    *ready = prompt_ready (engine);
+  return current_prompt (engine);
+}
+
+/* Every command line is shown to every front end, with who typed it, in
+ * the same order as the output. */
+static void
+echo_command (KdhEngine   *engine,
+              const gchar *line,
+              const gchar *origin)
+{
+  KdhEvent *event = kdh_event_new (KDH_EVENT_OUTPUT);
+  g_autofree gchar *prompt = current_prompt (engine);
+
+  event->output_kind = KDH_OUTPUT_ECHO;
+  event->text = g_strdup_printf ("%s%s\n", prompt, line ? line : "");
+  event->origin = g_strdup (origin);
+  kdh_engine_post (engine, event);
+}
+
 /* The prompt follows the state: ready at a break and with no connection,
  * busy while a command runs and while the target runs or is being
  * connected to. Sent only when it changes. */
@@ -234,9 +306,7 @@ static void
 update_prompt (KdhEngine *engine)
 {
   g_autofree gchar *prompt = current_prompt (engine);
-  gboolean ready = !engine->busy
-                   && (engine->state == KDH_CONN_BREAK || engine->state == KDH_CONN_DISCONNECTED
-                       || engine->state == KDH_CONN_LOST);
+  gboolean ready = prompt_ready (engine);
   KdhEvent *event;
 
   if (engine->last_ready == ready && g_strcmp0 (prompt, engine->last_prompt) == 0)
@@ -476,6 +546,7 @@ run_command (KdhEngine *engine,
       ok = run_attach (engine, cmd->text, &error);
       break;
     case CMD_EXECUTE:
+      echo_command (engine, cmd->text, cmd->origin);
       ok = kdh_commands_execute (engine->cmds, cmd->text, cmd->origin, &error);
       break;
     case CMD_RESYNC:
@@ -622,6 +693,7 @@ kdh_engine_new (GMainContext       *context,
   engine->pending_output = g_string_new (NULL);
   engine->last_ready = -1;
   engine->cmds = kdh_commands_new (engine);
+  engine->taps = g_array_new (FALSE, FALSE, sizeof (Tap));
   engine->thread = g_thread_new ("kdh-engine", engine_thread, engine);
   return engine;
 }
@@ -654,6 +726,7 @@ kdh_engine_free (KdhEngine *engine)
   g_free (engine->snap_connection);
   g_free (engine->last_prompt);
   kdh_commands_free (engine->cmds);
+  g_array_unref (engine->taps);
   g_free (engine);
 }
 

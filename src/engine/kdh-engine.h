@@ -15,6 +15,10 @@
  *   - events (KdhEvent) are delivered, in order, on the front end's main
  *     context through the handler given to kdh_engine_new(). Target output
  *     is coalesced, so a flood cannot starve the front end's main loop.
+ *   - every command line is echoed as an ECHO output event carrying its
+ *     origin (NULL for the local user), so that all front ends (and remote
+ *     clients) see commands and their output in one order. A front end
+ *     whose own input is already on screen skips echoes with no origin.
  */
 #pragma once
 

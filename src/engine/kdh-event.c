@@ -70,6 +70,7 @@ kdh_event_unref (KdhEvent *event)
   g_free (event->transport);
   g_free (event->target);
   g_free (event->text);
+  g_free (event->origin);
   g_free (event->prompt);
   g_free (event->error);
   g_free (event->verdict);

@@ -64,7 +64,8 @@ typedef struct {
 
   /* OUTPUT */
   KdhOutputKind output_kind;
-  gchar *text;                 /* OUTPUT and PACKET: complete lines, "\n" ends */
+  gchar *text;                 /* OUTPUT and PACKET text, "\n" line ends */
+  gchar *origin;               /* ECHO: who typed it; NULL for the local user */
 
   /* PROMPT */
   gchar *prompt;               /* "0: kd> " */

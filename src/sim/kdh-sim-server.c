@@ -320,6 +320,9 @@ server_dispatch (KdhSimServer *server,
    * detached function may also have attached a new one already). */
   now = g_get_monotonic_time ();
   pump (server, now);
+  /* Counters before the bytes go out: whoever sees the target's answer can
+   * then rely on the counters already showing what caused it. */
+  publish_counters (server);
   if (server->fd >= 0 && !write_some (server))
     host_gone (server);
 
@@ -335,8 +338,6 @@ server_dispatch (KdhSimServer *server,
           server->events = events;
         }
     }
-
-  publish_counters (server);
 
   deadline = MIN (kdh_sim_target_next_deadline (server->target),
                   kdh_sim_line_next_deadline (server->line));
