@@ -5,7 +5,7 @@
  *
  * Starts kdhost-sim and then the kdhost program against it, on a private
  * session bus, presses real keys through the X server with xdotool, and
- * watches the window's session on the bus (org.kdhost.Session1: state
+ * watches the window's session on the bus (org.kdhost.Window1: state
  * changes and output) and the simulator's counters. The tests run under
  * xvfb-run; without a display they are skipped.
  */
@@ -137,7 +137,7 @@ session_exported (gpointer data)
   App *app = data;
   g_autoptr (GVariant) reply =
     g_dbus_connection_call_sync (app->bus, "org.kdhost.Kdhost", SESSION_PATH,
-                                 "org.kdhost.Session1", "GetState", NULL, NULL,
+                                 "org.kdhost.Window1", "GetState", NULL, NULL,
                                  G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
   const gchar *state;
 
@@ -272,7 +272,7 @@ app_setup (App *app,
 
   app->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_assert_no_error (error);
-  app->subscription = g_dbus_connection_signal_subscribe (app->bus, NULL, "org.kdhost.Session1",
+  app->subscription = g_dbus_connection_signal_subscribe (app->bus, NULL, "org.kdhost.Window1",
                                                           NULL, SESSION_PATH, NULL,
                                                           G_DBUS_SIGNAL_FLAGS_NONE, on_signal,
                                                           app, NULL);

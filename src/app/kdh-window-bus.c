@@ -3,7 +3,7 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Each window exports org.kdhost.Session1 at
+ * Each window exports org.kdhost.Window1 at
  * /org/kdhost/Kdhost/session/<window id>: its connection state (a
  * property and a StateChanged signal), its output (an Output signal, the
  * kind being "debugger", "target", "error" or "echo") and the Execute,
@@ -11,13 +11,13 @@
  * typed; its output comes as Output signals. Scripts can then tell whether the target is connected or
  * running without scraping the window, e.g.
  *   gdbus call --session --dest org.kdhost.Kdhost \
- *     --object-path /org/kdhost/Kdhost/session/1 --method org.kdhost.Session1.GetState
+ *     --object-path /org/kdhost/Kdhost/session/1 --method org.kdhost.Window1.GetState
  */
 #include "kdh-window-private.h"
 
 static const gchar introspection_xml[] =
   "<node>"
-  "  <interface name='org.kdhost.Session1'>"
+  "  <interface name='org.kdhost.Window1'>"
   "    <method name='GetState'>"
   "      <arg type='s' name='state' direction='out'/>"
   "      <arg type='s' name='reason' direction='out'/>"
@@ -146,7 +146,7 @@ kdh_window_bus_state_changed (KdhWindow      *self,
 
   if (self->bus == NULL)
     return;
-  g_dbus_connection_emit_signal (self->bus, NULL, self->bus_path, "org.kdhost.Session1",
+  g_dbus_connection_emit_signal (self->bus, NULL, self->bus_path, "org.kdhost.Window1",
                                  "StateChanged",
                                  g_variant_new ("(ssu)", kdh_conn_state_id (event->state),
                                                 event->reason ? event->reason : "", event->attempt),
@@ -156,7 +156,7 @@ kdh_window_bus_state_changed (KdhWindow      *self,
                          g_variant_new_string (kdh_conn_state_id (event->state)));
   g_dbus_connection_emit_signal (self->bus, NULL, self->bus_path,
                                  "org.freedesktop.DBus.Properties", "PropertiesChanged",
-                                 g_variant_new ("(sa{sv}as)", "org.kdhost.Session1", &changed, NULL),
+                                 g_variant_new ("(sa{sv}as)", "org.kdhost.Window1", &changed, NULL),
                                  NULL);
 }
 
@@ -180,6 +180,6 @@ kdh_window_bus_output (KdhWindow     *self,
 {
   if (self->bus == NULL)
     return;
-  g_dbus_connection_emit_signal (self->bus, NULL, self->bus_path, "org.kdhost.Session1", "Output",
+  g_dbus_connection_emit_signal (self->bus, NULL, self->bus_path, "org.kdhost.Window1", "Output",
                                  g_variant_new ("(ss)", output_kind_id (kind), text), NULL);
 }

@@ -28,7 +28,7 @@ struct _KdhWindow
   KdhEngine *engine;
   GSettings *settings;
   KdhConnState state;
-  guint bus_registration;      /* org.kdhost.Session1 on the session bus */
+  guint bus_registration;      /* org.kdhost.Window1 on the session bus */
   gchar *bus_path;
   GDBusConnection *bus;
   gchar *last_reason;
@@ -40,7 +40,7 @@ struct _KdhWindow
 void kdh_window_install_actions  (KdhWindow *self);
 void kdh_window_update_actions   (KdhWindow *self);
 
-/* kdh-window-bus.c: the session as org.kdhost.Session1 on the session
+/* kdh-window-bus.c: the session as org.kdhost.Window1 on the session
  * bus, so that scripts (and tests) can see and drive it. */
 void kdh_window_bus_export       (KdhWindow *self);
 void kdh_window_bus_unexport     (KdhWindow *self);

@@ -1,0 +1,80 @@
+/* kdh-remote-protocol.h: the wire between a debugging server and its clients
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * D-Bus, peer to peer, over the accepted stream (TCP, a Unix socket, TLS,
+ * or a serial line between the two debuggers): GDBus gives framing,
+ * marshalling and error replies, and `gdbus call --address ...` can script
+ * a server. The server authenticates the D-Bus connection anonymously and
+ * the client with Hello (the password, when the server has one).
+ *
+ * One object, KDH_REMOTE_OBJECT_PATH, interface org.kdhost.Session1:
+ *
+ *   Hello (a{sv} info) -> (u protocol, s server, t next_seq)
+ *     info: "password" s, "name" s (user@machine), "user" s, "machine" s,
+ *           "protocol" u (KDH_REMOTE_PROTOCOL_VERSION). Must come first when
+ *           the server has a password; any other call before it is refused
+ *           with org.kdhost.Error.AuthenticationRequired. A wrong password
+ *           is refused (org.kdhost.Error.WrongPassword) and the connection
+ *           closed. A different protocol version is refused
+ *           (org.kdhost.Error.VersionMismatch) naming both versions.
+ *           next_seq: the sequence number the next Output signal will carry;
+ *           history before it comes from GetOutput.
+ *   Execute (s command) -> (b success, s output, s error)
+ *           runs the command line as if typed (in arrival order with all
+ *           other commands), echoed to everyone with the caller's name; the
+ *           reply carries the output it produced (also sent as Output).
+ *   Interrupt ()          break in (Ctrl+C)
+ *   Resync ()             resynchronize the kernel connection (Ctrl+R)
+ *   CycleBaud ()          cycle the serial line rate
+ *   Restart ()            always refused from a client (KD's rule):
+ *                         org.kdhost.Error.NotAllowed
+ *   GetState () -> (s state, s reason, u attempt, s transport, s target,
+ *                   s prompt, b ready)
+ *           state as kdh_conn_state_id ("break", "running", ...)
+ *   GetOutput (t from_seq) -> (t first_seq, a(tsss) chunks)
+ *           the kept history from from_seq on (bounded); first_seq > from_seq
+ *           means older output is gone. Chunk: (seq, kind, origin, text),
+ *           kind "debugger", "target", "error" or "echo"; origin "" unless
+ *           an echo of someone's command.
+ *   Ack (t seq)           the client has everything up to seq; a client
+ *                         more than KDH_REMOTE_MAX_UNACKED bytes behind gets
+ *                         no more Output signals until it acks or catches up
+ *                         with GetOutput (a stalled client cannot make the
+ *                         server grow without bound).
+ *
+ *   signal Output (t seq, s kind, s origin, s text)
+ *   signal StateChanged (s state, s reason, u attempt, s transport, s target)
+ *   signal Prompt (s prompt, b ready)
+ *
+ * Sequence numbers are per server and increase by one per chunk, so a
+ * client sees every chunk exactly once and in order, and detects a gap.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define KDH_REMOTE_PROTOCOL_VERSION 1
+#define KDH_REMOTE_INTERFACE        "org.kdhost.Session1"
+#define KDH_REMOTE_OBJECT_PATH      "/org/kdhost/Session"
+
+#define KDH_REMOTE_ERROR_AUTH_REQUIRED   "org.kdhost.Error.AuthenticationRequired"
+#define KDH_REMOTE_ERROR_WRONG_PASSWORD  "org.kdhost.Error.WrongPassword"
+#define KDH_REMOTE_ERROR_VERSION         "org.kdhost.Error.VersionMismatch"
+#define KDH_REMOTE_ERROR_NOT_ALLOWED     "org.kdhost.Error.NotAllowed"
+#define KDH_REMOTE_ERROR_FAILED          "org.kdhost.Error.Failed"
+
+/* Bounds against hostile or stalled clients. */
+#define KDH_REMOTE_MAX_CLIENTS        32
+#define KDH_REMOTE_MAX_MESSAGE        (256 * 1024)     /* one D-Bus message */
+#define KDH_REMOTE_MAX_UNACKED        (4 * 1024 * 1024)
+#define KDH_REMOTE_HISTORY_BYTES      (1024 * 1024)    /* replayed to late joiners */
+#define KDH_REMOTE_HELLO_TIMEOUT_MS   10000           /* silent before Hello: closed */
+
+/* The introspection XML of org.kdhost.Session1, shared by both sides. */
+extern const gchar kdh_remote_introspection_xml[];
+
+G_END_DECLS
