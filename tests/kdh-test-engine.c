@@ -24,6 +24,9 @@ on_event (KdhEngine      *engine,
   switch (event->kind)
     {
     case KDH_EVENT_OUTPUT:
+      g_ptr_array_add (t->chunks, g_strdup_printf ("%d|%s|%s", event->output_kind,
+                                                   event->origin ? event->origin : "",
+                                                   event->text));
       if (event->output_kind == KDH_OUTPUT_ECHO)
         {
           g_string_append_printf (t->echoes, "%s%s%s", event->origin ? event->origin : "",
@@ -43,6 +46,8 @@ on_event (KdhEngine      *engine,
       t->state = event->state;
       g_array_append_val (t->states, event->state);
       g_ptr_array_add (t->reasons, g_strdup (event->reason ? event->reason : ""));
+      g_ptr_array_add (t->transports, g_strdup (event->transport ? event->transport : ""));
+      g_array_append_val (t->state_times, event->time_us);
       if (g_test_verbose ())
         g_printerr ("[state %s%s%s]\n", kdh_conn_state_name (event->state),
                     event->reason ? ": " : "", event->reason ? event->reason : "");
@@ -54,6 +59,10 @@ on_event (KdhEngine      *engine,
     case KDH_EVENT_PROMPT:
       t->ready = event->ready;
       t->prompt_events++;
+      break;
+    case KDH_EVENT_STATS:
+      t->stats = event->stats;
+      t->stats_events++;
       break;
     default:
       break;
@@ -70,6 +79,9 @@ kdh_test_engine_init (KdhTestEngine *t)
   t->echoes = g_string_new (NULL);
   t->states = g_array_new (FALSE, FALSE, sizeof (KdhConnState));
   t->reasons = g_ptr_array_new_with_free_func (g_free);
+  t->transports = g_ptr_array_new_with_free_func (g_free);
+  t->chunks = g_ptr_array_new_with_free_func (g_free);
+  t->state_times = g_array_new (FALSE, FALSE, sizeof (gint64));
   t->done = g_hash_table_new (NULL, NULL);
   t->processes = g_ptr_array_new_with_free_func (g_object_unref);
   t->tmpdir = g_dir_make_tmp ("kdh-test-XXXXXX", NULL);
@@ -109,6 +121,9 @@ kdh_test_engine_clear (KdhTestEngine *t)
   g_string_free (t->echoes, TRUE);
   g_array_unref (t->states);
   g_ptr_array_unref (t->reasons);
+  g_ptr_array_unref (t->transports);
+  g_ptr_array_unref (t->chunks);
+  g_array_unref (t->state_times);
   g_hash_table_unref (t->done);
   remove_tree (t->tmpdir);
   g_free (t->tmpdir);

@@ -23,10 +23,15 @@ typedef struct {
   GString *echoes;          /* echoed commands, "origin: " in front when remote */
   GArray *states;           /* KdhConnState, every STATE event in order */
   GPtrArray *reasons;       /* reason of each STATE event ("" when none) */
+  GPtrArray *transports;    /* transport of each STATE event ("" when none) */
+  GPtrArray *chunks;        /* every OUTPUT event in order, as "kind|origin|text" */
+  GArray *state_times;      /* gint64 time_us of each STATE event */
   KdhConnState state;
   GHashTable *done;         /* token -> GINT_TO_POINTER (1 ok, 2 failed) */
   gboolean ready;
   guint prompt_events;
+  KdhLinkStats stats;       /* the latest STATS event */
+  guint stats_events;
   GPtrArray *processes;     /* GSubprocess started by the test */
   gchar *tmpdir;
 } KdhTestEngine;

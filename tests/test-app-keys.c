@@ -11,6 +11,7 @@
  */
 #include <gio/gio.h>
 #include <gtk/gtk.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kdh-test-engine.h"
@@ -215,14 +216,19 @@ type_text (App         *app,
   g_free (run_tool (argv));
 }
 
+/* Saves the kdhost window as it looks now into $KDH_TEST_ARTIFACTS. */
 static void
-screenshot (const gchar *name)
+screenshot (App         *app,
+            const gchar *name)
 {
   const gchar *dir = g_getenv ("KDH_TEST_ARTIFACTS");
-  GdkWindow *root;
+  const gchar *argv[] = { "xdotool", "getwindowgeometry", "--shell", app->window_id, NULL };
+  g_autofree gchar *geometry = NULL;
   g_autoptr (GdkPixbuf) pixbuf = NULL;
   g_autofree gchar *path = NULL;
   g_autoptr (GError) error = NULL;
+  gint x = 0, y = 0, width = 0, height = 0;
+  GdkWindow *root;
 
   if (dir == NULL)
     return;
@@ -233,9 +239,18 @@ screenshot (const gchar *name)
       g_main_context_iteration (NULL, FALSE);
       g_usleep (20000);
     }
+  geometry = run_tool (argv);
+  sscanf (strstr (geometry, "X=") ? strstr (geometry, "X=") : "", "X=%d", &x);
+  sscanf (strstr (geometry, "Y=") ? strstr (geometry, "Y=") : "", "Y=%d", &y);
+  sscanf (strstr (geometry, "WIDTH=") ? strstr (geometry, "WIDTH=") : "", "WIDTH=%d", &width);
+  sscanf (strstr (geometry, "HEIGHT=") ? strstr (geometry, "HEIGHT=") : "", "HEIGHT=%d", &height);
   root = gdk_get_default_root_window ();
-  pixbuf = gdk_pixbuf_get_from_window (root, 0, 0, gdk_window_get_width (root),
-                                       gdk_window_get_height (root));
+  if (width <= 0 || height <= 0)
+    {
+      width = gdk_window_get_width (root);
+      height = gdk_window_get_height (root);
+    }
+  pixbuf = gdk_pixbuf_get_from_window (root, x, y, width, height);
   path = g_strdup_printf ("%s/kdhost-%s.png", dir, name);
   if (!gdk_pixbuf_save (pixbuf, path, "png", &error, NULL))
     g_warning ("screenshot %s: %s", path, error->message);
@@ -329,7 +344,7 @@ test_ctrl_alt_r (App *app,
   guint from = app->states->len;
   guint next;
 
-  screenshot ("break");
+  screenshot (app, "break");
   press (app, "ctrl+alt+r");
   next = wait_state (app, from, "resynchronizing");
   wait_state (app, next, "break");
@@ -356,6 +371,30 @@ test_shortcut_does_not_leak (App *app,
   g_assert_null (strstr (app->output->str + mark, "abcr"));
 }
 
+/* With the output terminal focused (clicked), Ctrl+Alt+R still works, and
+ * keys typed there go nowhere: the terminal is output only, and nothing
+ * reaches the command line behind its back. */
+static void
+test_shortcut_in_terminal (App *app,
+                           gconstpointer data)
+{
+  const gchar *click[] = { "xdotool", "mousemove", "--window", app->window_id, "200", "150",
+                           "click", "1", NULL };
+  guint64 resets = counter (app, "resets_received");
+  gsize mark = app->output->len;
+  guint from = app->states->len;
+
+  focus_window (app);
+  g_free (run_tool (click));
+  type_text (app, "xyz");
+  press (app, "Return");
+  press (app, "ctrl+alt+r");
+  wait_state (app, from, "resynchronizing");
+  wait_counter (app, "resets_received", resets + 1);
+  wait_output (app, mark, "Kernel debugger connection resynchronized.");
+  g_assert_null (strstr (app->output->str + mark, "xyz"));
+}
+
 /* F5 goes, Ctrl+Break breaks in. */
 static void
 test_go_and_break_keys (App *app,
@@ -366,7 +405,7 @@ test_go_and_break_keys (App *app,
 
   press (app, "F5");
   from = wait_state (app, from, "running");
-  screenshot ("running");
+  screenshot (app, "running");
   press (app, "ctrl+Break");
   wait_state (app, from, "break");
   wait_counter (app, "breakins", breakins + 1);
@@ -571,10 +610,10 @@ test_lost_and_stop (App *app,
   g_subprocess_force_exit (sim);
   g_subprocess_wait (sim, NULL, NULL);
   from = wait_state (app, from, "lost");
-  screenshot ("lost");
+  screenshot (app, "lost");
   press (app, "shift+F5");
   wait_state (app, from, "disconnected");
-  screenshot ("disconnected");
+  screenshot (app, "disconnected");
 }
 
 static gboolean
@@ -603,6 +642,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add ("/app/keys/" path, App, NULL, app_setup, fn, app_teardown)
   ADD ("ctrl-alt-r", test_ctrl_alt_r);
   ADD ("shortcut-does-not-leak", test_shortcut_does_not_leak);
+  ADD ("shortcut-in-terminal", test_shortcut_in_terminal);
   ADD ("go-and-break", test_go_and_break_keys);
   ADD ("menu-path", test_menu_path);
   ADD ("menu-model", test_menu_model);

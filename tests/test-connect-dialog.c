@@ -377,6 +377,12 @@ test_serial (Fixture       *f,
   g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (child (f, "serial_port_entry"))), ==,
                    "/dev/ttyS1");
   assert_builds (f, "com:port=/dev/ttyS1,baud=57600");
+
+  /* A USB adapter that may be unplugged: reopen it when it comes back. */
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child (f, "serial_reconnect_check")), TRUE);
+  assert_builds (f, "com:port=/dev/ttyS1,baud=57600,reconnect");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child (f, "serial_reconnect_check")), FALSE);
+  assert_builds (f, "com:port=/dev/ttyS1,baud=57600");
 }
 
 static void

@@ -102,6 +102,10 @@ static const GoodCase good_cases[] = {
     "com /dev/ttyS0 1", "com:port=/dev/ttyS0,baud=1" },
   { "com:port=/odd:path", SERIAL, "/odd:path", 115200, 0, FALSE, -1, "",
     "com /odd:path 115200", "com:port=/odd:path,baud=115200" },
+  { "com:port=/dev/ttyUSB0,baud=115200,reconnect", SERIAL, "/dev/ttyUSB0", 115200, 0, TRUE,
+    -1, "", "com /dev/ttyUSB0 115200", "com:port=/dev/ttyUSB0,baud=115200,reconnect" },
+  { "com:Reconnect,port=/dev/pts/7,baud=9600", SERIAL, "/dev/pts/7", 9600, 0, TRUE, -1, "",
+    "com /dev/pts/7 9600", "com:port=/dev/pts/7,baud=9600,reconnect" },
 
   /* VM serial ports exposed as Unix sockets. */
   { "com:pipe,port=/run/vm.sock", PIPE, "/run/vm.sock", 115200, 0, FALSE, -1, "",
@@ -246,10 +250,15 @@ static const BadCase bad_cases[] = {
     "'listen' takes no value" },
   { "com:pipe,ipport=4445,port=h", KDH_CONNECTION_STRING_ERROR_CONFLICT,
     "'pipe' and 'ipport='" },
-  { "com:port=/dev/ttyS0,reconnect", KDH_CONNECTION_STRING_ERROR_CONFLICT,
-    "'reconnect' applies only to com:pipe connections" },
   { "com:ipport=4445,port=h,reconnect", KDH_CONNECTION_STRING_ERROR_CONFLICT,
+    "'reconnect' applies only to com:pipe and serial (com:port=) connections" },
+  { "com:ipport=4445,listen,reconnect", KDH_CONNECTION_STRING_ERROR_CONFLICT,
     "'reconnect' applies only" },
+  { "com:port=/dev/ttyS0,reconnect,reconnect", KDH_CONNECTION_STRING_ERROR_CONFLICT,
+    "'reconnect' given twice" },
+  { "com:port=/dev/ttyS0,reconnect=yes", KDH_CONNECTION_STRING_ERROR_SYNTAX,
+    "'reconnect' takes no value" },
+  { "com:reconnect,baud=9600", KDH_CONNECTION_STRING_ERROR_MISSING, "missing 'port='" },
   { "com:port=/dev/ttyS0,resets=0", KDH_CONNECTION_STRING_ERROR_CONFLICT,
     "'resets=' applies only to com:pipe connections" },
   { "com:port=/dev/ttyS0,listen", KDH_CONNECTION_STRING_ERROR_CONFLICT,
@@ -356,8 +365,9 @@ test_messages (void)
       "unknown connection kind 'foo' in 'foo:bar' (expected com:, sim: or net:)" },
     { "com:baud=9600",
       "missing 'port=' in 'com:baud=9600'" },
-    { "com:port=/dev/ttyS0,reconnect",
-      "'reconnect' applies only to com:pipe connections in 'com:port=/dev/ttyS0,reconnect'" },
+    { "com:ipport=4445,port=h,reconnect",
+      "'reconnect' applies only to com:pipe and serial (com:port=) connections "
+      "in 'com:ipport=4445,port=h,reconnect'" },
     { "  sim:drop=2  ",
       "bad drop probability '2' in 'sim:drop=2' (expected a number from 0 to 1)" },
     { "net:port=50000,key=a.b.c.d",
@@ -437,6 +447,39 @@ test_equals_in_value (void)
     { "com:port=/dev/x==y", "/dev/x==y" },
     { "com:port==lead", "=lead" },
     { "com:port=/tmp/k=v:w=z,baud=9600", "/tmp/k=v:w=z" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(KdhConnectionString) cs = NULL;
+      g_autoptr(GError) error = NULL;
+
+      cs = kdh_connection_string_parse (cases[i].text, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (cs->port, ==, cases[i].port);
+      assert_round_trip (cs);
+    }
+}
+
+/* Brackets come off IPv6 literals only; anything else keeps them, so
+ * that the canonical string reads back the same (found by
+ * fuzz-connection-string: "[\t[:2]" became "\t[:2", then "[:2"). */
+static void
+test_brackets (void)
+{
+  static const struct {
+    const gchar *text;
+    const gchar *port;
+  } cases[] = {
+    { "com:ipport=1,port=[::1]", "::1" },
+    { "com:ipport=1,port=[fe80::1%eth0]", "fe80::1%eth0" },
+    { "com:ipport=1,port=[::ffff:192.0.2.1]", "::ffff:192.0.2.1" },
+    { "com:ipport=445,port=[\t[:2]", "[\t[:2]" },
+    { "com:ipport=1,port=[[::1]]", "[[::1]]" },
+    { "com:ipport=1,port=[ ::1 ]", "[ ::1 ]" },
+    { "com:ipport=1,port=[vm.example]", "[vm.example]" },
+    { "com:ipport=1,port=[::1%]", "[::1%]" },
+    { "com:pipe,port=[::1]", "[::1]" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -594,6 +637,7 @@ main (int   argc,
   g_test_add_func ("/engine/connection-string/round-trip", test_round_trip);
   g_test_add_func ("/engine/connection-string/case-insensitive", test_case_insensitive);
   g_test_add_func ("/engine/connection-string/equals-in-value", test_equals_in_value);
+  g_test_add_func ("/engine/connection-string/brackets", test_brackets);
   g_test_add_func ("/engine/connection-string/sim-options", test_sim_options);
   g_test_add_func ("/engine/connection-string/net", test_net);
   g_test_add_func ("/engine/connection-string/original", test_original);

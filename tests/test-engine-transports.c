@@ -10,12 +10,18 @@
  * it rewrites within 100 ms of a change, so every look at it is a bounded
  * poll rather than a single read.
  */
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
+#include <glib-unix.h>
 #include <glib/gstdio.h>
 
+#include "kd/kdh-packet.h"
 #include "kdh-test-engine.h"
 
 /* The pattern region's first page starts at fffff800`00400000; this read
@@ -42,6 +48,7 @@ typedef struct {
   guint16 listen_port;      /* tcp-listen: the engine's port */
   guint sim_port;           /* tcp: the simulator's port */
   gchar *connection;        /* known once the simulator has said where */
+  gchar *device_link;       /* pty: a symlink named instead of /dev/pts/N */
   GSubprocess *sim;         /* the current simulator; t.processes owns it */
 } Fixture;
 
@@ -94,6 +101,7 @@ fixture_clear (Fixture *f)
   g_free (f->counters_path);
   g_free (f->socket_path);
   g_free (f->connection);
+  g_free (f->device_link);
 }
 
 /* ---- The simulator's counters file ------------------------------------- */
@@ -274,7 +282,17 @@ start_sim (Fixture            *f,
     {
     case KIND_PTY:
       g_assert_true (g_str_has_prefix (where, "pty /dev/pts/"));
-      connection = g_strdup_printf ("com:port=%s%s", where + strlen ("pty "), f->options);
+      if (f->device_link != NULL)
+        {
+          /* Repointed in one step, as udev replaces a device node. */
+          g_autofree gchar *tmp = g_strconcat (f->device_link, ".new", NULL);
+
+          g_assert_cmpint (symlink (where + strlen ("pty "), tmp), ==, 0);
+          g_assert_cmpint (g_rename (tmp, f->device_link), ==, 0);
+          connection = g_strdup_printf ("com:port=%s%s", f->device_link, f->options);
+        }
+      else
+        connection = g_strdup_printf ("com:port=%s%s", where + strlen ("pty "), f->options);
       break;
     case KIND_PIPE:
       {
@@ -850,6 +868,355 @@ test_pipe_lost (void)
   fixture_clear (&f);
 }
 
+/* ---- Losing the serial adapter ----------------------------------------- */
+
+/* The pty stands for a USB serial adapter; the connection string names a
+ * symlink to it, as /dev/ttyUSB0 names whatever adapter is plugged in.
+ * Pulling the adapter out removes the name first, then the line. */
+static void
+unplug (Fixture *f)
+{
+  g_assert_cmpint (g_unlink (f->device_link), ==, 0);
+  kill_sim (f);
+}
+
+/* ,reconnect on a serial port: the adapter goes, the engine says why and
+ * waits for it; it comes back under the same name, with a new target
+ * behind it, and the engine reopens it and resynchronizes by itself,
+ * ending as the pipe does (see test_pipe_reconnect). */
+static void
+test_pty_reconnect (gconstpointer data)
+{
+  gboolean running = GPOINTER_TO_INT (data);
+  Fixture f;
+  StateWait w = { &f, 0 };
+  g_autofree gchar *waiting = NULL, *lost = NULL, *opened = NULL, *refused = NULL;
+  gsize mark;
+
+  fixture_init (&f, KIND_PTY, ",reconnect");
+  f.device_link = g_build_filename (f.t.tmpdir, "ttyFAKE", NULL);
+  start_and_attach (&f, NULL);
+  if (running)
+    go (&f);
+
+  mark = f.t.output->len;
+  unplug (&f);
+  kdh_test_engine_wait_state (&f.t, KDH_CONN_WAITING, 30);
+  waiting = g_strdup_printf ("waiting for %s to come back", f.device_link);
+  g_assert_cmpstr (g_ptr_array_index (f.t.reasons, f.t.reasons->len - 1), ==, waiting);
+  lost = g_strdup_printf ("Kernel connection lost: serial port %s failed: Input/output error\n",
+                          f.device_link);
+  g_assert_nonnull (strstr (f.t.errors->str, lost));
+  refused = run_fails (&f, "dq fffff800`00400000 L1");
+  g_assert_cmpstr (refused, ==, "The target is not connected (Waiting for target).\n");
+  g_assert_cmpint (f.t.state, ==, KDH_CONN_WAITING);
+
+  /* Plugged in again. */
+  w.from = f.t.states->len;
+  start_sim (&f, NULL);
+  kdh_test_run_until (connected_since, &w, 60, "the engine to reopen the serial port");
+  g_assert_true (kdh_test_engine_saw_state (&f.t, w.from, KDH_CONN_RESYNCHRONIZING));
+  g_assert_cmpint (f.t.state, ==, running ? KDH_CONN_RUNNING : KDH_CONN_BREAK);
+  opened = g_strdup_printf ("Opened com %s 115200\n", f.device_link);
+  g_assert_nonnull (strstr (f.t.output->str + mark, opened));
+  g_assert_nonnull (strstr (f.t.output->str + mark, "Kernel Debugger connection established.\n"));
+  wait_output (&f, mark, "Kernel debugger connection resynchronized.\n");
+  g_assert_cmpuint (sim_counter_now (&f, "breakins"), ==, 1);
+
+  if (running)
+    break_in (&f);
+  check_pattern_read (&f);
+  fixture_clear (&f);
+}
+
+/* Without ,reconnect: Lost, naming the device and why; .restart opens it
+ * again once it is back. */
+static void
+test_pty_lost (void)
+{
+  Fixture f;
+  g_autofree gchar *failed = NULL;
+  const gchar *reason;
+  gsize mark;
+
+  fixture_init (&f, KIND_PTY, NULL);
+  f.device_link = g_build_filename (f.t.tmpdir, "ttyFAKE", NULL);
+  start_and_attach (&f, NULL);
+  unplug (&f);
+  kdh_test_engine_wait_state (&f.t, KDH_CONN_LOST, 30);
+  reason = g_ptr_array_index (f.t.reasons, f.t.reasons->len - 1);
+  failed = g_strdup_printf ("serial port %s failed: Input/output error; "
+                            "use .restart to reconnect", f.device_link);
+  g_assert_cmpstr (reason, ==, failed);
+  g_assert_nonnull (strstr (f.t.errors->str, reason));
+
+  start_sim (&f, NULL);
+  mark = f.t.output->len;
+  g_free (kdh_test_engine_run (&f.t, ".restart", FALSE));
+  g_assert_cmpint (f.t.state, ==, KDH_CONN_BREAK);
+  assert_banner (f.t.output->str + mark);
+  check_pattern_read (&f);
+  fixture_clear (&f);
+}
+
+/* ---- A target that repeats its stop ------------------------------------ */
+
+/* Between the engine and kdhost-sim, forwarding every byte, and able to
+ * slip a RESEND to the target as if the host had sent it. A stopped
+ * target answers a RESEND by sending its state change again
+ * (kd-protocol.md §2.2); a host sends one for any damaged packet, even a
+ * copy of one it already has, so on a faulty line this happens at
+ * random (faults/seed-33 usually). Here it happens on cue. */
+typedef struct {
+  int listen_fd;
+  int host_fd;                  /* the engine's connection */
+  int target_fd;                /* ours to kdhost-sim */
+  guint listen_id, host_id, target_id;
+  KdhPacketParser *from_host;   /* copies of the streams, to see packets */
+  KdhPacketParser *from_target;
+  gboolean armed;               /* hold the next request, RESEND first */
+  gboolean holding;
+  GByteArray *held;             /* host bytes held back meanwhile */
+  guint state_changes;          /* STATE_CHANGE64 packets passed on to the host */
+  guint host_acks;              /* ACKs from the host */
+  guint resends;                /* RESENDs slipped in */
+} Proxy;
+
+static void
+write_all (int           fd,
+           const guint8 *data,
+           gsize         len)
+{
+  while (len > 0)
+    {
+      gssize n = write (fd, data, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      g_assert_cmpint (n, >, 0);
+      data += n;
+      len -= (gsize) n;
+    }
+}
+
+static void
+proxy_inject_resend (Proxy *p)
+{
+  g_autoptr (GByteArray) packet = g_byte_array_new ();
+
+  kdh_packet_write_control (packet, KDH_PACKET_TYPE_RESEND, 0);
+  write_all (p->target_fd, packet->data, packet->len);
+  p->resends++;
+}
+
+static gboolean
+on_proxy_host (gint         fd,
+               GIOCondition condition,
+               gpointer     data)
+{
+  Proxy *p = data;
+  guint8 buf[65536];
+  gssize n = read (fd, buf, sizeof buf);
+  KdhParseEvent ev;
+
+  if (n <= 0)
+    {
+      p->host_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  kdh_packet_parser_feed (p->from_host, buf, (gsize) n);
+  if (p->armed)
+    g_byte_array_append (p->held, buf, (gsize) n);
+  else
+    write_all (p->target_fd, buf, (gsize) n);
+  while (kdh_packet_parser_next (p->from_host, &ev))
+    {
+      if (ev.kind != KDH_PARSE_PACKET)
+        continue;
+      if (ev.header.control && ev.header.type == KDH_PACKET_TYPE_ACKNOWLEDGE)
+        p->host_acks++;
+      if (p->armed && !p->holding && !ev.header.control
+          && ev.header.type == KDH_PACKET_TYPE_STATE_MANIPULATE)
+        {
+          p->holding = TRUE;
+          proxy_inject_resend (p);
+        }
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_proxy_target (gint         fd,
+                 GIOCondition condition,
+                 gpointer     data)
+{
+  Proxy *p = data;
+  guint8 buf[65536];
+  gssize n = read (fd, buf, sizeof buf);
+  KdhParseEvent ev;
+
+  if (n <= 0)
+    {
+      p->target_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  write_all (p->host_fd, buf, (gsize) n);
+  kdh_packet_parser_feed (p->from_target, buf, (gsize) n);
+  while (kdh_packet_parser_next (p->from_target, &ev))
+    if (ev.kind == KDH_PARSE_PACKET && ev.header.type == KDH_PACKET_TYPE_STATE_CHANGE64)
+      {
+        p->state_changes++;
+        /* The state change is on its way to the host: now the request,
+         * which the target receives while it waits for that packet's
+         * acknowledgement. */
+        if (p->holding)
+          {
+            write_all (p->target_fd, p->held->data, p->held->len);
+            g_byte_array_set_size (p->held, 0);
+            p->holding = p->armed = FALSE;
+          }
+      }
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+unix_socket (const gchar *path,
+             gboolean     listening)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpuint (strlen (path), <, sizeof addr.sun_path);
+  strcpy (addr.sun_path, path);
+  if (listening)
+    {
+      g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+      g_assert_cmpint (listen (fd, 1), ==, 0);
+    }
+  else
+    g_assert_cmpint (connect (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+  return fd;
+}
+
+static gboolean
+on_proxy_accept (gint         fd,
+                 GIOCondition condition,
+                 gpointer     data)
+{
+  Proxy *p = data;
+
+  p->host_fd = accept (fd, NULL, NULL);
+  g_assert_cmpint (p->host_fd, >=, 0);
+  p->host_id = g_unix_fd_add (p->host_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_proxy_host, p);
+  p->target_id = g_unix_fd_add (p->target_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_proxy_target,
+                                p);
+  p->listen_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Listens on @path for the engine; connects to the simulator at
+ * @target_path when the engine comes. */
+static Proxy *
+proxy_new (const gchar *path,
+           const gchar *target_path)
+{
+  Proxy *p = g_new0 (Proxy, 1);
+
+  p->host_fd = -1;
+  p->listen_fd = unix_socket (path, TRUE);
+  p->target_fd = unix_socket (target_path, FALSE);
+  p->listen_id = g_unix_fd_add (p->listen_fd, G_IO_IN, on_proxy_accept, p);
+  p->from_host = kdh_packet_parser_new (KDH_PACKET_MAX_SIZE_LENIENT);
+  p->from_target = kdh_packet_parser_new (KDH_PACKET_MAX_SIZE_LENIENT);
+  p->held = g_byte_array_new ();
+  return p;
+}
+
+static void
+proxy_free (Proxy *p)
+{
+  if (p->listen_id)
+    g_source_remove (p->listen_id);
+  if (p->host_id)
+    g_source_remove (p->host_id);
+  if (p->target_id)
+    g_source_remove (p->target_id);
+  close (p->listen_fd);
+  if (p->host_fd >= 0)
+    close (p->host_fd);
+  close (p->target_fd);
+  kdh_packet_parser_free (p->from_host);
+  kdh_packet_parser_free (p->from_target);
+  g_byte_array_unref (p->held);
+  g_free (p);
+}
+
+typedef struct {
+  Proxy *p;
+  guint state_changes;
+  guint host_acks;
+} ProxyWait;
+
+static gboolean
+proxy_counts_reached (gpointer data)
+{
+  ProxyWait *w = data;
+
+  return w->p->state_changes >= w->state_changes && w->p->host_acks >= w->host_acks;
+}
+
+/* The stopped target sends its state change again: once while the engine
+ * is idle at Break, once while a read is under way. The engine reports
+ * no new stop either time, and the read, whose request the target
+ * received while it waited for the acknowledgement of that packet (and
+ * so asked for again, kd-protocol.md §2.2), is issued again until
+ * answered rather than failing. */
+static void
+test_resend_while_stopped (void)
+{
+  Fixture f;
+  Proxy *p;
+  g_autofree gchar *proxy_path = NULL, *connection = NULL;
+  g_autofree gchar *rip = NULL, *read = NULL;
+  ProxyWait w;
+  gsize mark;
+
+  fixture_init (&f, KIND_PIPE, NULL);
+  start_sim (&f, NULL);
+  proxy_path = g_build_filename (f.t.tmpdir, "proxy.sock", NULL);
+  p = proxy_new (proxy_path, f.socket_path);
+  connection = g_strdup_printf ("com:pipe,port=%s", proxy_path);
+  kdh_test_engine_attach (&f.t, connection);
+  g_assert_cmpint (f.t.state, ==, KDH_CONN_BREAK);
+
+  /* Idle: the engine acknowledges the packet (and has then handled it)
+   * before it sends anything else. */
+  mark = f.t.output->len;
+  w = (ProxyWait) { p, p->state_changes + 1, p->host_acks + 1 };
+  proxy_inject_resend (p);
+  kdh_test_run_until (proxy_counts_reached, &w, 30, "the state change sent again, acknowledged");
+  rip = kdh_test_engine_run (&f.t, "r rip", FALSE);
+  g_assert_cmpstr (rip, ==, "rip=fffff80002001010\n");
+  g_assert_cmpint (f.t.state, ==, KDH_CONN_BREAK);
+
+  /* During a read. */
+  w = (ProxyWait) { p, p->state_changes + 1, 0 };
+  p->armed = TRUE;
+  read = kdh_test_engine_run (&f.t, "dq fffff800`00400000 L2", FALSE);
+  g_assert_cmpuint (kdh_test_check_pattern_dump (read), ==, 2);
+  g_assert_true (proxy_counts_reached (&w));
+  g_assert_false (p->armed);
+  g_assert_cmpuint (p->resends, ==, 2);
+
+  g_assert_null (strstr (f.t.output->str + mark, "Break instruction exception"));
+  g_assert_cmpint (f.t.state, ==, KDH_CONN_BREAK);
+  g_assert_cmpstr (f.t.errors->str, ==, "");
+  check_pattern_read (&f);
+  fixture_clear (&f);
+  proxy_free (p);
+}
+
 /* ---- A rate-limited serial line ---------------------------------------- */
 
 /* 115200 baud on a pty: about 11.5 KB/s, so 64 KiB takes seconds. Only
@@ -932,7 +1299,10 @@ main (int    argc,
     { "restart", test_restart },
     { "restart-running", test_restart_running },
   };
-  static const guint seeds[] = { 3, 7, 11 };
+  /* 33 usually has the target resend its state change for a RESEND that
+   * was meant for a damaged duplicate, in the middle of a read: the read
+   * must be issued again and the repeated stop not reported. */
+  static const guint seeds[] = { 3, 7, 11, 33 };
 
   g_test_init (&argc, &argv, NULL);
   for (Kind kind = KIND_PTY; kind <= KIND_LISTEN; kind++)
@@ -948,6 +1318,12 @@ main (int    argc,
   g_test_add_data_func ("/engine/transport-sim/pipe/reconnect-running", GINT_TO_POINTER (TRUE),
                         test_pipe_reconnect);
   g_test_add_func ("/engine/transport-sim/pipe/lost", test_pipe_lost);
+  g_test_add_func ("/engine/transport-sim/pipe/resend-while-stopped", test_resend_while_stopped);
+  g_test_add_data_func ("/engine/transport-sim/pty/reconnect-break", GINT_TO_POINTER (FALSE),
+                        test_pty_reconnect);
+  g_test_add_data_func ("/engine/transport-sim/pty/reconnect-running", GINT_TO_POINTER (TRUE),
+                        test_pty_reconnect);
+  g_test_add_func ("/engine/transport-sim/pty/lost", test_pty_lost);
   g_test_add_func ("/engine/transport-sim/pty/115200", test_pty_115200);
   g_test_add_func ("/engine/transport-sim/reboot/after-n-packets", test_reboot_after);
   g_test_add_func ("/engine/transport-sim/reboot/command", test_reboot_command);

@@ -338,6 +338,119 @@ test_faults (void)
   kdh_test_engine_clear (&t);
 }
 
+/* ---- Recovering from a target that goes quiet or reboots ------------- */
+
+typedef struct {
+  KdhTestEngine *t;
+  guint64 silences;
+  guint64 reboots;
+} SimWait;
+
+static gboolean
+sim_went_silent (gpointer data)
+{
+  SimWait *w = data;
+
+  return kdh_test_engine_sim_counters (w->t).silences >= w->silences;
+}
+
+static gboolean
+sim_rebooted (gpointer data)
+{
+  SimWait *w = data;
+
+  return kdh_test_engine_sim_counters (w->t).reboots >= w->reboots;
+}
+
+/* A target that goes quiet right after sending a manipulate reply: the
+ * next request is never acknowledged, the connection is Lost, and the
+ * automatic resync's RESET makes the target send that stale reply again
+ * rather than its state change (kd-protocol.md §2.5). The engine answers
+ * it with RESEND, which gets the state change: one resync round, not a
+ * second after "reported no state". */
+static void
+test_silent_after_reply (void)
+{
+  KdhTestEngine t;
+  guint from, lost = 0;
+  guint tries = 0;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:silent-after=60");
+  g_assert_cmpuint (kdh_test_engine_sim_counters (&t).silences, ==, 0);
+  from = t.states->len;
+  while (kdh_conn_state_connected (t.state))
+    {
+      g_autofree gchar *out = kdh_test_engine_run (&t, "dq fffff800`00400000 L1", TRUE);
+
+      g_assert_cmpuint (++tries, <=, 60);
+    }
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 60);
+  for (guint i = from; i < t.states->len; i++)
+    lost += g_array_index (t.states, KdhConnState, i) == KDH_CONN_LOST;
+  g_assert_cmpuint (lost, ==, 1);
+  g_assert_null (strstr (t.errors->str, "reported no state"));
+  g_assert_cmpuint (kdh_test_engine_sim_counters (&t).silences, ==, 1);
+  g_free (kdh_test_engine_run (&t, "dq fffff800`00400000 L1", FALSE));
+  kdh_test_engine_clear (&t);
+}
+
+/* A flooding target goes quiet after a DbgPrint whose ACK it then ignores;
+ * the user resyncs. The RESET makes it send that print again with the
+ * initial id: it is acknowledged but not shown a second time. */
+static void
+test_silent_print_resync (void)
+{
+  KdhTestEngine t;
+  SimWait w = { &t, 1, 0 };
+  guint lines;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:silent-after=300,dbgprint-rate=0");
+  g_free (kdh_test_engine_run (&t, "g", FALSE));
+  kdh_test_run_until (sim_went_silent, &w, 30, "the target to go quiet");
+  lines = kdh_test_check_dbgprint_sequence (t.target_output->str, 0);
+  g_assert_true (kdh_test_engine_wait_token (&t, kdh_engine_resync (t.engine), 60));
+  g_assert_cmpint (t.state, ==, KDH_CONN_RUNNING);
+  while (kdh_test_check_dbgprint_sequence (t.target_output->str, 0) < lines + 100)
+    g_main_context_iteration (NULL, TRUE);
+  kdh_engine_break (t.engine);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 30);
+  /* Exactly once, in order, across the resync. */
+  kdh_test_check_dbgprint_sequence (t.target_output->str, 0);
+  g_assert_cmpuint (kdh_test_engine_sim_counters (&t).prints_dropped, ==, 0);
+  kdh_test_engine_clear (&t);
+}
+
+/* Ctrl+C while the target reboots: the break-in byte is lost (a booting
+ * machine does not read its serial port), and the first stop after the
+ * reboot is a module load that the debugger would resume. The user's
+ * break-in is still outstanding, so the debugger stays at that stop
+ * instead, without sending the target another break-in. */
+static void
+test_break_during_reboot (void)
+{
+  KdhTestEngine t;
+  SimWait w = { &t, 0, 1 };
+  guint64 breakins;
+  gsize mark;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:reboot-after=400,dbgprint-rate=0");
+  breakins = kdh_test_engine_sim_counters (&t).breakins;
+  g_free (kdh_test_engine_run (&t, "g", FALSE));
+  mark = t.output->len;
+  /* The counters say so as the reboot begins; booting takes 500 ms. */
+  kdh_test_run_until (sim_rebooted, &w, 30, "the target to reboot");
+  kdh_engine_break (t.engine);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 30);
+  g_assert_nonnull (strstr (t.output->str + mark, "The target rebooted: "));
+  g_assert_nonnull (strstr (t.output->str + mark, "Module loaded: "));
+  g_assert_cmpuint (kdh_test_engine_sim_counters (&t).breakins, ==, breakins);
+  g_free (kdh_test_engine_run (&t, "dq fffff800`00400000 L1", FALSE));
+  kdh_test_engine_clear (&t);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -356,5 +469,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/sim/dbgprint", test_dbgprint);
   g_test_add_func ("/engine/sim/bad-connection-strings", test_bad_connection_strings);
   g_test_add_func ("/engine/sim/faults", test_faults);
+  g_test_add_func ("/engine/sim/silent-after-reply", test_silent_after_reply);
+  g_test_add_func ("/engine/sim/silent-print-resync", test_silent_print_resync);
+  g_test_add_func ("/engine/sim/break-during-reboot", test_break_during_reboot);
   return g_test_run ();
 }

@@ -442,6 +442,7 @@ check_errors (const ErrorCase    *cases,
         g_error ("'%s' should fail, gave %" G_GINT64_MODIFIER "x", cases[i].text, v);
       g_assert_nonnull (error);
       g_assert_true (error->domain == KDH_EXPR_ERROR);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
       if (strstr (error->message, cases[i].message) == NULL)
         g_error ("'%s': message '%s' lacks '%s'", cases[i].text, error->message,
                  cases[i].message);
@@ -482,6 +483,11 @@ test_errors (void)
     { "1)", KDH_EXPR_ERROR_SYNTAX, "syntax error at ')'" },
     { "12zz", KDH_EXPR_ERROR_SYNTAX, "syntax error at 'zz' in '12zz'" },
     { "1+#", KDH_EXPR_ERROR_SYNTAX, "syntax error at '#' in '1+#'" },
+    /* A character outside words is quoted whole, never half of its UTF-8
+     * bytes (found by fuzz-expr): "1+é", and U+0638 before ']'. */
+    { "1+\xc3\xa9", KDH_EXPR_ERROR_SYNTAX, "syntax error at '\xc3\xa9' in '1+\xc3\xa9'" },
+    { "\xd8\xb8]", KDH_EXPR_ERROR_SYNTAX, "syntax error at '\xd8\xb8' in" },
+    { "(1\xe2\x82\xac", KDH_EXPR_ERROR_SYNTAX, "syntax error at '\xe2\x82\xac' in" },
     { "0n12a", KDH_EXPR_ERROR_SYNTAX, "syntax error at 'a'" },
     { "0y102", KDH_EXPR_ERROR_SYNTAX, "syntax error at '2'" },
     { "1000 L20", KDH_EXPR_ERROR_SYNTAX, "syntax error at 'L20'" },
@@ -679,6 +685,9 @@ test_range_errors (void)
     { "ffffffff`fffffff0 L11", 1, KDH_EXPR_ERROR_RANGE, "runs past the end of the address space" },
     { "ffffffff`fffffff0 L?3", 8, KDH_EXPR_ERROR_RANGE, "runs past the end" },
     { "1 L?ffffffff`ffffffff", 2, KDH_EXPR_ERROR_RANGE, "larger than the address space" },
+    /* 2^64 bytes: the count wrapped to 0 and the range passed (found by
+     * fuzz-expr). */
+    { "0 ffffffff`ffffffff", 1, KDH_EXPR_ERROR_RANGE, "larger than the address space" },
     { "10 L-11", 1, KDH_EXPR_ERROR_RANGE, "below address 0" },
     { "1000 L", 1, KDH_EXPR_ERROR_SYNTAX, "missing operand at the end in '1000 L'" },
     { "1000 L20 junk", 1, KDH_EXPR_ERROR_SYNTAX, "syntax error at 'junk' in '1000 L20 junk'" },
@@ -698,6 +707,7 @@ test_range_errors (void)
                                 MAX_UNITS, &address, &count, &error))
         g_error ("'%s' should fail", cases[i].text);
       g_assert_true (error->domain == KDH_EXPR_ERROR);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
       if (strstr (error->message, cases[i].message) == NULL)
         g_error ("'%s': message '%s' lacks '%s'", cases[i].text, error->message,
                  cases[i].message);

@@ -450,6 +450,103 @@ test_sync (Fixture *f, gconstpointer data)
   g_assert_cmpuint (kdh_link_get_stats (f->link)->syncs, ==, 1);
 }
 
+/* A target that missed our ACK for a DbgPrint (it went quiet, or the ACK
+ * was lost) sends that print again after the RESET of a resync, now with
+ * the initial id (kd-protocol.md §2.5). It is acknowledged but not
+ * delivered twice; a different print, or the same text once another
+ * packet came in between, is delivered. */
+static void
+test_sync_resent_print (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GString) payloads = g_string_new (NULL);
+  g_autofree gchar *kinds = NULL;
+
+  target_send (f, KDH_PACKET_TYPE_DEBUG_IO, 0x80800000, "one");
+  expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800000);
+  target_send (f, KDH_PACKET_TYPE_DEBUG_IO, 0x80800001, "two");
+  expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800001);
+
+  kdh_link_start_sync (f->link, FALSE, f->now);
+  expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  target_control (f, KDH_PACKET_TYPE_RESET, 0);
+  /* "two" again, with the initial id: ACKed, dropped, and the ids move
+   * on as for a new packet. */
+  target_send (f, KDH_PACKET_TYPE_DEBUG_IO, 0x80800000, "two");
+  expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800000);
+  target_send (f, KDH_PACKET_TYPE_DEBUG_IO, 0x80800001, "three");
+  expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800001);
+  g_assert_cmpuint (kdh_link_get_stats (f->link)->duplicates, ==, 1);
+
+  /* Another resync: this time the first packet is a new one. */
+  kdh_link_start_sync (f->link, FALSE, f->now);
+  expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  target_control (f, KDH_PACKET_TYPE_RESET, 0);
+  target_send (f, KDH_PACKET_TYPE_DEBUG_IO, 0x80800000, "four");
+  expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800000);
+  /* Only the first packet after a RESET is compared. */
+  target_send (f, KDH_PACKET_TYPE_DEBUG_IO, 0x80800001, "four");
+  expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800001);
+
+  /* An unsolicited RESET from the target works the same way: the second
+   * "four" comes again and is dropped. */
+  target_control (f, KDH_PACKET_TYPE_RESET, 0);
+  expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  target_send (f, KDH_PACKET_TYPE_DEBUG_IO, 0x80800000, "four");
+  expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800000);
+
+  /* A state change sent again after a RESET is what a resync waits for:
+   * always delivered. */
+  target_send (f, KDH_PACKET_TYPE_STATE_CHANGE64, 0x80800001, "state");
+  expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800001);
+  kdh_link_start_sync (f->link, FALSE, f->now);
+  expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  target_control (f, KDH_PACKET_TYPE_RESET, 0);
+  target_send (f, KDH_PACKET_TYPE_STATE_CHANGE64, 0x80800000, "state");
+  expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800000);
+
+  kinds = take_events (f, payloads);
+  g_assert_cmpstr (kinds, ==, "PPAYPAYPPRPAYP");
+  g_assert_cmpstr (payloads->str, ==, "one|two|three|four|four|state|state|");
+  g_assert_cmpuint (kdh_link_get_stats (f->link)->duplicates, ==, 2);
+}
+
+/* A garbled ByteCount above 4000 on a serial line is refused at once with
+ * RESEND, rather than waited for while the target's retransmissions pour
+ * into the false packet (at 115200 baud a 64 KiB wait took seconds). A
+ * socket accepts larger counts (Xen kdd) and waits for the bytes. */
+static void
+test_serial_max_length (Fixture *f, gconstpointer data)
+{
+  KdhLinkConfig serial;
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  g_autoptr (KdhLink) link = NULL;
+  g_autoptr (KdhLink) socket = NULL;
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  KdhLinkEvent ev;
+
+  kdh_link_config_init (&serial, 115200);
+  g_assert_cmpuint (serial.max_payload, ==, KDH_PACKET_MAX_SIZE);
+  g_assert_cmpuint (f->config.max_payload, ==, KDH_PACKET_MAX_SIZE_LENIENT);
+
+  kdh_packet_write_data (bytes, KDH_PACKET_TYPE_DEBUG_IO, 0x80800000, (const guint8 *) "line", 4,
+                         NULL, 0);
+  bytes->data[7] ^= 0x40;   /* ByteCount 4 -> 0x4004 */
+
+  link = kdh_link_new (&serial);
+  kdh_link_receive (link, bytes->data, bytes->len, f->now);
+  g_assert_true (kdh_link_take_output (link, out));
+  g_assert_cmpuint (out->len, ==, KDH_PACKET_HEADER_SIZE);
+  g_assert_cmpuint (out->data[4], ==, KDH_PACKET_TYPE_RESEND);
+  g_assert_cmpuint (kdh_link_get_stats (link)->checksum_errors, ==, 1);
+  while (kdh_link_next_event (link, &ev))
+    kdh_link_event_clear (&ev);
+
+  socket = kdh_link_new (&f->config);
+  kdh_link_receive (socket, bytes->data, bytes->len, f->now);
+  g_assert_false (kdh_link_has_output (socket));
+  g_assert_cmpint (kdh_link_next_deadline (socket), <, G_MAXINT64);
+}
+
 static void
 test_sync_rounds_and_failure (Fixture *f, gconstpointer data)
 {
@@ -628,6 +725,8 @@ main (int argc, char **argv)
   ADD ("unsolicited-reset", test_unsolicited_reset);
   ADD ("sync-bit", test_sync_bit);
   ADD ("sync", test_sync);
+  ADD ("sync-resent-print", test_sync_resent_print);
+  ADD ("serial-max-length", test_serial_max_length);
   ADD ("sync-rounds-and-failure", test_sync_rounds_and_failure);
   ADD ("sync-sees-reboot", test_sync_sees_reboot);
   ADD ("partial-packet", test_partial_packet);

@@ -993,6 +993,45 @@ test_faults (gconstpointer data)
   g_assert_cmpuint (c->packets_sent, >=, ls->packets_in);
 }
 
+/* A line throttled to 115200 baud carries 11520 bytes a second, no more:
+ * a byte takes 86.8 us, which rounded down to 86 us made the line 1 %
+ * fast. The first byte after a pause leaves at once; an idle line gains
+ * no credit. Both directions are throttled alike. */
+static void
+test_line_rate (void)
+{
+  KdhSimOptions opts;
+  g_autoptr (KdhSimLine) line = NULL;
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  g_autofree guint8 *data = g_malloc0 (11520);
+  gint64 t0 = SECONDS (100);
+
+  kdh_sim_options_init (&opts);
+  opts.baud = 115200;
+  line = kdh_sim_line_new (&opts);
+
+  kdh_sim_line_to_host (line, data, 11520, t0);
+  g_assert_true (kdh_sim_line_take_to_host (line, t0, out));
+  g_assert_cmpuint (out->len, ==, 1);
+  /* Byte N leaves at N x 86.8 us: 11405 bytes (0..11404) by 990 ms. */
+  g_assert_cmpint (kdh_sim_line_next_deadline (line), ==, t0 + 87);
+  kdh_sim_line_take_to_host (line, t0 + MS (990), out);
+  g_assert_cmpuint (out->len, ==, 11405);
+  kdh_sim_line_take_to_host (line, t0 + MS (999), out);
+  g_assert_cmpuint (out->len, ==, 11509);
+  kdh_sim_line_take_to_host (line, t0 + SECONDS (1), out);
+  g_assert_cmpuint (out->len, ==, 11520);
+  g_assert_cmpint (kdh_sim_line_next_deadline (line), ==, G_MAXINT64);
+
+  /* After a pause the next byte goes at once, the rest at the line rate. */
+  g_byte_array_set_size (out, 0);
+  kdh_sim_line_from_host (line, data, 100, t0 + SECONDS (5));
+  kdh_sim_line_take_from_host (line, t0 + SECONDS (5), out);
+  g_assert_cmpuint (out->len, ==, 1);
+  kdh_sim_line_take_from_host (line, t0 + SECONDS (5) + 8680, out);
+  g_assert_cmpuint (out->len, ==, 100);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1008,6 +1047,7 @@ main (int    argc,
   g_test_add_func ("/sim/target/sync-bit", test_sync_bit);
   g_test_add_func ("/sim/target/reboot-after", test_reboot_after);
   g_test_add_func ("/sim/target/silent-after", test_silent_after);
+  g_test_add_func ("/sim/line/rate", test_line_rate);
   /* Fixed seeds, each known to hit every kind of fault. Not any seed
    * passes: the KD checksum covers the payload only, so a garbled header
    * byte can turn an ACK into a RESET or one data type into another, and

@@ -247,6 +247,23 @@ on_timeout (gpointer user_data)
                TIMEOUT_S, #cond, (f)->log->str);                                \
   } G_STMT_END
 
+/* Runs @f's context for @ms: only to see that something does NOT happen
+ * within a window several times longer than the interval it would. */
+static void
+run_for (Fixture *f,
+         guint    ms)
+{
+  GSource *timeout = g_timeout_source_new (ms);
+  gboolean expired = FALSE;
+
+  g_source_set_callback (timeout, on_timeout, &expired, NULL);
+  g_source_attach (timeout, f->context);
+  while (!expired)
+    g_main_context_iteration (f->context, TRUE);
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
+}
+
 /* Dispatches whatever is ready now, without waiting. */
 static void
 drain (Fixture *f)
@@ -682,6 +699,165 @@ test_serial_missing (Fixture       *f,
 
   drain (f);
   g_assert_cmpstr (f->log->str, ==, "");
+}
+
+/* Serial reconnection. A pty's slave name cannot be chosen, so the
+ * connection string names a symlink standing for the device node: removed
+ * when the "adapter" is pulled out, pointed at a new pty when it is back
+ * under the same name. */
+
+/* Points @link at @target in one step, as udev replaces a node. */
+static void
+point_link (const gchar *link,
+            const gchar *target)
+{
+  g_autofree gchar *tmp = g_strconcat (link, ".new", NULL);
+
+  g_assert_cmpint (symlink (target, tmp), ==, 0);
+  g_assert_cmpint (g_rename (tmp, link), ==, 0);
+}
+
+static gchar *
+make_device_link (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->tmpdir = g_dir_make_tmp ("kdh-transport-XXXXXX", &error);
+  g_assert_no_error (error);
+  return g_build_filename (f->tmpdir, "ttyFAKE", NULL);
+}
+
+/* The adapter goes: its node first, then the line. */
+static void
+pty_unplug (Fixture     *f,
+            const gchar *link)
+{
+  g_assert_cmpint (g_unlink (link), ==, 0);
+  if (f->master_source != NULL)
+    {
+      g_source_destroy (f->master_source);
+      g_clear_pointer (&f->master_source, g_source_unref);
+    }
+  close (f->master);
+  f->master = -1;
+  g_clear_pointer (&f->slave_path, g_free);
+}
+
+static void
+pty_exchange (Fixture *f)
+{
+  gsize before = f->received->len;
+
+  g_byte_array_set_size (f->master_data, 0);
+  pty_write_master (f, "ping");
+  WAIT_FOR (f, f->received->len >= before + 4);
+  g_assert_cmpmem (f->received->data + before, 4, "ping", 4);
+
+  transport_write (f, "pong");
+  WAIT_FOR (f, f->master_data->len >= 4);
+  g_assert_true (bytes_are (f->master_data, "pong"));
+}
+
+static void
+test_serial_reconnect (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree gchar *link = make_device_link (f);
+  g_autofree gchar *text = g_strdup_printf ("com:port=%s,reconnect", link);
+  g_autofree gchar *failed = g_strdup_printf ("serial port %s failed: %s", link,
+                                              g_strerror (EIO));
+  g_autofree gchar *gone = g_strdup_printf ("waiting for %s to come back", link);
+  g_autofree gchar *not_device = NULL;
+  g_autofree gchar *plain = NULL;
+  g_autoptr(GError) error = NULL;
+
+  pty_setup (f);
+  point_link (link, f->slave_path);
+  transport_new (f, text);
+  g_assert_true (transport_open (f, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (f, f->opened == 1);
+  pty_watch_master (f);
+  pty_exchange (f);
+
+  /* Unplugged: closed() naming the device and why, then waiting() for it
+   * to come back, retrying by itself. */
+  pty_unplug (f, link);
+  WAIT_FOR (f, f->closed == 1 && f->waiting == 1);
+  g_assert_nonnull (f->closed_error);
+  g_assert_cmpstr (f->closed_error->message, ==, failed);
+  g_assert_cmpstr (f->waiting_reason, ==, gone);
+  g_assert_true (f->waiting_retrying);
+  g_assert_false (kdh_transport_is_open (f->transport));
+  g_assert_cmpstr (f->log->str, ==, "opened;closed;waiting;");
+
+  /* A node that is there but cannot be opened yet: it keeps trying and
+   * says why. */
+  plain = g_build_filename (f->tmpdir, "plain", NULL);
+  g_assert_true (g_file_set_contents (plain, "", 0, NULL));
+  point_link (link, plain);
+  not_device = g_strdup_printf ("%s; cannot open serial port %s: not a character device",
+                                gone, link);
+  WAIT_FOR (f, f->waiting == 2);
+  g_assert_cmpstr (f->waiting_reason, ==, not_device);
+  g_assert_true (f->waiting_retrying);
+
+  /* Plugged in again under the same name: opened() again, and the line
+   * works both ways. */
+  pty_setup (f);
+  point_link (link, f->slave_path);
+  WAIT_FOR (f, f->opened == 2);
+  g_assert_true (kdh_transport_is_open (f->transport));
+  pty_watch_master (f);
+  pty_exchange (f);
+  g_assert_cmpuint (f->closed, ==, 1);
+  g_assert_cmpstr (f->log->str, ==, "opened;closed;waiting;waiting;opened;");
+
+  /* And again, which the first reopen must not have spoiled. */
+  pty_unplug (f, link);
+  WAIT_FOR (f, f->closed == 2 && f->waiting == 3);
+  g_assert_cmpstr (f->waiting_reason, ==, gone);
+  pty_setup (f);
+  point_link (link, f->slave_path);
+  WAIT_FOR (f, f->opened == 3);
+  pty_watch_master (f);
+  pty_exchange (f);
+}
+
+/* With ",reconnect" a device that is not there yet is waited for; close()
+ * stops the waiting, silently. */
+static void
+test_serial_absent_reconnect (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree gchar *link = make_device_link (f);
+  g_autofree gchar *text = g_strdup_printf ("com:port=%s,reconnect", link);
+  g_autofree gchar *expected = g_strdup_printf ("waiting for %s to appear", link);
+  g_autoptr(GError) error = NULL;
+
+  transport_new (f, text);
+  g_assert_true (transport_open (f, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (f, f->waiting == 1);
+  g_assert_cmpstr (f->waiting_reason, ==, expected);
+  g_assert_true (f->waiting_retrying);
+  g_assert_false (kdh_transport_is_open (f->transport));
+
+  /* Closed while waiting: no more attempts, so the device that turns up
+   * now is not opened (the transport retries every 500 ms). */
+  kdh_transport_close (f->transport);
+  pty_setup (f);
+  point_link (link, f->slave_path);
+  run_for (f, 1500);
+  g_assert_cmpstr (f->log->str, ==, "waiting;");
+
+  /* Opened again, the device is there now. */
+  g_assert_true (transport_open (f, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (f, f->opened == 1);
+  pty_watch_master (f);
+  pty_exchange (f);
+  g_assert_cmpstr (f->log->str, ==, "waiting;opened;");
 }
 
 /* Unix socket pipes */
@@ -1259,6 +1435,8 @@ main (int   argc,
   ADD ("pty/both-ways", test_pty_both_ways);
   ADD ("pty/baud", test_pty_baud);
   ADD ("serial/missing", test_serial_missing);
+  ADD ("serial/reconnect", test_serial_reconnect);
+  ADD ("serial/absent-reconnect", test_serial_absent_reconnect);
   ADD ("pipe/both-ways", test_pipe_both_ways);
   ADD ("pipe/reconnect", test_pipe_reconnect);
   ADD ("pipe/absent", test_pipe_absent);

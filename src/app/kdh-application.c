@@ -4,7 +4,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Command line as WinDbg's: `kdhost -k CONNECTION` opens a window on that
- * kernel connection, `kdhost` alone opens a window with no connection.
+ * kernel connection, `kdhost -remote STRING` one on a debugging server's
+ * session, `-server STRING` (repeatable) shares the window's session as
+ * .server does, and `kdhost` alone opens a window with no connection.
  * Each invocation opens a window in the running instance; every window is
  * a debugging session of its own.
  */
@@ -142,14 +144,34 @@ kdh_application_command_line (GApplication            *app,
   KdhApplication *self = KDH_APPLICATION (app);
   GVariantDict *options = g_application_command_line_get_options_dict (command_line);
   g_autofree gchar *connection = NULL;
+  g_autofree gchar *remote = NULL;
+  g_auto (GStrv) servers = NULL;
   KdhWindow *window;
 
   g_variant_dict_lookup (options, "kernel", "s", &connection);
+  g_variant_dict_lookup (options, "remote", "s", &remote);
+  g_variant_dict_lookup (options, "server", "^as", &servers);
+  if (connection && remote)
+    {
+      g_application_command_line_printerr (command_line, "%s\n",
+                                           _("kdhost: -k and -remote cannot be used together"));
+      return 2;
+    }
   window = open_window (self);
   if (g_variant_dict_contains (options, "no-initial-break"))
     kdh_engine_set_initial_break (kdh_window_get_engine (window), FALSE);
+  /* Servers first, as WinDbg starts them: clients can join while the
+   * kernel connection is still being made. */
+  for (guint i = 0; servers && servers[i]; i++)
+    {
+      g_autofree gchar *line = g_strdup_printf (".server %s", servers[i]);
+
+      kdh_engine_execute (kdh_window_get_engine (window), line, NULL);
+    }
   if (connection)
     kdh_window_attach (window, connection);
+  else if (remote)
+    kdh_window_connect_remote (window, remote);
   return 0;
 }
 
@@ -186,6 +208,12 @@ static const GOptionEntry option_entries[] = {
     N_("Kernel connection, e.g. com:pipe,port=/run/vm.sock or sim:"), N_("CONNECTION") },
   { "no-initial-break", 'n', 0, G_OPTION_ARG_NONE, NULL,
     N_("Leave the target running once connected"), NULL },
+  { "remote", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Join a debugging server's session, e.g. tcp:Port=5005,Server=HOST (also -remote)"),
+    N_("STRING") },
+  { "server", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+    N_("Share this session as a debugging server, e.g. tcp:port=5005 (also -server)"),
+    N_("STRING") },
   { NULL }
 };
 

@@ -43,6 +43,7 @@ struct _KdhConnectDialog
   GtkEntry             *serial_baud_entry;
   GtkButton            *serial_refresh_button;
   GtkLabel             *serial_ports_label;
+  GtkToggleButton      *serial_reconnect_check;
 
   GtkEntry             *pipe_path_entry;
   GtkButton            *pipe_choose_button;
@@ -493,7 +494,9 @@ build_serial (KdhConnectDialog  *self,
   if (!check_no_comma (port, error) || !check_no_comma (baud, error))
     return NULL;
 
-  return g_strdup_printf ("com:port=%s,baud=%s", port, baud);
+  return g_strdup_printf ("com:port=%s,baud=%s%s", port, baud,
+                          gtk_toggle_button_get_active (self->serial_reconnect_check)
+                          ? ",reconnect" : "");
 }
 
 static gchar *
@@ -737,6 +740,7 @@ fill_page (KdhConnectDialog          *self,
     case KDH_TRANSPORT_SERIAL:
       gtk_entry_set_text (self->serial_port_entry, port);
       set_baud (self, cs->baud);
+      gtk_toggle_button_set_active (self->serial_reconnect_check, cs->reconnect);
       return KDH_CONNECT_DIALOG_PAGE_SERIAL;
 
     case KDH_TRANSPORT_PIPE:
@@ -1035,6 +1039,7 @@ kdh_connect_dialog_class_init (KdhConnectDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, serial_baud_entry);
   gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, serial_refresh_button);
   gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, serial_ports_label);
+  gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, serial_reconnect_check);
   gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, pipe_path_entry);
   gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, pipe_choose_button);
   gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, pipe_reconnect_check);

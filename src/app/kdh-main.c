@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "kdh-application.h"
 
@@ -38,11 +39,41 @@ find_settings_schema (const gchar *argv0)
   return TRUE;
 }
 
+/* A copy of argv in which WinDbg's one-dash -remote and -server have the
+ * two dashes GOption wants. */
+static gchar **
+accept_windbg_options (int    argc,
+                       char **argv)
+{
+  static const gchar *const names[] = { "-remote", "-server" };
+  gchar **args = g_new0 (gchar *, argc + 1);
+  gboolean options = TRUE;
+
+  for (int i = 0; i < argc; i++)
+    {
+      args[i] = g_strdup (argv[i]);
+      if (g_strcmp0 (argv[i], "--") == 0)
+        options = FALSE;
+      for (guint n = 0; options && i > 0 && n < G_N_ELEMENTS (names); n++)
+        {
+          gsize len = strlen (names[n]);
+
+          if (strncmp (argv[i], names[n], len) == 0 && (argv[i][len] == '\0' || argv[i][len] == '='))
+            {
+              g_free (args[i]);
+              args[i] = g_strconcat ("-", argv[i], NULL);
+            }
+        }
+    }
+  return args;
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_autoptr (KdhApplication) app = NULL;
+  g_auto (GStrv) args = NULL;
 
   setlocale (LC_ALL, "");
   bindtextdomain ("kdhost", KDH_LOCALEDIR);
@@ -50,6 +81,7 @@ main (int    argc,
   textdomain ("kdhost");
   if (!find_settings_schema (argv[0]))
     return 1;
+  args = accept_windbg_options (argc, argv);
   app = kdh_application_new ();
-  return g_application_run (G_APPLICATION (app), argc, argv);
+  return g_application_run (G_APPLICATION (app), argc, args);
 }

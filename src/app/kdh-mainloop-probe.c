@@ -5,6 +5,8 @@
  */
 #include "kdh-mainloop-probe.h"
 
+#include <string.h>
+
 #define PERIOD_MS 4
 #define HISTOGRAM_MS 1000   /* stalls are binned per millisecond up to this */
 
@@ -13,6 +15,9 @@ typedef struct {
   guint timer_id;
   guint report_id;
   gint64 due_us;
+  gint64 warmup_until_us;      /* 0: no warm-up, or over */
+  guint warmup_ms;
+  gint64 startup_max_stall_us;
   gint64 max_stall_us;
   guint64 samples;
   guint64 histogram[HISTOGRAM_MS + 1];
@@ -27,6 +32,17 @@ on_tick (gpointer data)
   gint64 now = g_get_monotonic_time ();
   gint64 late = MAX (0, now - probe->due_us);
 
+  if (probe->warmup_until_us != 0 && now >= probe->warmup_until_us)
+    {
+      /* Start-up (building the window, the first burst of output) is
+       * over: the figures from here on are the steady state's. */
+      probe->startup_max_stall_us = MAX (probe->max_stall_us, late);
+      probe->max_stall_us = 0;
+      probe->samples = 0;
+      memset (probe->histogram, 0, sizeof probe->histogram);
+      probe->warmup_until_us = 0;
+      late = 0;
+    }
   probe->max_stall_us = MAX (probe->max_stall_us, late);
   probe->histogram[MIN (late / 1000, HISTOGRAM_MS)]++;
   probe->samples++;
@@ -58,6 +74,9 @@ write_report (void)
   g_string_append_printf (text, "max_stall_ms=%.1f\np99_stall_ms=%" G_GUINT64_FORMAT
                           "\nsamples=%" G_GUINT64_FORMAT "\n",
                           probe->max_stall_us / 1000.0, percentile_ms (0.99), probe->samples);
+  if (probe->warmup_ms > 0)
+    g_string_append_printf (text, "warmup_ms=%u\nstartup_max_stall_ms=%.1f\n", probe->warmup_ms,
+                            probe->startup_max_stall_us / 1000.0);
   g_hash_table_iter_init (&iter, probe->counters);
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_string_append_printf (text, "%s=%" G_GUINT64_FORMAT "\n", (const gchar *) key,
@@ -76,6 +95,8 @@ gboolean
 kdh_mainloop_probe_start (void)
 {
   const gchar *path = g_getenv ("KDH_MAINLOOP_PROBE");
+  const gchar *warmup = g_getenv ("KDH_MAINLOOP_PROBE_WARMUP_MS");
+  guint64 warmup_ms = 0;
 
   if (path == NULL || *path == '\0' || probe != NULL)
     return FALSE;
@@ -83,6 +104,11 @@ kdh_mainloop_probe_start (void)
   probe->path = g_strdup (path);
   probe->counters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   probe->due_us = g_get_monotonic_time () + PERIOD_MS * 1000;
+  if (warmup && g_ascii_string_to_unsigned (warmup, 10, 1, 600000, &warmup_ms, NULL))
+    {
+      probe->warmup_ms = (guint) warmup_ms;
+      probe->warmup_until_us = g_get_monotonic_time () + (gint64) warmup_ms * 1000;
+    }
   /* Above GTK's redraw priority: it measures the loop, not the drawing. */
   probe->timer_id = g_timeout_add_full (G_PRIORITY_HIGH, PERIOD_MS, on_tick, NULL, NULL);
   probe->report_id = g_timeout_add_seconds (1, on_report, NULL);

@@ -14,7 +14,9 @@ G_BEGIN_DECLS
  * main loop runs it, which is how long the loop was busy with something
  * else. Once a second the figures are written to FILE as key=value lines:
  * max_stall_ms, p99_stall_ms, samples, and the counters added with
- * kdh_mainloop_probe_count(). Returns FALSE when not enabled. */
+ * kdh_mainloop_probe_count(). With KDH_MAINLOOP_PROBE_WARMUP_MS=N the
+ * stall figures start over N ms after start-up (what start-up itself
+ * cost is kept as startup_max_stall_ms). Returns FALSE when not enabled. */
 gboolean kdh_mainloop_probe_start (void);
 void     kdh_mainloop_probe_stop  (void);
 gboolean kdh_mainloop_probe_enabled (void);

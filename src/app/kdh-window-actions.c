@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "kdh-connect-dialog.h"
+#include "kdh-remote-dialog.h"
 
 static void
 on_connect_response (GtkDialog *dialog,
@@ -49,6 +50,31 @@ kernel_debug_action (GSimpleAction *action,
   GtkWidget *dialog = kdh_connect_dialog_new (GTK_WINDOW (self), self->settings);
 
   g_signal_connect (dialog, "response", G_CALLBACK (on_connect_response), self);
+  gtk_widget_show (dialog);
+}
+
+static void
+on_remote_response (GtkDialog *dialog,
+                    gint       response,
+                    gpointer   data)
+{
+  KdhWindow *self = data;
+
+  /* The dialog only offers Connect for a string that parses. */
+  if (response == GTK_RESPONSE_ACCEPT)
+    kdh_window_connect_remote (self, kdh_remote_dialog_get_string (KDH_REMOTE_DIALOG (dialog)));
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+}
+
+static void
+connect_remote_action (GSimpleAction *action,
+                       GVariant      *param,
+                       gpointer       data)
+{
+  KdhWindow *self = data;
+  GtkWidget *dialog = kdh_remote_dialog_new (GTK_WINDOW (self));
+
+  g_signal_connect (dialog, "response", G_CALLBACK (on_remote_response), self);
   gtk_widget_show (dialog);
 }
 
@@ -203,6 +229,7 @@ verbose_change (GSimpleAction *action,
 
 static const GActionEntry window_actions[] = {
   { "kernel-debug", kernel_debug_action },
+  { "connect-remote", connect_remote_action },
   { "stop-debugging", stop_debugging_action },
   { "go", go_action },
   { "break", break_action },

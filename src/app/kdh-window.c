@@ -114,6 +114,15 @@ kdh_window_attach (KdhWindow   *self,
   kdh_command_view_focus_entry (self->command_view);
 }
 
+void
+kdh_window_connect_remote (KdhWindow   *self,
+                           const gchar *remote_string)
+{
+  g_return_if_fail (KDH_IS_WINDOW (self));
+  kdh_engine_connect_remote (self->engine, remote_string);
+  kdh_command_view_focus_entry (self->command_view);
+}
+
 KdhEngine *
 kdh_window_get_engine (KdhWindow *self)
 {

@@ -20,6 +20,11 @@ KdhWindow   *kdh_window_new        (GtkApplication *application);
  * command window. */
 void         kdh_window_attach     (KdhWindow   *self,
                                     const gchar *connection);
+/* Becomes a debugging client of the server a -remote string names; the
+ * window then shows that server's session. Errors go to the command
+ * window. */
+void         kdh_window_connect_remote (KdhWindow   *self,
+                                        const gchar *remote_string);
 KdhEngine   *kdh_window_get_engine (KdhWindow *self);
 KdhConnState kdh_window_get_state  (KdhWindow *self);
 

@@ -3,7 +3,9 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A front end of KdhEngine on a terminal or a pipe. Commands come from -c
+ * A front end of KdhEngine on a terminal or a pipe, on a kernel connection
+ * of its own (-k) or on a debugging server's session (-remote), which it
+ * can share in turn (-server). Commands come from -c
  * and from standard input; KD's control keys work as in KD: Ctrl+C breaks
  * in, and a line holding only Ctrl+R (resync), Ctrl+B (quit) or Ctrl+D
  * (packet trace) does what KD does with it. When standard input is not a
@@ -34,12 +36,14 @@ typedef struct {
   gboolean ready;              /* the engine shows a prompt */
   gchar *prompt;
   guint attach_token;
+  GHashTable *server_tokens;   /* the -server commands */
   guint last_token;            /* the last line sent */
   gboolean last_done;
   gboolean input_done;         /* stdin reached EOF */
   gboolean quitting;
   gboolean trace;
   gboolean line_open;          /* output did not end with a newline */
+  gboolean prompt_shown;       /* the prompt is the last thing on screen */
   gint exit_code;
   GDataInputStream *input;
   GCancellable *cancellable;
@@ -70,6 +74,7 @@ write_out (Cli         *cli,
     return;
   fwrite (text, 1, len, stdout);
   cli->line_open = text[len - 1] != '\n';
+  cli->prompt_shown = FALSE;
   fflush (stdout);
 }
 
@@ -84,6 +89,7 @@ show_prompt (Cli *cli)
   if (cli->line_open)
     write_out (cli, "\n");
   write_out (cli, cli->prompt);
+  cli->prompt_shown = TRUE;
 }
 
 /* A line from the user or a script: control lines act at once, others go
@@ -169,6 +175,10 @@ on_event (KdhEngine      *engine,
        * typing is already there. Others' commands say whose they are. */
       if (event->output_kind == KDH_OUTPUT_ECHO && event->origin == NULL && cli->interactive)
         break;
+      /* Output nobody here asked for (another debugger's command, on a
+       * shared session) starts below the waiting prompt, not after it. */
+      if (cli->prompt_shown)
+        write_out (cli, "\n");
       if (event->output_kind == KDH_OUTPUT_ECHO && event->origin != NULL)
         {
           g_autofree gchar *who = g_strdup_printf ("[%s] ", event->origin);
@@ -200,6 +210,10 @@ on_event (KdhEngine      *engine,
           cli_quit (cli, 1);
           break;
         }
+      /* A server that did not start is worth a failed exit, not more. */
+      if (!event->success && g_hash_table_contains (cli->server_tokens,
+                                                    GUINT_TO_POINTER (event->token)))
+        cli->exit_code = 1;
       if (event->token == cli->last_token)
         {
           cli->last_done = TRUE;
@@ -227,6 +241,8 @@ on_line (GObject      *source,
   g_autofree gchar *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
                                                                       result, NULL, &error);
 
+  /* The user's Enter has moved the cursor below the prompt. */
+  cli->prompt_shown = FALSE;
   if (line == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -300,11 +316,39 @@ restore_terminal (Cli *cli)
     tcsetattr (STDIN_FILENO, TCSANOW, &cli->saved_termios);
 }
 
+/* WinDbg spells -remote and -server with one dash; GOption wants two. */
+static void
+accept_windbg_options (gchar **args)
+{
+  static const gchar *const names[] = { "-remote", "-server" };
+
+  for (guint i = 1; args[i]; i++)
+    {
+      if (strcmp (args[i], "--") == 0)
+        return;
+      for (guint n = 0; n < G_N_ELEMENTS (names); n++)
+        {
+          gsize len = strlen (names[n]);
+
+          if (strncmp (args[i], names[n], len) == 0 && (args[i][len] == '\0' || args[i][len] == '='))
+            {
+              gchar *two = g_strconcat ("-", args[i], NULL);
+
+              g_free (args[i]);
+              args[i] = two;
+            }
+        }
+    }
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_autofree gchar *connection = NULL;
+  g_autofree gchar *remote = NULL;
+  g_auto (GStrv) servers = NULL;
+  g_auto (GStrv) args = NULL;
   g_autofree gchar *commands = NULL;
   gboolean no_initial_break = FALSE;
   gboolean trace = FALSE;
@@ -312,6 +356,12 @@ main (int    argc,
   GOptionEntry entries[] = {
     { "kernel", 'k', 0, G_OPTION_ARG_STRING, &connection,
       N_("Kernel connection, e.g. com:pipe,port=/run/vm.sock or sim:"), N_("CONNECTION") },
+    { "remote", 0, 0, G_OPTION_ARG_STRING, &remote,
+      N_("Join a debugging server's session, e.g. tcp:Port=5005,Server=HOST (also -remote)"),
+      N_("STRING") },
+    { "server", 0, 0, G_OPTION_ARG_STRING_ARRAY, &servers,
+      N_("Share this session as a debugging server, e.g. tcp:port=5005 (also -server; "
+         "repeatable)"), N_("STRING") },
     { "command", 'c', 0, G_OPTION_ARG_STRING, &commands,
       N_("Commands to run first, separated by ';'"), N_("COMMANDS") },
     { "no-initial-break", 'n', 0, G_OPTION_ARG_NONE, &no_initial_break,
@@ -331,9 +381,16 @@ main (int    argc,
   g_option_context_set_description (context,
     _("Control keys as in KD: Ctrl+C breaks in; Ctrl+R then Enter resynchronizes;\n"
       "Ctrl+D then Enter toggles the packet trace; Ctrl+B then Enter (or q) quits.\n"));
-  if (!g_option_context_parse (context, &argc, &argv, &error))
+  args = g_strdupv (argv);
+  accept_windbg_options (args);
+  if (!g_option_context_parse_strv (context, &args, &error))
     {
       g_printerr ("kdhost-cli: %s\n", error->message);
+      return 2;
+    }
+  if (connection && remote)
+    {
+      g_printerr ("kdhost-cli: %s\n", _("-k and -remote cannot be used together"));
       return 2;
     }
   if (version)
@@ -348,6 +405,7 @@ main (int    argc,
   cli.trace = trace;
   cli.prompt = g_strdup ("kd> ");
   cli.cancellable = g_cancellable_new ();
+  cli.server_tokens = g_hash_table_new (NULL, NULL);
   cli.engine = kdh_engine_new (NULL, on_event, &cli);
   if (no_initial_break)
     kdh_engine_set_initial_break (cli.engine, FALSE);
@@ -362,11 +420,22 @@ main (int    argc,
         if (*g_strstrip (parts[i]))
           g_queue_push_tail (&cli.pending, g_strdup (parts[i]));
     }
+  /* Servers first, as KD starts them: clients can join while the kernel
+   * connection is still being made. */
+  for (guint i = 0; servers && servers[i]; i++)
+    {
+      g_autofree gchar *line = g_strdup_printf (".server %s", servers[i]);
+
+      g_hash_table_add (cli.server_tokens,
+                        GUINT_TO_POINTER (kdh_engine_execute (cli.engine, line, NULL)));
+    }
   if (connection)
     cli.last_token = cli.attach_token = kdh_engine_attach (cli.engine, connection);
-  else
-    g_print ("%s", _("No kernel connection given (-k CONNECTION); try -k sim: for the simulated "
-                     "target.\n"));
+  else if (remote)
+    cli.last_token = cli.attach_token = kdh_engine_connect_remote (cli.engine, remote);
+  else if (servers == NULL)
+    g_print ("%s", _("No kernel connection given (-k CONNECTION, or -remote STRING for a "
+                     "debugging server's session); try -k sim: for the simulated target.\n"));
 
   if (cli.interactive)
     setup_terminal (&cli);
@@ -385,6 +454,7 @@ main (int    argc,
   if (cli.line_open)
     write_out (&cli, "\n");
   g_queue_clear_full (&cli.pending, g_free);
+  g_hash_table_unref (cli.server_tokens);
   g_clear_object (&cli.input);
   g_clear_object (&cli.cancellable);
   g_main_loop_unref (cli.loop);

@@ -12,6 +12,7 @@
 #include "kd/kdh-context.h"
 #include "kdh-dump.h"
 #include "kdh-expr.h"
+#include "kdh-server.h"
 #include "kdh-session.h"
 #include "kdh-stop.h"
 #include "kdh-target.h"
@@ -512,6 +513,54 @@ cmd_quit (Invocation  *inv,
   return TRUE;
 }
 
+static gboolean
+cmd_server (Invocation  *inv,
+            GError     **error)
+{
+  if (*inv->args == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _(".server needs a transport, e.g. '.server tcp:port=5005' "
+                             "(also npipe:pipe=NAME, ssl:port=N,cert=FILE, com:port=DEV,baud=N)."));
+      return FALSE;
+    }
+  return kdh_server_set_start (kdh_engine_get_servers (inv->commands->engine, TRUE), inv->args,
+                               error);
+}
+
+static gboolean
+cmd_servers (Invocation  *inv,
+             GError     **error)
+{
+  /* Hidden servers are not shown to clients. */
+  kdh_server_set_list (kdh_engine_get_servers (inv->commands->engine, TRUE), inv->origin == NULL);
+  return TRUE;
+}
+
+static gboolean
+cmd_endsrv (Invocation  *inv,
+            GError     **error)
+{
+  guint64 id;
+
+  if (!g_ascii_string_to_unsigned (inv->args, 10, 0, G_MAXUINT, &id, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _(".endsrv needs a server number as .servers lists it, not '%s'."), inv->args);
+      return FALSE;
+    }
+  return kdh_server_set_end (kdh_engine_get_servers (inv->commands->engine, TRUE), (guint) id,
+                             error);
+}
+
+static gboolean
+cmd_clients (Invocation  *inv,
+             GError     **error)
+{
+  kdh_server_set_list_clients (kdh_engine_get_servers (inv->commands->engine, TRUE));
+  return TRUE;
+}
+
 static gboolean cmd_help (Invocation *inv, GError **error);
 
 static const struct {
@@ -532,10 +581,14 @@ static const struct {
   { "q", cmd_quit, "q                 end the session" },
   { "r", cmd_registers, "r [REG[=EXPR]]    show or set registers" },
   { "vertarget", cmd_vertarget, "vertarget         show the target's version" },
+  { ".clients", cmd_clients, ".clients          list the connected debugging clients" },
   { ".echo", cmd_echo, ".echo TEXT        print TEXT" },
+  { ".endsrv", cmd_endsrv, ".endsrv N         stop debugging server N accepting clients" },
   { ".help", cmd_help, ".help             this list" },
   { ".reboot", cmd_reboot, ".reboot           reboot the target" },
   { ".restart", cmd_restart, ".restart          restart the kernel connection" },
+  { ".server", cmd_server, ".server STRING    start a debugging server (tcp:port=5005, ...)" },
+  { ".servers", cmd_servers, ".servers          list the debugging servers" },
 };
 
 static gboolean

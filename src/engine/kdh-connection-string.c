@@ -232,6 +232,32 @@ is_kdnet_key (const gchar *text)
   return parts == 4 && run > 0;
 }
 
+/* Only what can be an IPv6 address (with a zone, "fe80::1%eth0") loses
+ * its brackets. Anything else keeps them, so that the canonical string
+ * reads back the same: "[\t[:2]" stripped to "\t[:2" would come back as
+ * "[:2" (found by fuzz-connection-string). */
+static gboolean
+is_ipv6_literal (const gchar *text,
+                 gsize        len)
+{
+  gboolean colon = FALSE;
+  gsize i;
+
+  for (i = 0; i < len && text[i] != '%'; i++)
+    {
+      if (text[i] == ':')
+        colon = TRUE;
+      else if (!g_ascii_isxdigit (text[i]) && text[i] != '.')
+        return FALSE;
+    }
+  if (i < len && i + 1 == len)
+    return FALSE;   /* an empty zone */
+  for (i++; i < len; i++)
+    if (!g_ascii_isalnum (text[i]) && text[i] != '_' && text[i] != '-' && text[i] != '.')
+      return FALSE;
+  return colon;
+}
+
 static gboolean
 parse_com (KdhConnectionString  *cs,
            GPtrArray            *options,
@@ -278,9 +304,11 @@ parse_com (KdhConnectionString  *cs,
   if (v[COM_PIPE] != NULL && v[COM_IPPORT] != NULL)
     return fail (error, KDH_CONNECTION_STRING_ERROR_CONFLICT, whole, NULL,
                  _("'pipe' and 'ipport=' cannot be used together"));
-  if (v[COM_RECONNECT] != NULL && v[COM_PIPE] == NULL)
+  /* A pipe's VM and a serial port's USB adapter can both go and come
+   * back under the same name; a TCP peer has no such identity. */
+  if (v[COM_RECONNECT] != NULL && v[COM_IPPORT] != NULL)
     return fail (error, KDH_CONNECTION_STRING_ERROR_CONFLICT, whole, NULL,
-                 _("'reconnect' applies only to com:pipe connections"));
+                 _("'reconnect' applies only to com:pipe and serial (com:port=) connections"));
   if (v[COM_RESETS] != NULL && v[COM_PIPE] == NULL)
     return fail (error, KDH_CONNECTION_STRING_ERROR_CONFLICT, whole, NULL,
                  _("'resets=' applies only to com:pipe connections"));
@@ -312,7 +340,8 @@ parse_com (KdhConnectionString  *cs,
       /* Accept the URL spelling of IPv6 literals, "port=[::1]", but keep
        * the bare address: that is what the resolver wants. */
       if (v[COM_IPPORT] != NULL && len > 2
-          && v[COM_PORT][0] == '[' && v[COM_PORT][len - 1] == ']')
+          && v[COM_PORT][0] == '[' && v[COM_PORT][len - 1] == ']'
+          && is_ipv6_literal (v[COM_PORT] + 1, len - 2))
         cs->port = g_strndup (v[COM_PORT] + 1, len - 2);
       else
         cs->port = g_strdup (v[COM_PORT]);
@@ -558,6 +587,8 @@ kdh_connection_string_to_string (const KdhConnectionString *cs)
     {
     case KDH_TRANSPORT_SERIAL:
       g_string_append_printf (out, "com:port=%s,baud=%u", port, cs->baud);
+      if (cs->reconnect)
+        g_string_append (out, ",reconnect");
       return g_string_free (out, FALSE);
 
     case KDH_TRANSPORT_PIPE:

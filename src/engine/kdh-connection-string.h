@@ -8,6 +8,7 @@
  *
  *   com:port=/dev/ttyS0,baud=115200       serial device or pty (libserialport)
  *   com:port=/dev/pts/3                   baud defaults to 115200
+ *   com:port=/dev/ttyUSB0,reconnect       reopened when the adapter comes back
  *   com:pipe,port=/run/vm.sock[,reconnect][,resets=0]   Unix socket (VM pipe)
  *   com:ipport=4445,port=127.0.0.1        TCP client to a VM's serial server
  *   com:ipport=4445,listen                wait for a target that dials out
@@ -55,7 +56,7 @@ typedef struct {
   gchar *port;               /* device path, socket path or host name */
   guint baud;                /* serial: bits per second */
   guint16 tcp_port;          /* ipport= */
-  gboolean reconnect;        /* pipe: reopen when the VM goes away */
+  gboolean reconnect;        /* pipe, serial: reopen when the VM or device comes back */
   gint resets;               /* pipe: resets=N; -1 when not given */
   KdhSimOptions sim;
   gchar *original;           /* the string as given, for messages */

@@ -11,6 +11,7 @@
 G_BEGIN_DECLS
 
 typedef struct _KdhSession KdhSession;
+typedef struct _KdhServerSet KdhServerSet;
 
 /* Output and events, engine thread only. Output of one kind is coalesced
  * until another event or the end of the current step. */
@@ -45,9 +46,16 @@ void     kdh_engine_remove_tap     (KdhEngine    *engine,
  * is ready for a command. */
 gchar   *kdh_engine_dup_prompt     (KdhEngine *engine,
                                     gboolean  *ready);
+/* Sends a PROMPT event if the prompt changed (the debugging client calls
+ * it when its server's prompt does). */
+void     kdh_engine_refresh_prompt (KdhEngine *engine);
 gboolean kdh_engine_trace_enabled  (KdhEngine *engine);
 gboolean kdh_engine_initial_break  (KdhEngine *engine);
 KdhSession *kdh_engine_get_session (KdhEngine *engine);
+/* The debugging servers (.server); NULL until the first one unless
+ * @create. They are closed when the engine thread ends. */
+KdhServerSet *kdh_engine_get_servers (KdhEngine *engine,
+                                      gboolean   create);
 /* The latest counters of the in-process simulator (NULL: none), kept for
  * kdh_engine_get_sim_counters() on other threads. */
 void     kdh_engine_store_sim_counters (KdhEngine            *engine,

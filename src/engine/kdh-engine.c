@@ -17,6 +17,9 @@
 #include <stdarg.h>
 
 #include "kdh-commands.h"
+#include "kdh-remote-client.h"
+#include "kdh-remote-string.h"
+#include "kdh-server.h"
 #include "kdh-session.h"
 
 typedef enum {
@@ -31,6 +34,7 @@ typedef enum {
   CMD_INITIAL_BREAK,
   CMD_VERBOSE,
   CMD_QUIT,
+  CMD_CONNECT_REMOTE,
 } CommandKind;
 
 typedef struct {
@@ -75,7 +79,9 @@ struct _KdhEngine
   /* Engine thread only. */
   GArray *taps;                   /* Tap */
   KdhSession *session;
+  KdhRemoteClient *remote;        /* -remote: a debugging server's session instead */
   KdhCommands *cmds;
+  KdhServerSet *servers;          /* .server, created by the first one */
   gboolean quit;
   gboolean busy;                  /* a command is running */
   GString *pending_output;
@@ -261,6 +267,8 @@ kdh_engine_publish_state (KdhEngine    *engine,
 static gchar *
 current_prompt (KdhEngine *engine)
 {
+  if (engine->remote)
+    return kdh_remote_client_dup_prompt (engine->remote, NULL);
   if (engine->state == KDH_CONN_BREAK && engine->session)
     return g_strdup_printf ("%u: kd> ", kdh_session_get_cpu (engine->session));
   return g_strdup ("kd> ");
@@ -269,6 +277,13 @@ current_prompt (KdhEngine *engine)
 static gboolean
 prompt_ready (KdhEngine *engine)
 {
+  gboolean remote_ready;
+
+  if (engine->remote)
+    {
+      g_free (kdh_remote_client_dup_prompt (engine->remote, &remote_ready));
+      return !engine->busy && remote_ready;
+    }
   return !engine->busy
          && (engine->state == KDH_CONN_BREAK || engine->state == KDH_CONN_DISCONNECTED
              || engine->state == KDH_CONN_LOST);
@@ -288,13 +303,19 @@ kdh_engine_dup_prompt (KdhEngine *engine,
 static void
 echo_command (KdhEngine   *engine,
               const gchar *line,
-              const gchar *origin)
+              const gchar *origin,
+              guint        token)
 {
   KdhEvent *event = kdh_event_new (KDH_EVENT_OUTPUT);
   g_autofree gchar *prompt = current_prompt (engine);
 
+  g_autofree gchar *shown = kdh_remote_string_mask_passwords (line ? line : "");
+
   event->output_kind = KDH_OUTPUT_ECHO;
-  event->text = g_strdup_printf ("%s%s\n", prompt, line ? line : "");
+  /* The debugging server matches a client's command to its output. */
+  event->token = token;
+  /* Passwords (.server ...,password=P) are never shown again. */
+  event->text = g_strdup_printf ("%s%s\n", prompt, shown);
   event->origin = g_strdup (origin);
   kdh_engine_post (engine, event);
 }
@@ -318,6 +339,12 @@ update_prompt (KdhEngine *engine)
   event->prompt = g_steal_pointer (&prompt);
   event->ready = ready;
   kdh_engine_post (engine, event);
+}
+
+void
+kdh_engine_refresh_prompt (KdhEngine *engine)
+{
+  update_prompt (engine);
 }
 
 static void
@@ -353,6 +380,15 @@ kdh_engine_get_session (KdhEngine *engine)
   return engine->session;
 }
 
+KdhServerSet *
+kdh_engine_get_servers (KdhEngine *engine,
+                        gboolean   create)
+{
+  if (engine->servers == NULL && create)
+    engine->servers = kdh_server_set_new (engine);
+  return engine->servers;
+}
+
 /* ---- Waiting ----------------------------------------------------------- */
 
 static gboolean
@@ -373,6 +409,8 @@ handle_inline (KdhEngine *engine,
       if (engine->session)
         kdh_session_break (engine->session,
                            engine->busy || g_async_queue_length (engine->commands) > 0);
+      else if (engine->remote)
+        kdh_remote_client_interrupt (engine->remote);
       else
         kdh_engine_output (engine, KDH_OUTPUT_ERROR, _("No kernel connection to break into.\n"));
       break;
@@ -481,6 +519,8 @@ set_connection_snapshot (KdhEngine *engine)
 
   if (engine->session)
     text = kdh_connection_string_to_string (kdh_session_get_connection (engine->session));
+  else if (engine->remote)
+    text = kdh_remote_client_dup_string (engine->remote);
   g_mutex_lock (&engine->snap_lock);
   g_free (engine->snap_connection);
   engine->snap_connection = g_steal_pointer (&text);
@@ -490,6 +530,15 @@ set_connection_snapshot (KdhEngine *engine)
 static void
 close_session (KdhEngine *engine)
 {
+  if (engine->remote)
+    {
+      /* The snapshot first: a front end that sees Disconnected must not
+       * still read the remote string. */
+      KdhRemoteClient *remote = g_steal_pointer (&engine->remote);
+
+      set_connection_snapshot (engine);
+      kdh_remote_client_free (remote);
+    }
   if (engine->session == NULL)
     return;
   kdh_session_close (engine->session);
@@ -511,6 +560,56 @@ run_attach (KdhEngine   *engine,
   engine->session = kdh_session_new (engine, cs);
   set_connection_snapshot (engine);
   return kdh_session_attach (engine->session, error);
+}
+
+/* Remote mode: the engine is a debugging client, and commands go to the
+ * server, which echoes them to everyone (this front end included). */
+static gboolean
+run_connect_remote (KdhEngine   *engine,
+                    const gchar *text,
+                    GError     **error)
+{
+  close_session (engine);
+  engine->remote = kdh_remote_client_new (engine);
+  if (!kdh_remote_client_connect (engine->remote, text, error))
+    {
+      g_clear_pointer (&engine->remote, kdh_remote_client_free);
+      return FALSE;
+    }
+  set_connection_snapshot (engine);
+  return TRUE;
+}
+
+static gboolean
+run_remote (KdhEngine  *engine,
+            Command    *cmd,
+            GError    **error)
+{
+  gboolean ok = TRUE;
+
+  switch (cmd->kind)
+    {
+    case CMD_EXECUTE:
+      /* Nobody else can echo it while there is no server. */
+      if (!kdh_remote_client_is_connected (engine->remote))
+        echo_command (engine, cmd->text, cmd->origin, cmd->token);
+      ok = kdh_remote_client_execute (engine->remote, cmd->text, error);
+      if (kdh_remote_client_quit_requested (engine->remote))
+        close_session (engine);
+      break;
+    case CMD_RESYNC:
+      ok = kdh_remote_client_resync (engine->remote, error);
+      break;
+    case CMD_RESTART:
+      ok = kdh_remote_client_restart (engine->remote, error);
+      break;
+    case CMD_CYCLE_BAUD:
+      ok = kdh_remote_client_cycle_baud (engine->remote, error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  return ok;
 }
 
 static gboolean
@@ -540,13 +639,19 @@ run_command (KdhEngine *engine,
     }
   engine->busy = TRUE;
   update_prompt (engine);
-  switch (cmd->kind)
+  if (engine->remote && (cmd->kind == CMD_EXECUTE || cmd->kind == CMD_RESYNC
+                         || cmd->kind == CMD_RESTART || cmd->kind == CMD_CYCLE_BAUD))
+    ok = run_remote (engine, cmd, &error);
+  else switch (cmd->kind)
     {
+    case CMD_CONNECT_REMOTE:
+      ok = run_connect_remote (engine, cmd->text, &error);
+      break;
     case CMD_ATTACH:
       ok = run_attach (engine, cmd->text, &error);
       break;
     case CMD_EXECUTE:
-      echo_command (engine, cmd->text, cmd->origin);
+      echo_command (engine, cmd->text, cmd->origin, cmd->token);
       ok = kdh_commands_execute (engine->cmds, cmd->text, cmd->origin, &error);
       break;
     case CMD_RESYNC:
@@ -570,8 +675,10 @@ run_command (KdhEngine *engine,
     }
   if (!ok && error)
     {
-      /* Interruptions are reported by whatever interrupted. */
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      /* Interruptions are reported by whatever interrupted; a debugging
+       * server has shown its own errors to everyone already. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+          && !g_error_matches (error, KDH_REMOTE_CLIENT_ERROR, KDH_REMOTE_CLIENT_ERROR_REPORTED))
         kdh_engine_printf (engine, KDH_OUTPUT_ERROR, "%s\n", error->message);
     }
   engine->busy = FALSE;
@@ -642,6 +749,9 @@ engine_thread (gpointer data)
         }
     }
   close_session (engine);
+  flush_output (engine);
+  /* The servers' sockets and D-Bus connections belong to this context. */
+  g_clear_pointer (&engine->servers, kdh_server_set_free);
   flush_output (engine);
   g_main_context_pop_thread_default (engine->context);
   return NULL;
@@ -735,6 +845,13 @@ kdh_engine_attach (KdhEngine   *engine,
                    const gchar *connection)
 {
   return post (engine, CMD_ATTACH, connection, NULL, FALSE, FALSE);
+}
+
+guint
+kdh_engine_connect_remote (KdhEngine   *engine,
+                           const gchar *remote_string)
+{
+  return post (engine, CMD_CONNECT_REMOTE, remote_string, NULL, FALSE, FALSE);
 }
 
 guint

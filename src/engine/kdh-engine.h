@@ -46,6 +46,16 @@ void       kdh_engine_free  (KdhEngine *engine);
 /* Each returns a token that the COMMAND_DONE event carries. */
 guint kdh_engine_attach     (KdhEngine   *engine,
                              const gchar *connection);     /* "-k" string */
+/* Becomes a debugging client of the server named by @remote_string
+ * (WinDbg's -remote: "tcp:Port=5005,Server=HOST", npipe:, ssl:, com:)
+ * instead of a kernel connection: the server's state, prompt and output
+ * arrive as this engine's events (output exactly once, in the server's
+ * order, commands echoed by the server with their sender's name and not
+ * locally); execute, break, resync and cycle_baud go to the server;
+ * restart is refused (KD's rule); detach, attach or "q" disconnect. A
+ * dead server turns the state to Lost with the reason. */
+guint kdh_engine_connect_remote (KdhEngine   *engine,
+                                 const gchar *remote_string);
 guint kdh_engine_execute    (KdhEngine   *engine,
                              const gchar *command_line,
                              const gchar *origin);         /* NULL: local user */

@@ -18,7 +18,7 @@ G_BEGIN_DECLS
 typedef enum {
   KDH_CONN_DISCONNECTED,
   KDH_CONN_OPENING,
-  KDH_CONN_WAITING,          /* waiting for the target (listen, pipe reconnect) */
+  KDH_CONN_WAITING,          /* waiting for the target (listen, reconnect) */
   KDH_CONN_SYNCHRONIZING,
   KDH_CONN_BREAK,            /* connected, target stopped */
   KDH_CONN_RUNNING,          /* connected, target running */
@@ -66,6 +66,7 @@ typedef struct {
   KdhOutputKind output_kind;
   gchar *text;                 /* OUTPUT and PACKET text, "\n" line ends */
   gchar *origin;               /* ECHO: who typed it; NULL for the local user */
+                               /* ECHO also carries the command's token */
 
   /* PROMPT */
   gchar *prompt;               /* "0: kd> " */

@@ -184,7 +184,10 @@ scan_word (const gchar *p)
     }
 }
 
-/* How much of the text at @p to quote as "the token" in a message. */
+/* How much of the text at @p to quote as "the token" in a message. A
+ * character that is not part of a word is quoted whole, all of its UTF-8
+ * bytes: half a character would make the message invalid UTF-8, which
+ * GTK, the terminal and D-Bus replies all refuse. */
 static gsize
 token_length (const gchar *p)
 {
@@ -192,7 +195,12 @@ token_length (const gchar *p)
 
   if (*p == '\0')
     return 0;
-  return end > p ? (gsize) (end - p) : 1;
+  if (end > p)
+    return (gsize) (end - p);
+  end = p + 1;
+  while (((guchar) *end & 0xC0) == 0x80)
+    end++;
+  return (gsize) (end - p);
 }
 
 static gint
@@ -874,8 +882,12 @@ kdh_expr_parse_range (const gchar         *text,
           return range_fail (error, text, NULL,
                              _("end address %s is below start address %s"), e, s);
         }
-      /* The end is inclusive: "1000 1007" is 8 bytes, or 2 dwords. */
-      n = (last - start) / unit_size + 1;
+      /* The end is inclusive: "1000 1007" is 8 bytes, or 2 dwords. "0
+       * ffffffff`ffffffff" in bytes is 2^64 units, one more than fits. */
+      n = (last - start) / unit_size;
+      if (n == G_MAXUINT64)
+        return range_fail (error, text, NULL, _("range is larger than the address space"));
+      n++;
     }
 
   if (!unlimited && max_units != 0 && n > max_units)

@@ -35,14 +35,22 @@
  *           state as kdh_conn_state_id ("break", "running", ...)
  *   GetOutput (t from_seq) -> (t first_seq, a(tsss) chunks)
  *           the kept history from from_seq on (bounded); first_seq > from_seq
- *           means older output is gone. Chunk: (seq, kind, origin, text),
+ *           means older output is gone. A reply carries at most
+ *           KDH_REMOTE_HISTORY_BYTES of text (Output signals go on from
+ *           where it ends), and a client's history reaches back that far
+ *           from its Hello. Chunk: (seq, kind, origin, text),
  *           kind "debugger", "target", "error" or "echo"; origin "" unless
  *           an echo of someone's command.
  *   Ack (t seq)           the client has everything up to seq; a client
  *                         more than KDH_REMOTE_MAX_UNACKED bytes behind gets
  *                         no more Output signals until it acks or catches up
  *                         with GetOutput (a stalled client cannot make the
- *                         server grow without bound).
+ *                         server grow without bound). The server counts a
+ *                         chunk as what holding its signal costs (about
+ *                         twice its text plus 1 KiB), so a client acks every
+ *                         64 KiB of text and at least once a second while
+ *                         output arrives; the server resumes once a paused
+ *                         client is back under half the limit.
  *
  *   signal Output (t seq, s kind, s origin, s text)
  *   signal StateChanged (s state, s reason, u attempt, s transport, s target)

@@ -4,12 +4,14 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Server side (.server, kdhost -server), keys case-insensitive:
- *   tcp:port=N[,password=P][,hidden][,clicon=HOST]   port may be a range a:b
- *                                                    (the first free one)
+ *   tcp:port=N[,password=P][,hidden][,clicon=HOST][,bind=ADDR]
+ *                                  port may be a range a:b (the first free
+ *                                  one); bind= (kdhost's own) listens on one
+ *                                  local address only, e.g. 127.0.0.1
  *   npipe:pipe=NAME[,password=P][,hidden]            a Unix socket in
  *                                                    $XDG_RUNTIME_DIR/kdhost/;
  *                                                    %d in NAME is the PID
- *   ssl:port=N,cert=FILE[,key=FILE][,password=P][,hidden]
+ *   ssl:port=N,cert=FILE[,key=FILE][,password=P][,hidden][,bind=ADDR]
  *   com:port=DEV,baud=N[,channel=N][,password=P]
  * Client side (kdhost-cli -remote, kdhost -remote):
  *   tcp:Port=N,Server=HOST[,Password=P]
@@ -22,7 +24,10 @@
  *                                 fingerprint is printed
  *   com:Port=DEV,Baud=N[,Channel=N][,Password=P]
  * Malformed strings fail with a message naming the bad part and quoting
- * the string, as kdh-connection-string.h does.
+ * the string, as kdh-connection-string.h does; the quoted string has the
+ * password written as '*', and an unknown option is named by its key only
+ * (its value might be a mistyped password). IPv6 literals may be written
+ * in brackets ("Server=[::1]"); the fields hold the bare address.
  */
 #pragma once
 
@@ -55,12 +60,13 @@ typedef struct {
   guint16 port_last;         /* server: last of the range (== port when none) */
   gchar *server;             /* client: the host to connect to */
   gchar *clicon;             /* tcp: the other side dials out to this host */
+  gchar *bind;               /* tcp, ssl server: the one local address to listen on */
   gchar *pipe;               /* npipe name as given (%d not expanded) */
   gchar *cert;               /* ssl: server certificate (server), trusted cert (client) */
   gchar *key;                /* ssl server: private key file, when not in cert */
   gchar *device;             /* com: the serial device */
-  guint baud;                /* com */
-  guint channel;             /* com */
+  guint baud;                /* com (required) */
+  guint channel;             /* com: 0 to 254, 0 when not given */
   gchar *password;           /* NULL: none */
   gboolean hidden;           /* server: not listed to other clients */
   gchar *original;
@@ -75,14 +81,27 @@ void             kdh_remote_string_free         (KdhRemoteString *rs);
 /* The -remote string a client uses for this server, WinDbg style:
  * "tcp:Port=5005,Server=HOST", with the password written as "*" when
  * @hide_password (what .servers shows), or in full. @host names this
- * machine; @port is the port actually in use (a range picks one). */
+ * machine (NULL: g_get_host_name ()); @port is the port actually in use (a
+ * range picks one). clicon gives "tcp:clicon=HOST,Port=N"; npipe gives
+ * "npipe:Pipe=NAME,Server=HOST" with %d expanded to this process's PID
+ * (the server's, since the server calls it); com gives
+ * "com:Port=DEV,Baud=N[,Channel=N]" with the server's device. The result
+ * parses with kdh_remote_string_parse_client(). */
 gchar *kdh_remote_string_client_command (const KdhRemoteString *server_side,
                                          const gchar           *host,
                                          guint16                port,
                                          gboolean               hide_password);
-/* The Unix socket path of an npipe name, %d expanded to @pid. */
+/* The Unix socket path of an npipe name, %d expanded to @pid:
+ * g_get_user_runtime_dir ()/kdhost/NAME. A client passes the name from its
+ * -remote string (which has no %d left when it came from the server's
+ * listing) and any pid. */
 gchar *kdh_remote_string_pipe_path      (const gchar *pipe,
                                          gint         pid);
+
+/* @text with the value of every "password=..." (any case, up to ',', ';'
+ * or a space) written as "*": the engine echoes command lines such as
+ * ".server tcp:port=5005,password=P" to every front end and client. */
+gchar *kdh_remote_string_mask_passwords (const gchar *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KdhRemoteString, kdh_remote_string_free)
 

@@ -59,6 +59,7 @@ struct _KdhSession
   guint32 awaiting_api;
   GBytes *reply;
   GBytes *stop;                   /* a state change not yet handled */
+  GBytes *current_stop;           /* the one we are stopped on, while at Break */
   gboolean rebooted;
 
   /* What we believe. */
@@ -75,6 +76,8 @@ struct _KdhSession
   gint64 breakin_retry_us;
   guint breakin_tries;
   gboolean break_requested;       /* a break-in asked for before the target ran */
+  gboolean break_outstanding;     /* a break-in byte sent, no stop seen since */
+  gboolean awaiting_stop;         /* a resync waits for the target's state change */
 };
 
 static void pump (KdhSession *s);
@@ -337,6 +340,16 @@ handle_packet (KdhSession *s,
       break;
 
     case KDH_PACKET_TYPE_STATE_CHANGE64:
+      /* A stopped target sends its state change again for every RESEND it
+       * gets (kd-protocol.md §2.2), including ours for a damaged copy of a
+       * packet we already had: at Break, outside a resync, that is the
+       * same stop, not a new one to report. */
+      if (s->state == KDH_CONN_BREAK && s->current_stop != NULL
+          && g_bytes_equal (s->current_stop, payload))
+        {
+          g_debug ("ignoring the current state change, sent again");
+          break;
+        }
       /* Keep the latest: a state change re-sent after a RESET replaces
        * the one it repeats. */
       g_clear_pointer (&s->stop, g_bytes_unref);
@@ -352,6 +365,15 @@ handle_packet (KdhSession *s,
         {
           g_clear_pointer (&s->reply, g_bytes_unref);
           s->reply = g_bytes_ref (payload);
+        }
+      else if (s->awaiting_stop)
+        {
+          /* After the RESET of a resync the target sent again the reply
+           * it was delivering (kd-protocol.md §2.5), not its state change:
+           * it now waits for a request, and a RESEND makes it send the
+           * state change (§2.4) without a second resync round. */
+          g_debug ("a stale manipulate reply after RESET; asking for the state change");
+          kdh_link_send_resend (s->link, g_get_monotonic_time ());
         }
       else
         g_debug ("dropping a manipulate reply nobody waits for (%zu bytes)", len);
@@ -532,6 +554,13 @@ request_finished (KdhSession *s)
   return s->awaiting_api ? s->reply != NULL : s->sent;
 }
 
+/* Finished, or at least acknowledged: the reply's own time starts. */
+static gboolean
+request_acknowledged (KdhSession *s)
+{
+  return request_finished (s) || s->sent;
+}
+
 /* ---- Requests ---------------------------------------------------------- */
 
 static gboolean
@@ -621,6 +650,7 @@ kdh_session_request (KdhSession          *s,
 
   for (guint attempt = 0; attempt < REQUEST_TRIES; attempt++)
     {
+      SessionPredicate until = request_acknowledged;
       gint64 deadline;
 
       s->sent = FALSE;
@@ -639,9 +669,15 @@ kdh_session_request (KdhSession          *s,
       deadline = g_get_monotonic_time () + send_timeout_us (s);
       for (;;)
         {
-          if (!session_wait (s, request_finished, deadline, error))
+          g_autoptr (GError) local = NULL;
+
+          if (!session_wait (s, until, deadline, &local))
             {
+              /* No reply in time: issue it again, below. */
+              if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+                break;
               s->awaiting_api = 0;
+              g_propagate_error (error, g_steal_pointer (&local));
               return FALSE;
             }
           if (s->rebooted)
@@ -681,8 +717,12 @@ kdh_session_request (KdhSession          *s,
               g_clear_pointer (&s->reply, g_bytes_unref);
               continue;
             }
-          if (s->sent && deadline > g_get_monotonic_time () + reply_timeout_us (s))
-            deadline = g_get_monotonic_time () + reply_timeout_us (s);
+          if (until == request_acknowledged && s->sent && s->transport_open)
+            {
+              until = request_finished;
+              deadline = g_get_monotonic_time () + reply_timeout_us (s);
+              continue;
+            }
           break;
         }
       /* Acknowledged but never answered (kd-protocol.md §2.2, the RO-KD
@@ -709,6 +749,9 @@ kdh_session_go (KdhSession  *s,
   kdh_manipulate_init_continue2 (&m, machine ? machine : KDH_MACHINE_AMD64, KDH_DBG_CONTINUE,
                                  FALSE, 0, 1, 0);
   m.processor = (guint16) s->cpu;
+  /* Before sending: a stop that comes with the acknowledgement is a new
+   * one, even if it looks the same (a break-in left pending). */
+  g_clear_pointer (&s->current_stop, g_bytes_unref);
   if (!kdh_session_request (s, &m, NULL, 0, NULL, NULL, error))
     return FALSE;
   kdh_target_forget_stop (s->target);
@@ -756,8 +799,20 @@ handle_stop (KdhSession  *s,
   s->cpu = kdh_target_get_cpu (s->target);
   s->lost_attempts = 0;
   s->lost_retry_us = G_MAXINT64;
+  /* The user asked to break in and this stop came first (a module load, a
+   * reboot's first stop, our own resync break-in): stay here. Resuming
+   * would need another break-in, and a target that keeps rebooting or
+   * loading modules can lose every one of them. */
+  if (action == KDH_STOP_CONTINUE && s->break_outstanding)
+    {
+      action = KDH_STOP_BREAK;
+      kdh_stop_print_location (s->engine, s->target);
+    }
+  s->break_outstanding = FALSE;
   if (action == KDH_STOP_CONTINUE)
     return kdh_session_go (s, error);
+  g_clear_pointer (&s->current_stop, g_bytes_unref);
+  s->current_stop = g_bytes_ref (payload);
   set_state (s, KDH_CONN_BREAK, NULL, 0);
   return TRUE;
 }
@@ -811,6 +866,7 @@ synchronize (KdhSession  *s,
   KdhConnState state = kind == SYNC_ATTACH ? KDH_CONN_SYNCHRONIZING : KDH_CONN_RESYNCHRONIZING;
   g_autoptr (GError) local = NULL;
   gint64 deadline;
+  gboolean ok;
 
   set_state (s, state, kind == SYNC_ATTACH ? _("waiting for the target") : NULL, 1);
   if (kind == SYNC_ATTACH)
@@ -822,6 +878,9 @@ synchronize (KdhSession  *s,
   s->sync_failed = FALSE;
   s->rebooted = FALSE;
   g_clear_pointer (&s->stop, g_bytes_unref);
+  /* From here until the state change arrives (the RESET answer and the
+   * target's pending packet often come in one read). */
+  s->awaiting_stop = TRUE;
   if (s->cs->resets == 0)
     {
       /* resets=0: the target must not be sent RESET; a break-in and the
@@ -835,7 +894,10 @@ synchronize (KdhSession  *s,
   pump (s);
 
   deadline = g_get_monotonic_time () + sync_timeout_us (s);
-  if (!session_wait (s, sync_finished, deadline, &local) || !s->transport_open)
+  ok = session_wait (s, sync_finished, deadline, &local) && s->transport_open;
+  if (!ok || s->sync_failed)
+    s->awaiting_stop = FALSE;
+  if (!ok)
     {
       if (local == NULL)
         local = g_error_new (G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, _("connection lost: %s"),
@@ -855,7 +917,9 @@ synchronize (KdhSession  *s,
   /* The target re-sends the state change it is stopped on, or reports
    * the break-in (kd-protocol.md §2.7 step 2). */
   deadline = g_get_monotonic_time () + sync_timeout_us (s);
-  if (!session_wait (s, stop_arrived, deadline, &local) || s->stop == NULL)
+  ok = session_wait (s, stop_arrived, deadline, &local);
+  s->awaiting_stop = FALSE;
+  if (!ok || s->stop == NULL)
     {
       g_autofree gchar *reason = NULL;
 
@@ -944,6 +1008,7 @@ kdh_session_free (KdhSession *s)
   g_free (s->send_error);
   g_clear_pointer (&s->reply, g_bytes_unref);
   g_clear_pointer (&s->stop, g_bytes_unref);
+  g_clear_pointer (&s->current_stop, g_bytes_unref);
   g_free (s);
 }
 
@@ -1012,10 +1077,12 @@ kdh_session_restart (KdhSession  *s,
   g_clear_pointer (&s->transport, kdh_transport_free);
   s->transport_open = FALSE;
   g_clear_pointer (&s->stop, g_bytes_unref);
+  g_clear_pointer (&s->current_stop, g_bytes_unref);
   g_clear_pointer (&s->reply, g_bytes_unref);
   kdh_target_forget_all (s->target);
   s->announced = FALSE;
   s->target_running = FALSE;
+  s->break_outstanding = FALSE;
   s->lost_attempts = 0;
   s->lost_retry_us = G_MAXINT64;
   make_link (s);
@@ -1042,6 +1109,7 @@ kdh_session_break (KdhSession *s,
       return;
     }
   s->break_requested = FALSE;
+  s->break_outstanding = TRUE;
   kdh_link_send_breakin (s->link);
   pump (s);
   s->breakin_tries = 1;

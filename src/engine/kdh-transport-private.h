@@ -28,7 +28,7 @@ typedef struct {
    * The stream, if any, is already down. */
   void     (*close)      (KdhTransport  *self);
   /* The stream went down by itself and closed() has been queued. Returns
-   * TRUE when the kind keeps trying by itself (pipe reconnect, listen). */
+   * TRUE when the kind keeps trying by itself (reconnect, listen). */
   gboolean (*lost)       (KdhTransport  *self);
   /* Closes the stream's fd; NULL means close(). */
   void     (*release_fd) (KdhTransport  *self,

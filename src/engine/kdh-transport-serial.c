@@ -17,6 +17,13 @@
  * #4). So when libserialport refuses a device that is a pty slave, it is
  * opened with plain termios instead; a newer libserialport that accepts
  * ptys is used as it is.
+ *
+ * With ",reconnect", a device that fails mid-session (a USB adapter pulled
+ * out, the far end of a pty closed) is reopened by name every
+ * SERIAL_RETRY_MS until that works again: the node may vanish and come
+ * back, or exist for a while before it can be opened (udev has not set
+ * its permissions yet). A device missing at open() is waited for the same
+ * way.
  */
 
 #include <errno.h>
@@ -38,10 +45,15 @@
 #define PTY_SLAVE_MAJOR_FIRST 136
 #define PTY_SLAVE_MAJOR_LAST  143
 
+#define SERIAL_RETRY_MS 500
+
 typedef struct {
   KdhTransport parent;
   struct sp_port *port;   /* NULL on the termios path (ptys) */
   guint baud;             /* the current rate, or the next open's */
+  GSource *retry_source;  /* reconnect: the next attempt to reopen */
+  gboolean was_lost;      /* reconnect: the device went away after opening */
+  gchar *last_reason;     /* the last waiting() said, so it is said once */
 } KdhSerialTransport;
 
 static const struct {
@@ -245,11 +257,12 @@ open_pty (KdhSerialTransport  *self,
   return TRUE;
 }
 
+/* One attempt to open the device and bring the stream up. */
 static gboolean
-serial_open (KdhTransport  *transport,
-             GError       **error)
+serial_attempt (KdhSerialTransport  *self,
+                GError             **error)
 {
-  KdhSerialTransport *self = (KdhSerialTransport *) transport;
+  KdhTransport *transport = &self->parent;
   const gchar *path = transport->cs.port;
   g_autoptr(GError) sp_failure = NULL;
   g_autofree gchar *what = NULL;
@@ -289,20 +302,109 @@ serial_open (KdhTransport  *transport,
     }
 
   what = g_strdup_printf (_("serial port %s"), path);
+  g_clear_pointer (&self->last_reason, g_free);
   _kdh_transport_stream_up (transport, fd, FALSE, what);
+  return TRUE;
+}
+
+static gboolean on_serial_retry (gpointer user_data);
+
+/* Says why the device is not open (once per distinct reason) and tries
+ * again later: a timer rather than a watch, since nothing signals that a
+ * device node has come back or become openable. */
+static void
+serial_schedule_retry (KdhSerialTransport *self,
+                       const GError       *failure)
+{
+  const gchar *path = self->parent.cs.port;
+  g_autofree gchar *base = NULL;
+  gchar *reason;
+
+  base = self->was_lost ? g_strdup_printf (_("waiting for %s to come back"), path)
+                        : g_strdup_printf (_("waiting for %s to appear"), path);
+  /* A missing node is the expected case; anything else is worth seeing. */
+  if (failure == NULL || g_error_matches (failure, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    reason = g_steal_pointer (&base);
+  else
+    reason = g_strdup_printf ("%s; %s", base, failure->message);
+
+  if (g_strcmp0 (reason, self->last_reason) != 0)
+    {
+      g_free (self->last_reason);
+      self->last_reason = reason;
+      _kdh_transport_emit_waiting (&self->parent, reason, TRUE);
+    }
+  else
+    g_free (reason);
+
+  g_assert (self->retry_source == NULL);
+  self->retry_source = _kdh_transport_add_timeout (&self->parent, SERIAL_RETRY_MS,
+                                                   on_serial_retry);
+}
+
+static gboolean
+on_serial_retry (gpointer user_data)
+{
+  KdhSerialTransport *self = user_data;
+  g_autoptr(GError) failure = NULL;
+
+  _kdh_transport_clear_source (&self->retry_source);
+  if (!serial_attempt (self, &failure))
+    serial_schedule_retry (self, failure);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+serial_open (KdhTransport  *transport,
+             GError       **error)
+{
+  KdhSerialTransport *self = (KdhSerialTransport *) transport;
+  g_autoptr(GError) failure = NULL;
+
+  self->was_lost = FALSE;
+  if (serial_attempt (self, &failure))
+    return TRUE;
+
+  /* Without ",reconnect" a device that cannot be opened is an error now;
+   * with it, the adapter may simply not be plugged in yet. */
+  if (!transport->cs.reconnect)
+    {
+      g_propagate_error (error, g_steal_pointer (&failure));
+      return FALSE;
+    }
+  serial_schedule_retry (self, failure);
   return TRUE;
 }
 
 static void
 serial_close (KdhTransport *transport)
 {
-  /* The device is released with the stream (serial_release_fd). */
+  KdhSerialTransport *self = (KdhSerialTransport *) transport;
+
+  /* The device itself is released with the stream (serial_release_fd). */
+  _kdh_transport_clear_source (&self->retry_source);
+  g_clear_pointer (&self->last_reason, g_free);
 }
 
 static gboolean
 serial_lost (KdhTransport *transport)
 {
-  return FALSE;
+  KdhSerialTransport *self = (KdhSerialTransport *) transport;
+
+  if (!transport->cs.reconnect)
+    return FALSE;
+
+  /* Not at once: the node of a device that has just failed is usually
+   * still there, and reopening it would only fail (or hang up) again. */
+  self->was_lost = TRUE;
+  serial_schedule_retry (self, NULL);
+  return TRUE;
+}
+
+static void
+serial_finalize (KdhTransport *transport)
+{
+  serial_close (transport);
 }
 
 static void
@@ -403,6 +505,7 @@ static const KdhTransportClass serial_class = {
   .eof_is_failure = TRUE,
   .get_baud = serial_get_baud,
   .set_baud = serial_set_baud,
+  .finalize = serial_finalize,
 };
 
 KdhTransport *

@@ -28,16 +28,17 @@ typedef struct {
   void (*received) (KdhTransport *transport, const guint8 *data, gsize len, gpointer user_data);
   /* Not connected, and why, e.g. "/run/vm.sock: Connection refused" or
    * "waiting for a target to connect on port 4445". @retrying is TRUE when
-   * the transport keeps trying by itself (pipe reconnect, listen). */
+   * the transport keeps trying by itself (pipe or serial reconnect, listen). */
   void (*waiting)  (KdhTransport *transport, const gchar *reason, gboolean retrying,
                     gpointer user_data);
   /* The stream failed or the peer closed it, with the reason (errno text
    * included), e.g. "serial port /dev/ttyUSB0 failed: Input/output error".
    * Also ends an open that failed after open() returned, without an
    * opened() before it: "cannot connect to 127.0.0.1:4445: Connection
-   * refused". When the transport can reopen by itself (pipe ",reconnect",
-   * listen) it says so through waiting() next and later opened() again;
-   * otherwise the transport is closed, and open() may be called again. */
+   * refused". When the transport can reopen by itself (",reconnect" on a
+   * pipe or serial port, listen) it says so through waiting() next and
+   * later opened() again; otherwise the transport is closed, and open()
+   * may be called again. */
   void (*closed)   (KdhTransport *transport, const GError *error, gpointer user_data);
 } KdhTransportCallbacks;
 
@@ -52,7 +53,8 @@ void          kdh_transport_free  (KdhTransport *transport);
 
 /* Starts opening. Immediate failures (no such device, bad address) are
  * returned here with a message naming what failed; everything that takes
- * time (connect, accept, waiting for a pipe to appear) ends in opened(),
+ * time (connect, accept, waiting for a pipe or, with ",reconnect", a
+ * serial device to appear) ends in opened(),
  * waiting() or closed() later. */
 gboolean      kdh_transport_open  (KdhTransport  *transport,
                                    GError       **error);

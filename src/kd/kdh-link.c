@@ -57,6 +57,14 @@ struct _KdhLink
   guint16 last_sync_type;
   GBytes *last_sync_payload;
 
+  /* The last data packet delivered, when it was a DbgPrint and nothing has
+   * come since: the target may not have had our ACK for it. After a RESET
+   * the target sends its pending packet again with the initial id, which
+   * no id check can tell from a new packet (§2.5), so the first data packet
+   * after a RESET is compared with it. */
+  GBytes *last_print;
+  gboolean check_resent_print;
+
   KdhLinkStats stats;
 };
 
@@ -75,7 +83,12 @@ kdh_link_config_init (KdhLinkConfig *config,
   config->sync_reset_interval_ms = MAX (1000, 500 + 4 * packet_ms);
   config->sync_max_rounds = 6;
   config->partial_timeout_ms = 500 + 2 * packet_ms;
-  config->max_payload = KDH_PACKET_MAX_SIZE_LENIENT;
+  /* A serial line carries KDCOM, whose packets never exceed 4000 bytes:
+   * a larger ByteCount there is a garbled byte, and waiting for up to
+   * 64 KiB at the line rate, while the target's retransmissions pour into
+   * the false packet, leaves the link deaf for seconds. Sockets may carry
+   * Xen kdd, which accepts and may send larger packets. */
+  config->max_payload = baud ? KDH_PACKET_MAX_SIZE : KDH_PACKET_MAX_SIZE_LENIENT;
   config->check_payloads = TRUE;
 }
 
@@ -120,6 +133,7 @@ kdh_link_free (KdhLink *link)
   g_queue_clear_full (&link->events, event_free);
   g_clear_pointer (&link->send_payload, g_bytes_unref);
   g_clear_pointer (&link->last_sync_payload, g_bytes_unref);
+  g_clear_pointer (&link->last_print, g_bytes_unref);
   g_free (link);
 }
 
@@ -308,12 +322,20 @@ kdh_link_send_breakin (KdhLink *link)
   link->stats.breakins_sent++;
 }
 
+void
+kdh_link_send_resend (KdhLink *link,
+                      gint64   now_us)
+{
+  write_control (link, KDH_PACKET_TYPE_RESEND, 0, now_us);
+}
+
 static void
 reset_ids (KdhLink *link)
 {
   link->next_id = KDH_PACKET_ID_INITIAL;
   link->expected_id = KDH_PACKET_ID_INITIAL;
   link->have_last_sync = FALSE;
+  link->check_resent_print = link->last_print != NULL;
 }
 
 static void
@@ -360,6 +382,8 @@ kdh_link_reset (KdhLink *link)
   link->stale_reset_answers = 0;
   link->partial_start_us = 0;
   g_clear_pointer (&link->last_sync_payload, g_bytes_unref);
+  g_clear_pointer (&link->last_print, g_bytes_unref);
+  link->check_resent_print = FALSE;
   kdh_packet_parser_reset (link->parser);
   g_byte_array_set_size (link->out, 0);
   g_queue_clear_full (&link->events, event_free);
@@ -458,6 +482,9 @@ deliver (KdhLink               *link,
 
   event->packet_type = h->type;
   event->payload = g_bytes_new (payload, len);
+  g_clear_pointer (&link->last_print, g_bytes_unref);
+  if (h->type == KDH_PACKET_TYPE_DEBUG_IO)
+    link->last_print = g_bytes_ref (event->payload);
 }
 
 static gboolean
@@ -526,6 +553,7 @@ handle_data (KdhLink               *link,
       /* A target that has just booted, or gave up on us and reinitialised
        * its ids (§2.9): whatever we were sending, it is not waiting for it. */
       push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_OK);
+      link->check_resent_print = FALSE;
       kdh_link_cancel_send (link);
       link->next_id = KDH_PACKET_ID_INITIAL;
       link->expected_id = raw ^ 1;
@@ -543,8 +571,28 @@ handle_data (KdhLink               *link,
       return;
     }
 
+  if (h->id == link->expected_id && link->check_resent_print && link->last_print != NULL
+      && h->type == KDH_PACKET_TYPE_DEBUG_IO && same_packet (link->last_print, payload, len))
+    {
+      /* The DbgPrint we delivered last, sent again after a RESET: the
+       * target never had our ACK for it. Acknowledged as the new packet it
+       * is on the wire, but not shown twice. (The cost: a target whose
+       * first packet after a resync is a new print of the very same text
+       * loses that copy.) */
+      link->stats.duplicates++;
+      link->check_resent_print = FALSE;
+      g_clear_pointer (&link->last_print, g_bytes_unref);
+      push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_DUPLICATE);
+      if (link->sending)
+        finish_send (link, now_us);
+      write_control (link, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id, now_us);
+      link->expected_id ^= 1;
+      return;
+    }
+
   if (h->id == link->expected_id)
     {
+      link->check_resent_print = FALSE;
       push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_OK);
       /* The target only sends a new packet once it has our pending one:
        * an implicit ACK (the real ACK was lost). */

@@ -30,7 +30,7 @@ typedef struct {
   guint sync_max_rounds;       /* RESET rounds before the resync fails */
   guint partial_timeout_ms;    /* silence inside a packet before it is abandoned */
   guint byte_time_us;          /* time one byte takes on the line (0: a socket) */
-  gsize max_payload;           /* largest ByteCount accepted */
+  gsize max_payload;           /* largest ByteCount accepted (4000 on serial lines) */
   gboolean check_payloads;     /* treat a payload that does not fit its type as damaged */
 } KdhLinkConfig;
 
@@ -137,6 +137,10 @@ gboolean kdh_link_is_sending (KdhLink *link);
 void     kdh_link_cancel_send (KdhLink *link);
 /* Writes the break-in byte. */
 void     kdh_link_send_breakin (KdhLink *link);
+/* Writes a RESEND control packet: a target stopped in its state-change
+ * loop answers it with that state change again (kd-protocol.md §2.4). */
+void     kdh_link_send_resend  (KdhLink *link,
+                                gint64   now_us);
 /* Starts the resync procedure: drops any pending packet, optionally sends a
  * break-in byte (before each RESET round) and sends RESET every
  * sync_reset_interval_ms until the target answers with RESET. */

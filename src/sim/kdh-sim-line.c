@@ -11,16 +11,20 @@
 /* One stall, on average, every this many packets from the target. */
 #define PACKETS_PER_STALL 64
 
+/* On a throttled line byte number N of a burst (counted from 0) leaves at
+ * start_us + N byte times, with the byte time exact (86.8 us at 115200
+ * baud): rounding it to whole microseconds would make the line 1 % fast. */
 typedef struct {
   GByteArray *bytes;
-  gint64 next_us;       /* when the next byte may leave (throttled lines) */
+  gint64 start_us;      /* when the current burst began */
+  guint64 sent;         /* bytes of the burst gone so far */
 } Direction;
 
 struct _KdhSimLine
 {
   KdhSimOptions opts;
   GRand *rand;
-  guint byte_time_us;   /* 0: unthrottled */
+  guint baud;           /* 0: unthrottled */
   gint64 stall_until_us;
   Direction to_host;
   Direction from_host;
@@ -35,7 +39,7 @@ kdh_sim_line_new (const KdhSimOptions *opts)
   line->opts = *opts;
   /* Mix the seed so the line's faults differ from the kernel's noise. */
   line->rand = g_rand_new_with_seed ((guint32) (opts->seed ^ (opts->seed >> 32) ^ 0x11E5EED5u));
-  line->byte_time_us = opts->baud ? (guint) (10u * G_USEC_PER_SEC / opts->baud) : 0;
+  line->baud = opts->baud;
   line->to_host.bytes = g_byte_array_new ();
   line->from_host.bytes = g_byte_array_new ();
   return line;
@@ -112,6 +116,16 @@ append_with_faults (KdhSimLine   *line,
     }
 }
 
+/* When byte number @index of the current burst may leave: 10 bits a byte
+ * (start, 8 data, stop), rounded up to the microsecond. */
+static gint64
+leave_time (KdhSimLine *line,
+            Direction  *dir,
+            guint64     index)
+{
+  return dir->start_us + (gint64) ((index * 10 * G_USEC_PER_SEC + line->baud - 1) / line->baud);
+}
+
 /* An idle line accrues no credit: bytes that find the line empty start
  * leaving now, not at the time the previous ones would have. (Done here,
  * not in take(): a caller that is merely late, as every main-loop timer
@@ -121,8 +135,10 @@ wake_if_idle (KdhSimLine *line,
               Direction  *dir,
               gint64      now_us)
 {
-  if (dir->bytes->len == 0 && dir->next_us < now_us)
-    dir->next_us = now_us;
+  if (line->baud == 0 || dir->bytes->len > 0 || leave_time (line, dir, dir->sent) >= now_us)
+    return;
+  dir->start_us = now_us;
+  dir->sent = 0;
 }
 
 void
@@ -164,17 +180,20 @@ take (KdhSimLine *line,
 
   if (dir->bytes->len == 0 || now_us < line->stall_until_us)
     return FALSE;
-  if (line->byte_time_us == 0)
+  if (line->baud == 0)
     n = dir->bytes->len;
   else
     {
+      guint64 due;
+
       /* The first byte after a pause goes at once (wake_if_idle()) and
        * the rest follow at the line rate. */
-      if (now_us < dir->next_us)
+      if (now_us < leave_time (line, dir, dir->sent))
         return FALSE;
-      n = 1 + (gsize) ((now_us - dir->next_us) / line->byte_time_us);
-      n = MIN (n, dir->bytes->len);
-      dir->next_us += (gint64) n * line->byte_time_us;
+      /* Every byte whose leave time has come: those up to this index. */
+      due = (guint64) (now_us - dir->start_us) * line->baud / (10 * G_USEC_PER_SEC) + 1;
+      n = (gsize) MIN (due - dir->sent, (guint64) dir->bytes->len);
+      dir->sent += n;
     }
   g_byte_array_append (out, dir->bytes->data, n);
   g_byte_array_remove_range (dir->bytes, 0, n);
@@ -205,7 +224,7 @@ direction_deadline (KdhSimLine *line,
 
   if (dir->bytes->len == 0)
     return G_MAXINT64;
-  t = line->byte_time_us ? dir->next_us : 0;
+  t = line->baud ? leave_time (line, dir, dir->sent) : 0;
   return MAX (t, line->stall_until_us);
 }
 

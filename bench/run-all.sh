@@ -1,0 +1,197 @@
+#!/bin/sh
+# Runs every benchmark in bench/ and writes bench/RESULTS.md: the figures,
+# the machine (cores, CPU model, memory, load) and the date.
+#
+#   bench/run-all.sh [BUILD_DIR]      (default: build)
+#
+# Builds what it needs first. The window's figures need Xvfb and dbus
+# (scripts/install-deps installs them); without them those lines say so.
+# Figures, not pass/fail: run it on a quiet machine, the load changes them.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+src="$(pwd)"
+build="${1:-build}"
+if [ ! -d "$build" ]; then
+  echo "run-all.sh: no build directory '$build' (scripts/build makes one)" >&2
+  exit 2
+fi
+build="$(cd "$build" && pwd)"
+out="$src/bench/RESULTS.md"
+log="$(mktemp -d)"
+trap 'rm -rf "$log"' EXIT
+
+echo "Building..."
+targets="kdhost-sim kdhost-cli bench-resync bench-memread bench-flood-cli bench-startup bench-fanout"
+grep -q '^KDH_BUILD_APP:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null && targets="$targets kdhost"
+# shellcheck disable=SC2086
+cmake --build "$build" -j"$(nproc)" --target $targets > "$log/build" 2>&1 \
+  || { cat "$log/build" >&2; exit 1; }
+
+have_display=no
+command -v xvfb-run > /dev/null && command -v dbus-run-session > /dev/null \
+  && [ -x "$build/src/app/kdhost" ] && have_display=yes
+
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# run NAME COMMAND...: runs one benchmark, keeps its output in $log/NAME.
+run() {
+  name="$1"
+  shift
+  echo "== $name: $*"
+  if "$@" > "$log/$name" 2> "$log/$name.err"; then
+    cat "$log/$name"
+  else
+    echo "(failed: $(tail -n 3 "$log/$name.err" | tr '\n' ' '))" | tee -a "$log/$name"
+  fi
+}
+
+export KDH_BUILD_DIR="$build" GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1
+run resync "$build/bench/bench-resync" --count 50
+run memread "$build/bench/bench-memread"
+run flood-cli "$build/bench/bench-flood-cli" --seconds 20
+if [ "$have_display" = yes ]; then
+  run flood-window sh "$src/bench/ui-flood.sh" "$build" 20
+  run startup xvfb-run -a -s "-screen 0 1280x1024x24" "$build/bench/bench-startup" --runs 9
+else
+  echo "(not run: needs xvfb-run, dbus-run-session and the kdhost window)" > "$log/flood-window"
+  run startup "$build/bench/bench-startup" --runs 9
+fi
+if [ -x "$build/bench/bench-fanout" ]; then
+  run fanout "$build/bench/bench-fanout"
+else
+  echo "(not built)" > "$log/fanout"
+fi
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- The headline figures, picked out of the outputs ----------------------
+
+pick() {   # pick FILE SED-EXPRESSION
+  sed -n "$2" "$1" | head -n 1
+}
+resync_unix="$(pick "$log/resync" 's/^resync unix socket .*p50=\([0-9.]*\) ms  p99=\([0-9.]*\) ms.*/p50 \1 ms, p99 \2 ms/p')"
+resync_pty="$(pick "$log/resync" 's/^resync pty at 115200 baud .*p50=\([0-9.]*\) ms  p99=\([0-9.]*\) ms.*/p50 \1 ms, p99 \2 ms/p')"
+resync_limit="$(pick "$log/resync" 's/^resync pty.*that is \([0-9.]*\) ms$/\1 ms/p')"
+memread_unix="$(pick "$log/memread" 's/^memread unix socket .*: \([0-9.]*\) MB\/s.*/\1 MB\/s/p')"
+memread_pty="$(pick "$log/memread" 's/^memread pty.* = \([0-9.]*\) % of the line rate.*/\1 %/p')"
+flood_cli="$(pick "$log/flood-cli" 's/^flood kdhost-cli.*: \([0-9]*\) lines\/s.*/\1 lines\/s/p')"
+flood_win="$(pick "$log/flood-window" 's/^  lines shown: *[0-9]* (\([0-9]*\) lines\/s)/\1 lines\/s/p')"
+stall_max="$(pick "$log/flood-window" 's/^  longest stall: *\([0-9.]*\) ms.*/\1 ms/p')"
+stall_p99="$(pick "$log/flood-window" 's/^  99th percentile: *\([0-9.]*\) ms.*/\1 ms/p')"
+peak_mem="$(pick "$log/flood-window" 's/^  peak memory: *\([0-9]*\) KiB.*/\1 KiB/p')"
+startup_cli="$(pick "$log/startup" 's/^startup kdhost-cli (pty) *median \([0-9]*\) ms.*/\1 ms/p')"
+startup_win="$(pick "$log/startup" 's/^startup kdhost window (Xvfb) *median \([0-9]*\) ms.*/\1 ms/p')"
+fanout_lat="$(pick "$log/fanout" 's/^fanout .*added latency per line: p50=\([0-9.]*\) ms  p99=\([0-9.]*\) ms.*/p50 \1 ms, p99 \2 ms/p')"
+fanout_rate="$(pick "$log/fanout" 's/^fanout .*flood .*slowest client \([0-9]*\) lines\/s.*/\1 lines\/s/p')"
+fanout_rate_server="$(pick "$log/fanout" 's/^fanout .*flood *server \([0-9]*\) lines\/s.*/\1 lines\/s/p')"
+na() { [ -n "$1" ] && echo "$1" || echo "n/a"; }
+
+cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+[ -n "$cpu" ] || cpu="$(uname -m)"
+mem="$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt")"
+sanitize="$(sed -n 's/^KDH_SANITIZE:BOOL=//p' "$build/CMakeCache.txt")"
+
+section() {   # section NAME: the benchmark's own output, verbatim
+  echo '```'
+  cat "$log/$1"
+  echo '```'
+}
+
+{
+  echo "# kdhost benchmark results"
+  echo
+  echo "Written by \`bench/run-all.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'). Figures, not"
+  echo "pass/fail limits: they depend on the machine and on what else it was doing."
+  echo
+  echo "| machine | |"
+  echo "|---|---|"
+  echo "| cores (\`nproc\`) | $(nproc) |"
+  echo "| CPU | $cpu |"
+  echo "| memory | $mem |"
+  echo "| load average (1, 5, 15 min) | $load_before before, $load_after after |"
+  echo "| kernel | $(uname -sr) |"
+  echo "| build | ${build_type:-?}${sanitize:+, KDH_SANITIZE=$sanitize} |"
+  echo
+  echo "## Headline figures"
+  echo
+  echo "| what | figure | for scale |"
+  echo "|---|---|---|"
+  echo "| resync, Unix socket | $(na "$resync_unix") | |"
+  echo "| resync, 115200-baud pty | $(na "$resync_pty") | line-rate limit $(na "$resync_limit") |"
+  echo "| memory read, Unix socket (16 MiB with \`dq\`) | $(na "$memread_unix") | |"
+  echo "| memory read, 115200-baud pty | $(na "$memread_pty") of the line rate | target ≥ 90 %; the protocol's ceiling is 95.7 % |"
+  echo "| DbgPrint flood shown by kdhost-cli (pipe) | $(na "$flood_cli") | |"
+  echo "| DbgPrint flood shown by the window | $(na "$flood_win") | |"
+  echo "| window's longest main-loop stall in the flood | $(na "$stall_max") (p99 $(na "$stall_p99")) | target: one frame, 16 ms |"
+  echo "| window's peak memory in the flood | $(na "$peak_mem") | |"
+  echo "| start-up to the first prompt, kdhost-cli | $(na "$startup_cli") (median) | |"
+  echo "| start-up to the first prompt, window | $(na "$startup_win") (median) | |"
+  if [ -n "$fanout_lat" ]; then
+    echo "| remote fan-out, 8 clients: added latency per line | $fanout_lat | at 500 lines/s |"
+    echo "| remote fan-out, 8 clients: lines/s | $(na "$fanout_rate") at the slowest client | server alone: $(na "$fanout_rate_server") |"
+  else
+    echo "| remote fan-out, 8 clients | TODO: pending (bench-fanout did not run) | |"
+  fi
+  echo
+  echo "## Resync latency (\`bench-resync\`)"
+  echo
+  echo "50 resyncs (\`kdh_engine_resync()\`, as Ctrl+R) with the target stopped, each timed"
+  echo "from the call to its COMMAND_DONE event, against kdhost-sim on a Unix socket and on"
+  echo "a pty limited to 115200 baud (\`kdhost-sim --pty --baud=115200\`,"
+  echo "\`com:port=...,baud=115200\`). The bytes come from the link's counters; the"
+  echo "line-rate limit is those bytes, both directions (the exchange is one packet at a"
+  echo "time), at 11520 bytes/s: the fastest a resync could possibly be on that line."
+  echo
+  section resync
+  echo
+  echo "## Memory-read throughput (\`bench-memread\`)"
+  echo
+  echo "\`dq\` over the simulator's pattern region, as a user reads memory (the output is"
+  echo "formatted and then dropped): 16 MiB on a Unix socket, and 256 KiB on the"
+  echo "115200-baud pty (16 MiB would take some 25 minutes there; the percentage does not"
+  echo "depend on the amount, \`--line-kib\` reads more). Each 3944 bytes of memory cost"
+  echo "4122 bytes on the line (request, ACK, reply, ACK), so 95.7 % is the protocol's"
+  echo "ceiling before any turnaround time."
+  echo
+  section memread
+  echo
+  echo "## DbgPrint flood (\`bench-flood-cli\`, \`bench/ui-flood.sh\`)"
+  echo
+  echo "The in-process simulated target prints as fast as the link allows"
+  echo "(\`sim:dbgprint-rate=0\`) for 20 s. kdhost-cli writes to a pipe and its lines are"
+  echo "counted from the first; the window runs under Xvfb with its main-loop probe"
+  echo "(\`KDH_MAINLOOP_PROBE\`), whose stall figures start over after a 3 s warm-up"
+  echo "(the start-up stall is shown on its own)."
+  echo
+  section flood-cli
+  echo
+  section flood-window
+  echo
+  echo "## Start-up (\`bench-startup\`)"
+  echo
+  echo "From spawning \`kdhost-cli -k sim:\` on a pty to \"0: kd> \" on it, and from spawning"
+  echo "\`kdhost -k sim:\` (Xvfb, a private session bus) to its session's StateChanged"
+  echo "\"break\" on org.kdhost.Window1, which is when the first prompt is shown. One"
+  echo "unmeasured run each first; 9 runs, median."
+  echo
+  section startup
+  echo
+  echo "## Remote fan-out (\`bench-fanout\`)"
+  echo
+  if [ -n "$fanout_lat" ]; then
+    echo "A server engine on the in-process simulator runs \`.server tcp:...\` on loopback;"
+    echo "8 client engines connect with \`kdh_engine_connect_remote()\`, all in one process."
+    echo "Added latency per line: the time a client's engine posted a DbgPrint line minus"
+    echo "the time the server's engine posted it, over every line and client, with the"
+    echo "target printing 500 lines/s. Lines/s: the target printing as fast as it can."
+    echo
+    section fanout
+  else
+    echo "TODO: pending. The debugging server (\`.server\`) and remote client"
+    echo "(\`kdh_engine_connect_remote()\`) are not in this build; \`bench-fanout\` will"
+    echo "measure the added latency per line (p50/p99) and lines/s with 8 clients."
+    echo
+    section fanout
+  fi
+} > "$out"
+echo "Wrote $out"

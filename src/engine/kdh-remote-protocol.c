@@ -1,0 +1,66 @@
+/* kdh-remote-protocol.c: the introspection data of org.kdhost.Session1
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One copy of the interface, shared by the server (which exports it) and
+ * the client (which builds its proxy calls against it), so the two cannot
+ * drift apart. kdh-remote-protocol.h documents every member.
+ */
+#include "kdh-remote-protocol.h"
+
+const gchar kdh_remote_introspection_xml[] =
+  "<node>"
+  "  <interface name='" KDH_REMOTE_INTERFACE "'>"
+  "    <method name='Hello'>"
+  "      <arg type='a{sv}' name='info' direction='in'/>"
+  "      <arg type='u' name='protocol' direction='out'/>"
+  "      <arg type='s' name='server' direction='out'/>"
+  "      <arg type='t' name='next_seq' direction='out'/>"
+  "    </method>"
+  "    <method name='Execute'>"
+  "      <arg type='s' name='command' direction='in'/>"
+  "      <arg type='b' name='success' direction='out'/>"
+  "      <arg type='s' name='output' direction='out'/>"
+  "      <arg type='s' name='error' direction='out'/>"
+  "    </method>"
+  "    <method name='Interrupt'/>"
+  "    <method name='Resync'/>"
+  "    <method name='CycleBaud'/>"
+  "    <method name='Restart'/>"
+  "    <method name='GetState'>"
+  "      <arg type='s' name='state' direction='out'/>"
+  "      <arg type='s' name='reason' direction='out'/>"
+  "      <arg type='u' name='attempt' direction='out'/>"
+  "      <arg type='s' name='transport' direction='out'/>"
+  "      <arg type='s' name='target' direction='out'/>"
+  "      <arg type='s' name='prompt' direction='out'/>"
+  "      <arg type='b' name='ready' direction='out'/>"
+  "    </method>"
+  "    <method name='GetOutput'>"
+  "      <arg type='t' name='from_seq' direction='in'/>"
+  "      <arg type='t' name='first_seq' direction='out'/>"
+  "      <arg type='a(tsss)' name='chunks' direction='out'/>"
+  "    </method>"
+  "    <method name='Ack'>"
+  "      <arg type='t' name='seq' direction='in'/>"
+  "    </method>"
+  "    <signal name='Output'>"
+  "      <arg type='t' name='seq'/>"
+  "      <arg type='s' name='kind'/>"
+  "      <arg type='s' name='origin'/>"
+  "      <arg type='s' name='text'/>"
+  "    </signal>"
+  "    <signal name='StateChanged'>"
+  "      <arg type='s' name='state'/>"
+  "      <arg type='s' name='reason'/>"
+  "      <arg type='u' name='attempt'/>"
+  "      <arg type='s' name='transport'/>"
+  "      <arg type='s' name='target'/>"
+  "    </signal>"
+  "    <signal name='Prompt'>"
+  "      <arg type='s' name='prompt'/>"
+  "      <arg type='b' name='ready'/>"
+  "    </signal>"
+  "  </interface>"
+  "</node>";

@@ -1,0 +1,452 @@
+/* test-remote-app.c: the kdhost window as a debugging client
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A debugging server runs in this process (an engine on the simulated
+ * target, shared with .server on the loopback interface); the kdhost
+ * program joins it, either with -remote on its command line or through
+ * File > Connect to Remote Session..., typed as a user would with
+ * xdotool. The window's session is watched on a private session bus
+ * (org.kdhost.Window1) and the target's side through the server's
+ * simulator counters. Run under xvfb-run; skipped without a display.
+ */
+#include <gio/gio.h>
+#include <gtk/gtk.h>
+#include <string.h>
+
+#include "kdh-remote-dialog.h"
+#include "kdh-test-engine.h"
+
+#define SESSION_PATH "/org/kdhost/Kdhost/session/1"
+#define WAIT_S 60
+
+static gchar *display_name;
+
+/* Fontconfig keeps its configuration until exit, which LeakSanitizer
+ * reports as leaks in any program that draws text (as in
+ * test-connect-dialog.c). Read by LSan in sanitizer builds only. */
+const char *__lsan_default_suppressions (void);
+
+const char *
+__lsan_default_suppressions (void)
+{
+  return "leak:libfontconfig.so\n";
+}
+
+typedef struct {
+  KdhTestEngine server;        /* the debugging server; a client in "serve" mode */
+  GTestDBus *bus_fixture;
+  GDBusConnection *bus;
+  GSubprocess *kdhost;
+  gchar *window_id;
+  gchar *remote;
+  guint16 port;
+  GPtrArray *states;
+  guint subscription;
+} App;
+
+static void
+on_signal (GDBusConnection *connection,
+           const gchar     *sender,
+           const gchar     *path,
+           const gchar     *interface,
+           const gchar     *signal,
+           GVariant        *parameters,
+           gpointer         data)
+{
+  App *app = data;
+  const gchar *state;
+
+  if (!g_str_equal (signal, "StateChanged"))
+    return;
+  g_variant_get (parameters, "(&s&su)", &state, NULL, NULL);
+  g_ptr_array_add (app->states, g_strdup (state));
+}
+
+static gchar *
+run_tool (const gchar *const *argv)
+{
+  g_autoptr (GError) error = NULL;
+  gchar *out = NULL;
+  gint status;
+
+  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL,
+                     &status, &error))
+    g_error ("cannot run %s: %s", argv[0], error->message);
+  if (!g_spawn_check_wait_status (status, &error))
+    g_error ("%s failed: %s", argv[0], error->message);
+  return out;
+}
+
+static guint16
+free_port (void)
+{
+  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                             G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* The window's session as GetState tells it: state and transport. */
+static gboolean
+window_state (App    *app,
+              gchar **state,
+              gchar **transport)
+{
+  g_autoptr (GVariant) reply =
+    g_dbus_connection_call_sync (app->bus, "org.kdhost.Kdhost", SESSION_PATH,
+                                 "org.kdhost.Window1", "GetState", NULL, NULL,
+                                 G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+
+  if (reply == NULL)
+    return FALSE;
+  g_variant_get (reply, "(ss&s&s)", state, NULL, NULL, NULL);
+  g_variant_get (reply, "(&s&ss&s)", NULL, NULL, transport, NULL);
+  return TRUE;
+}
+
+static gboolean
+remote_at_break (gpointer data)
+{
+  App *app = data;
+  g_autofree gchar *state = NULL, *transport = NULL;
+  g_autofree gchar *prefix = g_strdup_printf ("remote tcp 127.0.0.1:%u — ", app->port);
+
+  return window_state (app, &state, &transport) && g_str_equal (state, "break")
+         && g_str_has_prefix (transport, prefix);
+}
+
+static gboolean
+exported (gpointer data)
+{
+  g_autofree gchar *state = NULL, *transport = NULL;
+
+  return window_state (data, &state, &transport);
+}
+
+typedef struct {
+  App *app;
+  guint from;
+  const gchar *state;
+} StateWait;
+
+static gboolean
+state_seen (gpointer data)
+{
+  StateWait *w = data;
+
+  for (guint i = w->from; i < w->app->states->len; i++)
+    if (g_str_equal (w->app->states->pdata[i], w->state))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+wait_state (App         *app,
+            guint        from,
+            const gchar *state)
+{
+  StateWait w = { app, from, state };
+  g_autofree gchar *what = g_strdup_printf ("window state '%s'", state);
+
+  kdh_test_run_until (state_seen, &w, WAIT_S, what);
+}
+
+typedef struct {
+  App *app;
+  guint64 above;
+} ResetWait;
+
+static gboolean
+resets_above (gpointer data)
+{
+  ResetWait *w = data;
+
+  return kdh_test_engine_sim_counters (&w->app->server).resets_received > w->above;
+}
+
+static void
+focus_window (App *app)
+{
+  const gchar *argv[] = { "xdotool", "windowfocus", "--sync", app->window_id, NULL };
+
+  g_free (run_tool (argv));
+}
+
+static void
+press (App         *app,
+       const gchar *keys)
+{
+  const gchar *argv[] = { "xdotool", "key", "--clearmodifiers", "--delay", "60", keys, NULL };
+
+  g_free (run_tool (argv));
+}
+
+static void
+type_text (const gchar *text)
+{
+  const gchar *argv[] = { "xdotool", "type", "--delay", "20", text, NULL };
+
+  g_free (run_tool (argv));
+}
+
+/* A picture of the screen for the artifacts, to see what a user sees. */
+static void
+screenshot (const gchar *name)
+{
+  const gchar *dir = g_getenv ("KDH_TEST_ARTIFACTS");
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  g_autofree gchar *path = NULL;
+  g_autoptr (GError) error = NULL;
+  GdkWindow *root;
+
+  if (dir == NULL)
+    return;
+  g_mkdir_with_parents (dir, 0755);
+  /* Let the windows draw what they were just told. */
+  for (guint i = 0; i < 20; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (20000);
+    }
+  root = gdk_get_default_root_window ();
+  pixbuf = gdk_pixbuf_get_from_window (root, 0, 0, gdk_window_get_width (root),
+                                       gdk_window_get_height (root));
+  path = g_strdup_printf ("%s/kdhost-%s.png", dir, name);
+  if (!gdk_pixbuf_save (pixbuf, path, "png", &error, NULL))
+    g_warning ("screenshot %s: %s", path, error->message);
+}
+
+static gboolean
+at_break (gpointer data)
+{
+  g_autofree gchar *state = NULL, *transport = NULL;
+
+  return window_state (data, &state, &transport) && g_str_equal (state, "break");
+}
+
+/* Setup: the server; kdhost with -remote (data "remote") or with no
+ * connection at all (data "none"). With "serve", kdhost is the server
+ * (-k sim: -server ...) and this process only makes a client engine. */
+static void
+app_setup (App           *app,
+           gconstpointer  data)
+{
+  const gchar *mode = data;
+  g_autofree gchar *server_line = NULL, *kdhost_path = NULL, *ids = NULL, *out = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GError) error = NULL;
+
+  memset (app, 0, sizeof *app);
+  app->states = g_ptr_array_new_with_free_func (g_free);
+  app->bus_fixture = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (app->bus_fixture);
+  g_setenv ("DISPLAY", display_name, TRUE);
+
+  kdh_test_engine_init (&app->server);
+  app->port = free_port ();
+  app->remote = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1", app->port);
+  server_line = g_strdup_printf ("tcp:port=%u,bind=127.0.0.1", app->port);
+  if (!g_str_equal (mode, "serve"))
+    {
+      g_autofree gchar *line = g_strdup_printf (".server %s", server_line);
+
+      kdh_test_engine_attach (&app->server, "sim:");
+      out = kdh_test_engine_run (&app->server, line, FALSE);
+    }
+
+  app->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  app->subscription = g_dbus_connection_signal_subscribe (app->bus, NULL, "org.kdhost.Window1",
+                                                          "StateChanged", SESSION_PATH, NULL,
+                                                          G_DBUS_SIGNAL_FLAGS_NONE, on_signal,
+                                                          app, NULL);
+
+  kdhost_path = g_build_filename (g_getenv ("KDH_BUILD_DIR"), "src", "app", "kdhost", NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
+  if (g_str_equal (mode, "remote"))
+    {
+      /* WinDbg's spelling, one dash. */
+      app->kdhost = g_subprocess_launcher_spawn (launcher, &error, kdhost_path, "-remote",
+                                                 app->remote, NULL);
+      g_assert_no_error (error);
+      kdh_test_run_until (remote_at_break, app, WAIT_S, "the window's remote session at Break");
+    }
+  else if (g_str_equal (mode, "serve"))
+    {
+      app->kdhost = g_subprocess_launcher_spawn (launcher, &error, kdhost_path, "-k", "sim:",
+                                                 "-server", server_line, NULL);
+      g_assert_no_error (error);
+      kdh_test_run_until (at_break, app, WAIT_S, "the window's session at Break");
+    }
+  else
+    {
+      app->kdhost = g_subprocess_launcher_spawn (launcher, &error, kdhost_path, NULL);
+      g_assert_no_error (error);
+      kdh_test_run_until (exported, app, WAIT_S, "the window's session on the bus");
+    }
+
+  {
+    g_autofree gchar *pid = g_strdup (g_subprocess_get_identifier (app->kdhost));
+    const gchar *argv[] = { "xdotool", "search", "--sync", "--onlyvisible", "--pid", pid,
+                            "--name", "kdhost", NULL };
+
+    ids = run_tool (argv);
+  }
+  app->window_id = g_strndup (ids, strcspn (ids, "\n"));
+  g_assert_cmpstr (app->window_id, !=, "");
+}
+
+static void
+app_teardown (App           *app,
+              gconstpointer  data)
+{
+  if (app->kdhost)
+    {
+      g_subprocess_send_signal (app->kdhost, SIGTERM);
+      g_subprocess_wait (app->kdhost, NULL, NULL);
+      g_object_unref (app->kdhost);
+    }
+  g_dbus_connection_signal_unsubscribe (app->bus, app->subscription);
+  g_object_unref (app->bus);
+  kdh_test_engine_clear (&app->server);
+  g_test_dbus_down (app->bus_fixture);
+  g_object_unref (app->bus_fixture);
+  g_ptr_array_unref (app->states);
+  g_free (app->window_id);
+  g_free (app->remote);
+}
+
+/* Ctrl+Alt+R in the remote window resynchronizes the server's target. */
+static void
+test_remote_resync_key (App           *app,
+                        gconstpointer  data)
+{
+  ResetWait w = { app, kdh_test_engine_sim_counters (&app->server).resets_received };
+  guint from = app->states->len;
+
+  focus_window (app);
+  press (app, "ctrl+alt+r");
+  kdh_test_run_until (resets_above, &w, WAIT_S, "a RESET on the server's target");
+  wait_state (app, from, "resynchronizing");
+  wait_state (app, from, "break");
+}
+
+/* Stop Debugging (Shift+F5) leaves the server's session; the server's
+ * target is still at its break. */
+static void
+test_remote_stop (App           *app,
+                  gconstpointer  data)
+{
+  guint from = app->states->len;
+
+  focus_window (app);
+  press (app, "shift+F5");
+  wait_state (app, from, "disconnected");
+  g_assert_cmpint (app->server.state, ==, KDH_CONN_BREAK);
+}
+
+/* File > Connect to Remote Session...: opened from the menu bar by its
+ * mnemonics, the string typed, Enter. */
+static void
+test_connect_dialog (App           *app,
+                     gconstpointer  data)
+{
+  focus_window (app);
+  press (app, "alt+f");
+  press (app, "r");
+  /* The dialog takes the focus; its entry has it. */
+  for (guint i = 0; i < 50; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (20000);
+    }
+  type_text (app->remote);
+  screenshot ("remote-dialog");
+  press (app, "Return");
+  kdh_test_run_until (remote_at_break, app, WAIT_S, "the window's remote session at Break");
+  screenshot ("remote-session");
+}
+
+/* kdhost -server: the window shares its session; a client engine here
+ * joins it, runs a command, and the window sees the client's command. */
+static void
+test_window_serves (App           *app,
+                    gconstpointer  data)
+{
+  KdhTestEngine *client = &app->server;
+  guint token = kdh_engine_connect_remote (client->engine, app->remote);
+  g_autofree gchar *out = NULL;
+
+  g_assert_true (kdh_test_engine_wait_token (client, token, WAIT_S));
+  kdh_test_engine_wait_state (client, KDH_CONN_BREAK, WAIT_S);
+  out = kdh_test_engine_run (client, "vertarget", FALSE);
+  g_assert_nonnull (strstr (out, "19041"));
+  screenshot ("window-serving");
+}
+
+/* The dialog in this process: Connect only for a string that parses, the
+ * parser's error shown. */
+static void
+test_dialog_validation (void)
+{
+  GtkWidget *dialog = kdh_remote_dialog_new (NULL);
+  KdhRemoteDialog *self = KDH_REMOTE_DIALOG (dialog);
+  GtkWidget *connect = gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
+                                                           GTK_RESPONSE_ACCEPT);
+
+  g_assert_false (gtk_widget_get_sensitive (connect));
+  g_assert_cmpstr (kdh_remote_dialog_get_message (self), ==, "");
+  kdh_remote_dialog_set_string (self, "tcp:Port=70000,Server=host");
+  g_assert_false (gtk_widget_get_sensitive (connect));
+  g_assert_nonnull (strstr (kdh_remote_dialog_get_message (self), "bad port '70000'"));
+  kdh_remote_dialog_set_string (self, "  tcp:Port=5005,Server=host  ");
+  g_assert_true (gtk_widget_get_sensitive (connect));
+  g_assert_cmpstr (kdh_remote_dialog_get_message (self), ==, "");
+  g_assert_cmpstr (kdh_remote_dialog_get_string (self), ==, "tcp:Port=5005,Server=host");
+  kdh_remote_dialog_set_string (self, "npipe:Password=x");
+  g_assert_false (gtk_widget_get_sensitive (connect));
+  g_assert_nonnull (strstr (kdh_remote_dialog_get_message (self), "Pipe="));
+  gtk_widget_destroy (dialog);
+}
+
+static gboolean
+have_xdotool (void)
+{
+  g_autofree gchar *path = g_find_program_in_path ("xdotool");
+
+  return path != NULL;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  display_name = g_strdup (g_getenv ("DISPLAY"));
+  if (!gtk_init_check (&argc, &argv))
+    {
+      g_test_message ("no display: skipping the GUI tests");
+      return 77;
+    }
+  g_test_add_func ("/remote/app/dialog-validation", test_dialog_validation);
+  if (have_xdotool () && g_getenv ("KDH_BUILD_DIR"))
+    {
+      g_test_add ("/remote/app/resync-key", App, "remote", app_setup, test_remote_resync_key,
+                  app_teardown);
+      g_test_add ("/remote/app/stop", App, "remote", app_setup, test_remote_stop, app_teardown);
+      g_test_add ("/remote/app/connect-dialog", App, "none", app_setup, test_connect_dialog,
+                  app_teardown);
+      g_test_add ("/remote/app/window-serves", App, "serve", app_setup, test_window_serves,
+                  app_teardown);
+    }
+  else
+    g_test_message ("xdotool or KDH_BUILD_DIR missing: only the in-process tests run");
+  return g_test_run ();
+}
