@@ -89,6 +89,8 @@ cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 [ -n "$cpu" ] || cpu="$(uname -m)"
 mem="$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt")"
+# CMakeLists.txt picks RelWithDebInfo when none is given.
+[ -n "$build_type" ] || build_type="RelWithDebInfo (the default)"
 sanitize="$(sed -n 's/^KDH_SANITIZE:BOOL=//p' "$build/CMakeCache.txt")"
 
 section() {   # section NAME: the benchmark's own output, verbatim
@@ -110,7 +112,7 @@ section() {   # section NAME: the benchmark's own output, verbatim
   echo "| memory | $mem |"
   echo "| load average (1, 5, 15 min) | $load_before before, $load_after after |"
   echo "| kernel | $(uname -sr) |"
-  echo "| build | ${build_type:-?}${sanitize:+, KDH_SANITIZE=$sanitize} |"
+  echo "| build | $build_type${sanitize:+, KDH_SANITIZE=$sanitize} |"
   echo
   echo "## Headline figures"
   echo

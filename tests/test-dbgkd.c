@@ -1432,6 +1432,37 @@ test_describe_truncated (void)
       }
 }
 
+/* Whether a payload fits its packet type: what catches a garbled type
+ * byte, which the checksum does not cover. */
+static void
+test_payload_plausible (void)
+{
+  guint8 buf[KDH_STATE_CHANGE64_SIZE] = { 0 };
+
+  buf[0] = 0x30; buf[1] = 0x30;            /* NewState: exception */
+  g_assert_true (kdh_dbgkd_payload_plausible (7, buf, sizeof buf));
+  g_assert_false (kdh_dbgkd_payload_plausible (7, buf, 0xC0));   /* short: not decodable */
+  g_assert_false (kdh_dbgkd_payload_plausible (2, buf, sizeof buf));
+  g_assert_false (kdh_dbgkd_payload_plausible (3, buf, sizeof buf));
+  buf[2] = 0x01;                            /* the alternate flag */
+  g_assert_true (kdh_dbgkd_payload_plausible (7, buf, sizeof buf));
+
+  memset (buf, 0, sizeof buf);
+  buf[0] = 0x30; buf[1] = 0x31;            /* ReadVirtualMemory */
+  g_assert_true (kdh_dbgkd_payload_plausible (2, buf, KDH_MANIPULATE64_SIZE));
+  g_assert_false (kdh_dbgkd_payload_plausible (2, buf, KDH_MANIPULATE64_SIZE - 1));
+  g_assert_false (kdh_dbgkd_payload_plausible (7, buf, sizeof buf));
+  buf[0] = 0x61;                            /* 0x3161: one past the last API */
+  g_assert_false (kdh_dbgkd_payload_plausible (2, buf, KDH_MANIPULATE64_SIZE));
+
+  memset (buf, 0, sizeof buf);
+  buf[0] = 0x30; buf[1] = 0x32;            /* PrintString */
+  g_assert_true (kdh_dbgkd_payload_plausible (3, buf, KDH_DEBUG_IO_SIZE));
+  g_assert_false (kdh_dbgkd_payload_plausible (3, buf, KDH_DEBUG_IO_SIZE - 1));
+  g_assert_false (kdh_dbgkd_payload_plausible (2, buf, KDH_MANIPULATE64_SIZE));
+  g_assert_false (kdh_dbgkd_payload_plausible (3, buf, 3));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1475,5 +1506,6 @@ main (int    argc,
   g_test_add_func ("/kd/dbgkd/describe/garbage", test_describe_garbage);
   g_test_add_func ("/kd/dbgkd/describe/truncated", test_describe_truncated);
 
+  g_test_add_func ("/kd/dbgkd/payload-plausible", test_payload_plausible);
   return g_test_run ();
 }

@@ -127,7 +127,7 @@ typedef struct {
   gint64 last_progress_us;
   gboolean in_incident;
   guint lost_seen;           /* state events looked at for Lost */
-  guint reboots_seen;
+  gsize reboot_scan;         /* output looked at for reboot messages */
 } Case;
 
 /* ---- The simulator and its counters ------------------------------------ */
@@ -228,23 +228,22 @@ on_sim_exited (GObject      *source,
 
 /* ---- Incidents and progress ------------------------------------------- */
 
-static guint
-count_occurrences (const gchar *text,
-                   const gchar *needle)
-{
-  guint n = 0;
-
-  for (const gchar *p = text; (p = strstr (p, needle)) != NULL; p += strlen (needle))
-    n++;
-  return n;
-}
-
 /* Lost episodes and reboots the engine went through since the last look;
  * either is an incident, and a recovery. */
 static void
 look_for_incidents (Case *c)
 {
-  guint reboots = count_occurrences (c->t.output->str, "The target rebooted: ");
+  static const gchar needle[] = "The target rebooted: ";
+  const gchar *p;
+  guint reboots = 0;
+
+  /* Only the output that came since the last look (minus a needle's
+   * length, for a message cut in two). */
+  for (p = c->t.output->str + c->reboot_scan; (p = strstr (p, needle)) != NULL;
+       p += strlen (needle))
+    reboots++;
+  if (c->t.output->len >= sizeof needle)
+    c->reboot_scan = MAX (c->reboot_scan, c->t.output->len - (sizeof needle - 2));
 
   for (; c->lost_seen < c->t.states->len; c->lost_seen++)
     {
@@ -260,11 +259,10 @@ look_for_incidents (Case *c)
           c->in_incident = TRUE;
         }
     }
-  if (reboots > c->reboots_seen)
+  if (reboots > 0)
     {
-      c->row->recoveries += reboots - c->reboots_seen;
-      c->row->reboots += reboots - c->reboots_seen;
-      c->reboots_seen = reboots;
+      c->row->recoveries += reboots;
+      c->row->reboots += reboots;
       c->in_incident = TRUE;
     }
 }
@@ -505,8 +503,7 @@ go (Case *c)
 
 typedef struct {
   Case *c;
-  const gchar *cursor;     /* into target_output; refreshed every time */
-  gsize offset;
+  gsize offset;            /* into target_output: counted up to here */
   guint lines;
   gint64 last_line_us;
   guint want;
@@ -545,7 +542,7 @@ static void
 receive_prints (Case  *c,
                 guint  want)
 {
-  PrintWait w = { c, NULL, 0, 0, g_get_monotonic_time (), want };
+  PrintWait w = { c, 0, 0, g_get_monotonic_time (), want };
 
   go (c);
   for (guint quiet = 0; w.lines < want; quiet++)

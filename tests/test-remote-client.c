@@ -105,7 +105,8 @@ wait_output (KdhTestEngine *t,
              const gchar   *text)
 {
   Wait w = { t, text, from };
-  g_autofree gchar *what = g_strdup_printf ("output '%s' (so far: %s)", text, t->output->str + from);
+  g_autofree gchar *what = g_strdup_printf ("output '%s' (so far: %s)", text,
+                                            t->output->str + from);
 
   kdh_test_run_until (output_has, &w, WAIT_S, what);
 }
@@ -231,12 +232,12 @@ breakins_above (gpointer data)
 static guint
 check_dbgprints (const gchar *text)
 {
-  const gchar *p = strstr (text, "kdhtest: dbgprint seq=");
+  static const gchar prefix[] = "kdhtest: dbgprint seq=";
+  const gchar *p = strstr (text, prefix);
 
   if (p == NULL)
     return 0;
-  return kdh_test_check_dbgprint_sequence (p, g_ascii_strtoull (p + strlen ("kdhtest: dbgprint seq="),
-                                                                NULL, 10));
+  return kdh_test_check_dbgprint_sequence (p, g_ascii_strtoull (p + strlen (prefix), NULL, 10));
 }
 
 typedef struct {
@@ -752,7 +753,8 @@ test_clicon (void)
   kdh_test_engine_init (&client);
   token = kdh_engine_connect_remote (client.engine, remote);
   kdh_test_engine_wait_state (&client, KDH_CONN_WAITING, WAIT_S);
-  g_assert_nonnull (strstr (last_reason (&client), "waiting for the debugging server at 127.0.0.1"));
+  g_assert_nonnull (strstr (last_reason (&client),
+                            "waiting for the debugging server at 127.0.0.1"));
   server_start (&server, "tcp:port=%u,clicon=127.0.0.1", port);
   g_assert_true (kdh_test_engine_wait_token (&client, token, WAIT_S));
   kdh_test_engine_wait_state (&client, KDH_CONN_BREAK, WAIT_S);

@@ -58,7 +58,8 @@ accept_windbg_options (int    argc,
         {
           gsize len = strlen (names[n]);
 
-          if (strncmp (argv[i], names[n], len) == 0 && (argv[i][len] == '\0' || argv[i][len] == '='))
+          if (strncmp (argv[i], names[n], len) == 0
+              && (argv[i][len] == '\0' || argv[i][len] == '='))
             {
               g_free (args[i]);
               args[i] = g_strconcat ("-", argv[i], NULL);

@@ -330,7 +330,8 @@ accept_windbg_options (gchar **args)
         {
           gsize len = strlen (names[n]);
 
-          if (strncmp (args[i], names[n], len) == 0 && (args[i][len] == '\0' || args[i][len] == '='))
+          if (strncmp (args[i], names[n], len) == 0
+              && (args[i][len] == '\0' || args[i][len] == '='))
             {
               gchar *two = g_strconcat ("-", args[i], NULL);
 

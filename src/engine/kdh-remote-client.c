@@ -760,7 +760,8 @@ on_signal (GDBusConnection *connection,
       g_variant_get (parameters, "(&s&su&s&s)", &state, &reason, &attempt, &transport, &target);
       apply_state (client, state, reason, attempt, transport, target);
     }
-  else if (g_str_equal (signal, "Prompt") && g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(sb)")))
+  else if (g_str_equal (signal, "Prompt")
+           && g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(sb)")))
     {
       g_free (client->prompt);
       g_variant_get (parameters, "(sb)", &client->prompt, &client->ready);

@@ -386,7 +386,6 @@ read_exact (KdhTarget  *t,
             GError    **error)
 {
   gsize got;
-  g_autofree gchar *where = NULL;
 
   if (!kdh_target_read_virtual (t, address, buffer, length, &got, error))
     return FALSE;

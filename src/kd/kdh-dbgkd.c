@@ -1224,10 +1224,13 @@ kdh_dbgkd_payload_plausible (guint16       packet_type,
   first = rd32 (payload);
   switch (packet_type)
     {
-    case 1:   /* StateChange32 */
-    case 7:   /* StateChange64: the short form without a control report is 0xC0 */
+    case 1:   /* StateChange32: legacy and shorter */
       first &= ~KDH_STATE_ALTERNATE_FLAG;
-      return len >= 0xC0 && first >= KDH_STATE_EXCEPTION && first <= KDH_STATE_COMMAND_STRING;
+      return first >= KDH_STATE_EXCEPTION && first <= KDH_STATE_COMMAND_STRING;
+    case 7:   /* StateChange64: 0xF0 bytes on every architecture (§3.1) */
+      first &= ~KDH_STATE_ALTERNATE_FLAG;
+      return len >= KDH_STATE_CHANGE64_SIZE && first >= KDH_STATE_EXCEPTION
+             && first <= KDH_STATE_COMMAND_STRING;
     case 2:   /* StateManipulate */
       return len >= KDH_MANIPULATE64_SIZE && first >= KDH_API_MANIPULATE_MIN
              && first < KDH_API_MANIPULATE_LIMIT;
