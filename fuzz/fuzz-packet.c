@@ -470,7 +470,7 @@ host_activity (LinkRun    *run,
       }
       break;
     case 3:
-      kdh_link_start_sync (run->link, kdh_fuzz_rng_chance (rng, 2), run->now);
+      kdh_link_start_sync (run->link, (KdhSyncBreakin) kdh_fuzz_rng_below (rng, 3), run->now);
       g_assert_false (kdh_link_is_sending (run->link));
       break;
     case 4:
@@ -538,7 +538,7 @@ fuzz_link (guint8        flags,
 
   if (flags & FLAG_HOST_ACTIVITY)
     {
-      kdh_link_start_sync (run.link, TRUE, run.now);
+      kdh_link_start_sync (run.link, KDH_SYNC_BREAKIN_FIRST, run.now);
       check_output (&run);
       check_events (&run);
     }

@@ -411,7 +411,7 @@ test_sync (Fixture *f, gconstpointer data)
   expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800000);
   assert_events (f, "P");
 
-  kdh_link_start_sync (f->link, TRUE, f->now);
+  kdh_link_start_sync (f->link, KDH_SYNC_BREAKIN_FIRST, f->now);
   g_assert_cmpint (kdh_link_get_mode (f->link), ==, KDH_LINK_SYNCING);
   expect_one (f, KDH_PACKET_TYPE_RESET, 0);
   g_assert_cmpuint (f->breakins, ==, 1);
@@ -450,6 +450,34 @@ test_sync (Fixture *f, gconstpointer data)
   g_assert_cmpuint (kdh_link_get_stats (f->link)->syncs, ==, 1);
 }
 
+/* A sync for a target believed stopped: the first round is RESET alone
+ * (a break-in byte would stay pending in a stopped target); a silent
+ * target is running after all, and later rounds send the break-in byte
+ * first. Once it talks, no more break-in bytes. */
+static void
+test_sync_breakin_later (Fixture *f, gconstpointer data)
+{
+  kdh_link_start_sync (f->link, KDH_SYNC_BREAKIN_LATER, f->now);
+  expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  g_assert_cmpuint (f->breakins, ==, 0);
+  advance (f, MS (f->config.sync_reset_interval_ms));
+  expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  g_assert_cmpuint (f->breakins, ==, 1);
+  advance (f, MS (f->config.sync_reset_interval_ms));
+  expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  g_assert_cmpuint (f->breakins, ==, 2);
+
+  /* The break-in woke it: it sends its state change before the answer. */
+  f->now += MS (150);
+  target_send (f, KDH_PACKET_TYPE_STATE_CHANGE64, 0x80800001, "state");
+  expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  advance (f, MS (f->config.sync_reset_interval_ms));
+  expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  g_assert_cmpuint (f->breakins, ==, 2);
+  target_control (f, KDH_PACKET_TYPE_RESET, 0);
+  g_assert_cmpint (kdh_link_get_mode (f->link), ==, KDH_LINK_IDLE);
+}
+
 /* A target that missed our ACK for a DbgPrint (it went quiet, or the ACK
  * was lost) sends that print again after the RESET of a resync, now with
  * the initial id (kd-protocol.md §2.5). It is acknowledged but not
@@ -466,7 +494,7 @@ test_sync_resent_print (Fixture *f, gconstpointer data)
   target_send (f, KDH_PACKET_TYPE_DEBUG_IO, 0x80800001, "two");
   expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800001);
 
-  kdh_link_start_sync (f->link, FALSE, f->now);
+  kdh_link_start_sync (f->link, KDH_SYNC_NO_BREAKIN, f->now);
   expect_one (f, KDH_PACKET_TYPE_RESET, 0);
   target_control (f, KDH_PACKET_TYPE_RESET, 0);
   /* "two" again, with the initial id: ACKed, dropped, and the ids move
@@ -478,7 +506,7 @@ test_sync_resent_print (Fixture *f, gconstpointer data)
   g_assert_cmpuint (kdh_link_get_stats (f->link)->duplicates, ==, 1);
 
   /* Another resync: this time the first packet is a new one. */
-  kdh_link_start_sync (f->link, FALSE, f->now);
+  kdh_link_start_sync (f->link, KDH_SYNC_NO_BREAKIN, f->now);
   expect_one (f, KDH_PACKET_TYPE_RESET, 0);
   target_control (f, KDH_PACKET_TYPE_RESET, 0);
   target_send (f, KDH_PACKET_TYPE_DEBUG_IO, 0x80800000, "four");
@@ -498,7 +526,7 @@ test_sync_resent_print (Fixture *f, gconstpointer data)
    * always delivered. */
   target_send (f, KDH_PACKET_TYPE_STATE_CHANGE64, 0x80800001, "state");
   expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800001);
-  kdh_link_start_sync (f->link, FALSE, f->now);
+  kdh_link_start_sync (f->link, KDH_SYNC_NO_BREAKIN, f->now);
   expect_one (f, KDH_PACKET_TYPE_RESET, 0);
   target_control (f, KDH_PACKET_TYPE_RESET, 0);
   target_send (f, KDH_PACKET_TYPE_STATE_CHANGE64, 0x80800000, "state");
@@ -552,7 +580,7 @@ test_sync_rounds_and_failure (Fixture *f, gconstpointer data)
 {
   KdhLinkEvent ev;
 
-  kdh_link_start_sync (f->link, FALSE, f->now);
+  kdh_link_start_sync (f->link, KDH_SYNC_NO_BREAKIN, f->now);
   expect_one (f, KDH_PACKET_TYPE_RESET, 0);
   g_assert_cmpuint (f->breakins, ==, 0);
   assert_events (f, "A");
@@ -579,7 +607,7 @@ test_sync_rounds_and_failure (Fixture *f, gconstpointer data)
 static void
 test_sync_sees_reboot (Fixture *f, gconstpointer data)
 {
-  kdh_link_start_sync (f->link, FALSE, f->now);
+  kdh_link_start_sync (f->link, KDH_SYNC_NO_BREAKIN, f->now);
   expect_one (f, KDH_PACKET_TYPE_RESET, 0);
   f->now += MS (200);
   target_send (f, KDH_PACKET_TYPE_STATE_CHANGE64, 0x80800800, "boot");
@@ -725,6 +753,7 @@ main (int argc, char **argv)
   ADD ("unsolicited-reset", test_unsolicited_reset);
   ADD ("sync-bit", test_sync_bit);
   ADD ("sync", test_sync);
+  ADD ("sync-breakin-later", test_sync_breakin_later);
   ADD ("sync-resent-print", test_sync_resent_print);
   ADD ("serial-max-length", test_serial_max_length);
   ADD ("sync-rounds-and-failure", test_sync_rounds_and_failure);

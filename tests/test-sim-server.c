@@ -285,7 +285,7 @@ host_attach (Host *h)
   g_autoptr (GError) error = NULL;
 
   h->synced = 0;
-  kdh_link_start_sync (h->link, TRUE, g_get_monotonic_time ());
+  kdh_link_start_sync (h->link, KDH_SYNC_BREAKIN_FIRST, g_get_monotonic_time ());
   host_kick (h);
   WAIT_FOR (host_synced_and_stopped, h);
   p = host_wait_packet (h, KDH_PACKET_TYPE_STATE_CHANGE64);

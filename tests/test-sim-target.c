@@ -353,7 +353,7 @@ attach (Sim            *s,
   g_autoptr (Packet) p = NULL;
   guint synced = s->synced;
 
-  kdh_link_start_sync (s->link, TRUE, s->now);
+  kdh_link_start_sync (s->link, KDH_SYNC_BREAKIN_FIRST, s->now);
   g_assert_true (run_until (s, pred_synced, GUINT_TO_POINTER (synced + 1), SECONDS (30)));
   p = wait_packet (s, KDH_PACKET_TYPE_STATE_CHANGE64, SECONDS (30));
   g_assert_nonnull (p);
@@ -729,7 +729,7 @@ test_reset_while_stopped (void)
 
   /* A resync without break-in: the target answers RESET and sends the
    * state change it is stopped on again, with the initial id. */
-  kdh_link_start_sync (s->link, FALSE, s->now);
+  kdh_link_start_sync (s->link, KDH_SYNC_NO_BREAKIN, s->now);
   g_assert_true (run_until (s, pred_synced, GUINT_TO_POINTER (2), SECONDS (10)));
   p = wait_packet (s, KDH_PACKET_TYPE_STATE_CHANGE64, SECONDS (10));
   g_assert_nonnull (p);
@@ -768,7 +768,7 @@ test_breakin_while_stopped (void)
   attach (s, &sc);
   kdh_state_change_clear (&sc);
 
-  kdh_link_start_sync (s->link, TRUE, s->now);
+  kdh_link_start_sync (s->link, KDH_SYNC_BREAKIN_FIRST, s->now);
   g_assert_true (run_until (s, pred_synced, GUINT_TO_POINTER (2), SECONDS (10)));
   resent = wait_packet (s, KDH_PACKET_TYPE_STATE_CHANGE64, SECONDS (10));
   g_assert_nonnull (resent);
@@ -903,7 +903,7 @@ test_silent_after (void)
   g_assert_true (g_queue_is_empty (&s->packets));
 
   /* A RESET wakes it up. */
-  kdh_link_start_sync (s->link, FALSE, s->now);
+  kdh_link_start_sync (s->link, KDH_SYNC_NO_BREAKIN, s->now);
   g_assert_true (run_until (s, pred_synced, GUINT_TO_POINTER (2), SECONDS (10)));
   get_version (s, &v);
   g_assert_cmpuint (v.minor_version, ==, KDH_SIM_BUILD);

@@ -78,7 +78,19 @@ struct _KdhSession
   gboolean break_requested;       /* a break-in asked for before the target ran */
   gboolean break_outstanding;     /* a break-in byte sent, no stop seen since */
   gboolean awaiting_stop;         /* a resync waits for the target's state change */
+
+  /* A break-in byte a sync sent to a target that was already stopped stays
+   * pending there and stops it again right after the first Continue
+   * (kd-protocol.md §2.7, cautions). That one stop is recognised (same
+   * break-in instruction, Ctrl-C status, soon after the Continue, no break
+   * asked for) and resumed. */
+  gboolean believe_stopped;       /* a .restart from Break: the target is stopped */
+  gboolean stale_breakin_armed;   /* the sync sent break-in bytes; waiting for the Continue */
+  guint64 stale_breakin_pc;       /* where the sync's stop was */
+  gint64 stale_breakin_until_us;  /* after that Continue: the window, or 0 */
 };
+
+#define STALE_BREAKIN_WINDOW_MS 5000
 
 static void pump (KdhSession *s);
 static void set_lost (KdhSession *s, const gchar *reason, gboolean retry);
@@ -754,6 +766,11 @@ kdh_session_go (KdhSession  *s,
   g_clear_pointer (&s->current_stop, g_bytes_unref);
   if (!kdh_session_request (s, &m, NULL, 0, NULL, NULL, error))
     return FALSE;
+  if (s->stale_breakin_armed)
+    {
+      s->stale_breakin_armed = FALSE;
+      s->stale_breakin_until_us = g_get_monotonic_time () + STALE_BREAKIN_WINDOW_MS * US_PER_MS;
+    }
   kdh_target_forget_stop (s->target);
   s->target_running = TRUE;
   set_state (s, KDH_CONN_RUNNING, NULL, 0);
@@ -778,9 +795,14 @@ handle_stop (KdhSession  *s,
 {
   g_autoptr (GBytes) payload = g_steal_pointer (&s->stop);
   gboolean auto_continue = s->auto_continue;
+  guint64 stale_breakin_pc = 0;
   KdhStopAction action;
 
   s->auto_continue = FALSE;
+  if (s->stale_breakin_until_us && g_get_monotonic_time () <= s->stale_breakin_until_us
+      && !s->break_outstanding && !s->break_requested)
+    stale_breakin_pc = s->stale_breakin_pc;
+  s->stale_breakin_until_us = 0;
   if (s->rebooted)
     {
       s->rebooted = FALSE;
@@ -793,6 +815,7 @@ handle_stop (KdhSession  *s,
       s->announced = FALSE;
     }
   if (!kdh_stop_handle (s->engine, s, s->target, payload, !s->announced, auto_continue,
+                        stale_breakin_pc,
                         &action, error))
     return FALSE;
   s->announced = TRUE;
@@ -853,6 +876,26 @@ sync_timeout_us (KdhSession *s)
          * US_PER_MS;
 }
 
+/* The stop a sync that sent break-in bytes got. Whether the target broke
+ * in for one of them, or was stopped already and keeps one pending, cannot
+ * be told; the first stop after the next Continue will tell. */
+static void
+remember_sync_stop (KdhSession *s,
+                    GBytes     *payload)
+{
+  KdhStateChange sc;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (payload, &len);
+
+  if (kdh_state_change_decode (data, len, &sc, NULL) && sc.new_state == KDH_STATE_EXCEPTION
+      && sc.u.exception.code == KDH_STATUS_BREAKPOINT)
+    {
+      s->stale_breakin_armed = TRUE;
+      s->stale_breakin_pc = sc.program_counter;
+    }
+  kdh_state_change_clear (&sc);
+}
+
 static gboolean
 synchronize (KdhSession  *s,
              SyncKind     kind,
@@ -863,6 +906,9 @@ synchronize (KdhSession  *s,
    * there is most likely a new target (a restarted VM), running and so
    * deaf to RESET, whatever the old one was doing. */
   gboolean with_breakin = kind != SYNC_RESYNC || was_running;
+  KdhSyncBreakin breakin = !with_breakin ? KDH_SYNC_NO_BREAKIN
+                           : s->believe_stopped ? KDH_SYNC_BREAKIN_LATER : KDH_SYNC_BREAKIN_FIRST;
+  guint64 breakins_before = kdh_link_get_stats (s->link)->breakins_sent;
   KdhConnState state = kind == SYNC_ATTACH ? KDH_CONN_SYNCHRONIZING : KDH_CONN_RESYNCHRONIZING;
   g_autoptr (GError) local = NULL;
   gint64 deadline;
@@ -877,6 +923,9 @@ synchronize (KdhSession  *s,
   s->synced = FALSE;
   s->sync_failed = FALSE;
   s->rebooted = FALSE;
+  s->believe_stopped = FALSE;
+  s->stale_breakin_armed = FALSE;
+  s->stale_breakin_until_us = 0;
   g_clear_pointer (&s->stop, g_bytes_unref);
   /* From here until the state change arrives (the RESET answer and the
    * target's pending packet often come in one read). */
@@ -890,7 +939,7 @@ synchronize (KdhSession  *s,
       s->synced = TRUE;
     }
   else
-    kdh_link_start_sync (s->link, with_breakin, g_get_monotonic_time ());
+    kdh_link_start_sync (s->link, breakin, g_get_monotonic_time ());
   pump (s);
 
   deadline = g_get_monotonic_time () + sync_timeout_us (s);
@@ -934,6 +983,9 @@ synchronize (KdhSession  *s,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, reason);
       return FALSE;
     }
+
+  if (kdh_link_get_stats (s->link)->breakins_sent > breakins_before)
+    remember_sync_stop (s, s->stop);
 
   /* A break-in we caused only to get the target talking is undone. */
   s->auto_continue = kind == SYNC_ATTACH ? !kdh_engine_initial_break (s->engine)
@@ -1067,6 +1119,10 @@ gboolean
 kdh_session_restart (KdhSession  *s,
                      GError     **error)
 {
+  /* The target behind the reopened transport is most likely the same one,
+   * still stopped where we left it. */
+  gboolean was_stopped = s->state == KDH_CONN_BREAK;
+
   set_state (s, KDH_CONN_RESTARTING, NULL, 0);
   kdh_engine_output (s->engine, KDH_OUTPUT_DEBUGGER, _("Restarting the kernel connection...\n"));
   if (s->link_timer)
@@ -1086,6 +1142,7 @@ kdh_session_restart (KdhSession  *s,
   s->lost_attempts = 0;
   s->lost_retry_us = G_MAXINT64;
   make_link (s);
+  s->believe_stopped = was_stopped;
   return kdh_session_attach (s, error);
 }
 

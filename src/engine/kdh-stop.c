@@ -11,6 +11,10 @@
 
 #include "kdh-disasm.h"
 #include "kdh-expr.h"
+#include "kd/kdh-context.h"
+
+/* The status DbgBreakPointWithStatus gets for a Ctrl-C break-in. */
+#define DBG_STATUS_CONTROL_C 1
 
 static gchar *
 format_time (GDateTime *now)
@@ -102,6 +106,31 @@ kdh_stop_print_location (KdhEngine *engine,
   kdh_engine_printf (engine, KDH_OUTPUT_DEBUGGER, "%s\n", line);
 }
 
+/* A Ctrl-C break-in (x64: DbgBreakPointWithStatus with DBG_STATUS_CONTROL_C
+ * in rcx) at the same instruction as the sync's stop. A bug check breaks at
+ * the same instruction with another status, and is never resumed. */
+static gboolean
+is_stale_breakin (KdhTarget            *target,
+                  const KdhStateChange *sc,
+                  guint64               stale_breakin_pc)
+{
+  const KdhRegisterInfo *rcx;
+  g_autoptr (GBytes) context = NULL;
+  guint64 status = 0;
+  gsize len;
+  const guint8 *data;
+
+  if (sc->u.exception.code != KDH_STATUS_BREAKPOINT || sc->program_counter != stale_breakin_pc
+      || kdh_target_get_machine (target) != KDH_MACHINE_AMD64)
+    return FALSE;
+  rcx = kdh_context_find_register (KDH_MACHINE_AMD64, "rcx");
+  context = kdh_target_get_context (target, sc->processor, NULL);
+  if (context == NULL || rcx == NULL)
+    return FALSE;
+  data = g_bytes_get_data (context, &len);
+  return kdh_context_get (data, len, rcx, &status) && status == DBG_STATUS_CONTROL_C;
+}
+
 gboolean
 kdh_stop_handle (KdhEngine     *engine,
                  KdhSession    *session,
@@ -109,6 +138,7 @@ kdh_stop_handle (KdhEngine     *engine,
                  GBytes        *payload,
                  gboolean       first,
                  gboolean       auto_continue,
+                 guint64        stale_breakin_pc,
                  KdhStopAction *action,
                  GError       **error)
 {
@@ -163,6 +193,17 @@ kdh_stop_handle (KdhEngine     *engine,
     case KDH_STATE_EXCEPTION:
       if (auto_continue && sc.u.exception.code == KDH_STATUS_BREAKPOINT)
         {
+          *action = KDH_STOP_CONTINUE;
+          break;
+        }
+      if (stale_breakin_pc && is_stale_breakin (target, &sc, stale_breakin_pc))
+        {
+          g_autofree gchar *where = kdh_expr_format_address (sc.program_counter,
+                                                             kdh_target_is_ptr64 (target));
+
+          kdh_engine_printf (engine, KDH_OUTPUT_DEBUGGER,
+                             _("Resumed a break-in at %s that the connection's break-in byte "
+                               "had left pending in the target.\n"), where);
           *action = KDH_STOP_CONTINUE;
           break;
         }

@@ -22,13 +22,16 @@ typedef enum {
  * @announce, then the exception or module load as WinDbg does, and says
  * whether to resume. @auto_continue: the stop is a break-in the debugger
  * caused only to get the target talking (resync of a running target, an
- * attach without initial break). */
+ * attach without initial break). @stale_breakin_pc: not 0 when this stop
+ * may be a break-in left pending in the target by a sync (the sync's stop
+ * was at that address); it is resumed when it is one. */
 gboolean kdh_stop_handle (KdhEngine     *engine,
                           KdhSession    *session,
                           KdhTarget     *target,
                           GBytes        *payload,
                           gboolean       announce,
                           gboolean       auto_continue,
+                          guint64        stale_breakin_pc,
                           KdhStopAction *action,
                           GError       **error);
 

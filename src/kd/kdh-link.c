@@ -32,7 +32,7 @@ struct _KdhLink
   gint64 ack_deadline_us;
 
   /* Resync. */
-  gboolean sync_breakin;
+  KdhSyncBreakin sync_breakin;
   guint sync_round;
   guint sync_resets_sent;
   gint64 sync_started_us;
@@ -348,13 +348,13 @@ sync_send_reset (KdhLink *link,
 }
 
 void
-kdh_link_start_sync (KdhLink  *link,
-                     gboolean  with_breakin,
-                     gint64    now_us)
+kdh_link_start_sync (KdhLink        *link,
+                     KdhSyncBreakin  breakin,
+                     gint64          now_us)
 {
   kdh_link_cancel_send (link);
   link->mode = KDH_LINK_SYNCING;
-  link->sync_breakin = with_breakin;
+  link->sync_breakin = breakin;
   link->sync_round = 0;
   link->sync_resets_sent = 0;
   link->sync_started_us = now_us;
@@ -746,7 +746,9 @@ kdh_link_tick (KdhLink *link,
           /* A target that has sent us something is in its packet layer and
            * will see the RESET; another break-in byte would only stay
            * pending there and stop it again after the next Continue. */
-          if (link->sync_breakin && !link->sync_target_talked)
+          if (!link->sync_target_talked
+              && (link->sync_breakin == KDH_SYNC_BREAKIN_FIRST
+                  || (link->sync_breakin == KDH_SYNC_BREAKIN_LATER && link->sync_round > 1)))
             kdh_link_send_breakin (link);
           sync_send_reset (link, now_us);
           link->sync_next_reset_us = now_us

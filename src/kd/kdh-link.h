@@ -141,12 +141,23 @@ void     kdh_link_send_breakin (KdhLink *link);
  * loop answers it with that state change again (kd-protocol.md §2.4). */
 void     kdh_link_send_resend  (KdhLink *link,
                                 gint64   now_us);
-/* Starts the resync procedure: drops any pending packet, optionally sends a
- * break-in byte (before each RESET round) and sends RESET every
- * sync_reset_interval_ms until the target answers with RESET. */
-void     kdh_link_start_sync (KdhLink  *link,
-                              gboolean  with_breakin,
-                              gint64    now_us);
+/* Whether a sync sends the break-in byte before its RESET rounds (until the
+ * target has said something). LATER skips it in the first round: for a
+ * target believed stopped, which hears the RESET and would keep a break-in
+ * byte pending (kd-protocol.md §2.7, cautions); if that belief was wrong
+ * the target is running, deaf to RESET, and the later rounds wake it. */
+typedef enum {
+  KDH_SYNC_NO_BREAKIN,
+  KDH_SYNC_BREAKIN_FIRST,
+  KDH_SYNC_BREAKIN_LATER,
+} KdhSyncBreakin;
+
+/* Starts the resync procedure: drops any pending packet, sends the
+ * break-in byte as @breakin says and RESET every sync_reset_interval_ms
+ * until the target answers with RESET. */
+void     kdh_link_start_sync (KdhLink        *link,
+                              KdhSyncBreakin  breakin,
+                              gint64          now_us);
 /* Accepts whatever the target sends next as in sync, without a RESET
  * (connection strings with resets=0): ids are set to the initial values. */
 void     kdh_link_assume_synced (KdhLink *link);
