@@ -108,10 +108,19 @@ need_stopped (Invocation  *inv,
                            _("The target is running; break in first (Ctrl+C, Ctrl+Break)."));
       return NULL;
     default:
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
-                   _("The target is not connected (%s)."),
-                   kdh_conn_state_name (kdh_session_get_state (s)));
-      return NULL;
+      {
+        const gchar *reason = kdh_session_get_state_reason (s);
+
+        if (reason && *reason)
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                       _("The target is not connected (%s: %s)."),
+                       kdh_conn_state_name (kdh_session_get_state (s)), reason);
+        else
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                       _("The target is not connected (%s)."),
+                       kdh_conn_state_name (kdh_session_get_state (s)));
+        return NULL;
+      }
     }
 }
 

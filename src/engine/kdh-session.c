@@ -41,6 +41,7 @@ struct _KdhSession
   GSource *link_timer;
   KdhTarget *target;
   KdhConnState state;
+  gchar *state_reason;            /* why, as last published; may be NULL */
 
   /* Transport. */
   gboolean transport_open;
@@ -110,6 +111,8 @@ set_state (KdhSession   *s,
   if (s->link)
     publish_stats (s, TRUE);
   s->state = state;
+  g_free (s->state_reason);
+  s->state_reason = g_strdup (reason);
   kdh_engine_publish_state (s->engine, state, reason, attempt, s->description, target);
 }
 
@@ -117,6 +120,12 @@ KdhConnState
 kdh_session_get_state (KdhSession *s)
 {
   return s->state;
+}
+
+const gchar *
+kdh_session_get_state_reason (KdhSession *s)
+{
+  return s->state_reason;
 }
 
 KdhTarget *
@@ -1054,6 +1063,7 @@ kdh_session_free (KdhSession *s)
   kdh_link_free (s->link);
   kdh_connection_string_free (s->cs);
   g_free (s->description);
+  g_free (s->state_reason);
   g_free (s->transport_error);
   g_free (s->waiting_reason);
   g_free (s->sync_error);

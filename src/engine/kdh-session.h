@@ -70,6 +70,8 @@ gboolean     kdh_session_go       (KdhSession  *session,
                                    GError     **error);
 
 KdhConnState kdh_session_get_state  (KdhSession *session);
+/* The reason given with the current state ("connection lost: ..."), or NULL. */
+const gchar *kdh_session_get_state_reason (KdhSession *session);
 KdhTarget   *kdh_session_get_target (KdhSession *session);
 const KdhConnectionString *kdh_session_get_connection (KdhSession *session);
 const gchar *kdh_session_describe_transport (KdhSession *session);
