@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "kdh-connection-string.h"
+#include "common/kdh-option-text.h"
 
 G_DEFINE_QUARK (kdh-connection-string-error-quark, kdh_connection_string_error)
 
@@ -55,96 +56,24 @@ static const KeyInfo net_keys[N_NET_KEYS] = {
 };
 
 /* One "key=value" or "flag" item of the option list. */
-typedef struct {
-  gchar *item;    /* stripped, as typed, for messages */
-  gchar *key;
-  gchar *value;   /* NULL for a bare flag */
-} Option;
+typedef KdhOptionItem Option;
 
-static void
-option_free (gpointer data)
-{
-  Option *opt = data;
+#define fail(error, code, whole, hint, ...) \
+  kdh_option_fail (error, KDH_CONNECTION_STRING_ERROR, code, whole, hint, __VA_ARGS__)
 
-  g_free (opt->item);
-  g_free (opt->key);
-  g_free (opt->value);
-  g_free (opt);
-}
-
-/* All messages read "<what> in '<whole string>' (expected <hint>)": the
- * bad part first, then the string it came from, so that a long command
- * line still shows which of its connection strings was wrong. */
-static gboolean G_GNUC_PRINTF (5, 6)
-fail (GError                    **error,
-      KdhConnectionStringError    code,
-      const gchar                *whole,
-      const gchar                *hint,
-      const gchar                *format,
-      ...)
-{
-  g_autofree gchar *what = NULL;
-  GString *msg;
-  va_list args;
-
-  va_start (args, format);
-  what = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  msg = g_string_new (what);
-  if (whole != NULL)
-    g_string_append_printf (msg, _(" in '%s'"), whole);
-  if (hint != NULL)
-    g_string_append_printf (msg, _(" (expected %s)"), hint);
-
-  g_set_error_literal (error, KDH_CONNECTION_STRING_ERROR, code, msg->str);
-  g_string_free (msg, TRUE);
-  return FALSE;
-}
-
-/* WinDbg has no quoting, so values cannot contain ','; they may contain
- * '=' and ':' (socket paths, IPv6 addresses), hence the split on ',' and
- * then on the first '=' only. */
 static gboolean
 split_options (const gchar  *text,
                const gchar  *whole,
-               GPtrArray    *options,
+               GPtrArray   **options,
                GError      **error)
 {
-  g_auto(GStrv) items = NULL;
+  KdhOptionSplitFault fault;
+  g_autofree gchar *bad_item = NULL;
 
-  if (*text == '\0')
-    return TRUE;
-
-  items = g_strsplit (text, ",", -1);
-  for (guint i = 0; items[i] != NULL; i++)
-    {
-      gchar *item = g_strstrip (items[i]);
-      const gchar *eq;
-      Option *opt;
-
-      if (*item == '\0')
-        return fail (error, KDH_CONNECTION_STRING_ERROR_SYNTAX, whole, NULL,
-                     _("empty option (an extra ',')"));
-
-      opt = g_new0 (Option, 1);
-      opt->item = g_strdup (item);
-      g_ptr_array_add (options, opt);
-
-      eq = strchr (item, '=');
-      if (eq != NULL)
-        {
-          opt->key = g_strstrip (g_strndup (item, eq - item));
-          opt->value = g_strstrip (g_strdup (eq + 1));
-        }
-      else
-        opt->key = g_strdup (item);
-
-      if (*opt->key == '\0')
-        return fail (error, KDH_CONNECTION_STRING_ERROR_SYNTAX, whole, NULL,
-                     _("option '%s' has no name"), item);
-    }
-
+  *options = kdh_option_text_split (text, &fault, &bad_item);
+  if (*options == NULL)
+    return kdh_option_fail_split (error, KDH_CONNECTION_STRING_ERROR,
+                                  KDH_CONNECTION_STRING_ERROR_SYNTAX, whole, fault, bad_item);
   return TRUE;
 }
 
@@ -484,8 +413,7 @@ kdh_connection_string_parse (const gchar  *text,
       return NULL;
     }
 
-  options = g_ptr_array_new_with_free_func (option_free);
-  if (!split_options (rest, whole, options, error))
+  if (!split_options (rest, whole, &options, error))
     return NULL;
 
   if (g_ascii_strcasecmp (kind, "net") == 0)

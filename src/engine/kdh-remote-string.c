@@ -11,9 +11,9 @@
  * their key only.
  */
 #include "kdh-remote-string.h"
+#include "common/kdh-option-text.h"
 
 #include <glib/gi18n.h>
-#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -86,33 +86,10 @@ static const struct {
 };
 #undef K
 
-/* "<what> in '<string, password hidden>' (expected <hint>)", as
- * kdh-connection-string.c words its messages. */
-static gpointer G_GNUC_PRINTF (5, 6)
-fail (GError               **error,
-      KdhRemoteStringError   code,
-      const gchar           *shown,
-      const gchar           *hint,
-      const gchar           *format,
-      ...)
-{
-  g_autofree gchar *what = NULL;
-  GString *msg;
-  va_list args;
-
-  va_start (args, format);
-  what = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  msg = g_string_new (what);
-  if (shown != NULL && *shown != '\0')
-    g_string_append_printf (msg, _(" in '%s'"), shown);
-  if (hint != NULL)
-    g_string_append_printf (msg, _(" (expected %s)"), hint);
-  g_set_error_literal (error, KDH_REMOTE_STRING_ERROR, code, msg->str);
-  g_string_free (msg, TRUE);
-  return NULL;
-}
+/* "<what> in '<string, password hidden>' (expected <hint>)", in the words
+ * of every option parser (kdh-option-text.h); NULL, for returning. */
+#define fail(error, code, shown, hint, ...) \
+  (kdh_option_fail (error, KDH_REMOTE_STRING_ERROR, code, shown, hint, __VA_ARGS__), NULL)
 
 /* Whether the value of @key may be quoted: the known keys but the
  * password. An unknown key may be a mistyped "password", so its value is

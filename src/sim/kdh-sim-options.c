@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "kdh-sim-options.h"
+#include "common/kdh-option-text.h"
 
 G_DEFINE_QUARK (kdh-sim-options-error-quark, kdh_sim_options_error)
 
@@ -71,35 +72,11 @@ kdh_sim_options_init (KdhSimOptions *opts)
   opts->cpus = 2;
 }
 
-/* Every message has the same shape, "<what> in '<whole>' (expected
- * <hint>)", so callers that cut our text out of a longer string (the
- * connection-string parser) still quote what the user typed. */
-static gboolean G_GNUC_PRINTF (5, 6)
-fail (GError             **error,
-      KdhSimOptionsError   code,
-      const gchar         *whole,
-      const gchar         *hint,
-      const gchar         *format,
-      ...)
-{
-  g_autofree gchar *what = NULL;
-  GString *msg;
-  va_list args;
-
-  va_start (args, format);
-  what = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  msg = g_string_new (what);
-  if (whole != NULL)
-    g_string_append_printf (msg, _(" in '%s'"), whole);
-  if (hint != NULL)
-    g_string_append_printf (msg, _(" (expected %s)"), hint);
-
-  g_set_error_literal (error, KDH_SIM_OPTIONS_ERROR, code, msg->str);
-  g_string_free (msg, TRUE);
-  return FALSE;
-}
+/* Every message has the same shape (kdh-option-text.h), so callers that
+ * cut our text out of a longer string (the connection-string parser)
+ * still quote what the user typed. */
+#define fail(error, code, whole, hint, ...) \
+  kdh_option_fail (error, KDH_SIM_OPTIONS_ERROR, code, whole, hint, __VA_ARGS__)
 
 static const SimOption *
 find_option (const gchar *key)
@@ -270,8 +247,10 @@ kdh_sim_options_parse_full (const gchar    *text,
                             GError        **error)
 {
   g_autofree gchar *copy = NULL;
-  g_auto(GStrv) items = NULL;
+  g_autofree gchar *bad_item = NULL;
+  g_autoptr (GPtrArray) items = NULL;
   gboolean seen[G_N_ELEMENTS (sim_options)] = { FALSE, };
+  KdhOptionSplitFault fault;
   KdhSimOptions tmp;
 
   g_return_val_if_fail (opts != NULL, FALSE);
@@ -283,42 +262,19 @@ kdh_sim_options_parse_full (const gchar    *text,
   copy = g_strstrip (g_strdup (text));
   if (whole == NULL)
     whole = copy;
-  if (*copy == '\0')
-    return TRUE;
+  items = kdh_option_text_split (copy, &fault, &bad_item);
+  if (items == NULL)
+    return kdh_option_fail_split (error, KDH_SIM_OPTIONS_ERROR, KDH_SIM_OPTIONS_ERROR_SYNTAX,
+                                  whole, fault, bad_item);
 
   /* Work on a copy so that a bad option late in the string does not leave
    * the earlier ones half applied. */
   tmp = *opts;
-  items = g_strsplit (copy, ",", -1);
-
-  for (guint i = 0; items[i] != NULL; i++)
+  for (guint i = 0; i < items->len; i++)
     {
-      gchar *item = g_strstrip (items[i]);
-      g_autofree gchar *key = NULL;
-      g_autofree gchar *value = NULL;
-      const SimOption *opt;
-      const gchar *eq;
+      const KdhOptionItem *item = g_ptr_array_index (items, i);
+      const SimOption *opt = find_option (item->key);
 
-      if (*item == '\0')
-        return fail (error, KDH_SIM_OPTIONS_ERROR_SYNTAX, whole,
-                     NULL, _("empty option (an extra ',')"));
-
-      /* Split on the first '=' only: values never need one, but the
-       * message should quote the whole item if they have one. */
-      eq = strchr (item, '=');
-      if (eq != NULL)
-        {
-          key = g_strstrip (g_strndup (item, eq - item));
-          value = g_strstrip (g_strdup (eq + 1));
-        }
-      else
-        key = g_strdup (item);
-
-      if (*key == '\0')
-        return fail (error, KDH_SIM_OPTIONS_ERROR_SYNTAX, whole, NULL,
-                     _("option '%s' has no name"), item);
-
-      opt = find_option (key);
       if (opt != NULL)
         {
           gsize idx = opt - sim_options;
@@ -329,7 +285,7 @@ kdh_sim_options_parse_full (const gchar    *text,
           seen[idx] = TRUE;
         }
 
-      if (!set_option (&tmp, key, value, item, whole, error))
+      if (!set_option (&tmp, item->key, item->value, item->item, whole, error))
         return FALSE;
     }
 
