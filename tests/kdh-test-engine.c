@@ -129,37 +129,14 @@ kdh_test_engine_clear (KdhTestEngine *t)
   g_free (t->tmpdir);
 }
 
-static gboolean
-on_timeout (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_poll (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
 void
 kdh_test_run_until (gboolean    (*done) (gpointer data),
                     gpointer      data,
                     guint         timeout_s,
                     const gchar  *what)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (timeout_s, on_timeout, &timed_out);
-  /* Wakes the loop now and then, for conditions that are polled (a file,
-   * a remote object) rather than signalled. */
-  guint poll_id = g_timeout_add (20, on_poll, NULL);
-
-  while (!done (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
+  if (!kdh_test_wait (done, data, timeout_s))
     g_error ("timed out after %u s waiting for %s", timeout_s, what);
-  g_source_remove (id);
-  g_source_remove (poll_id);
 }
 
 typedef struct {

@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "kdh-test-wait.h"
+
 #include "engine/kdh-engine.h"
 #include "sim/kdh-sim-target.h"
 

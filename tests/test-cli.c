@@ -27,6 +27,8 @@
 #include <gio/gunixinputstream.h>
 #include <glib/gstdio.h>
 
+#include "kdh-test-wait.h"
+
 #define WAIT_SECONDS 30
 
 /* The simulated target's pattern region: the qword at A holds A ^ this. */
@@ -40,35 +42,10 @@
 typedef gboolean (*Predicate) (gpointer data);
 
 static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-keep_going (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the default main context until @pred holds; FALSE after
- * WAIT_SECONDS. A periodic wake-up lets predicates that look outside the
- * loop (a file another process writes) be checked again. */
-static gboolean
 wait_until (Predicate pred,
             gpointer  data)
 {
-  gboolean expired = FALSE;
-  guint timeout_id = g_timeout_add_seconds (WAIT_SECONDS, set_flag, &expired);
-  guint tick_id = g_timeout_add (20, keep_going, NULL);
-
-  while (!pred (data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick_id);
-  if (!expired)
-    g_source_remove (timeout_id);
-  return !expired || pred (data);
+  return kdh_test_wait (pred, data, WAIT_SECONDS);
 }
 
 /* ---- A child process and its output ------------------------------------ */

@@ -25,6 +25,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
+#include "kdh-test-wait.h"
 #include "kd/kdh-dbgkd.h"
 #include "kd/kdh-link.h"
 #include "kdh-sim-kernel.h"
@@ -37,35 +38,10 @@
 typedef gboolean (*Predicate) (gpointer data);
 
 static gboolean
-set_flag (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-keep_going (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the default main context until @pred holds; FALSE after
- * WAIT_SECONDS. A short periodic wake-up lets predicates that look at
- * things outside the loop (a file, another thread) be re-checked. */
-static gboolean
 wait_until (Predicate pred,
             gpointer  data)
 {
-  gboolean expired = FALSE;
-  guint timeout_id = g_timeout_add_seconds (WAIT_SECONDS, set_flag, &expired);
-  guint tick_id = g_timeout_add (20, keep_going, NULL);
-
-  while (!pred (data) && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick_id);
-  if (!expired)
-    g_source_remove (timeout_id);
-  return !expired;
+  return kdh_test_wait (pred, data, WAIT_SECONDS);
 }
 
 #define WAIT_FOR(pred, data) g_assert_true (wait_until ((Predicate) (pred), (data)))
