@@ -691,6 +691,67 @@ test_three_clients (void)
   kdh_test_engine_clear (&server);
 }
 
+typedef struct {
+  KdhTestEngine *clients;
+  guint n;
+  gsize bytes;
+} FloodWait;
+
+static gboolean
+all_have_bytes (gpointer data)
+{
+  FloodWait *w = data;
+
+  for (guint i = 0; i < w->n; i++)
+    if (w->clients[i].target_output->len < w->bytes)
+      return FALSE;
+  return TRUE;
+}
+
+/* Eight clients while the target prints as fast as it can: each shows
+ * every DbgPrint line exactly once and in the server's order, and none
+ * has to report output as missing (as they did when every line was a
+ * D-Bus message per client: they fell behind, were paused, and the
+ * server's history had moved on by the time they caught up). */
+static void
+test_eight_clients_flood (void)
+{
+  KdhTestEngine server, clients[8];
+  guint16 port = free_port ();
+  g_autofree gchar *remote = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1", port);
+  FloodWait fw = { clients, G_N_ELEMENTS (clients), 1024 * 1024 };
+  AllWait aw = { clients, G_N_ELEMENTS (clients), "MARK-FLOOD-END" };
+
+  server_init (&server, "sim:dbgprint-rate=0");
+  server_start (&server, "tcp:port=%u,bind=127.0.0.1", port);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_assert_true (client_connect (&clients[i], remote));
+      kdh_test_engine_wait_state (&clients[i], KDH_CONN_BREAK, WAIT_S);
+    }
+  g_assert_true (kdh_test_engine_wait_token (&server, kdh_engine_execute (server.engine, "g", NULL),
+                                             WAIT_S));
+  kdh_test_run_until (all_have_bytes, &fw, 240, "1 MiB of DbgPrint on every client");
+  kdh_engine_break (server.engine);
+  kdh_test_engine_wait_state (&server, KDH_CONN_BREAK, WAIT_S);
+  wait_ready (&server);
+  g_free (kdh_test_engine_run (&server, ".echo MARK-FLOOD-END", FALSE));
+  kdh_test_run_until (all_have, &aw, WAIT_S, "MARK-FLOOD-END on every client");
+
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      /* The target printed nothing before "g", when all were there. */
+      g_assert_cmpuint (clients[i].target_output->len, ==, server.target_output->len);
+      g_assert_true (memcmp (clients[i].target_output->str, server.target_output->str,
+                             server.target_output->len) == 0);
+      g_assert_cmpuint (check_dbgprints (clients[i].target_output->str), >=, 10000);
+      g_assert_null (strstr (clients[i].errors->str, "missing"));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    kdh_test_engine_clear (&clients[i]);
+  kdh_test_engine_clear (&server);
+}
+
 /* Without Cert= the client accepts the server and prints the SHA-256
  * fingerprint that openssl shows for it; with a different Cert= it
  * refuses. */
@@ -1142,6 +1203,7 @@ main (int argc, char **argv)
   g_test_add_func ("/remote/client/not-kdhost", test_not_kdhost);
   g_test_add_func ("/remote/client/server-gone", test_server_gone);
   g_test_add_func ("/remote/client/three-clients", test_three_clients);
+  g_test_add_func ("/remote/client/eight-clients-flood", test_eight_clients_flood);
   g_test_add_func ("/remote/client/ssl-certificates", test_ssl_certificates);
   g_test_add_func ("/remote/client/clicon", test_clicon);
   g_test_add_func ("/remote/client/com", test_com);

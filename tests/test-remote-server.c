@@ -161,6 +161,8 @@ typedef struct {
   gsize unacked;
   gboolean closed;
   guint prompts;
+  guint target_signals;      /* Output signals of kind "target" */
+  guint target_lines;        /* the lines they carried */
 } Client;
 
 /* As the protocol asks: acknowledge every 64 KiB, and every so often. */
@@ -204,7 +206,12 @@ on_output (GDBusConnection *connection,
   g_array_append_val (c->seqs, seq);
   g_ptr_array_add (c->chunks, g_strdup_printf ("%s|%s|%s", kind, origin, text));
   if (g_str_equal (kind, "target"))
-    g_string_append (c->target, text);
+    {
+      g_string_append (c->target, text);
+      c->target_signals++;
+      for (const gchar *p = text; (p = strchr (p, '\n')); p++)
+        c->target_lines++;
+    }
   c->unacked += strlen (text);
   if (c->auto_ack && c->unacked > 64 * 1024)
     client_ack (c);
@@ -1240,6 +1247,77 @@ test_stalled_client (void)
   kdh_test_engine_clear (&t);
 }
 
+static gboolean
+clients_have_lines (gpointer data)
+{
+  Client **clients = data;
+
+  for (guint i = 0; clients[i]; i++)
+    if (clients[i]->target_lines < 20000)
+      return FALSE;
+  return TRUE;
+}
+
+/* Eight clients while the target floods: each gets every line exactly
+ * once and in the server's order, and lines go out batched, many to an
+ * Output signal, rather than one signal (one D-Bus message per client)
+ * per line, which is what kept fan-out far below the server's own rate. */
+static void
+test_fanout_batched (void)
+{
+  KdhTestEngine t;
+  guint16 port;
+  Client *clients[9] = { NULL };
+  g_autofree gchar *out = NULL, *err = NULL;
+  guint64 last;
+
+  engine_on_sim (&t, "sim:dbgprint-rate=0");
+  port = start_tcp_server (&t, NULL);
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree gchar *name = g_strdup_printf ("fan%u@box", i);
+
+      clients[i] = client_tcp (port, name);
+      clients[i]->auto_ack = TRUE;      /* and strict: no gap, no repeat */
+      clients[i]->ack_timer = g_timeout_add (200, on_ack_timer, clients[i]);
+      g_assert_true (client_hello (clients[i], NULL, NULL));
+    }
+
+  g_assert_true (client_execute (clients[0], "g", &out, &err));
+  kdh_test_run_until (clients_have_lines, clients, 240, "every client to receive 20000 lines");
+  kdh_engine_break (t.engine);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 60);
+  /* Everything the server printed has reached its own front end ... */
+  g_free (run_local (&t, ".echo", FALSE));
+  /* ... and every client. */
+  last = last_seq (clients[0]);
+  for (guint i = 0; i < 8; i++)
+    client_wait_seq (clients[i], last);
+
+  for (guint i = 0; i < 8; i++)
+    {
+      Client *c = clients[i];
+      const gchar *first_line = strstr (c->target->str, "kdhtest: dbgprint seq=");
+      guint64 first;
+
+      g_test_message ("%s: %u lines in %u Output signals", c->name, c->target_lines,
+                      c->target_signals);
+      /* The same lines in the same order as the server's own front end
+       * (the target printed nothing before "g", while they were there). */
+      g_assert_cmpuint (c->target->len, ==, t.target_output->len);
+      g_assert_true (memcmp (c->target->str, t.target_output->str, c->target->len) == 0);
+      g_assert_nonnull (first_line);
+      first = g_ascii_strtoull (first_line + strlen ("kdhtest: dbgprint seq="), NULL, 10);
+      g_assert_cmpuint (kdh_test_check_dbgprint_sequence (first_line, first), >=, 20000);
+      /* Batched: the flood comes dozens of lines to a signal; one signal
+       * per engine event would be a few lines at most. */
+      g_assert_cmpuint (c->target_signals * 8, <=, c->target_lines);
+    }
+  for (guint i = 0; i < 8; i++)
+    client_free (clients[i]);
+  kdh_test_engine_clear (&t);
+}
+
 static void
 on_call_done (GObject      *source,
               GAsyncResult *result,
@@ -1540,6 +1618,7 @@ main (int    argc,
   g_test_add_func ("/remote/server/garbage", test_garbage);
   g_test_add_func ("/remote/server/hello-timeout", test_hello_timeout);
   g_test_add_func ("/remote/server/stalled-client", test_stalled_client);
+  g_test_add_func ("/remote/server/fanout-batched", test_fanout_batched);
   g_test_add_func ("/remote/server/disconnect-mid-command", test_disconnect_mid_command);
   g_test_add_func ("/remote/server/endsrv", test_endsrv);
   g_test_add_func ("/remote/server/max-clients", test_max_clients);

@@ -23,6 +23,8 @@
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
 #include <gio/gunixsocketaddress.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -110,6 +112,18 @@ connect_reason (const GError *error)
 
 /* ---- TCP and Unix sockets ---------------------------------------------- */
 
+/* The server batches its output itself (a message every few ms at most
+ * while output flows) and Acks and calls are small: Nagle's algorithm
+ * would only hold each one back until the previous was acknowledged,
+ * which with delayed ACKs costs up to 40 ms. */
+static void
+set_no_delay (GSocketConnection *connection)
+{
+  if (G_IS_TCP_CONNECTION (connection))
+    g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY,
+                         1, NULL);
+}
+
 static void
 on_socket_connected (GObject      *source,
                      GAsyncResult *result,
@@ -120,6 +134,8 @@ on_socket_connected (GObject      *source,
   GSocketConnection *connection =
     g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
 
+  if (connection)
+    set_no_delay (connection);
   if (error && client->engine && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       GError *e = g_error_new (KDH_REMOTE_CLIENT_ERROR, KDH_REMOTE_CLIENT_ERROR_FAILED,
@@ -182,6 +198,8 @@ on_accepted (GObject      *source,
   GSocketConnection *connection =
     g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, NULL, &error);
 
+  if (connection)
+    set_no_delay (connection);
   _kdh_remote_client_end_step (client, G_OBJECT (connection), error);
 }
 

@@ -58,6 +58,15 @@
  *
  * Sequence numbers are per server and increase by one per chunk, so a
  * client sees every chunk exactly once and in order, and detects a gap.
+ *
+ * A chunk is not a line: while output flows the server gathers what is
+ * printed, of one kind and origin, for up to 1 ms and 16 KiB into one
+ * chunk (output after a quiet spell goes out at once, an echo is always a
+ * chunk of its own), so that a DbgPrint flood costs each client one
+ * message per batch rather than per line. A chunk may hold many lines,
+ * or end inside one. Output batched so far is sent before a StateChanged
+ * or Prompt signal, before a command's Execute reply, and before a
+ * GetOutput reply is made up, so these keep the server's order.
  */
 #pragma once
 

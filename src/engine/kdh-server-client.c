@@ -22,6 +22,8 @@
 #include "kdh-server-private.h"
 
 #include <glib/gi18n.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #define NAME_MAX_CHARS 64
@@ -494,11 +496,15 @@ handle_get_output (KdhServerClient       *client,
                    GDBusMethodInvocation *invocation)
 {
   KdhServerHistory *history = client->set->history;
-  guint64 first = MAX (kdh_server_history_first_seq (history), client->floor_seq);
-  guint64 start = MAX (from, first);
-  guint64 next = start;
+  guint64 first, start, next;
   gsize bytes = 0;
   GVariantBuilder chunks;
+
+  /* Everything printed so far, batched or not. */
+  kdh_server_set_seal_output (client->set);
+  first = MAX (kdh_server_history_first_seq (history), client->floor_seq);
+  start = MAX (from, first);
+  next = start;
 
   /* At most KDH_REMOTE_HISTORY_BYTES of text per reply: the signals (or
    * another GetOutput) carry on from where it ends. */
@@ -783,6 +789,12 @@ kdh_server_client_start (KdhServerClient *client,
   g_return_if_fail (client->phase == KDH_CLIENT_HANDSHAKE);
   g_set_object (&client->raw, raw);
   g_set_object (&client->socket, socket);
+  /* Output is batched here (kdh-server.c) already; Nagle's algorithm
+   * would hold each batch until the previous one was acknowledged, which
+   * with the peer's delayed ACKs adds up to 40 ms. */
+  if (socket && (g_socket_get_family (socket) == G_SOCKET_FAMILY_IPV4
+                 || g_socket_get_family (socket) == G_SOCKET_FAMILY_IPV6))
+    g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   client->stream = kdh_server_stream_new (raw, client->cancellable, KDH_REMOTE_MAX_MESSAGE);
   /* Message processing waits until the object is exported, so that no
    * early call meets "no such object". */

@@ -43,6 +43,15 @@ G_BEGIN_DECLS
  * the message around it. Flow control counts this, not the bare text, so
  * that a flood of small chunks is bounded too. */
 #define KDH_SERVER_SIGNAL_COST(len) (2 * (guint64) (len) + 1024)
+/* Output batching (kdh-server.c): consecutive output of one kind and
+ * origin goes out as one Output signal of at most this much text ... */
+#define KDH_SERVER_BATCH_BYTES      (16 * 1024)
+/* ... at most this long after it was produced. Output on a quiet link
+ * goes out at once; only while it flows are batches held this long, so
+ * that each client gets at most one signal per interval instead of one
+ * per line (every signal costs a serialization, a write and several
+ * thread wake-ups on both ends). */
+#define KDH_SERVER_BATCH_DELAY_US   (1 * 1000)
 /* A refused client gets this long to read its error before it is cut. */
 #define KDH_SERVER_REFUSE_GRACE_MS  2000
 
@@ -61,8 +70,8 @@ KdhServerStream *kdh_server_stream_new           (GIOStream    *base,
                                                   gsize         max_message);
 /* Why the stream refused the peer (NULL: it did not). Any thread. */
 gchar           *kdh_server_stream_dup_violation (KdhServerStream *self);
-/* Bytes written to the peer so far, and whether a write is waiting for
- * the peer to read. Any thread. */
+/* Bytes written to the peer so far, and whether a write has been waiting
+ * for the peer to read for more than half a second. Any thread. */
 guint64          kdh_server_stream_get_written   (KdhServerStream *self);
 gboolean         kdh_server_stream_write_blocked (KdhServerStream *self);
 
@@ -140,6 +149,12 @@ struct _KdhServerSet
   gboolean in_tap;
   GString *notices;            /* output deferred out of the tap */
   GSource *notice_source;
+  /* Output not in the history yet (see KDH_SERVER_BATCH_*). */
+  GString *batch;
+  KdhOutputKind batch_kind;
+  gchar *batch_origin;
+  GSource *batch_source;       /* seals the batch when its delay is up */
+  gint64 last_seal_us;         /* monotonic */
 };
 
 struct _KdhServer
@@ -208,6 +223,10 @@ void     kdh_server_set_notice        (KdhServerSet *set,
                                        KdhOutputKind kind,
                                        const gchar  *format,
                                        ...) G_GNUC_PRINTF (3, 4);
+/* Puts the output batched so far into the history and sends it to every
+ * client: before anything that must come after it (a state or prompt
+ * change, a command's reply, a GetOutput). */
+void     kdh_server_set_seal_output   (KdhServerSet *set);
 guint    kdh_server_set_count_clients (KdhServerSet  *set,
                                        KdhClientPhase phase);
 void     kdh_server_set_execute       (KdhServerSet          *set,

@@ -29,6 +29,7 @@
 #define AUTH_LINE_MAX   (16 * 1024)
 #define AUTH_TOTAL_MAX  (64 * 1024)
 #define HEADER_SIZE     16
+#define WRITE_STUCK_US  (G_USEC_PER_SEC / 2)
 
 typedef enum {
   PARSE_NUL,          /* the one byte before authentication */
@@ -48,6 +49,7 @@ typedef struct {
   gchar *violation;
   guint64 written;
   gboolean write_pending;
+  gint64 write_since;            /* monotonic: when the pending write started */
   GTask *deferred_read;          /* waits for a stuck write (worker thread) */
 
   /* The peer's bytes, parsed in order (one reader at a time). */
@@ -432,6 +434,7 @@ kdh_server_out_write_async (GOutputStream       *stream,
   g_task_set_source_tag (task, kdh_server_out_write_async);
   g_mutex_lock (&sh->lock);
   sh->write_pending = TRUE;
+  sh->write_since = g_get_monotonic_time ();
   g_mutex_unlock (&sh->lock);
   g_output_stream_write_async (g_io_stream_get_output_stream (sh->base), buffer, count,
                                io_priority, sh->abort, on_base_write, task);
@@ -638,8 +641,12 @@ kdh_server_stream_write_blocked (KdhServerStream *self)
 {
   gboolean pending;
 
+  /* A write in flight is normal; one that has waited a while is a peer
+   * that does not read (.clients said "not reading" about any client that
+   * was being written to at that moment). */
   g_mutex_lock (&self->sh->lock);
-  pending = self->sh->write_pending;
+  pending = self->sh->write_pending
+            && g_get_monotonic_time () - self->sh->write_since > WRITE_STUCK_US;
   g_mutex_unlock (&self->sh->lock);
   return pending;
 }

@@ -14,6 +14,17 @@
  *
  * The tap must not produce engine output itself (that would re-enter the
  * tap), so messages that arise there are deferred to an idle callback.
+ *
+ * Output is batched before it is numbered: a DbgPrint flood is one engine
+ * event per line or few, and one Output signal per event and client made
+ * fan-out cost a D-Bus message (serialization, a write, wake-ups of the
+ * GDBus worker and of the client's threads) per line and client, so that
+ * 8 clients got a fraction of what the server printed. Output of one kind
+ * and origin is gathered for at most KDH_SERVER_BATCH_DELAY_US, and up to
+ * KDH_SERVER_BATCH_BYTES, then becomes one numbered chunk for everyone.
+ * The first output after a quiet spell goes out at once, so interactive
+ * use sees no delay. Every client still reads the same numbered history,
+ * so each gets every chunk exactly once and in order.
  */
 #include "kdh-server-private.h"
 
@@ -65,6 +76,79 @@ kdh_server_set_notice (KdhServerSet  *set,
       set->notice_source = g_idle_source_new ();
       g_source_set_callback (set->notice_source, flush_notices, set, NULL);
       g_source_attach (set->notice_source, g_main_context_get_thread_default ());
+    }
+}
+
+/* ---- Output batching ---------------------------------------------------- */
+
+void
+kdh_server_set_seal_output (KdhServerSet *set)
+{
+  if (set->batch_source)
+    {
+      g_source_destroy (set->batch_source);
+      g_clear_pointer (&set->batch_source, g_source_unref);
+    }
+  if (set->batch->len == 0)
+    return;
+  kdh_server_history_append (set->history, set->batch_kind, set->batch_origin, set->batch->str);
+  g_string_truncate (set->batch, 0);
+  g_clear_pointer (&set->batch_origin, g_free);
+  set->last_seal_us = g_get_monotonic_time ();
+  for (GList *l = set->clients; l; l = l->next)
+    kdh_server_client_pump (l->data);
+}
+
+static gboolean
+on_batch_due (gpointer data)
+{
+  KdhServerSet *set = data;
+
+  g_clear_pointer (&set->batch_source, g_source_unref);
+  kdh_server_set_seal_output (set);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+batch_output (KdhServerSet  *set,
+              KdhOutputKind  kind,
+              const gchar   *origin,
+              const gchar   *text)
+{
+  gsize len = strlen (text);
+  gint64 now;
+
+  if (len == 0)
+    return;
+  origin = origin ? origin : "";
+  if (set->batch->len > 0
+      && (kind != set->batch_kind || g_strcmp0 (origin, set->batch_origin) != 0
+          || set->batch->len + len > KDH_SERVER_BATCH_BYTES))
+    kdh_server_set_seal_output (set);
+  if (set->batch->len == 0)
+    {
+      set->batch_kind = kind;
+      set->batch_origin = g_strdup (origin);
+    }
+  g_string_append_len (set->batch, text, (gssize) len);
+
+  now = g_get_monotonic_time ();
+  /* An echo is one command line of its own (front ends prefix it with its
+   * sender); output after a quiet spell is not held either. */
+  if (kind == KDH_OUTPUT_ECHO || set->batch->len >= KDH_SERVER_BATCH_BYTES
+      || now - set->last_seal_us >= KDH_SERVER_BATCH_DELAY_US)
+    {
+      kdh_server_set_seal_output (set);
+      return;
+    }
+  if (set->batch_source == NULL)
+    {
+      gint64 due_us = set->last_seal_us + KDH_SERVER_BATCH_DELAY_US - now;
+
+      set->batch_source = g_timeout_source_new ((guint) ((due_us + 999) / 1000));
+      g_source_set_callback (set->batch_source, on_batch_due, set, NULL);
+      g_source_set_name (set->batch_source, "[kdhost] server output batch");
+      g_source_attach (set->batch_source, g_main_context_get_thread_default ());
     }
 }
 
@@ -167,13 +251,13 @@ on_event (KdhEngine      *engine,
           collect_output (set->current, event->text);
 
         /* (Echoes come with passwords masked: kdh_remote_string_mask_passwords.) */
-        kdh_server_history_append (set->history, event->output_kind, event->origin, event->text);
-        for (GList *l = set->clients; l; l = l->next)
-          kdh_server_client_pump (l->data);
+        batch_output (set, event->output_kind, event->origin, event->text);
       }
       break;
 
     case KDH_EVENT_STATE:
+      /* Clients see output and state changes in the server's order. */
+      kdh_server_set_seal_output (set);
       {
         g_autofree gchar *reason = g_utf8_make_valid (event->reason ? event->reason : "", -1);
         g_autofree gchar *transport = g_utf8_make_valid (event->transport ? event->transport : "",
@@ -190,6 +274,7 @@ on_event (KdhEngine      *engine,
       break;
 
     case KDH_EVENT_PROMPT:
+      kdh_server_set_seal_output (set);
       g_free (set->prompt);
       set->prompt = g_utf8_make_valid (event->prompt ? event->prompt : "", -1);
       set->ready = event->ready;
@@ -198,6 +283,8 @@ on_event (KdhEngine      *engine,
       break;
 
     case KDH_EVENT_COMMAND_DONE:
+      /* The command's output goes out as signals before its reply. */
+      kdh_server_set_seal_output (set);
       reply_pending (set, event);
       break;
 
@@ -270,6 +357,7 @@ kdh_server_set_new (KdhEngine *engine)
   set->observer = g_dbus_auth_observer_new ();
   g_signal_connect (set->observer, "allow-mechanism", G_CALLBACK (allow_mechanism), NULL);
   set->notices = g_string_new (NULL);
+  set->batch = g_string_new (NULL);
   set->prompt = kdh_engine_dup_prompt (engine, &set->ready);
   kdh_engine_add_tap (engine, on_event, set);
   return set;
@@ -300,6 +388,8 @@ kdh_server_set_free (KdhServerSet *set)
   if (set == NULL)
     return;
   kdh_engine_remove_tap (set->engine, on_event, set);
+  /* What is batched still goes to the clients before they are closed. */
+  kdh_server_set_seal_output (set);
   while (set->servers)
     {
       KdhServer *server = set->servers->data;
@@ -339,6 +429,8 @@ kdh_server_set_free (KdhServerSet *set)
   g_dbus_node_info_unref (set->node);
   g_object_unref (set->observer);
   g_string_free (set->notices, TRUE);
+  g_string_free (set->batch, TRUE);
+  g_free (set->batch_origin);
   g_free (set->prompt);
   g_free (set);
 }
