@@ -616,6 +616,48 @@ test_lost_and_stop (App *app,
   screenshot (app, "disconnected");
 }
 
+static void
+execute (App         *app,
+         const gchar *command)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply =
+    g_dbus_connection_call_sync (app->bus, "org.kdhost.Kdhost", SESSION_PATH,
+                                 "org.kdhost.Window1", "Execute", g_variant_new ("(s)", command),
+                                 NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+
+  g_assert_no_error (error);
+}
+
+/* The simulator is frozen (SIGSTOP): its socket stays open, but nothing
+ * answers. A resync and a .restart then show their progress for as long
+ * as it lasts; screenshots of Resynchronizing and Synchronizing. Once it
+ * thaws, both complete. */
+static void
+test_progress_screenshots (App *app,
+                           gconstpointer data)
+{
+  GSubprocess *sim = app->t.processes->pdata[0];
+  guint64 resets = counter (app, "resets_received");
+  guint from = app->states->len;
+
+  g_subprocess_send_signal (sim, SIGSTOP);
+  press (app, "ctrl+alt+r");
+  from = wait_state (app, from, "resynchronizing");
+  screenshot (app, "resynchronizing");
+  g_subprocess_send_signal (sim, SIGCONT);
+  from = wait_state (app, from, "break");
+  wait_counter (app, "resets_received", resets + 1);
+
+  g_subprocess_send_signal (sim, SIGSTOP);
+  execute (app, ".restart");
+  from = wait_state (app, from, "restarting");
+  from = wait_state (app, from, "synchronizing");
+  screenshot (app, "synchronizing");
+  g_subprocess_send_signal (sim, SIGCONT);
+  wait_state (app, from, "break");
+}
+
 static gboolean
 have_xdotool (void)
 {
@@ -648,6 +690,7 @@ main (int argc, char **argv)
   ADD ("menu-model", test_menu_model);
   ADD ("action-states", test_action_states);
   ADD ("lost-and-stop", test_lost_and_stop);
+  ADD ("progress-screenshots", test_progress_screenshots);
 #undef ADD
   return g_test_run ();
 }
