@@ -629,10 +629,25 @@ execute (App         *app,
   g_assert_no_error (error);
 }
 
+static gboolean
+reason_is_retry (gpointer data)
+{
+  App *app = data;
+  g_autoptr (GVariant) reply =
+    g_dbus_connection_call_sync (app->bus, "org.kdhost.Kdhost", SESSION_PATH,
+                                 "org.kdhost.Window1", "GetState", NULL, NULL,
+                                 G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+  const gchar *reason = NULL;
+
+  if (reply)
+    g_variant_get (reply, "(&s&s&s&s)", NULL, &reason, NULL, NULL);
+  return reason && g_str_equal (reason, "sending RESET again");
+}
+
 /* The simulator is frozen (SIGSTOP): its socket stays open, but nothing
  * answers. A resync and a .restart then show their progress for as long
- * as it lasts; screenshots of Resynchronizing and Synchronizing. Once it
- * thaws, both complete. */
+ * as it lasts (Resynchronizing with its attempt count); screenshots of
+ * Resynchronizing and Synchronizing. Once it thaws, both complete. */
 static void
 test_progress_screenshots (App *app,
                            gconstpointer data)
@@ -644,6 +659,8 @@ test_progress_screenshots (App *app,
   g_subprocess_send_signal (sim, SIGSTOP);
   press (app, "ctrl+alt+r");
   from = wait_state (app, from, "resynchronizing");
+  /* The second round, with its attempt count on screen. */
+  kdh_test_run_until (reason_is_retry, app, 30, "a second RESET round");
   screenshot (app, "resynchronizing");
   g_subprocess_send_signal (sim, SIGCONT);
   from = wait_state (app, from, "break");
