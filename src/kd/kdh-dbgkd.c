@@ -3,8 +3,9 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Layouts are those of kd-protocol.md §3. Multi-byte fields are assembled
- * byte by byte: payloads arrive at any alignment and always little-endian.
+ * Layouts are those of kd-protocol.md §3; fields are read and written with
+ * kdh-le.h (any alignment, little-endian). Descriptions for the packet log
+ * are in kdh-dbgkd-describe.c.
  */
 
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <glib.h>
 
 #include "kdh-dbgkd.h"
+#include "kdh-le.h"
 
 G_DEFINE_QUARK (kdh-dbgkd-error-quark, kdh_dbgkd_error)
 
@@ -23,49 +25,6 @@ G_DEFINE_QUARK (kdh-dbgkd-error-quark, kdh_dbgkd_error)
 /* The union of DBGKD_MANIPULATE_STATE64 starts here. */
 #define M_UNION             0x10
 #define M_UNION_SIZE        40
-
-/* ---- Little-endian helpers ------------------------------------------- */
-
-static inline guint16
-rd16 (const guint8 *p)
-{
-  return (guint16) (p[0] | (p[1] << 8));
-}
-
-static inline guint32
-rd32 (const guint8 *p)
-{
-  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
-}
-
-static inline guint64
-rd64 (const guint8 *p)
-{
-  return (guint64) rd32 (p) | ((guint64) rd32 (p + 4) << 32);
-}
-
-static inline void
-wr16 (guint8 *p, guint16 v)
-{
-  p[0] = v & 0xFF;
-  p[1] = v >> 8;
-}
-
-static inline void
-wr32 (guint8 *p, guint32 v)
-{
-  p[0] = v & 0xFF;
-  p[1] = (v >> 8) & 0xFF;
-  p[2] = (v >> 16) & 0xFF;
-  p[3] = v >> 24;
-}
-
-static inline void
-wr64 (guint8 *p, guint64 v)
-{
-  wr32 (p, (guint32) v);
-  wr32 (p + 4, (guint32) (v >> 32));
-}
 
 static gboolean
 check_length (gsize         len,
@@ -262,14 +221,14 @@ kdh_state_change_decode (const guint8    *payload,
   if (!check_length (len, KDH_STATE_CHANGE64_SIZE, "state change", error))
     return FALSE;
 
-  raw_state = rd32 (payload + 0x00);
+  raw_state = kdh_read_le32 (payload + 0x00);
   out->new_state = raw_state & ~(guint32) KDH_STATE_ALTERNATE_FLAG;
   out->alternate = (raw_state & KDH_STATE_ALTERNATE_FLAG) != 0;
-  out->processor_level = rd16 (payload + 0x04);
-  out->processor = rd16 (payload + 0x06);
-  out->number_processors = rd32 (payload + 0x08);
-  out->thread = rd64 (payload + 0x10);
-  out->program_counter = rd64 (payload + 0x18);
+  out->processor_level = kdh_read_le16 (payload + 0x04);
+  out->processor = kdh_read_le16 (payload + 0x06);
+  out->number_processors = kdh_read_le32 (payload + 0x08);
+  out->thread = kdh_read_le64 (payload + 0x10);
+  out->program_counter = kdh_read_le64 (payload + 0x18);
   memcpy (out->raw_control_report, payload + SC_CONTROL_REPORT, SC_REPORT_SIZE);
 
   u = payload + SC_UNION;
@@ -282,14 +241,14 @@ kdh_state_change_decode (const guint8    *payload,
       {
         KdhException64 *e = &out->u.exception;
 
-        e->code = rd32 (u + 0x00);
-        e->flags = rd32 (u + 0x04);
-        e->record = rd64 (u + 0x08);
-        e->address = rd64 (u + 0x10);
-        e->number_parameters = MIN (rd32 (u + 0x18), 15u);
+        e->code = kdh_read_le32 (u + 0x00);
+        e->flags = kdh_read_le32 (u + 0x04);
+        e->record = kdh_read_le64 (u + 0x08);
+        e->address = kdh_read_le64 (u + 0x10);
+        e->number_parameters = MIN (kdh_read_le32 (u + 0x18), 15u);
         for (guint i = 0; i < 15; i++)
-          e->information[i] = rd64 (u + 0x20 + 8 * i);
-        e->first_chance = rd32 (u + 0x98);
+          e->information[i] = kdh_read_le64 (u + 0x20 + 8 * i);
+        e->first_chance = kdh_read_le32 (u + 0x98);
         /* Trailing data (ReactOS's 4 bytes of trace data) is ignored. */
       }
       break;
@@ -299,11 +258,11 @@ kdh_state_change_decode (const guint8    *payload,
         KdhLoadSymbols64 *ls = &out->u.load_symbols;
         gsize n;
 
-        ls->path_name_length = rd32 (u + 0x00);
-        ls->base_of_dll = rd64 (u + 0x08);
-        ls->process_id = rd64 (u + 0x10);
-        ls->checksum = rd32 (u + 0x18);
-        ls->size_of_image = rd32 (u + 0x1C);
+        ls->path_name_length = kdh_read_le32 (u + 0x00);
+        ls->base_of_dll = kdh_read_le64 (u + 0x08);
+        ls->process_id = kdh_read_le64 (u + 0x10);
+        ls->checksum = kdh_read_le32 (u + 0x18);
+        ls->size_of_image = kdh_read_le32 (u + 0x1C);
         ls->unload = u[0x20] != 0;
 
         /* Like the NT host, take the path from the last PathNameLength
@@ -353,29 +312,29 @@ kdh_control_report_decode (const guint8      raw[0x30],
   switch (machine)
     {
     case KDH_MACHINE_AMD64:
-      out->dr6 = rd64 (raw + 0x00);
-      out->dr7 = rd64 (raw + 0x08);
-      out->eflags = rd32 (raw + 0x10);
-      out->instruction_count = MIN (rd16 (raw + 0x14), KDH_DBGKD_MAXSTREAM);
-      out->report_flags = rd16 (raw + 0x16);
+      out->dr6 = kdh_read_le64 (raw + 0x00);
+      out->dr7 = kdh_read_le64 (raw + 0x08);
+      out->eflags = kdh_read_le32 (raw + 0x10);
+      out->instruction_count = MIN (kdh_read_le16 (raw + 0x14), KDH_DBGKD_MAXSTREAM);
+      out->report_flags = kdh_read_le16 (raw + 0x16);
       memcpy (out->instruction_stream, raw + 0x18, KDH_DBGKD_MAXSTREAM);
-      out->seg_cs = rd16 (raw + 0x28);
-      out->seg_ds = rd16 (raw + 0x2A);
-      out->seg_es = rd16 (raw + 0x2C);
-      out->seg_fs = rd16 (raw + 0x2E);
+      out->seg_cs = kdh_read_le16 (raw + 0x28);
+      out->seg_ds = kdh_read_le16 (raw + 0x2A);
+      out->seg_es = kdh_read_le16 (raw + 0x2C);
+      out->seg_fs = kdh_read_le16 (raw + 0x2E);
       return TRUE;
 
     case KDH_MACHINE_I386:
-      out->dr6 = rd32 (raw + 0x00);
-      out->dr7 = rd32 (raw + 0x04);
-      out->instruction_count = MIN (rd16 (raw + 0x08), KDH_DBGKD_MAXSTREAM);
-      out->report_flags = rd16 (raw + 0x0A);
+      out->dr6 = kdh_read_le32 (raw + 0x00);
+      out->dr7 = kdh_read_le32 (raw + 0x04);
+      out->instruction_count = MIN (kdh_read_le16 (raw + 0x08), KDH_DBGKD_MAXSTREAM);
+      out->report_flags = kdh_read_le16 (raw + 0x0A);
       memcpy (out->instruction_stream, raw + 0x0C, KDH_DBGKD_MAXSTREAM);
-      out->seg_cs = rd16 (raw + 0x1C);
-      out->seg_ds = rd16 (raw + 0x1E);
-      out->seg_es = rd16 (raw + 0x20);
-      out->seg_fs = rd16 (raw + 0x22);
-      out->eflags = rd32 (raw + 0x24);
+      out->seg_cs = kdh_read_le16 (raw + 0x1C);
+      out->seg_ds = kdh_read_le16 (raw + 0x1E);
+      out->seg_es = kdh_read_le16 (raw + 0x20);
+      out->seg_fs = kdh_read_le16 (raw + 0x22);
+      out->eflags = kdh_read_le32 (raw + 0x24);
       return TRUE;
 
     default:
@@ -404,29 +363,29 @@ encode_control_report (guint8                  dst[SC_REPORT_SIZE],
   switch (machine)
     {
     case KDH_MACHINE_AMD64:
-      wr64 (dst + 0x00, r->dr6);
-      wr64 (dst + 0x08, r->dr7);
-      wr32 (dst + 0x10, r->eflags);
-      wr16 (dst + 0x14, r->instruction_count);
-      wr16 (dst + 0x16, r->report_flags);
+      kdh_write_le64 (dst + 0x00, r->dr6);
+      kdh_write_le64 (dst + 0x08, r->dr7);
+      kdh_write_le32 (dst + 0x10, r->eflags);
+      kdh_write_le16 (dst + 0x14, r->instruction_count);
+      kdh_write_le16 (dst + 0x16, r->report_flags);
       memcpy (dst + 0x18, r->instruction_stream, KDH_DBGKD_MAXSTREAM);
-      wr16 (dst + 0x28, r->seg_cs);
-      wr16 (dst + 0x2A, r->seg_ds);
-      wr16 (dst + 0x2C, r->seg_es);
-      wr16 (dst + 0x2E, r->seg_fs);
+      kdh_write_le16 (dst + 0x28, r->seg_cs);
+      kdh_write_le16 (dst + 0x2A, r->seg_ds);
+      kdh_write_le16 (dst + 0x2C, r->seg_es);
+      kdh_write_le16 (dst + 0x2E, r->seg_fs);
       break;
 
     case KDH_MACHINE_I386:
-      wr32 (dst + 0x00, (guint32) r->dr6);
-      wr32 (dst + 0x04, (guint32) r->dr7);
-      wr16 (dst + 0x08, r->instruction_count);
-      wr16 (dst + 0x0A, r->report_flags);
+      kdh_write_le32 (dst + 0x00, (guint32) r->dr6);
+      kdh_write_le32 (dst + 0x04, (guint32) r->dr7);
+      kdh_write_le16 (dst + 0x08, r->instruction_count);
+      kdh_write_le16 (dst + 0x0A, r->report_flags);
       memcpy (dst + 0x0C, r->instruction_stream, KDH_DBGKD_MAXSTREAM);
-      wr16 (dst + 0x1C, r->seg_cs);
-      wr16 (dst + 0x1E, r->seg_ds);
-      wr16 (dst + 0x20, r->seg_es);
-      wr16 (dst + 0x22, r->seg_fs);
-      wr32 (dst + 0x24, r->eflags);
+      kdh_write_le16 (dst + 0x1C, r->seg_cs);
+      kdh_write_le16 (dst + 0x1E, r->seg_ds);
+      kdh_write_le16 (dst + 0x20, r->seg_es);
+      kdh_write_le16 (dst + 0x22, r->seg_fs);
+      kdh_write_le32 (dst + 0x24, r->eflags);
       break;
 
     default:
@@ -440,12 +399,12 @@ encode_state_header (guint8               *buf,
                      guint32               new_state,
                      const KdhStateChange *sc)
 {
-  wr32 (buf + 0x00, new_state | (sc->alternate ? KDH_STATE_ALTERNATE_FLAG : 0));
-  wr16 (buf + 0x04, sc->processor_level);
-  wr16 (buf + 0x06, sc->processor);
-  wr32 (buf + 0x08, sc->number_processors);
-  wr64 (buf + 0x10, sc->thread);
-  wr64 (buf + 0x18, sc->program_counter);
+  kdh_write_le32 (buf + 0x00, new_state | (sc->alternate ? KDH_STATE_ALTERNATE_FLAG : 0));
+  kdh_write_le16 (buf + 0x04, sc->processor_level);
+  kdh_write_le16 (buf + 0x06, sc->processor);
+  kdh_write_le32 (buf + 0x08, sc->number_processors);
+  kdh_write_le64 (buf + 0x10, sc->thread);
+  kdh_write_le64 (buf + 0x18, sc->program_counter);
 }
 
 void
@@ -463,14 +422,14 @@ kdh_state_change_encode_exception (GByteArray             *out,
 
   e = &sc->u.exception;
   encode_state_header (buf, KDH_STATE_EXCEPTION, sc);
-  wr32 (u + 0x00, e->code);
-  wr32 (u + 0x04, e->flags);
-  wr64 (u + 0x08, e->record);
-  wr64 (u + 0x10, e->address);
-  wr32 (u + 0x18, e->number_parameters);
+  kdh_write_le32 (u + 0x00, e->code);
+  kdh_write_le32 (u + 0x04, e->flags);
+  kdh_write_le64 (u + 0x08, e->record);
+  kdh_write_le64 (u + 0x10, e->address);
+  kdh_write_le32 (u + 0x18, e->number_parameters);
   for (guint i = 0; i < 15; i++)
-    wr64 (u + 0x20 + 8 * i, e->information[i]);
-  wr32 (u + 0x98, e->first_chance);
+    kdh_write_le64 (u + 0x20 + 8 * i, e->information[i]);
+  kdh_write_le32 (u + 0x98, e->first_chance);
   encode_control_report (buf + SC_CONTROL_REPORT, sc, machine, report);
 
   g_byte_array_append (out, buf, sizeof buf);
@@ -498,11 +457,11 @@ kdh_state_change_encode_load_symbols (GByteArray             *out,
 
   ls = &sc->u.load_symbols;
   encode_state_header (buf, KDH_STATE_LOAD_SYMBOLS, sc);
-  wr32 (u + 0x00, (guint32) path_len);
-  wr64 (u + 0x08, ls->base_of_dll);
-  wr64 (u + 0x10, ls->process_id);
-  wr32 (u + 0x18, ls->checksum);
-  wr32 (u + 0x1C, ls->size_of_image);
+  kdh_write_le32 (u + 0x00, (guint32) path_len);
+  kdh_write_le64 (u + 0x08, ls->base_of_dll);
+  kdh_write_le64 (u + 0x10, ls->process_id);
+  kdh_write_le32 (u + 0x18, ls->checksum);
+  kdh_write_le32 (u + 0x1C, ls->size_of_image);
   u[0x20] = ls->unload ? 1 : 0;
   encode_control_report (buf + SC_CONTROL_REPORT, sc, machine, report);
 
@@ -527,10 +486,10 @@ kdh_manipulate_decode (const guint8   *payload,
   if (!check_length (len, KDH_MANIPULATE64_SIZE, "manipulate", error))
     return FALSE;
 
-  out->api = rd32 (payload + 0x00);
-  out->processor_level = rd16 (payload + 0x04);
-  out->processor = rd16 (payload + 0x06);
-  out->return_status = rd32 (payload + 0x08);
+  out->api = kdh_read_le32 (payload + 0x00);
+  out->processor_level = kdh_read_le16 (payload + 0x04);
+  out->processor = kdh_read_le16 (payload + 0x06);
+  out->return_status = kdh_read_le32 (payload + 0x08);
   memcpy (out->u, payload + M_UNION, M_UNION_SIZE);
   out->data_len = len - KDH_MANIPULATE64_SIZE;
   out->data = out->data_len > 0 ? payload + KDH_MANIPULATE64_SIZE : NULL;
@@ -551,10 +510,10 @@ kdh_manipulate_encode (GByteArray          *out,
   g_return_if_fail (data != NULL || data_len == 0);
   g_return_if_fail (data_len <= G_MAXUINT);
 
-  wr32 (buf + 0x00, m->api);
-  wr16 (buf + 0x04, m->processor_level);
-  wr16 (buf + 0x06, m->processor);
-  wr32 (buf + 0x08, m->return_status);
+  kdh_write_le32 (buf + 0x00, m->api);
+  kdh_write_le16 (buf + 0x04, m->processor_level);
+  kdh_write_le16 (buf + 0x06, m->processor);
+  kdh_write_le32 (buf + 0x08, m->return_status);
   memcpy (buf + M_UNION, m->u, M_UNION_SIZE);
 
   g_byte_array_append (out, buf, sizeof buf);
@@ -569,7 +528,7 @@ kdh_manipulate_get_u64 (const KdhManipulate *m,
   g_return_val_if_fail (m != NULL, 0);
   g_return_val_if_fail (offset_in_union <= M_UNION_SIZE - 8, 0);
 
-  return rd64 (m->u + offset_in_union);
+  return kdh_read_le64 (m->u + offset_in_union);
 }
 
 guint32
@@ -579,7 +538,7 @@ kdh_manipulate_get_u32 (const KdhManipulate *m,
   g_return_val_if_fail (m != NULL, 0);
   g_return_val_if_fail (offset_in_union <= M_UNION_SIZE - 4, 0);
 
-  return rd32 (m->u + offset_in_union);
+  return kdh_read_le32 (m->u + offset_in_union);
 }
 
 void
@@ -590,7 +549,7 @@ kdh_manipulate_set_u64 (KdhManipulate *m,
   g_return_if_fail (m != NULL);
   g_return_if_fail (offset_in_union <= M_UNION_SIZE - 8);
 
-  wr64 (m->u + offset_in_union, v);
+  kdh_write_le64 (m->u + offset_in_union, v);
 }
 
 void
@@ -601,7 +560,7 @@ kdh_manipulate_set_u32 (KdhManipulate *m,
   g_return_if_fail (m != NULL);
   g_return_if_fail (offset_in_union <= M_UNION_SIZE - 4);
 
-  wr32 (m->u + offset_in_union, v);
+  kdh_write_le32 (m->u + offset_in_union, v);
 }
 
 static void
@@ -759,19 +718,19 @@ kdh_version_decode (const KdhManipulate  *reply,
     }
 
   u = reply->u;
-  out->major_version = rd16 (u + 0x00);
-  out->minor_version = rd16 (u + 0x02);
+  out->major_version = kdh_read_le16 (u + 0x00);
+  out->minor_version = kdh_read_le16 (u + 0x02);
   out->protocol_version = u[0x04];
   out->kd_secondary_version = u[0x05];
-  out->flags = rd16 (u + 0x06);
-  out->machine_type = rd16 (u + 0x08);
+  out->flags = kdh_read_le16 (u + 0x06);
+  out->machine_type = kdh_read_le16 (u + 0x08);
   out->max_packet_type = u[0x0A];
   out->max_state_change = u[0x0B];
   out->max_manipulate = u[0x0C];
   out->simulation = u[0x0D];
-  out->kern_base = rd64 (u + 0x10);
-  out->ps_loaded_module_list = rd64 (u + 0x18);
-  out->debugger_data_list = rd64 (u + 0x20);
+  out->kern_base = kdh_read_le64 (u + 0x10);
+  out->ps_loaded_module_list = kdh_read_le64 (u + 0x18);
+  out->debugger_data_list = kdh_read_le64 (u + 0x20);
 
   return TRUE;
 }
@@ -787,19 +746,19 @@ kdh_version_encode (KdhManipulate    *reply,
 
   u = reply->u;
   memset (u, 0, M_UNION_SIZE);
-  wr16 (u + 0x00, v->major_version);
-  wr16 (u + 0x02, v->minor_version);
+  kdh_write_le16 (u + 0x00, v->major_version);
+  kdh_write_le16 (u + 0x02, v->minor_version);
   u[0x04] = v->protocol_version;
   u[0x05] = v->kd_secondary_version;
-  wr16 (u + 0x06, v->flags);
-  wr16 (u + 0x08, v->machine_type);
+  kdh_write_le16 (u + 0x06, v->flags);
+  kdh_write_le16 (u + 0x08, v->machine_type);
   u[0x0A] = v->max_packet_type;
   u[0x0B] = v->max_state_change;
   u[0x0C] = v->max_manipulate;
   u[0x0D] = v->simulation;
-  wr64 (u + 0x10, v->kern_base);
-  wr64 (u + 0x18, v->ps_loaded_module_list);
-  wr64 (u + 0x20, v->debugger_data_list);
+  kdh_write_le64 (u + 0x10, v->kern_base);
+  kdh_write_le64 (u + 0x18, v->ps_loaded_module_list);
+  kdh_write_le64 (u + 0x20, v->debugger_data_list);
 }
 
 /* ---- Debug I/O -------------------------------------------------------- */
@@ -820,11 +779,11 @@ kdh_debug_io_decode (const guint8  *payload,
   if (!check_length (len, KDH_DEBUG_IO_SIZE, "debug I/O", error))
     return FALSE;
 
-  out->api = rd32 (payload + 0x00);
-  out->processor_level = rd16 (payload + 0x04);
-  out->processor = rd16 (payload + 0x06);
-  out->length = rd32 (payload + 0x08);
-  out->length_read = rd32 (payload + 0x0C);
+  out->api = kdh_read_le32 (payload + 0x00);
+  out->processor_level = kdh_read_le16 (payload + 0x04);
+  out->processor = kdh_read_le16 (payload + 0x06);
+  out->length = kdh_read_le32 (payload + 0x08);
+  out->length_read = kdh_read_le32 (payload + 0x0C);
 
   if (out->api != KDH_API_PRINT_STRING && out->api != KDH_API_GET_STRING)
     {
@@ -852,11 +811,11 @@ encode_debug_io (GByteArray   *out,
 {
   guint8 buf[KDH_DEBUG_IO_SIZE] = { 0 };
 
-  wr32 (buf + 0x00, api);
-  wr16 (buf + 0x04, processor_level);
-  wr16 (buf + 0x06, processor);
-  wr32 (buf + 0x08, length);
-  wr32 (buf + 0x0C, length_read);
+  kdh_write_le32 (buf + 0x00, api);
+  kdh_write_le16 (buf + 0x04, processor_level);
+  kdh_write_le16 (buf + 0x06, processor);
+  kdh_write_le32 (buf + 0x08, length);
+  kdh_write_le32 (buf + 0x0C, length_read);
 
   g_byte_array_append (out, buf, sizeof buf);
   if (data_len > 0)
@@ -892,357 +851,4 @@ kdh_debug_io_encode_get_string_reply (GByteArray       *out,
    * target takes the reply length from the packet's data length. */
   encode_debug_io (out, KDH_API_GET_STRING, prompt->processor_level, prompt->processor,
                    prompt->length, (guint32) len, (const guint8 *) reply, len);
-}
-
-/* ---- Packet descriptions ---------------------------------------------- */
-
-/* Strings from the wire go into a one-line log: keep them printable and
- * short. */
-static void
-append_sanitized (GString     *s,
-                  const gchar *str,
-                  gsize        max)
-{
-  gsize i;
-
-  for (i = 0; str[i] != '\0' && i < max; i++)
-    {
-      guchar c = (guchar) str[i];
-
-      g_string_append_c (s, c >= 0x20 && c < 0x7F ? (gchar) c : '?');
-    }
-  if (str[i] != '\0')
-    g_string_append (s, "...");
-}
-
-static const gchar *
-base_name (const gchar *path)
-{
-  const gchar *p = path;
-
-  for (const gchar *q = path; *q != '\0'; q++)
-    if (*q == '\\' || *q == '/')
-      p = q + 1;
-  return p;
-}
-
-static void
-append_status (GString *s,
-               guint32  status)
-{
-  const gchar *name = kdh_status_name (status);
-
-  if (name != NULL)
-    g_string_append (s, name);
-  else
-    g_string_append_printf (s, "0x%08x", status);
-}
-
-static void
-describe_state_change (GString      *s,
-                       const guint8 *payload,
-                       gsize         len)
-{
-  KdhStateChange sc;
-  g_autoptr(GError) error = NULL;
-  gboolean with_cpu = TRUE;
-
-  if (!kdh_state_change_decode (payload, len, &sc, &error)
-      && !g_error_matches (error, KDH_DBGKD_ERROR, KDH_DBGKD_ERROR_UNSUPPORTED))
-    {
-      g_string_append_printf (s, "malformed StateChange: %" G_GSIZE_FORMAT " bytes, need %d",
-                              len, KDH_STATE_CHANGE64_SIZE);
-      return;
-    }
-
-  switch (sc.new_state)
-    {
-    case KDH_STATE_EXCEPTION:
-      g_string_append_printf (s, "StateChange Exception 0x%08x at 0x%016" G_GINT64_MODIFIER "x",
-                              sc.u.exception.code, sc.u.exception.address);
-      break;
-
-    case KDH_STATE_LOAD_SYMBOLS:
-      g_string_append (s, sc.u.load_symbols.unload ? "StateChange UnloadSymbols "
-                                                   : "StateChange LoadSymbols ");
-      if (sc.path != NULL && sc.path[0] != '\0')
-        append_sanitized (s, base_name (sc.path), 64);
-      else
-        g_string_append (s, "(no path)");
-      g_string_append_printf (s, " 0x%016" G_GINT64_MODIFIER "x", sc.u.load_symbols.base_of_dll);
-      with_cpu = FALSE;
-      break;
-
-    case KDH_STATE_COMMAND_STRING:
-      g_string_append (s, "StateChange CommandString ");
-      append_sanitized (s, sc.command_name != NULL ? sc.command_name : "", 32);
-      g_string_append (s, ": ");
-      append_sanitized (s, sc.command != NULL ? sc.command : "", 64);
-      with_cpu = FALSE;
-      break;
-
-    default:
-      g_string_append_printf (s, "StateChange 0x%x at 0x%016" G_GINT64_MODIFIER "x",
-                              sc.new_state, sc.program_counter);
-      break;
-    }
-
-  if (with_cpu)
-    g_string_append_printf (s, " cpu %u/%u", sc.processor, sc.number_processors);
-  if (sc.alternate)
-    g_string_append (s, " alternate");
-
-  kdh_state_change_clear (&sc);
-}
-
-static gboolean
-api_has_no_reply (guint32 api)
-{
-  switch (api)
-    {
-    case KDH_API_CONTINUE:
-    case KDH_API_CONTINUE2:
-    case KDH_API_REBOOT:
-    case KDH_API_CAUSE_BUGCHECK:
-    case KDH_API_SWITCH_PROCESSOR:
-    case KDH_API_CLEAR_ALL_INTERNAL_BREAKPOINTS:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
-static void
-describe_manipulate (GString      *s,
-                     const guint8 *payload,
-                     gsize         len)
-{
-  KdhManipulate m;
-  g_autoptr(GError) error = NULL;
-  const gchar *name;
-  gboolean request;
-
-  if (!kdh_manipulate_decode (payload, len, &m, &error))
-    {
-      g_string_append_printf (s, "malformed Manipulate: %" G_GSIZE_FORMAT " bytes, need %d",
-                              len, KDH_MANIPULATE64_SIZE);
-      return;
-    }
-
-  name = kdh_api_name (m.api);
-  if (name != NULL)
-    g_string_append_printf (s, "Manipulate %s", name);
-  else
-    g_string_append_printf (s, "Manipulate 0x%08x", m.api);
-
-  /* The payload does not say which way it travels. This host marks its
-   * requests STATUS_PENDING; APIs that are never answered are requests. */
-  request = m.return_status == KDH_STATUS_PENDING || api_has_no_reply (m.api);
-  if (!request)
-    {
-      g_string_append (s, " reply ");
-      append_status (s, m.return_status);
-    }
-
-  switch (m.api)
-    {
-    case KDH_API_READ_VIRTUAL_MEMORY:
-    case KDH_API_WRITE_VIRTUAL_MEMORY:
-    case KDH_API_READ_PHYSICAL_MEMORY:
-    case KDH_API_WRITE_PHYSICAL_MEMORY:
-    case KDH_API_READ_CONTROL_SPACE:
-    case KDH_API_WRITE_CONTROL_SPACE:
-      g_string_append_printf (s, " 0x%" G_GINT64_MODIFIER "x 0x%x",
-                              kdh_manipulate_memory_address (&m),
-                              request ? kdh_manipulate_memory_count (&m)
-                                      : kdh_manipulate_memory_actual (&m));
-      break;
-
-    case KDH_API_GET_CONTEXT:
-    case KDH_API_SET_CONTEXT:
-    case KDH_API_SWITCH_PROCESSOR:
-      g_string_append_printf (s, " cpu %u", m.processor);
-      if (m.data_len > 0)
-        g_string_append_printf (s, " %" G_GSIZE_FORMAT " bytes", m.data_len);
-      break;
-
-    case KDH_API_GET_CONTEXT_EX:
-    case KDH_API_SET_CONTEXT_EX:
-      g_string_append_printf (s, " cpu %u 0x%x 0x%x", m.processor,
-                              kdh_manipulate_get_u32 (&m, 0x00),
-                              request ? kdh_manipulate_get_u32 (&m, 0x04)
-                                      : kdh_manipulate_get_u32 (&m, 0x08));
-      break;
-
-    case KDH_API_WRITE_BREAKPOINT:
-      g_string_append_printf (s, " 0x%" G_GINT64_MODIFIER "x", kdh_manipulate_get_u64 (&m, 0x00));
-      if (!request)
-        g_string_append_printf (s, " handle %u", kdh_manipulate_get_u32 (&m, 0x08));
-      break;
-
-    case KDH_API_RESTORE_BREAKPOINT:
-      g_string_append_printf (s, " handle %u", kdh_manipulate_get_u32 (&m, 0x00));
-      break;
-
-    case KDH_API_CONTINUE:
-      g_string_append_c (s, ' ');
-      append_status (s, kdh_manipulate_get_u32 (&m, 0x00));
-      break;
-
-    case KDH_API_CONTINUE2:
-      /* The layout depends on the machine, which is not known here; the
-       * first two fields are common to both. */
-      g_string_append_c (s, ' ');
-      append_status (s, kdh_manipulate_get_u32 (&m, 0x00));
-      if (kdh_manipulate_get_u32 (&m, 0x04) != 0)
-        g_string_append (s, " trace");
-      break;
-
-    case KDH_API_READ_MSR:
-    case KDH_API_WRITE_MSR:
-      g_string_append_printf (s, " 0x%x", kdh_manipulate_get_u32 (&m, 0x00));
-      if (m.api == KDH_API_WRITE_MSR || !request)
-        g_string_append_printf (s, " 0x%08x%08x", kdh_manipulate_get_u32 (&m, 0x08),
-                                kdh_manipulate_get_u32 (&m, 0x04));
-      break;
-
-    case KDH_API_READ_IO_SPACE:
-    case KDH_API_WRITE_IO_SPACE:
-      g_string_append_printf (s, " 0x%" G_GINT64_MODIFIER "x size %u",
-                              kdh_manipulate_get_u64 (&m, 0x00), kdh_manipulate_get_u32 (&m, 0x08));
-      break;
-
-    case KDH_API_SEARCH_MEMORY:
-      g_string_append_printf (s, " 0x%" G_GINT64_MODIFIER "x", kdh_manipulate_get_u64 (&m, 0x00));
-      if (request)
-        g_string_append_printf (s, " 0x%" G_GINT64_MODIFIER "x pattern %u",
-                                kdh_manipulate_get_u64 (&m, 0x08),
-                                kdh_manipulate_get_u32 (&m, 0x10));
-      break;
-
-    case KDH_API_QUERY_MEMORY:
-      g_string_append_printf (s, " 0x%" G_GINT64_MODIFIER "x", kdh_manipulate_get_u64 (&m, 0x00));
-      break;
-
-    default:
-      if (m.data_len > 0)
-        g_string_append_printf (s, " %" G_GSIZE_FORMAT " bytes", m.data_len);
-      break;
-    }
-}
-
-static void
-describe_debug_io (GString      *s,
-                   const guint8 *payload,
-                   gsize         len)
-{
-  KdhDebugIo io;
-  g_autoptr(GError) error = NULL;
-
-  if (!kdh_debug_io_decode (payload, len, &io, &error))
-    {
-      if (g_error_matches (error, KDH_DBGKD_ERROR, KDH_DBGKD_ERROR_UNSUPPORTED))
-        g_string_append_printf (s, "DebugIo 0x%08x %" G_GSIZE_FORMAT " bytes",
-                                io.api, len - KDH_DEBUG_IO_SIZE);
-      else
-        g_string_append_printf (s, "malformed DebugIo: %" G_GSIZE_FORMAT " bytes, need %d",
-                                len, KDH_DEBUG_IO_SIZE);
-      return;
-    }
-
-  if (io.api == KDH_API_PRINT_STRING)
-    g_string_append_printf (s, "DebugIo Print %" G_GSIZE_FORMAT " bytes", io.data_len);
-  else
-    g_string_append_printf (s, "DebugIo GetString %" G_GSIZE_FORMAT " bytes read %u",
-                            io.data_len, io.length_read);
-
-  if (io.data_len < io.length)
-    g_string_append_printf (s, " (length says %u)", io.length);
-}
-
-static const gchar *
-packet_type_name (guint16 packet_type)
-{
-  static const gchar * const names[] = {
-    "Unused", "StateChange32", "Manipulate", "DebugIo", "Acknowledge", "Resend", "Reset",
-    "StateChange", "PollBreakin", "TraceIo", "ControlRequest", "FileIo",
-  };
-
-  return packet_type < G_N_ELEMENTS (names) ? names[packet_type] : NULL;
-}
-
-gchar *
-kdh_dbgkd_describe (guint16       packet_type,
-                    const guint8 *payload,
-                    gsize         len)
-{
-  GString *s = g_string_new (NULL);
-  const gchar *type_name;
-
-  if (payload == NULL)
-    len = 0;
-
-  switch (packet_type)
-    {
-    case 2:
-      describe_manipulate (s, payload, len);
-      break;
-
-    case 3:
-      describe_debug_io (s, payload, len);
-      break;
-
-    case 7:
-      describe_state_change (s, payload, len);
-      break;
-
-    default:
-      type_name = packet_type_name (packet_type);
-      if (type_name != NULL)
-        g_string_append (s, type_name);
-      else
-        g_string_append_printf (s, "PacketType%u", packet_type);
-      /* FILE_IO, TRACE_IO and CONTROL_REQUEST all start with an ApiNumber. */
-      if (len >= 4 && kdh_api_name (rd32 (payload)) != NULL)
-        g_string_append_printf (s, " %s", kdh_api_name (rd32 (payload)));
-      g_string_append_printf (s, " %" G_GSIZE_FORMAT " bytes", len);
-      break;
-    }
-
-  return g_string_free (s, FALSE);
-}
-
-gboolean
-kdh_dbgkd_payload_plausible (guint16       packet_type,
-                             const guint8 *payload,
-                             gsize         len)
-{
-  guint32 first;
-
-  if (len < 4)
-    return FALSE;
-  first = rd32 (payload);
-  switch (packet_type)
-    {
-    case 1:   /* StateChange32: legacy and shorter */
-      first &= ~KDH_STATE_ALTERNATE_FLAG;
-      return first >= KDH_STATE_EXCEPTION && first <= KDH_STATE_COMMAND_STRING;
-    case 7:   /* StateChange64: 0xF0 bytes on every architecture (§3.1) */
-      first &= ~KDH_STATE_ALTERNATE_FLAG;
-      return len >= KDH_STATE_CHANGE64_SIZE && first >= KDH_STATE_EXCEPTION
-             && first <= KDH_STATE_COMMAND_STRING;
-    case 2:   /* StateManipulate */
-      return len >= KDH_MANIPULATE64_SIZE && first >= KDH_API_MANIPULATE_MIN
-             && first < KDH_API_MANIPULATE_LIMIT;
-    case 3:   /* DebugIo */
-      return len >= KDH_DEBUG_IO_SIZE && (first == KDH_API_PRINT_STRING || first == KDH_API_GET_STRING);
-    case 9:   /* TraceIo */
-      return first == 0x3330;
-    case 10:  /* ControlRequest */
-      return first == 0x4300 || first == 0x4301;
-    case 11:  /* FileIo */
-      return first >= 0x3430 && first <= 0x3433;
-    default:
-      return TRUE;
-    }
 }

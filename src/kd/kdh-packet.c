@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "kdh-le.h"
+
 struct _KdhPacketParser
 {
   GByteArray *buf;
@@ -17,34 +19,6 @@ struct _KdhPacketParser
   gsize quiet_until;    /* bytes before this offset belonged to a failed packet */
   guint64 garbage;
 };
-
-static guint16
-read_u16 (const guint8 *p)
-{
-  return (guint16) (p[0] | (p[1] << 8));
-}
-
-static guint32
-read_u32 (const guint8 *p)
-{
-  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
-}
-
-static void
-write_u16 (guint8 *p, guint16 v)
-{
-  p[0] = v & 0xFF;
-  p[1] = v >> 8;
-}
-
-static void
-write_u32 (guint8 *p, guint32 v)
-{
-  p[0] = v & 0xFF;
-  p[1] = (v >> 8) & 0xFF;
-  p[2] = (v >> 16) & 0xFF;
-  p[3] = v >> 24;
-}
 
 gboolean
 kdh_packet_type_is_data (guint16 type)
@@ -175,10 +149,10 @@ static void
 read_header (const guint8 *p, KdhPacketHeader *h)
 {
   h->control = p[0] == KDH_CONTROL_LEADER_BYTE;
-  h->type = read_u16 (p + 4);
-  h->byte_count = read_u16 (p + 6);
-  h->id = read_u32 (p + 8);
-  h->checksum = read_u32 (p + 12);
+  h->type = kdh_read_le16 (p + 4);
+  h->byte_count = kdh_read_le16 (p + 6);
+  h->id = kdh_read_le32 (p + 8);
+  h->checksum = kdh_read_le32 (p + 12);
 }
 
 /* Looks for four identical leader bytes. Longer runs are allowed (the NT
@@ -340,7 +314,7 @@ kdh_packet_parser_in_packet (KdhPacketParser *parser,
   total = KDH_PACKET_HEADER_SIZE;
   if (avail >= KDH_PACKET_HEADER_SIZE
       && parser->buf->data[parser->packet_start] == KDH_PACKET_LEADER_BYTE)
-    total += read_u16 (parser->buf->data + parser->packet_start + 6) + 1;
+    total += kdh_read_le16 (parser->buf->data + parser->packet_start + 6) + 1;
   if (needed)
     *needed = total > avail ? total - avail : 0;
   return TRUE;
@@ -383,10 +357,10 @@ kdh_packet_write_data (GByteArray   *out,
   g_return_if_fail (len1 + len2 <= KDH_PACKET_MAX_SIZE_LENIENT);
 
   memset (header, KDH_PACKET_LEADER_BYTE, 4);
-  write_u16 (header + 4, type);
-  write_u16 (header + 6, (guint16) (len1 + len2));
-  write_u32 (header + 8, id);
-  write_u32 (header + 12, kdh_packet_checksum (part1, len1) + kdh_packet_checksum (part2, len2));
+  kdh_write_le16 (header + 4, type);
+  kdh_write_le16 (header + 6, (guint16) (len1 + len2));
+  kdh_write_le32 (header + 8, id);
+  kdh_write_le32 (header + 12, kdh_packet_checksum (part1, len1) + kdh_packet_checksum (part2, len2));
   g_byte_array_append (out, header, sizeof header);
   if (len1)
     g_byte_array_append (out, part1, len1);
@@ -403,7 +377,7 @@ kdh_packet_write_control (GByteArray *out,
   guint8 header[KDH_PACKET_HEADER_SIZE] = { 0 };
 
   memset (header, KDH_CONTROL_LEADER_BYTE, 4);
-  write_u16 (header + 4, type);
-  write_u32 (header + 8, id);
+  kdh_write_le16 (header + 4, type);
+  kdh_write_le32 (header + 8, id);
   g_byte_array_append (out, header, sizeof header);
 }
