@@ -118,23 +118,6 @@ describe_state_change (GString      *s,
   kdh_state_change_clear (&sc);
 }
 
-static gboolean
-api_has_no_reply (guint32 api)
-{
-  switch (api)
-    {
-    case KDH_API_CONTINUE:
-    case KDH_API_CONTINUE2:
-    case KDH_API_REBOOT:
-    case KDH_API_CAUSE_BUGCHECK:
-    case KDH_API_SWITCH_PROCESSOR:
-    case KDH_API_CLEAR_ALL_INTERNAL_BREAKPOINTS:
-      return TRUE;
-    default:
-      return FALSE;
-    }
-}
-
 static void
 describe_manipulate (GString      *s,
                      const guint8 *payload,
@@ -160,7 +143,7 @@ describe_manipulate (GString      *s,
 
   /* The payload does not say which way it travels. This host marks its
    * requests STATUS_PENDING; APIs that are never answered are requests. */
-  request = m.return_status == KDH_STATUS_PENDING || api_has_no_reply (m.api);
+  request = m.return_status == KDH_STATUS_PENDING || !kdh_manipulate_api_has_reply (m.api);
   if (!request)
     {
       g_string_append (s, " reply ");

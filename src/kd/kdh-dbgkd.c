@@ -696,6 +696,23 @@ kdh_manipulate_init_switch_processor (KdhManipulate *m,
   manipulate_reset (m, KDH_API_SWITCH_PROCESSOR, processor);
 }
 
+gboolean
+kdh_manipulate_api_has_reply (guint32 api)
+{
+  switch (api)
+    {
+    case KDH_API_CONTINUE:
+    case KDH_API_CONTINUE2:
+    case KDH_API_REBOOT:
+    case KDH_API_CAUSE_BUGCHECK:
+    case KDH_API_SWITCH_PROCESSOR:
+    case KDH_API_CLEAR_ALL_INTERNAL_BREAKPOINTS:
+      return FALSE;
+    default:
+      return TRUE;
+    }
+}
+
 /* ---- GetVersion ------------------------------------------------------- */
 
 gboolean

@@ -238,6 +238,11 @@ void kdh_manipulate_init_continue2 (KdhManipulate *m,
 void kdh_manipulate_init_reboot (KdhManipulate *m);
 void kdh_manipulate_init_switch_processor (KdhManipulate *m, guint16 processor);
 
+/* Whether the target answers request @api with a manipulate reply. Continue,
+ * reboot, bug check and switch-processor answer with a state change (or not
+ * at all), so a host must not wait for a reply to them. */
+gboolean kdh_manipulate_api_has_reply (guint32 api);
+
 /* Union field accessors (offsets from the start of the 56-byte structure as
  * in kd-protocol.md §3.2, minus 0x10). */
 guint64 kdh_manipulate_get_u64 (const KdhManipulate *m, guint offset_in_union);
