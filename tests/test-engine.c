@@ -291,6 +291,43 @@ test_dbgprint (void)
   kdh_test_engine_clear (&t);
 }
 
+/* A front end that takes no events for a while during a DbgPrint flood:
+ * the engine's undelivered events stay bounded (it stops reading from the
+ * target, which holds its DbgPrint until acknowledged), and once the front
+ * end is back every line arrives exactly once and in order. */
+static void
+test_flood_backpressure (void)
+{
+  KdhTestEngine t;
+  gsize peak = 0;
+  guint lines;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:dbgprint-rate=0");
+  g_free (kdh_test_engine_run (&t, "g", FALSE));
+  while (kdh_test_check_dbgprint_sequence (t.target_output->str, 0) < 200)
+    g_main_context_iteration (NULL, TRUE);
+  /* Long enough for the flood to overrun the bound many times over, and
+   * for the engine to let a packet through a stuck front end's pause more
+   * than once. */
+  for (guint i = 0; i < 50; i++)
+    {
+      g_usleep (100 * 1000);
+      kdh_engine_get_backlog (t.engine, &peak);
+      g_assert_cmpuint (peak, <=, 2 * KDH_ENGINE_BACKLOG_HIGH_WATER);
+    }
+  lines = kdh_test_check_dbgprint_sequence (t.target_output->str, 0);
+  while (kdh_test_check_dbgprint_sequence (t.target_output->str, 0) < lines + 20000)
+    g_main_context_iteration (NULL, TRUE);
+  kdh_engine_break (t.engine);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 30);
+  kdh_test_check_dbgprint_sequence (t.target_output->str, 0);
+  g_assert_cmpuint (kdh_test_engine_sim_counters (&t).prints_dropped, ==, 0);
+  kdh_engine_get_backlog (t.engine, &peak);
+  g_assert_cmpuint (peak, <=, 2 * KDH_ENGINE_BACKLOG_HIGH_WATER);
+  kdh_test_engine_clear (&t);
+}
+
 static void
 test_bad_connection_strings (void)
 {
@@ -467,6 +504,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/sim/restart", test_restart);
   g_test_add_func ("/engine/sim/reboot", test_reboot);
   g_test_add_func ("/engine/sim/dbgprint", test_dbgprint);
+  g_test_add_func ("/engine/sim/flood-backpressure", test_flood_backpressure);
   g_test_add_func ("/engine/sim/bad-connection-strings", test_bad_connection_strings);
   g_test_add_func ("/engine/sim/faults", test_faults);
   g_test_add_func ("/engine/sim/silent-after-reply", test_silent_after_reply);

@@ -10,14 +10,26 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-/* Output not yet on screen beyond this is cut at a line start from the
- * front: the terminal's scrollback would drop it anyway. */
-#define MAX_PENDING (8 * 1024 * 1024)
-/* The plain-text copy kept for dup_text(). */
+/* Output not yet on screen is never cut: with an unlimited scrollback (a
+ * setting) the terminal keeps everything, and whether it would drop a line
+ * is the terminal's business. Instead, above PENDING_HIGH bytes the view
+ * says it is backlogged (the window then holds the engine's delivery, and
+ * the engine stops reading from the target) until a flush takes it below
+ * PENDING_LOW. */
+#define PENDING_HIGH (512 * 1024)
+#define PENDING_LOW (128 * 1024)
+/* The terminal is fed at most this much per frame: VTE parses and lays
+ * out what it is fed before the next frame, and that must fit in one. */
+#define FEED_MAX (48 * 1024)
+/* The plain-text copy kept for dup_text(): about this much, trimmed by
+ * TEXT_COPY_STEP at a time so that appending costs no memmove. */
 #define MAX_TEXT_COPY (4 * 1024 * 1024)
+#define TEXT_COPY_STEP (1024 * 1024)
 #define MAX_HISTORY 1000
-/* When the view is not mapped there are no frames; flush on a timer. */
+/* When the view is not mapped there are no frames; flush on a timer, and
+ * often while output waits. */
 #define UNMAPPED_FLUSH_MS 100
+#define UNMAPPED_BUSY_FLUSH_MS 16
 
 struct _KdhCommandView
 {
@@ -28,6 +40,7 @@ struct _KdhCommandView
   GtkEntry *entry;
 
   GString *pending;            /* bytes for the terminal, SGR and \r\n included */
+  gboolean backlogged;         /* pending went over PENDING_HIGH, not yet under PENDING_LOW */
   GString *text_copy;          /* the same as plain text */
   guint tick_id;
   guint timeout_id;
@@ -47,17 +60,45 @@ enum {
   N_SIGNALS
 };
 
+enum {
+  PROP_0,
+  PROP_BACKLOGGED,
+  N_PROPS
+};
+
 static guint signals[N_SIGNALS];
+static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (KdhCommandView, kdh_command_view, GTK_TYPE_BOX)
 
+static void schedule_flush (KdhCommandView *self);
+
+static void
+update_backlogged (KdhCommandView *self)
+{
+  gboolean backlogged = self->backlogged ? self->pending->len > PENDING_LOW
+                                         : self->pending->len > PENDING_HIGH;
+
+  if (backlogged == self->backlogged)
+    return;
+  self->backlogged = backlogged;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BACKLOGGED]);
+}
+
+/* One bounded terminal write; what is left waits for the next frame. VTE
+ * takes a sequence cut anywhere (its parser keeps state across feeds). */
 static void
 flush (KdhCommandView *self)
 {
-  if (self->pending->len == 0)
+  gsize n = MIN (self->pending->len, FEED_MAX);
+
+  if (n == 0)
     return;
-  vte_terminal_feed (self->terminal, self->pending->str, (gssize) self->pending->len);
-  g_string_truncate (self->pending, 0);
+  vte_terminal_feed (self->terminal, self->pending->str, (gssize) n);
+  g_string_erase (self->pending, 0, (gssize) n);
+  update_backlogged (self);
+  if (self->pending->len > 0)
+    schedule_flush (self);
 }
 
 static gboolean
@@ -91,19 +132,22 @@ schedule_flush (KdhCommandView *self)
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
     self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, self, NULL);
   else
-    self->timeout_id = g_timeout_add (UNMAPPED_FLUSH_MS, on_flush_timeout, self);
+    self->timeout_id = g_timeout_add (self->pending->len > FEED_MAX ? UNMAPPED_BUSY_FLUSH_MS
+                                                                    : UNMAPPED_FLUSH_MS,
+                                      on_flush_timeout, self);
 }
 
+/* Keeps the last MAX_TEXT_COPY bytes or so, cut at a line start; cutting
+ * only once TEXT_COPY_STEP more has come in keeps the memmove rare. */
 static void
-trim_front (GString *s,
-            gsize    max)
+trim_text_copy (GString *s)
 {
   const gchar *cut;
 
-  if (s->len <= max)
+  if (s->len <= MAX_TEXT_COPY + TEXT_COPY_STEP)
     return;
-  cut = strchr (s->str + (s->len - max), '\n');
-  g_string_erase (s, 0, cut ? (gssize) (cut + 1 - s->str) : (gssize) (s->len - max));
+  cut = strchr (s->str + (s->len - MAX_TEXT_COPY), '\n');
+  g_string_erase (s, 0, cut ? (gssize) (cut + 1 - s->str) : (gssize) (s->len - MAX_TEXT_COPY));
 }
 
 static const gchar *
@@ -130,7 +174,7 @@ kdh_command_view_append (KdhCommandView *self,
   if (text == NULL || *text == '\0')
     return;
   g_string_append (self->text_copy, text);
-  trim_front (self->text_copy, MAX_TEXT_COPY);
+  trim_text_copy (self->text_copy);
 
   /* An echoed command starts on a line of its own. */
   if (kind == KDH_OUTPUT_ECHO && !self->at_line_start)
@@ -138,18 +182,29 @@ kdh_command_view_append (KdhCommandView *self,
   if (style)
     g_string_append (self->pending, style);
   /* The terminal needs CR LF; the engine speaks in LF. */
-  for (const gchar *p = text; *p; p++)
+  for (const gchar *p = text, *eol; *p; p = eol + 1)
     {
-      if (*p == '\n')
-        g_string_append_c (self->pending, '\r');
-      g_string_append_c (self->pending, *p);
+      if ((eol = strchr (p, '\n')) == NULL)
+        {
+          g_string_append (self->pending, p);
+          break;
+        }
+      g_string_append_len (self->pending, p, eol - p);
+      g_string_append_len (self->pending, "\r\n", 2);
     }
   if (style)
     g_string_append (self->pending, "\033[0m");
   self->at_line_start = text[strlen (text) - 1] == '\n';
   self->last_kind = kind;
-  trim_front (self->pending, MAX_PENDING);
+  update_backlogged (self);
   schedule_flush (self);
+}
+
+gboolean
+kdh_command_view_get_backlogged (KdhCommandView *self)
+{
+  g_return_val_if_fail (KDH_IS_COMMAND_VIEW (self), FALSE);
+  return self->backlogged;
 }
 
 gchar *
@@ -351,6 +406,24 @@ kdh_command_view_finalize (GObject *object)
 }
 
 static void
+kdh_command_view_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  KdhCommandView *self = KDH_COMMAND_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_BACKLOGGED:
+      g_value_set_boolean (value, self->backlogged);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 kdh_command_view_class_init (KdhCommandViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -358,6 +431,12 @@ kdh_command_view_class_init (KdhCommandViewClass *klass)
 
   object_class->dispose = kdh_command_view_dispose;
   object_class->finalize = kdh_command_view_finalize;
+  object_class->get_property = kdh_command_view_get_property;
+
+  properties[PROP_BACKLOGGED] =
+    g_param_spec_boolean ("backlogged", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_COMMAND] = g_signal_new ("command", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);

@@ -18,14 +18,18 @@ G_DECLARE_FINAL_TYPE (KdhCommandView, kdh_command_view, KDH, COMMAND_VIEW, GtkBo
 /* A read-only VteTerminal showing all debugger and target output, and an
  * entry below it with the kd> prompt, history (Up/Down, kept across runs)
  * and KD's Enter-repeats-the-last-command. Output is buffered and written
- * to the terminal once per frame, so a flood of target output costs one
- * terminal update per frame. Emits "command" (gchar *line) when the user
+ * to the terminal once per frame, a bounded amount at a time, so a flood
+ * of target output costs one small terminal update per frame. Nothing is
+ * dropped: while more than a few hundred KiB wait, the "backlogged"
+ * property is TRUE and the owner should stop appending (the window holds
+ * the engine's delivery). Emits "command" (gchar *line) when the user
  * enters a line; an empty line is passed on as "" for the engine to
  * repeat the last command. */
 GtkWidget   *kdh_command_view_new            (void);
 void         kdh_command_view_append         (KdhCommandView *self,
                                               KdhOutputKind   kind,
                                               const gchar    *text);
+gboolean     kdh_command_view_get_backlogged (KdhCommandView *self);
 /* "0: kd> " while @ready; shown as *BUSY* otherwise. */
 void         kdh_command_view_set_prompt     (KdhCommandView *self,
                                               const gchar    *prompt,

@@ -12,8 +12,15 @@
  * running without scraping the window, e.g.
  *   gdbus call --session --dest org.kdhost.Kdhost \
  *     --object-path /org/kdhost/Kdhost/session/1 --method org.kdhost.Window1.GetState
+ * Output of one kind is batched (OUTPUT_BATCH_MS, OUTPUT_BATCH_MAX) so that
+ * a DbgPrint flood costs the bus a few signals a second, not one per line;
+ * one signal's text may hold many lines, and StateChanged comes after the
+ * output that preceded it.
  */
 #include "kdh-window-private.h"
+
+#define OUTPUT_BATCH_MS 20
+#define OUTPUT_BATCH_MAX (64 * 1024)
 
 static const gchar introspection_xml[] =
   "<node>"
@@ -131,6 +138,9 @@ kdh_window_bus_export (KdhWindow *self)
 void
 kdh_window_bus_unexport (KdhWindow *self)
 {
+  kdh_window_bus_flush_output (self);
+  if (self->bus_output)
+    g_string_free (g_steal_pointer (&self->bus_output), TRUE);
   if (self->bus && self->bus_registration)
     g_dbus_connection_unregister_object (self->bus, self->bus_registration);
   self->bus_registration = 0;
@@ -146,6 +156,7 @@ kdh_window_bus_state_changed (KdhWindow      *self,
 
   if (self->bus == NULL)
     return;
+  kdh_window_bus_flush_output (self);
   g_dbus_connection_emit_signal (self->bus, NULL, self->bus_path, "org.kdhost.Window1",
                                  "StateChanged",
                                  g_variant_new ("(ssu)", kdh_conn_state_id (event->state),
@@ -174,12 +185,42 @@ output_kind_id (KdhOutputKind kind)
 }
 
 void
+kdh_window_bus_flush_output (KdhWindow *self)
+{
+  g_clear_handle_id (&self->bus_output_id, g_source_remove);
+  if (self->bus == NULL || self->bus_output == NULL || self->bus_output->len == 0)
+    return;
+  g_dbus_connection_emit_signal (self->bus, NULL, self->bus_path, "org.kdhost.Window1", "Output",
+                                 g_variant_new ("(ss)", output_kind_id (self->bus_output_kind),
+                                                self->bus_output->str), NULL);
+  g_string_truncate (self->bus_output, 0);
+}
+
+static gboolean
+on_flush_output (gpointer data)
+{
+  KdhWindow *self = data;
+
+  self->bus_output_id = 0;
+  kdh_window_bus_flush_output (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
 kdh_window_bus_output (KdhWindow     *self,
                        KdhOutputKind  kind,
                        const gchar   *text)
 {
   if (self->bus == NULL)
     return;
-  g_dbus_connection_emit_signal (self->bus, NULL, self->bus_path, "org.kdhost.Window1", "Output",
-                                 g_variant_new ("(ss)", output_kind_id (kind), text), NULL);
+  if (self->bus_output == NULL)
+    self->bus_output = g_string_new (NULL);
+  if (self->bus_output->len > 0 && kind != self->bus_output_kind)
+    kdh_window_bus_flush_output (self);
+  self->bus_output_kind = kind;
+  g_string_append (self->bus_output, text);
+  if (self->bus_output->len >= OUTPUT_BATCH_MAX)
+    kdh_window_bus_flush_output (self);
+  else if (self->bus_output_id == 0)
+    self->bus_output_id = g_timeout_add (OUTPUT_BATCH_MS, on_flush_output, self);
 }

@@ -31,6 +31,9 @@ struct _KdhWindow
   guint bus_registration;      /* org.kdhost.Window1 on the session bus */
   gchar *bus_path;
   GDBusConnection *bus;
+  GString *bus_output;         /* Output not yet signalled, of bus_output_kind */
+  KdhOutputKind bus_output_kind;
+  guint bus_output_id;         /* its flush timeout */
   gchar *last_reason;
   gchar *last_transport;
   gchar *last_target;
@@ -49,5 +52,6 @@ void kdh_window_bus_state_changed (KdhWindow      *self,
 void kdh_window_bus_output        (KdhWindow     *self,
                                    KdhOutputKind  kind,
                                    const gchar   *text);
+void kdh_window_bus_flush_output  (KdhWindow     *self);
 
 G_END_DECLS

@@ -95,6 +95,21 @@ on_engine_event (KdhEngine      *engine,
     }
 }
 
+/* The command view takes output faster than the terminal shows it; when
+ * too much waits, the engine keeps the rest (and stops reading from the
+ * target) until the view has caught up. */
+static void
+on_backlogged (GObject    *view,
+               GParamSpec *pspec,
+               gpointer    data)
+{
+  KdhWindow *self = data;
+
+  if (self->engine)
+    kdh_engine_hold_delivery (self->engine,
+                              kdh_command_view_get_backlogged (self->command_view));
+}
+
 static void
 on_command (KdhCommandView *view,
             const gchar    *line,
@@ -221,6 +236,7 @@ kdh_window_init (KdhWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->state = KDH_CONN_DISCONNECTED;
   g_signal_connect (self->command_view, "command", G_CALLBACK (on_command), self);
+  g_signal_connect (self->command_view, "notify::backlogged", G_CALLBACK (on_backlogged), self);
 }
 
 KdhWindow *

@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 #include <stdarg.h>
+#include <string.h>
 
 #include "kdh-commands.h"
 #include "kdh-remote-client.h"
@@ -49,6 +50,19 @@ typedef struct {
  * bytes, whichever comes first. */
 #define OUTPUT_CHUNK_MAX (64 * 1024)
 
+/* Front-end flow control. A dispatch of the delivery source hands events
+ * to the front end for at most DELIVERY_BUDGET_US and then yields, so that
+ * a backlog costs the front end's main loop a few milliseconds at a time
+ * rather than one long stall. Undelivered events are counted in bytes
+ * (their text plus EVENT_COST each); above KDH_ENGINE_BACKLOG_HIGH_WATER
+ * the engine is backlogged and the session stops reading from the target
+ * (kdh_session_throttle_input()) until the front end has drained below
+ * BACKLOG_LOW_WATER. The target keeps its DbgPrint and sends it again until
+ * it is acknowledged, so memory stays bounded and nothing is lost. */
+#define DELIVERY_BUDGET_US 3000
+#define BACKLOG_LOW_WATER (KDH_ENGINE_BACKLOG_HIGH_WATER / 4)
+#define EVENT_COST 128
+
 struct _KdhEngine
 {
   GThread *thread;
@@ -65,6 +79,10 @@ struct _KdhEngine
   GQueue out_events;              /* KdhEvent* */
   GSource *out_source;            /* pending delivery, or NULL */
   gboolean shutting_down;         /* no deliveries after free() */
+  gboolean out_held;              /* the front end asked to hold delivery */
+  gsize out_bytes;                /* what out_events costs, see EVENT_COST */
+  gsize out_bytes_peak;
+  gint backlogged;                /* atomic: above the high-water mark */
 
   /* Snapshots for other threads. */
   GMutex snap_lock;
@@ -103,26 +121,66 @@ command_free (gpointer data)
 
 /* ---- Delivery to the front end ----------------------------------------- */
 
+static gboolean deliver_events (gpointer data);
+
+static gsize
+event_cost (const KdhEvent *event)
+{
+  return EVENT_COST + (event->text ? strlen (event->text) : 0);
+}
+
+/* Under out_lock. */
+static void
+schedule_delivery (KdhEngine *engine)
+{
+  if (engine->out_source || engine->out_held || engine->shutting_down
+      || g_queue_is_empty (&engine->out_events))
+    return;
+  engine->out_source = g_idle_source_new ();
+  g_source_set_priority (engine->out_source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (engine->out_source, deliver_events, engine, NULL);
+  g_source_set_name (engine->out_source, "[kdhost] engine events");
+  g_source_attach (engine->out_source, engine->frontend_context);
+}
+
 static gboolean
 deliver_events (gpointer data)
 {
   KdhEngine *engine = data;
-  GQueue batch = G_QUEUE_INIT;
-  KdhEvent *event;
+  gint64 deadline = g_get_monotonic_time () + DELIVERY_BUDGET_US;
+  gboolean more;
 
   g_mutex_lock (&engine->out_lock);
-  batch = engine->out_events;
-  g_queue_init (&engine->out_events);
-  g_clear_pointer (&engine->out_source, g_source_unref);
-  g_mutex_unlock (&engine->out_lock);
-
-  while ((event = g_queue_pop_head (&batch)))
+  for (;;)
     {
-      if (!g_atomic_int_get (&engine->shutting_down) && engine->frontend_func)
+      KdhEvent *event;
+
+      if (engine->out_held || engine->shutting_down
+          || (event = g_queue_pop_head (&engine->out_events)) == NULL)
+        break;
+      engine->out_bytes -= event_cost (event);
+      if (engine->out_bytes < BACKLOG_LOW_WATER && g_atomic_int_get (&engine->backlogged))
+        {
+          /* The engine looks at this before it sleeps again. */
+          g_atomic_int_set (&engine->backlogged, FALSE);
+          g_main_context_wakeup (engine->context);
+        }
+      /* Unlocked: the handler may post commands or hold delivery. */
+      g_mutex_unlock (&engine->out_lock);
+      if (engine->frontend_func)
         engine->frontend_func (engine, event, engine->frontend_data);
       kdh_event_unref (event);
+      g_mutex_lock (&engine->out_lock);
+      if (g_get_monotonic_time () >= deadline)
+        break;
     }
-  return G_SOURCE_REMOVE;
+  /* Still something to deliver: the same source runs again after the main
+   * loop has seen to everything else (input, drawing) once. */
+  more = !engine->out_held && !engine->shutting_down && !g_queue_is_empty (&engine->out_events);
+  if (!more)
+    g_clear_pointer (&engine->out_source, g_source_unref);
+  g_mutex_unlock (&engine->out_lock);
+  return more ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 typedef struct {
@@ -169,17 +227,24 @@ queue_event (KdhEngine *engine,
     }
   g_mutex_lock (&engine->out_lock);
   g_queue_push_tail (&engine->out_events, event);
-  if (engine->out_source == NULL && !engine->shutting_down)
-    {
-      /* One pending source delivers everything queued by the time it runs:
-       * bursts of events cost the front end one dispatch. */
-      engine->out_source = g_idle_source_new ();
-      g_source_set_priority (engine->out_source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (engine->out_source, deliver_events, engine, NULL);
-      g_source_set_name (engine->out_source, "[kdhost] engine events");
-      g_source_attach (engine->out_source, engine->frontend_context);
-    }
+  engine->out_bytes += event_cost (event);
+  engine->out_bytes_peak = MAX (engine->out_bytes_peak, engine->out_bytes);
+  if (engine->out_bytes > KDH_ENGINE_BACKLOG_HIGH_WATER)
+    g_atomic_int_set (&engine->backlogged, TRUE);
+  /* One pending source delivers what is queued by the time it runs, a
+   * time budget at a time: bursts cost the front end few dispatches. */
+  schedule_delivery (engine);
   g_mutex_unlock (&engine->out_lock);
+}
+
+/* Before the engine thread sleeps: reading from the target follows the
+ * front end's backlog. Returns when to look again (G_MAXINT64: no need). */
+static gint64
+throttle_input (KdhEngine *engine)
+{
+  if (engine->session == NULL)
+    return G_MAXINT64;
+  return kdh_session_throttle_input (engine->session, g_atomic_int_get (&engine->backlogged));
 }
 
 static void
@@ -469,6 +534,7 @@ kdh_engine_wait (KdhEngine  *engine,
     {
       Command *cmd;
       GSource *timer = NULL;
+      gint64 wake_us;
 
       /* Urgent commands: handle break and trace here, leave the others
        * queued (in front) for the top level and end this wait. */
@@ -493,9 +559,10 @@ kdh_engine_wait (KdhEngine  *engine,
           return FALSE;
         }
       flush_output (engine);
-      if (deadline_us != G_MAXINT64)
+      wake_us = MIN (deadline_us, throttle_input (engine));
+      if (wake_us != G_MAXINT64)
         {
-          gint64 ms = (deadline_us - g_get_monotonic_time () + 999) / 1000;
+          gint64 ms = (wake_us - g_get_monotonic_time () + 999) / 1000;
 
           timer = g_timeout_source_new ((guint) CLAMP (ms, 0, G_MAXINT));
           g_source_set_callback (timer, wake_up, NULL, NULL);
@@ -733,6 +800,7 @@ engine_thread (gpointer data)
         continue;
       flush_output (engine);
       next = engine->session ? kdh_session_next_poll (engine->session) : G_MAXINT64;
+      next = MIN (next, throttle_input (engine));
       if (next != G_MAXINT64)
         {
           gint64 ms = (next - g_get_monotonic_time () + 999) / 1000;
@@ -940,6 +1008,30 @@ gboolean
 kdh_engine_get_initial_break (KdhEngine *engine)
 {
   return g_atomic_int_get (&engine->initial_break);
+}
+
+void
+kdh_engine_hold_delivery (KdhEngine *engine,
+                          gboolean   hold)
+{
+  g_mutex_lock (&engine->out_lock);
+  engine->out_held = hold;
+  schedule_delivery (engine);
+  g_mutex_unlock (&engine->out_lock);
+}
+
+gsize
+kdh_engine_get_backlog (KdhEngine *engine,
+                        gsize     *peak)
+{
+  gsize bytes;
+
+  g_mutex_lock (&engine->out_lock);
+  bytes = engine->out_bytes;
+  if (peak)
+    *peak = engine->out_bytes_peak;
+  g_mutex_unlock (&engine->out_lock);
+  return bytes;
 }
 
 void

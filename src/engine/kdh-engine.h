@@ -75,6 +75,23 @@ void  kdh_engine_set_verbose (KdhEngine *engine,
 void  kdh_engine_set_initial_break (KdhEngine *engine,
                                     gboolean   enabled);
 
+/* Flow control. Events the front end has not taken yet are bounded: past
+ * about this many bytes of them the engine stops reading from the target
+ * (which holds its output until acknowledged; nothing is lost) until the
+ * front end has caught up. Each delivery takes a few milliseconds at most
+ * and then yields to the front end's main loop.
+ *
+ * A front end whose own buffers are full holds delivery (@hold TRUE) and
+ * releases it once it has drained; held events count towards the bound.
+ * Call it from the front end's thread, also from the event handler. */
+#define KDH_ENGINE_BACKLOG_HIGH_WATER (1024 * 1024)
+void  kdh_engine_hold_delivery (KdhEngine *engine,
+                                gboolean   hold);
+/* The undelivered events' size in bytes now, and the most it has been
+ * (@peak, may be NULL); safe from any thread. For tests and benchmarks. */
+gsize kdh_engine_get_backlog   (KdhEngine *engine,
+                                gsize     *peak);
+
 /* Snapshots, safe from any thread. */
 KdhConnState kdh_engine_get_state (KdhEngine *engine);
 gboolean     kdh_engine_get_trace (KdhEngine *engine);

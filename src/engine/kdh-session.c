@@ -23,6 +23,11 @@
 /* Break-in: repeat the byte if no state change follows within this time. */
 #define BREAKIN_RETRY_MS 2000
 #define BREAKIN_MAX_TRIES 3
+/* The longest pause in reading from the target (flow control): well
+ * inside the retry budget a target has for a DbgPrint before it gives the
+ * debugger up (kd-protocol.md §2.1 step 3; 20 tries 0.5 s apart on the
+ * simulator, and Windows is not more patient). */
+#define INPUT_PAUSE_MAX_MS 2000
 
 typedef enum {
   SYNC_ATTACH,
@@ -89,6 +94,10 @@ struct _KdhSession
   gboolean stale_breakin_armed;   /* the sync sent break-in bytes; waiting for the Continue */
   guint64 stale_breakin_pc;       /* where the sync's stop was */
   gint64 stale_breakin_until_us;  /* after that Continue: the window, or 0 */
+
+  /* Flow control (kdh_session_throttle_input). */
+  gint64 input_paused_us;         /* since when reading is paused, or 0 */
+  guint64 input_resume_packets;   /* after a forced resume: read until past this */
 };
 
 #define STALE_BREAKIN_WINDOW_MS 5000
@@ -1223,6 +1232,56 @@ kdh_session_next_poll (KdhSession *s)
   if (s->next_stats_us > 0)
     next = MIN (next, s->next_stats_us);
   return next;
+}
+
+/* Flow control: a backlogged front end stops reading from the target.
+ * Only where the pause is invisible to the protocol: the target runs and
+ * is the one talking (a DbgPrint it holds and retransmits until we ACK
+ * it), the link has no timer running (no packet of ours waiting for its
+ * ACK, no resync, no half-received packet), and nothing waits for the
+ * target (a request's reply, a state change, a break-in). Anything else
+ * resumes reading at once, so no timeout of ours can expire over a pause.
+ * A pause lasts INPUT_PAUSE_MAX_MS at most; then one more packet is read
+ * and acknowledged, which keeps the target's retry budget from running out
+ * while a front end is stuck. */
+gint64
+kdh_session_throttle_input (KdhSession *s,
+                            gboolean    backlogged)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint64 packets = kdh_link_get_stats (s->link)->packets_in;
+  gboolean pause;
+
+  if (s->transport == NULL || !s->transport_open)
+    {
+      s->input_paused_us = 0;
+      return G_MAXINT64;
+    }
+  pause = backlogged && s->state == KDH_CONN_RUNNING && s->awaiting_api == 0
+          && !s->awaiting_stop && !s->break_outstanding && !s->break_requested
+          && s->stop == NULL && !s->reconnect_pending
+          && kdh_link_get_mode (s->link) == KDH_LINK_IDLE
+          && kdh_link_next_deadline (s->link) == G_MAXINT64
+          && packets >= s->input_resume_packets;
+  if (pause && s->input_paused_us != 0
+      && now - s->input_paused_us >= INPUT_PAUSE_MAX_MS * US_PER_MS)
+    {
+      /* Long enough: let the next packet through. */
+      s->input_resume_packets = packets + 1;
+      pause = FALSE;
+    }
+  if (!pause)
+    {
+      s->input_paused_us = 0;
+      kdh_transport_pause_input (s->transport, FALSE);
+      return G_MAXINT64;
+    }
+  if (s->input_paused_us == 0 || !kdh_transport_input_paused (s->transport))
+    {
+      s->input_paused_us = now;
+      kdh_transport_pause_input (s->transport, TRUE);
+    }
+  return s->input_paused_us + INPUT_PAUSE_MAX_MS * US_PER_MS;
 }
 
 void

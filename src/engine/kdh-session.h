@@ -53,6 +53,12 @@ gboolean     kdh_session_cycle_baud (KdhSession *session,
 void         kdh_session_poll     (KdhSession  *session);
 /* When kdh_session_poll() wants to run next (G_MAXINT64: nothing). */
 gint64       kdh_session_next_poll (KdhSession *session);
+/* Called before the engine thread sleeps: stops or resumes reading from
+ * the target as the front ends are @backlogged or not, where that is safe
+ * (see kdh-session.c). Returns when to call it again (G_MAXINT64: only
+ * when something else happens). */
+gint64       kdh_session_throttle_input (KdhSession *session,
+                                         gboolean    backlogged);
 
 /* One manipulate request and its reply (none for Continue, Reboot,
  * SwitchProcessor): retransmitted by the link until acknowledged,

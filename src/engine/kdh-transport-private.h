@@ -72,6 +72,7 @@ struct _KdhTransport {
   gboolean fd_is_socket;
   gchar *stream_what;             /* "pipe /run/vm.sock", for messages */
   GSource *read_source;
+  gboolean input_paused;          /* kdh_transport_pause_input() */
   GSource *write_source;
   GByteArray *write_queue;
   gsize write_offset;             /* bytes of write_queue already written */

@@ -260,6 +260,7 @@ void
 _kdh_transport_stream_down (KdhTransport *self)
 {
   _kdh_transport_clear_source (&self->read_source);
+  self->input_paused = FALSE;
   _kdh_transport_clear_source (&self->write_source);
   g_byte_array_set_size (self->write_queue, 0);
   self->write_offset = 0;
@@ -553,6 +554,29 @@ kdh_transport_close (KdhTransport *transport)
    * already on its way. */
   g_queue_clear_full (&transport->events, (GDestroyNotify) event_free);
   _kdh_transport_clear_source (&transport->event_source);
+}
+
+void
+kdh_transport_pause_input (KdhTransport *transport,
+                           gboolean      paused)
+{
+  g_return_if_fail (transport != NULL);
+
+  if (transport->fd < 0 || transport->input_paused == paused)
+    return;
+  transport->input_paused = paused;
+  if (paused)
+    _kdh_transport_clear_source (&transport->read_source);
+  else
+    transport->read_source = _kdh_transport_add_fd_watch (transport, transport->fd,
+                                                          G_IO_IN | G_IO_HUP | G_IO_ERR,
+                                                          on_readable);
+}
+
+gboolean
+kdh_transport_input_paused (KdhTransport *transport)
+{
+  return transport->input_paused;
 }
 
 gboolean

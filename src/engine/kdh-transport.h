@@ -66,6 +66,14 @@ void          kdh_transport_close (KdhTransport *transport);
  * on its way) or close(). FALSE while connecting or waiting. */
 gboolean      kdh_transport_is_open (KdhTransport *transport);
 
+/* Stops (@paused TRUE) or resumes reading from the stream, for flow
+ * control: bytes already read are still delivered, and the peer's further
+ * bytes wait in the kernel's buffers (or, on a serial line, are lost as
+ * its FIFO overruns; the KD target sends them again). Hangups are not seen
+ * while paused. A new stream (after a reconnect) starts reading. */
+void          kdh_transport_pause_input (KdhTransport *transport,
+                                         gboolean      paused);
+gboolean      kdh_transport_input_paused (KdhTransport *transport);
 /* The most bytes write() keeps waiting for the stream. */
 #define KDH_TRANSPORT_MAX_QUEUED (1024 * 1024)
 
