@@ -593,23 +593,6 @@ request_acknowledged (KdhSession *s)
 
 /* ---- Requests ---------------------------------------------------------- */
 
-static gboolean
-api_expects_reply (guint32 api)
-{
-  switch (api)
-    {
-    case KDH_API_CONTINUE:
-    case KDH_API_CONTINUE2:
-    case KDH_API_REBOOT:
-    case KDH_API_CAUSE_BUGCHECK:
-    case KDH_API_SWITCH_PROCESSOR:
-    case KDH_API_CLEAR_ALL_INTERNAL_BREAKPOINTS:
-      return FALSE;
-    default:
-      return TRUE;
-    }
-}
-
 /* How long an acknowledged request may wait for its reply: the reply's
  * time on the line, a few retransmissions by the target, slack. */
 static gint64
@@ -664,7 +647,7 @@ kdh_session_request (KdhSession          *s,
 {
   g_autoptr (GByteArray) packet = g_byte_array_new ();
   g_autoptr (GBytes) bytes = NULL;
-  gboolean wants_reply = api_expects_reply (request->api);
+  gboolean wants_reply = kdh_manipulate_api_has_reply (request->api);
   const gchar *name = kdh_api_name (request->api);
 
   if (!s->transport_open)
