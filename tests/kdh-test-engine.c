@@ -275,6 +275,26 @@ kdh_test_check_pattern_dump (const gchar *dump)
   return checked;
 }
 
+const gchar *
+kdh_test_find_in_lines (const gchar *text,
+                        const gchar *needle)
+{
+  const gchar *p = text;
+
+  for (;;)
+    {
+      const gchar *eol = strchr (p, '\n');
+      gssize len = eol ? eol - p : (gssize) strlen (p);
+      const gchar *hit = g_strstr_len (p, len, needle);
+
+      if (hit != NULL)
+        return hit;
+      if (eol == NULL)
+        return NULL;
+      p = eol + 1;
+    }
+}
+
 guint
 kdh_test_check_dbgprint_sequence (const gchar *text,
                                   guint64      first)
@@ -283,7 +303,7 @@ kdh_test_check_dbgprint_sequence (const gchar *text,
   guint64 expected = first;
   guint n = 0;
 
-  while ((p = strstr (p, "kdhtest: dbgprint seq=")))
+  while ((p = kdh_test_find_in_lines (p, "kdhtest: dbgprint seq=")))
     {
       const gchar *eol = strchr (p, '\n');
       guint64 seq;

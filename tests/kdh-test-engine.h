@@ -71,6 +71,12 @@ KdhSimCounters kdh_test_engine_sim_counters (KdhTestEngine *t);
  * A ^ 0xA5A5A5A5A5A5A5A5. Returns the number of qwords checked. */
 guint64  kdh_test_check_pattern_dump (const gchar *dump);
 
+/* The first occurrence of @needle in @text that lies within one line, or
+ * NULL. Unlike a loop of strstr() it stays linear under AddressSanitizer,
+ * whose strstr() measures the whole rest of the haystack on every call. */
+const gchar *kdh_test_find_in_lines (const gchar *text,
+                                     const gchar *needle);
+
 /* DbgPrint lines "kdhtest: dbgprint seq=N" in @text: returns how many
  * complete lines there are, asserting the sequence numbers run on from
  * @first without gaps or repeats. */

@@ -49,7 +49,7 @@ count_lines (KdhWindow *window)
   const gchar *p = text;
   guint n = 0;
 
-  while ((p = strstr (p, "kdhtest: dbgprint seq=")))
+  while ((p = kdh_test_find_in_lines (p, "kdhtest: dbgprint seq=")))
     {
       n++;
       p++;

@@ -1079,16 +1079,6 @@ test_packet_log_render (void)
   destroy_window (window, widget);
 }
 
-/* LeakSanitizer asks for this when the test is built with it: fontconfig
- * keeps its caches to the end of the process. Our own leaks still show. */
-const char *__lsan_default_suppressions (void);
-
-const char *
-__lsan_default_suppressions (void)
-{
-  return "leak:libfontconfig.so\n";
-}
-
 /* The window may destroy the panes while engine events are still on their
  * way; the panes ignore them without criticals. */
 static void

@@ -23,18 +23,6 @@
 
 static gboolean have_display;
 
-/* Fontconfig keeps its configuration until exit (nothing calls FcFini()
- * while Pango may still use it), which LeakSanitizer reports as leaks in
- * any program that draws text. This hook is read by LSan in sanitizer
- * builds and unused otherwise. */
-const char *__lsan_default_suppressions (void);
-
-const char *
-__lsan_default_suppressions (void)
-{
-  return "leak:libfontconfig.so\n";
-}
-
 typedef struct {
   GSettings        *settings;
   KdhConnectDialog *dialog;
