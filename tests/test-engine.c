@@ -328,6 +328,34 @@ test_flood_backpressure (void)
   kdh_test_engine_clear (&t);
 }
 
+/* A long dump while the front end is stuck: the engine reads and shows it
+ * a piece at a time and waits for the front end, so what waits for
+ * delivery stays bounded; then all of it arrives, correct and in order. */
+static void
+test_long_dump_backpressure (void)
+{
+  KdhTestEngine t;
+  gsize mark, peak = 0;
+  guint token;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  mark = t.output->len;
+  /* 2 MiB of memory, some 7 MiB of text. */
+  token = kdh_engine_execute (t.engine, "dq fffff800`00400000 L40000", NULL);
+  for (guint i = 0; i < 30; i++)
+    {
+      g_usleep (100 * 1000);
+      kdh_engine_get_backlog (t.engine, &peak);
+      g_assert_cmpuint (peak, <=, 2 * KDH_ENGINE_BACKLOG_HIGH_WATER);
+    }
+  g_assert_true (kdh_test_engine_wait_token (&t, token, 120));
+  g_assert_cmpuint (kdh_test_check_pattern_dump (t.output->str + mark), ==, 0x40000);
+  kdh_engine_get_backlog (t.engine, &peak);
+  g_assert_cmpuint (peak, <=, 2 * KDH_ENGINE_BACKLOG_HIGH_WATER);
+  kdh_test_engine_clear (&t);
+}
+
 static void
 test_bad_connection_strings (void)
 {
@@ -505,6 +533,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/sim/reboot", test_reboot);
   g_test_add_func ("/engine/sim/dbgprint", test_dbgprint);
   g_test_add_func ("/engine/sim/flood-backpressure", test_flood_backpressure);
+  g_test_add_func ("/engine/sim/long-dump-backpressure", test_long_dump_backpressure);
   g_test_add_func ("/engine/sim/bad-connection-strings", test_bad_connection_strings);
   g_test_add_func ("/engine/sim/faults", test_faults);
   g_test_add_func ("/engine/sim/silent-after-reply", test_silent_after_reply);

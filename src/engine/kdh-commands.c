@@ -321,6 +321,12 @@ unit_size (gchar format)
     }
 }
 
+/* Dumps are read and shown a piece at a time, so that a long one (up to
+ * MAX_DUMP_BYTES, as WinDbg allows) needs no more memory than a piece and
+ * its output goes no faster than the front ends show it. A multiple of 16
+ * bytes: every format's lines are 16 bytes, so the pieces join up. */
+#define DUMP_PIECE_BYTES (64u * 1024)
+
 static gboolean
 dump (Invocation  *inv,
       KdhTarget   *target,
@@ -332,14 +338,28 @@ dump (Invocation  *inv,
   KdhCommands *c = inv->commands;
   guint unit = unit_size (format);
   gsize len = (gsize) (count * unit);
-  g_autofree guint8 *data = g_malloc0 (MAX (len, 1));
+  g_autofree guint8 *data = g_malloc0 (MIN (MAX (len, 1), DUMP_PIECE_BYTES));
   g_autoptr (GString) out = g_string_new (NULL);
-  gsize got;
+  gboolean readable = TRUE;
 
-  if (!kdh_target_read_virtual (target, address, data, len, &got, error))
-    return FALSE;
-  kdh_dump_format (out, address, data, len, got, format, kdh_target_is_ptr64 (target));
-  kdh_engine_output (c->engine, KDH_OUTPUT_DEBUGGER, out->str);
+  for (gsize done = 0; done < len || done == 0; )
+    {
+      gsize n = MIN (len - done, DUMP_PIECE_BYTES);
+      gsize got = 0;
+
+      if (done > 0 && !kdh_engine_wait_for_front_ends (c->engine, error))
+        return FALSE;
+      /* Past an unreadable byte the rest shows as unreadable, unread. */
+      if (readable && !kdh_target_read_virtual (target, address + done, data, n, &got, error))
+        return FALSE;
+      readable = readable && got == n;
+      g_string_truncate (out, 0);
+      kdh_dump_format (out, address + done, data, n, got, format, kdh_target_is_ptr64 (target));
+      kdh_engine_output (c->engine, KDH_OUTPUT_DEBUGGER, out->str);
+      done += n;
+      if (n == 0)
+        break;
+    }
   c->dump_valid = TRUE;
   c->dump_format = format;
   c->dump_next = address + len;

@@ -73,4 +73,12 @@ gboolean kdh_engine_wait (KdhEngine  *engine,
                           gint64      deadline_us,
                           GError    **error);
 
+/* Between two steps of a command that produces much output (a long dump):
+ * while the front ends are behind (the engine is backlogged), waits for
+ * them to catch up, at most a few seconds (a frozen front end must not
+ * stop the engine for good; its output then queues). FALSE only when an
+ * urgent command interrupts the wait. */
+gboolean kdh_engine_wait_for_front_ends (KdhEngine  *engine,
+                                         GError    **error);
+
 G_END_DECLS

@@ -523,6 +523,35 @@ command_label (Command *cmd)
     }
 }
 
+#define FRONT_END_WAIT_MAX_MS 5000
+
+static gboolean
+front_ends_caught_up (gpointer data)
+{
+  KdhEngine *engine = data;
+
+  return !g_atomic_int_get (&engine->backlogged);
+}
+
+gboolean
+kdh_engine_wait_for_front_ends (KdhEngine  *engine,
+                                GError    **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  /* What the command printed so far counts. */
+  flush_output (engine);
+  if (!g_atomic_int_get (&engine->backlogged))
+    return TRUE;
+  if (kdh_engine_wait (engine, front_ends_caught_up, engine,
+                       g_get_monotonic_time () + FRONT_END_WAIT_MAX_MS * 1000, &local))
+    return TRUE;
+  if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local));
+  return FALSE;
+}
+
 gboolean
 kdh_engine_wait (KdhEngine  *engine,
                  gboolean  (*done) (gpointer data),
