@@ -304,6 +304,37 @@ test_implicit_ack (Fixture *f, gconstpointer data)
   expect_one (f, KDH_PACKET_TYPE_STATE_MANIPULATE, 0x80800001);
 }
 
+/* A stopped target that asked for a RESEND sends the state change it is
+ * stopped on again, under a new id (kd-protocol.md §2.2): that does not
+ * acknowledge our pending request, which it may never have had; the
+ * request goes again on its ACK timeout. A different state change still
+ * is an implicit ACK. */
+static void
+test_resent_stop_is_no_ack (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) a = bytes_from ("request");
+  g_autoptr (GBytes) b = bytes_from ("continue");
+
+  target_send (f, KDH_PACKET_TYPE_STATE_CHANGE64, 0x80800000, "stop");
+  expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800000);
+  assert_events (f, "P");
+  g_assert_true (kdh_link_send (f->link, KDH_PACKET_TYPE_STATE_MANIPULATE, a, f->now));
+  expect_one (f, KDH_PACKET_TYPE_STATE_MANIPULATE, 0x80800000);
+  target_send (f, KDH_PACKET_TYPE_STATE_CHANGE64, 0x80800001, "stop");
+  expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800001);
+  assert_events (f, "P");
+  advance (f, MS (f->config.ack_timeout_ms));
+  expect_one (f, KDH_PACKET_TYPE_STATE_MANIPULATE, 0x80800000);
+  target_control (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800000);
+  assert_events (f, "S");
+
+  g_assert_true (kdh_link_send (f->link, KDH_PACKET_TYPE_STATE_MANIPULATE, b, f->now));
+  expect_one (f, KDH_PACKET_TYPE_STATE_MANIPULATE, 0x80800001);
+  target_send (f, KDH_PACKET_TYPE_STATE_CHANGE64, 0x80800000, "another stop");
+  expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800000);
+  assert_events (f, "SP");
+}
+
 static void
 test_unsolicited_reset (Fixture *f, gconstpointer data)
 {
@@ -750,6 +781,7 @@ main (int argc, char **argv)
   ADD ("send-and-ack", test_send_and_ack);
   ADD ("retransmit-until-failed", test_retransmit_until_failed);
   ADD ("implicit-ack", test_implicit_ack);
+  ADD ("resent-stop-is-no-ack", test_resent_stop_is_no_ack);
   ADD ("unsolicited-reset", test_unsolicited_reset);
   ADD ("sync-bit", test_sync_bit);
   ADD ("sync", test_sync);

@@ -63,6 +63,7 @@ struct _KdhLink
    * no id check can tell from a new packet (§2.5), so the first data packet
    * after a RESET is compared with it. */
   GBytes *last_print;
+  GBytes *last_stop;          /* the last state change delivered */
   gboolean check_resent_print;
 
   KdhLinkStats stats;
@@ -134,6 +135,7 @@ kdh_link_free (KdhLink *link)
   g_clear_pointer (&link->send_payload, g_bytes_unref);
   g_clear_pointer (&link->last_sync_payload, g_bytes_unref);
   g_clear_pointer (&link->last_print, g_bytes_unref);
+  g_clear_pointer (&link->last_stop, g_bytes_unref);
   g_free (link);
 }
 
@@ -485,6 +487,11 @@ deliver (KdhLink               *link,
   g_clear_pointer (&link->last_print, g_bytes_unref);
   if (h->type == KDH_PACKET_TYPE_DEBUG_IO)
     link->last_print = g_bytes_ref (event->payload);
+  if (h->type == KDH_PACKET_TYPE_STATE_CHANGE64 || h->type == KDH_PACKET_TYPE_STATE_CHANGE32)
+    {
+      g_clear_pointer (&link->last_stop, g_bytes_unref);
+      link->last_stop = g_bytes_ref (event->payload);
+    }
 }
 
 static gboolean
@@ -595,8 +602,15 @@ handle_data (KdhLink               *link,
       link->check_resent_print = FALSE;
       push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_OK);
       /* The target only sends a new packet once it has our pending one:
-       * an implicit ACK (the real ACK was lost). */
-      if (link->sending)
+       * an implicit ACK (the real ACK was lost). Except the state change it
+       * is stopped on, sent again under a new id: a stopped target does
+       * that when it asked us for a RESEND (kd-protocol.md §2.2), so it may
+       * not have our packet at all; it goes again on its ACK timeout, and
+       * a target that had it acknowledges the duplicate. */
+      if (link->sending
+          && !((h->type == KDH_PACKET_TYPE_STATE_CHANGE64
+                || h->type == KDH_PACKET_TYPE_STATE_CHANGE32)
+               && link->last_stop != NULL && same_packet (link->last_stop, payload, len)))
         finish_send (link, now_us);
       write_control (link, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id, now_us);
       link->expected_id ^= 1;
