@@ -16,30 +16,10 @@
 
 static gboolean have_display;
 
-typedef gboolean (*Condition) (gpointer data);
-
 static gboolean
-wake_cb (gpointer data)
+never (gpointer data)
 {
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-iterate_until (Condition    cond,
-               gpointer     data,
-               guint        timeout_s,
-               const gchar *what)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
-  guint wake = g_timeout_add (5, wake_cb, NULL);
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () >= deadline)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (wake);
+  return FALSE;
 }
 
 static guint
@@ -127,7 +107,7 @@ test_flood_stalled_loop (void)
 
   w.window = window;
   w.lines = 200;
-  iterate_until (has_lines, &w, 120, "the first DbgPrint lines");
+  kdh_test_run_until (has_lines, &w, 120, "the first DbgPrint lines");
   /* The main loop stalls for seconds while the target floods: more output
    * than any buffer of the window's may hold is produced meanwhile. */
   g_usleep (10 * G_USEC_PER_SEC);
@@ -137,19 +117,12 @@ test_flood_stalled_loop (void)
   /* Meanwhile the engine held back rather than piling the flood up. */
   g_assert_cmpuint (peak, <=, 2 * KDH_ENGINE_BACKLOG_HIGH_WATER);
   w.lines = before + 20000;
-  iterate_until (has_lines, &w, 240, "DbgPrint lines after the stall");
+  kdh_test_run_until (has_lines, &w, 240, "DbgPrint lines after the stall");
 
   kdh_engine_break (kdh_window_get_engine (window));
-  iterate_until (at_break_and_drained, window, 60, "the break");
+  kdh_test_run_until (at_break_and_drained, window, 60, "the break");
   /* What is left in the view reaches the terminal within a few frames. */
-  {
-    gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
-    guint wake = g_timeout_add (5, wake_cb, NULL);
-
-    while (g_get_monotonic_time () < end)
-      g_main_context_iteration (NULL, TRUE);
-    g_source_remove (wake);
-  }
+  kdh_test_wait (never, NULL, 1);
 
   /* Everything from the first line on is in the terminal, in order. */
   shown = terminal_contents (kdh_command_view_get_terminal (window->command_view));

@@ -618,16 +618,11 @@ reply_matches (const KdhManipulate *request,
 {
   if (reply->api != request->api)
     return FALSE;
+  /* A late reply to an earlier attempt at another address is stale. */
+  if (kdh_manipulate_api_is_memory (request->api))
+    return kdh_manipulate_memory_address (reply) == kdh_manipulate_memory_address (request);
   switch (request->api)
     {
-    case KDH_API_READ_VIRTUAL_MEMORY:
-    case KDH_API_WRITE_VIRTUAL_MEMORY:
-    case KDH_API_READ_PHYSICAL_MEMORY:
-    case KDH_API_WRITE_PHYSICAL_MEMORY:
-    case KDH_API_READ_CONTROL_SPACE:
-    case KDH_API_WRITE_CONTROL_SPACE:
-      /* A late reply to an earlier attempt at another address is stale. */
-      return kdh_manipulate_memory_address (reply) == kdh_manipulate_memory_address (request);
     case KDH_API_GET_CONTEXT:
     case KDH_API_SET_CONTEXT:
       return reply->processor == request->processor;

@@ -150,20 +150,16 @@ describe_manipulate (GString      *s,
       append_status (s, m.return_status);
     }
 
-  switch (m.api)
+  if (kdh_manipulate_api_is_memory (m.api))
     {
-    case KDH_API_READ_VIRTUAL_MEMORY:
-    case KDH_API_WRITE_VIRTUAL_MEMORY:
-    case KDH_API_READ_PHYSICAL_MEMORY:
-    case KDH_API_WRITE_PHYSICAL_MEMORY:
-    case KDH_API_READ_CONTROL_SPACE:
-    case KDH_API_WRITE_CONTROL_SPACE:
       g_string_append_printf (s, " 0x%" G_GINT64_MODIFIER "x 0x%x",
                               kdh_manipulate_memory_address (&m),
                               request ? kdh_manipulate_memory_count (&m)
                                       : kdh_manipulate_memory_actual (&m));
-      break;
-
+      return;
+    }
+  switch (m.api)
+    {
     case KDH_API_GET_CONTEXT:
     case KDH_API_SET_CONTEXT:
     case KDH_API_SWITCH_PROCESSOR:

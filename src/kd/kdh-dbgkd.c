@@ -713,6 +713,23 @@ kdh_manipulate_api_has_reply (guint32 api)
     }
 }
 
+gboolean
+kdh_manipulate_api_is_memory (guint32 api)
+{
+  switch (api)
+    {
+    case KDH_API_READ_VIRTUAL_MEMORY:
+    case KDH_API_WRITE_VIRTUAL_MEMORY:
+    case KDH_API_READ_PHYSICAL_MEMORY:
+    case KDH_API_WRITE_PHYSICAL_MEMORY:
+    case KDH_API_READ_CONTROL_SPACE:
+    case KDH_API_WRITE_CONTROL_SPACE:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
 /* ---- GetVersion ------------------------------------------------------- */
 
 gboolean

@@ -242,6 +242,9 @@ void kdh_manipulate_init_switch_processor (KdhManipulate *m, guint16 processor);
  * reboot, bug check and switch-processor answer with a state change (or not
  * at all), so a host must not wait for a reply to them. */
 gboolean kdh_manipulate_api_has_reply (guint32 api);
+/* Whether request @api reads or writes memory (virtual, physical or control
+ * space): it carries an address and a length. */
+gboolean kdh_manipulate_api_is_memory (guint32 api);
 
 /* Union field accessors (offsets from the start of the 56-byte structure as
  * in kd-protocol.md §3.2, minus 0x10). */
