@@ -31,6 +31,7 @@ typedef struct {
   GPtrArray *states;           /* state ids from StateChanged, in order */
   GString *output;             /* Output signal texts */
   guint subscription;
+  const gchar *start_state;    /* the state kdhost is expected to reach first */
 } App;
 
 static void
@@ -145,7 +146,7 @@ session_exported (gpointer data)
   if (reply == NULL)
     return FALSE;   /* not exported yet */
   g_variant_get (reply, "(&s&s&s&s)", &state, NULL, NULL, NULL);
-  return g_str_equal (state, "break");
+  return g_str_equal (state, app->start_state);
 }
 
 static guint64
@@ -293,13 +294,26 @@ app_setup (App *app,
                                                           app, NULL);
 
   kdhost_path = g_build_filename (build, "src", "app", "kdhost", NULL);
-  connection = g_strdup_printf ("com:pipe,port=%s", socket);
+  /* @data "waiting": a VM pipe that is not there yet, with reconnect. */
+  if (g_strcmp0 (data, "waiting") == 0)
+    {
+      g_autofree gchar *absent = g_build_filename (app->t.tmpdir, "vm-not-started.sock", NULL);
+
+      connection = g_strdup_printf ("com:pipe,port=%s,reconnect", absent);
+      app->start_state = "waiting";
+    }
+  else
+    {
+      connection = g_strdup_printf ("com:pipe,port=%s", socket);
+      app->start_state = "break";
+    }
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
   app->kdhost = g_subprocess_launcher_spawn (launcher, &error, kdhost_path, "-k", connection, NULL);
   g_assert_no_error (error);
-  kdh_test_run_until (session_exported, app, 60, "kdhost's session at Break");
-  wait_counter (app, "resets_received", 1);
+  kdh_test_run_until (session_exported, app, 60, "kdhost's session in its first state");
+  if (g_str_equal (app->start_state, "break"))
+    wait_counter (app, "resets_received", 1);
 
   {
     g_autofree gchar *pid = g_strdup (g_subprocess_get_identifier (app->kdhost));
@@ -675,6 +689,31 @@ test_progress_screenshots (App *app,
   wait_state (app, from, "break");
 }
 
+/* A VM that is not running yet: the window waits for its pipe and says
+ * which; Go, Break and Show Version are off, Stop Debugging is on.
+ * Screenshot of Waiting. */
+static void
+test_waiting (App *app,
+              gconstpointer data)
+{
+  g_autoptr (GDBusActionGroup) remote = G_DBUS_ACTION_GROUP (window_actions (app));
+  GActionGroup *actions = G_ACTION_GROUP (remote);
+  g_autoptr (GVariant) reply =
+    g_dbus_connection_call_sync (app->bus, "org.kdhost.Kdhost", SESSION_PATH,
+                                 "org.kdhost.Window1", "GetState", NULL, NULL,
+                                 G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+  const gchar *reason = NULL;
+
+  g_assert_nonnull (reply);
+  g_variant_get (reply, "(&s&s&s&s)", NULL, &reason, NULL, NULL);
+  g_assert_nonnull (strstr (reason, "vm-not-started.sock"));
+  assert_enabled (actions, "go", FALSE);
+  assert_enabled (actions, "break", FALSE);
+  assert_enabled (actions, "show-version", FALSE);
+  assert_enabled (actions, "stop-debugging", TRUE);
+  screenshot (app, "waiting");
+}
+
 static gboolean
 have_xdotool (void)
 {
@@ -708,6 +747,7 @@ main (int argc, char **argv)
   ADD ("action-states", test_action_states);
   ADD ("lost-and-stop", test_lost_and_stop);
   ADD ("progress-screenshots", test_progress_screenshots);
+  g_test_add ("/app/keys/waiting", App, "waiting", app_setup, test_waiting, app_teardown);
 #undef ADD
   return g_test_run ();
 }
