@@ -64,6 +64,10 @@ kdh_option_text_split (const gchar          *text,
   return g_steal_pointer (&items);
 }
 
+static gboolean fail_valist (GError **error, GQuark domain, gint code, const gchar *whole,
+                             const gchar *hint, const gchar *format, va_list args)
+  G_GNUC_PRINTF (6, 0);
+
 static gboolean
 fail_valist (GError      **error,
              GQuark        domain,

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "kdh-commands.h"
+#include "kdh-command-line.h"
 
 #include <glib/gi18n.h>
 #include <gio/gio.h>
@@ -641,21 +642,10 @@ run_one (KdhCommands  *c,
          const gchar  *origin,
          GError      **error)
 {
-  g_autofree gchar *name = NULL;
-  const gchar *p = text;
   Invocation inv = { c, NULL, NULL, origin };
+  g_autofree gchar *name = kdh_command_line_name (text, &inv.args);
 
-  if (*p == '?')
-    p++;
-  else
-    while (*p && !g_ascii_isspace (*p))
-      p++;
-  name = g_ascii_strdown (text, p - text);
   inv.name = name;
-  inv.args = p;
-  while (g_ascii_isspace (*inv.args))
-    inv.args++;
-
   for (guint i = 0; i < G_N_ELEMENTS (command_table); i++)
     if (strcmp (command_table[i].name, name) == 0)
       {
@@ -667,30 +657,6 @@ run_one (KdhCommands  *c,
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                _("Unknown command '%s' (.help lists the commands)."), name);
   return FALSE;
-}
-
-/* Splits on ';' outside double quotes, as KD does. */
-static GPtrArray *
-split_commands (const gchar *line)
-{
-  GPtrArray *parts = g_ptr_array_new_with_free_func (g_free);
-  GString *current = g_string_new (NULL);
-  gboolean quoted = FALSE;
-
-  for (const gchar *p = line; *p; p++)
-    {
-      if (*p == '"')
-        quoted = !quoted;
-      if (*p == ';' && !quoted)
-        {
-          g_ptr_array_add (parts, g_strstrip (g_string_free (current, FALSE)));
-          current = g_string_new (NULL);
-          continue;
-        }
-      g_string_append_c (current, *p);
-    }
-  g_ptr_array_add (parts, g_strstrip (g_string_free (current, FALSE)));
-  return parts;
 }
 
 gboolean
@@ -722,7 +688,7 @@ kdh_commands_execute (KdhCommands  *c,
       c->last_line = g_strdup (stripped);
     }
 
-  parts = split_commands (stripped);
+  parts = kdh_command_line_split (stripped);
   for (guint i = 0; i < parts->len; i++)
     {
       const gchar *part = parts->pdata[i];

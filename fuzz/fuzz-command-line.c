@@ -1,0 +1,117 @@
+/* fuzz-command-line.c: libFuzzer harness for KD command lines
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The input, up to its first NUL, is a command line as typed at kd>. It is
+ * split into commands, and each into its name and arguments, as the engine
+ * does before it runs anything.
+ *
+ * Checks: the parts and the ';' between them give back the line (modulo
+ * the whitespace each part is stripped of); no part holds a ';' outside
+ * double quotes; a name is lower case, holds no blank and is "?" or a
+ * first word; name and arguments give back the command (case aside).
+ */
+#include <string.h>
+
+#include "engine/kdh-command-line.h"
+#include "kdh-fuzz.h"
+
+/* The line with the blanks around every ';'-separated part removed, as
+ * the parts come back: computed here independently of the splitter. */
+static void
+check_split (const gchar *line,
+             GPtrArray   *parts)
+{
+  g_autoptr (GString) rebuilt = g_string_new (NULL);
+  gsize semicolons = 0;
+  gboolean quoted = FALSE;
+
+  g_assert (parts->len >= 1);
+  for (const gchar *p = line; *p; p++)
+    {
+      if (*p == '"')
+        quoted = !quoted;
+      else if (*p == ';' && !quoted)
+        semicolons++;
+    }
+  g_assert (parts->len == semicolons + 1);
+
+  for (guint i = 0; i < parts->len; i++)
+    {
+      const gchar *part = parts->pdata[i];
+      gsize len = strlen (part);
+      gboolean in_quotes = FALSE;
+
+      if (len > 0)
+        g_assert (!g_ascii_isspace (part[0]) && !g_ascii_isspace (part[len - 1]));
+      for (const gchar *p = part; *p; p++)
+        {
+          if (*p == '"')
+            in_quotes = !in_quotes;
+          /* A part starts outside quotes (the line is only cut there). */
+          g_assert (*p != ';' || in_quotes);
+        }
+      if (i > 0)
+        g_string_append_c (rebuilt, ';');
+      g_string_append (rebuilt, part);
+    }
+  /* Every byte of the line that is not blank comes back, in order. */
+  {
+    const gchar *a = line, *b = rebuilt->str;
+
+    for (;;)
+      {
+        while (*a && g_ascii_isspace (*a))
+          a++;
+        while (*b && g_ascii_isspace (*b))
+          b++;
+        if (*a == '\0' || *b == '\0')
+          break;
+        g_assert (*a == *b);
+        a++;
+        b++;
+      }
+    g_assert (*a == '\0' && *b == '\0');
+  }
+}
+
+static void
+check_name (const gchar *command)
+{
+  const gchar *args = NULL;
+  g_autofree gchar *name = kdh_command_line_name (command, &args);
+  gsize name_len = strlen (name);
+
+  g_assert (args >= command && args <= command + strlen (command));
+  g_assert (!g_ascii_isspace (*args));
+  for (const gchar *p = name; *p; p++)
+    g_assert (!g_ascii_isspace (*p) && !g_ascii_isupper (*p));
+  g_assert (g_ascii_strncasecmp (command, name, name_len) == 0);
+  if (command[0] == '?')
+    g_assert (strcmp (name, "?") == 0);
+  /* Only blanks between the name and the arguments. */
+  for (const gchar *p = command + name_len; p < args; p++)
+    g_assert (g_ascii_isspace (*p));
+}
+
+int
+LLVMFuzzerInitialize (int    *argc,
+                      char ***argv)
+{
+  kdh_fuzz_init (argv);
+  return 0;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data,
+                        size_t         size)
+{
+  g_autofree gchar *line = kdh_fuzz_strndup (data, size);
+  g_autoptr (GPtrArray) parts = kdh_command_line_split (line);
+
+  check_split (line, parts);
+  for (guint i = 0; i < parts->len; i++)
+    check_name (parts->pdata[i]);
+  return 0;
+}
