@@ -285,14 +285,6 @@ fuzz_dump (KdhFuzzInput *in)
 }
 
 int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
-{
-  kdh_fuzz_init (argv);
-  return 0;
-}
-
-int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {

@@ -165,14 +165,6 @@ check_delivered (const guint8 *data,
 }
 
 int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
-{
-  kdh_fuzz_init (argv);
-  return 0;
-}
-
-int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {

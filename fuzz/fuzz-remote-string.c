@@ -242,14 +242,6 @@ fuzz_client (const gchar *text)
 }
 
 int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
-{
-  kdh_fuzz_init (argv);
-  return 0;
-}
-
-int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {

@@ -19,6 +19,8 @@
 
 G_BEGIN_DECLS
 
+/* kdh-fuzz-init.c defines the first for every harness (it calls
+ * kdh_fuzz_init()); each harness defines the second. */
 int LLVMFuzzerInitialize   (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
