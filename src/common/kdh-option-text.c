@@ -8,6 +8,18 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+/* GLib's g_ascii_strto*() make their C locale on first use, under a
+ * g_once. A thread that has to wait there can come back with errno set by
+ * the wait, which g_ascii_string_to_unsigned() then takes for a bad
+ * number: kdhost-cli -remote said "bad port '5005'" now and then, when its
+ * engine thread parsed the remote string while the main thread made its
+ * first conversion too. Made here once, before main() and any thread. */
+__attribute__ ((constructor)) static void
+make_c_locale_early (void)
+{
+  g_ascii_strtoull ("0", NULL, 10);
+}
+
 static void
 item_free (gpointer data)
 {
