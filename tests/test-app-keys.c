@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kdh-test-engine.h"
+#include "kdh-test-x11.h"
 
 #define SESSION_PATH "/org/kdhost/Kdhost/session/1"
 
@@ -63,21 +64,6 @@ on_signal (GDBusConnection *connection,
       if (g_test_verbose ())
         g_printerr ("%s", text);
     }
-}
-
-static gchar *
-run_tool (const gchar *const *argv)
-{
-  g_autoptr (GError) error = NULL;
-  gchar *out = NULL;
-  gint status;
-
-  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL,
-                     &status, &error))
-    g_error ("cannot run %s: %s", argv[0], error->message);
-  if (!g_spawn_check_wait_status (status, &error))
-    g_error ("%s failed: %s", argv[0], error->message);
-  return out;
 }
 
 typedef struct {
@@ -189,32 +175,21 @@ wait_counter (App         *app,
   kdh_test_run_until (counter_reached, &w, 30, what);
 }
 
-static void
-focus_window (App *app)
-{
-  const gchar *argv[] = { "xdotool", "windowfocus", "--sync", app->window_id, NULL };
-
-  g_free (run_tool (argv));
-}
-
+/* Keys and text go to the kdhost window, focused first. */
 static void
 press (App         *app,
        const gchar *keys)
 {
-  const gchar *argv[] = { "xdotool", "key", "--clearmodifiers", "--delay", "60", keys, NULL };
-
-  focus_window (app);
-  g_free (run_tool (argv));
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key (keys);
 }
 
 static void
 type_text (App         *app,
            const gchar *text)
 {
-  const gchar *argv[] = { "xdotool", "type", "--delay", "30", text, NULL };
-
-  focus_window (app);
-  g_free (run_tool (argv));
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_type (text, 30);
 }
 
 /* Saves the kdhost window as it looks now into $KDH_TEST_ARTIFACTS. */
@@ -222,39 +197,7 @@ static void
 screenshot (App         *app,
             const gchar *name)
 {
-  const gchar *dir = g_getenv ("KDH_TEST_ARTIFACTS");
-  const gchar *argv[] = { "xdotool", "getwindowgeometry", "--shell", app->window_id, NULL };
-  g_autofree gchar *geometry = NULL;
-  g_autoptr (GdkPixbuf) pixbuf = NULL;
-  g_autofree gchar *path = NULL;
-  g_autoptr (GError) error = NULL;
-  gint x = 0, y = 0, width = 0, height = 0;
-  GdkWindow *root;
-
-  if (dir == NULL)
-    return;
-  g_mkdir_with_parents (dir, 0755);
-  /* Let the window draw what it was just told. */
-  for (guint i = 0; i < 20; i++)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (20000);
-    }
-  geometry = run_tool (argv);
-  sscanf (strstr (geometry, "X=") ? strstr (geometry, "X=") : "", "X=%d", &x);
-  sscanf (strstr (geometry, "Y=") ? strstr (geometry, "Y=") : "", "Y=%d", &y);
-  sscanf (strstr (geometry, "WIDTH=") ? strstr (geometry, "WIDTH=") : "", "WIDTH=%d", &width);
-  sscanf (strstr (geometry, "HEIGHT=") ? strstr (geometry, "HEIGHT=") : "", "HEIGHT=%d", &height);
-  root = gdk_get_default_root_window ();
-  if (width <= 0 || height <= 0)
-    {
-      width = gdk_window_get_width (root);
-      height = gdk_window_get_height (root);
-    }
-  pixbuf = gdk_pixbuf_get_from_window (root, x, y, width, height);
-  path = g_strdup_printf ("%s/kdhost-%s.png", dir, name);
-  if (!gdk_pixbuf_save (pixbuf, path, "png", &error, NULL))
-    g_warning ("screenshot %s: %s", path, error->message);
+  kdh_test_x11_screenshot (app->window_id, name);
 }
 
 static void
@@ -262,7 +205,7 @@ app_setup (App *app,
            gconstpointer data)
 {
   g_autofree gchar *socket = NULL, *sim_arg = NULL, *counters_arg = NULL, *kdhost_path = NULL;
-  g_autofree gchar *connection = NULL, *first = NULL, *ids = NULL;
+  g_autofree gchar *connection = NULL, *first = NULL;
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GError) error = NULL;
   const gchar *build = g_getenv ("KDH_BUILD_DIR");
@@ -315,15 +258,7 @@ app_setup (App *app,
   if (g_str_equal (app->start_state, "break"))
     wait_counter (app, "resets_received", 1);
 
-  {
-    g_autofree gchar *pid = g_strdup (g_subprocess_get_identifier (app->kdhost));
-    const gchar *argv[] = { "xdotool", "search", "--sync", "--onlyvisible", "--pid", pid,
-                            "--name", "kdhost", NULL };
-
-    ids = run_tool (argv);
-  }
-  app->window_id = g_strndup (ids, strcspn (ids, "\n"));
-  g_assert_cmpstr (app->window_id, !=, "");
+  app->window_id = kdh_test_x11_window_of (app->kdhost);
 }
 
 static void
@@ -398,8 +333,8 @@ test_shortcut_in_terminal (App *app,
   gsize mark = app->output->len;
   guint from = app->states->len;
 
-  focus_window (app);
-  g_free (run_tool (click));
+  kdh_test_x11_focus (app->window_id);
+  g_free (kdh_test_x11_run (click));
   type_text (app, "xyz");
   press (app, "Return");
   press (app, "ctrl+alt+r");
@@ -714,14 +649,6 @@ test_waiting (App *app,
   screenshot (app, "waiting");
 }
 
-static gboolean
-have_xdotool (void)
-{
-  g_autofree gchar *path = g_find_program_in_path ("xdotool");
-
-  return path != NULL;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -732,7 +659,7 @@ main (int argc, char **argv)
       g_test_message ("no display: skipping the GUI tests");
       return 77;
     }
-  if (!have_xdotool ())
+  if (!kdh_test_x11_have_xdotool ())
     {
       g_test_message ("xdotool is not installed: skipping");
       return 77;

@@ -23,6 +23,7 @@
 
 #include "kd/kdh-packet.h"
 #include "kdh-test-engine.h"
+#include "kdh-test-net.h"
 
 /* The pattern region's first page starts at fffff800`00400000; this read
  * starts 8 bytes before a page boundary and covers 32 KiB, so it crosses
@@ -214,30 +215,6 @@ sim_counter_now (Fixture     *f,
 
 /* ---- Starting the simulator and attaching ------------------------------ */
 
-/* A TCP port that was free a moment ago, on the loopback address. */
-static guint16
-pick_free_port (void)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSocket) socket = NULL;
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-  guint16 port;
-
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                         &error);
-  g_assert_no_error (error);
-  g_assert_true (g_socket_bind (socket, any_port, FALSE, &error));
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  g_assert_cmpuint (port, !=, 0);
-  g_assert_true (g_socket_close (socket, &error));
-  return port;
-}
-
 /* Starts a kdhost-sim for @f's transport with @extra arguments (NULL or
  * NULL-terminated) and works out the connection string from what it
  * says. */
@@ -353,7 +330,7 @@ start_and_attach (Fixture            *f,
       guint token;
 
       /* Bound to loopback (port=), not to every interface. */
-      f->listen_port = pick_free_port ();
+      f->listen_port = kdh_test_free_port ();
       f->connection = g_strdup_printf ("com:ipport=%u,port=127.0.0.1,listen%s", f->listen_port,
                                        f->options);
       token = kdh_engine_attach (f->t.engine, f->connection);

@@ -17,22 +17,13 @@
 
 #include "kdh-remote-dialog.h"
 #include "kdh-test-engine.h"
+#include "kdh-test-x11.h"
+#include "kdh-test-net.h"
 
 #define SESSION_PATH "/org/kdhost/Kdhost/session/1"
 #define WAIT_S 60
 
 static gchar *display_name;
-
-/* Fontconfig keeps its configuration until exit, which LeakSanitizer
- * reports as leaks in any program that draws text (as in
- * test-connect-dialog.c). Read by LSan in sanitizer builds only. */
-const char *__lsan_default_suppressions (void);
-
-const char *
-__lsan_default_suppressions (void)
-{
-  return "leak:libfontconfig.so\n";
-}
 
 typedef struct {
   KdhTestEngine server;        /* the debugging server; a client in "serve" mode */
@@ -62,35 +53,6 @@ on_signal (GDBusConnection *connection,
     return;
   g_variant_get (parameters, "(&s&su)", &state, NULL, NULL);
   g_ptr_array_add (app->states, g_strdup (state));
-}
-
-static gchar *
-run_tool (const gchar *const *argv)
-{
-  g_autoptr (GError) error = NULL;
-  gchar *out = NULL;
-  gint status;
-
-  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL,
-                     &status, &error))
-    g_error ("cannot run %s: %s", argv[0], error->message);
-  if (!g_spawn_check_wait_status (status, &error))
-    g_error ("%s failed: %s", argv[0], error->message);
-  return out;
-}
-
-static guint16
-free_port (void)
-{
-  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                             G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
 
 /* The window's session as GetState tells it: state and transport. */
@@ -171,58 +133,6 @@ resets_above (gpointer data)
   return kdh_test_engine_sim_counters (&w->app->server).resets_received > w->above;
 }
 
-static void
-focus_window (App *app)
-{
-  const gchar *argv[] = { "xdotool", "windowfocus", "--sync", app->window_id, NULL };
-
-  g_free (run_tool (argv));
-}
-
-static void
-press (App         *app,
-       const gchar *keys)
-{
-  const gchar *argv[] = { "xdotool", "key", "--clearmodifiers", "--delay", "60", keys, NULL };
-
-  g_free (run_tool (argv));
-}
-
-static void
-type_text (const gchar *text)
-{
-  const gchar *argv[] = { "xdotool", "type", "--delay", "20", text, NULL };
-
-  g_free (run_tool (argv));
-}
-
-/* A picture of the screen for the artifacts, to see what a user sees. */
-static void
-screenshot (const gchar *name)
-{
-  const gchar *dir = g_getenv ("KDH_TEST_ARTIFACTS");
-  g_autoptr (GdkPixbuf) pixbuf = NULL;
-  g_autofree gchar *path = NULL;
-  g_autoptr (GError) error = NULL;
-  GdkWindow *root;
-
-  if (dir == NULL)
-    return;
-  g_mkdir_with_parents (dir, 0755);
-  /* Let the windows draw what they were just told. */
-  for (guint i = 0; i < 20; i++)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (20000);
-    }
-  root = gdk_get_default_root_window ();
-  pixbuf = gdk_pixbuf_get_from_window (root, 0, 0, gdk_window_get_width (root),
-                                       gdk_window_get_height (root));
-  path = g_strdup_printf ("%s/kdhost-%s.png", dir, name);
-  if (!gdk_pixbuf_save (pixbuf, path, "png", &error, NULL))
-    g_warning ("screenshot %s: %s", path, error->message);
-}
-
 static gboolean
 at_break (gpointer data)
 {
@@ -239,7 +149,7 @@ app_setup (App           *app,
            gconstpointer  data)
 {
   const gchar *mode = data;
-  g_autofree gchar *server_line = NULL, *kdhost_path = NULL, *ids = NULL, *out = NULL;
+  g_autofree gchar *server_line = NULL, *kdhost_path = NULL, *out = NULL;
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -250,7 +160,7 @@ app_setup (App           *app,
   g_setenv ("DISPLAY", display_name, TRUE);
 
   kdh_test_engine_init (&app->server);
-  app->port = free_port ();
+  app->port = kdh_test_free_port ();
   app->remote = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1", app->port);
   server_line = g_strdup_printf ("tcp:port=%u,bind=127.0.0.1", app->port);
   if (!g_str_equal (mode, "serve"))
@@ -293,15 +203,7 @@ app_setup (App           *app,
       kdh_test_run_until (exported, app, WAIT_S, "the window's session on the bus");
     }
 
-  {
-    g_autofree gchar *pid = g_strdup (g_subprocess_get_identifier (app->kdhost));
-    const gchar *argv[] = { "xdotool", "search", "--sync", "--onlyvisible", "--pid", pid,
-                            "--name", "kdhost", NULL };
-
-    ids = run_tool (argv);
-  }
-  app->window_id = g_strndup (ids, strcspn (ids, "\n"));
-  g_assert_cmpstr (app->window_id, !=, "");
+  app->window_id = kdh_test_x11_window_of (app->kdhost);
 }
 
 static void
@@ -332,8 +234,8 @@ test_remote_resync_key (App           *app,
   ResetWait w = { app, kdh_test_engine_sim_counters (&app->server).resets_received };
   guint from = app->states->len;
 
-  focus_window (app);
-  press (app, "ctrl+alt+r");
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("ctrl+alt+r");
   kdh_test_run_until (resets_above, &w, WAIT_S, "a RESET on the server's target");
   wait_state (app, from, "resynchronizing");
   wait_state (app, from, "break");
@@ -347,8 +249,8 @@ test_remote_stop (App           *app,
 {
   guint from = app->states->len;
 
-  focus_window (app);
-  press (app, "shift+F5");
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("shift+F5");
   wait_state (app, from, "disconnected");
   g_assert_cmpint (app->server.state, ==, KDH_CONN_BREAK);
 }
@@ -359,20 +261,20 @@ static void
 test_connect_dialog (App           *app,
                      gconstpointer  data)
 {
-  focus_window (app);
-  press (app, "alt+f");
-  press (app, "r");
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("alt+f");
+  kdh_test_x11_key ("r");
   /* The dialog takes the focus; its entry has it. */
   for (guint i = 0; i < 50; i++)
     {
       g_main_context_iteration (NULL, FALSE);
       g_usleep (20000);
     }
-  type_text (app->remote);
-  screenshot ("remote-dialog");
-  press (app, "Return");
+  kdh_test_x11_type (app->remote, 20);
+  kdh_test_x11_screenshot (NULL, "remote-dialog");
+  kdh_test_x11_key ("Return");
   kdh_test_run_until (remote_at_break, app, WAIT_S, "the window's remote session at Break");
-  screenshot ("remote-session");
+  kdh_test_x11_screenshot (NULL, "remote-session");
 }
 
 /* kdhost -server: the window shares its session; a client engine here
@@ -389,7 +291,7 @@ test_window_serves (App           *app,
   kdh_test_engine_wait_state (client, KDH_CONN_BREAK, WAIT_S);
   out = kdh_test_engine_run (client, "vertarget", FALSE);
   g_assert_nonnull (strstr (out, "19041"));
-  screenshot ("window-serving");
+  kdh_test_x11_screenshot (NULL, "window-serving");
 }
 
 /* The dialog in this process: Connect only for a string that parses, the
@@ -417,14 +319,6 @@ test_dialog_validation (void)
   gtk_widget_destroy (dialog);
 }
 
-static gboolean
-have_xdotool (void)
-{
-  g_autofree gchar *path = g_find_program_in_path ("xdotool");
-
-  return path != NULL;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -436,7 +330,7 @@ main (int argc, char **argv)
       return 77;
     }
   g_test_add_func ("/remote/app/dialog-validation", test_dialog_validation);
-  if (have_xdotool () && g_getenv ("KDH_BUILD_DIR"))
+  if (kdh_test_x11_have_xdotool () && g_getenv ("KDH_BUILD_DIR"))
     {
       g_test_add ("/remote/app/resync-key", App, "remote", app_setup, test_remote_resync_key,
                   app_teardown);

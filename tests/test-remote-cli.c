@@ -15,6 +15,8 @@
 
 #include <gio/gio.h>
 
+#include "kdh-test-net.h"
+
 #define WAIT_S 60
 
 typedef struct {
@@ -190,20 +192,6 @@ wait_text (Proc        *p,
   wait_for (p, has_text, text, what);
 }
 
-static guint16
-free_port (void)
-{
-  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                             G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 typedef struct {
   Proc *server;
   Proc *client;
@@ -217,7 +205,7 @@ pair_start (Pair *pair)
   g_autofree gchar *remote = NULL;
   g_autofree gchar *listed = NULL;
 
-  pair->port = free_port ();
+  pair->port = kdh_test_free_port ();
   server_string = g_strdup_printf ("tcp:port=%u,bind=127.0.0.1", pair->port);
   {
     const gchar *args[] = { "-k", "sim:", "-server", server_string, NULL };
@@ -306,7 +294,7 @@ test_server_killed (void)
 static void
 test_refused (void)
 {
-  guint16 port = free_port ();
+  guint16 port = kdh_test_free_port ();
   g_autofree gchar *remote = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1", port);
   g_autofree gchar *message = g_strdup_printf ("cannot connect to 127.0.0.1:%u: Connection refused",
                                                port);

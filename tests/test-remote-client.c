@@ -22,6 +22,7 @@
 
 #include "engine/kdh-remote-protocol.h"
 #include "kdh-test-engine.h"
+#include "kdh-test-net.h"
 
 #define WAIT_S 60
 
@@ -57,25 +58,6 @@ run_in_subprocess (void)
 }
 
 /* ---- Helpers ------------------------------------------------------------ */
-
-/* A port nothing listens on right now: bound on 127.0.0.1:0, then let go. */
-static guint16
-free_port (void)
-{
-  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                             G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-  g_autoptr (GError) error = NULL;
-
-  g_assert_nonnull (socket);
-  g_socket_bind (socket, any, TRUE, &error);
-  g_assert_no_error (error);
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
 
 static gchar *
 my_name (void)
@@ -259,7 +241,7 @@ static void
 test_session (void)
 {
   KdhTestEngine server, client;
-  guint16 port = free_port ();
+  guint16 port = kdh_test_free_port ();
   g_autofree gchar *remote = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1", port);
   g_autofree gchar *transport = g_strdup_printf ("remote tcp 127.0.0.1:%u — ", port);
   g_autofree gchar *name = my_name ();
@@ -368,7 +350,7 @@ static void
 test_password (void)
 {
   KdhTestEngine server, client;
-  guint16 port = free_port ();
+  guint16 port = kdh_test_free_port ();
   g_autofree gchar *wrong = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1,Password=guess", port);
   g_autofree gchar *none = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1", port);
   g_autofree gchar *right = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1,Password=s3cret",
@@ -393,7 +375,7 @@ test_password (void)
 static void
 test_unreachable (void)
 {
-  guint16 port = free_port ();
+  guint16 port = kdh_test_free_port ();
   g_autofree gchar *remote = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1", port);
   g_autofree gchar *message = g_strdup_printf ("cannot connect to 127.0.0.1:%u: Connection refused",
                                                port);
@@ -449,7 +431,7 @@ static void
 test_server_gone (void)
 {
   KdhTestEngine server, client;
-  guint16 port = free_port ();
+  guint16 port = kdh_test_free_port ();
   g_autofree gchar *remote = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1", port);
   g_autofree gchar *reason = g_strdup_printf ("the debugging server at 127.0.0.1:%u closed the "
                                               "connection", port);
@@ -584,7 +566,7 @@ static void
 test_three_clients (void)
 {
   KdhTestEngine server, clients[3];
-  guint16 tcp_port = free_port (), ssl_port = free_port ();
+  guint16 tcp_port = kdh_test_free_port (), ssl_port = kdh_test_free_port ();
   g_autofree gchar *cert = NULL, *key = NULL;
   g_autofree gchar *tcp = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1", tcp_port);
   g_autofree gchar *ssl = NULL;
@@ -717,7 +699,7 @@ static void
 test_eight_clients_flood (void)
 {
   KdhTestEngine server, clients[8];
-  guint16 port = free_port ();
+  guint16 port = kdh_test_free_port ();
   g_autofree gchar *remote = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1", port);
   FloodWait fw = { clients, G_N_ELEMENTS (clients), 1024 * 1024 };
   AllWait aw = { clients, G_N_ELEMENTS (clients), "MARK-FLOOD-END" };
@@ -759,7 +741,7 @@ static void
 test_ssl_certificates (void)
 {
   KdhTestEngine server, client;
-  guint16 port = free_port ();
+  guint16 port = kdh_test_free_port ();
   g_autofree gchar *cert = NULL, *key = NULL, *other = NULL, *other_key = NULL;
   g_autofree gchar *open = g_strdup_printf ("ssl:Port=%u,Server=127.0.0.1", port);
   g_autofree gchar *pinned = NULL;
@@ -806,7 +788,7 @@ static void
 test_clicon (void)
 {
   KdhTestEngine server, client;
-  guint16 port = free_port ();
+  guint16 port = kdh_test_free_port ();
   g_autofree gchar *remote = g_strdup_printf ("tcp:clicon=127.0.0.1,Port=%u", port);
   guint token;
 

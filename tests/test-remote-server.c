@@ -22,6 +22,7 @@
 
 #include "engine/kdh-remote-protocol.h"
 #include "kdh-test-engine.h"
+#include "kdh-test-net.h"
 
 #define CALL_TIMEOUT_MS 60000
 /* What the server may hold for one client that does not keep up: the
@@ -32,22 +33,6 @@ static gchar *test_dir;       /* XDG_RUNTIME_DIR and certificates */
 static gchar *cert_file, *key_file;
 
 /* ---- Helpers ------------------------------------------------------------- */
-
-static guint16
-free_port (void)
-{
-  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                             G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-  g_autoptr (GError) error = NULL;
-
-  g_assert_true (g_socket_bind (socket, any, TRUE, &error));
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
 
 typedef struct {
   KdhTestEngine *t;
@@ -130,7 +115,7 @@ static guint16
 start_tcp_server (KdhTestEngine *t,
                   const gchar   *extra)
 {
-  guint16 port = free_port ();
+  guint16 port = kdh_test_free_port ();
   g_autofree gchar *spec = g_strdup_printf ("tcp:port=%u,bind=127.0.0.1%s", port,
                                             extra ? extra : "");
   g_autofree gchar *want = g_strdup_printf ("0: kdhost -remote tcp:Port=%u,Server=127.0.0.1", port);
@@ -867,7 +852,7 @@ test_three_transports (void)
     {
       g_autofree gchar *spec = NULL;
 
-      ssl_port = free_port ();
+      ssl_port = kdh_test_free_port ();
       spec = g_strdup_printf ("ssl:port=%u,bind=127.0.0.1,cert=%s,key=%s", ssl_port, cert_file,
                               key_file);
       start_server (&t, spec);
@@ -1536,7 +1521,7 @@ static void
 test_clicon (void)
 {
   KdhTestEngine t;
-  guint16 port = free_port ();
+  guint16 port = kdh_test_free_port ();
   g_autoptr (GSocketListener) listener = g_socket_listener_new ();
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) address = g_inet_socket_address_new (lo, port);
@@ -1568,7 +1553,7 @@ static void
 test_warning (void)
 {
   KdhTestEngine t;
-  guint16 port = free_port ();
+  guint16 port = kdh_test_free_port ();
   g_autofree gchar *spec = g_strdup_printf (".server tcp:port=%u:%u", port, port);
   g_autofree gchar *out = NULL, *bad = NULL;
 
