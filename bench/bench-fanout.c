@@ -31,6 +31,7 @@ static gint rate = 500;
 
 typedef struct {
   KdhEngine *engine;
+  KdhServerSet *servers;
   KdhConnState state;
   GHashTable *done;
   GArray *times;           /* gint64 per sequence number; 0 = not seen */
@@ -86,12 +87,15 @@ peer_init (Peer *p)
   p->done = g_hash_table_new (NULL, NULL);
   p->times = g_array_new (FALSE, TRUE, sizeof (gint64));
   p->errors = g_string_new (NULL);
+  kdh_sim_transport_register ();
   p->engine = kdh_engine_new (NULL, on_event, p);
+  p->servers = kdh_server_set_new (p->engine);
 }
 
 static void
 peer_clear (Peer *p)
 {
+  kdh_server_set_free (p->servers);
   kdh_engine_free (p->engine);
   g_hash_table_unref (p->done);
   g_array_unref (p->times);

@@ -65,12 +65,15 @@ kdh_bench_engine_init (KdhBenchEngine *b)
   b->done_us = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   b->errors = g_string_new (NULL);
   b->output = g_string_new (NULL);
+  kdh_sim_transport_register ();
   b->engine = kdh_engine_new (NULL, on_event, b);
+  b->servers = kdh_server_set_new (b->engine);
 }
 
 void
 kdh_bench_engine_clear (KdhBenchEngine *b)
 {
+  kdh_server_set_free (b->servers);
   kdh_engine_free (b->engine);
   g_hash_table_unref (b->done);
   g_hash_table_unref (b->done_us);

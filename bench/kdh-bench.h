@@ -13,11 +13,15 @@
 #include <gio/gio.h>
 
 #include "engine/kdh-engine.h"
+#include "engine/kdh-engine-testing.h"
+#include "remote/server/kdh-server.h"
+#include "sim/kdh-sim-transport.h"
 
 G_BEGIN_DECLS
 
 typedef struct {
   KdhEngine *engine;
+  KdhServerSet *servers;
   KdhConnState state;
   GHashTable *done;            /* token -> GINT_TO_POINTER (1 ok, 2 failed) */
   GHashTable *done_us;         /* token -> gint64* g_get_monotonic_time () at COMMAND_DONE */

@@ -14,7 +14,7 @@
  */
 #include <string.h>
 
-#include "engine/kdh-command-line.h"
+#include "commands/kdh-command-line.h"
 #include "kdh-fuzz.h"
 
 /* The line with the blanks around every ';'-separated part removed, as

@@ -21,7 +21,7 @@
 
 #include <gio/gio.h>
 
-#include "engine/kdh-server-private.h"
+#include "remote/server/kdh-server-private.h"
 #include "kdh-fuzz.h"
 
 #define HEADER_SIZE 16

@@ -16,7 +16,7 @@
  */
 #include <string.h>
 
-#include "engine/kdh-remote-string.h"
+#include "remote/kdh-remote-string.h"
 #include "kdh-fuzz.h"
 
 typedef KdhRemoteString *(*ParseFunc) (const gchar *text, GError **error);

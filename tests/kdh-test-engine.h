@@ -13,12 +13,16 @@
 #include "kdh-test-wait.h"
 
 #include "engine/kdh-engine.h"
+#include "engine/kdh-engine-testing.h"
+#include "remote/server/kdh-server.h"
 #include "sim/kdh-sim-target.h"
+#include "sim/kdh-sim-transport.h"
 
 G_BEGIN_DECLS
 
 typedef struct {
   KdhEngine *engine;
+  KdhServerSet *servers;    /* .server, as the front ends offer it */
   GString *output;          /* debugger and error output */
   GString *target_output;   /* DbgPrint output */
   GString *errors;          /* error output only */

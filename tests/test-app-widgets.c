@@ -11,7 +11,7 @@
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
-#include "engine/kdh-event.h"
+#include "target/kdh-event.h"
 #include "kd/kdh-packet.h"
 #include "kdh-app-resources.h"
 #include "kdh-connection-monitor.h"

@@ -5,7 +5,7 @@
  */
 #include <glib.h>
 
-#include "engine/kdh-command-line.h"
+#include "commands/kdh-command-line.h"
 
 static gchar *
 joined (const gchar *line)

@@ -17,7 +17,7 @@
 #include <libserialport.h>
 
 #include "app/kdh-connect-dialog-private.h"
-#include "engine/kdh-connection-string.h"
+#include "transport/kdh-connection-string.h"
 
 #define WAIT_TIMEOUT_US (10 * G_USEC_PER_SEC)
 

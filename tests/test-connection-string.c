@@ -8,13 +8,27 @@
 
 #include <glib.h>
 
-#include "kdh-connection-string.h"
+#include "sim/kdh-sim-transport.h"
+#include "transport/kdh-connection-string.h"
 
 #define SERIAL      KDH_TRANSPORT_SERIAL
 #define PIPE        KDH_TRANSPORT_PIPE
 #define TCP_CONNECT KDH_TRANSPORT_TCP_CONNECT
 #define TCP_LISTEN  KDH_TRANSPORT_TCP_LISTEN
-#define SIM         KDH_TRANSPORT_SIM
+#define SIM         KDH_TRANSPORT_REGISTERED
+
+/* The simulator's options, or the defaults for a string of another kind. */
+static const KdhSimOptions *
+sim_options (const KdhConnectionString *cs)
+{
+  static KdhSimOptions defaults;
+  const KdhSimOptions *opts = kdh_sim_transport_get_options (cs);
+
+  if (opts)
+    return opts;
+  kdh_sim_options_init (&defaults);
+  return &defaults;
+}
 
 static void
 assert_sim_equal (const KdhSimOptions *a,
@@ -44,7 +58,7 @@ assert_cs_equal (const KdhConnectionString *a,
   g_assert_cmpuint (a->tcp_port, ==, b->tcp_port);
   g_assert_cmpint (a->reconnect, ==, b->reconnect);
   g_assert_cmpint (a->resets, ==, b->resets);
-  assert_sim_equal (&a->sim, &b->sim);
+  assert_sim_equal (sim_options (a), sim_options (b));
 }
 
 /* parse (to_string (cs)) must give back @cs, and to_string must be stable. */
@@ -178,7 +192,7 @@ test_good (void)
       g_assert_cmpint (cs->resets, ==, c->resets);
       g_assert_cmpstr (cs->original, ==, c->text);
 
-      sim = kdh_sim_options_to_string (&cs->sim);
+      sim = kdh_sim_options_to_string (sim_options (cs));
       g_assert_cmpstr (sim, ==, c->sim);
 
       describe = kdh_connection_string_describe (cs);
@@ -498,6 +512,7 @@ static void
 test_sim_options (void)
 {
   g_autoptr(KdhConnectionString) cs = NULL;
+  const KdhSimOptions *opts;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *text = NULL;
 
@@ -505,18 +520,20 @@ test_sim_options (void)
                                     "silent-after=100,reboot-after=200,dbgprint-rate=2.5,"
                                     "baud=9600,cpus=4", &error);
   g_assert_no_error (error);
-  g_assert_cmpint (cs->kind, ==, KDH_TRANSPORT_SIM);
-  g_assert_cmpfloat (cs->sim.drop, ==, 0.01);
-  g_assert_cmpfloat (cs->sim.corrupt, ==, 0.02);
-  g_assert_cmpfloat (cs->sim.dup, ==, 0.03);
-  g_assert_cmpuint (cs->sim.seed, ==, 7);
-  g_assert_cmpuint (cs->sim.stall_ms, ==, 50);
-  g_assert_cmpuint (cs->sim.silent_after, ==, 100);
-  g_assert_cmpuint (cs->sim.reboot_after, ==, 200);
-  g_assert_cmpfloat (cs->sim.dbgprint_rate, ==, 2.5);
-  g_assert_false (cs->sim.dbgprint_flood);
-  g_assert_cmpuint (cs->sim.baud, ==, 9600);
-  g_assert_cmpuint (cs->sim.cpus, ==, 4);
+  g_assert_cmpint (cs->kind, ==, KDH_TRANSPORT_REGISTERED);
+  opts = kdh_sim_transport_get_options (cs);
+  g_assert_nonnull (opts);
+  g_assert_cmpfloat (opts->drop, ==, 0.01);
+  g_assert_cmpfloat (opts->corrupt, ==, 0.02);
+  g_assert_cmpfloat (opts->dup, ==, 0.03);
+  g_assert_cmpuint (opts->seed, ==, 7);
+  g_assert_cmpuint (opts->stall_ms, ==, 50);
+  g_assert_cmpuint (opts->silent_after, ==, 100);
+  g_assert_cmpuint (opts->reboot_after, ==, 200);
+  g_assert_cmpfloat (opts->dbgprint_rate, ==, 2.5);
+  g_assert_false (opts->dbgprint_flood);
+  g_assert_cmpuint (opts->baud, ==, 9600);
+  g_assert_cmpuint (opts->cpus, ==, 4);
   g_assert_null (cs->port);
 
   text = kdh_connection_string_to_string (cs);
@@ -525,15 +542,101 @@ test_sim_options (void)
                    "reboot-after=200,dbgprint-rate=2.5,baud=9600,cpus=4");
   assert_round_trip (cs);
 
-  /* com: strings carry default sim options, not garbage. */
+  /* com: strings carry no simulator options. */
   {
     g_autoptr(KdhConnectionString) com = kdh_connection_string_parse ("com:port=/dev/ttyS0",
                                                                       NULL);
-    KdhSimOptions defaults;
 
-    kdh_sim_options_init (&defaults);
-    assert_sim_equal (&com->sim, &defaults);
+    g_assert_null (kdh_sim_transport_get_options (com));
+    g_assert_null (com->registered);
   }
+}
+
+/* A kind another part registers: its options are parsed, copied, printed
+ * and freed through its functions, and its name is matched in any case. */
+static guint fake_frees;
+
+static gpointer
+fake_parse (const gchar  *text,
+            const gchar  *whole,
+            GError      **error)
+{
+  if (g_strcmp0 (text, "bad") == 0)
+    {
+      g_set_error (error, KDH_CONNECTION_STRING_ERROR, KDH_CONNECTION_STRING_ERROR_BAD_VALUE,
+                   "bad fake option in '%s'", whole);
+      return NULL;
+    }
+  return g_strdup (text);
+}
+
+static void
+fake_free (gpointer options)
+{
+  fake_frees++;
+  g_free (options);
+}
+
+static gchar *
+fake_to_string (gconstpointer options)
+{
+  return g_strdup (options);
+}
+
+static guint
+fake_line_baud (gconstpointer options)
+{
+  return 9600;
+}
+
+static const KdhConnectionKind fake_kind = {
+  .name = "fake",
+  .parse = fake_parse,
+  .copy = (gpointer (*) (gconstpointer)) g_strdup,
+  .free = fake_free,
+  .to_string = fake_to_string,
+  .line_baud = fake_line_baud,
+};
+
+static void
+test_registered_kind (void)
+{
+  g_autoptr(GError) error = NULL;
+  KdhConnectionString *cs, *copy;
+  g_autofree gchar *text = NULL, *describe = NULL;
+
+  /* Unknown until registered. */
+  g_assert_null (kdh_connection_string_parse ("fake:x=1", &error));
+  g_assert_error (error, KDH_CONNECTION_STRING_ERROR, KDH_CONNECTION_STRING_ERROR_UNKNOWN_KIND);
+  g_clear_error (&error);
+
+  kdh_connection_kind_register (&fake_kind);
+  kdh_connection_kind_register (&fake_kind);
+  cs = kdh_connection_string_parse ("FAKE:x=1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cs->kind, ==, KDH_TRANSPORT_REGISTERED);
+  g_assert_true (cs->registered == &fake_kind);
+  g_assert_cmpstr (cs->options, ==, "x=1");
+  g_assert_cmpuint (kdh_connection_string_line_baud (cs), ==, 9600);
+  text = kdh_connection_string_to_string (cs);
+  g_assert_cmpstr (text, ==, "fake:x=1");
+  describe = kdh_connection_string_describe (cs);
+  g_assert_cmpstr (describe, ==, "fake x=1");
+  /* Not bare: "fake" alone needs its ':'. */
+  g_assert_null (kdh_connection_string_parse ("fake", &error));
+  g_assert_error (error, KDH_CONNECTION_STRING_ERROR, KDH_CONNECTION_STRING_ERROR_SYNTAX);
+  g_clear_error (&error);
+  /* Its errors come through. */
+  g_assert_null (kdh_connection_string_parse ("fake:bad", &error));
+  g_assert_error (error, KDH_CONNECTION_STRING_ERROR, KDH_CONNECTION_STRING_ERROR_BAD_VALUE);
+  g_assert_nonnull (strstr (error->message, "fake:bad"));
+
+  copy = kdh_connection_string_copy (cs);
+  g_assert_true (copy->options != cs->options);
+  g_assert_cmpstr (copy->options, ==, "x=1");
+  kdh_connection_string_free (cs);
+  kdh_connection_string_free (copy);
+  g_assert_cmpuint (fake_frees, ==, 2);
 }
 
 static void
@@ -630,18 +733,20 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  kdh_sim_transport_register ();
 
-  g_test_add_func ("/engine/connection-string/good", test_good);
-  g_test_add_func ("/engine/connection-string/bad", test_bad);
-  g_test_add_func ("/engine/connection-string/messages", test_messages);
-  g_test_add_func ("/engine/connection-string/round-trip", test_round_trip);
-  g_test_add_func ("/engine/connection-string/case-insensitive", test_case_insensitive);
-  g_test_add_func ("/engine/connection-string/equals-in-value", test_equals_in_value);
-  g_test_add_func ("/engine/connection-string/brackets", test_brackets);
-  g_test_add_func ("/engine/connection-string/sim-options", test_sim_options);
-  g_test_add_func ("/engine/connection-string/net", test_net);
-  g_test_add_func ("/engine/connection-string/original", test_original);
-  g_test_add_func ("/engine/connection-string/fuzz", test_fuzz);
+  g_test_add_func ("/transport/connection-string/good", test_good);
+  g_test_add_func ("/transport/connection-string/bad", test_bad);
+  g_test_add_func ("/transport/connection-string/messages", test_messages);
+  g_test_add_func ("/transport/connection-string/round-trip", test_round_trip);
+  g_test_add_func ("/transport/connection-string/case-insensitive", test_case_insensitive);
+  g_test_add_func ("/transport/connection-string/equals-in-value", test_equals_in_value);
+  g_test_add_func ("/transport/connection-string/brackets", test_brackets);
+  g_test_add_func ("/transport/connection-string/sim-options", test_sim_options);
+  g_test_add_func ("/transport/connection-string/net", test_net);
+  g_test_add_func ("/transport/connection-string/original", test_original);
+  g_test_add_func ("/transport/connection-string/fuzz", test_fuzz);
+  g_test_add_func ("/transport/connection-string/registered-kind", test_registered_kind);
 
   return g_test_run ();
 }

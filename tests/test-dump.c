@@ -11,7 +11,7 @@
 
 #include <glib.h>
 
-#include "kdh-dump.h"
+#include "commands/kdh-dump.h"
 
 #define U64(x) G_GUINT64_CONSTANT (x)
 

@@ -8,7 +8,8 @@
 
 #include <glib.h>
 
-#include "kdh-expr.h"
+#include "commands/kdh-expr.h"
+#include "common/kdh-address.h"
 
 #define U64(x) G_GUINT64_CONSTANT (x)
 
@@ -753,11 +754,14 @@ test_format_address (void)
     { U64 (0x8054a000), FALSE, "8054a000" },
     { U64 (0xffffffff8054a000), FALSE, "8054a000" },
     { 0x1000, FALSE, "00001000" },
+    /* A 64-bit address given to a 32-bit target is never cut short. */
+    { U64 (0xfffff80000100000), FALSE, "fffff800`00100000" },
+    { U64 (0x100000000), FALSE, "00000001`00000000" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree gchar *text = kdh_expr_format_address (cases[i].address, cases[i].pointer64);
+      g_autofree gchar *text = kdh_format_address (cases[i].address, cases[i].pointer64);
 
       g_assert_cmpstr (text, ==, cases[i].text);
     }

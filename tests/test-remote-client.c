@@ -20,7 +20,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "engine/kdh-remote-protocol.h"
+#include "remote/kdh-remote-protocol.h"
 #include "kdh-test-engine.h"
 #include "kdh-test-net.h"
 

@@ -8,7 +8,7 @@
 
 #include <glib.h>
 
-#include "engine/kdh-remote-string.h"
+#include "remote/kdh-remote-string.h"
 
 #define TCP   KDH_REMOTE_TCP
 #define NPIPE KDH_REMOTE_NPIPE

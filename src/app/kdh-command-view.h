@@ -8,7 +8,7 @@
 #include <gtk/gtk.h>
 #include <vte/vte.h>
 
-#include "engine/kdh-event.h"
+#include "target/kdh-event.h"
 
 G_BEGIN_DECLS
 

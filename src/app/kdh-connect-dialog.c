@@ -14,7 +14,8 @@
 #include <gtk/gtk.h>
 #include <libserialport.h>
 
-#include "engine/kdh-connection-string.h"
+#include "transport/kdh-connection-string.h"
+#include "sim/kdh-sim-transport.h"
 #include "kdh-app-resources.h"
 
 #include "kdh-connect-dialog.h"
@@ -760,22 +761,28 @@ fill_page (KdhConnectDialog          *self,
       gtk_spin_button_set_value (self->tcp_port_spin, cs->tcp_port);
       return KDH_CONNECT_DIALOG_PAGE_TCP;
 
-    case KDH_TRANSPORT_SIM:
-      gtk_spin_button_set_value (self->sim_drop_spin, cs->sim.drop * 100.0);
-      gtk_spin_button_set_value (self->sim_corrupt_spin, cs->sim.corrupt * 100.0);
-      gtk_spin_button_set_value (self->sim_dup_spin, cs->sim.dup * 100.0);
-      if (cs->sim.seed <= G_MAXUINT32)
-        gtk_spin_button_set_value (self->sim_seed_spin, (gdouble) cs->sim.seed);
-      if (cs->sim.dbgprint_flood)
-        gtk_toggle_button_set_active (self->sim_dbgprint_max_radio, TRUE);
-      else if (cs->sim.dbgprint_rate > 0)
-        {
-          gtk_toggle_button_set_active (self->sim_dbgprint_rate_radio, TRUE);
-          gtk_spin_button_set_value (self->sim_dbgprint_rate_spin, cs->sim.dbgprint_rate);
-        }
-      else
-        gtk_toggle_button_set_active (self->sim_dbgprint_off_radio, TRUE);
-      return KDH_CONNECT_DIALOG_PAGE_SIM;
+    case KDH_TRANSPORT_REGISTERED:
+      {
+        const KdhSimOptions *sim = kdh_sim_transport_get_options (cs);
+
+        if (sim == NULL)
+          return KDH_CONNECT_DIALOG_PAGE_STRING;
+        gtk_spin_button_set_value (self->sim_drop_spin, sim->drop * 100.0);
+        gtk_spin_button_set_value (self->sim_corrupt_spin, sim->corrupt * 100.0);
+        gtk_spin_button_set_value (self->sim_dup_spin, sim->dup * 100.0);
+        if (sim->seed <= G_MAXUINT32)
+          gtk_spin_button_set_value (self->sim_seed_spin, (gdouble) sim->seed);
+        if (sim->dbgprint_flood)
+          gtk_toggle_button_set_active (self->sim_dbgprint_max_radio, TRUE);
+        else if (sim->dbgprint_rate > 0)
+          {
+            gtk_toggle_button_set_active (self->sim_dbgprint_rate_radio, TRUE);
+            gtk_spin_button_set_value (self->sim_dbgprint_rate_spin, sim->dbgprint_rate);
+          }
+        else
+          gtk_toggle_button_set_active (self->sim_dbgprint_off_radio, TRUE);
+        return KDH_CONNECT_DIALOG_PAGE_SIM;
+      }
 
     default:
       return KDH_CONNECT_DIALOG_PAGE_STRING;
@@ -1015,6 +1022,9 @@ kdh_connect_dialog_class_init (KdhConnectDialogClass *klass)
 
   object_class->constructed = kdh_connect_dialog_constructed;
   object_class->dispose = kdh_connect_dialog_dispose;
+
+  /* Its Simulator page builds sim: strings. */
+  kdh_sim_transport_register ();
   object_class->get_property = kdh_connect_dialog_get_property;
   object_class->set_property = kdh_connect_dialog_set_property;
 

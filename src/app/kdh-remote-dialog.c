@@ -9,7 +9,7 @@
 #include <glib/gi18n.h>
 #include <gtk/gtk.h>
 
-#include "engine/kdh-remote-string.h"
+#include "remote/kdh-remote-string.h"
 #include "kdh-app-resources.h"
 
 #include "kdh-remote-dialog.h"

@@ -7,7 +7,7 @@
 
 #include <gtk/gtk.h>
 
-#include "engine/kdh-event.h"
+#include "target/kdh-event.h"
 
 G_BEGIN_DECLS
 

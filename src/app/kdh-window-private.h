@@ -10,6 +10,7 @@
 #include "kdh-packet-log.h"
 #include "kdh-status-bar.h"
 #include "kdh-window.h"
+#include "remote/server/kdh-server.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +27,7 @@ struct _KdhWindow
   GtkPaned *left_paned;
 
   KdhEngine *engine;
+  KdhServerSet *servers;       /* .server: this window's session shared */
   GSettings *settings;
   KdhConnState state;
   guint bus_registration;      /* org.kdhost.Window1 on the session bus */

@@ -14,6 +14,7 @@
 
 #include "kdh-application.h"
 #include "kdh-mainloop-probe.h"
+#include "sim/kdh-sim-transport.h"
 
 G_DEFINE_FINAL_TYPE (KdhWindow, kdh_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -174,6 +175,7 @@ setup_session (KdhWindow *self)
     }
 
   self->engine = kdh_engine_new (NULL, on_engine_event, self);
+  self->servers = kdh_server_set_new (self->engine);
   if (self->settings)
     kdh_engine_set_initial_break (self->engine,
                                   g_settings_get_boolean (self->settings, "initial-break"));
@@ -190,7 +192,9 @@ kdh_window_dispose (GObject *object)
   KdhWindow *self = KDH_WINDOW (object);
 
   kdh_window_bus_unexport (self);
-  /* Stops the engine thread; no event is delivered after this. */
+  /* The servers first: they are a front end of the engine. Then the
+   * engine thread; no event is delivered after this. */
+  g_clear_pointer (&self->servers, kdh_server_set_free);
   g_clear_pointer (&self->engine, kdh_engine_free);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (kdh_window_parent_class)->dispose (object);
@@ -215,6 +219,9 @@ kdh_window_class_init (KdhWindowClass *klass)
 
   object_class->dispose = kdh_window_dispose;
   object_class->finalize = kdh_window_finalize;
+
+  /* Every window offers the built-in target (sim:). */
+  kdh_sim_transport_register ();
 
   g_type_ensure (KDH_TYPE_COMMAND_VIEW);
   g_type_ensure (KDH_TYPE_STATUS_BAR);

@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include "engine/kdh-engine.h"
+#include "remote/server/kdh-server.h"
+#include "sim/kdh-sim-transport.h"
 
 #define KDH_CTRL(c) ((c) & 0x1F)
 
@@ -375,8 +377,10 @@ main (int    argc,
   g_autoptr (GError) error = NULL;
   g_autoptr (GInputStream) stdin_stream = NULL;
   Cli cli = { 0 };
+  KdhServerSet *server_set;
 
   setlocale (LC_ALL, "");
+  kdh_sim_transport_register ();
   context = g_option_context_new (_("- console kernel debugger for Windows targets"));
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_description (context,
@@ -408,6 +412,7 @@ main (int    argc,
   cli.cancellable = g_cancellable_new ();
   cli.server_tokens = g_hash_table_new (NULL, NULL);
   cli.engine = kdh_engine_new (NULL, on_event, &cli);
+  server_set = kdh_server_set_new (cli.engine);
   if (no_initial_break)
     kdh_engine_set_initial_break (cli.engine, FALSE);
   if (trace)
@@ -451,6 +456,7 @@ main (int    argc,
 
   g_cancellable_cancel (cli.cancellable);
   restore_terminal (&cli);
+  kdh_server_set_free (server_set);
   kdh_engine_free (cli.engine);
   if (cli.line_open)
     write_out (&cli, "\n");

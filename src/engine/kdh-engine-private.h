@@ -1,84 +1,146 @@
-/* kdh-engine-private.h: what the engine's parts share on the engine thread
+/* kdh-engine-private.h: what the engine's own files share
  *
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * kdh-engine.c           the thread, its command queues, the host interface
+ *                        (kdh-host.h) and the backend it drives
+ * kdh-engine-api.c       the public calls: queueing commands, snapshots
+ * kdh-engine-delivery.c  events to the subscribers: output coalescing,
+ *                        per-subscriber queues, backlog and flow control
  */
 #pragma once
 
 #include "kdh-engine.h"
-#include "sim/kdh-sim-target.h"
+
+#include "commands/kdh-commands.h"
+#include "target/kdh-backend.h"
+#include "target/kdh-host.h"
+#include "target/kdh-session.h"
 
 G_BEGIN_DECLS
 
-typedef struct _KdhSession KdhSession;
-typedef struct _KdhServerSet KdhServerSet;
+/* Output coalescing: one event per kind change, per step, or per this many
+ * bytes, whichever comes first. */
+#define KDH_ENGINE_OUTPUT_CHUNK_MAX (64 * 1024)
 
-/* Output and events, engine thread only. Output of one kind is coalesced
- * until another event or the end of the current step. */
-void     kdh_engine_output    (KdhEngine     *engine,
-                               KdhOutputKind  kind,
-                               const gchar   *text);
-void     kdh_engine_printf    (KdhEngine     *engine,
-                               KdhOutputKind  kind,
-                               const gchar   *format,
-                               ...) G_GNUC_PRINTF (3, 4);
-void     kdh_engine_post      (KdhEngine     *engine,
-                               KdhEvent      *event);   /* takes ownership */
-/* Publishes the connection state (event + cross-thread snapshot). */
-void     kdh_engine_publish_state (KdhEngine    *engine,
-                                   KdhConnState  state,
-                                   const gchar  *reason,
-                                   guint         attempt,
-                                   const gchar  *transport,
-                                   const gchar  *target);
-/* Taps see every event, on the engine thread, before it is queued for the
- * front end (the debugging server fans them out to its clients). */
-typedef void (*KdhEngineTap) (KdhEngine      *engine,
-                              const KdhEvent *event,
-                              gpointer        user_data);
-void     kdh_engine_add_tap        (KdhEngine    *engine,
-                                    KdhEngineTap  tap,
-                                    gpointer      user_data);
-void     kdh_engine_remove_tap     (KdhEngine    *engine,
-                                    KdhEngineTap  tap,
-                                    gpointer      user_data);
-/* The prompt as front ends are shown it ("0: kd> "), and whether the engine
- * is ready for a command. */
-gchar   *kdh_engine_dup_prompt     (KdhEngine *engine,
-                                    gboolean  *ready);
-/* Sends a PROMPT event if the prompt changed (the debugging client calls
- * it when its server's prompt does). */
-void     kdh_engine_refresh_prompt (KdhEngine *engine);
-gboolean kdh_engine_trace_enabled  (KdhEngine *engine);
-gboolean kdh_engine_initial_break  (KdhEngine *engine);
-KdhSession *kdh_engine_get_session (KdhEngine *engine);
-/* The debugging servers (.server); NULL until the first one unless
- * @create. They are closed when the engine thread ends. */
-KdhServerSet *kdh_engine_get_servers (KdhEngine *engine,
-                                      gboolean   create);
-/* The latest counters of the in-process simulator (NULL: none), kept for
- * kdh_engine_get_sim_counters() on other threads. */
-void     kdh_engine_store_sim_counters (KdhEngine            *engine,
-                                        const KdhSimCounters *counters);
+struct _KdhEngine
+{
+  KdhHost host;                   /* first: what the backend and commands talk to */
+  GThread *thread;
+  GMainContext *context;          /* the engine thread's */
+  GAsyncQueue *commands;          /* KdhEngineCommand*, in order */
+  GAsyncQueue *urgent;            /* KdhEngineCommand*, overtaking */
+  guint next_token;               /* atomic */
 
-/* The one way to wait on the engine thread: runs the engine's main context
- * until @done returns TRUE, @deadline_us (monotonic; G_MAXINT64 for an
- * open-ended wait that only an urgent command can end) passes, or an
- * urgent command asks the current work to stop. Break and trace commands
- * are handled during the wait. Returns FALSE with G_IO_ERROR_TIMED_OUT or
- * G_IO_ERROR_CANCELLED (message naming the interrupting command). */
-gboolean kdh_engine_wait (KdhEngine  *engine,
-                          gboolean  (*done) (gpointer data),
-                          gpointer    data,
-                          gint64      deadline_us,
-                          GError    **error);
+  /* Delivery (kdh-engine-delivery.c), under out_lock. */
+  GMutex out_lock;
+  GPtrArray *subscriptions;       /* KdhEngineSubscription* */
+  KdhEngineSubscription *front_end; /* the one kdh_engine_new() made */
+  gboolean shutting_down;         /* no deliveries after free() */
+  gint backlogged;                /* atomic: a subscriber is above the high-water mark */
 
-/* Between two steps of a command that produces much output (a long dump):
- * while the front ends are behind (the engine is backlogged), waits for
- * them to catch up, at most a few seconds (a frozen front end must not
- * stop the engine for good; its output then queues). FALSE only when an
- * urgent command interrupts the wait. */
-gboolean kdh_engine_wait_for_front_ends (KdhEngine  *engine,
-                                         GError    **error);
+  /* Snapshots for other threads, under snap_lock. */
+  GMutex snap_lock;
+  KdhConnState snap_state;
+  gchar *snap_connection;
+  GVariant *snap_peer_counters;
+  gint trace;                     /* atomic booleans */
+  gint initial_break;
+  gint verbose;
+
+  /* Engine thread only. */
+  KdhBackend *backend;            /* a -k session or a -remote client; NULL: none */
+  KdhSession *session;            /* the backend when it is a session */
+  KdhCommands *cmds;
+  guint quit_command;
+  gboolean quit;
+  gboolean busy;                  /* a command is running */
+  GString *pending_output;
+  KdhOutputKind pending_kind;
+  KdhConnState state;
+  KdhEvent *last_state;           /* for new subscribers */
+  gchar *last_prompt;
+  gint last_ready;                /* -1: none sent yet */
+};
+
+typedef enum {
+  CMD_ATTACH,
+  CMD_EXECUTE,
+  CMD_RESYNC,
+  CMD_RESTART,
+  CMD_CYCLE_BAUD,
+  CMD_DETACH,
+  CMD_BREAK,
+  CMD_TRACE,
+  CMD_INITIAL_BREAK,
+  CMD_VERBOSE,
+  CMD_QUIT,
+  CMD_CONNECT_REMOTE,
+  CMD_SUBSCRIBE,
+  CMD_PRINT,
+} KdhEngineCommandKind;
+
+typedef struct {
+  KdhEngineCommandKind kind;
+  guint token;
+  gchar *text;
+  gchar *origin;
+  gboolean flag;
+  KdhOutputKind output_kind;      /* PRINT */
+  KdhEngineSubscription *subscription;  /* SUBSCRIBE: the engine's reference */
+} KdhEngineCommand;
+
+/* kdh-engine.c */
+KdhEngineCommand *kdh_engine_command_new (KdhEngine            *engine,
+                                          KdhEngineCommandKind  kind,
+                                          const gchar          *text,
+                                          const gchar          *origin,
+                                          gboolean              flag);
+/* Queues @cmd (urgent ones overtake) and wakes the engine thread; returns
+ * its token. The engine thread owns @cmd from then on. */
+guint    kdh_engine_push              (KdhEngine        *engine,
+                                       KdhEngineCommand *cmd,
+                                       gboolean          urgent);
+guint    kdh_engine_post_command      (KdhEngine            *engine,
+                                       KdhEngineCommandKind  kind,
+                                       const gchar          *text,
+                                       const gchar          *origin,
+                                       gboolean              flag,
+                                       gboolean              urgent);
+
+/* kdh-engine-delivery.c */
+void     kdh_engine_delivery_init     (KdhEngine *engine);
+/* Stops every delivery and drops what is queued (free()). */
+void     kdh_engine_delivery_shutdown (KdhEngine *engine);
+void     kdh_engine_delivery_clear    (KdhEngine *engine);
+/* Queues @event (taking it) for every subscriber; output collected so far
+ * goes first. Engine thread. */
+void     kdh_engine_post              (KdhEngine     *engine,
+                                       KdhEvent      *event);
+void     kdh_engine_output            (KdhEngine     *engine,
+                                       KdhOutputKind  kind,
+                                       const gchar   *text);
+void     kdh_engine_printf            (KdhEngine     *engine,
+                                       KdhOutputKind  kind,
+                                       const gchar   *format,
+                                       ...) G_GNUC_PRINTF (3, 4);
+void     kdh_engine_flush_output      (KdhEngine     *engine);
+/* The front end's subscription, before the thread starts. */
+KdhEngineSubscription *kdh_engine_subscribe_front_end (KdhEngine          *engine,
+                                                       GMainContext       *context,
+                                                       KdhEngineEventFunc  func,
+                                                       gpointer            user_data);
+/* A subscription for kdh_engine_subscribe(), with a reference for the
+ * engine thread to hand to kdh_engine_add_subscription(). */
+KdhEngineSubscription *kdh_engine_subscribe_new (KdhEngine          *engine,
+                                                 GMainContext       *context,
+                                                 KdhEngineEventFunc  func,
+                                                 gpointer            user_data);
+void kdh_engine_subscription_unref (KdhEngineSubscription *subscription);
+/* Engine thread: adds a subscriber made by kdh_engine_subscribe() and
+ * gives it the current state and prompt first. */
+void     kdh_engine_add_subscription  (KdhEngine             *engine,
+                                       KdhEngineSubscription *subscription);
 
 G_END_DECLS

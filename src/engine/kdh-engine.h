@@ -3,17 +3,18 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * KdhEngine owns the transport, the KD link and the target model, and runs
- * the KD command language, all on its own thread and GMainContext. Front
- * ends (the window, the console, remote clients) only post commands and
- * receive events:
+ * KdhEngine runs one backend (a kernel connection of its own, or a
+ * debugging server's session) and the KD command language, on its own
+ * thread and GMainContext. Front ends (the window, the console, the
+ * debugging server's clients) only post commands and receive events:
  *
  *   - every call below is non-blocking and safe from any thread; commands
  *     are queued to the engine thread and run in the order posted; the
  *     "urgent" ones (break, resync, restart, detach, trace) overtake queued
  *     commands and interrupt a command waiting on the target;
  *   - events (KdhEvent) are delivered, in order, on the front end's main
- *     context through the handler given to kdh_engine_new(). Target output
+ *     context through the handler given to kdh_engine_new(), and to every
+ *     other subscriber (kdh_engine_subscribe()) on its own. Target output
  *     is coalesced, so a flood cannot starve the front end's main loop.
  *   - every command line is echoed as an ECHO output event carrying its
  *     origin (NULL for the local user), so that all front ends (and remote
@@ -24,7 +25,8 @@
 
 #include <glib.h>
 
-#include "kdh-event.h"
+#include "commands/kdh-command.h"
+#include "target/kdh-event.h"
 
 G_BEGIN_DECLS
 
@@ -75,11 +77,11 @@ void  kdh_engine_set_verbose (KdhEngine *engine,
 void  kdh_engine_set_initial_break (KdhEngine *engine,
                                     gboolean   enabled);
 
-/* Flow control. Events the front end has not taken yet are bounded: past
+/* Flow control. Events a subscriber has not taken yet are bounded: past
  * about this many bytes of them the engine stops reading from the target
  * (which holds its output until acknowledged; nothing is lost) until the
- * front end has caught up. Each delivery takes a few milliseconds at most
- * and then yields to the front end's main loop.
+ * subscriber has caught up. Each delivery takes a few milliseconds at most
+ * and then yields to the subscriber's main loop.
  *
  * A front end whose own buffers are full holds delivery (@hold TRUE) and
  * releases it once it has drained; held events count towards the bound.
@@ -87,10 +89,37 @@ void  kdh_engine_set_initial_break (KdhEngine *engine,
 #define KDH_ENGINE_BACKLOG_HIGH_WATER (1024 * 1024)
 void  kdh_engine_hold_delivery (KdhEngine *engine,
                                 gboolean   hold);
-/* The undelivered events' size in bytes now, and the most it has been
- * (@peak, may be NULL); safe from any thread. For tests and benchmarks. */
-gsize kdh_engine_get_backlog   (KdhEngine *engine,
-                                gsize     *peak);
+
+/* Another receiver of every event (the debugging server): events go to
+ * @func on @context in the engine's order, beginning with the state and
+ * prompt as they are when the engine thread takes the subscription. Any
+ * thread. Its backlog counts towards the bound above. */
+typedef struct _KdhEngineSubscription KdhEngineSubscription;
+KdhEngineSubscription *kdh_engine_subscribe   (KdhEngine             *engine,
+                                               GMainContext          *context,
+                                               KdhEngineEventFunc     func,
+                                               gpointer               user_data);
+/* From @context's thread: @func is not called again once this returns. */
+void                   kdh_engine_unsubscribe (KdhEngine             *engine,
+                                               KdhEngineSubscription *subscription);
+
+/* Adds a command to the engine's command language (the debugging server
+ * adds .server and its friends); @func runs on the engine thread. Any
+ * thread. Returns 0 when the name is taken. */
+guint kdh_engine_add_command    (KdhEngine      *engine,
+                                 const gchar    *name,
+                                 const gchar    *help,
+                                 KdhCommandFunc  func,
+                                 gpointer        user_data,
+                                 GDestroyNotify  destroy);
+/* Any thread; a call that is running finishes first. */
+void  kdh_engine_remove_command (KdhEngine      *engine,
+                                 guint           id);
+/* Prints @text in the session's output, for every front end ("alice
+ * connected"). Any thread; it comes after what the engine has printed. */
+void  kdh_engine_print          (KdhEngine      *engine,
+                                 KdhOutputKind   kind,
+                                 const gchar    *text);
 
 /* Snapshots, safe from any thread. */
 KdhConnState kdh_engine_get_state (KdhEngine *engine);
@@ -100,9 +129,5 @@ gboolean     kdh_engine_get_initial_break (KdhEngine *engine);
 /* The connection string in use, canonical (WinDbg's "get connection
  * options"); NULL when there is no connection. */
 gchar       *kdh_engine_dup_connection_options (KdhEngine *engine);
-/* The in-process simulator's counters (a KdhSimCounters), FALSE when the
- * connection is not `sim:`. For tests and the connection monitor. */
-gboolean     kdh_engine_get_sim_counters (KdhEngine *engine,
-                                          gpointer   counters_out);
 
 G_END_DECLS

@@ -15,7 +15,7 @@
 #include <glib.h>
 
 #include "kdh-dbgkd.h"
-#include "kdh-le.h"
+#include "common/kdh-le.h"
 
 /* ---- Packet descriptions ---------------------------------------------- */
 

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "kdh-le.h"
+#include "common/kdh-le.h"
 
 struct _KdhPacketParser
 {

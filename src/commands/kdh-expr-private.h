@@ -1,0 +1,24 @@
+/* kdh-expr-private.h: what the expression files share
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * kdh-expr.c        MASM expressions
+ * kdh-expr-range.c  address ranges built on them
+ */
+#pragma once
+
+#include "kdh-expr.h"
+
+G_BEGIN_DECLS
+
+/* Evaluates from @start, quoting @whole in messages. With @end NULL, the
+ * expression must be all there is; otherwise *end is where it stopped. */
+gboolean kdh_expr_evaluate_in (const gchar         *whole,
+                               const gchar         *start,
+                               const KdhExprScope  *scope,
+                               guint64             *value,
+                               const gchar        **end,
+                               GError             **error);
+
+G_END_DECLS

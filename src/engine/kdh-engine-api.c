@@ -1,0 +1,178 @@
+/* kdh-engine-api.c: what front ends call, from any thread
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Each call queues a command for the engine thread (kdh-engine.c) or reads
+ * a snapshot under its lock; none of them waits for the target.
+ */
+#include "kdh-engine-private.h"
+
+guint
+kdh_engine_attach (KdhEngine   *engine,
+                   const gchar *connection)
+{
+  return kdh_engine_post_command (engine, CMD_ATTACH, connection, NULL, FALSE, FALSE);
+}
+
+guint
+kdh_engine_connect_remote (KdhEngine   *engine,
+                           const gchar *remote_string)
+{
+  return kdh_engine_post_command (engine, CMD_CONNECT_REMOTE, remote_string, NULL, FALSE, FALSE);
+}
+
+guint
+kdh_engine_execute (KdhEngine   *engine,
+                    const gchar *command_line,
+                    const gchar *origin)
+{
+  return kdh_engine_post_command (engine, CMD_EXECUTE, command_line, origin, FALSE, FALSE);
+}
+
+guint
+kdh_engine_resync (KdhEngine *engine)
+{
+  return kdh_engine_post_command (engine, CMD_RESYNC, NULL, NULL, FALSE, TRUE);
+}
+
+guint
+kdh_engine_restart (KdhEngine *engine)
+{
+  return kdh_engine_post_command (engine, CMD_RESTART, NULL, NULL, FALSE, TRUE);
+}
+
+guint
+kdh_engine_cycle_baud (KdhEngine *engine)
+{
+  return kdh_engine_post_command (engine, CMD_CYCLE_BAUD, NULL, NULL, FALSE, TRUE);
+}
+
+guint
+kdh_engine_detach (KdhEngine *engine)
+{
+  return kdh_engine_post_command (engine, CMD_DETACH, NULL, NULL, FALSE, TRUE);
+}
+
+void
+kdh_engine_break (KdhEngine *engine)
+{
+  kdh_engine_post_command (engine, CMD_BREAK, NULL, NULL, FALSE, TRUE);
+}
+
+void
+kdh_engine_set_trace (KdhEngine *engine,
+                      gboolean   enabled)
+{
+  kdh_engine_post_command (engine, CMD_TRACE, NULL, NULL, enabled, TRUE);
+}
+
+void
+kdh_engine_set_verbose (KdhEngine *engine,
+                        gboolean   enabled)
+{
+  kdh_engine_post_command (engine, CMD_VERBOSE, NULL, NULL, enabled, TRUE);
+}
+
+gboolean
+kdh_engine_get_verbose (KdhEngine *engine)
+{
+  return g_atomic_int_get (&engine->verbose);
+}
+
+void
+kdh_engine_set_initial_break (KdhEngine *engine,
+                              gboolean   enabled)
+{
+  kdh_engine_post_command (engine, CMD_INITIAL_BREAK, NULL, NULL, enabled, TRUE);
+}
+
+void
+kdh_engine_print (KdhEngine     *engine,
+                  KdhOutputKind  kind,
+                  const gchar   *text)
+{
+  KdhEngineCommand *cmd = kdh_engine_command_new (engine, CMD_PRINT, text, NULL, FALSE);
+
+  cmd->token = 0;
+  cmd->output_kind = kind;
+  kdh_engine_push (engine, cmd, TRUE);
+}
+
+KdhEngineSubscription *
+kdh_engine_subscribe (KdhEngine          *engine,
+                      GMainContext       *context,
+                      KdhEngineEventFunc  func,
+                      gpointer            user_data)
+{
+  KdhEngineSubscription *sub = kdh_engine_subscribe_new (engine, context, func, user_data);
+  KdhEngineCommand *cmd = kdh_engine_command_new (engine, CMD_SUBSCRIBE, NULL, NULL, FALSE);
+
+  cmd->token = 0;
+  cmd->subscription = sub;
+  kdh_engine_push (engine, cmd, TRUE);
+  return sub;
+}
+
+guint
+kdh_engine_add_command (KdhEngine      *engine,
+                        const gchar    *name,
+                        const gchar    *help,
+                        KdhCommandFunc  func,
+                        gpointer        user_data,
+                        GDestroyNotify  destroy)
+{
+  return kdh_commands_add (engine->cmds, name, help, func, user_data, destroy);
+}
+
+void
+kdh_engine_remove_command (KdhEngine *engine,
+                           guint      id)
+{
+  kdh_commands_remove (engine->cmds, id);
+}
+
+KdhConnState
+kdh_engine_get_state (KdhEngine *engine)
+{
+  KdhConnState state;
+
+  g_mutex_lock (&engine->snap_lock);
+  state = engine->snap_state;
+  g_mutex_unlock (&engine->snap_lock);
+  return state;
+}
+
+gboolean
+kdh_engine_get_trace (KdhEngine *engine)
+{
+  return g_atomic_int_get (&engine->trace);
+}
+
+gboolean
+kdh_engine_get_initial_break (KdhEngine *engine)
+{
+  return g_atomic_int_get (&engine->initial_break);
+}
+
+gchar *
+kdh_engine_dup_connection_options (KdhEngine *engine)
+{
+  gchar *text;
+
+  g_mutex_lock (&engine->snap_lock);
+  text = g_strdup (engine->snap_connection);
+  g_mutex_unlock (&engine->snap_lock);
+  return text;
+}
+
+GVariant *
+kdh_engine_dup_peer_counters (KdhEngine *engine)
+{
+  GVariant *counters;
+
+  g_mutex_lock (&engine->snap_lock);
+  counters = engine->snap_peer_counters ? g_variant_ref (engine->snap_peer_counters) : NULL;
+  g_mutex_unlock (&engine->snap_lock);
+  return counters;
+}

@@ -1,0 +1,147 @@
+/* kdh-session-private.h: what the session's files share
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * kdh-session.c          state, transport callbacks, the link pump,
+ *                        housekeeping, the session as an engine backend
+ * kdh-session-sync.c     attach, resync, restart, the target's stops
+ * kdh-session-request.c  manipulate requests and their replies, Continue
+ */
+#pragma once
+
+#include "kdh-session.h"
+
+#include "kd/kdh-link.h"
+#include "kdh-stop.h"
+#include "kdh-target.h"
+#include "transport/kdh-transport.h"
+
+G_BEGIN_DECLS
+
+#define US_PER_MS 1000
+#define STATS_INTERVAL_US (250 * US_PER_MS)
+/* Re-issue an acknowledged but unanswered request this many times. */
+#define REQUEST_TRIES 3
+/* Lost: retry the resync after 1, 2, 4 ... up to 30 s, this many times. */
+#define LOST_MAX_ATTEMPTS 8
+#define LOST_MAX_BACKOFF_MS 30000
+/* Break-in: repeat the byte if no state change follows within this time. */
+#define BREAKIN_RETRY_MS 2000
+#define BREAKIN_MAX_TRIES 3
+/* The longest pause in reading from the target (flow control): well
+ * inside the retry budget a target has for a DbgPrint before it gives the
+ * debugger up (kd-protocol.md §2.1 step 3; 20 tries 0.5 s apart on the
+ * simulator, and Windows is not more patient). */
+#define INPUT_PAUSE_MAX_MS 2000
+
+typedef enum {
+  SYNC_ATTACH,
+  SYNC_RESYNC,
+  SYNC_RECONNECT,
+} KdhSyncKind;
+
+struct _KdhSession
+{
+  KdhBackend backend;             /* first: the engine drives a session as its backend */
+  KdhHost *host;
+  KdhConnectionString *cs;
+  gchar *description;
+  KdhTransport *transport;
+  KdhLink *link;
+  KdhLinkConfig link_config;
+  GSource *link_timer;
+  KdhTarget *target;
+  KdhConnState state;
+  gchar *state_reason;            /* why, as last published; may be NULL */
+
+  /* Transport. */
+  gboolean transport_open;
+  gboolean transport_dead;        /* closed and not coming back by itself */
+  gchar *transport_error;
+  gchar *waiting_reason;
+  gboolean reconnect_pending;     /* reopened after a drop: resync at top level */
+
+  /* Link results, watched by waits. */
+  gboolean synced;
+  gboolean sync_failed;
+  gchar *sync_error;
+  gboolean sent;
+  gboolean send_failed;
+  gchar *send_error;
+  guint32 awaiting_api;
+  GBytes *reply;
+  GBytes *stop;                   /* a state change not yet handled */
+  GBytes *current_stop;           /* the one we are stopped on, while at Break */
+  gboolean rebooted;
+
+  /* What we believe. */
+  gboolean target_running;        /* last known: running (TRUE) or stopped */
+  gboolean auto_continue;         /* the pending stop is one we caused */
+  gboolean announced;             /* the connection banner has been printed */
+  guint cpu;
+
+  /* Top-level housekeeping. */
+  gint64 next_stats_us;
+  KdhLinkStats last_stats;
+  gint64 lost_retry_us;
+  guint lost_attempts;
+  gint64 breakin_retry_us;
+  guint breakin_tries;
+  gboolean break_requested;       /* a break-in asked for before the target ran */
+  gboolean break_outstanding;     /* a break-in byte sent, no stop seen since */
+  gboolean awaiting_stop;         /* a resync waits for the target's state change */
+
+  /* A break-in byte a sync sent to a target that was already stopped stays
+   * pending there and stops it again right after the first Continue
+   * (kd-protocol.md §2.7, cautions). That one stop is recognised (same
+   * break-in instruction, Ctrl-C status, soon after the Continue, no break
+   * asked for) and resumed. */
+  gboolean believe_stopped;       /* a .restart from Break: the target is stopped */
+  gboolean stale_breakin_armed;   /* the sync sent break-in bytes; waiting for the Continue */
+  guint64 stale_breakin_pc;       /* where the sync's stop was */
+  gint64 stale_breakin_until_us;  /* after that Continue: the window, or 0 */
+
+  /* Flow control (kdh_session_throttle_input). */
+  gint64 input_paused_us;         /* since when reading is paused, or 0 */
+  guint64 input_resume_packets;   /* after a forced resume: read until past this */
+};
+
+#define STALE_BREAKIN_WINDOW_MS 5000
+
+typedef gboolean (*KdhSessionPredicate) (KdhSession *s);
+
+extern const KdhBackendClass kdh_session_backend_class;
+extern const KdhTransportCallbacks kdh_session_transport_callbacks;
+
+/* kdh-session.c */
+void     kdh_session_set_state     (KdhSession   *s,
+                                    KdhConnState  state,
+                                    const gchar  *reason,
+                                    guint         attempt);
+/* Moves bytes and events between the link and the transport. */
+void     kdh_session_pump          (KdhSession   *s);
+void     kdh_session_publish_stats (KdhSession   *s,
+                                    gboolean      force);
+void     kdh_session_make_link     (KdhSession   *s);
+
+/* kdh-session-sync.c */
+gboolean kdh_session_sync          (KdhSession   *s,
+                                    KdhSyncKind   kind,
+                                    GError      **error);
+gboolean kdh_session_handle_stop   (KdhSession   *s,
+                                    GError      **error);
+/* The connection is lost: says why, and retries with back-off when
+ * @retry and the transport is alive. */
+void     kdh_session_set_lost      (KdhSession   *s,
+                                    const gchar  *reason,
+                                    gboolean      retry);
+
+/* kdh-session-request.c */
+/* Waits for @predicate, failing when the transport dies for good. */
+gboolean kdh_session_wait          (KdhSession          *s,
+                                    KdhSessionPredicate  predicate,
+                                    gint64               deadline_us,
+                                    GError             **error);
+
+G_END_DECLS
