@@ -170,6 +170,34 @@ test_pipe_commands_then_eof (void)
   g_assert_cmpint (kdh_test_proc_wait_exit (cli), ==, 0);
 }
 
+/* -c is split as the engine splits a line: a ';' inside quotes is text. */
+static void
+test_pipe_command_option_split (void)
+{
+  g_autoptr (KdhTestProc) quoted = kdh_test_proc_spawn_piped ("cli", "kdhost-cli", "-k", "sim:",
+                                                              "-c", ".echo \"a;b\"", NULL);
+  g_autoptr (KdhTestProc) two = NULL;
+
+  if (quoted == NULL)
+    return;
+  kdh_test_proc_close_input (quoted);
+  kdh_test_proc_expect (quoted, "0: kd> .echo \"a;b\"\n");
+  kdh_test_proc_assert_absent_before (quoted, "Unknown command", "a;b");
+  kdh_test_proc_expect (quoted, "a;b");
+  g_assert_cmpint (kdh_test_proc_wait_exit (quoted), ==, 0);
+  g_assert_null (strstr (quoted->text->str, "Unknown command"));
+
+  /* Two commands are still two, each run after the one before. */
+  two = kdh_test_proc_spawn_piped ("cli", "kdhost-cli", "-k", "sim:", "-c", "r rip; .echo x",
+                                   NULL);
+  kdh_test_proc_close_input (two);
+  kdh_test_proc_expect (two, "0: kd> r rip\n");
+  kdh_test_proc_expect (two, "rip=fffff80002001010\n");
+  kdh_test_proc_expect (two, "0: kd> .echo x\n");
+  kdh_test_proc_expect (two, "x\n");
+  g_assert_cmpint (kdh_test_proc_wait_exit (two), ==, 0);
+}
+
 /* A script that goes and breaks in at once: the break must wait for the
  * `g` before it, or it would find the target still stopped, be dropped,
  * and leave the target running. */
@@ -361,6 +389,7 @@ main (int    argc,
   g_test_add_func ("/cli/pipe/session", test_pipe_session);
   g_test_add_func ("/cli/pipe/quit", test_pipe_quit);
   g_test_add_func ("/cli/pipe/commands-then-eof", test_pipe_commands_then_eof);
+  g_test_add_func ("/cli/pipe/command-option-split", test_pipe_command_option_split);
   g_test_add_func ("/cli/pipe/go-break-script", test_pipe_go_break_script);
   g_test_add_func ("/cli/errors/bad-connection-string", test_error_bad_connection_string);
   g_test_add_func ("/cli/errors/no-socket", test_error_no_socket);

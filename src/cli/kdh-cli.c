@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "engine/kdh-engine.h"
+#include "kdh-command-line.h"
 #include "kdh-cli-readline.h"
 
 #define KDH_CTRL(c) ((c) & 0x1F)
@@ -441,13 +442,19 @@ main (int    argc,
   if (trace)
     kdh_engine_set_trace (cli.engine, TRUE);
 
+  /* Split as the engine splits a line (not inside quotes), each part a
+   * line of its own, so that each is echoed and waited for. */
   if (commands)
     {
-      g_auto (GStrv) parts = g_strsplit (commands, ";", -1);
+      g_autoptr (GPtrArray) parts = kdh_command_line_split (commands);
 
-      for (guint i = 0; parts[i]; i++)
-        if (*g_strstrip (parts[i]))
-          g_queue_push_tail (&cli.pending, g_strdup (parts[i]));
+      for (guint i = 0; i < parts->len; i++)
+        {
+          const gchar *part = g_ptr_array_index (parts, i);
+
+          if (*part != '\0')
+            g_queue_push_tail (&cli.pending, g_strdup (part));
+        }
     }
   /* Servers first, as KD starts them: clients can join while the kernel
    * connection is still being made. */
