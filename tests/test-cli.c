@@ -250,6 +250,23 @@ test_error_no_socket (void)
   g_assert_cmpint (kdh_test_proc_wait_exit (cli), !=, 0);
 }
 
+/* KD's -kl (local kernel debugging) has nothing to debug on Linux: said
+ * plainly, with the way to a VM instead, and a failed exit. */
+static void
+test_error_local_kernel (void)
+{
+  g_autoptr (KdhTestProc) cli = kdh_test_proc_spawn_piped ("cli", "kdhost-cli", "-kl", NULL);
+
+  if (cli == NULL)
+    return;
+  kdh_test_proc_expect (cli, "local kernel debugging");
+  kdh_test_proc_expect (cli, "On Linux there is no local Windows kernel to debug.");
+  kdh_test_proc_expect (cli, "-serial unix:/tmp/win.sock,server,nowait\n");
+  kdh_test_proc_expect (cli, "kdhost-cli -k com:pipe,port=/tmp/win.sock,reconnect\n");
+  g_assert_cmpint (kdh_test_proc_wait_exit (cli), !=, 0);
+  g_assert_null (strstr (cli->text->str, "Missing argument"));
+}
+
 /* An unknown command is reported and the session goes on; a script whose
  * last command failed ends with a failure status. */
 static void
@@ -393,6 +410,7 @@ main (int    argc,
   g_test_add_func ("/cli/pipe/go-break-script", test_pipe_go_break_script);
   g_test_add_func ("/cli/errors/bad-connection-string", test_error_bad_connection_string);
   g_test_add_func ("/cli/errors/no-socket", test_error_no_socket);
+  g_test_add_func ("/cli/errors/local-kernel", test_error_local_kernel);
   g_test_add_func ("/cli/errors/unknown-command", test_error_unknown_command);
   g_test_add_func ("/cli/sim-process/resync", test_sim_process_resync);
 

@@ -342,6 +342,43 @@ restore_terminal (Cli *cli)
     tcsetattr (STDIN_FILENO, TCSANOW, &cli->saved_termios);
 }
 
+/* KD's -kl (local kernel debugging) before the options are parsed, where
+ * GOption would read it as -k with a missing argument. */
+static gboolean
+asks_for_local_kernel (gchar **args)
+{
+  for (guint i = 1; args[i]; i++)
+    {
+      if (strcmp (args[i], "--") == 0)
+        return FALSE;
+      if (strcmp (args[i], "-kl") == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+explain_local_kernel (void)
+{
+  g_printerr ("%s", _("kdhost-cli: -kl is KD's local kernel debugging: it debugs the Windows "
+                      "kernel that the\n"
+                      "debugger itself runs on. On Linux there is no local Windows kernel to "
+                      "debug.\n"
+                      "\n"
+                      "Debug Windows in a virtual machine instead. In the guest, as "
+                      "administrator:\n"
+                      "  bcdedit /debug on\n"
+                      "  bcdedit /dbgsettings serial debugport:1 baudrate:115200\n"
+                      "then give the VM a serial port and attach to it, e.g. with QEMU:\n"
+                      "  qemu-system-x86_64 ... -serial unix:/tmp/win.sock,server,nowait\n"
+                      "  kdhost-cli -k com:pipe,port=/tmp/win.sock,reconnect\n"
+                      "or\n"
+                      "  qemu-system-x86_64 ... -serial tcp::4445,server,nowait\n"
+                      "  kdhost-cli -k com:ipport=4445,port=127.0.0.1\n"
+                      "(README: \"Setting up a VM\"). kdhost-cli -k sim: debugs a simulated "
+                      "target.\n"));
+}
+
 /* WinDbg spells -remote and -server with one dash; GOption wants two. */
 static void
 accept_windbg_options (gchar **args)
@@ -409,6 +446,11 @@ main (int    argc,
     _("Control keys as in KD: Ctrl+C breaks in; Ctrl+R then Enter resynchronizes;\n"
       "Ctrl+D then Enter toggles the packet trace; Ctrl+B then Enter (or q) quits.\n"));
   args = g_strdupv (argv);
+  if (asks_for_local_kernel (args))
+    {
+      explain_local_kernel ();
+      return 2;
+    }
   accept_windbg_options (args);
   if (!g_option_context_parse_strv (context, &args, &error))
     {
