@@ -17,6 +17,7 @@
 #include <libserialport.h>
 
 #include "app/kdh-connect-dialog-private.h"
+#include "kdh-test-proc.h"
 #include "transport/kdh-connection-string.h"
 
 #define WAIT_TIMEOUT_US (10 * G_USEC_PER_SEC)
@@ -575,6 +576,57 @@ test_malformed (Fixture       *f,
   g_assert_cmpint (f->last_response, ==, GTK_RESPONSE_ACCEPT);
 }
 
+/* KD's -kl, or WinDbg's Local, typed as a connection string: there is no
+ * local Windows kernel on Linux, said plainly, with the way to a VM. */
+static void
+test_local_kernel (Fixture       *f,
+                   gconstpointer  data)
+{
+  static const gchar *const typed[] = { "-kl", "kl", " KL: ", "local", "Local:" };
+
+  REQUIRE_DIALOG (f);
+
+  set_page (f, KDH_CONNECT_DIALOG_PAGE_STRING);
+  for (guint i = 0; i < G_N_ELEMENTS (typed); i++)
+    {
+      const gchar *message;
+
+      set_text (f, "string_entry", typed[i]);
+      assert_fails (f, KDH_CONNECTION_STRING_ERROR_UNSUPPORTED, TRUE);
+      message = _kdh_connect_dialog_get_message (f->dialog);
+      g_assert_nonnull (strstr (message, "no local Windows kernel to debug"));
+      g_assert_nonnull (strstr (message, "-serial unix:/tmp/win.sock,server,nowait"));
+      g_assert_nonnull (strstr (message, "VM Pipe tab"));
+      g_assert_true (has_class (child (f, "string_entry"), "error"));
+    }
+
+  /* What only looks like it is a connection string like any other. */
+  set_text (f, "string_entry", "klx");
+  assert_fails (f, KDH_CONNECTION_STRING_ERROR_SYNTAX, TRUE);
+  g_assert_null (strstr (_kdh_connect_dialog_get_message (f->dialog), "local Windows kernel"));
+
+  /* The string the message proposes is one the dialog takes. */
+  set_text (f, "string_entry", "com:pipe,port=/tmp/win.sock,reconnect");
+  assert_builds (f, "com:pipe,port=/tmp/win.sock,reconnect");
+}
+
+/* `kdhost -kl` says the same on the command line, without a display, and
+ * fails. */
+static void
+test_local_kernel_command_line (void)
+{
+  g_autoptr (KdhTestProc) app = kdh_test_proc_spawn_piped ("app", "kdhost", "-kl", NULL);
+
+  if (app == NULL)
+    return;
+  kdh_test_proc_expect (app, "kdhost: -kl is KD's local kernel debugging");
+  kdh_test_proc_expect (app, "On Linux there is no local Windows kernel to debug.");
+  kdh_test_proc_expect (app, "-serial unix:/tmp/win.sock,server,nowait\n");
+  kdh_test_proc_expect (app, "kdhost -k com:pipe,port=/tmp/win.sock,reconnect\n");
+  g_assert_cmpint (kdh_test_proc_wait_exit (app), ==, 2);
+  g_assert_null (strstr (app->text->str, "Missing argument"));
+}
+
 static void
 test_remember (Fixture       *f,
                gconstpointer  data)
@@ -849,6 +901,7 @@ main (int    argc,
   ADD ("sim", test_sim);
   ADD ("string", test_string);
   ADD ("malformed", test_malformed);
+  ADD ("local-kernel", test_local_kernel);
   ADD ("remember", test_remember);
   ADD ("recent", test_recent);
   ADD ("prefill", test_prefill);
@@ -856,6 +909,8 @@ main (int    argc,
   ADD ("screenshots", test_screenshots);
 
 #undef ADD
+  g_test_add_func ("/app/connect-dialog/local-kernel-command-line",
+                   test_local_kernel_command_line);
 
   return g_test_run ();
 }

@@ -17,6 +17,7 @@
 #include "transport/kdh-connection-string.h"
 #include "sim/kdh-sim-transport.h"
 #include "kdh-app-resources.h"
+#include "kdh-local-kernel.h"
 
 #include "kdh-connect-dialog.h"
 #include "kdh-connect-dialog-private.h"
@@ -577,6 +578,12 @@ build_string (KdhConnectDialog  *self,
 
   if (*text == '\0')
     return incomplete (is_incomplete, error, _("Type or paste a connection string."));
+  if (kdh_local_kernel_requested (text))
+    {
+      g_set_error_literal (error, KDH_CONNECTION_STRING_ERROR,
+                           KDH_CONNECTION_STRING_ERROR_UNSUPPORTED, kdh_local_kernel_explain ());
+      return NULL;
+    }
 
   return g_steal_pointer (&text);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kdh-application.h"
+#include "kdh-local-kernel.h"
 
 /* Run from the build tree, kdhost finds its settings schema next to it
  * (build/data); installed, in the system's schema directory. Without a
@@ -37,6 +38,22 @@ find_settings_schema (const gchar *argv0)
       return FALSE;
     }
   return TRUE;
+}
+
+/* KD's -kl (local kernel debugging), before GOption would read it as -k
+ * with a missing argument, and before anything needs a display. */
+static gboolean
+asks_for_local_kernel (int    argc,
+                       char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--") == 0)
+        return FALSE;
+      if (strcmp (argv[i], "-kl") == 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 /* A copy of argv in which WinDbg's one-dash -remote and -server have the
@@ -80,6 +97,11 @@ main (int    argc,
   bindtextdomain ("kdhost", KDH_LOCALEDIR);
   bind_textdomain_codeset ("kdhost", "UTF-8");
   textdomain ("kdhost");
+  if (asks_for_local_kernel (argc, argv))
+    {
+      fputs (kdh_local_kernel_explain_command_line (), stderr);
+      return 2;
+    }
   if (!find_settings_schema (argv[0]))
     return 1;
   args = accept_windbg_options (argc, argv);

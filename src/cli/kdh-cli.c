@@ -8,9 +8,10 @@
  * can share in turn (-server). Commands come from -c
  * and from standard input; KD's control keys work as in KD: Ctrl+C breaks
  * in, and a line holding only Ctrl+R (resync), Ctrl+B (quit) or Ctrl+D
- * (packet trace) does what KD does with it. When standard input is not a
- * terminal, each line waits for the debugger to be ready, so a script runs
- * in order.
+ * (packet trace) does what KD does with it. On a terminal, lines are
+ * edited with Readline (kdh-cli-readline.c) and kept in a history; when
+ * standard input is not a terminal, each line waits for the debugger to
+ * be ready, so a script runs in order.
  */
 #include <glib.h>
 #include <glib/gi18n.h>
@@ -25,6 +26,8 @@
 #include <unistd.h>
 
 #include "engine/kdh-engine.h"
+#include "commands/kdh-command-line.h"
+#include "kdh-cli-readline.h"
 #include "remote/server/kdh-server.h"
 #include "sim/kdh-sim-transport.h"
 
@@ -44,10 +47,9 @@ typedef struct {
   gboolean input_done;         /* stdin reached EOF */
   gboolean quitting;
   gboolean trace;
-  gboolean line_open;          /* output did not end with a newline */
-  gboolean prompt_shown;       /* the prompt is the last thing on screen */
+  gboolean line_open;          /* output did not end with a newline (pipe) */
   gint exit_code;
-  GDataInputStream *input;
+  GDataInputStream *input;     /* standard input when it is not a terminal */
   GCancellable *cancellable;
   struct termios saved_termios;
   gboolean termios_saved;
@@ -74,24 +76,32 @@ write_out (Cli         *cli,
 
   if (len == 0)
     return;
+  if (cli->interactive)
+    {
+      kdh_cli_readline_print (text);
+      return;
+    }
   fwrite (text, 1, len, stdout);
   cli->line_open = text[len - 1] != '\n';
-  cli->prompt_shown = FALSE;
   fflush (stdout);
 }
 
-static void
-show_prompt (Cli *cli)
+/* The debugger waits for a command: not before the attach (or the last
+ * line) has finished, since a "kd> " in front of the connection messages
+ * would only confuse. */
+static gboolean
+at_prompt (Cli *cli)
 {
-  /* Not before the attach (or the last line) has finished: a "kd> " in
-   * front of the connection messages would only confuse. */
-  if (!cli->interactive || !cli->ready || cli->quitting
-      || (cli->last_token != 0 && !cli->last_done))
-    return;
-  if (cli->line_open)
-    write_out (cli, "\n");
-  write_out (cli, cli->prompt);
-  cli->prompt_shown = TRUE;
+  return cli->ready && !cli->quitting && (cli->last_token == 0 || cli->last_done);
+}
+
+/* On a terminal the prompt is in front of the line being edited; while the
+ * debugger is busy there is none, as in KD, but typing ahead works. */
+static void
+update_prompt (Cli *cli)
+{
+  if (cli->interactive)
+    kdh_cli_readline_set_prompt (at_prompt (cli) ? cli->prompt : "");
 }
 
 /* A line from the user or a script: control lines act at once, others go
@@ -177,20 +187,16 @@ on_event (KdhEngine      *engine,
        * typing is already there. Others' commands say whose they are. */
       if (event->output_kind == KDH_OUTPUT_ECHO && event->origin == NULL && cli->interactive)
         break;
-      /* Output nobody here asked for (another debugger's command, on a
-       * shared session) starts below the waiting prompt, not after it. */
-      if (cli->prompt_shown)
-        write_out (cli, "\n");
+      /* In one piece: on a terminal the line being edited is drawn again
+       * after each piece. */
       if (event->output_kind == KDH_OUTPUT_ECHO && event->origin != NULL)
         {
-          g_autofree gchar *who = g_strdup_printf ("[%s] ", event->origin);
+          g_autofree gchar *text = g_strdup_printf ("[%s] %s", event->origin, event->text);
 
-          write_out (cli, who);
+          write_out (cli, text);
         }
-      write_out (cli, event->text);
-      /* Output that arrives while the prompt is up (a switch toggled, a
-       * message from the connection) gets a fresh prompt after it. */
-      show_prompt (cli);
+      else
+        write_out (cli, event->text);
       break;
 
     case KDH_EVENT_PACKET:
@@ -202,7 +208,7 @@ on_event (KdhEngine      *engine,
       g_free (cli->prompt);
       cli->prompt = g_strdup (event->prompt);
       cli->ready = event->ready;
-      show_prompt (cli);
+      update_prompt (cli);
       dispatch_pending (cli);
       break;
 
@@ -221,7 +227,7 @@ on_event (KdhEngine      *engine,
           cli->last_done = TRUE;
           if (!event->success)
             cli->exit_code = 1;
-          show_prompt (cli);
+          update_prompt (cli);
           dispatch_pending (cli);
         }
       break;
@@ -233,6 +239,7 @@ on_event (KdhEngine      *engine,
     }
 }
 
+/* A line from a pipe: queued behind the ones before it. */
 static void
 on_line (GObject      *source,
          GAsyncResult *result,
@@ -243,8 +250,6 @@ on_line (GObject      *source,
   g_autofree gchar *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
                                                                       result, NULL, &error);
 
-  /* The user's Enter has moved the cursor below the prompt. */
-  cli->prompt_shown = FALSE;
   if (line == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -255,13 +260,8 @@ on_line (GObject      *source,
       dispatch_pending (cli);
       return;
     }
-  if (cli->interactive)
-    run_line (cli, line);   /* a person at the keyboard: now, not queued */
-  else
-    {
-      g_queue_push_tail (&cli->pending, g_steal_pointer (&line));
-      dispatch_pending (cli);
-    }
+  g_queue_push_tail (&cli->pending, g_steal_pointer (&line));
+  dispatch_pending (cli);
   read_next_line (cli);
 }
 
@@ -274,12 +274,37 @@ read_next_line (Cli *cli)
                                        cli);
 }
 
+/* A line from the terminal: a person at the keyboard, so now, not queued
+ * (the engine queues commands typed ahead itself). NULL: the terminal is
+ * gone. */
+static void
+on_terminal_line (const gchar *line,
+                  gpointer     data)
+{
+  Cli *cli = data;
+
+  if (line == NULL)
+    {
+      cli->input_done = TRUE;
+      dispatch_pending (cli);
+      return;
+    }
+  run_line (cli, line);
+  update_prompt (cli);
+}
+
 static gboolean
 on_sigint (gpointer data)
 {
   Cli *cli = data;
+  gboolean discard_line = at_prompt (cli);
 
   kdh_engine_break (cli->engine);
+  /* At the prompt Ctrl+C drops the line being typed, as a shell does;
+   * while the target runs it is aimed at the target, and a line typed
+   * ahead stays. */
+  if (cli->interactive)
+    kdh_cli_readline_interrupt (discard_line);
   return G_SOURCE_CONTINUE;
 }
 
@@ -291,7 +316,8 @@ on_sigterm (gpointer data)
 }
 
 /* KD reads Ctrl+R and Ctrl+D as part of a line, so the terminal must not
- * take them for reprint and end-of-file; Ctrl+C stays a signal. */
+ * take them for reprint and end-of-file; Ctrl+C stays a signal. Readline
+ * starts from these settings and goes back to them between lines. */
 static void
 setup_terminal (Cli *cli)
 {
@@ -316,6 +342,43 @@ restore_terminal (Cli *cli)
 {
   if (cli->termios_saved)
     tcsetattr (STDIN_FILENO, TCSANOW, &cli->saved_termios);
+}
+
+/* KD's -kl (local kernel debugging) before the options are parsed, where
+ * GOption would read it as -k with a missing argument. */
+static gboolean
+asks_for_local_kernel (gchar **args)
+{
+  for (guint i = 1; args[i]; i++)
+    {
+      if (strcmp (args[i], "--") == 0)
+        return FALSE;
+      if (strcmp (args[i], "-kl") == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+explain_local_kernel (void)
+{
+  g_printerr ("%s", _("kdhost-cli: -kl is KD's local kernel debugging: it debugs the Windows "
+                      "kernel that the\n"
+                      "debugger itself runs on. On Linux there is no local Windows kernel to "
+                      "debug.\n"
+                      "\n"
+                      "Debug Windows in a virtual machine instead. In the guest, as "
+                      "administrator:\n"
+                      "  bcdedit /debug on\n"
+                      "  bcdedit /dbgsettings serial debugport:1 baudrate:115200\n"
+                      "then give the VM a serial port and attach to it, e.g. with QEMU:\n"
+                      "  qemu-system-x86_64 ... -serial unix:/tmp/win.sock,server,nowait\n"
+                      "  kdhost-cli -k com:pipe,port=/tmp/win.sock,reconnect\n"
+                      "or\n"
+                      "  qemu-system-x86_64 ... -serial tcp::4445,server,nowait\n"
+                      "  kdhost-cli -k com:ipport=4445,port=127.0.0.1\n"
+                      "(README: \"Setting up a VM\"). kdhost-cli -k sim: debugs a simulated "
+                      "target.\n"));
 }
 
 /* WinDbg spells -remote and -server with one dash; GOption wants two. */
@@ -387,6 +450,11 @@ main (int    argc,
     _("Control keys as in KD: Ctrl+C breaks in; Ctrl+R then Enter resynchronizes;\n"
       "Ctrl+D then Enter toggles the packet trace; Ctrl+B then Enter (or q) quits.\n"));
   args = g_strdupv (argv);
+  if (asks_for_local_kernel (args))
+    {
+      explain_local_kernel ();
+      return 2;
+    }
   accept_windbg_options (args);
   if (!g_option_context_parse_strv (context, &args, &error))
     {
@@ -406,7 +474,10 @@ main (int    argc,
 
   g_queue_init (&cli.pending);
   cli.loop = g_main_loop_new (NULL, FALSE);
-  cli.interactive = isatty (STDIN_FILENO);
+  /* Readline draws on standard output: with that a pipe or a file (a log),
+   * lines typed at the terminal are read as a script's are, echoed after
+   * the prompt in the output. */
+  cli.interactive = isatty (STDIN_FILENO) && isatty (STDOUT_FILENO);
   cli.trace = trace;
   cli.prompt = g_strdup ("kd> ");
   cli.cancellable = g_cancellable_new ();
@@ -418,13 +489,19 @@ main (int    argc,
   if (trace)
     kdh_engine_set_trace (cli.engine, TRUE);
 
+  /* Split as the engine splits a line (not inside quotes), each part a
+   * line of its own, so that each is echoed and waited for. */
   if (commands)
     {
-      g_auto (GStrv) parts = g_strsplit (commands, ";", -1);
+      g_autoptr (GPtrArray) parts = kdh_command_line_split (commands);
 
-      for (guint i = 0; parts[i]; i++)
-        if (*g_strstrip (parts[i]))
-          g_queue_push_tail (&cli.pending, g_strdup (parts[i]));
+      for (guint i = 0; i < parts->len; i++)
+        {
+          const gchar *part = g_ptr_array_index (parts, i);
+
+          if (*part != '\0')
+            g_queue_push_tail (&cli.pending, g_strdup (part));
+        }
     }
   /* Servers first, as KD starts them: clients can join while the kernel
    * connection is still being made. */
@@ -443,11 +520,20 @@ main (int    argc,
     g_print ("%s", _("No kernel connection given (-k CONNECTION, or -remote STRING for a "
                      "debugging server's session); try -k sim: for the simulated target.\n"));
 
-  if (cli.interactive)
+  if (isatty (STDIN_FILENO))
     setup_terminal (&cli);
-  stdin_stream = g_unix_input_stream_new (STDIN_FILENO, FALSE);
-  cli.input = g_data_input_stream_new (stdin_stream);
-  read_next_line (&cli);
+  if (cli.interactive)
+    {
+      g_autofree gchar *history = kdh_cli_history_path ();
+
+      kdh_cli_readline_start (history, on_terminal_line, &cli);
+    }
+  else
+    {
+      stdin_stream = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+      cli.input = g_data_input_stream_new (stdin_stream);
+      read_next_line (&cli);
+    }
   g_unix_signal_add (SIGINT, on_sigint, &cli);
   g_unix_signal_add (SIGTERM, on_sigterm, &cli);
   g_unix_signal_add (SIGHUP, on_sigterm, &cli);
@@ -455,6 +541,7 @@ main (int    argc,
   g_main_loop_run (cli.loop);
 
   g_cancellable_cancel (cli.cancellable);
+  kdh_cli_readline_stop ();
   restore_terminal (&cli);
   kdh_server_set_free (server_set);
   kdh_engine_free (cli.engine);
