@@ -3,7 +3,7 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Offsets are restated here from kd-protocol.md §4.1/§4.2 and contexts are
+ * Offsets are restated here from docs/protocol.md §4.1/§4.2 and contexts are
  * filled by raw offset, so the tables are checked against the document rather
  * than against themselves.
  */

@@ -3,7 +3,7 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Expected bytes are written out by hand from kd-protocol.md, not produced by
+ * Expected bytes are written out by hand from docs/protocol.md, not produced by
  * the encoders, so a wrong offset in the codec cannot hide in both places.
  * Decoders are always fed a g_malloc'd copy of exactly the length under test:
  * under ASan any read past it is caught.
@@ -410,7 +410,7 @@ test_version_roundtrip (void)
   kdh_version_encode (&m, &v);
   kdh_manipulate_encode (out, &m, NULL, 0);
 
-  /* Offsets in the packet, kd-protocol.md §3.4. */
+  /* Offsets in the packet, docs/protocol.md §3.4. */
   g_assert_cmpuint (out->data[0x10] | (out->data[0x11] << 8), ==, 0x000F);
   g_assert_cmpuint (out->data[0x12] | (out->data[0x13] << 8), ==, 19041);
   g_assert_cmpuint (out->data[0x14], ==, 6);

@@ -474,7 +474,7 @@ test_session (gconstpointer data)
   g_assert_nonnull (strstr (regs, "cs=0010  ss=0018"));
   g_assert_nonnull (strstr (regs, "nt!DbgBreakPointWithStatus:\n"));
 
-  /* The connect procedure of kd-protocol.md §2.7, as the target saw it:
+  /* The connect procedure of docs/protocol.md §2.7, as the target saw it:
    * at least one RESET, exactly one break-in, no reboot. */
   counters = sim_counters_now (&f);
   g_assert_cmpuint (counter (counters, "resets_received"), >=, 1);
@@ -572,7 +572,7 @@ output_contains (gpointer data)
 
 /* A new debugger attaches to a target another one left stopped. It cannot
  * know that, so its break-in byte stays pending in the target, which
- * stops again at its first poll after g (kd-protocol.md §2.7, cautions).
+ * stops again at its first poll after g (docs/protocol.md §2.7, cautions).
  * The engine recognises that stop, says so and resumes it: the user's g
  * runs the target. A break-in of the user's own still stops it. */
 static void
@@ -967,7 +967,7 @@ test_pty_lost (void)
 /* Between the engine and kdhost-sim, forwarding every byte, and able to
  * slip a RESEND to the target as if the host had sent it. A stopped
  * target answers a RESEND by sending its state change again
- * (kd-protocol.md §2.2); a host sends one for any damaged packet, even a
+ * (docs/protocol.md §2.2); a host sends one for any damaged packet, even a
  * copy of one it already has, so on a faulty line this happens at
  * random (faults/seed-33 usually). Here it happens on cue. */
 typedef struct {
@@ -1173,7 +1173,7 @@ proxy_counts_reached (gpointer data)
  * is idle at Break, once while a read is under way. The engine reports
  * no new stop either time, and the read, whose request the target
  * received while it waited for the acknowledgement of that packet (and
- * so asked for again, kd-protocol.md §2.2), is issued again until
+ * so asked for again, docs/protocol.md §2.2), is issued again until
  * answered rather than failing. */
 static void
 test_resend_while_stopped (void)
@@ -1251,7 +1251,7 @@ enough_prints (gpointer data)
   return kdh_test_check_dbgprint_sequence (f->t.target_output->str, 0) >= FAULT_PRINTS;
 }
 
-/* Dropped, garbled and repeated bytes (kd-protocol.md §2): the session
+/* Dropped, garbled and repeated bytes (docs/protocol.md §2): the session
  * attaches, reads 256 KiB correctly, and every DbgPrint line arrives
  * exactly once and in order. */
 static void

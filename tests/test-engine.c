@@ -37,7 +37,7 @@ test_attach_and_version (void)
   options = kdh_engine_dup_connection_options (t.engine);
   g_assert_cmpstr (options, ==, "sim:");
 
-  /* The connect procedure of kd-protocol.md §2.7: one RESET (answered)
+  /* The connect procedure of docs/protocol.md §2.7: one RESET (answered)
    * and one break-in. */
   g_assert_cmpuint (kdh_test_engine_sim_counters (&t).resets_received, ==, 1);
   g_assert_cmpuint (kdh_test_engine_sim_counters (&t).breakins, ==, 1);
@@ -376,7 +376,7 @@ test_bad_connection_strings (void)
   kdh_test_engine_clear (&t);
 }
 
-/* Faults on the line (kd-protocol.md §2): the session attaches, reads
+/* Faults on the line (docs/protocol.md §2): the session attaches, reads
  * 1 MiB of correct data, and every DbgPrint line arrives exactly once in
  * order. */
 static void
@@ -430,7 +430,7 @@ sim_rebooted (gpointer data)
 /* A target that goes quiet right after sending a manipulate reply: the
  * next request is never acknowledged, the connection is Lost, and the
  * automatic resync's RESET makes the target send that stale reply again
- * rather than its state change (kd-protocol.md §2.5). The engine answers
+ * rather than its state change (docs/protocol.md §2.5). The engine answers
  * it with RESEND, which gets the state change: one resync round, not a
  * second after "reported no state". */
 static void

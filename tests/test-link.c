@@ -305,7 +305,7 @@ test_implicit_ack (Fixture *f, gconstpointer data)
 }
 
 /* A stopped target that asked for a RESEND sends the state change it is
- * stopped on again, under a new id (kd-protocol.md §2.2): that does not
+ * stopped on again, under a new id (docs/protocol.md §2.2): that does not
  * acknowledge our pending request, which it may never have had; the
  * request goes again on its ACK timeout. A different state change still
  * is an implicit ACK. */
@@ -373,7 +373,7 @@ test_unsolicited_reset (Fixture *f, gconstpointer data)
   g_assert_cmpuint (kdh_link_get_stats (f->link)->resets_out, ==, 1);
 }
 
-/* kd-protocol.md §2.9: a SYNC-flagged packet means a fresh target. */
+/* docs/protocol.md §2.9: a SYNC-flagged packet means a fresh target. */
 static void
 test_sync_bit (Fixture *f, gconstpointer data)
 {
@@ -511,7 +511,7 @@ test_sync_breakin_later (Fixture *f, gconstpointer data)
 
 /* A target that missed our ACK for a DbgPrint (it went quiet, or the ACK
  * was lost) sends that print again after the RESET of a resync, now with
- * the initial id (kd-protocol.md §2.5). It is acknowledged but not
+ * the initial id (docs/protocol.md §2.5). It is acknowledged but not
  * delivered twice; a different print, or the same text once another
  * packet came in between, is delivered. */
 static void

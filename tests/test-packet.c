@@ -95,7 +95,7 @@ test_reset_bytes (void)
   g_assert_cmpmem (out->data, out->len, expected, sizeof expected);
 }
 
-/* kd-protocol.md §1.8: GetVersion request, checksum 0x7B. */
+/* docs/protocol.md §1.8: GetVersion request, checksum 0x7B. */
 static void
 test_get_version_bytes (void)
 {

@@ -20,7 +20,7 @@
 #define PHYS_BASE     (KDH_SIM_NT_BASE - G_GUINT64_CONSTANT (0x2000000))
 #define KUSER         G_GUINT64_CONSTANT (0xFFFFF78000000000)
 
-/* CONTEXT and KSPECIAL_REGISTERS offsets (kd-protocol.md §4.2, §4.4) */
+/* CONTEXT and KSPECIAL_REGISTERS offsets (docs/protocol.md §4.2, §4.4) */
 #define CTX_FLAGS     0x030
 #define CTX_SEG_CS    0x038
 #define CTX_SEG_DS    0x03A

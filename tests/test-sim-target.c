@@ -7,7 +7,7 @@
  * bytes between them, directly or through a KdhSimLine with faults, and a
  * fake clock jumps to the next deadline whenever nothing moves. On top of
  * the link sits a small host: attach, one request at a time with a
- * bounded wait and re-issue (kd-protocol.md §2.7), continue, break-in.
+ * bounded wait and re-issue (docs/protocol.md §2.7), continue, break-in.
  */
 #include <string.h>
 
@@ -344,7 +344,7 @@ decode_state_change (Packet         *p,
   g_assert_no_error (error);
 }
 
-/* The recommended connect (kd-protocol.md §2.7): break-in and RESET until
+/* The recommended connect (docs/protocol.md §2.7): break-in and RESET until
  * answered, then the exception state change. */
 static void
 attach (Sim            *s,
@@ -753,7 +753,7 @@ test_reset_while_stopped (void)
 
 /* A break-in byte that reaches a stopped target (a host that attaches or
  * restarts while it is stopped sends one before its RESET) stays pending
- * and stops it again at its first poll after Continue (kd-protocol.md
+ * and stops it again at its first poll after Continue (docs/protocol.md
  * §2.7, cautions). That byte was never in the poll loop's input, so it is
  * not counted as discarded (the count once wrapped below zero here). */
 static void

@@ -19,58 +19,10 @@
 #include "kdh-app-resources.h"
 #include "kdh-local-kernel.h"
 
-#include "kdh-connect-dialog.h"
+#include "kdh-connect-dialog-internal.h"
 #include "kdh-connect-dialog-private.h"
 
-#define RECENT_KEY "recent-connections"
-#define RECENT_MAX 10
 
-struct _KdhConnectDialog
-{
-  GtkDialog             parent_instance;
-
-  GSettings            *settings;
-  GCancellable         *ports_cancellable;  /* non-NULL while listing ports */
-  GtkFileChooserNative *chooser;
-  gboolean              message_is_error;
-
-  GtkStack             *stack;
-  GtkLabel             *preview_label;
-  GtkLabel             *message_label;
-
-  GtkListStore         *serial_ports;
-  GtkComboBox          *serial_port_combo;
-  GtkEntry             *serial_port_entry;
-  GtkComboBoxText      *serial_baud_combo;
-  GtkEntry             *serial_baud_entry;
-  GtkButton            *serial_refresh_button;
-  GtkLabel             *serial_ports_label;
-  GtkToggleButton      *serial_reconnect_check;
-
-  GtkEntry             *pipe_path_entry;
-  GtkButton            *pipe_choose_button;
-  GtkToggleButton      *pipe_reconnect_check;
-  GtkToggleButton      *pipe_resets_check;
-
-  GtkToggleButton      *tcp_connect_radio;
-  GtkToggleButton      *tcp_listen_radio;
-  GtkEntry             *tcp_host_entry;
-  GtkSpinButton        *tcp_port_spin;
-
-  GtkSpinButton        *sim_drop_spin;
-  GtkSpinButton        *sim_corrupt_spin;
-  GtkSpinButton        *sim_dup_spin;
-  GtkToggleButton      *sim_dbgprint_off_radio;
-  GtkToggleButton      *sim_dbgprint_rate_radio;
-  GtkToggleButton      *sim_dbgprint_max_radio;
-  GtkSpinButton        *sim_dbgprint_rate_spin;
-  GtkLabel             *sim_dbgprint_rate_label;
-  GtkSpinButton        *sim_seed_spin;
-
-  GtkEntry             *string_entry;
-
-  GtkListBox           *recent_list;
-};
 
 G_DEFINE_FINAL_TYPE (KdhConnectDialog, kdh_connect_dialog, GTK_TYPE_DIALOG)
 
@@ -81,332 +33,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-static void kdh_connect_dialog_update (KdhConnectDialog *self);
-
-/* Serial ports ----------------------------------------------------------- */
-
-typedef struct {
-  gchar *name;
-  gchar *description;
-  gchar *sort_key;
-} PortInfo;
-
-static void
-port_info_free (gpointer data)
-{
-  PortInfo *info = data;
-
-  g_free (info->name);
-  g_free (info->description);
-  g_free (info->sort_key);
-  g_free (info);
-}
-
-static gint
-port_info_compare (gconstpointer a,
-                   gconstpointer b)
-{
-  const PortInfo *pa = *(const PortInfo * const *) a;
-  const PortInfo *pb = *(const PortInfo * const *) b;
-
-  return strcmp (pa->sort_key, pb->sort_key);
-}
-
-/* libserialport walks sysfs and may open devices to ask them what they
- * are; that stays off the GTK thread. */
-static void
-list_ports_thread (GTask        *task,
-                   gpointer      source_object,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
-{
-  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (port_info_free);
-  struct sp_port **ports = NULL;
-
-  if (sp_list_ports (&ports) == SP_OK)
-    {
-      for (guint i = 0; ports[i] != NULL; i++)
-        {
-          const gchar *name = sp_get_port_name (ports[i]);
-          const gchar *description = sp_get_port_description (ports[i]);
-          g_autofree gchar *base = NULL;
-          PortInfo *info;
-
-          if (name == NULL || !g_utf8_validate (name, -1, NULL))
-            continue;
-
-          info = g_new0 (PortInfo, 1);
-          info->name = g_strdup (name);
-          info->sort_key = g_utf8_collate_key_for_filename (name, -1);
-
-          /* Built-in UARTs describe themselves by their own name; only a
-           * real description ("FT232R USB UART") is worth showing. */
-          base = g_path_get_basename (name);
-          if (description != NULL && *description != '\0'
-              && g_utf8_validate (description, -1, NULL)
-              && strcmp (description, base) != 0 && strcmp (description, name) != 0)
-            info->description = g_strdup (description);
-
-          g_ptr_array_add (found, info);
-        }
-      sp_free_port_list (ports);
-    }
-
-  g_ptr_array_sort (found, port_info_compare);
-  g_task_return_pointer (task, g_steal_pointer (&found), (GDestroyNotify) g_ptr_array_unref);
-}
-
-static void
-list_ports_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  KdhConnectDialog *self = KDH_CONNECT_DIALOG (source);
-  g_autoptr(GPtrArray) ports = NULL;
-  g_autofree gchar *typed = NULL;
-
-  ports = g_task_propagate_pointer (G_TASK (result), NULL);
-  if (ports == NULL)
-    return;   /* cancelled: refreshed again, or the dialog is going away */
-
-  g_clear_object (&self->ports_cancellable);
-
-  /* Clearing the model must not lose what the user typed or picked. */
-  typed = g_strdup (gtk_entry_get_text (self->serial_port_entry));
-  gtk_list_store_clear (self->serial_ports);
-
-  for (guint i = 0; i < ports->len; i++)
-    {
-      const PortInfo *info = g_ptr_array_index (ports, i);
-      g_autofree gchar *markup = NULL;
-
-      if (info->description != NULL)
-        markup = g_markup_printf_escaped ("<span fgalpha=\"55%%\">— %s</span>",
-                                          info->description);
-      gtk_list_store_insert_with_values (self->serial_ports, NULL, -1,
-                                         0, info->name,
-                                         1, markup,
-                                         -1);
-    }
-
-  if (ports->len == 0)
-    gtk_label_set_text (self->serial_ports_label,
-                        _("No serial ports found. Type the path of a device, such as "
-                          "/dev/pts/3 for QEMU's -serial pty."));
-  else
-    {
-      g_autofree gchar *text = NULL;
-
-      text = g_strdup_printf (ngettext ("%u serial port found. A pseudo-terminal such as "
-                                        "/dev/pts/3 can be typed in.",
-                                        "%u serial ports found. A pseudo-terminal such as "
-                                        "/dev/pts/3 can be typed in.",
-                                        ports->len),
-                              ports->len);
-      gtk_label_set_text (self->serial_ports_label, text);
-    }
-
-  if (*typed != '\0')
-    gtk_entry_set_text (self->serial_port_entry, typed);
-  else if (ports->len > 0)
-    gtk_combo_box_set_active (self->serial_port_combo, 0);
-
-  gtk_widget_set_sensitive (GTK_WIDGET (self->serial_refresh_button), TRUE);
-  kdh_connect_dialog_update (self);
-}
-
-static void
-kdh_connect_dialog_list_ports (KdhConnectDialog *self)
-{
-  g_autoptr(GTask) task = NULL;
-
-  if (self->ports_cancellable != NULL)
-    g_cancellable_cancel (self->ports_cancellable);
-  g_clear_object (&self->ports_cancellable);
-  self->ports_cancellable = g_cancellable_new ();
-
-  gtk_widget_set_sensitive (GTK_WIDGET (self->serial_refresh_button), FALSE);
-  gtk_label_set_text (self->serial_ports_label, _("Looking for serial ports…"));
-
-  task = g_task_new (self, self->ports_cancellable, list_ports_done, NULL);
-  g_task_set_source_tag (task, kdh_connect_dialog_list_ports);
-  g_task_run_in_thread (task, list_ports_thread);
-}
-
-static void
-kdh_connect_dialog_refresh_clicked (KdhConnectDialog *self)
-{
-  kdh_connect_dialog_list_ports (self);
-}
-
-/* The port combo shows "/dev/ttyUSB0 — FT232R USB UART" in its list while
- * its entry holds only the path: the entry's own text cell (column 0) is
- * followed by a second, dimmed cell for the description (column 1). */
-static void
-setup_port_cells (KdhConnectDialog *self)
-{
-  GtkCellLayout *layout = GTK_CELL_LAYOUT (self->serial_port_combo);
-  g_autoptr(GList) cells = gtk_cell_layout_get_cells (layout);
-  GtkCellRenderer *description;
-
-  if (cells != NULL)
-    gtk_cell_area_cell_set (gtk_cell_layout_get_area (layout), cells->data,
-                            "expand", FALSE,
-                            NULL);
-
-  description = gtk_cell_renderer_text_new ();
-  gtk_cell_layout_pack_start (layout, description, TRUE);
-  gtk_cell_layout_add_attribute (layout, description, "markup", 1);
-}
-
-/* VM pipe ---------------------------------------------------------------- */
-
-static void
-chooser_response (GtkNativeDialog  *native,
-                  gint              response,
-                  KdhConnectDialog *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autofree gchar *path = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (native));
-
-      if (path != NULL)
-        gtk_entry_set_text (self->pipe_path_entry, path);
-    }
-
-  g_clear_object (&self->chooser);
-}
-
-static void
-kdh_connect_dialog_choose_clicked (KdhConnectDialog *self)
-{
-  GtkFileFilter *filter;
-  const gchar *current;
-
-  if (self->chooser != NULL)
-    {
-      gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
-      return;
-    }
-
-  self->chooser = gtk_file_chooser_native_new (_("Choose the VM's Serial Port Socket"),
-                                               GTK_WINDOW (self),
-                                               GTK_FILE_CHOOSER_ACTION_OPEN,
-                                               _("_Choose"),
-                                               _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  gtk_file_chooser_set_local_only (GTK_FILE_CHOOSER (self->chooser), TRUE);
-
-  /* Sockets have no extension or MIME type to filter on. */
-  filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, _("All files"));
-  gtk_file_filter_add_pattern (filter, "*");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
-
-  current = gtk_entry_get_text (self->pipe_path_entry);
-  if (g_path_is_absolute (current))
-    gtk_file_chooser_set_filename (GTK_FILE_CHOOSER (self->chooser), current);
-  else
-    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (self->chooser),
-                                         g_get_user_runtime_dir ());
-
-  g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
-}
-
-/* Recent connections ----------------------------------------------------- */
-
-static const gchar *
-row_get_connection (GtkListBoxRow *row)
-{
-  return row != NULL ? g_object_get_data (G_OBJECT (row), "connection") : NULL;
-}
-
-static void
-kdh_connect_dialog_reload_recent (KdhConnectDialog *self)
-{
-  g_auto(GStrv) recent = NULL;
-  g_autoptr(GList) rows = NULL;
-
-  rows = gtk_container_get_children (GTK_CONTAINER (self->recent_list));
-  for (GList *l = rows; l != NULL; l = l->next)
-    gtk_widget_destroy (l->data);
-
-  recent = self->settings != NULL ? g_settings_get_strv (self->settings, RECENT_KEY) : NULL;
-  for (guint i = 0; recent != NULL && recent[i] != NULL; i++)
-    {
-      PangoAttrList *attrs = pango_attr_list_new ();
-      GtkWidget *row = gtk_list_box_row_new ();
-      GtkWidget *label = gtk_label_new (recent[i]);
-
-      pango_attr_list_insert (attrs, pango_attr_family_new ("monospace"));
-      gtk_label_set_attributes (GTK_LABEL (label), attrs);
-      pango_attr_list_unref (attrs);
-
-      gtk_label_set_xalign (GTK_LABEL (label), 0.0);
-      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
-      gtk_widget_set_tooltip_text (label, recent[i]);
-      g_object_set (label,
-                    "margin-start", 12,
-                    "margin-end", 12,
-                    "margin-top", 8,
-                    "margin-bottom", 8,
-                    NULL);
-      gtk_container_add (GTK_CONTAINER (row), label);
-
-      g_object_set_data_full (G_OBJECT (row), "connection", g_strdup (recent[i]), g_free);
-      gtk_widget_show_all (row);
-      gtk_container_add (GTK_CONTAINER (self->recent_list), row);
-    }
-
-  /* The newest is the likeliest choice; the list only changes when a
-   * connection is made, so there is no choice of the user's to keep. */
-  gtk_list_box_select_row (self->recent_list, gtk_list_box_get_row_at_index (self->recent_list, 0));
-}
-
-static void
-kdh_connect_dialog_recent_activated (KdhConnectDialog *self,
-                                     GtkListBoxRow    *row)
-{
-  g_autofree gchar *connection = NULL;
-
-  gtk_list_box_select_row (self->recent_list, row);
-  _kdh_connect_dialog_set_page (self, KDH_CONNECT_DIALOG_PAGE_RECENT);
-
-  connection = kdh_connect_dialog_build_connection (self, NULL);
-  if (connection != NULL)
-    gtk_dialog_response (GTK_DIALOG (self), GTK_RESPONSE_ACCEPT);
-}
-
-void
-kdh_connect_dialog_remember (GSettings   *settings,
-                             const gchar *connection)
-{
-  g_autoptr(KdhConnectionString) cs = NULL;
-  g_autoptr(GPtrArray) list = NULL;
-  g_auto(GStrv) old = NULL;
-  g_autofree gchar *text = NULL;
-
-  g_return_if_fail (G_IS_SETTINGS (settings));
-  g_return_if_fail (connection != NULL);
-
-  /* Canonical, so that "COM:Port=..." and "com:port=..." are one entry. */
-  cs = kdh_connection_string_parse (connection, NULL);
-  text = cs != NULL ? kdh_connection_string_to_string (cs) : g_strstrip (g_strdup (connection));
-  if (*text == '\0')
-    return;
-
-  old = g_settings_get_strv (settings, RECENT_KEY);
-  list = g_ptr_array_new ();
-  g_ptr_array_add (list, text);
-  for (guint i = 0; old[i] != NULL && list->len < RECENT_MAX; i++)
-    if (strcmp (old[i], text) != 0)
-      g_ptr_array_add (list, old[i]);
-  g_ptr_array_add (list, NULL);
-
-  g_settings_set_strv (settings, RECENT_KEY, (const gchar * const *) list->pdata);
-}
 
 /* Building the string ---------------------------------------------------- */
 
@@ -595,7 +221,7 @@ build_recent (KdhConnectDialog  *self,
 {
   const gchar *connection;
 
-  connection = row_get_connection (gtk_list_box_get_selected_row (self->recent_list));
+  connection = kdh_connect_dialog_row_get_connection (gtk_list_box_get_selected_row (self->recent_list));
   if (connection != NULL)
     return g_strdup (connection);
 
@@ -663,7 +289,7 @@ kdh_connect_dialog_build_connection (KdhConnectDialog  *self,
   return build (self, NULL, NULL, error);
 }
 
-static void
+void
 kdh_connect_dialog_update (KdhConnectDialog *self)
 {
   g_autoptr(GError) error = NULL;
@@ -943,11 +569,11 @@ kdh_connect_dialog_constructed (GObject *object)
 
   if (self->settings != NULL)
     {
-      g_signal_connect_object (self->settings, "changed::" RECENT_KEY,
+      g_signal_connect_object (self->settings, "changed::" KDH_CONNECT_DIALOG_RECENT_KEY,
                                G_CALLBACK (kdh_connect_dialog_reload_recent), self,
                                G_CONNECT_SWAPPED);
       kdh_connect_dialog_reload_recent (self);
-      recent = g_settings_get_strv (self->settings, RECENT_KEY);
+      recent = g_settings_get_strv (self->settings, KDH_CONNECT_DIALOG_RECENT_KEY);
     }
 
   /* Open where the user left off: the tab of the last connection. */
@@ -1096,7 +722,7 @@ kdh_connect_dialog_init (KdhConnectDialog *self)
   gtk_entry_set_attributes (self->string_entry, attrs);
   pango_attr_list_unref (attrs);
 
-  setup_port_cells (self);
+  kdh_connect_dialog_setup_port_cells (self);
 }
 
 GtkWidget *

@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "kdh-monitor-draw.h"
 #include "kdh-state-style.h"
 
 #define TIMELINE_WINDOW_US   (5 * 60 * G_USEC_PER_SEC)
@@ -150,117 +151,6 @@ segment_clear (gpointer data)
   g_clear_pointer (&segment->reason, g_free);
 }
 
-static gchar *
-format_duration (gint64 us)
-{
-  gint64 s = us / G_USEC_PER_SEC;
-
-  if (us < G_USEC_PER_SEC)
-    return g_strdup_printf (_("%u ms"), (guint) (us / 1000));
-  if (s < 60)
-    return g_strdup_printf (_("%u s"), (guint) s);
-  if (s < 3600)
-    return g_strdup_printf (_("%u min %02u s"), (guint) (s / 60), (guint) (s % 60));
-  return g_strdup_printf (_("%u h %02u min"), (guint) (s / 3600), (guint) (s / 60 % 60));
-}
-
-static gchar *
-format_rate (gdouble bytes_per_second)
-{
-  g_autofree gchar *size = NULL;
-
-  if (bytes_per_second < 1000)
-    return g_strdup_printf (_("%.0f B/s"), bytes_per_second);
-  size = g_format_size ((guint64) bytes_per_second);
-  /* TRANSLATORS: a data rate, such as "1.2 kB/s" */
-  return g_strdup_printf (_("%s/s"), size);
-}
-
-static gchar *
-format_wall_clock (gint64 real_us)
-{
-  g_autoptr (GDateTime) dt = g_date_time_new_from_unix_local (real_us / G_USEC_PER_SEC);
-
-  return dt ? g_date_time_format (dt, "%H:%M:%S") : g_strdup ("?");
-}
-
-static gchar *
-color_to_hex (const GdkRGBA *color)
-{
-  return g_strdup_printf ("#%02x%02x%02x", (guint) (color->red * 255 + 0.5),
-                          (guint) (color->green * 255 + 0.5), (guint) (color->blue * 255 + 0.5));
-}
-
-static void
-rounded_rectangle (cairo_t *cr,
-                   gdouble  x,
-                   gdouble  y,
-                   gdouble  width,
-                   gdouble  height,
-                   gdouble  radius)
-{
-  cairo_new_sub_path (cr);
-  cairo_arc (cr, x + width - radius, y + radius, radius, -G_PI / 2, 0);
-  cairo_arc (cr, x + width - radius, y + height - radius, radius, 0, G_PI / 2);
-  cairo_arc (cr, x + radius, y + height - radius, radius, G_PI / 2, G_PI);
-  cairo_arc (cr, x + radius, y + radius, radius, G_PI, 3 * G_PI / 2);
-  cairo_close_path (cr);
-}
-
-static void
-get_foreground (GtkWidget *widget,
-                GdkRGBA   *color)
-{
-  GtkStyleContext *context = gtk_widget_get_style_context (widget);
-
-  gtk_style_context_get_color (context, gtk_style_context_get_state (context), color);
-}
-
-/* The trough both graphs are drawn in: a faint fill, clipped to rounded corners. */
-static void
-begin_trough (cairo_t       *cr,
-              const GdkRGBA *fg,
-              gdouble        width,
-              gdouble        height)
-{
-  rounded_rectangle (cr, 0, 0, width, height, 4);
-  cairo_clip (cr);
-  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.06);
-  cairo_paint (cr);
-}
-
-static void
-end_trough (cairo_t       *cr,
-            const GdkRGBA *fg,
-            gdouble        width,
-            gdouble        height)
-{
-  cairo_reset_clip (cr);
-  rounded_rectangle (cr, 0.5, 0.5, width - 1, height - 1, 3.5);
-  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.2);
-  cairo_set_line_width (cr, 1);
-  cairo_stroke (cr);
-}
-
-static void
-vertical_ticks (cairo_t       *cr,
-                const GdkRGBA *fg,
-                gdouble        width,
-                gdouble        height,
-                guint          n)
-{
-  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.12);
-  cairo_set_line_width (cr, 1);
-  for (guint i = 1; i < n; i++)
-    {
-      gdouble x = (gint) (width * i / n) + 0.5;
-
-      cairo_move_to (cr, x, 0);
-      cairo_line_to (cr, x, height);
-    }
-  cairo_stroke (cr);
-}
-
 /* Timeline */
 
 static gint64
@@ -301,8 +191,8 @@ timeline_draw_cb (KdhConnectionMonitor *self,
   gint64 from = now - TIMELINE_WINDOW_US;
   GdkRGBA fg;
 
-  get_foreground (area, &fg);
-  begin_trough (cr, &fg, width, height);
+  kdh_monitor_get_foreground (area, &fg);
+  kdh_monitor_begin_trough (cr, &fg, width, height);
   for (guint i = 0; i < self->segments->len; i++)
     {
       const Segment *segment = &g_array_index (self->segments, Segment, i);
@@ -322,8 +212,8 @@ timeline_draw_cb (KdhConnectionMonitor *self,
       cairo_rectangle (cr, x0, 0, MAX (x1 - x0, 1), height);
       cairo_fill (cr);
     }
-  vertical_ticks (cr, &fg, width, height, 5);
-  end_trough (cr, &fg, width, height);
+  kdh_monitor_vertical_ticks (cr, &fg, width, height, 5);
+  kdh_monitor_end_trough (cr, &fg, width, height);
   return FALSE;
 }
 
@@ -363,8 +253,8 @@ timeline_query_tooltip_cb (KdhConnectionMonitor *self,
 
           g_string_append_printf (markup, "\n%s", reason);
         }
-      since = format_wall_clock (segment->real_start_us);
-      duration = format_duration (end - segment->start_us);
+      since = kdh_monitor_format_wall_clock (segment->real_start_us);
+      duration = kdh_monitor_format_duration (end - segment->start_us);
       g_string_append_c (markup, '\n');
       if (current)
         g_string_append_printf (markup, _("Since %s, %s"), since, duration);
@@ -396,7 +286,7 @@ update_state_label (KdhConnectionMonitor *self)
         reason = segment->reason;
     }
   kdh_state_style_get_color (state, &color);
-  hex = color_to_hex (&color);
+  hex = kdh_monitor_color_to_hex (&color);
   markup = g_markup_printf_escaped ("<span foreground=\"%s\">●</span> <b>%s</b>%s%s", hex,
                                     kdh_conn_state_name (state), reason ? " — " : "",
                                     reason ? reason : "");
@@ -476,7 +366,7 @@ update_timing (KdhConnectionMonitor *self)
         last_rx = g_strdup (_("just now"));
       else
         {
-          g_autofree gchar *duration = format_duration (ago);
+          g_autofree gchar *duration = kdh_monitor_format_duration (ago);
 
           /* TRANSLATORS: a duration, such as "12 s ago" */
           last_rx = g_strdup_printf (_("%s ago"), duration);
@@ -549,26 +439,6 @@ prune_samples (KdhConnectionMonitor *self,
     g_array_remove_range (self->samples, 0, drop);
 }
 
-static gdouble
-nice_ceiling (gdouble value)
-{
-  gdouble power = 1;
-  gdouble mantissa;
-
-  /* The power of ten at or below @value (which is at least 1). */
-  while (power * 10 <= value)
-    power *= 10;
-  mantissa = value / power;
-
-  if (mantissa <= 1)
-    return power;
-  if (mantissa <= 2)
-    return 2 * power;
-  if (mantissa <= 5)
-    return 5 * power;
-  return 10 * power;
-}
-
 static const Sample *
 latest_sample (KdhConnectionMonitor *self,
                gint64                now)
@@ -591,8 +461,8 @@ update_throughput (KdhConnectionMonitor *self)
   const Sample *latest;
   gdouble peak = 0;
   gdouble scale;
-  g_autofree gchar *in_hex = color_to_hex (&in_color);
-  g_autofree gchar *out_hex = color_to_hex (&out_color);
+  g_autofree gchar *in_hex = kdh_monitor_color_to_hex (&in_color);
+  g_autofree gchar *out_hex = kdh_monitor_color_to_hex (&out_color);
   g_autofree gchar *in_text = NULL;
   g_autofree gchar *out_text = NULL;
   g_autofree gchar *in_label = NULL;
@@ -606,18 +476,18 @@ update_throughput (KdhConnectionMonitor *self)
 
       peak = MAX (peak, MAX (sample->in_rate, sample->out_rate));
     }
-  scale = nice_ceiling (MAX (peak, MIN_SCALE));
+  scale = kdh_monitor_nice_ceiling (MAX (peak, MIN_SCALE));
   if (scale != self->scale)
     {
-      g_autofree gchar *text = format_rate (scale);
+      g_autofree gchar *text = kdh_monitor_format_rate (scale);
 
       self->scale = scale;
       gtk_label_set_text (self->scale_label, text);
     }
 
   latest = latest_sample (self, now);
-  in_text = format_rate (latest ? latest->in_rate : 0);
-  out_text = format_rate (latest ? latest->out_rate : 0);
+  in_text = kdh_monitor_format_rate (latest ? latest->in_rate : 0);
+  out_text = kdh_monitor_format_rate (latest ? latest->out_rate : 0);
   /* TRANSLATORS: the incoming data rate, such as "In 1.2 kB/s" */
   in_label = g_strdup_printf (_("In %s"), in_text);
   /* TRANSLATORS: the outgoing data rate, such as "Out 300 B/s" */
@@ -712,18 +582,18 @@ graph_draw_cb (KdhConnectionMonitor *self,
   gint64 from = g_get_monotonic_time () - THROUGHPUT_WINDOW_US;
   GdkRGBA fg;
 
-  get_foreground (area, &fg);
-  begin_trough (cr, &fg, width, height);
+  kdh_monitor_get_foreground (area, &fg);
+  kdh_monitor_begin_trough (cr, &fg, width, height);
   /* A line at half scale. */
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.12);
   cairo_set_line_width (cr, 1);
   cairo_move_to (cr, 0, (gint) (height / 2) + 0.5);
   cairo_line_to (cr, width, (gint) (height / 2) + 0.5);
   cairo_stroke (cr);
-  vertical_ticks (cr, &fg, width, height, 6);
+  kdh_monitor_vertical_ticks (cr, &fg, width, height, 6);
   plot_rate (cr, self, FALSE, from, width, height);
   plot_rate (cr, self, TRUE, from, width, height);
-  end_trough (cr, &fg, width, height);
+  kdh_monitor_end_trough (cr, &fg, width, height);
   return FALSE;
 }
 

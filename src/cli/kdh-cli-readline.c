@@ -341,9 +341,9 @@ on_sigwinch (gpointer data)
 }
 
 void
-kdh_cli_readline_start (const gchar    *history_path,
-                        KdhCliLineFunc  on_line,
-                        gpointer        data)
+kdh_cli_readline_start (const gchar   *history_path,
+                        KdhCliLineFunc on_line,
+                        gpointer       data)
 {
   g_return_if_fail (!editor.started);
 

@@ -23,18 +23,18 @@
 /* ---- Commands ---------------------------------------------------------- */
 
 static gboolean
-cmd_echo (KdhCommandCall  *inv,
-     gpointer         data,
-     GError         **error)
+cmd_echo (KdhCommandCall *inv,
+          gpointer        data,
+          GError        **error)
 {
   say (inv, "%s\n", inv->args);
   return TRUE;
 }
 
 static gboolean
-cmd_evaluate (KdhCommandCall  *inv,
-     gpointer         data,
-     GError         **error)
+cmd_evaluate (KdhCommandCall *inv,
+              gpointer        data,
+              GError        **error)
 {
   KdhSession *s = inv->commands->session;
   KdhTarget *target = s && kdh_session_get_state (s) == KDH_CONN_BREAK
@@ -51,9 +51,9 @@ cmd_evaluate (KdhCommandCall  *inv,
 }
 
 static gboolean
-cmd_vertarget (KdhCommandCall  *inv,
-     gpointer         data,
-     GError         **error)
+cmd_vertarget (KdhCommandCall *inv,
+               gpointer        data,
+               GError        **error)
 {
   KdhSession *s = kdh_commands_need_session (inv, error);
   KdhTarget *target;
@@ -82,6 +82,16 @@ cmd_vertarget (KdhCommandCall  *inv,
        v->minor_version,
        (v->flags & KDH_VERS_FLAG_MP) ? "MP" : "UP", kdh_target_get_n_cpus (target),
        (v->major_version & 0xFF) == 0x0C ? "Checked" : "Free", kdh_machine_name (v->machine_type));
+  {
+    guint32 suite_mask;
+    const gchar *product = kdh_windows_product_name (kdh_target_get_product (target, &suite_mask));
+    g_autofree gchar *suites = kdh_windows_suite_names (suite_mask);
+
+    if (product)
+      say (inv, "Product: %s%s%s\n", product, *suites ? ", suite: " : "", suites);
+    else
+      say (inv, "%s", _("Product: unknown (the target does not say in KUSER_SHARED_DATA)\n"));
+  }
   say (inv, "Kernel base = 0x%s PsLoadedModuleList = 0x%s\n", kernbase, modlist);
   say (inv, "Debugger data list = 0x%s\n", ddl);
   say (inv, "KD protocol %u, secondary version %u, flags 0x%04x%s%s%s%s\n", v->protocol_version,
@@ -98,9 +108,9 @@ cmd_vertarget (KdhCommandCall  *inv,
 }
 
 static gboolean
-cmd_registers (KdhCommandCall  *inv,
-     gpointer         data,
-     GError         **error)
+cmd_registers (KdhCommandCall *inv,
+               gpointer        data,
+               GError        **error)
 {
   KdhTarget *target = kdh_commands_need_stopped (inv, error);
   g_autoptr (GBytes) ctx = NULL;
@@ -179,12 +189,12 @@ unit_size (gchar format)
 #define DUMP_PIECE_BYTES (64u * 1024)
 
 static gboolean
-dump (KdhCommandCall  *inv,
-      KdhTarget       *target,
-      gchar        format,
-      guint64      address,
-      guint64      count,
-      GError     **error)
+dump (KdhCommandCall *inv,
+      KdhTarget      *target,
+      gchar           format,
+      guint64         address,
+      guint64         count,
+      GError        **error)
 {
   KdhCommands *c = inv->commands;
   guint unit = unit_size (format);
@@ -216,9 +226,9 @@ dump (KdhCommandCall  *inv,
 }
 
 static gboolean
-cmd_dump (KdhCommandCall  *inv,
-     gpointer         data,
-     GError         **error)
+cmd_dump (KdhCommandCall *inv,
+          gpointer        data,
+          GError        **error)
 {
   KdhCommands *c = inv->commands;
   KdhTarget *target = kdh_commands_need_stopped (inv, error);
@@ -248,9 +258,9 @@ cmd_dump (KdhCommandCall  *inv,
 }
 
 static gboolean
-cmd_go (KdhCommandCall  *inv,
-        gpointer         data,
-        GError         **error)
+cmd_go (KdhCommandCall *inv,
+        gpointer        data,
+        GError        **error)
 {
   KdhSession *s = kdh_commands_need_session (inv, error);
 
@@ -270,9 +280,9 @@ cmd_go (KdhCommandCall  *inv,
 }
 
 static gboolean
-cmd_restart (KdhCommandCall  *inv,
-             gpointer         data,
-             GError         **error)
+cmd_restart (KdhCommandCall *inv,
+             gpointer        data,
+             GError        **error)
 {
   KdhSession *s;
 
@@ -316,10 +326,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (LmOptions, lm_options_clear)
 
 /* KD's syntax: lm [Options] [a Address] [m Pattern | M Pattern]. */
 static gboolean
-parse_lm (KdhCommandCall  *inv,
-          KdhTarget       *target,
-          LmOptions       *o,
-          GError         **error)
+parse_lm (KdhCommandCall *inv,
+          KdhTarget      *target,
+          LmOptions      *o,
+          GError        **error)
 {
   g_auto (GStrv) words = g_strsplit_set (inv->args, " \t", -1);
   guint i = 0;
@@ -409,9 +419,9 @@ lm_matches (const LmOptions *o,
 }
 
 static gboolean
-cmd_modules (KdhCommandCall  *inv,
-             gpointer         data,
-             GError         **error)
+cmd_modules (KdhCommandCall *inv,
+             gpointer        data,
+             GError        **error)
 {
   KdhTarget *target = kdh_commands_need_stopped (inv, error);
   g_auto (LmOptions) options = { 0 };
@@ -443,9 +453,9 @@ cmd_modules (KdhCommandCall  *inv,
 /* ---- Breakpoints ------------------------------------------------------- */
 
 static gboolean
-cmd_breakpoint (KdhCommandCall  *inv,
-                gpointer         data,
-                GError         **error)
+cmd_breakpoint (KdhCommandCall *inv,
+                gpointer        data,
+                GError        **error)
 {
   KdhTarget *target = kdh_commands_need_stopped (inv, error);
   KdhSession *s = inv->commands->session;
@@ -486,9 +496,9 @@ cmd_breakpoint (KdhCommandCall  *inv,
 }
 
 static gboolean
-cmd_breakpoint_list (KdhCommandCall  *inv,
-                     gpointer         data,
-                     GError         **error)
+cmd_breakpoint_list (KdhCommandCall *inv,
+                     gpointer        data,
+                     GError        **error)
 {
   KdhTarget *target = kdh_commands_need_stopped (inv, error);
   const GArray *bps;
@@ -517,9 +527,9 @@ cmd_breakpoint_list (KdhCommandCall  *inv,
 /* "bc *", "bc 1 3", "bc 1,3", "bc 1-3": the handles of the breakpoints
  * set, in the order given, each once. */
 static GArray *
-parse_breakpoint_list (const gchar   *args,
-                       const GArray  *known,
-                       GError       **error)
+parse_breakpoint_list (const gchar  *args,
+                       const GArray *known,
+                       GError      **error)
 {
   g_autoptr (GArray) handles = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_auto (GStrv) words = g_strsplit_set (args, " \t,", -1);
@@ -575,9 +585,9 @@ parse_breakpoint_list (const gchar   *args,
 }
 
 static gboolean
-cmd_breakpoint_clear (KdhCommandCall  *inv,
-                      gpointer         data,
-                      GError         **error)
+cmd_breakpoint_clear (KdhCommandCall *inv,
+                      gpointer        data,
+                      GError        **error)
 {
   KdhTarget *target = kdh_commands_need_stopped (inv, error);
   KdhSession *s = inv->commands->session;
@@ -623,9 +633,9 @@ cmd_breakpoint_clear (KdhCommandCall  *inv,
 }
 
 static gboolean
-cmd_reboot (KdhCommandCall  *inv,
-            gpointer         data,
-            GError         **error)
+cmd_reboot (KdhCommandCall *inv,
+            gpointer        data,
+            GError        **error)
 {
   KdhSession *s = kdh_commands_need_session (inv, error);
   KdhManipulate request;

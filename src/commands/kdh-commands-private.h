@@ -45,11 +45,11 @@ void       kdh_commands_add_builtins (KdhCommands *commands);
 void       kdh_commands_say      (KdhCommandCall *call,
                                   const gchar    *text);
 /* The session, or NULL with "There is no kernel connection." */
-KdhSession *kdh_commands_need_session (KdhCommandCall  *call,
-                                       GError         **error);
+KdhSession *kdh_commands_need_session (KdhCommandCall *call,
+                                       GError        **error);
 /* The target, when it is stopped; otherwise NULL with why not. */
-KdhTarget *kdh_commands_need_stopped (KdhCommandCall  *call,
-                                      GError         **error);
+KdhTarget *kdh_commands_need_stopped (KdhCommandCall *call,
+                                      GError        **error);
 /* Registers, symbols and memory of @target for expressions (@target may
  * be NULL: numbers only). */
 void       kdh_commands_init_scope (KdhExprScope *scope,
@@ -57,9 +57,9 @@ void       kdh_commands_init_scope (KdhExprScope *scope,
 /* An address as this target writes them. */
 gchar     *kdh_commands_format_address (KdhTarget *target,
                                         guint64    address);
-gboolean   kdh_commands_help (KdhCommandCall  *call,
-                              gpointer         data,
-                              GError         **error);
+gboolean   kdh_commands_help (KdhCommandCall *call,
+                              gpointer        data,
+                              GError        **error);
 /* A repeated dump ("db" alone, Enter) continues at @next. */
 void       kdh_commands_remember_dump (KdhCommands *commands,
                                        gchar        format,

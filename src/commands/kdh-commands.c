@@ -88,12 +88,12 @@ kdh_commands_set_session (KdhCommands *c,
 }
 
 guint
-kdh_commands_add (KdhCommands    *c,
-                  const gchar    *name,
-                  const gchar    *help,
-                  KdhCommandFunc  func,
-                  gpointer        user_data,
-                  GDestroyNotify  destroy)
+kdh_commands_add (KdhCommands   *c,
+                  const gchar   *name,
+                  const gchar   *help,
+                  KdhCommandFunc func,
+                  gpointer       user_data,
+                  GDestroyNotify destroy)
 {
   Entry *e;
   guint id;
@@ -192,8 +192,8 @@ kdh_commands_say (KdhCommandCall *call,
 /* ---- Helpers for commands ---------------------------------------------- */
 
 KdhSession *
-kdh_commands_need_session (KdhCommandCall  *call,
-                           GError         **error)
+kdh_commands_need_session (KdhCommandCall *call,
+                           GError        **error)
 {
   KdhSession *s = call->commands->session;
 
@@ -204,8 +204,8 @@ kdh_commands_need_session (KdhCommandCall  *call,
 }
 
 KdhTarget *
-kdh_commands_need_stopped (KdhCommandCall  *call,
-                           GError         **error)
+kdh_commands_need_stopped (KdhCommandCall *call,
+                           GError        **error)
 {
   KdhSession *s = kdh_commands_need_session (call, error);
   const gchar *reason;
@@ -331,9 +331,9 @@ kdh_commands_show_location (KdhCommands *c,
 /* ---- .help ------------------------------------------------------------- */
 
 gboolean
-kdh_commands_help (KdhCommandCall  *call,
-                   gpointer         data,
-                   GError         **error)
+kdh_commands_help (KdhCommandCall *call,
+                   gpointer        data,
+                   GError        **error)
 {
   KdhCommands *c = call->commands;
   g_autoptr (GString) out = g_string_new (_("Commands:\n"));

@@ -49,8 +49,8 @@ guint        kdh_commands_add    (KdhCommands    *commands,
                                   GDestroyNotify  destroy);
 /* Any thread; a call already running finishes first (its data is
  * destroyed after it). */
-void         kdh_commands_remove (KdhCommands    *commands,
-                                  guint           id);
+void         kdh_commands_remove (KdhCommands *commands,
+                                  guint        id);
 
 /* Prints "nt!DbgBreakPointWithStatus:" and the disassembled instruction
  * at @target's current stop, as WinDbg does at a break and for `r`. */

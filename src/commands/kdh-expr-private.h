@@ -14,11 +14,11 @@ G_BEGIN_DECLS
 
 /* Evaluates from @start, quoting @whole in messages. With @end NULL, the
  * expression must be all there is; otherwise *end is where it stopped. */
-gboolean kdh_expr_evaluate_in (const gchar         *whole,
-                               const gchar         *start,
-                               const KdhExprScope  *scope,
-                               guint64             *value,
-                               const gchar        **end,
-                               GError             **error);
+gboolean kdh_expr_evaluate_in (const gchar        *whole,
+                               const gchar        *start,
+                               const KdhExprScope *scope,
+                               guint64            *value,
+                               const gchar       **end,
+                               GError            **error);
 
 G_END_DECLS

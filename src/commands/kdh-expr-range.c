@@ -34,14 +34,14 @@ range_fail (GError      **error,
 }
 
 gboolean
-kdh_expr_parse_range (const gchar         *text,
-                      const KdhExprScope  *scope,
-                      guint                unit_size,
-                      guint64              default_count,
-                      guint64              max_units,
-                      guint64             *address,
-                      guint64             *count,
-                      GError             **error)
+kdh_expr_parse_range (const gchar        *text,
+                      const KdhExprScope *scope,
+                      guint               unit_size,
+                      guint64             default_count,
+                      guint64             max_units,
+                      guint64            *address,
+                      guint64            *count,
+                      GError            **error)
 {
   gboolean pointer64 = scope != NULL && scope->pointer64;
   gboolean unlimited = FALSE;

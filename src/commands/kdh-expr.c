@@ -733,12 +733,12 @@ parse_binary (Parser  *ps,
 static const KdhExprScope empty_scope = { 0 };
 
 gboolean
-kdh_expr_evaluate_in (const gchar         *whole,
-                      const gchar         *start,
-                      const KdhExprScope  *scope,
-                      guint64             *value,
-                      const gchar        **end,
-                      GError             **error)
+kdh_expr_evaluate_in (const gchar        *whole,
+                      const gchar        *start,
+                      const KdhExprScope *scope,
+                      guint64            *value,
+                      const gchar       **end,
+                      GError            **error)
 {
   Parser ps = {
     .text = whole,

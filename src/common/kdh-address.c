@@ -14,9 +14,9 @@ kdh_address_fits_32 (guint64 address)
 }
 
 void
-kdh_append_address (GString  *out,
-                    guint64   address,
-                    gboolean  pointer64)
+kdh_append_address (GString *out,
+                    guint64  address,
+                    gboolean pointer64)
 {
   if (pointer64 || !kdh_address_fits_32 (address))
     g_string_append_printf (out, "%08x`%08x", (guint) (address >> 32), (guint) address);

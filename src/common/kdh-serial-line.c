@@ -39,9 +39,9 @@ kdh_serial_line_speed (guint    baud,
 }
 
 static gboolean
-unsupported_rate (guint         baud,
-                  const gchar  *what,
-                  GError      **error)
+unsupported_rate (guint        baud,
+                  const gchar *what,
+                  GError     **error)
 {
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                _("cannot set %s to %u baud: not a rate a serial port can be set to "
@@ -51,9 +51,9 @@ unsupported_rate (guint         baud,
 }
 
 static gboolean
-errno_failure (int           errsv,
-               const gchar  *what,
-               GError      **error)
+errno_failure (int          errsv,
+               const gchar *what,
+               GError     **error)
 {
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), _("cannot set up %s: %s"),
                what, g_strerror (errsv));
@@ -61,12 +61,12 @@ errno_failure (int           errsv,
 }
 
 static gboolean
-configure (int                fd,
-           guint              baud,
-           KdhSerialLineRate  rate,
-           gboolean           raw,
-           const gchar       *what,
-           GError           **error)
+configure (int               fd,
+           guint             baud,
+           KdhSerialLineRate rate,
+           gboolean          raw,
+           const gchar      *what,
+           GError          **error)
 {
   struct termios tio;
   speed_t speed;
@@ -96,29 +96,29 @@ configure (int                fd,
 }
 
 gboolean
-kdh_serial_line_set_raw (int                fd,
-                         guint              baud,
-                         KdhSerialLineRate  rate,
-                         const gchar       *what,
-                         GError           **error)
+kdh_serial_line_set_raw (int               fd,
+                         guint             baud,
+                         KdhSerialLineRate rate,
+                         const gchar      *what,
+                         GError          **error)
 {
   return configure (fd, baud, rate, TRUE, what, error);
 }
 
 gboolean
-kdh_serial_line_set_baud (int                fd,
-                          guint              baud,
-                          KdhSerialLineRate  rate,
-                          const gchar       *what,
-                          GError           **error)
+kdh_serial_line_set_baud (int               fd,
+                          guint             baud,
+                          KdhSerialLineRate rate,
+                          const gchar      *what,
+                          GError          **error)
 {
   return configure (fd, baud, rate, FALSE, what, error);
 }
 
 int
-kdh_serial_line_open (const gchar  *device,
-                      guint         baud,
-                      GError      **error)
+kdh_serial_line_open (const gchar *device,
+                      guint        baud,
+                      GError     **error)
 {
   g_autofree gchar *what = g_strdup_printf (_("serial port %s"), device);
   speed_t speed;

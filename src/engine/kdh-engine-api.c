@@ -88,9 +88,9 @@ kdh_engine_set_initial_break (KdhEngine *engine,
 }
 
 void
-kdh_engine_print (KdhEngine     *engine,
-                  KdhOutputKind  kind,
-                  const gchar   *text)
+kdh_engine_print (KdhEngine    *engine,
+                  KdhOutputKind kind,
+                  const gchar  *text)
 {
   KdhEngineCommand *cmd = kdh_engine_command_new (engine, CMD_PRINT, text, NULL, FALSE);
 
@@ -100,10 +100,10 @@ kdh_engine_print (KdhEngine     *engine,
 }
 
 KdhEngineSubscription *
-kdh_engine_subscribe (KdhEngine          *engine,
-                      GMainContext       *context,
-                      KdhEngineEventFunc  func,
-                      gpointer            user_data)
+kdh_engine_subscribe (KdhEngine         *engine,
+                      GMainContext      *context,
+                      KdhEngineEventFunc func,
+                      gpointer           user_data)
 {
   KdhEngineSubscription *sub = kdh_engine_subscribe_new (engine, context, func, user_data);
   KdhEngineCommand *cmd = kdh_engine_command_new (engine, CMD_SUBSCRIBE, NULL, NULL, FALSE);
@@ -115,12 +115,12 @@ kdh_engine_subscribe (KdhEngine          *engine,
 }
 
 guint
-kdh_engine_add_command (KdhEngine      *engine,
-                        const gchar    *name,
-                        const gchar    *help,
-                        KdhCommandFunc  func,
-                        gpointer        user_data,
-                        GDestroyNotify  destroy)
+kdh_engine_add_command (KdhEngine     *engine,
+                        const gchar   *name,
+                        const gchar   *help,
+                        KdhCommandFunc func,
+                        gpointer       user_data,
+                        GDestroyNotify destroy)
 {
   return kdh_commands_add (engine->cmds, name, help, func, user_data, destroy);
 }

@@ -56,10 +56,10 @@ kdh_engine_subscription_unref (KdhEngineSubscription *sub)
 }
 
 static KdhEngineSubscription *
-subscription_new (KdhEngine          *engine,
-                  GMainContext       *context,
-                  KdhEngineEventFunc  func,
-                  gpointer            user_data)
+subscription_new (KdhEngine         *engine,
+                  GMainContext      *context,
+                  KdhEngineEventFunc func,
+                  gpointer           user_data)
 {
   KdhEngineSubscription *sub = g_new0 (KdhEngineSubscription, 1);
 
@@ -204,9 +204,9 @@ kdh_engine_post (KdhEngine *engine,
 }
 
 void
-kdh_engine_output (KdhEngine     *engine,
-                   KdhOutputKind  kind,
-                   const gchar   *text)
+kdh_engine_output (KdhEngine    *engine,
+                   KdhOutputKind kind,
+                   const gchar  *text)
 {
   if (text == NULL || *text == '\0')
     return;
@@ -244,10 +244,10 @@ kdh_engine_delivery_init (KdhEngine *engine)
 }
 
 KdhEngineSubscription *
-kdh_engine_subscribe_front_end (KdhEngine          *engine,
-                                GMainContext       *context,
-                                KdhEngineEventFunc  func,
-                                gpointer            user_data)
+kdh_engine_subscribe_front_end (KdhEngine         *engine,
+                                GMainContext      *context,
+                                KdhEngineEventFunc func,
+                                gpointer           user_data)
 {
   KdhEngineSubscription *sub = subscription_new (engine, context, func, user_data);
 
@@ -289,10 +289,10 @@ kdh_engine_add_subscription (KdhEngine             *engine,
 }
 
 KdhEngineSubscription *
-kdh_engine_subscribe_new (KdhEngine          *engine,
-                          GMainContext       *context,
-                          KdhEngineEventFunc  func,
-                          gpointer            user_data)
+kdh_engine_subscribe_new (KdhEngine         *engine,
+                          GMainContext      *context,
+                          KdhEngineEventFunc func,
+                          gpointer           user_data)
 {
   KdhEngineSubscription *sub = subscription_new (engine, context, func, user_data);
 

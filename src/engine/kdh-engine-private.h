@@ -92,11 +92,11 @@ typedef struct {
 } KdhEngineCommand;
 
 /* kdh-engine.c */
-KdhEngineCommand *kdh_engine_command_new (KdhEngine            *engine,
-                                          KdhEngineCommandKind  kind,
-                                          const gchar          *text,
-                                          const gchar          *origin,
-                                          gboolean              flag);
+KdhEngineCommand *kdh_engine_command_new (KdhEngine           *engine,
+                                          KdhEngineCommandKind kind,
+                                          const gchar         *text,
+                                          const gchar         *origin,
+                                          gboolean             flag);
 /* Queues @cmd (urgent ones overtake) and wakes the engine thread; returns
  * its token. The engine thread owns @cmd from then on. */
 guint    kdh_engine_push              (KdhEngine        *engine,
@@ -127,16 +127,16 @@ void     kdh_engine_printf            (KdhEngine     *engine,
                                        ...) G_GNUC_PRINTF (3, 4);
 void     kdh_engine_flush_output      (KdhEngine     *engine);
 /* The front end's subscription, before the thread starts. */
-KdhEngineSubscription *kdh_engine_subscribe_front_end (KdhEngine          *engine,
-                                                       GMainContext       *context,
-                                                       KdhEngineEventFunc  func,
-                                                       gpointer            user_data);
+KdhEngineSubscription *kdh_engine_subscribe_front_end (KdhEngine         *engine,
+                                                       GMainContext      *context,
+                                                       KdhEngineEventFunc func,
+                                                       gpointer           user_data);
 /* A subscription for kdh_engine_subscribe(), with a reference for the
  * engine thread to hand to kdh_engine_add_subscription(). */
-KdhEngineSubscription *kdh_engine_subscribe_new (KdhEngine          *engine,
-                                                 GMainContext       *context,
-                                                 KdhEngineEventFunc  func,
-                                                 gpointer            user_data);
+KdhEngineSubscription *kdh_engine_subscribe_new (KdhEngine         *engine,
+                                                 GMainContext      *context,
+                                                 KdhEngineEventFunc func,
+                                                 gpointer           user_data);
 void kdh_engine_subscription_unref (KdhEngineSubscription *subscription);
 /* Engine thread: adds a subscriber made by kdh_engine_subscribe() and
  * gives it the current state and prompt first. */

@@ -57,12 +57,12 @@ set_connection_snapshot (KdhEngine *engine)
 }
 
 static void
-host_publish_state (KdhHost      *host,
-                    KdhConnState  state,
-                    const gchar  *reason,
-                    guint         attempt,
-                    const gchar  *transport,
-                    const gchar  *target)
+host_publish_state (KdhHost     *host,
+                    KdhConnState state,
+                    const gchar *reason,
+                    guint        attempt,
+                    const gchar *transport,
+                    const gchar *target)
 {
   KdhEngine *engine = from_host (host);
   KdhEvent *event = kdh_event_new (KDH_EVENT_STATE);
@@ -160,8 +160,8 @@ command_done (KdhEngine    *engine,
 /* ---- Urgent commands handled at once ------------------------------------ */
 
 static void
-handle_inline (KdhEngine *engine,
-               KdhEngineCommand   *cmd)
+handle_inline (KdhEngine        *engine,
+               KdhEngineCommand *cmd)
 {
   switch (cmd->kind)
     {
@@ -319,8 +319,8 @@ front_ends_caught_up (gpointer data)
 }
 
 static gboolean
-engine_wait_for_front_ends (KdhHost  *host,
-                            GError  **error)
+engine_wait_for_front_ends (KdhHost *host,
+                            GError **error)
 {
   KdhEngine *engine = from_host (host);
   g_autoptr (GError) local = NULL;
@@ -343,9 +343,9 @@ engine_wait_for_front_ends (KdhHost  *host,
 /* ---- The rest of the host interface -------------------------------------- */
 
 static void
-host_output (KdhHost       *host,
-             KdhOutputKind  kind,
-             const gchar   *text)
+host_output (KdhHost      *host,
+             KdhOutputKind kind,
+             const gchar  *text)
 {
   kdh_engine_output (from_host (host), kind, text);
 }
@@ -464,9 +464,9 @@ run_connect_remote (KdhEngine   *engine,
 }
 
 static gboolean
-run_execute (KdhEngine  *engine,
-             KdhEngineCommand    *cmd,
-             GError    **error)
+run_execute (KdhEngine        *engine,
+             KdhEngineCommand *cmd,
+             GError          **error)
 {
   KdhBackend *backend = engine->backend;
   gboolean ok;
@@ -486,8 +486,8 @@ run_execute (KdhEngine  *engine,
 }
 
 static KdhBackend *
-require_backend (KdhEngine  *engine,
-                 GError    **error)
+require_backend (KdhEngine *engine,
+                 GError   **error)
 {
   if (engine->backend == NULL)
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
@@ -496,8 +496,8 @@ require_backend (KdhEngine  *engine,
 }
 
 static void
-run_command (KdhEngine *engine,
-             KdhEngineCommand   *cmd)
+run_command (KdhEngine        *engine,
+             KdhEngineCommand *cmd)
 {
   g_autoptr (GError) error = NULL;
   KdhBackend *backend;
@@ -617,11 +617,11 @@ engine_thread (gpointer data)
 }
 
 KdhEngineCommand *
-kdh_engine_command_new (KdhEngine   *engine,
-             KdhEngineCommandKind  kind,
-             const gchar *text,
-             const gchar *origin,
-             gboolean     flag)
+kdh_engine_command_new (KdhEngine           *engine,
+                        KdhEngineCommandKind kind,
+                        const gchar         *text,
+                        const gchar         *origin,
+                        gboolean             flag)
 {
   KdhEngineCommand *cmd = g_new0 (KdhEngineCommand, 1);
 
@@ -634,9 +634,9 @@ kdh_engine_command_new (KdhEngine   *engine,
 }
 
 guint
-kdh_engine_push (KdhEngine *engine,
-      KdhEngineCommand   *cmd,
-      gboolean   urgent)
+kdh_engine_push (KdhEngine        *engine,
+                 KdhEngineCommand *cmd,
+                 gboolean          urgent)
 {
   guint token = cmd->token;
 
@@ -647,12 +647,12 @@ kdh_engine_push (KdhEngine *engine,
 }
 
 guint
-kdh_engine_post_command (KdhEngine   *engine,
-      KdhEngineCommandKind  kind,
-      const gchar *text,
-      const gchar *origin,
-      gboolean     flag,
-      gboolean     urgent)
+kdh_engine_post_command (KdhEngine           *engine,
+                         KdhEngineCommandKind kind,
+                         const gchar         *text,
+                         const gchar         *origin,
+                         gboolean             flag,
+                         gboolean             urgent)
 {
   return kdh_engine_push (engine, kdh_engine_command_new (engine, kind, text, origin, flag), urgent);
 }
@@ -660,9 +660,9 @@ kdh_engine_post_command (KdhEngine   *engine,
 /* ---- Commands of the engine's own ----------------------------------------- */
 
 static gboolean
-cmd_quit (KdhCommandCall  *call,
-          gpointer         data,
-          GError         **error)
+cmd_quit (KdhCommandCall *call,
+          gpointer        data,
+          GError        **error)
 {
   /* The front end decides what quitting means; the engine drops the
    * connection. */

@@ -113,8 +113,8 @@ guint kdh_engine_add_command    (KdhEngine      *engine,
                                  gpointer        user_data,
                                  GDestroyNotify  destroy);
 /* Any thread; a call that is running finishes first. */
-void  kdh_engine_remove_command (KdhEngine      *engine,
-                                 guint           id);
+void  kdh_engine_remove_command (KdhEngine *engine,
+                                 guint      id);
 /* Prints @text in the session's output, for every front end ("alice
  * connected"). Any thread; it comes after what the engine has printed. */
 void  kdh_engine_print          (KdhEngine      *engine,

@@ -3,7 +3,7 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Offsets are those of kd-protocol.md §4.1 (x86) and §4.2 (AMD64).
+ * Offsets are those of docs/protocol.md §4.1 (x86) and §4.2 (AMD64).
  */
 
 #include <string.h>

@@ -6,7 +6,7 @@
  * The CONTEXT blocks travel as raw bytes (GetContext/SetContext). Rather
  * than mirror them as C structs (padding and alignment would have to match
  * the Windows ABI), registers are read and written through a table of
- * name, offset and width (kd-protocol.md §4.1, §4.2).
+ * name, offset and width (docs/protocol.md §4.1, §4.2).
  */
 #pragma once
 

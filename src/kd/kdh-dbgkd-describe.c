@@ -7,7 +7,7 @@
  * For the packet log and the link: what a packet means, in a line a person
  * reads ("Manipulate ReadVirtualMemory 0xfffff800... 0x1000"), and whether a
  * payload looks like its packet type at all (the header is not covered by
- * the checksum, kd-protocol.md §2.1).
+ * the checksum, docs/protocol.md §2.1).
  */
 
 #include <string.h>

@@ -19,9 +19,9 @@ G_BEGIN_DECLS
 #define M_UNION_SIZE        40
 
 /* FALSE with KDH_DBGKD_ERROR_TRUNCATED naming @what when @len < @need. */
-gboolean kdh_dbgkd_check_length (gsize         len,
-                                 gsize         need,
-                                 const gchar  *what,
-                                 GError      **error);
+gboolean kdh_dbgkd_check_length (gsize        len,
+                                 gsize        need,
+                                 const gchar *what,
+                                 GError     **error);
 
 G_END_DECLS

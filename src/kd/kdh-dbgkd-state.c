@@ -3,7 +3,7 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * DBGKD_ANY_WAIT_STATE_CHANGE (kd-protocol.md §3.1): what a target sends
+ * DBGKD_ANY_WAIT_STATE_CHANGE (docs/protocol.md §3.1): what a target sends
  * when it stops.
  */
 
@@ -46,10 +46,10 @@ decode_command_strings (const guint8   *extra,
 }
 
 gboolean
-kdh_state_change_decode (const guint8    *payload,
-                         gsize            len,
-                         KdhStateChange  *out,
-                         GError         **error)
+kdh_state_change_decode (const guint8   *payload,
+                         gsize           len,
+                         KdhStateChange *out,
+                         GError        **error)
 {
   const guint8 *u;
   const guint8 *extra;

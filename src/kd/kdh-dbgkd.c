@@ -3,7 +3,7 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Layouts are those of kd-protocol.md §3; fields are read and written with
+ * Layouts are those of docs/protocol.md §3; fields are read and written with
  * kdh-le.h (any alignment, little-endian). State changes are in
  * kdh-dbgkd-state.c, descriptions for the packet log in
  * kdh-dbgkd-describe.c.
@@ -19,10 +19,10 @@
 G_DEFINE_QUARK (kdh-dbgkd-error-quark, kdh_dbgkd_error)
 
 gboolean
-kdh_dbgkd_check_length (gsize         len,
-                        gsize         need,
-                        const gchar  *what,
-                        GError      **error)
+kdh_dbgkd_check_length (gsize        len,
+                        gsize        need,
+                        const gchar *what,
+                        GError     **error)
 {
   if (len >= need)
     return TRUE;

@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Pure encoders and decoders for the payloads carried inside KDCOM data
- * packets (kd-protocol.md §3). No I/O. Every decoder checks every length and
+ * packets (docs/protocol.md §3). No I/O. Every decoder checks every length and
  * offset it reads against the buffer it was given and fails with a
  * KDH_DBGKD_ERROR rather than read past the end.
  */
@@ -36,7 +36,7 @@ typedef enum {
 #define KDH_STATE_COMMAND_STRING  0x3032
 #define KDH_STATE_ALTERNATE_FLAG  0x00010000
 
-/* Manipulate ApiNumbers (kd-protocol.md §3.3). */
+/* Manipulate ApiNumbers (docs/protocol.md §3.3). */
 typedef enum {
   KDH_API_READ_VIRTUAL_MEMORY = 0x3130,
   KDH_API_WRITE_VIRTUAL_MEMORY = 0x3131,
@@ -70,7 +70,7 @@ typedef enum {
 #define KDH_API_PRINT_STRING      0x3230
 #define KDH_API_GET_STRING        0x3231
 
-/* NTSTATUS and continue codes (kd-protocol.md §3.8). */
+/* NTSTATUS and continue codes (docs/protocol.md §3.8). */
 #define KDH_STATUS_SUCCESS                0x00000000u
 #define KDH_STATUS_PENDING                0x00000103u
 #define KDH_STATUS_BREAKPOINT             0x80000003u
@@ -247,7 +247,7 @@ gboolean kdh_manipulate_api_has_reply (guint32 api);
 gboolean kdh_manipulate_api_is_memory (guint32 api);
 
 /* Union field accessors (offsets from the start of the 56-byte structure as
- * in kd-protocol.md §3.2, minus 0x10). */
+ * in docs/protocol.md §3.2, minus 0x10). */
 guint64 kdh_manipulate_get_u64 (const KdhManipulate *m, guint offset_in_union);
 guint32 kdh_manipulate_get_u32 (const KdhManipulate *m, guint offset_in_union);
 void    kdh_manipulate_set_u64 (KdhManipulate *m, guint offset_in_union, guint64 v);

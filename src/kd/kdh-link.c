@@ -604,7 +604,7 @@ handle_data (KdhLink               *link,
       /* The target only sends a new packet once it has our pending one:
        * an implicit ACK (the real ACK was lost). Except the state change it
        * is stopped on, sent again under a new id: a stopped target does
-       * that when it asked us for a RESEND (kd-protocol.md §2.2), so it may
+       * that when it asked us for a RESEND (docs/protocol.md §2.2), so it may
        * not have our packet at all; it goes again on its ACK timeout, and
        * a target that had it acknowledges the duplicate. */
       if (link->sending

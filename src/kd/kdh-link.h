@@ -5,7 +5,7 @@
  *
  * Events in (bytes received, the clock, requests from the layer above),
  * actions out (bytes to write, events to handle, the next deadline). It
- * implements kd-protocol.md §2 for a host: ACK every accepted data packet,
+ * implements docs/protocol.md §2 for a host: ACK every accepted data packet,
  * RESEND a damaged one, re-ACK and drop a retransmitted duplicate, keep one
  * outgoing data packet and retransmit it until it is acknowledged (a bounded
  * number of times), answer RESET, recognise a rebooted target by the SYNC
@@ -138,13 +138,13 @@ void     kdh_link_cancel_send (KdhLink *link);
 /* Writes the break-in byte. */
 void     kdh_link_send_breakin (KdhLink *link);
 /* Writes a RESEND control packet: a target stopped in its state-change
- * loop answers it with that state change again (kd-protocol.md §2.4). */
+ * loop answers it with that state change again (docs/protocol.md §2.4). */
 void     kdh_link_send_resend  (KdhLink *link,
                                 gint64   now_us);
 /* Whether a sync sends the break-in byte before its RESET rounds (until the
  * target has said something). LATER skips it in the first round: for a
  * target believed stopped, which hears the RESET and would keep a break-in
- * byte pending (kd-protocol.md §2.7, cautions); if that belief was wrong
+ * byte pending (docs/protocol.md §2.7, cautions); if that belief was wrong
  * the target is running, deaf to RESET, and the later rounds wake it. */
 typedef enum {
   KDH_SYNC_NO_BREAKIN,

@@ -3,7 +3,7 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Bytes in, packets out (kd-protocol.md §1). The parser takes the byte
+ * Bytes in, packets out (docs/protocol.md §1). The parser takes the byte
  * stream in any fragmentation, finds leaders, skips garbage and false
  * leaders, and checks length, trailer and checksum. It has no clock: a
  * caller that sees the stream stall in the middle of a packet calls

@@ -8,7 +8,7 @@
  * DebuggerDataList, PsActiveProcessHead and a few EPROCESS records, and per
  * processor a KPCR/KPRCB, an idle KTHREAD, a kernel stack, a GDT and TSS,
  * KSPECIAL_REGISTERS and a CONTEXT. Offsets of the fields a host relies on
- * come from kd-protocol.md (§3.4, §3.7a, §4.2, §4.4, §4.5). Other fields
+ * come from docs/protocol.md (§3.4, §3.7a, §4.2, §4.4, §4.5). Other fields
  * (EPROCESS, KTHREAD, KUSER_SHARED_DATA) use Windows 10 2004 offsets for
  * looks only; nothing in kdhost depends on them.
  */
@@ -46,7 +46,7 @@
 #define KTHREAD_STATE       0x184
 #define KTHREAD_PROCESS     0x220
 
-/* KPCR / KPRCB (kd-protocol.md §4.5 for Prcb and CurrentThread) */
+/* KPCR / KPRCB (docs/protocol.md §4.5 for Prcb and CurrentThread) */
 #define KPCR_GDT_BASE       0x000
 #define KPCR_TSS_BASE       0x008
 #define KPCR_USER_RSP       0x010
@@ -333,7 +333,7 @@ build_processors (KdhSimKernel *k,
     }
 }
 
-/* KDDEBUGGER_DATA64 (kd-protocol.md §3.4 for the fields up to 0x50, 0xC0,
+/* KDDEBUGGER_DATA64 (docs/protocol.md §3.4 for the fields up to 0x50, 0xC0,
  * 0x218 and 0x268; the others follow the same published layout, whose
  * Windows 10 size is 0x368). */
 static void

@@ -44,7 +44,7 @@ G_BEGIN_DECLS
 #define KDH_SIM_MAX_CPUS    64u
 #define KDH_SIM_N_MODULES   7u
 
-/* AMD64 CONTEXT offsets (kd-protocol.md §4.2). */
+/* AMD64 CONTEXT offsets (docs/protocol.md §4.2). */
 #define CTX_P1HOME     0x000
 #define CTX_FLAGS      0x030
 #define CTX_MXCSR      0x034
@@ -77,7 +77,7 @@ G_BEGIN_DECLS
 #define CTX_RIP        0x0F8
 #define CTX_FLTSAVE    0x100
 
-/* AMD64 KSPECIAL_REGISTERS offsets (kd-protocol.md §4.4). */
+/* AMD64 KSPECIAL_REGISTERS offsets (docs/protocol.md §4.4). */
 #define KSR_CR0        0x00
 #define KSR_CR2        0x08
 #define KSR_CR3        0x10

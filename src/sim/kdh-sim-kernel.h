@@ -88,7 +88,7 @@ gsize kdh_sim_kernel_write_physical (KdhSimKernel *k, guint64 address, const gui
  * kernel stack, rip in nt. */
 guint8       *kdh_sim_kernel_context (KdhSimKernel *k, guint cpu);
 
-/* AMD64 control space (kd-protocol.md §4.5): index 0 KPCR address, 1 KPRCB
+/* AMD64 control space (docs/protocol.md §4.5): index 0 KPCR address, 1 KPRCB
  * address, 2 KSPECIAL_REGISTERS (0xF0 bytes: cr0, cr2, cr3, cr4, gdtr, idtr,
  * tr, MSRs...), 3 current KTHREAD. Writes only to index 2 (at most 0xF0
  * bytes). Returns FALSE (STATUS_UNSUCCESSFUL) for a bad index or cpu. *actual

@@ -3,7 +3,7 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The packet layer follows the NT4 reference target (kd-protocol.md §2.1,
+ * The packet layer follows the NT4 reference target (docs/protocol.md §2.1,
  * §2.2): one data packet in flight, retransmitted on RESEND, RESET or
  * timeout; a data packet seen while waiting for an ACK is an implicit ACK
  * when it carries the expected id. The stub above it follows RO-K64's

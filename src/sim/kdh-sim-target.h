@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Behaves as a Windows kernel's debugger transport and KD stub do
- * (kd-protocol.md §2.1, §2.2, §2.5, §2.10, §3): while running it only polls
+ * (docs/protocol.md §2.1, §2.2, §2.5, §2.10, §3): while running it only polls
  * the line for the break-in byte and throws other bytes away; it sends each
  * packet until it is acknowledged (giving up, after a bounded number of
  * tries, only on packets that may be dropped); it answers RESET; it stops

@@ -69,8 +69,8 @@ kdh_sim_counters_from_variant (GVariant       *variant,
 /* ---- The transport ------------------------------------------------------- */
 
 static gboolean
-sim_open (KdhTransport  *transport,
-          GError       **error)
+sim_open (KdhTransport *transport,
+          GError      **error)
 {
   KdhSimTransport *self = (KdhSimTransport *) transport;
   g_autoptr(GError) local_error = NULL;
@@ -151,9 +151,9 @@ kind_create (const KdhConnectionString *cs)
 }
 
 static gpointer
-kind_parse (const gchar  *text,
-            const gchar  *whole,
-            GError      **error)
+kind_parse (const gchar *text,
+            const gchar *whole,
+            GError     **error)
 {
   g_autofree KdhSimOptions *opts = g_new (KdhSimOptions, 1);
   g_autoptr(GError) local = NULL;

@@ -29,7 +29,7 @@ const KdhSimOptions *kdh_sim_transport_get_options (const KdhConnectionString *c
  * (kdh_transport_dup_peer_counters(): a{st} named as the fields). */
 GVariant            *kdh_sim_counters_to_variant   (const KdhSimCounters *counters);
 /* Back again; FALSE when @variant is NULL or not such a dictionary. */
-gboolean             kdh_sim_counters_from_variant (GVariant             *variant,
-                                                    KdhSimCounters       *counters);
+gboolean             kdh_sim_counters_from_variant (GVariant       *variant,
+                                                    KdhSimCounters *counters);
 
 G_END_DECLS

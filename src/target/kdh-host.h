@@ -73,9 +73,9 @@ struct _KdhHost {
 };
 
 static inline void
-kdh_host_output (KdhHost       *host,
-                 KdhOutputKind  kind,
-                 const gchar   *text)
+kdh_host_output (KdhHost      *host,
+                 KdhOutputKind kind,
+                 const gchar  *text)
 {
   host->funcs->output (host, kind, text);
 }
@@ -93,12 +93,12 @@ kdh_host_post (KdhHost  *host,
 }
 
 static inline void
-kdh_host_publish_state (KdhHost      *host,
-                        KdhConnState  state,
-                        const gchar  *reason,
-                        guint         attempt,
-                        const gchar  *transport,
-                        const gchar  *target)
+kdh_host_publish_state (KdhHost     *host,
+                        KdhConnState state,
+                        const gchar *reason,
+                        guint        attempt,
+                        const gchar *transport,
+                        const gchar *target)
 {
   host->funcs->publish_state (host, state, reason, attempt, transport, target);
 }
@@ -114,8 +114,8 @@ kdh_host_wait (KdhHost   *host,
 }
 
 static inline gboolean
-kdh_host_wait_for_front_ends (KdhHost  *host,
-                              GError  **error)
+kdh_host_wait_for_front_ends (KdhHost *host,
+                              GError **error)
 {
   return host->funcs->wait_for_front_ends (host, error);
 }

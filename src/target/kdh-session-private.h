@@ -31,7 +31,7 @@ G_BEGIN_DECLS
 #define BREAKIN_MAX_TRIES 3
 /* The longest pause in reading from the target (flow control): well
  * inside the retry budget a target has for a DbgPrint before it gives the
- * debugger up (kd-protocol.md §2.1 step 3; 20 tries 0.5 s apart on the
+ * debugger up (docs/protocol.md §2.1 step 3; 20 tries 0.5 s apart on the
  * simulator, and Windows is not more patient). */
 #define INPUT_PAUSE_MAX_MS 2000
 
@@ -94,7 +94,7 @@ struct _KdhSession
 
   /* A break-in byte a sync sent to a target that was already stopped stays
    * pending there and stops it again right after the first Continue
-   * (kd-protocol.md §2.7, cautions). That one stop is recognised (same
+   * (docs/protocol.md §2.7, cautions). That one stop is recognised (same
    * break-in instruction, Ctrl-C status, soon after the Continue, no break
    * asked for) and resumed. */
   gboolean believe_stopped;       /* a .restart from Break: the target is stopped */
@@ -121,8 +121,8 @@ void     kdh_session_set_state     (KdhSession   *s,
                                     guint         attempt);
 /* Moves bytes and events between the link and the transport. */
 void     kdh_session_pump          (KdhSession   *s);
-void     kdh_session_publish_stats (KdhSession   *s,
-                                    gboolean      force);
+void     kdh_session_publish_stats (KdhSession *s,
+                                    gboolean    force);
 void     kdh_session_make_link     (KdhSession   *s);
 
 /* kdh-session-sync.c */

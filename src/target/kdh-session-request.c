@@ -25,10 +25,10 @@ wait_done (gpointer data)
 
 /* Waits for @predicate, failing when the transport dies for good. */
 gboolean
-kdh_session_wait (KdhSession       *s,
-              KdhSessionPredicate  predicate,
-              gint64            deadline_us,
-              GError          **error)
+kdh_session_wait (KdhSession         *s,
+                  KdhSessionPredicate predicate,
+                  gint64              deadline_us,
+                  GError            **error)
 {
   WaitData w = { s, predicate };
 
@@ -200,7 +200,7 @@ kdh_session_request (KdhSession          *s,
             }
           break;
         }
-      /* Acknowledged but never answered (kd-protocol.md §2.2, the RO-KD
+      /* Acknowledged but never answered (docs/protocol.md §2.2, the RO-KD
        * note): issue it again with the next id. */
       g_debug ("%s: no reply, re-issuing (attempt %u)", name, attempt + 2);
     }
@@ -215,8 +215,8 @@ kdh_session_request (KdhSession          *s,
 }
 
 gboolean
-kdh_session_go (KdhSession  *s,
-                GError     **error)
+kdh_session_go (KdhSession *s,
+                GError    **error)
 {
   KdhManipulate m;
   guint16 machine = kdh_target_get_machine (s->target);

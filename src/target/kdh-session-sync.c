@@ -29,8 +29,8 @@ stop_arrived (KdhSession *s)
 }
 
 gboolean
-kdh_session_handle_stop (KdhSession  *s,
-             GError     **error)
+kdh_session_handle_stop (KdhSession *s,
+                         GError    **error)
 {
   g_autoptr (GBytes) payload = g_steal_pointer (&s->stop);
   gboolean auto_continue = s->auto_continue;
@@ -83,8 +83,8 @@ kdh_session_handle_stop (KdhSession  *s,
 
 void
 kdh_session_set_lost (KdhSession  *s,
-          const gchar *reason,
-          gboolean     retry)
+                      const gchar *reason,
+                      gboolean     retry)
 {
   g_autofree gchar *text = NULL;
 
@@ -136,9 +136,9 @@ remember_sync_stop (KdhSession *s,
 }
 
 gboolean
-kdh_session_sync (KdhSession  *s,
-             KdhSyncKind     kind,
-             GError     **error)
+kdh_session_sync (KdhSession *s,
+                  KdhSyncKind kind,
+                  GError    **error)
 {
   gboolean was_running = s->target_running || !s->announced;
   /* Only a resync knows the target's state. Behind a reopened transport
@@ -203,7 +203,7 @@ kdh_session_sync (KdhSession  *s,
     }
 
   /* The target re-sends the state change it is stopped on, or reports
-   * the break-in (kd-protocol.md §2.7 step 2). */
+   * the break-in (docs/protocol.md §2.7 step 2). */
   deadline = g_get_monotonic_time () + sync_timeout_us (s);
   ok = kdh_session_wait (s, stop_arrived, deadline, &local);
   s->awaiting_stop = FALSE;
@@ -238,8 +238,8 @@ kdh_session_sync (KdhSession  *s,
 }
 
 static gboolean
-open_transport (KdhSession  *s,
-                GError     **error)
+open_transport (KdhSession *s,
+                GError    **error)
 {
   s->transport = kdh_transport_new (s->cs, &kdh_session_transport_callbacks, s);
   s->transport_dead = FALSE;
@@ -264,8 +264,8 @@ open_transport (KdhSession  *s,
 }
 
 gboolean
-kdh_session_attach (KdhSession  *s,
-                    GError     **error)
+kdh_session_attach (KdhSession *s,
+                    GError    **error)
 {
   if (!open_transport (s, error))
     return FALSE;
@@ -273,8 +273,8 @@ kdh_session_attach (KdhSession  *s,
 }
 
 gboolean
-kdh_session_resync (KdhSession  *s,
-                    GError     **error)
+kdh_session_resync (KdhSession *s,
+                    GError    **error)
 {
   if (!s->transport_open)
     {
@@ -289,8 +289,8 @@ kdh_session_resync (KdhSession  *s,
 }
 
 gboolean
-kdh_session_restart (KdhSession  *s,
-                     GError     **error)
+kdh_session_restart (KdhSession *s,
+                     GError    **error)
 {
   /* The target behind the reopened transport is most likely the same one,
    * still stopped where we left it. */

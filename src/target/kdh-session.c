@@ -20,10 +20,10 @@
 /* ---- State ------------------------------------------------------------- */
 
 void
-kdh_session_set_state (KdhSession   *s,
-           KdhConnState  state,
-           const gchar  *reason,
-           guint         attempt)
+kdh_session_set_state (KdhSession  *s,
+                       KdhConnState state,
+                       const gchar *reason,
+                       guint        attempt)
 {
   g_autofree gchar *target = s->target ? kdh_target_describe (s->target) : NULL;
 
@@ -275,7 +275,7 @@ handle_packet (KdhSession *s,
 
     case KDH_PACKET_TYPE_STATE_CHANGE64:
       /* A stopped target sends its state change again for every RESEND it
-       * gets (kd-protocol.md §2.2), including ours for a damaged copy of a
+       * gets (docs/protocol.md §2.2), including ours for a damaged copy of a
        * packet we already had: at Break, outside a resync, that is the
        * same stop, not a new one to report. */
       if (s->state == KDH_CONN_BREAK && s->current_stop != NULL
@@ -302,7 +302,7 @@ handle_packet (KdhSession *s,
       else if (s->awaiting_stop)
         {
           /* After the RESET of a resync the target sent again the reply
-           * it was delivering (kd-protocol.md §2.5), not its state change:
+           * it was delivering (docs/protocol.md §2.5), not its state change:
            * it now waits for a request, and a RESEND makes it send the
            * state change (§2.4) without a second resync round. */
           g_debug ("a stale manipulate reply after RESET; asking for the state change");
@@ -375,7 +375,7 @@ stats_changed (const KdhLinkStats *a,
 
 void
 kdh_session_publish_stats (KdhSession *s,
-               gboolean    force)
+                           gboolean    force)
 {
   const KdhLinkStats *stats = kdh_link_get_stats (s->link);
   gint64 now = g_get_monotonic_time ();
@@ -698,22 +698,22 @@ backend_free (KdhBackend *backend)
 }
 
 static gboolean
-backend_resync (KdhBackend  *backend,
-                GError     **error)
+backend_resync (KdhBackend *backend,
+                GError    **error)
 {
   return kdh_session_resync (from_backend (backend), error);
 }
 
 static gboolean
-backend_restart (KdhBackend  *backend,
-                 GError     **error)
+backend_restart (KdhBackend *backend,
+                 GError    **error)
 {
   return kdh_session_restart (from_backend (backend), error);
 }
 
 static gboolean
-backend_cycle_baud (KdhBackend  *backend,
-                    GError     **error)
+backend_cycle_baud (KdhBackend *backend,
+                    GError    **error)
 {
   return kdh_session_cycle_baud (from_backend (backend), error);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/kdh-le.h"
+#include "kdh-windows-name.h"
 #include "kd/kdh-context.h"
 
 /* Bounds against a corrupt or hostile target. */
@@ -30,6 +31,8 @@ struct _KdhTarget
   GHashTable *contexts;        /* cpu -> GBytes, this stop only */
   GPtrArray *modules;          /* KdhModule*, NULL until walked */
   GArray *breakpoints;         /* KdhBreakpointRecord, by handle */
+  KdhProductType product;      /* from KUSER_SHARED_DATA, with the version */
+  guint32 suite_mask;
 };
 
 static void
@@ -126,6 +129,36 @@ kdh_target_get_n_cpus (KdhTarget *t)
   return t->n_cpus;
 }
 
+/* KUSER_SHARED_DATA, mapped at the same address in every process and the
+ * kernel: NtProductType (0x264), ProductTypeIsValid (0x268), SuiteMask
+ * (0x2D0). A target that does not offer it leaves the product unknown,
+ * which is said as such, not guessed from the build. */
+#define KUSER_SHARED_DATA_AMD64 G_GUINT64_CONSTANT (0xFFFFF78000000000)
+#define KUSER_SHARED_DATA_I386  G_GUINT64_CONSTANT (0xFFFFFFFFFFDF0000)
+
+static void
+read_product (KdhTarget *t)
+{
+  guint64 kuser = t->version.machine_type == KDH_MACHINE_I386 ? KUSER_SHARED_DATA_I386
+                                                               : KUSER_SHARED_DATA_AMD64;
+  guint8 product[8], suite[4];
+  gsize got = 0;
+  guint32 type;
+
+  t->product = KDH_PRODUCT_UNKNOWN;
+  t->suite_mask = 0;
+  if (!kdh_target_read_virtual (t, kuser + 0x264, product, sizeof product, &got, NULL)
+      || got < 5 || product[4] == 0)
+    return;
+  type = kdh_read_le32 (product);
+  if (type < KDH_PRODUCT_WIN_NT || type > KDH_PRODUCT_SERVER_NT)
+    return;
+  t->product = type;
+  if (kdh_target_read_virtual (t, kuser + 0x2D0, suite, sizeof suite, &got, NULL)
+      && got == sizeof suite)
+    t->suite_mask = kdh_read_le32 (suite);
+}
+
 gboolean
 kdh_target_ensure_version (KdhTarget  *t,
                            GError    **error)
@@ -148,6 +181,7 @@ kdh_target_ensure_version (KdhTarget  *t,
       return FALSE;
     }
   t->have_version = TRUE;
+  read_product (t);
   return TRUE;
 }
 
@@ -181,28 +215,19 @@ kdh_target_is_ptr64 (KdhTarget *t)
     }
 }
 
-static const gchar *
-windows_name (guint build)
-{
-  if (build >= 22000)
-    return "Windows 11";
-  if (build >= 10240)
-    return "Windows 10";
-  if (build >= 9600)
-    return "Windows 8.1";
-  if (build >= 9200)
-    return "Windows 8";
-  if (build >= 7600)
-    return "Windows 7";
-  if (build >= 6000)
-    return "Windows Vista";
-  return "Windows";
-}
-
 const gchar *
 kdh_target_get_os_name (KdhTarget *t)
 {
-  return t->have_version ? windows_name (t->version.minor_version) : NULL;
+  return t->have_version ? kdh_windows_name (t->version.minor_version, t->product) : NULL;
+}
+
+KdhProductType
+kdh_target_get_product (KdhTarget *t,
+                        guint32   *suite_mask)
+{
+  if (suite_mask)
+    *suite_mask = t->suite_mask;
+  return t->have_version ? t->product : KDH_PRODUCT_UNKNOWN;
 }
 
 gchar *
@@ -211,10 +236,10 @@ kdh_target_describe (KdhTarget *t)
   if (!t->have_version)
     return NULL;
   if (t->n_cpus > 0)
-    return g_strdup_printf (_("%s %u %s, %u CPUs"), windows_name (t->version.minor_version),
+    return g_strdup_printf (_("%s %u %s, %u CPUs"), kdh_windows_name (t->version.minor_version, t->product),
                             t->version.minor_version, kdh_machine_name (t->version.machine_type),
                             t->n_cpus);
-  return g_strdup_printf ("%s %u %s", windows_name (t->version.minor_version),
+  return g_strdup_printf ("%s %u %s", kdh_windows_name (t->version.minor_version, t->product),
                           t->version.minor_version, kdh_machine_name (t->version.machine_type));
 }
 
@@ -457,7 +482,7 @@ kdh_target_ensure_modules (KdhTarget  *t,
   guint8 entry[0x68];
   guint64 head, next;
   g_autoptr (GPtrArray) modules = NULL;
-  /* KLDR_DATA_TABLE_ENTRY (kd-protocol.md §3.7a). */
+  /* KLDR_DATA_TABLE_ENTRY (docs/protocol.md §3.7a). */
   guint off_base, off_size, off_base_name, entry_size;
 
   if (t->modules)

@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "kd/kdh-dbgkd.h"
+#include "kdh-windows-name.h"
 
 G_BEGIN_DECLS
 
@@ -66,8 +67,13 @@ guint16    kdh_target_get_machine (KdhTarget *target);          /* 0 until known
 /* Pointer width, from the machine type (AMD64 is 64-bit even when a stub
  * leaves DBGKD_VERS_FLAG_PTR64 clear); TRUE until the version is known. */
 gboolean   kdh_target_is_ptr64    (KdhTarget *target);
-/* "Windows 10" for the target's build; NULL until the version is known. */
+/* "Windows 10" for the target's build and product type ("Windows" when the
+ * target does not say which product it is); NULL until the version is known. */
 const gchar *kdh_target_get_os_name (KdhTarget *target);
+/* The product type (workstation, server) and suite mask the target offers
+ * in KUSER_SHARED_DATA, read with the version. */
+KdhProductType kdh_target_get_product (KdhTarget *target,
+                                       guint32   *suite_mask);
 /* "Windows 10 19041 x64, 2 CPUs"; NULL until the version is known. */
 gchar     *kdh_target_describe    (KdhTarget *target);
 

@@ -108,8 +108,8 @@ void     kdh_transport_stream_up   (KdhTransport *self,
 void     kdh_transport_stream_down (KdhTransport *self);
 
 void     kdh_transport_emit_waiting (KdhTransport *self,
-                                      const gchar  *reason,
-                                      gboolean      retrying);
+                                     const gchar  *reason,
+                                     gboolean      retrying);
 /* An asynchronous open failed (TCP connect refused): calls the kind's
  * close(), ends the open and queues closed(@error), taking @error. */
 void     kdh_transport_fail_open    (KdhTransport *self,

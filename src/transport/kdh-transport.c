@@ -70,8 +70,8 @@ kdh_transport_unref (KdhTransport *self)
 
 GError *
 kdh_transport_errno_error (int          errsv,
-                            const gchar *format,
-                            ...)
+                           const gchar *format,
+                           ...)
 {
   g_autofree gchar *what = NULL;
   va_list args;
@@ -95,10 +95,10 @@ kdh_transport_clear_source (GSource **source)
 }
 
 GSource *
-kdh_transport_add_fd_watch (KdhTransport      *self,
-                             int                fd,
-                             GIOCondition       condition,
-                             GUnixFDSourceFunc  func)
+kdh_transport_add_fd_watch (KdhTransport     *self,
+                            int               fd,
+                            GIOCondition      condition,
+                            GUnixFDSourceFunc func)
 {
   GSource *source;
 
@@ -112,8 +112,8 @@ kdh_transport_add_fd_watch (KdhTransport      *self,
 
 GSource *
 kdh_transport_add_timeout (KdhTransport *self,
-                            guint         interval_ms,
-                            GSourceFunc   func)
+                           guint         interval_ms,
+                           GSourceFunc   func)
 {
   GSource *source;
 
@@ -222,8 +222,8 @@ queue_received (KdhTransport *self,
 
 void
 kdh_transport_emit_waiting (KdhTransport *self,
-                             const gchar  *reason,
-                             gboolean      retrying)
+                            const gchar  *reason,
+                            gboolean      retrying)
 {
   Event *event = g_new0 (Event, 1);
 
@@ -246,7 +246,7 @@ queue_closed (KdhTransport *self,
 
 void
 kdh_transport_fail_open (KdhTransport *self,
-                          GError       *error)
+                         GError       *error)
 {
   self->klass->close (self);
   self->active = FALSE;
@@ -419,9 +419,9 @@ on_writable (gint         fd,
 
 void
 kdh_transport_stream_up (KdhTransport *self,
-                          int           fd,
-                          gboolean      is_socket,
-                          const gchar  *what)
+                         int           fd,
+                         gboolean      is_socket,
+                         const gchar  *what)
 {
   int flags;
 

@@ -45,12 +45,12 @@ on_call_done (GObject      *source,
 
 KdhRemoteCall *
 _kdh_remote_client_call_start (KdhRemoteClient    *client,
-            const gchar        *method,
-            GVariant           *parameters,
-            const GVariantType *reply_type,
-            gint                timeout_ms,
-            KdhRemoteCallThen            then,
-            gboolean            wait)
+                               const gchar        *method,
+                               GVariant           *parameters,
+                               const GVariantType *reply_type,
+                               gint                timeout_ms,
+                               KdhRemoteCallThen   then,
+                               gboolean            wait)
 {
   KdhRemoteCall *call = g_new0 (KdhRemoteCall, 1);
 
@@ -83,9 +83,9 @@ _kdh_remote_client_lost_message (KdhRemoteClient *client)
 /* Waits for @call; on failure the error is the call's (remote errors with
  * the server's message alone). */
 gboolean
-_kdh_remote_client_call_wait (KdhRemoteClient  *client,
-           KdhRemoteCall             *call,
-           GError          **error)
+_kdh_remote_client_call_wait (KdhRemoteClient *client,
+                              KdhRemoteCall   *call,
+                              GError         **error)
 {
   if (!kdh_host_wait (client->host, _kdh_remote_client_call_finished, call, G_MAXINT64, error))
     return FALSE;
@@ -110,8 +110,8 @@ _kdh_remote_client_call_wait (KdhRemoteClient  *client,
 }
 
 gboolean
-_kdh_remote_client_require_connected (KdhRemoteClient  *client,
-                   GError          **error)
+_kdh_remote_client_require_connected (KdhRemoteClient *client,
+                                      GError         **error)
 {
   if (client->phase == PHASE_CONNECTED)
     return TRUE;
@@ -131,9 +131,9 @@ _kdh_remote_client_require_connected (KdhRemoteClient  *client,
 /* ---- Commands ---------------------------------------------------------- */
 
 gboolean
-kdh_remote_client_execute (KdhRemoteClient  *client,
-                           const gchar      *line,
-                           GError          **error)
+kdh_remote_client_execute (KdhRemoteClient *client,
+                           const gchar     *line,
+                           GError         **error)
 {
   g_autofree gchar *trimmed = g_strstrip (g_strdup (line ? line : ""));
   gboolean success;
@@ -187,9 +187,9 @@ kdh_remote_client_quit_requested (KdhRemoteClient *client)
 }
 
 static gboolean
-simple_call (KdhRemoteClient  *client,
-             const gchar      *method,
-             GError          **error)
+simple_call (KdhRemoteClient *client,
+             const gchar     *method,
+             GError         **error)
 {
   KdhRemoteCall *call;
   gboolean ok;
@@ -203,22 +203,22 @@ simple_call (KdhRemoteClient  *client,
 }
 
 gboolean
-kdh_remote_client_resync (KdhRemoteClient  *client,
-                          GError          **error)
+kdh_remote_client_resync (KdhRemoteClient *client,
+                          GError         **error)
 {
   return simple_call (client, "Resync", error);
 }
 
 gboolean
-kdh_remote_client_cycle_baud (KdhRemoteClient  *client,
-                              GError          **error)
+kdh_remote_client_cycle_baud (KdhRemoteClient *client,
+                              GError         **error)
 {
   return simple_call (client, "CycleBaud", error);
 }
 
 gboolean
-kdh_remote_client_restart (KdhRemoteClient  *client,
-                           GError          **error)
+kdh_remote_client_restart (KdhRemoteClient *client,
+                           GError         **error)
 {
   g_set_error_literal (error, KDH_REMOTE_CLIENT_ERROR, KDH_REMOTE_CLIENT_ERROR_NOT_ALLOWED,
                        _(".restart is not allowed from a remote debugging client; run it on the "
@@ -307,22 +307,22 @@ backend_echoes_commands (KdhBackend *backend)
 }
 
 static gboolean
-backend_resync (KdhBackend  *backend,
-                GError     **error)
+backend_resync (KdhBackend *backend,
+                GError    **error)
 {
   return kdh_remote_client_resync (from_backend (backend), error);
 }
 
 static gboolean
-backend_restart (KdhBackend  *backend,
-                 GError     **error)
+backend_restart (KdhBackend *backend,
+                 GError    **error)
 {
   return kdh_remote_client_restart (from_backend (backend), error);
 }
 
 static gboolean
-backend_cycle_baud (KdhBackend  *backend,
-                    GError     **error)
+backend_cycle_baud (KdhBackend *backend,
+                    GError    **error)
 {
   return kdh_remote_client_cycle_baud (from_backend (backend), error);
 }

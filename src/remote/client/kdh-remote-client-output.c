@@ -39,8 +39,8 @@ _kdh_remote_client_chunk_free (gpointer data)
 
 gint
 _kdh_remote_client_compare_seq (gconstpointer a,
-             gconstpointer b,
-             gpointer      data)
+                                gconstpointer b,
+                                gpointer      data)
 {
   guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
 
@@ -246,10 +246,10 @@ _kdh_remote_client_fetch_output (KdhRemoteClient *client)
 
 void
 _kdh_remote_client_receive_chunk (KdhRemoteClient *client,
-               guint64          seq,
-               const gchar     *kind,
-               const gchar     *origin,
-               const gchar     *text)
+                                  guint64          seq,
+                                  const gchar     *kind,
+                                  const gchar     *origin,
+                                  const gchar     *text)
 {
   if (seq < client->expected)
     return;   /* already posted (from GetOutput) */

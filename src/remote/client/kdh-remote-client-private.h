@@ -112,8 +112,8 @@ gboolean       _kdh_remote_client_call_wait  (KdhRemoteClient  *client,
 void           _kdh_remote_client_call_unref (KdhRemoteCall *call);
 /* Done, or the connection is gone: for the host's wait. */
 gboolean       _kdh_remote_client_call_finished (gpointer call);
-gboolean       _kdh_remote_client_require_connected (KdhRemoteClient  *client,
-                                                     GError          **error);
+gboolean       _kdh_remote_client_require_connected (KdhRemoteClient *client,
+                                                     GError         **error);
 gchar         *_kdh_remote_client_lost_message (KdhRemoteClient *client);
 
 /* kdh-remote-client-output.c */

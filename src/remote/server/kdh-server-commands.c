@@ -61,11 +61,11 @@ is_loopback_host (const gchar *host)
 }
 
 static gboolean
-start_server (KdhServerSet  *set,
-              const gchar   *text,
-              gboolean       local,
-              GString       *out,
-              GError       **error)
+start_server (KdhServerSet *set,
+              const gchar  *text,
+              gboolean      local,
+              GString      *out,
+              GError      **error)
 {
   KdhRemoteString *rs = kdh_remote_string_parse_server (text, error);
   g_autoptr (GPtrArray) hosts = NULL;
@@ -104,11 +104,11 @@ start_server (KdhServerSet  *set,
 }
 
 static gboolean
-list_servers (KdhServerSet  *set,
-              const gchar   *text,
-              gboolean       show_hidden,
-              GString       *out,
-              GError       **error)
+list_servers (KdhServerSet *set,
+              const gchar  *text,
+              gboolean      show_hidden,
+              GString      *out,
+              GError      **error)
 {
   guint shown = 0;
 
@@ -128,11 +128,11 @@ list_servers (KdhServerSet  *set,
 }
 
 static gboolean
-end_server (KdhServerSet  *set,
-            const gchar   *text,
-            gboolean       local,
-            GString       *out,
-            GError       **error)
+end_server (KdhServerSet *set,
+            const gchar  *text,
+            gboolean      local,
+            GString      *out,
+            GError      **error)
 {
   guint64 number;
   guint id;
@@ -173,11 +173,11 @@ end_server (KdhServerSet  *set,
 }
 
 static gboolean
-list_clients (KdhServerSet  *set,
-              const gchar   *text,
-              gboolean       local,
-              GString       *out,
-              GError       **error)
+list_clients (KdhServerSet *set,
+              const gchar  *text,
+              gboolean      local,
+              GString      *out,
+              GError      **error)
 {
   guint shown = 0;
 
@@ -226,10 +226,10 @@ run_job (gpointer data)
 
 /* On the engine thread: hands @func to the set's thread and waits. */
 static gboolean
-run_on_server_thread (KdhServerSet    *set,
-                      KdhCommandCall  *call,
-                      JobFunc          func,
-                      GError         **error)
+run_on_server_thread (KdhServerSet   *set,
+                      KdhCommandCall *call,
+                      JobFunc         func,
+                      GError        **error)
 {
   Job *job = g_new0 (Job, 1);
   gint64 deadline = g_get_monotonic_time () + JOB_TIMEOUT_US;
@@ -266,9 +266,9 @@ run_on_server_thread (KdhServerSet    *set,
 }
 
 static gboolean
-cmd_server (KdhCommandCall  *call,
-            gpointer         data,
-            GError         **error)
+cmd_server (KdhCommandCall *call,
+            gpointer        data,
+            GError        **error)
 {
   if (*kdh_command_call_get_args (call) == '\0')
     {
@@ -281,25 +281,25 @@ cmd_server (KdhCommandCall  *call,
 }
 
 static gboolean
-cmd_servers (KdhCommandCall  *call,
-             gpointer         data,
-             GError         **error)
+cmd_servers (KdhCommandCall *call,
+             gpointer        data,
+             GError        **error)
 {
   return run_on_server_thread (data, call, list_servers, error);
 }
 
 static gboolean
-cmd_endsrv (KdhCommandCall  *call,
-            gpointer         data,
-            GError         **error)
+cmd_endsrv (KdhCommandCall *call,
+            gpointer        data,
+            GError        **error)
 {
   return run_on_server_thread (data, call, end_server, error);
 }
 
 static gboolean
-cmd_clients (KdhCommandCall  *call,
-             gpointer         data,
-             GError         **error)
+cmd_clients (KdhCommandCall *call,
+             gpointer        data,
+             GError        **error)
 {
   return run_on_server_thread (data, call, list_clients, error);
 }

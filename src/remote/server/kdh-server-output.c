@@ -126,7 +126,7 @@ kdh_server_client_pump (KdhServerClient *client)
 /* The client has everything up to @seq (an Ack, or a GetOutput reply). */
 void
 kdh_server_client_acknowledge (KdhServerClient *client,
-             guint64          seq)
+                               guint64          seq)
 {
   guint64 end;
 
