@@ -212,6 +212,21 @@ test_vertarget_product (void)
   kdh_test_engine_clear (&t);
 }
 
+/* .echo "a;b": one command, shown without its quotes, as KD does. */
+static void
+test_echo_quoted (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *quoted = NULL, *plain = NULL;
+
+  kdh_test_engine_init (&t);
+  quoted = kdh_test_engine_run (&t, ".echo \"a;b\"", FALSE);
+  g_assert_cmpstr (quoted, ==, "a;b\n");
+  plain = kdh_test_engine_run (&t, ".echo it's \"here\"; .echo two", FALSE);
+  g_assert_cmpstr (plain, ==, "it's \"here\"\ntwo\n");
+  kdh_test_engine_clear (&t);
+}
+
 static void
 test_no_arguments_ignored (void)
 {
@@ -243,5 +258,6 @@ main (int   argc,
   g_test_add_func ("/commands/breakpoint-lists", test_breakpoint_lists);
   g_test_add_func ("/commands/no-arguments-ignored", test_no_arguments_ignored);
   g_test_add_func ("/commands/vertarget-product", test_vertarget_product);
+  g_test_add_func ("/commands/echo-quoted", test_echo_quoted);
   return g_test_run ();
 }

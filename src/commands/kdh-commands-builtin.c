@@ -27,7 +27,14 @@ cmd_echo (KdhCommandCall *inv,
           gpointer        data,
           GError        **error)
 {
-  say (inv, "%s\n", inv->args);
+  const gchar *text = inv->args;
+  gsize len = strlen (text);
+
+  /* .echo "String": the quotes let it hold semicolons and are not shown. */
+  if (len >= 2 && text[0] == '"' && text[len - 1] == '"')
+    say (inv, "%.*s\n", (int) (len - 2), text + 1);
+  else
+    say (inv, "%s\n", text);
   return TRUE;
 }
 
