@@ -23,6 +23,7 @@
 #include "remote/kdh-remote-protocol.h"
 #include "kdh-test-engine.h"
 #include "kdh-test-net.h"
+#include "kdh-test-proc.h"
 
 #define CALL_TIMEOUT_MS 60000
 /* What the server may hold for one client that does not keep up: the
@@ -720,18 +721,17 @@ test_before_attach (void)
   kdh_test_engine_clear (&t);
 }
 
-/* Makes a self-signed certificate with openssl; FALSE when there is none. */
-static gboolean
-have_certificate (void)
+/* Makes the self-signed certificate the ssl servers here use, once. */
+static void
+make_certificate (void)
 {
-  g_autofree gchar *openssl = g_find_program_in_path ("openssl");
+  g_autofree gchar *openssl = NULL;
   g_autoptr (GError) error = NULL;
   gint status = 0;
 
   if (cert_file)
-    return TRUE;
-  if (openssl == NULL)
-    return FALSE;
+    return;
+  openssl = kdh_test_require_program ("openssl", "openssl");
   cert_file = g_build_filename (test_dir, "cert.pem", NULL);
   key_file = g_build_filename (test_dir, "key.pem", NULL);
   {
@@ -742,13 +742,9 @@ have_certificate (void)
     g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
                   NULL, NULL, NULL, NULL, &status, &error);
   }
-  if (error || !g_spawn_check_wait_status (status, NULL))
-    {
-      g_clear_pointer (&cert_file, g_free);
-      g_clear_pointer (&key_file, g_free);
-      return FALSE;
-    }
-  return TRUE;
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
 }
 
 static gboolean
@@ -832,7 +828,7 @@ static void
 test_three_transports (void)
 {
   KdhTestEngine t;
-  guint16 tcp_port, ssl_port = 0;
+  guint16 tcp_port, ssl_port;
   Client *clients[3] = { NULL, };
   guint n_clients;
   gsize start;
@@ -840,7 +836,6 @@ test_three_transports (void)
   g_autoptr (GPtrArray) reference = NULL;
   g_autoptr (GString) debugger_text = g_string_new (NULL);
   KdhSimCounters before, after;
-  gboolean ssl = have_certificate ();
 
   engine_on_sim (&t, NULL);
   start = t.output->len;
@@ -848,17 +843,15 @@ test_three_transports (void)
   /* The server's history starts with its first line. */
   start = strstr (t.output->str + start, "Server started.") - t.output->str;
   start_server (&t, "npipe:pipe=kdtest%d");
-  if (ssl)
-    {
-      g_autofree gchar *spec = NULL;
+  make_certificate ();
+  {
+    g_autofree gchar *spec = NULL;
 
-      ssl_port = kdh_test_free_port ();
-      spec = g_strdup_printf ("ssl:port=%u,bind=127.0.0.1,cert=%s,key=%s", ssl_port, cert_file,
-                              key_file);
-      start_server (&t, spec);
-    }
-  else
-    g_test_message ("no openssl: the ssl client is left out");
+    ssl_port = kdh_test_free_port ();
+    spec = g_strdup_printf ("ssl:port=%u,bind=127.0.0.1,cert=%s,key=%s", ssl_port, cert_file,
+                            key_file);
+    start_server (&t, spec);
+  }
 
   clients[0] = client_tcp (tcp_port, "ann@tcp");
   {
@@ -866,9 +859,8 @@ test_three_transports (void)
 
     clients[1] = client_npipe (pipe, "bob@npipe");
   }
-  n_clients = 2;
-  if (ssl)
-    clients[n_clients++] = client_ssl (ssl_port, "cat@ssl");
+  clients[2] = client_ssl (ssl_port, "cat@ssl");
+  n_clients = 3;
   for (guint i = 0; i < n_clients; i++)
     g_assert_true (client_hello (clients[i], NULL, NULL));
 
@@ -1502,16 +1494,11 @@ test_gdbus_tool (void)
 {
   KdhTestEngine t;
   guint16 port;
-  g_autofree gchar *gdbus = g_find_program_in_path ("gdbus");
+  g_autofree gchar *gdbus = kdh_test_require_program ("gdbus", "libglib2.0-bin");
   g_autofree gchar *address = NULL, *out = NULL, *errout = NULL;
   g_autoptr (GError) error = NULL;
   gint status;
 
-  if (gdbus == NULL)
-    {
-      g_test_skip ("gdbus is not installed");
-      return;
-    }
   engine_on_sim (&t, NULL);
   port = start_tcp_server (&t, NULL);
   address = g_strdup_printf ("tcp:host=127.0.0.1,port=%u", port);
