@@ -33,12 +33,18 @@ void
 kdh_server_batch_send (KdhServerBatch *batch,
                        gint64          now_us)
 {
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *origin = NULL;
+
   if (batch->text->len == 0)
     return;
-  batch->func (batch->kind, batch->origin, batch->text->str, batch->data);
+  /* Empty before the chunk goes on, so that whatever the callback does
+   * (more output, another send) starts from an empty batch. */
+  text = g_strndup (batch->text->str, batch->text->len);
+  origin = g_steal_pointer (&batch->origin);
   g_string_truncate (batch->text, 0);
-  g_clear_pointer (&batch->origin, g_free);
   batch->last_sent_us = now_us;
+  batch->func (batch->kind, origin, text, batch->data);
 }
 
 gint64

@@ -20,8 +20,9 @@
  * and origin is gathered for at most KDH_SERVER_BATCH_DELAY_US, and up to
  * KDH_SERVER_BATCH_BYTES, then becomes one numbered chunk for everyone
  * (kdh-server-batch.c). The first output after a quiet spell goes out at
- * once, so interactive use sees no delay. Every client still reads the same numbered history,
- * so each gets every chunk exactly once and in order.
+ * once, so interactive use sees no delay. Every client still reads the
+ * same numbered history, so each gets every chunk exactly once and in
+ * order.
  */
 #include "kdh-server-private.h"
 
