@@ -4,9 +4,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * kdh-session.c          state, transport callbacks, the link pump,
- *                        housekeeping, the session as an engine backend
+ *                        housekeeping between commands
  * kdh-session-sync.c     attach, resync, restart, the target's stops
  * kdh-session-request.c  manipulate requests and their replies, Continue
+ * kdh-session-backend.c  the session as the engine's backend
  */
 #pragma once
 
