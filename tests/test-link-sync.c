@@ -4,8 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Each test plays the target (kdh-test-link.h) against a link with a fake
- * clock: RESETs of the target's own and the answers to ours (kd-protocol.md
- * §2.5), the resync procedure (§2.7), the SYNC id bit (§2.9).
+ * clock: RESETs of the target's own and the answers to ours (docs/protocol.md
+ * §2.5, §7.2), the resync procedure (§2.7), the SYNC id bit (§2.9).
  */
 #include <string.h>
 
@@ -249,6 +249,7 @@ test_sync_resent_print (KdhTestLink *f, gconstpointer data)
 static void
 test_sync_rounds_and_failure (KdhTestLink *f, gconstpointer data)
 {
+  g_autoptr (GBytes) request = kdh_test_bytes ("request");
   KdhLinkEvent ev;
 
   kdh_link_start_sync (f->link, KDH_SYNC_NO_BREAKIN, f->now);
@@ -271,8 +272,15 @@ test_sync_rounds_and_failure (KdhTestLink *f, gconstpointer data)
   g_assert_cmpint (ev.elapsed_us, ==,
                    MS (f->config.sync_reset_interval_ms) * f->config.sync_max_rounds);
   kdh_link_event_clear (&ev);
-  g_assert_cmpint (kdh_link_get_mode (f->link), ==, KDH_LINK_IDLE);
   g_assert_cmpuint (kdh_link_get_stats (f->link)->resets_out, ==, f->config.sync_max_rounds);
+  /* No more rounds, but still waiting for an answer (test_late_answer):
+   * nothing to send, nothing on the clock. */
+  g_assert_cmpint (kdh_link_get_mode (f->link), ==, KDH_LINK_SYNCING);
+  g_assert_cmpint (kdh_link_next_deadline (f->link), ==, G_MAXINT64);
+  g_assert_false (kdh_link_send (f->link, KDH_PACKET_TYPE_STATE_MANIPULATE, request, f->now));
+  kdh_test_link_advance (f, MS (10 * f->config.sync_reset_interval_ms));
+  kdh_test_link_expect_nothing (f);
+  kdh_test_link_assert_events (f, "");
 }
 
 static void
@@ -285,6 +293,163 @@ test_sync_sees_reboot (KdhTestLink *f, gconstpointer data)
   kdh_test_link_expect_one (f, KDH_PACKET_TYPE_RESET, 0);
   kdh_test_link_target_control (f, KDH_PACKET_TYPE_RESET, 0);
   kdh_test_link_assert_events (f, "AYB");
+}
+
+/* Every RESET we send in a sync round, as the target reads it. */
+static guint
+fail_a_sync (KdhTestLink *f)
+{
+  KdhLinkEvent ev;
+
+  kdh_link_start_sync (f->link, KDH_SYNC_NO_BREAKIN, f->now);
+  kdh_test_link_expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  for (guint round = 2; round <= f->config.sync_max_rounds; round++)
+    {
+      kdh_test_link_advance (f, MS (f->config.sync_reset_interval_ms));
+      kdh_test_link_expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+    }
+  kdh_test_link_advance (f, MS (f->config.sync_reset_interval_ms));
+  kdh_test_link_expect_nothing (f);
+  for (guint round = 1; round <= f->config.sync_max_rounds; round++)
+    {
+      g_assert_true (kdh_link_next_event (f->link, &ev));
+      g_assert_cmpint (ev.kind, ==, KDH_LINK_EVENT_SYNC_ATTEMPT);
+      kdh_link_event_clear (&ev);
+    }
+  kdh_test_link_assert_events (f, "N");
+  return f->config.sync_max_rounds;
+}
+
+/* The target answers @n RESETs that waited in its input, and after each
+ * sends the state change it is stopped on again under the initial id
+ * (§2.5). Every copy gets its ACK. */
+static void
+answer_queued_resets (KdhTestLink *f,
+                      guint        n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      kdh_test_link_target_control (f, KDH_PACKET_TYPE_RESET, 0);
+      kdh_test_link_target_send (f, KDH_PACKET_TYPE_STATE_CHANGE64, 0x80800000, "stop");
+      kdh_test_link_expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800000);
+    }
+}
+
+/* Once every answer owed has come, the link is in step with the target
+ * (our next packet has the initial id, its reply the next), and a RESET is
+ * the target's own: answered, and reported. */
+static void
+assert_in_step (KdhTestLink *f)
+{
+  g_autoptr (GBytes) request = kdh_test_bytes ("request");
+
+  g_assert_true (kdh_link_send (f->link, KDH_PACKET_TYPE_STATE_MANIPULATE, request, f->now));
+  kdh_test_link_expect_one (f, KDH_PACKET_TYPE_STATE_MANIPULATE, 0x80800000);
+  kdh_test_link_target_control (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800000);
+  kdh_test_link_target_send (f, KDH_PACKET_TYPE_STATE_MANIPULATE, 0x80800001, "reply");
+  kdh_test_link_expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800001);
+  kdh_test_link_assert_events (f, "SP");
+  kdh_test_link_target_control (f, KDH_PACKET_TYPE_RESET, 0);
+  kdh_test_link_expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  kdh_test_link_assert_events (f, "R");
+}
+
+/* docs/protocol.md §7.2: a target frozen (a VM stopped with SIGSTOP)
+ * through a whole failed sync and the start of the next keeps every RESET
+ * of both in its input. When it wakes it answers each one, and after each
+ * sends its state change again. That is one resync: one SYNCED, the state
+ * change delivered once and its copies dropped, not one RESET answered,
+ * no "target reset", no reboot. */
+static void
+test_frozen_target (KdhTestLink *f, gconstpointer data)
+{
+  g_autoptr (GString) payloads = g_string_new (NULL);
+  g_autofree gchar *kinds = NULL;
+  const KdhLinkStats *stats = kdh_link_get_stats (f->link);
+  guint resets;
+
+  /* Some traffic first, so that the ids are not the initial ones. */
+  kdh_test_link_target_send (f, KDH_PACKET_TYPE_STATE_CHANGE64, 0x80800000, "stop");
+  kdh_test_link_expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800000);
+  kdh_test_link_assert_events (f, "P");
+
+  resets = fail_a_sync (f);
+  /* The session tries again later: two more rounds. */
+  kdh_test_link_advance (f, MS (1000));
+  kdh_link_start_sync (f->link, KDH_SYNC_NO_BREAKIN, f->now);
+  kdh_test_link_expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  kdh_test_link_advance (f, MS (f->config.sync_reset_interval_ms));
+  kdh_test_link_expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  kdh_test_link_assert_events (f, "AA");
+  resets += 2;
+  g_assert_cmpuint (stats->resets_out, ==, resets);
+
+  f->now += MS (20);
+  answer_queued_resets (f, resets);
+  kinds = kdh_test_link_take_events (f, payloads);
+  g_assert_cmpstr (kinds, ==, "YP");
+  g_assert_cmpstr (payloads->str, ==, "stop|");
+  g_assert_cmpint (kdh_link_get_mode (f->link), ==, KDH_LINK_IDLE);
+  stats = kdh_link_get_stats (f->link);
+  g_assert_cmpuint (stats->resets_in, ==, resets);
+  g_assert_cmpuint (stats->resets_out, ==, resets);
+  g_assert_cmpuint (stats->syncs, ==, 1);
+  g_assert_cmpuint (stats->duplicates, ==, resets - 1);
+  g_assert_cmpuint (stats->target_reboots, ==, 0);
+  assert_in_step (f);
+}
+
+/* The target wakes after a sync has failed, while the session waits to
+ * try again. Its state change, sent before it read our RESETs, is not
+ * acknowledged but answered with one more RESET (§2.7 step 5), and the
+ * first answer still ends the failed sync: SYNCED after SYNC_FAILED, however
+ * long after. */
+static void
+test_late_answer (KdhTestLink *f, gconstpointer data)
+{
+  g_autoptr (GString) payloads = g_string_new (NULL);
+  g_autofree gchar *kinds = NULL;
+  const KdhLinkStats *stats;
+  guint resets = fail_a_sync (f);
+
+  f->now += MS (30000);
+  kdh_test_link_target_send (f, KDH_PACKET_TYPE_STATE_CHANGE64, 0x80800001, "stop");
+  kdh_test_link_expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  resets++;
+  answer_queued_resets (f, resets);
+  kinds = kdh_test_link_take_events (f, payloads);
+  g_assert_cmpstr (kinds, ==, "YP");
+  g_assert_cmpstr (payloads->str, ==, "stop|");
+  stats = kdh_link_get_stats (f->link);
+  g_assert_cmpuint (stats->resets_in, ==, resets);
+  g_assert_cmpuint (stats->resets_out, ==, resets);
+  g_assert_cmpuint (stats->syncs, ==, 1);
+  g_assert_cmpuint (stats->target_reboots, ==, 0);
+  assert_in_step (f);
+}
+
+/* A running target reads nothing but break-in bytes: the RESETs of the
+ * rounds before the break-in byte that stopped it are never answered. The
+ * ACK of a packet we sent after our last RESET shows that no answer is on
+ * its way any more: a RESET after it is the target's own. */
+static void
+test_unheard_resets (KdhTestLink *f, gconstpointer data)
+{
+  kdh_link_start_sync (f->link, KDH_SYNC_BREAKIN_FIRST, f->now);
+  kdh_test_link_expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  kdh_test_link_advance (f, MS (f->config.sync_reset_interval_ms));
+  kdh_test_link_expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  kdh_test_link_advance (f, MS (f->config.sync_reset_interval_ms));
+  kdh_test_link_expect_one (f, KDH_PACKET_TYPE_RESET, 0);
+  g_assert_cmpuint (f->breakins, ==, 3);
+  kdh_test_link_assert_events (f, "AAA");
+
+  /* The third break-in byte stopped it; it answers the third RESET. */
+  kdh_test_link_target_control (f, KDH_PACKET_TYPE_RESET, 0);
+  kdh_test_link_target_send (f, KDH_PACKET_TYPE_STATE_CHANGE64, 0x80800000, "stop");
+  kdh_test_link_expect_one (f, KDH_PACKET_TYPE_ACKNOWLEDGE, 0x80800000);
+  kdh_test_link_assert_events (f, "YP");
+  assert_in_step (f);
 }
 
 int
@@ -300,6 +465,9 @@ main (int argc, char **argv)
   ADD ("sync-resent-print", test_sync_resent_print);
   ADD ("sync-rounds-and-failure", test_sync_rounds_and_failure);
   ADD ("sync-sees-reboot", test_sync_sees_reboot);
+  ADD ("reset/frozen-target", test_frozen_target);
+  ADD ("reset/late-answer", test_late_answer);
+  ADD ("reset/unheard-resets", test_unheard_resets);
 #undef ADD
   return g_test_run ();
 }

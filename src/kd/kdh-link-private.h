@@ -35,21 +35,25 @@ struct _KdhLink
   guint send_tries;
   gint64 send_first_us;
   gint64 ack_deadline_us;
+  /* Every transmission of it came after our last RESET: its ACK shows that
+   * the target has read, and answered, every RESET we sent before it. */
+  gboolean send_after_resets;
 
   /* Resync. */
   KdhSyncBreakin sync_breakin;
   guint sync_round;
-  guint sync_resets_sent;
   gint64 sync_started_us;
   gint64 sync_next_reset_us;
   gint64 sync_last_reset_us;
+  gboolean sync_rounds_over;     /* failed: no more rounds, but still waiting */
   gboolean sync_saw_reboot;
   gboolean sync_target_talked;   /* a data packet came during this sync */
 
-  /* RESET answers still owed for the extra RESETs of a finished sync: they
-   * are consumed, not answered, or the two sides would bounce RESETs. */
-  guint stale_reset_answers;
-  gint64 stale_reset_until_us;
+  /* RESETs we wrote that the target may still answer, whichever sync (or
+   * answer of ours) sent them (docs/protocol.md §7.2). A RESET that comes
+   * while this is non-zero is one of those answers: it is consumed, not
+   * answered, or the two sides would bounce RESETs for ever. */
+  guint resets_unanswered;
 
   /* A half-received packet. */
   gint64 partial_start_us;

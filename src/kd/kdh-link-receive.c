@@ -3,10 +3,10 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The receiving side of kd-protocol.md §2.3: every packet the parser
+ * The receiving side of docs/protocol.md §2.3: every packet the parser
  * finds is an ACK, a RESEND, a RESET (the target's own, or the answer to
- * one of ours), a data packet to acknowledge, deliver, or drop as a copy,
- * or a damaged one to ask for again.
+ * one of ours, §7.2), a data packet to acknowledge, deliver, or drop as a
+ * copy, or a damaged one to ask for again.
  */
 #include "kdh-link-private.h"
 
@@ -14,6 +14,47 @@
 
 #include <string.h>
 
+
+/* A RESET: the answer to one of ours, or the target's own.
+ *
+ * It carries nothing to tell which (docs/protocol.md §1.6), but a target
+ * answers every RESET it reads with exactly one RESET and sends nothing of
+ * its own accord: so while RESETs we wrote are unanswered, a RESET is one of
+ * their answers, however late it comes and whichever sync sent the RESET.
+ * A target that was frozen (a stopped VM) while we resynchronised reads
+ * all of them when it wakes and answers each (§7.2). The first answer of
+ * a sync ends it, also one that failed; the others are consumed, and our
+ * ids are not reset again: the target, after each, sends its pending packet
+ * again under the initial id, and those copies are told from new packets
+ * because our ids moved on after the first (§2.5). Only a RESET beyond
+ * every answer owed is the target's own: we reset our ids and answer it,
+ * and owe ourselves the answer to that answer. */
+static void
+handle_reset (KdhLink               *link,
+              const KdhPacketHeader *h,
+              gint64                 now_us)
+{
+  link->stats.resets_in++;
+  if (link->resets_unanswered > 0 || link->mode == KDH_LINK_SYNCING)
+    {
+      if (link->resets_unanswered > 0)
+        link->resets_unanswered--;
+      if (link->mode == KDH_LINK_SYNCING)
+        {
+          kdh_link_push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_OK);
+          kdh_link_finish_sync (link, now_us);
+        }
+      else
+        kdh_link_push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_IGNORED);
+      return;
+    }
+  kdh_link_push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_OK);
+  kdh_link_reset_ids (link);
+  kdh_link_write_control (link, KDH_PACKET_TYPE_RESET, 0, now_us);
+  kdh_link_push_event (link, KDH_LINK_EVENT_TARGET_RESET);
+  if (link->sending)
+    kdh_link_transmit_pending (link, FALSE, now_us);
+}
 
 static void
 handle_control (KdhLink               *link,
@@ -28,6 +69,12 @@ handle_control (KdhLink               *link,
           && h->id == (link->next_id & ~KDH_PACKET_ID_SYNC))
         {
           kdh_link_push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_OK);
+          /* The target read this packet after every RESET we wrote before
+           * it, and answered those first: no answer is still on its way.
+           * (Some RESETs are never answered: a running target reads only
+           * break-in bytes, and a line loses bytes.) */
+          if (link->send_after_resets)
+            link->resets_unanswered = 0;
           kdh_link_finish_send (link, now_us);
         }
       else
@@ -42,31 +89,7 @@ handle_control (KdhLink               *link,
       break;
 
     case KDH_PACKET_TYPE_RESET:
-      link->stats.resets_in++;
-      if (link->mode == KDH_LINK_SYNCING)
-        {
-          kdh_link_push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_OK);
-          kdh_link_finish_sync (link, now_us);
-        }
-      else if (link->stale_reset_answers > 0 && now_us < link->stale_reset_until_us)
-        {
-          link->stale_reset_answers--;
-          kdh_link_push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_IGNORED);
-        }
-      else
-        {
-          kdh_link_push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_OK);
-          kdh_link_reset_ids (link);
-          kdh_link_write_control (link, KDH_PACKET_TYPE_RESET, 0, now_us);
-          /* The target answers our answer; that RESET is consumed, or the
-           * two sides would bounce RESETs for ever (§2.5). */
-          link->stale_reset_answers = 1;
-          link->stale_reset_until_us = now_us
-                                       + 2 * (gint64) link->config.sync_reset_interval_ms * US_PER_MS;
-          kdh_link_push_event (link, KDH_LINK_EVENT_TARGET_RESET);
-          if (link->sending)
-            kdh_link_transmit_pending (link, FALSE, now_us);
-        }
+      handle_reset (link, h, now_us);
       break;
 
     default:
@@ -204,7 +227,7 @@ handle_data (KdhLink               *link,
       /* The target only sends a new packet once it has our pending one:
        * an implicit ACK (the real ACK was lost). Except the state change it
        * is stopped on, sent again under a new id: a stopped target does
-       * that when it asked us for a RESEND (kd-protocol.md §2.2), so it may
+       * that when it asked us for a RESEND (docs/protocol.md §2.2), so it may
        * not have our packet at all; it goes again on its ACK timeout, and
        * a target that had it acknowledges the duplicate. */
       if (link->sending

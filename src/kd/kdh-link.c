@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * This file: set-up, our one outgoing data packet and its retransmission,
- * the resync procedure (kd-protocol.md §2.7), the clock, and what goes
+ * the resync procedure (docs/protocol.md §2.7), the clock, and what goes
  * out. What comes in is kdh-link-receive.c.
  */
 #include "kdh-link-private.h"
@@ -180,7 +180,13 @@ kdh_link_write_control (KdhLink *link,
     {
     case KDH_PACKET_TYPE_ACKNOWLEDGE: link->stats.acks_out++; break;
     case KDH_PACKET_TYPE_RESEND: link->stats.resends_out++; break;
-    case KDH_PACKET_TYPE_RESET: link->stats.resets_out++; break;
+    case KDH_PACKET_TYPE_RESET:
+      /* Whatever sent it (a sync round, our answer to the target's own),
+       * the target answers it once if it reads it (§7.2). */
+      link->stats.resets_out++;
+      link->resets_unanswered++;
+      link->send_after_resets = FALSE;
+      break;
     default: break;
     }
   kdh_link_push_trace (link, now_us, TRUE, &header, NULL, 0, KDH_TRACE_OK);
@@ -246,6 +252,7 @@ kdh_link_send (KdhLink *link,
   link->send_payload = g_bytes_ref (payload);
   link->send_tries = 0;
   link->send_first_us = now_us;
+  link->send_after_resets = TRUE;
   kdh_link_transmit_pending (link, TRUE, now_us);
   return TRUE;
 }
@@ -287,7 +294,6 @@ kdh_link_sync_send_reset (KdhLink *link,
                           gint64   now_us)
 {
   kdh_link_write_control (link, KDH_PACKET_TYPE_RESET, 0, now_us);
-  link->sync_resets_sent++;
   link->sync_last_reset_us = now_us;
 }
 
@@ -300,12 +306,13 @@ kdh_link_start_sync (KdhLink        *link,
   link->mode = KDH_LINK_SYNCING;
   link->sync_breakin = breakin;
   link->sync_round = 0;
-  link->sync_resets_sent = 0;
   link->sync_started_us = now_us;
   link->sync_next_reset_us = now_us;
+  link->sync_rounds_over = FALSE;
   link->sync_saw_reboot = FALSE;
   link->sync_target_talked = FALSE;
-  link->stale_reset_answers = 0;
+  /* RESETs of earlier syncs that are still unanswered stay counted: a
+   * frozen target answers them together with this sync's. */
   kdh_link_tick (link, now_us);
 }
 
@@ -315,6 +322,7 @@ kdh_link_assume_synced (KdhLink *link)
   kdh_link_cancel_send (link);
   kdh_link_reset_ids (link);
   link->mode = KDH_LINK_IDLE;
+  link->sync_rounds_over = FALSE;
 }
 
 void
@@ -323,7 +331,9 @@ kdh_link_reset (KdhLink *link)
   kdh_link_cancel_send (link);
   kdh_link_reset_ids (link);
   link->mode = KDH_LINK_IDLE;
-  link->stale_reset_answers = 0;
+  link->sync_rounds_over = FALSE;
+  /* A new byte stream: what the old one carried is gone. */
+  link->resets_unanswered = 0;
   link->partial_start_us = 0;
   g_clear_pointer (&link->last_sync_payload, g_bytes_unref);
   g_clear_pointer (&link->last_print, g_bytes_unref);
@@ -341,9 +351,8 @@ kdh_link_finish_sync (KdhLink *link,
 
   kdh_link_reset_ids (link);
   link->mode = KDH_LINK_IDLE;
+  link->sync_rounds_over = FALSE;
   link->stats.syncs++;
-  link->stale_reset_answers = link->sync_resets_sent - 1;
-  link->stale_reset_until_us = now_us + 2 * (gint64) link->config.sync_reset_interval_ms * US_PER_MS;
   event = kdh_link_push_event (link, KDH_LINK_EVENT_SYNCED);
   event->attempt = link->sync_round;
   event->elapsed_us = now_us - link->sync_started_us;
@@ -362,7 +371,7 @@ kdh_link_next_deadline (KdhLink *link)
 {
   gint64 deadline = kdh_link_partial_deadline (link);
 
-  if (link->mode == KDH_LINK_SYNCING)
+  if (link->mode == KDH_LINK_SYNCING && !link->sync_rounds_over)
     deadline = MIN (deadline, link->sync_next_reset_us);
   if (link->sending)
     deadline = MIN (deadline, link->ack_deadline_us);
@@ -373,13 +382,19 @@ void
 kdh_link_tick (KdhLink *link,
                gint64   now_us)
 {
-  if (link->mode == KDH_LINK_SYNCING && now_us >= link->sync_next_reset_us)
+  if (link->mode == KDH_LINK_SYNCING && !link->sync_rounds_over
+      && now_us >= link->sync_next_reset_us)
     {
       KdhLinkEvent *event;
 
       if (link->sync_round >= link->config.sync_max_rounds)
         {
-          link->mode = KDH_LINK_IDLE;
+          /* No more rounds, but the link keeps waiting for the answer
+           * (docs/protocol.md §7.2): a target that was frozen reads our
+           * RESETs when it wakes and answers them, and that late answer
+           * still ends this sync. Until then its data packets are not
+           * acknowledged but answered with RESET (§2.7 step 5). */
+          link->sync_rounds_over = TRUE;
           event = kdh_link_push_event (link, KDH_LINK_EVENT_SYNC_FAILED);
           event->attempt = link->sync_round;
           event->elapsed_us = now_us - link->sync_started_us;
