@@ -144,8 +144,10 @@ on_closed (KdhTransport *transport,
   s->transport_open = FALSE;
   g_free (s->transport_error);
   s->transport_error = g_strdup (error ? error->message : _("connection closed"));
-  /* Half-received bytes belong to a stream that is gone. */
+  /* Half-received bytes belong to a stream that is gone, and so do the
+   * answers to the RESETs we wrote into it. */
   kdh_link_reset (s->link);
+  s->sync_answer_due = FALSE;
   if (!comes_back)
     s->transport_dead = TRUE;
   if (!comes_back && s->announced)
@@ -343,6 +345,15 @@ handle_link_event (KdhSession   *s,
       break;
     case KDH_LINK_EVENT_SYNCED:
       s->synced = TRUE;
+      if (s->sync_answer_due)
+        {
+          /* The answer to a sync that had given up: the target was frozen
+           * and has read our RESETs now. Its state change follows, maybe in
+           * this very read. */
+          s->sync_answer_due = FALSE;
+          s->late_synced = TRUE;
+          s->awaiting_stop = TRUE;
+        }
       break;
     case KDH_LINK_EVENT_SYNC_FAILED:
       s->sync_failed = TRUE;
@@ -569,7 +580,7 @@ kdh_session_next_poll (KdhSession *s)
 {
   gint64 next = MIN (s->lost_retry_us, s->breakin_retry_us);
 
-  if (s->stop != NULL || (s->reconnect_pending && s->transport_open))
+  if (s->stop != NULL || s->late_synced || (s->reconnect_pending && s->transport_open))
     return 0;
   if (s->next_stats_us > 0)
     next = MIN (next, s->next_stats_us);
@@ -641,6 +652,14 @@ kdh_session_poll (KdhSession *s)
       s->reconnect_pending = FALSE;
       if (!kdh_session_sync (s, SYNC_RECONNECT, &error))
         kdh_host_printf (s->host, KDH_OUTPUT_ERROR, "%s\n", error->message);
+      return;
+    }
+  if (s->late_synced)
+    {
+      s->late_synced = FALSE;
+      if (!kdh_session_sync_late (s, &error)
+          && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("finishing a late resync failed: %s", error->message);
       return;
     }
   if (s->stop != NULL)
