@@ -18,9 +18,9 @@
 /* A RESET: the answer to one of ours, or the target's own.
  *
  * It carries nothing to tell which (docs/protocol.md §1.6), but a target
- * answers every RESET it reads with exactly one RESET and sends nothing of
- * its own accord: so while RESETs we wrote are unanswered, a RESET is one of
- * their answers, however late it comes and whichever sync sent the RESET.
+ * answers every RESET it reads with exactly one RESET, and hardly ever sends
+ * one of its own accord: so while RESETs we wrote are unanswered, a RESET is
+ * one of their answers, however late it comes and whichever sync sent it.
  * A target that was frozen (a stopped VM) while we resynchronised reads
  * all of them when it wakes and answers each (§7.2). The first answer of
  * a sync ends it, also one that failed; the others are consumed, and our
