@@ -403,3 +403,39 @@ kdh_test_start_sim (KdhTestEngine      *t,
   g_free (r.line);
   return value;
 }
+
+GHashTable *
+kdh_test_read_counters (const gchar *path)
+{
+  g_autofree gchar *text = NULL;
+  g_auto (GStrv) fields = NULL;
+  GHashTable *counters;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NULL;
+  counters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  fields = g_strsplit_set (g_strstrip (text), " \n", -1);
+  for (guint i = 0; fields[i]; i++)
+    {
+      const gchar *eq = strchr (fields[i], '=');
+      guint64 *value;
+
+      if (eq == NULL)
+        continue;
+      value = g_new (guint64, 1);
+      g_assert_true (g_ascii_string_to_unsigned (eq + 1, 10, 0, G_MAXUINT64, value, NULL));
+      g_hash_table_insert (counters, g_strndup (fields[i], eq - fields[i]), value);
+    }
+  return counters;
+}
+
+guint64
+kdh_test_counter (GHashTable  *counters,
+                  const gchar *key)
+{
+  guint64 *value = g_hash_table_lookup (counters, key);
+
+  if (value == NULL)
+    g_error ("the counters file has no '%s'", key);
+  return *value;
+}

@@ -94,4 +94,11 @@ gchar   *kdh_test_start_sim     (KdhTestEngine *t,
                                  const gchar  *const *args);
 gchar   *kdh_test_sim_path      (void);
 
+/* kdhost-sim's --counters-file ("key=value key=value ..."): a table of
+ * guint64 values by name, or NULL while the file does not exist. */
+GHashTable *kdh_test_read_counters (const gchar *path);
+/* One value of that table; fails the test when it is missing. */
+guint64  kdh_test_counter       (GHashTable  *counters,
+                                 const gchar *key);
+
 G_END_DECLS

@@ -2,72 +2,14 @@
  *
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * This file: set-up, our one outgoing data packet and its retransmission,
+ * the resync procedure (docs/protocol.md §2.7), the clock, and what goes
+ * out. What comes in is kdh-link-receive.c.
  */
-#include "kdh-link.h"
-
-#include "kdh-dbgkd.h"
+#include "kdh-link-private.h"
 
 #include <string.h>
-
-#define US_PER_MS 1000
-
-struct _KdhLink
-{
-  KdhLinkConfig config;
-  KdhPacketParser *parser;
-  GByteArray *out;
-  GQueue events;                 /* of KdhLinkEvent* */
-  gboolean trace;
-  KdhLinkMode mode;
-
-  guint32 next_id;               /* NextIdToSend */
-  guint32 expected_id;           /* ExpectedId */
-
-  /* The one unacknowledged data packet. */
-  gboolean sending;
-  guint16 send_type;
-  GBytes *send_payload;
-  guint send_tries;
-  gint64 send_first_us;
-  gint64 ack_deadline_us;
-
-  /* Resync. */
-  KdhSyncBreakin sync_breakin;
-  guint sync_round;
-  guint sync_resets_sent;
-  gint64 sync_started_us;
-  gint64 sync_next_reset_us;
-  gint64 sync_last_reset_us;
-  gboolean sync_saw_reboot;
-  gboolean sync_target_talked;   /* a data packet came during this sync */
-  /* RESET answers still owed for the extra RESETs of a finished sync: they
-   * are consumed, not answered, or the two sides would bounce RESETs. */
-  guint stale_reset_answers;
-  gint64 stale_reset_until_us;
-
-  /* A half-received packet. */
-  gint64 partial_start_us;
-  gint64 partial_last_us;
-
-  /* The last SYNC-flagged packet accepted, to tell its retransmission (our
-   * ACK was lost) from a second reboot. */
-  gboolean had_contact;           /* a packet was accepted or a sync completed */
-  gboolean have_last_sync;
-  guint32 last_sync_id;
-  guint16 last_sync_type;
-  GBytes *last_sync_payload;
-
-  /* The last data packet delivered, when it was a DbgPrint and nothing has
-   * come since: the target may not have had our ACK for it. After a RESET
-   * the target sends its pending packet again with the initial id, which
-   * no id check can tell from a new packet (§2.5), so the first data packet
-   * after a RESET is compared with it. */
-  GBytes *last_print;
-  GBytes *last_stop;          /* the last state change delivered */
-  gboolean check_resent_print;
-
-  KdhLinkStats stats;
-};
 
 void
 kdh_link_config_init (KdhLinkConfig *config,
@@ -191,9 +133,9 @@ kdh_trace_verdict_name (KdhTraceVerdict verdict)
     }
 }
 
-static KdhLinkEvent *
-push_event (KdhLink          *link,
-            KdhLinkEventKind  kind)
+KdhLinkEvent *
+kdh_link_push_event (KdhLink          *link,
+                     KdhLinkEventKind  kind)
 {
   KdhLinkEvent *event = g_new0 (KdhLinkEvent, 1);
 
@@ -202,20 +144,20 @@ push_event (KdhLink          *link,
   return event;
 }
 
-static void
-push_trace (KdhLink               *link,
-            gint64                 now_us,
-            gboolean               outgoing,
-            const KdhPacketHeader *header,
-            const guint8          *payload,
-            gsize                  payload_len,
-            KdhTraceVerdict        verdict)
+void
+kdh_link_push_trace (KdhLink               *link,
+                     gint64                 now_us,
+                     gboolean               outgoing,
+                     const KdhPacketHeader *header,
+                     const guint8          *payload,
+                     gsize                  payload_len,
+                     KdhTraceVerdict        verdict)
 {
   KdhLinkEvent *event;
 
   if (!link->trace)
     return;
-  event = push_event (link, KDH_LINK_EVENT_TRACE);
+  event = kdh_link_push_event (link, KDH_LINK_EVENT_TRACE);
   event->trace.time_us = now_us;
   event->trace.outgoing = outgoing;
   event->trace.header = *header;
@@ -224,11 +166,11 @@ push_trace (KdhLink               *link,
     event->trace.payload = g_bytes_new (payload, payload_len);
 }
 
-static void
-write_control (KdhLink *link,
-               guint16  type,
-               guint32  id,
-               gint64   now_us)
+void
+kdh_link_write_control (KdhLink *link,
+                        guint16  type,
+                        guint32  id,
+                        gint64   now_us)
 {
   KdhPacketHeader header = { TRUE, type, 0, id, 0 };
 
@@ -238,18 +180,24 @@ write_control (KdhLink *link,
     {
     case KDH_PACKET_TYPE_ACKNOWLEDGE: link->stats.acks_out++; break;
     case KDH_PACKET_TYPE_RESEND: link->stats.resends_out++; break;
-    case KDH_PACKET_TYPE_RESET: link->stats.resets_out++; break;
+    case KDH_PACKET_TYPE_RESET:
+      /* Whatever sent it (a sync round, our answer to the target's own),
+       * the target answers it once if it reads it (§7.2). */
+      link->stats.resets_out++;
+      link->resets_unanswered++;
+      link->send_after_resets = FALSE;
+      break;
     default: break;
     }
-  push_trace (link, now_us, TRUE, &header, NULL, 0, KDH_TRACE_OK);
+  kdh_link_push_trace (link, now_us, TRUE, &header, NULL, 0, KDH_TRACE_OK);
 }
 
 /* @counts_as_try is FALSE when the target asked for the retransmission
  * (RESEND, RESET): it is alive, so its requests don't use up our tries. */
-static void
-transmit_pending (KdhLink  *link,
-                  gboolean  counts_as_try,
-                  gint64    now_us)
+void
+kdh_link_transmit_pending (KdhLink  *link,
+                           gboolean  counts_as_try,
+                           gint64    now_us)
 {
   gsize len;
   const guint8 *data = g_bytes_get_data (link->send_payload, &len);
@@ -261,24 +209,24 @@ transmit_pending (KdhLink  *link,
   link->stats.bytes_out += KDH_PACKET_HEADER_SIZE + len + 1;
   if (link->send_tries > 0)
     link->stats.retransmits++;
-  push_trace (link, now_us, TRUE, &header, data, len,
-              link->send_tries > 0 ? KDH_TRACE_RETRANSMIT : KDH_TRACE_OK);
+  kdh_link_push_trace (link, now_us, TRUE, &header, data, len,
+                       link->send_tries > 0 ? KDH_TRACE_RETRANSMIT : KDH_TRACE_OK);
   if (counts_as_try)
     link->send_tries++;
   link->ack_deadline_us = now_us + (gint64) link->config.ack_timeout_ms * US_PER_MS
                           + (gint64) link->config.byte_time_us * (gint64) (len + 17);
 }
 
-static void
-finish_send (KdhLink *link,
-             gint64   now_us)
+void
+kdh_link_finish_send (KdhLink *link,
+                      gint64   now_us)
 {
   if (link->send_tries == 1)
     link->stats.last_rtt_us = now_us - link->send_first_us;
   link->next_id = (link->next_id & ~KDH_PACKET_ID_SYNC) ^ 1;
   link->sending = FALSE;
   g_clear_pointer (&link->send_payload, g_bytes_unref);
-  push_event (link, KDH_LINK_EVENT_SENT);
+  kdh_link_push_event (link, KDH_LINK_EVENT_SENT);
 }
 
 void
@@ -304,7 +252,8 @@ kdh_link_send (KdhLink *link,
   link->send_payload = g_bytes_ref (payload);
   link->send_tries = 0;
   link->send_first_us = now_us;
-  transmit_pending (link, TRUE, now_us);
+  link->send_after_resets = TRUE;
+  kdh_link_transmit_pending (link, TRUE, now_us);
   return TRUE;
 }
 
@@ -328,11 +277,11 @@ void
 kdh_link_send_resend (KdhLink *link,
                       gint64   now_us)
 {
-  write_control (link, KDH_PACKET_TYPE_RESEND, 0, now_us);
+  kdh_link_write_control (link, KDH_PACKET_TYPE_RESEND, 0, now_us);
 }
 
-static void
-reset_ids (KdhLink *link)
+void
+kdh_link_reset_ids (KdhLink *link)
 {
   link->next_id = KDH_PACKET_ID_INITIAL;
   link->expected_id = KDH_PACKET_ID_INITIAL;
@@ -340,12 +289,11 @@ reset_ids (KdhLink *link)
   link->check_resent_print = link->last_print != NULL;
 }
 
-static void
-sync_send_reset (KdhLink *link,
-                 gint64   now_us)
+void
+kdh_link_sync_send_reset (KdhLink *link,
+                          gint64   now_us)
 {
-  write_control (link, KDH_PACKET_TYPE_RESET, 0, now_us);
-  link->sync_resets_sent++;
+  kdh_link_write_control (link, KDH_PACKET_TYPE_RESET, 0, now_us);
   link->sync_last_reset_us = now_us;
 }
 
@@ -358,12 +306,13 @@ kdh_link_start_sync (KdhLink        *link,
   link->mode = KDH_LINK_SYNCING;
   link->sync_breakin = breakin;
   link->sync_round = 0;
-  link->sync_resets_sent = 0;
   link->sync_started_us = now_us;
   link->sync_next_reset_us = now_us;
+  link->sync_rounds_over = FALSE;
   link->sync_saw_reboot = FALSE;
   link->sync_target_talked = FALSE;
-  link->stale_reset_answers = 0;
+  /* RESETs of earlier syncs that are still unanswered stay counted: a
+   * frozen target answers them together with this sync's. */
   kdh_link_tick (link, now_us);
 }
 
@@ -371,17 +320,20 @@ void
 kdh_link_assume_synced (KdhLink *link)
 {
   kdh_link_cancel_send (link);
-  reset_ids (link);
+  kdh_link_reset_ids (link);
   link->mode = KDH_LINK_IDLE;
+  link->sync_rounds_over = FALSE;
 }
 
 void
 kdh_link_reset (KdhLink *link)
 {
   kdh_link_cancel_send (link);
-  reset_ids (link);
+  kdh_link_reset_ids (link);
   link->mode = KDH_LINK_IDLE;
-  link->stale_reset_answers = 0;
+  link->sync_rounds_over = FALSE;
+  /* A new byte stream: what the old one carried is gone. */
+  link->resets_unanswered = 0;
   link->partial_start_us = 0;
   g_clear_pointer (&link->last_sync_payload, g_bytes_unref);
   g_clear_pointer (&link->last_print, g_bytes_unref);
@@ -391,18 +343,17 @@ kdh_link_reset (KdhLink *link)
   g_queue_clear_full (&link->events, event_free);
 }
 
-static void
-finish_sync (KdhLink *link,
-             gint64   now_us)
+void
+kdh_link_finish_sync (KdhLink *link,
+                      gint64   now_us)
 {
   KdhLinkEvent *event;
 
-  reset_ids (link);
+  kdh_link_reset_ids (link);
   link->mode = KDH_LINK_IDLE;
+  link->sync_rounds_over = FALSE;
   link->stats.syncs++;
-  link->stale_reset_answers = link->sync_resets_sent - 1;
-  link->stale_reset_until_us = now_us + 2 * (gint64) link->config.sync_reset_interval_ms * US_PER_MS;
-  event = push_event (link, KDH_LINK_EVENT_SYNCED);
+  event = kdh_link_push_event (link, KDH_LINK_EVENT_SYNCED);
   event->attempt = link->sync_round;
   event->elapsed_us = now_us - link->sync_started_us;
   if (link->sync_saw_reboot)
@@ -410,328 +361,17 @@ finish_sync (KdhLink *link,
       /* A fresh target met for the first time has not "rebooted". */
       if (link->had_contact)
         link->stats.target_reboots++;
-      push_event (link, KDH_LINK_EVENT_TARGET_REBOOTED);
+      kdh_link_push_event (link, KDH_LINK_EVENT_TARGET_REBOOTED);
     }
   link->had_contact = TRUE;
-}
-
-static void
-handle_control (KdhLink               *link,
-                const KdhPacketHeader *h,
-                gint64                 now_us)
-{
-  switch (h->type)
-    {
-    case KDH_PACKET_TYPE_ACKNOWLEDGE:
-      link->stats.acks_in++;
-      if (link->sending && link->mode == KDH_LINK_IDLE
-          && h->id == (link->next_id & ~KDH_PACKET_ID_SYNC))
-        {
-          push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_OK);
-          finish_send (link, now_us);
-        }
-      else
-        push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_IGNORED);
-      break;
-
-    case KDH_PACKET_TYPE_RESEND:
-      link->stats.resends_in++;
-      push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_OK);
-      if (link->sending && link->mode == KDH_LINK_IDLE)
-        transmit_pending (link, FALSE, now_us);
-      break;
-
-    case KDH_PACKET_TYPE_RESET:
-      link->stats.resets_in++;
-      if (link->mode == KDH_LINK_SYNCING)
-        {
-          push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_OK);
-          finish_sync (link, now_us);
-        }
-      else if (link->stale_reset_answers > 0 && now_us < link->stale_reset_until_us)
-        {
-          link->stale_reset_answers--;
-          push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_IGNORED);
-        }
-      else
-        {
-          push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_OK);
-          reset_ids (link);
-          write_control (link, KDH_PACKET_TYPE_RESET, 0, now_us);
-          /* The target answers our answer; that RESET is consumed, or the
-           * two sides would bounce RESETs for ever (§2.5). */
-          link->stale_reset_answers = 1;
-          link->stale_reset_until_us = now_us
-                                       + 2 * (gint64) link->config.sync_reset_interval_ms * US_PER_MS;
-          push_event (link, KDH_LINK_EVENT_TARGET_RESET);
-          if (link->sending)
-            transmit_pending (link, FALSE, now_us);
-        }
-      break;
-
-    default:
-      break;
-    }
-}
-
-static void
-deliver (KdhLink               *link,
-         const KdhPacketHeader *h,
-         const guint8          *payload,
-         gsize                  len)
-{
-  KdhLinkEvent *event = push_event (link, KDH_LINK_EVENT_PACKET);
-
-  event->packet_type = h->type;
-  event->payload = g_bytes_new (payload, len);
-  g_clear_pointer (&link->last_print, g_bytes_unref);
-  if (h->type == KDH_PACKET_TYPE_DEBUG_IO)
-    link->last_print = g_bytes_ref (event->payload);
-  if (h->type == KDH_PACKET_TYPE_STATE_CHANGE64 || h->type == KDH_PACKET_TYPE_STATE_CHANGE32)
-    {
-      g_clear_pointer (&link->last_stop, g_bytes_unref);
-      link->last_stop = g_bytes_ref (event->payload);
-    }
-}
-
-static gboolean
-same_packet (GBytes       *bytes,
-             const guint8 *payload,
-             gsize         len)
-{
-  gsize blen;
-  const guint8 *bdata = g_bytes_get_data (bytes, &blen);
-
-  return blen == len && (len == 0 || memcmp (bdata, payload, len) == 0);
-}
-
-static void
-handle_data (KdhLink               *link,
-             const KdhPacketHeader *h,
-             const guint8          *payload,
-             gsize                  len,
-             gint64                 now_us)
-{
-  guint32 raw = h->id & ~KDH_PACKET_ID_SYNC;
-
-  link->stats.packets_in++;
-
-  if (link->mode == KDH_LINK_SYNCING)
-    {
-      /* The target has not seen our RESET yet (§2.7 step 5): don't ACK,
-       * send RESET again, at most a few times per interval so that a
-       * flood of output cannot turn into a flood of RESETs. */
-      if (h->id & KDH_PACKET_ID_SYNC)
-        link->sync_saw_reboot = TRUE;
-      link->sync_target_talked = TRUE;
-      push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_IGNORED);
-      if (now_us - link->sync_last_reset_us >= 100 * US_PER_MS)
-        sync_send_reset (link, now_us);
-      return;
-    }
-
-  if (link->config.check_payloads && !kdh_dbgkd_payload_plausible (h->type, payload, len))
-    {
-      /* A garbled type byte (the checksum does not cover the header):
-       * treat it as damaged so the target sends it again. */
-      link->stats.checksum_errors++;
-      push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_BAD_TYPE);
-      write_control (link, KDH_PACKET_TYPE_RESEND, 0, now_us);
-      return;
-    }
-
-  if (raw != KDH_PACKET_ID_INITIAL && raw != (KDH_PACKET_ID_INITIAL | 1))
-    {
-      push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_BAD_ID);
-      write_control (link, KDH_PACKET_TYPE_RESEND, 0, now_us);
-      return;
-    }
-
-  if (h->id & KDH_PACKET_ID_SYNC)
-    {
-      if (link->have_last_sync && link->last_sync_id == h->id && link->last_sync_type == h->type
-          && same_packet (link->last_sync_payload, payload, len))
-        {
-          link->stats.duplicates++;
-          push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_DUPLICATE);
-          write_control (link, KDH_PACKET_TYPE_ACKNOWLEDGE, raw, now_us);
-          return;
-        }
-      /* A target that has just booted, or gave up on us and reinitialised
-       * its ids (§2.9): whatever we were sending, it is not waiting for it. */
-      push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_OK);
-      link->check_resent_print = FALSE;
-      kdh_link_cancel_send (link);
-      link->next_id = KDH_PACKET_ID_INITIAL;
-      link->expected_id = raw ^ 1;
-      write_control (link, KDH_PACKET_TYPE_ACKNOWLEDGE, raw, now_us);
-      link->have_last_sync = TRUE;
-      link->last_sync_id = h->id;
-      link->last_sync_type = h->type;
-      g_clear_pointer (&link->last_sync_payload, g_bytes_unref);
-      link->last_sync_payload = g_bytes_new (payload, len);
-      if (link->had_contact)
-        link->stats.target_reboots++;
-      link->had_contact = TRUE;
-      push_event (link, KDH_LINK_EVENT_TARGET_REBOOTED);
-      deliver (link, h, payload, len);
-      return;
-    }
-
-  if (h->id == link->expected_id && link->check_resent_print && link->last_print != NULL
-      && h->type == KDH_PACKET_TYPE_DEBUG_IO && same_packet (link->last_print, payload, len))
-    {
-      /* The DbgPrint we delivered last, sent again after a RESET: the
-       * target never had our ACK for it. Acknowledged as the new packet it
-       * is on the wire, but not shown twice. (The cost: a target whose
-       * first packet after a resync is a new print of the very same text
-       * loses that copy.) */
-      link->stats.duplicates++;
-      link->check_resent_print = FALSE;
-      g_clear_pointer (&link->last_print, g_bytes_unref);
-      push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_DUPLICATE);
-      if (link->sending)
-        finish_send (link, now_us);
-      write_control (link, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id, now_us);
-      link->expected_id ^= 1;
-      return;
-    }
-
-  if (h->id == link->expected_id)
-    {
-      link->check_resent_print = FALSE;
-      push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_OK);
-      /* The target only sends a new packet once it has our pending one:
-       * an implicit ACK (the real ACK was lost). Except the state change it
-       * is stopped on, sent again under a new id: a stopped target does
-       * that when it asked us for a RESEND (docs/protocol.md §2.2), so it may
-       * not have our packet at all; it goes again on its ACK timeout, and
-       * a target that had it acknowledges the duplicate. */
-      if (link->sending
-          && !((h->type == KDH_PACKET_TYPE_STATE_CHANGE64
-                || h->type == KDH_PACKET_TYPE_STATE_CHANGE32)
-               && link->last_stop != NULL && same_packet (link->last_stop, payload, len)))
-        finish_send (link, now_us);
-      write_control (link, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id, now_us);
-      link->expected_id ^= 1;
-      link->have_last_sync = FALSE;
-      link->had_contact = TRUE;
-      deliver (link, h, payload, len);
-    }
-  else
-    {
-      link->stats.duplicates++;
-      push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_DUPLICATE);
-      write_control (link, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id, now_us);
-    }
-}
-
-static KdhTraceVerdict
-verdict_for_fault (KdhPacketFault fault)
-{
-  switch (fault)
-    {
-    case KDH_PACKET_FAULT_CHECKSUM: return KDH_TRACE_BAD_CHECKSUM;
-    case KDH_PACKET_FAULT_TRAILER: return KDH_TRACE_BAD_TRAILER;
-    case KDH_PACKET_FAULT_LENGTH: return KDH_TRACE_BAD_LENGTH;
-    case KDH_PACKET_FAULT_TRUNCATED: return KDH_TRACE_TRUNCATED;
-    case KDH_PACKET_FAULT_NONE:
-    default: return KDH_TRACE_OK;
-    }
-}
-
-static void
-handle_bad_packet (KdhLink             *link,
-                   const KdhParseEvent *ev,
-                   gint64               now_us)
-{
-  link->stats.checksum_errors++;
-  push_trace (link, now_us, FALSE, &ev->header, NULL, 0, verdict_for_fault (ev->fault));
-  if (link->mode == KDH_LINK_SYNCING)
-    {
-      if (now_us - link->sync_last_reset_us >= 100 * US_PER_MS)
-        sync_send_reset (link, now_us);
-      return;
-    }
-  write_control (link, KDH_PACKET_TYPE_RESEND, 0, now_us);
-}
-
-static void
-process_parser (KdhLink *link,
-                gint64   now_us)
-{
-  KdhParseEvent ev;
-  gboolean progressed = FALSE;
-
-  while (kdh_packet_parser_next (link->parser, &ev))
-    {
-      progressed = TRUE;
-      switch (ev.kind)
-        {
-        case KDH_PARSE_PACKET:
-          if (ev.header.control)
-            handle_control (link, &ev.header, now_us);
-          else
-            handle_data (link, &ev.header, ev.payload, ev.payload_len, now_us);
-          break;
-        case KDH_PARSE_BAD_PACKET:
-          handle_bad_packet (link, &ev, now_us);
-          break;
-        case KDH_PARSE_BREAKIN:
-        default:
-          /* Targets never send break-in; a stray 0x62 is line noise. */
-          break;
-        }
-    }
-
-  if (kdh_packet_parser_in_packet (link->parser, NULL))
-    {
-      if (progressed || link->partial_start_us == 0)
-        link->partial_start_us = now_us;
-      link->partial_last_us = now_us;
-    }
-  else
-    link->partial_start_us = 0;
-}
-
-void
-kdh_link_receive (KdhLink      *link,
-                  const guint8 *data,
-                  gsize         len,
-                  gint64        now_us)
-{
-  if (len == 0)
-    return;
-  link->stats.bytes_in += len;
-  link->stats.last_rx_us = now_us;
-  kdh_packet_parser_feed (link->parser, data, len);
-  process_parser (link, now_us);
-}
-
-/* A packet is abandoned after partial_timeout of silence, or when it has
- * taken far longer than its length needs: a garbled byte count can make the
- * parser wait for bytes that are really the target's retransmissions. */
-static gint64
-partial_deadline (KdhLink *link)
-{
-  gsize needed;
-  gint64 timeout = (gint64) link->config.partial_timeout_ms * US_PER_MS;
-  gint64 quiet, cap;
-
-  if (link->partial_start_us == 0 || !kdh_packet_parser_in_packet (link->parser, &needed))
-    return G_MAXINT64;
-  quiet = link->partial_last_us + timeout;
-  cap = link->partial_start_us + 2 * timeout
-        + 2 * (gint64) link->config.byte_time_us * (gint64) (needed + KDH_PACKET_MAX_SIZE);
-  return MIN (quiet, cap);
 }
 
 gint64
 kdh_link_next_deadline (KdhLink *link)
 {
-  gint64 deadline = partial_deadline (link);
+  gint64 deadline = kdh_link_partial_deadline (link);
 
-  if (link->mode == KDH_LINK_SYNCING)
+  if (link->mode == KDH_LINK_SYNCING && !link->sync_rounds_over)
     deadline = MIN (deadline, link->sync_next_reset_us);
   if (link->sending)
     deadline = MIN (deadline, link->ack_deadline_us);
@@ -742,14 +382,20 @@ void
 kdh_link_tick (KdhLink *link,
                gint64   now_us)
 {
-  if (link->mode == KDH_LINK_SYNCING && now_us >= link->sync_next_reset_us)
+  if (link->mode == KDH_LINK_SYNCING && !link->sync_rounds_over
+      && now_us >= link->sync_next_reset_us)
     {
       KdhLinkEvent *event;
 
       if (link->sync_round >= link->config.sync_max_rounds)
         {
-          link->mode = KDH_LINK_IDLE;
-          event = push_event (link, KDH_LINK_EVENT_SYNC_FAILED);
+          /* No more rounds, but the link keeps waiting for the answer
+           * (docs/protocol.md §7.2): a target that was frozen reads our
+           * RESETs when it wakes and answers them, and that late answer
+           * still ends this sync. Until then its data packets are not
+           * acknowledged but answered with RESET (§2.7 step 5). */
+          link->sync_rounds_over = TRUE;
+          event = kdh_link_push_event (link, KDH_LINK_EVENT_SYNC_FAILED);
           event->attempt = link->sync_round;
           event->elapsed_us = now_us - link->sync_started_us;
         }
@@ -764,10 +410,10 @@ kdh_link_tick (KdhLink *link,
               && (link->sync_breakin == KDH_SYNC_BREAKIN_FIRST
                   || (link->sync_breakin == KDH_SYNC_BREAKIN_LATER && link->sync_round > 1)))
             kdh_link_send_breakin (link);
-          sync_send_reset (link, now_us);
+          kdh_link_sync_send_reset (link, now_us);
           link->sync_next_reset_us = now_us
                                      + (gint64) link->config.sync_reset_interval_ms * US_PER_MS;
-          event = push_event (link, KDH_LINK_EVENT_SYNC_ATTEMPT);
+          event = kdh_link_push_event (link, KDH_LINK_EVENT_SYNC_ATTEMPT);
           event->attempt = link->sync_round;
         }
     }
@@ -777,26 +423,18 @@ kdh_link_tick (KdhLink *link,
       link->stats.timeouts++;
       if (link->send_tries >= link->config.max_send_tries)
         {
-          KdhLinkEvent *event = push_event (link, KDH_LINK_EVENT_SEND_FAILED);
+          KdhLinkEvent *event = kdh_link_push_event (link, KDH_LINK_EVENT_SEND_FAILED);
 
           event->tries = link->send_tries;
           event->elapsed_us = now_us - link->send_first_us;
           kdh_link_cancel_send (link);
         }
       else
-        transmit_pending (link, TRUE, now_us);
+        kdh_link_transmit_pending (link, TRUE, now_us);
     }
 
-  if (now_us >= partial_deadline (link))
-    {
-      KdhParseEvent ev;
-
-      link->partial_start_us = 0;
-      if (kdh_packet_parser_abandon (link->parser, &ev))
-        handle_bad_packet (link, &ev, now_us);
-      /* The rescan may find whole packets in the bytes after the leader. */
-      process_parser (link, now_us);
-    }
+  if (now_us >= kdh_link_partial_deadline (link))
+    kdh_link_abandon_partial (link, now_us);
 }
 
 gboolean

@@ -8,9 +8,10 @@
  * implements docs/protocol.md §2 for a host: ACK every accepted data packet,
  * RESEND a damaged one, re-ACK and drop a retransmitted duplicate, keep one
  * outgoing data packet and retransmit it until it is acknowledged (a bounded
- * number of times), answer RESET, recognise a rebooted target by the SYNC
- * id bit, and run the resync procedure of §2.7 (break-in byte, RESET until
- * answered). No I/O and no main loop: the engine feeds it and drains it.
+ * number of times), answer the target's own RESET but not the answers to
+ * ours (§7.2), recognise a rebooted target by the SYNC id bit, and run the
+ * resync procedure of §2.7 (break-in byte, RESET until answered). No I/O
+ * and no main loop: the engine feeds it and drains it.
  *
  * Times are monotonic microseconds (g_get_monotonic_time() in the engine,
  * anything in tests).
@@ -44,7 +45,8 @@ typedef enum {
   KDH_LINK_EVENT_SENT,            /* our pending data packet was acknowledged */
   KDH_LINK_EVENT_SEND_FAILED,     /* no ACK after max_send_tries; packet dropped */
   KDH_LINK_EVENT_SYNC_ATTEMPT,    /* a RESET round started: attempt */
-  KDH_LINK_EVENT_SYNCED,          /* the target answered RESET; ids reset */
+  KDH_LINK_EVENT_SYNCED,          /* the target answered RESET; ids reset (also
+                                   * after SYNC_FAILED: a late answer) */
   KDH_LINK_EVENT_SYNC_FAILED,     /* no RESET answer after sync_max_rounds */
   KDH_LINK_EVENT_TARGET_RESET,    /* the target sent RESET on its own; answered */
   KDH_LINK_EVENT_TARGET_REBOOTED, /* a packet with the SYNC id bit: a fresh target */
@@ -105,7 +107,9 @@ typedef struct {
 
 typedef enum {
   KDH_LINK_IDLE,           /* connected packet exchange */
-  KDH_LINK_SYNCING,        /* waiting for the RESET answer */
+  KDH_LINK_SYNCING,        /* waiting for the RESET answer; after a failed
+                            * sync too, without more rounds, until the
+                            * answer or the next sync */
 } KdhLinkMode;
 
 typedef struct _KdhLink KdhLink;
@@ -154,7 +158,9 @@ typedef enum {
 
 /* Starts the resync procedure: drops any pending packet, sends the
  * break-in byte as @breakin says and RESET every sync_reset_interval_ms
- * until the target answers with RESET. */
+ * until the target answers with RESET, for sync_max_rounds rounds
+ * (SYNC_FAILED). The link then stays SYNCING: the first answer to any
+ * RESET it sent still ends the sync with SYNCED. */
 void     kdh_link_start_sync (KdhLink        *link,
                               KdhSyncBreakin  breakin,
                               gint64          now_us);

@@ -4,9 +4,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * kdh-session.c          state, transport callbacks, the link pump,
- *                        housekeeping, the session as an engine backend
+ *                        housekeeping between commands
  * kdh-session-sync.c     attach, resync, restart, the target's stops
  * kdh-session-request.c  manipulate requests and their replies, Continue
+ * kdh-session-backend.c  the session as the engine's backend
  */
 #pragma once
 
@@ -92,6 +93,16 @@ struct _KdhSession
   gboolean break_outstanding;     /* a break-in byte sent, no stop seen since */
   gboolean awaiting_stop;         /* a resync waits for the target's state change */
 
+  /* The last sync, as it began: a failed one can still be answered late,
+   * by a target that was frozen while we sent RESETs (docs/protocol.md
+   * §7.2), and is then finished as it would have been. */
+  KdhSyncKind sync_kind;
+  gboolean sync_with_breakin;     /* it sent (or meant to send) break-in bytes */
+  gboolean sync_was_running;      /* the target was believed running */
+  guint64 sync_breakins_before;   /* the link's break-in count when it began */
+  gboolean sync_answer_due;       /* it failed; the link still waits for an answer */
+  gboolean late_synced;           /* that answer came: finish it at the next poll */
+
   /* A break-in byte a sync sent to a target that was already stopped stays
    * pending there and stops it again right after the first Continue
    * (docs/protocol.md §2.7, cautions). That one stop is recognised (same
@@ -130,6 +141,9 @@ gboolean kdh_session_sync          (KdhSession   *s,
                                     KdhSyncKind   kind,
                                     GError      **error);
 gboolean kdh_session_handle_stop   (KdhSession   *s,
+                                    GError      **error);
+/* Finishes a sync that had failed when the target answers it late. */
+gboolean kdh_session_sync_late     (KdhSession   *s,
                                     GError      **error);
 /* The connection is lost: says why, and retries with back-off when
  * @retry and the transport is alive. */

@@ -135,6 +135,49 @@ remember_sync_stop (KdhSession *s,
   kdh_state_change_clear (&sc);
 }
 
+/* After the RESET answer: the target re-sends the state change it is
+ * stopped on, or reports the break-in (docs/protocol.md §2.7 step 2); the
+ * stop is handled as the sync that began meant. */
+static gboolean
+sync_complete (KdhSession *s,
+               GError    **error)
+{
+  g_autoptr (GError) local = NULL;
+  gint64 deadline = g_get_monotonic_time () + sync_timeout_us (s);
+  gboolean ok = kdh_session_wait (s, stop_arrived, deadline, &local);
+
+  s->awaiting_stop = FALSE;
+  if (!ok || s->stop == NULL)
+    {
+      g_autofree gchar *reason = NULL;
+
+      if (local && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      reason = g_strdup_printf (_("the target answered RESET but reported no state within %.1f s"),
+                                sync_timeout_us (s) / 1e6);
+      kdh_session_set_lost (s, reason, TRUE);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, reason);
+      return FALSE;
+    }
+
+  if (kdh_link_get_stats (s->link)->breakins_sent > s->sync_breakins_before)
+    remember_sync_stop (s, s->stop);
+
+  /* A break-in we caused only to get the target talking is undone. */
+  s->auto_continue = s->sync_kind == SYNC_ATTACH
+                     ? !kdh_host_initial_break (s->host)
+                     : (s->sync_with_breakin && s->sync_was_running && s->announced);
+  if (!kdh_session_handle_stop (s, error))
+    return FALSE;
+  if (s->sync_kind != SYNC_ATTACH)
+    kdh_host_output (s->host, KDH_OUTPUT_DEBUGGER,
+                       _("Kernel debugger connection resynchronized.\n"));
+  return TRUE;
+}
+
 gboolean
 kdh_session_sync (KdhSession *s,
                   KdhSyncKind kind,
@@ -147,7 +190,6 @@ kdh_session_sync (KdhSession *s,
   gboolean with_breakin = kind != SYNC_RESYNC || was_running;
   KdhSyncBreakin breakin = !with_breakin ? KDH_SYNC_NO_BREAKIN
                            : s->believe_stopped ? KDH_SYNC_BREAKIN_LATER : KDH_SYNC_BREAKIN_FIRST;
-  guint64 breakins_before = kdh_link_get_stats (s->link)->breakins_sent;
   KdhConnState state = kind == SYNC_ATTACH ? KDH_CONN_SYNCHRONIZING : KDH_CONN_RESYNCHRONIZING;
   g_autoptr (GError) local = NULL;
   gint64 deadline;
@@ -159,6 +201,12 @@ kdh_session_sync (KdhSession *s,
   else
     kdh_host_output (s->host, KDH_OUTPUT_DEBUGGER, _("Resynchronizing the kernel connection...\n"));
 
+  s->sync_kind = kind;
+  s->sync_with_breakin = with_breakin;
+  s->sync_was_running = was_running;
+  s->sync_breakins_before = kdh_link_get_stats (s->link)->breakins_sent;
+  s->sync_answer_due = FALSE;
+  s->late_synced = FALSE;
   s->synced = FALSE;
   s->sync_failed = FALSE;
   s->rebooted = FALSE;
@@ -197,44 +245,27 @@ kdh_session_sync (KdhSession *s,
     }
   if (s->sync_failed)
     {
+      /* The link still waits: an answer that comes later (a target that
+       * was frozen) finishes this sync (kdh_session_sync_late). */
+      s->sync_answer_due = TRUE;
       kdh_session_set_lost (s, s->sync_error, TRUE);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, s->sync_error);
       return FALSE;
     }
+  return sync_complete (s, error);
+}
 
-  /* The target re-sends the state change it is stopped on, or reports
-   * the break-in (docs/protocol.md §2.7 step 2). */
-  deadline = g_get_monotonic_time () + sync_timeout_us (s);
-  ok = kdh_session_wait (s, stop_arrived, deadline, &local);
-  s->awaiting_stop = FALSE;
-  if (!ok || s->stop == NULL)
-    {
-      g_autofree gchar *reason = NULL;
+gboolean
+kdh_session_sync_late (KdhSession *s,
+                       GError    **error)
+{
+  KdhConnState state = s->sync_kind == SYNC_ATTACH ? KDH_CONN_SYNCHRONIZING
+                                                   : KDH_CONN_RESYNCHRONIZING;
 
-      if (local && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
-      reason = g_strdup_printf (_("the target answered RESET but reported no state within %.1f s"),
-                                sync_timeout_us (s) / 1e6);
-      kdh_session_set_lost (s, reason, TRUE);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, reason);
-      return FALSE;
-    }
-
-  if (kdh_link_get_stats (s->link)->breakins_sent > breakins_before)
-    remember_sync_stop (s, s->stop);
-
-  /* A break-in we caused only to get the target talking is undone. */
-  s->auto_continue = kind == SYNC_ATTACH ? !kdh_host_initial_break (s->host)
-                                         : (with_breakin && was_running && s->announced);
-  if (!kdh_session_handle_stop (s, error))
-    return FALSE;
-  if (kind != SYNC_ATTACH)
-    kdh_host_output (s->host, KDH_OUTPUT_DEBUGGER,
-                       _("Kernel debugger connection resynchronized.\n"));
-  return TRUE;
+  /* No automatic attempt while this one finishes. */
+  s->lost_retry_us = G_MAXINT64;
+  kdh_session_set_state (s, state, _("the target answered RESET"), 0);
+  return sync_complete (s, error);
 }
 
 static gboolean

@@ -6,7 +6,8 @@
  * This file: the state, the transport's callbacks, the link pump and what
  * arrives on it, and the housekeeping between commands.
  * kdh-session-sync.c connects, resynchronizes and handles stops;
- * kdh-session-request.c sends requests and waits for their replies.
+ * kdh-session-request.c sends requests and waits for their replies;
+ * kdh-session-backend.c is the session as the engine's backend.
  */
 #include "kdh-session-private.h"
 
@@ -143,8 +144,10 @@ on_closed (KdhTransport *transport,
   s->transport_open = FALSE;
   g_free (s->transport_error);
   s->transport_error = g_strdup (error ? error->message : _("connection closed"));
-  /* Half-received bytes belong to a stream that is gone. */
+  /* Half-received bytes belong to a stream that is gone, and so do the
+   * answers to the RESETs we wrote into it. */
   kdh_link_reset (s->link);
+  s->sync_answer_due = FALSE;
   if (!comes_back)
     s->transport_dead = TRUE;
   if (!comes_back && s->announced)
@@ -342,6 +345,15 @@ handle_link_event (KdhSession   *s,
       break;
     case KDH_LINK_EVENT_SYNCED:
       s->synced = TRUE;
+      if (s->sync_answer_due)
+        {
+          /* The answer to a sync that had given up: the target was frozen
+           * and has read our RESETs now. Its state change follows, maybe in
+           * this very read. */
+          s->sync_answer_due = FALSE;
+          s->late_synced = TRUE;
+          s->awaiting_stop = TRUE;
+        }
       break;
     case KDH_LINK_EVENT_SYNC_FAILED:
       s->sync_failed = TRUE;
@@ -568,7 +580,7 @@ kdh_session_next_poll (KdhSession *s)
 {
   gint64 next = MIN (s->lost_retry_us, s->breakin_retry_us);
 
-  if (s->stop != NULL || (s->reconnect_pending && s->transport_open))
+  if (s->stop != NULL || s->late_synced || (s->reconnect_pending && s->transport_open))
     return 0;
   if (s->next_stats_us > 0)
     next = MIN (next, s->next_stats_us);
@@ -642,6 +654,14 @@ kdh_session_poll (KdhSession *s)
         kdh_host_printf (s->host, KDH_OUTPUT_ERROR, "%s\n", error->message);
       return;
     }
+  if (s->late_synced)
+    {
+      s->late_synced = FALSE;
+      if (!kdh_session_sync_late (s, &error)
+          && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("finishing a late resync failed: %s", error->message);
+      return;
+    }
   if (s->stop != NULL)
     {
       if (!kdh_session_handle_stop (s, &error))
@@ -678,122 +698,4 @@ kdh_session_poll (KdhSession *s)
                              BREAKIN_MAX_TRIES);
         }
     }
-}
-
-/* ---- The session as the engine's backend ------------------------------- */
-
-static KdhSession *
-from_backend (KdhBackend *backend)
-{
-  return (KdhSession *) backend;
-}
-
-static void
-backend_free (KdhBackend *backend)
-{
-  KdhSession *s = from_backend (backend);
-
-  kdh_session_close (s);
-  kdh_session_free (s);
-}
-
-static gboolean
-backend_resync (KdhBackend *backend,
-                GError    **error)
-{
-  return kdh_session_resync (from_backend (backend), error);
-}
-
-static gboolean
-backend_restart (KdhBackend *backend,
-                 GError    **error)
-{
-  return kdh_session_restart (from_backend (backend), error);
-}
-
-static gboolean
-backend_cycle_baud (KdhBackend *backend,
-                    GError    **error)
-{
-  return kdh_session_cycle_baud (from_backend (backend), error);
-}
-
-static void
-backend_interrupt (KdhBackend *backend,
-                   gboolean    defer)
-{
-  kdh_session_break (from_backend (backend), defer);
-}
-
-static void
-backend_set_trace (KdhBackend *backend,
-                   gboolean    enabled)
-{
-  kdh_session_set_trace (from_backend (backend), enabled);
-}
-
-static gchar *
-backend_dup_prompt (KdhBackend *backend,
-                    gboolean   *ready)
-{
-  KdhSession *s = from_backend (backend);
-
-  *ready = s->state == KDH_CONN_BREAK || s->state == KDH_CONN_DISCONNECTED
-           || s->state == KDH_CONN_LOST;
-  if (s->state == KDH_CONN_BREAK)
-    return g_strdup_printf ("%u: kd> ", s->cpu);
-  return g_strdup ("kd> ");
-}
-
-static gchar *
-backend_dup_connection (KdhBackend *backend)
-{
-  return kdh_connection_string_to_string (from_backend (backend)->cs);
-}
-
-static void
-backend_command_finished (KdhBackend *backend)
-{
-  kdh_session_command_finished (from_backend (backend));
-}
-
-static gint64
-backend_next_poll (KdhBackend *backend)
-{
-  return kdh_session_next_poll (from_backend (backend));
-}
-
-static void
-backend_poll (KdhBackend *backend)
-{
-  kdh_session_poll (from_backend (backend));
-}
-
-static gint64
-backend_throttle_input (KdhBackend *backend,
-                        gboolean    backlogged)
-{
-  return kdh_session_throttle_input (from_backend (backend), backlogged);
-}
-
-const KdhBackendClass kdh_session_backend_class = {
-  .name = "session",
-  .free = backend_free,
-  .resync = backend_resync,
-  .restart = backend_restart,
-  .cycle_baud = backend_cycle_baud,
-  .interrupt = backend_interrupt,
-  .set_trace = backend_set_trace,
-  .dup_prompt = backend_dup_prompt,
-  .dup_connection = backend_dup_connection,
-  .command_finished = backend_command_finished,
-  .next_poll = backend_next_poll,
-  .poll = backend_poll,
-  .throttle_input = backend_throttle_input,
-};
-
-KdhBackend *
-kdh_session_as_backend (KdhSession *s)
-{
-  return &s->backend;
 }
