@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -30,6 +31,9 @@
 /* The target still retransmits on its own timer; beyond this a host that
  * never reads loses bytes, as a UART's FIFO overruns. */
 #define OUTBUF_HARD_MAX (1024 * 1024)
+/* The CPU budget is an average: a burst of this much CPU time is allowed
+ * before the processors are held back. */
+#define BUDGET_BURST_US (100 * 1000)
 
 typedef struct {
   GSource parent;
@@ -56,6 +60,12 @@ struct _KdhSimServer
 
   GMutex counters_lock;
   KdhSimCounters counters;      /* copy for other threads, under the lock */
+
+  /* --cpu-budget: a token bucket of CPU time, refilled at budget % of
+   * wall time, drawn by every wake-up while the target runs. */
+  guint budget_percent;
+  gint64 budget_tokens_us;
+  gint64 budget_refilled_us;
 };
 
 static gboolean server_dispatch (KdhSimServer *server,
@@ -92,6 +102,9 @@ kdh_sim_server_new (const KdhSimOptions *opts)
   KdhSimServer *server = g_new0 (KdhSimServer, 1);
 
   server->target = kdh_sim_target_new (opts, g_get_monotonic_time ());
+  server->budget_percent = CLAMP (opts->cpu_budget, 1, 100);
+  server->budget_tokens_us = BUDGET_BURST_US;
+  server->budget_refilled_us = g_get_monotonic_time ();
   server->line = kdh_sim_line_new (opts);
   server->context = g_main_context_ref_thread_default ();
   server->fd = -1;
@@ -305,11 +318,37 @@ host_gone (KdhSimServer *server)
     server->detached_func (server, server->detached_data);
 }
 
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* Charges @used_us of CPU time to the budget; when it is spent, the
+ * target's processors wait until it has refilled. */
+static void
+charge_budget (KdhSimServer *server,
+               gint64        now,
+               gint64        used_us)
+{
+  gint64 refill = (now - server->budget_refilled_us) * server->budget_percent / 100;
+
+  server->budget_refilled_us = now;
+  server->budget_tokens_us = MIN (server->budget_tokens_us + refill, BUDGET_BURST_US) - used_us;
+  if (server->budget_tokens_us < 0)
+    kdh_sim_target_hold (server->target,
+                         now + (-server->budget_tokens_us) * 100 / server->budget_percent);
+}
+
 static gboolean
 server_dispatch (KdhSimServer *server,
                  GIOCondition  revents)
 {
-  gint64 now, deadline;
+  gint64 now, deadline, cpu_before;
+  gboolean running;
 
   /* HUP and ERR are reported even while reading is paused; reading then
    * is what finds the EOF or the error. */
@@ -319,7 +358,11 @@ server_dispatch (KdhSimServer *server,
   /* The target's timers run whether or not a host is attached (the
    * detached function may also have attached a new one already). */
   now = g_get_monotonic_time ();
+  running = kdh_sim_target_get_state (server->target) == KDH_SIM_RUNNING;
+  cpu_before = running ? thread_cpu_us () : 0;
   pump (server, now);
+  if (running)
+    charge_budget (server, now, thread_cpu_us () - cpu_before);
   /* Counters before the bytes go out: whoever sees the target's answer can
    * then rely on the counters already showing what caused it. */
   publish_counters (server);

@@ -25,8 +25,8 @@
 #define RETRIES_ABSENT 5
 /* A rebooting machine does not read its serial port for a while. */
 #define BOOT_TIME_MS 500
-/* How often the running kernel is advanced (breakpoint hits). */
-#define RUN_QUANTUM_MS 10
+#define STATUS_WAKE_SYSTEM_DEBUGGER_CODE KDH_STATUS_WAKE_SYSTEM_DEBUGGER
+#define MANUALLY_INITIATED_CRASH 0xE2u
 
 
 struct _KdhSimTarget
@@ -62,9 +62,11 @@ struct _KdhSimTarget
 
   /* Running. */
   gint64 last_run_us;
-  gint64 next_print_us;
-  guint64 print_seq;
+  gint64 hold_until_us;         /* the server's CPU budget: no emulation before */
   gint64 boot_done_us;
+  gint64 booted_us;             /* when the machine last started */
+  gboolean driver_loaded;       /* --load-driver-after done since then */
+  gboolean kernel_sees_debugger;
 
   /* Fault behaviours. */
   guint fresh_packets;          /* counted for silent-after / reboot-after */
@@ -74,7 +76,19 @@ struct _KdhSimTarget
 };
 
 static void start_send (KdhSimTarget *t, guint16 type, GBytes *payload, gboolean droppable);
-static void report_exception (KdhSimTarget *t, guint cpu, guint32 code);
+static void report_exception (KdhSimTarget *t, guint cpu, guint32 code, guint64 address);
+static void handle_event (KdhSimTarget *t, const KdhSimEvent *ev);
+
+/* kdhtest's lines: --dbgprint-rate as the time between two, in 100 ns. */
+static guint64
+print_interval (const KdhSimOptions *opts)
+{
+  if (opts->dbgprint_flood)
+    return 1;
+  if (opts->dbgprint_rate <= 0)
+    return 0;
+  return MAX ((guint64) (1e7 / opts->dbgprint_rate), 2);
+}
 
 KdhSimTarget *
 kdh_sim_target_new (const KdhSimOptions *opts,
@@ -94,7 +108,8 @@ kdh_sim_target_new (const KdhSimOptions *opts,
   t->next_id = KDH_PACKET_ID_INITIAL | KDH_PACKET_ID_SYNC;
   t->expected_id = KDH_PACKET_ID_INITIAL;
   t->last_run_us = now_us;
-  t->next_print_us = now_us;
+  t->booted_us = now_us;
+  kdh_sim_kernel_set_print_interval (t->kernel, print_interval (opts));
   packet_ms = opts->baud ? (guint) ((guint64) 10 * 1000 * (KDH_PACKET_MAX_SIZE + 17) / opts->baud)
                          : 0;
   t->ack_timeout_ms = 500 + 2 * packet_ms;
@@ -231,32 +246,6 @@ resume (KdhSimTarget *t)
   memset (t->context_read, 0, sizeof t->context_read);
 }
 
-static void
-maybe_print (KdhSimTarget *t)
-{
-  g_autoptr (GByteArray) payload = NULL;
-  g_autofree gchar *line = NULL;
-
-  if (t->state != KDH_SIM_RUNNING || t->sending || !t->debugger_present)
-    return;
-  if (!t->opts.dbgprint_flood && t->opts.dbgprint_rate <= 0)
-    return;
-  if (!t->opts.dbgprint_flood && t->now_us < t->next_print_us)
-    return;
-
-  line = g_strdup_printf ("kdhtest: dbgprint seq=%08" G_GUINT64_FORMAT "\n", t->print_seq++);
-  payload = g_byte_array_new ();
-  kdh_debug_io_encode_print (payload, (guint16) t->cpu, line, strlen (line));
-  start_send (t, KDH_PACKET_TYPE_DEBUG_IO, g_byte_array_free_to_bytes (g_steal_pointer (&payload)),
-              TRUE);
-  if (!t->opts.dbgprint_flood)
-    {
-      gint64 period = (gint64) (G_USEC_PER_SEC / t->opts.dbgprint_rate);
-
-      t->next_print_us = MAX (t->next_print_us + period, t->now_us - 10 * period);
-    }
-}
-
 /* The running kernel looks at the line only for the break-in byte; every
  * other byte is read and lost, as a real target's poll loop does. Bytes
  * after the break-in byte stay for the packet layer. */
@@ -265,6 +254,11 @@ poll_breakin (KdhSimTarget *t)
 {
   gboolean found = FALSE;
   gsize i;
+
+  /* A break-in byte the kernel has not read yet: what follows it waits in
+   * the UART behind it (a RESET, typically), for the debugger stub. */
+  if (t->breakin_pending || kdh_sim_kernel_break_in_pending (t->kernel))
+    return;
 
   for (i = 0; i < t->inbuf->len; i++)
     if (t->inbuf->data[i] == KDH_BREAKIN_BYTE)
@@ -293,31 +287,49 @@ drain_parser (KdhSimTarget *t)
   kdh_packet_parser_reset (t->parser);
 }
 
+/* --load-driver-after: a second copy of the test driver, once per boot. */
+static void
+maybe_load_driver (KdhSimTarget *t)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (t->opts.load_driver_after == 0 || t->driver_loaded
+      || t->now_us - t->booted_us < (gint64) t->opts.load_driver_after * G_USEC_PER_SEC)
+    return;
+  t->driver_loaded = TRUE;
+  if (!kdh_sim_kernel_load_driver (t->kernel, "kdhtest.sys", "kdhtest2.sys", &error))
+    g_warning ("cannot load the second test driver: %s", error->message);
+}
+
+/* The processors run for the simulated time since the last call; the
+ * first event stops them. */
 static void
 run (KdhSimTarget *t)
 {
-  guint cpu;
-  guint64 address;
+  KdhSimEvent ev;
+  gint64 elapsed;
 
-  while (t->now_us - t->last_run_us >= RUN_QUANTUM_MS * US_PER_MS)
+  if (t->breakin_pending)
     {
-      t->last_run_us += RUN_QUANTUM_MS * US_PER_MS;
-      if (kdh_sim_kernel_run (t->kernel, RUN_QUANTUM_MS, &cpu, &address))
-        {
-          report_exception (t, cpu, KDH_STATUS_BREAKPOINT);
-          return;
-        }
-    }
-  if (t->breakin_pending && !t->sending)
-    {
+      /* Into kdcom's UART: the kernel polls it on its next clock tick. */
       t->breakin_pending = FALSE;
       t->counters.breakins++;
-      cpu = 0;
-      kdh_sim_kernel_prepare_break_in (t->kernel, cpu);
-      report_exception (t, cpu, KDH_STATUS_BREAKPOINT);
-      return;
+      kdh_sim_kernel_break_in (t->kernel);
     }
-  maybe_print (t);
+  if (t->kernel_sees_debugger != t->debugger_present)
+    {
+      /* As KdDebuggerNotPresent follows the debugger's answers. */
+      t->kernel_sees_debugger = t->debugger_present;
+      kdh_sim_kernel_set_debugger_present (t->kernel, t->debugger_present);
+    }
+  maybe_load_driver (t);
+  if (t->now_us < t->hold_until_us)
+    return;
+  elapsed = MAX (t->now_us - t->last_run_us, 0);
+  t->last_run_us = t->now_us;
+  if (kdh_sim_kernel_execute (t->kernel, (guint64) elapsed, &ev))
+    handle_event (t, &ev);
+  kdh_sim_event_clear (&ev);
 }
 
 /* ---- State changes ----------------------------------------------------- */
@@ -363,7 +375,8 @@ stop_with (KdhSimTarget *t,
 static void
 report_exception (KdhSimTarget *t,
                   guint         cpu,
-                  guint32       code)
+                  guint32       code,
+                  guint64       address)
 {
   KdhStateChange sc;
   KdhControlReport report;
@@ -371,7 +384,7 @@ report_exception (KdhSimTarget *t,
 
   fill_state_header (t, &sc, cpu, KDH_STATE_EXCEPTION);
   sc.u.exception.code = code;
-  sc.u.exception.address = sc.program_counter;
+  sc.u.exception.address = address;
   sc.u.exception.first_chance = 1;
   if (code == KDH_STATUS_BREAKPOINT)
     {
@@ -402,6 +415,60 @@ report_load_symbols (KdhSimTarget *t,
   stop_with (t, 0, payload, TRUE);
 }
 
+/* A driver the kernel loaded announces itself (DbgLoadImageSymbols). */
+static void
+report_loaded_image (KdhSimTarget      *t,
+                     const KdhSimEvent *ev)
+{
+  KdhStateChange sc;
+  KdhControlReport report;
+  GByteArray *payload = g_byte_array_new ();
+  g_autofree gchar *path = g_strndup (ev->text, ev->text_len);
+
+  fill_state_header (t, &sc, ev->cpu, KDH_STATE_LOAD_SYMBOLS);
+  sc.u.load_symbols.path_name_length = (guint32) strlen (path) + 1;
+  sc.u.load_symbols.base_of_dll = ev->base;
+  sc.u.load_symbols.checksum = ev->checksum;
+  sc.u.load_symbols.size_of_image = ev->size_of_image;
+  kdh_sim_kernel_control_report (t->kernel, ev->cpu, &report);
+  kdh_state_change_encode_load_symbols (payload, &sc, KDH_MACHINE_AMD64, &report, path);
+  stop_with (t, ev->cpu, payload, TRUE);
+}
+
+static void
+send_print (KdhSimTarget      *t,
+            const KdhSimEvent *ev)
+{
+  GByteArray *payload;
+
+  /* Nobody to print to: Windows' KdpPrint gives up at once too. */
+  if (!t->debugger_present)
+    return;
+  payload = g_byte_array_new ();
+  kdh_debug_io_encode_print (payload, (guint16) ev->cpu, ev->text, ev->text_len);
+  start_send (t, KDH_PACKET_TYPE_DEBUG_IO, g_byte_array_free_to_bytes (payload), TRUE);
+}
+
+static void
+handle_event (KdhSimTarget      *t,
+              const KdhSimEvent *ev)
+{
+  switch (ev->kind)
+    {
+    case KDH_SIM_EVENT_EXCEPTION:
+      report_exception (t, ev->cpu, ev->code, ev->address);
+      break;
+    case KDH_SIM_EVENT_PRINT:
+      send_print (t, ev);
+      break;
+    case KDH_SIM_EVENT_LOAD_SYMBOLS:
+      report_loaded_image (t, ev);
+      break;
+    case KDH_SIM_EVENT_NONE:
+      break;
+    }
+}
+
 /* ---- Reboot ------------------------------------------------------------ */
 
 static void
@@ -425,6 +492,10 @@ finish_reboot (KdhSimTarget *t)
   t->next_id = KDH_PACKET_ID_INITIAL | KDH_PACKET_ID_SYNC;
   t->expected_id = KDH_PACKET_ID_INITIAL;
   t->debugger_present = FALSE;
+  t->kernel_sees_debugger = FALSE;
+  t->booted_us = t->now_us;
+  t->driver_loaded = FALSE;
+  kdh_sim_kernel_set_print_interval (t->kernel, print_interval (&t->opts));
   resume (t);
   /* The kernel reports its own image as it initialises the debugger. */
   report_load_symbols (t, 0);
@@ -714,17 +785,45 @@ serve_manipulate (KdhSimTarget *t,
       break;
 
     case KDH_API_CONTINUE:
+      /* No reply: the target resumes. */
+      kdh_sim_kernel_resume (t->kernel, t->cpu);
+      resume (t);
+      break;
+
     case KDH_API_CONTINUE2:
-      /* No reply: the target resumes. A trace flag (single step) is not
-       * simulated; the kernel simply runs. */
+      /* The control set (RO-K64 KdpGetStateChange): DR7 for every
+       * processor; with the trace flag, one instruction on this one. */
+      kdh_sim_kernel_resume (t->kernel, t->cpu);
+      kdh_sim_kernel_set_dr7 (t->kernel, kdh_manipulate_get_u64 (&m, 0x08));
+      if (kdh_manipulate_get_u32 (&m, 0x04) != 0)
+        {
+          KdhSimEvent ev;
+          guint cpu = t->cpu;
+
+          resume (t);
+          kdh_sim_kernel_step (t->kernel, cpu, &ev);
+          handle_event (t, &ev);
+          kdh_sim_event_clear (&ev);
+        }
+      else
+        resume (t);
+      break;
+
+    case KDH_API_CAUSE_BUGCHECK:
+      /* No reply: the stopped processor bug checks (RO-K64 KdpCauseBugCheck). */
+      kdh_sim_kernel_bug_check (t->kernel, t->cpu, MANUALLY_INITIATED_CRASH);
       resume (t);
       break;
 
     case KDH_API_SWITCH_PROCESSOR:
-      if (m.processor < kdh_sim_kernel_n_cpus (t->kernel))
-        report_exception (t, m.processor, KDH_STATUS_WAKE_SYSTEM_DEBUGGER);
-      else
-        report_exception (t, t->cpu, KDH_STATUS_WAKE_SYSTEM_DEBUGGER);
+      {
+        guint cpu = m.processor < kdh_sim_kernel_n_cpus (t->kernel) ? m.processor : t->cpu;
+        guint64 rip;
+
+        ctx = kdh_sim_kernel_context (t->kernel, cpu);
+        memcpy (&rip, ctx + 0xF8, 8);                 /* CONTEXT.Rip */
+        report_exception (t, cpu, KDH_STATUS_WAKE_SYSTEM_DEBUGGER, GUINT64_FROM_LE (rip));
+      }
       break;
 
     case KDH_API_REBOOT:
@@ -969,11 +1068,20 @@ kdh_sim_target_next_deadline (KdhSimTarget *t)
   deadline = MIN (deadline, partial_deadline (t));
   if (t->state == KDH_SIM_RUNNING && !t->sending)
     {
-      deadline = MIN (deadline, t->last_run_us + RUN_QUANTUM_MS * US_PER_MS);
-      if (t->debugger_present && (t->opts.dbgprint_flood || t->opts.dbgprint_rate > 0))
-        deadline = MIN (deadline, t->opts.dbgprint_flood ? t->now_us : t->next_print_us);
+      gint64 run_at = kdh_sim_kernel_has_work (t->kernel) || t->breakin_pending
+                      ? t->now_us
+                      : t->last_run_us + (gint64) kdh_sim_kernel_until_tick (t->kernel);
+
+      deadline = MIN (deadline, MAX (run_at, t->hold_until_us));
     }
   return deadline;
+}
+
+void
+kdh_sim_target_hold (KdhSimTarget *t,
+                     gint64        until_us)
+{
+  t->hold_until_us = until_us;
 }
 
 void

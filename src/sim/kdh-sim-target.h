@@ -77,6 +77,12 @@ const KdhSimCounters *kdh_sim_target_get_counters (KdhSimTarget *target);
 gchar   *kdh_sim_counters_format      (const KdhSimCounters *counters);
 KdhSimKernel *kdh_sim_target_get_kernel (KdhSimTarget *target);
 
+/* The processors do not run before @until_us (the time they would have
+ * had is dropped beyond a short backlog): how kdh-sim-server keeps the
+ * emulator within its CPU budget. The protocol goes on meanwhile. */
+void     kdh_sim_target_hold          (KdhSimTarget *target,
+                                       gint64        until_us);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KdhSimTarget, kdh_sim_target_free)
 
 G_END_DECLS

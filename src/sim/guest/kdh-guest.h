@@ -186,6 +186,9 @@ KeGetCurrentPrcb (void)
 }
 
 /* ntoskrnl.exe's exports used by the drivers. */
+#ifndef KDH_GUEST_NT
+NTKERNELAPI extern BOOLEAN KdDebuggerNotPresent;
+#endif
 NTKERNELAPI ULONG DbgPrint (const CHAR *Format, ...);
 NTKERNELAPI ULONG DbgPrintEx (ULONG ComponentId, ULONG Level, const CHAR *Format, ...);
 NTKERNELAPI VOID DbgBreakPoint (void);

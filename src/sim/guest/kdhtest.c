@@ -110,7 +110,9 @@ KdhTestPrintDue (ULONG64 InterruptTime)
   ULONG64 interval = KdhTestPrintInterval;
   ULONG64 due, burst;
 
-  if (interval == 0)
+  /* Numbered lines for a debugger that listens: none are made (and no
+   * number is used) while nobody does. */
+  if (interval == 0 || KdDebuggerNotPresent)
     return;
   if (KdhTestPrintStart == 0)
     KdhTestPrintStart = InterruptTime;

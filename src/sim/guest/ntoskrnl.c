@@ -49,6 +49,22 @@ write_system_time (volatile KSYSTEM_TIME *t,
 
 /* ---- Debugger services ------------------------------------------------- */
 
+/* First in the image, so that they keep their addresses (nt+0x1000 and
+ * nt+0x1010) whatever else changes: the debugger's tests and its users'
+ * scripts know the break-in address. */
+NTKERNELAPI __attribute__ ((naked)) VOID
+DbgBreakPoint (void)
+{
+  __asm__ volatile ("int3\n\tret");
+}
+
+NTKERNELAPI __attribute__ ((naked)) VOID
+DbgBreakPointWithStatus (ULONG Status)
+{
+  __asm__ volatile ("int3\n\tret");
+}
+
+
 /* int 2Dh with the service in eax; the int 3 after it is stepped over by
  * the trap handler (here: the host), as on Windows. */
 __attribute__ ((naked)) ULONG_PTR
@@ -62,18 +78,6 @@ DebugService (ULONG Service, PVOID Argument1, PVOID Argument2, ULONG_PTR Argumen
                     "int $0x2d\n\t"
                     "int3\n\t"
                     "ret");
-}
-
-NTKERNELAPI __attribute__ ((naked)) VOID
-DbgBreakPoint (void)
-{
-  __asm__ volatile ("int3\n\tret");
-}
-
-NTKERNELAPI __attribute__ ((naked)) VOID
-DbgBreakPointWithStatus (ULONG Status)
-{
-  __asm__ volatile ("int3\n\tret");
 }
 
 ULONG
@@ -151,8 +155,13 @@ KeBugCheckEx (ULONG     BugCheckCode,
    * debugger's break-in on the clock. */
   for (;;)
     {
-      __asm__ volatile ("hlt");
-      KeGetCurrentPrcb ()->KdhRequests = 0;
+      PKPRCB prcb = KeGetCurrentPrcb ();
+
+      /* Halted as idle processors are: the host wakes it for a tick. */
+      prcb->IdleHalt = TRUE;
+      __asm__ volatile ("hlt" : : : "memory");
+      prcb->IdleHalt = FALSE;
+      prcb->KdhRequests = 0;
       if (KdPollBreakIn ())
         DbgBreakPointWithStatus (DBG_STATUS_CONTROL_C);
     }
@@ -247,13 +256,15 @@ KiIdleLoop (void)
         {
           /* Frozen by the bug check, as by its IPI. */
           prcb->KdhRequests = 0;
-          __asm__ volatile ("hlt");
+          prcb->IdleHalt = TRUE;
+          __asm__ volatile ("hlt" : : : "memory");
+          prcb->IdleHalt = FALSE;
           continue;
         }
       if (requests == 0)
         {
           prcb->IdleHalt = TRUE;
-          __asm__ volatile ("hlt");
+          __asm__ volatile ("hlt" : : : "memory");
           prcb->IdleHalt = FALSE;
           continue;
         }
@@ -298,6 +309,45 @@ KiCallUserMode (void)
   __asm__ volatile ("int3\n\tret");
 }
 
+/* System calls: the simulated machine runs no user mode, so every
+ * service number is invalid; the stack switch and return are the real
+ * ones. */
+__attribute__ ((naked)) VOID
+KiSystemCall64 (void)
+{
+  __asm__ volatile ("swapgs\n\t"
+                    "movq %rsp, %gs:0x10\n\t"          /* KPCR.UserRsp */
+                    "movq %gs:0x1a8, %rsp\n\t"         /* KPRCB.RspBase */
+                    "movl $0xC000001C, %eax\n\t"       /* STATUS_INVALID_SYSTEM_SERVICE */
+                    "movq %gs:0x10, %rsp\n\t"
+                    "swapgs\n\t"
+                    "sysretq");
+}
+
+__attribute__ ((naked)) VOID
+KiSystemCall32 (void)
+{
+  __asm__ volatile ("swapgs\n\t"
+                    "movl $0xC000001C, %eax\n\t"
+                    "swapgs\n\t"
+                    "sysretl");
+}
+
+static VOID
+wrmsr (ULONG msr, ULONG64 value)
+{
+  __asm__ volatile ("wrmsr" : : "c" (msr), "a" ((ULONG) value), "d" ((ULONG) (value >> 32)));
+}
+
+static VOID
+KiInitializeSystemCalls (void)
+{
+  wrmsr (0xC0000081, 0x0023001000000000ull);       /* STAR: syscall cs 0x10, sysret 0x23 */
+  wrmsr (0xC0000082, (ULONG64) KiSystemCall64);    /* LSTAR */
+  wrmsr (0xC0000083, (ULONG64) KiSystemCall32);    /* CSTAR */
+  wrmsr (0xC0000084, 0x4700);                      /* SFMASK: TF IF DF NT */
+}
+
 /* The entry point of every processor. Processor 0 starts the boot drivers
  * the loader lists; then each goes idle. */
 VOID
@@ -305,6 +355,7 @@ KiSystemStartup (PKDH_LOADER_BLOCK LoaderBlock)
 {
   PKPRCB prcb = KeGetCurrentPrcb ();
 
+  KiInitializeSystemCalls ();
   if (prcb->Number == 0)
     {
       UNICODE_STRING registry_path;
