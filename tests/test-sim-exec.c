@@ -422,6 +422,144 @@ test_load_driver (void)
   g_assert_cmpuint (read_u64 (s, count1), >, read_u64 (s, count2));
 }
 
+static guint64
+read_physical_u64 (KdhTestSim *s,
+                   guint64     address)
+{
+  KdhManipulate req, reply;
+  g_autoptr (GBytes) keep = NULL;
+
+  kdh_manipulate_init_memory (&req, KDH_API_READ_PHYSICAL_MEMORY, 0, address, 8);
+  keep = kdh_test_sim_request (s, &req, NULL, 0, &reply);
+  g_assert_cmphex (reply.return_status, ==, KDH_STATUS_SUCCESS);
+  g_assert_cmpuint (reply.data_len, ==, 8);
+  return le64 (reply.data);
+}
+
+/* x64 4-level translation, from CR3, by reading physical memory only;
+ * *@large tells whether a 2 MiB page ended the walk. */
+static guint64
+walk (KdhTestSim *s,
+      guint64     cr3,
+      guint64     va,
+      gboolean   *large)
+{
+  guint64 table = cr3 & G_GUINT64_CONSTANT (0x000FFFFFFFFFF000);
+
+  *large = FALSE;
+  for (gint level = 3; level >= 0; level--)
+    {
+      guint64 e = read_physical_u64 (s, table + 8 * ((va >> (12 + 9 * level)) & 0x1FF));
+
+      g_assert_true (e & 1);                                  /* present */
+      if (level == 1 && (e & 0x80))
+        {
+          *large = TRUE;
+          return (e & G_GUINT64_CONSTANT (0x000FFFFFFFE00000)) | (va & 0x1FFFFF);
+        }
+      table = e & G_GUINT64_CONSTANT (0x000FFFFFFFFFF000);
+    }
+  return table | (va & 0xFFF);
+}
+
+/* Every kind of mapping reads the same through the page tables in
+ * physical memory as through the virtual address. */
+static void
+test_page_tables (void)
+{
+  g_autoptr (KdhTestSim) s = kdh_test_sim_new ("", FALSE);
+  KdhStateChange sc;
+  guint8 special[KDH_KSPECIAL_AMD64_SIZE];
+  guint8 ctx[KDH_CONTEXT_AMD64_SIZE];
+  guint64 cr3, pml4_self;
+  struct {
+    const gchar *what;
+    guint64 va;
+    gboolean large;
+  } places[] = {
+    { "kernel image code", 0, FALSE },
+    { "driver data", 0, FALSE },
+    { "pattern region", KDH_SIM_PATTERN_BASE + 0x345678, TRUE },
+    { "kernel stack", 0, FALSE },
+    { "KUSER_SHARED_DATA", G_GUINT64_CONSTANT (0xFFFFF78000000014), FALSE },
+    { "pool (a loader entry)", 0, FALSE },
+  };
+
+  kdh_test_sim_attach (s, &sc);
+  kdh_state_change_clear (&sc);
+  places[0].va = export (s, "nt", "KeUpdateSystemTime");
+  places[1].va = export (s, "kdhtest", "KdhTestDeviceList");
+  get_context (s, 1, ctx);
+  places[3].va = le64 (ctx + CTX_RSP);
+  places[5].va = read_u64 (s, export (s, "nt", "PsLoadedModuleList"));
+  read_special (s, 0, special);
+  cr3 = le64 (special + 0x10);
+
+  for (guint i = 0; i < G_N_ELEMENTS (places); i++)
+    {
+      gboolean large;
+      guint64 pa = walk (s, cr3, places[i].va, &large);
+      guint64 virt = read_u64 (s, places[i].va);
+
+      g_test_message ("%s: %" G_GINT64_MODIFIER "x -> %" G_GINT64_MODIFIER "x%s",
+                      places[i].what, places[i].va, pa, large ? " (2 MiB page)" : "");
+      g_assert_cmphex (read_physical_u64 (s, pa), ==, virt);
+      g_assert_cmpint (large, ==, places[i].large);
+    }
+  /* The self-map: the PML4 seen at PteBase's PML4 slot is CR3's page. */
+  pml4_self = G_GUINT64_CONSTANT (0xFFFFB30000000000) | (G_GUINT64_CONSTANT (0x166) << 30)
+              | (G_GUINT64_CONSTANT (0x166) << 21) | (G_GUINT64_CONSTANT (0x166) << 12);
+  g_assert_cmphex (read_u64 (s, pml4_self + 8 * 0x1F0), ==, read_physical_u64 (s, cr3 + 8 * 0x1F0));
+}
+
+/* Runs @k for @total_us of simulated time in slices of @slice_us, breaks
+ * in, and returns every processor's CONTEXT and the tick count. */
+static GBytes *
+run_and_capture (KdhSimKernel *k,
+                guint64       total_us,
+                guint64       slice_us)
+{
+  GString *state = g_string_new (NULL);
+  KdhSimEvent ev;
+  guint8 count[8];
+
+  for (guint64 t = 0; t < total_us; t += slice_us)
+    {
+      g_assert_false (kdh_sim_kernel_execute (k, slice_us, &ev));
+      kdh_sim_event_clear (&ev);
+    }
+  kdh_sim_kernel_break_in (k);
+  g_assert_true (kdh_sim_kernel_execute (k, 1000, &ev));
+  kdh_sim_event_clear (&ev);
+  for (guint cpu = 0; cpu < kdh_sim_kernel_n_cpus (k); cpu++)
+    g_string_append_len (state, (const gchar *) kdh_sim_kernel_context (k, cpu),
+                         KDH_CONTEXT_AMD64_SIZE);
+  g_assert_cmpuint (kdh_sim_kernel_read_virtual (
+                      k, kdh_sim_kernel_lookup_export (k, "kdhtest", "KdhTestTickCount"),
+                      count, 8), ==, 8);
+  g_string_append_len (state, (const gchar *) count, 8);
+  return g_string_free_to_bytes (state);
+}
+
+/* What the processors do depends on the simulated time only, not on how it
+ * is handed out nor on the host's speed. */
+static void
+test_deterministic (void)
+{
+  KdhSimKernel *a = kdh_sim_kernel_new (2, 7);
+  KdhSimKernel *b = kdh_sim_kernel_new (2, 7);
+  KdhSimKernel *c = kdh_sim_kernel_new (2, 7);
+  g_autoptr (GBytes) da = run_and_capture (a, 30000, 30000);
+  g_autoptr (GBytes) db = run_and_capture (b, 30000, 250);
+  g_autoptr (GBytes) dc = run_and_capture (c, 31000, 31000);
+
+  g_assert_true (g_bytes_equal (da, db));
+  g_assert_false (g_bytes_equal (da, dc));   /* a millisecond more is another state */
+  kdh_sim_kernel_free (a);
+  kdh_sim_kernel_free (b);
+  kdh_sim_kernel_free (c);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -434,6 +572,8 @@ main (int   argc,
   g_test_add_func ("/sim/exec/debug-registers", test_debug_registers);
   g_test_add_func ("/sim/exec/bug-check", test_bug_check);
   g_test_add_func ("/sim/exec/load-driver", test_load_driver);
+  g_test_add_func ("/sim/exec/page-tables", test_page_tables);
+  g_test_add_func ("/sim/exec/deterministic", test_deterministic);
 
   return g_test_run ();
 }

@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "kdh-sim-guest.h"
+#include "kdh-sim-kernel.h"
 
 static const gchar *const images[] = {
   "ntoskrnl.exe", "hal.dll", "kdcom.dll", "kdhtest.sys", "CI.dll", "ACPI.sys", "Ntfs.sys",
@@ -162,6 +163,73 @@ test_embedded (void)
   g_assert_null (kdh_sim_guest_image ("nosuch.sys"));
 }
 
+/* The RVA of public symbol @name in @pdb, from llvm-pdbutil alone: its
+ * "addr = SECTION:OFFSET" and that section's virtual address. */
+static guint64
+pdb_rva (const gchar *pdb,
+         const gchar *name)
+{
+  g_autofree gchar *publics = tool ("llvm-pdbutil", "dump", "--publics", pdb);
+  g_autofree gchar *headers = tool ("llvm-pdbutil", "dump", "--section-headers", pdb);
+  g_autofree gchar *quoted = g_strdup_printf ("`%s`", name);
+  g_autofree gchar *section_title = NULL;
+  const gchar *p = strstr (publics, quoted);
+  guint section = 0, offset = 0, va = 0;
+
+  g_assert_nonnull (p);
+  p = strstr (p, "addr = ");
+  g_assert_nonnull (p);
+  /* llvm-pdbutil prints both in decimal. */
+  g_assert_cmpint (sscanf (p, "addr = %u:%u", &section, &offset), ==, 2);
+  section_title = g_strdup_printf ("SECTION HEADER #%u\n", section);
+  p = strstr (headers, section_title);
+  g_assert_nonnull (p);
+  p = strstr (p, "virtual size");
+  g_assert_nonnull (p);
+  g_assert_cmpint (sscanf (p, "virtual size %x virtual address", &va), ==, 1);
+  return (guint64) va + offset;
+}
+
+/* Where the running machine has KdhTestTick is the driver's base (from
+ * PsLoadedModuleList, read as a debugger would) plus the PDB's RVA. */
+static void
+test_addresses_match_pdb (void)
+{
+  KdhSimKernel *k = kdh_sim_kernel_new (2, 1);
+  KdhVersion v;
+  guint64 head, e, base = 0;
+  guint8 b[8];
+
+  kdh_sim_kernel_get_version (k, &v);
+  head = v.ps_loaded_module_list;
+  g_assert_cmpuint (kdh_sim_kernel_read_virtual (k, head, b, 8), ==, 8);
+  for (e = GUINT64_FROM_LE (*(guint64 *) b); e != head; )
+    {
+      guint8 name[2 * 11];
+      guint64 buffer;
+
+      g_assert_cmpuint (kdh_sim_kernel_read_virtual (k, e + 0x60, b, 8), ==, 8);
+      buffer = GUINT64_FROM_LE (*(guint64 *) b);
+      g_assert_cmpuint (kdh_sim_kernel_read_virtual (k, buffer, name, sizeof name), ==,
+                        sizeof name);
+      if (memcmp (name, "k\0d\0h\0t\0e\0s\0t\0.\0s\0y\0s\0", sizeof name) == 0)
+        {
+          g_assert_cmpuint (kdh_sim_kernel_read_virtual (k, e + 0x30, b, 8), ==, 8);
+          base = GUINT64_FROM_LE (*(guint64 *) b);
+        }
+      g_assert_cmpuint (kdh_sim_kernel_read_virtual (k, e, b, 8), ==, 8);
+      e = GUINT64_FROM_LE (*(guint64 *) b);
+    }
+  g_assert_cmphex (base, ==, G_GUINT64_CONSTANT (0xFFFFF80003000000));
+  g_assert_cmphex (kdh_sim_kernel_lookup_export (k, "kdhtest", "KdhTestTick"), ==,
+                   base + pdb_rva ("kdhtest.pdb", "KdhTestTick"));
+  g_assert_cmphex (kdh_sim_kernel_lookup_export (k, "nt", "KeBugCheckEx"), ==,
+                   KDH_SIM_NT_BASE + pdb_rva ("ntoskrnl.pdb", "KeBugCheckEx"));
+  /* The break-in address stays where the debugger's tests know it. */
+  g_assert_cmphex (pdb_rva ("ntoskrnl.pdb", "DbgBreakPointWithStatus"), ==, 0x1010);
+  kdh_sim_kernel_free (k);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -171,6 +239,7 @@ main (int   argc,
   g_test_add_func ("/sim/guest/rsds", test_rsds);
   g_test_add_func ("/sim/guest/exports", test_exports);
   g_test_add_func ("/sim/guest/embedded", test_embedded);
+  g_test_add_func ("/sim/guest/addresses-match-pdb", test_addresses_match_pdb);
 
   return g_test_run ();
 }
