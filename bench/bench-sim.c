@@ -22,7 +22,7 @@
 #include "sim/kdh-sim-kernel.h"
 
 /* kdh-sim-kernel-private.h's budget: instructions per processor per tick. */
-#define TICK_INSTRUCTIONS 100000.0
+#define TICK_INSTRUCTIONS 400000.0
 #define SPIN_AT G_GUINT64_CONSTANT (0xFFFFF800043FF000)   /* the loader's pool page */
 
 static gint seconds = 5;
@@ -74,7 +74,7 @@ instruction_rate (void)
   cpu0 = process_cpu_s ();
   wall0 = g_get_monotonic_time () / 1e6;
   for (guint i = 0; i < ticks; i++)
-    if (kdh_sim_kernel_execute (k, 1000, &ev))
+    if (kdh_sim_kernel_execute (k, 4000, &ev))
       {
         fprintf (stderr, "benchmark: the spinning machine stopped (event %d)\n", ev.kind);
         exit (1);
@@ -87,7 +87,7 @@ instruction_rate (void)
           cpu1 - cpu0, wall1 - wall0);
   printf ("  a processor that never idles would need %.0f %% of a core at real time; "
           "--cpu-budget (default 25 %%) holds it back\n",
-          100.0 * (cpu1 - cpu0) / (ticks / 1000.0));
+          100.0 * (cpu1 - cpu0) / (ticks * 0.004));
   kdh_sim_kernel_free (k);
 }
 
@@ -95,23 +95,23 @@ static void
 idle_cost (void)
 {
   KdhSimKernel *k = kdh_sim_kernel_new (2, 1);
-  guint ms = 2000;
+  guint ticks = 500;
   gdouble cpu0, cpu1;
   KdhSimEvent ev;
 
   cpu0 = process_cpu_s ();
-  for (guint i = 0; i < ms; i++)
-    if (kdh_sim_kernel_execute (k, 1000, &ev))
+  for (guint i = 0; i < ticks; i++)
+    if (kdh_sim_kernel_execute (k, 4000, &ev))
       {
         fprintf (stderr, "benchmark: the idle machine stopped (event %d)\n", ev.kind);
         exit (1);
       }
   cpu1 = process_cpu_s ();
-  printf ("idle machine (2 processors, 1 ms ticks, kdhtest's tick routine on each): "
+  printf ("idle machine (2 processors, a tick every 4 ms, kdhtest's tick routine on each): "
           "%.1f ms of host CPU per simulated second (%.1f %% of a core at real time), "
           "%.1f us per tick\n",
-          (cpu1 - cpu0) * 1e3 / (ms / 1000.0), 100.0 * (cpu1 - cpu0) / (ms / 1000.0),
-          (cpu1 - cpu0) * 1e6 / ms);
+          (cpu1 - cpu0) * 1e3 / (ticks * 0.004), 100.0 * (cpu1 - cpu0) / (ticks * 0.004),
+          (cpu1 - cpu0) * 1e6 / ticks);
   kdh_sim_kernel_free (k);
 }
 

@@ -206,7 +206,7 @@ _kdh_sim_map (KdhSimKernel *k,
   _kdh_sim_cpus_map (k, &r);
 }
 
-typedef enum { READ, WRITE } Direction;
+typedef enum { READ, WRITE, WRITE_DATA } Direction;
 
 static gsize
 virtual_copy (KdhSimKernel *k,
@@ -299,6 +299,15 @@ _kdh_sim_poke_u64 (KdhSimKernel *k, guint64 address, guint64 v)
 
   _kdh_sim_set (b, 0, 8, v);
   _kdh_sim_poke (k, address, b, 8);
+}
+
+void
+_kdh_sim_poke_data_u64 (KdhSimKernel *k, guint64 address, guint64 v)
+{
+  guint8 b[8];
+
+  _kdh_sim_set (b, 0, 8, v);
+  g_assert (virtual_copy (k, address, b, 8, WRITE_DATA) == 8);
 }
 
 guint64

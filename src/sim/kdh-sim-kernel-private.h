@@ -45,13 +45,14 @@ G_BEGIN_DECLS
 
 #define KDH_SIM_MAX_CPUS    64u
 
-/* Clock and execution: one tick per millisecond of simulated time; each
- * processor runs at most this many instructions per tick. */
-#define KDH_SIM_TICK_US           1000u
-#define KDH_SIM_TICK_INSTRUCTIONS 100000u
+/* Clock and execution: one tick per 4 ms of simulated time (guest/nt.h's
+ * KDH_CLOCK_INCREMENT); each processor runs at most this many instructions
+ * per tick. */
+#define KDH_SIM_TICK_US           4000u
+#define KDH_SIM_TICK_INSTRUCTIONS 400000u
 /* Simulated time not yet run beyond this is dropped (the machine lost
  * those ticks, as a descheduled VM does). */
-#define KDH_SIM_MAX_BACKLOG_US    (50u * KDH_SIM_TICK_US)
+#define KDH_SIM_MAX_BACKLOG_US    (25u * KDH_SIM_TICK_US)
 
 /* KPRCB fields the host uses (guest/kdh-guest.h has the type). */
 #define KPRCB_KDH_REQUESTS  0x38
@@ -250,6 +251,8 @@ void    _kdh_sim_poke_u16   (KdhSimKernel *k, guint64 address, guint16 v);
 void    _kdh_sim_poke_u32   (KdhSimKernel *k, guint64 address, guint32 v);
 void    _kdh_sim_poke_u64   (KdhSimKernel *k, guint64 address, guint64 v);
 guint64 _kdh_sim_peek_u64   (KdhSimKernel *k, guint64 address);
+/* For data the processors never execute: leaves their translated code. */
+void    _kdh_sim_poke_data_u64 (KdhSimKernel *k, guint64 address, guint64 v);
 guint32 _kdh_sim_peek_u32   (KdhSimKernel *k, guint64 address);
 /* Writes @s as NUL-terminated UTF-16LE; returns its length in bytes
  * without the NUL. */

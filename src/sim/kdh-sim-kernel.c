@@ -485,9 +485,10 @@ post_request (KdhSimKernel *k,
 {
   guint64 requests = _kdh_sim_peek_u64 (k, c->kprcb + KPRCB_KDH_REQUESTS);
 
+  /* Data, not code: no translated code to drop (a thousand times a second). */
   if (request == KDH_REQUEST_LOAD_DRIVER)
-    _kdh_sim_poke_u64 (k, c->kprcb + KPRCB_KDH_PARAMETER, parameter);
-  _kdh_sim_poke_u64 (k, c->kprcb + KPRCB_KDH_REQUESTS, requests | request);
+    _kdh_sim_poke_data_u64 (k, c->kprcb + KPRCB_KDH_PARAMETER, parameter);
+  _kdh_sim_poke_data_u64 (k, c->kprcb + KPRCB_KDH_REQUESTS, requests | request);
   c->halted = FALSE;
 }
 

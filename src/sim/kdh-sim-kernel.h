@@ -155,11 +155,11 @@ guint64  kdh_sim_kernel_lookup_export (KdhSimKernel *k,
 /* ---- Execution ----------------------------------------------------------- */
 
 /* Lets the machine run for @elapsed_us more of simulated time: a clock tick
- * every millisecond on every processor (kdhtest's KdhTestTick runs on each),
- * each processor running until it idles again. Returns TRUE at the first
- * event, with *@ev filled (kdh_sim_event_clear() it); the rest of the time
- * is kept for the next call, which carries on where this one stopped.
- * Time beyond a backlog of 50 ms is dropped. */
+ * every 4 ms on every processor (kdhtest's KdhTestTick runs on each), each
+ * processor running until it idles again. Returns TRUE at the first event,
+ * with *@ev filled (kdh_sim_event_clear() it); the rest of the time is
+ * kept for the next call, which carries on where this one stopped. Time
+ * beyond a backlog of 100 ms is dropped. */
 gboolean kdh_sim_kernel_execute (KdhSimKernel *k,
                                  guint64       elapsed_us,
                                  KdhSimEvent  *ev);

@@ -27,6 +27,7 @@
 #define BOOT_TIME_MS 500
 #define STATUS_WAKE_SYSTEM_DEBUGGER_CODE KDH_STATUS_WAKE_SYSTEM_DEBUGGER
 #define MANUALLY_INITIATED_CRASH 0xE2u
+#define RUN_BATCH_US (10 * US_PER_MS)
 
 
 struct _KdhSimTarget
@@ -323,7 +324,9 @@ run (KdhSimTarget *t)
       kdh_sim_kernel_set_debugger_present (t->kernel, t->debugger_present);
     }
   maybe_load_driver (t);
-  if (t->now_us < t->hold_until_us)
+  /* Held back by the CPU budget, but for a break-in: the debugger waits
+   * for that one tick. */
+  if (t->now_us < t->hold_until_us && !kdh_sim_kernel_break_in_pending (t->kernel))
     return;
   elapsed = MAX (t->now_us - t->last_run_us, 0);
   t->last_run_us = t->now_us;
@@ -1068,11 +1071,18 @@ kdh_sim_target_next_deadline (KdhSimTarget *t)
   deadline = MIN (deadline, partial_deadline (t));
   if (t->state == KDH_SIM_RUNNING && !t->sending)
     {
+      /* Ticks are run RUN_BATCH_US at a time when nothing is waiting: the
+       * same simulated time, a tenth of the wake-ups. */
+      gint64 until_tick = (gint64) kdh_sim_kernel_until_tick (t->kernel);
       gint64 run_at = kdh_sim_kernel_has_work (t->kernel) || t->breakin_pending
                       ? t->now_us
-                      : t->last_run_us + (gint64) kdh_sim_kernel_until_tick (t->kernel);
+                      : kdh_sim_kernel_break_in_pending (t->kernel)
+                      ? t->last_run_us + until_tick
+                      : t->last_run_us + MAX (until_tick, RUN_BATCH_US);
 
-      deadline = MIN (deadline, MAX (run_at, t->hold_until_us));
+      if (!t->breakin_pending && !kdh_sim_kernel_break_in_pending (t->kernel))
+        run_at = MAX (run_at, t->hold_until_us);
+      deadline = MIN (deadline, run_at);
     }
   return deadline;
 }

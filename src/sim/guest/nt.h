@@ -7,8 +7,9 @@
 
 #include "kdh-guest.h"
 
-/* One clock tick is 1 ms (KeTimeIncrement, in 100 ns units). */
-#define KDH_CLOCK_INCREMENT 10000
+/* One clock tick is 4 ms (KeTimeIncrement, in 100 ns units): 250 Hz, as
+ * the host's KDH_SIM_TICK_US (kdh-sim-kernel-private.h) has it. */
+#define KDH_CLOCK_INCREMENT 40000
 
 #define KUSER_SHARED_DATA_ADDRESS 0xFFFFF78000000000ull
 
