@@ -10,7 +10,7 @@
  * KdpSendWaitContinue: after a state change it serves manipulate requests,
  * one at a time, until Continue.
  */
-#include "kdh-sim-target.h"
+#include "kdh-sim-target-private.h"
 
 #include <string.h>
 
@@ -25,60 +25,10 @@
 #define RETRIES_ABSENT 5
 /* A rebooting machine does not read its serial port for a while. */
 #define BOOT_TIME_MS 500
-#define STATUS_WAKE_SYSTEM_DEBUGGER_CODE KDH_STATUS_WAKE_SYSTEM_DEBUGGER
-#define MANUALLY_INITIATED_CRASH 0xE2u
 #define RUN_BATCH_US (10 * US_PER_MS)
 
 
-struct _KdhSimTarget
-{
-  KdhSimOptions opts;
-  KdhSimKernel *kernel;
-  KdhPacketParser *parser;
-  GByteArray *inbuf;            /* bytes not yet read by the kernel */
-  GQueue output;                /* GBytes units to write */
-  KdhSimRunState state;
-  gint64 now_us;
 
-  guint32 next_id;              /* NextIdToSend */
-  guint32 expected_id;          /* ExpectedId */
-  gboolean debugger_present;
-  gboolean breakin_pending;
-
-  /* The packet in flight. */
-  gboolean sending;
-  guint16 send_type;
-  GBytes *send_payload;
-  gboolean send_droppable;
-  guint retries_left;
-  gint64 ack_deadline_us;
-  guint ack_timeout_ms;
-  guint byte_time_us;
-  gint64 partial_start_us;      /* a packet half-received since then, or 0 */
-
-  /* The current stop. */
-  guint cpu;                    /* the reporting processor */
-  GBytes *state_change;         /* re-sent on RESEND/RESET while stopped */
-  gboolean context_read[64];    /* GetContext done during this stop, per CPU */
-
-  /* Running. */
-  gint64 last_run_us;
-  gint64 hold_until_us;         /* the server's CPU budget: no emulation before */
-  gint64 boot_done_us;
-  gint64 booted_us;             /* when the machine last started */
-  gboolean driver_loaded;       /* --load-driver-after done since then */
-  gboolean kernel_sees_debugger;
-
-  /* Fault behaviours. */
-  guint fresh_packets;          /* counted for silent-after / reboot-after */
-  gboolean silent;
-
-  KdhSimCounters counters;
-};
-
-static void start_send (KdhSimTarget *t, guint16 type, GBytes *payload, gboolean droppable);
-static void report_exception (KdhSimTarget *t, guint cpu, guint32 code, guint64 address);
-static void handle_event (KdhSimTarget *t, const KdhSimEvent *ev);
 
 /* kdhtest's lines: --dbgprint-rate as the time between two, in 100 ns. */
 static guint64
@@ -238,8 +188,8 @@ reset_ids (KdhSimTarget *t)
 
 /* ---- Running ----------------------------------------------------------- */
 
-static void
-resume (KdhSimTarget *t)
+void
+_kdh_sim_target_resume (KdhSimTarget *t)
 {
   t->state = KDH_SIM_RUNNING;
   t->last_run_us = t->now_us;
@@ -331,7 +281,7 @@ run (KdhSimTarget *t)
   elapsed = MAX (t->now_us - t->last_run_us, 0);
   t->last_run_us = t->now_us;
   if (kdh_sim_kernel_execute (t->kernel, (guint64) elapsed, &ev))
-    handle_event (t, &ev);
+    _kdh_sim_target_handle_event (t, &ev);
   kdh_sim_event_clear (&ev);
 }
 
@@ -372,11 +322,11 @@ stop_with (KdhSimTarget *t,
   g_clear_pointer (&t->state_change, g_bytes_unref);
   t->state_change = g_byte_array_free_to_bytes (payload);
   t->counters.state_changes++;
-  start_send (t, KDH_PACKET_TYPE_STATE_CHANGE64, g_bytes_ref (t->state_change), droppable);
+  _kdh_sim_target_start_send (t, KDH_PACKET_TYPE_STATE_CHANGE64, g_bytes_ref (t->state_change), droppable);
 }
 
-static void
-report_exception (KdhSimTarget *t,
+void
+_kdh_sim_target_report_exception (KdhSimTarget *t,
                   guint         cpu,
                   guint32       code,
                   guint64       address)
@@ -449,17 +399,17 @@ send_print (KdhSimTarget      *t,
     return;
   payload = g_byte_array_new ();
   kdh_debug_io_encode_print (payload, (guint16) ev->cpu, ev->text, ev->text_len);
-  start_send (t, KDH_PACKET_TYPE_DEBUG_IO, g_byte_array_free_to_bytes (payload), TRUE);
+  _kdh_sim_target_start_send (t, KDH_PACKET_TYPE_DEBUG_IO, g_byte_array_free_to_bytes (payload), TRUE);
 }
 
-static void
-handle_event (KdhSimTarget      *t,
+void
+_kdh_sim_target_handle_event (KdhSimTarget      *t,
               const KdhSimEvent *ev)
 {
   switch (ev->kind)
     {
     case KDH_SIM_EVENT_EXCEPTION:
-      report_exception (t, ev->cpu, ev->code, ev->address);
+      _kdh_sim_target_report_exception (t, ev->cpu, ev->code, ev->address);
       break;
     case KDH_SIM_EVENT_PRINT:
       send_print (t, ev);
@@ -474,8 +424,8 @@ handle_event (KdhSimTarget      *t,
 
 /* ---- Reboot ------------------------------------------------------------ */
 
-static void
-begin_reboot (KdhSimTarget *t)
+void
+_kdh_sim_target_begin_reboot (KdhSimTarget *t)
 {
   t->counters.reboots++;
   t->state = KDH_SIM_BOOTING;
@@ -499,7 +449,7 @@ finish_reboot (KdhSimTarget *t)
   t->booted_us = t->now_us;
   t->driver_loaded = FALSE;
   kdh_sim_kernel_set_print_interval (t->kernel, print_interval (&t->opts));
-  resume (t);
+  _kdh_sim_target_resume (t);
   /* The kernel reports its own image as it initialises the debugger. */
   report_load_symbols (t, 0);
 }
@@ -512,7 +462,7 @@ count_fresh_packet (KdhSimTarget *t)
   t->fresh_packets++;
   if (t->opts.reboot_after && t->fresh_packets % t->opts.reboot_after == 0)
     {
-      begin_reboot (t);
+      _kdh_sim_target_begin_reboot (t);
       return;
     }
   if (t->opts.silent_after && t->fresh_packets % t->opts.silent_after == 0 && !t->silent)
@@ -522,8 +472,8 @@ count_fresh_packet (KdhSimTarget *t)
     }
 }
 
-static void
-start_send (KdhSimTarget *t,
+void
+_kdh_sim_target_start_send (KdhSimTarget *t,
             guint16       type,
             GBytes       *payload,
             gboolean      droppable)
@@ -553,7 +503,7 @@ send_done (KdhSimTarget *t,
   g_clear_pointer (&t->send_payload, g_bytes_unref);
   /* A LoadSymbols given up on: nobody is there to continue us. */
   if (!delivered && t->state == KDH_SIM_STOPPED)
-    resume (t);
+    _kdh_sim_target_resume (t);
 }
 
 static void
@@ -571,275 +521,6 @@ give_up (KdhSimTarget *t)
   t->next_id = KDH_PACKET_ID_INITIAL | KDH_PACKET_ID_SYNC;
   t->expected_id = KDH_PACKET_ID_INITIAL;
   send_done (t, FALSE);
-}
-
-/* ---- Manipulate requests ----------------------------------------------- */
-
-static void
-reply (KdhSimTarget  *t,
-       KdhManipulate *m,
-       guint32        status,
-       const guint8  *data,
-       gsize          data_len)
-{
-  GByteArray *payload = g_byte_array_new ();
-
-  m->return_status = status;
-  kdh_manipulate_encode (payload, m, data, data_len);
-  start_send (t, KDH_PACKET_TYPE_STATE_MANIPULATE, g_byte_array_free_to_bytes (payload), FALSE);
-}
-
-typedef gsize (*MemoryRead) (KdhSimKernel *k, guint64 address, guint8 *buf, gsize len);
-typedef gsize (*MemoryWrite) (KdhSimKernel *k, guint64 address, const guint8 *buf, gsize len);
-
-static void
-serve_read_memory (KdhSimTarget  *t,
-                   KdhManipulate *m,
-                   MemoryRead     read_fn)
-{
-  guint64 address = kdh_manipulate_memory_address (m);
-  guint32 count = MIN (kdh_manipulate_memory_count (m), KDH_MAX_MEMORY_TRANSFER);
-  g_autofree guint8 *buf = g_malloc (MAX (count, 1));
-  gsize actual = read_fn (t->kernel, address, buf, count);
-
-  kdh_manipulate_set_u32 (m, 0x0C, (guint32) actual);
-  reply (t, m, actual == count ? KDH_STATUS_SUCCESS : KDH_STATUS_UNSUCCESSFUL, buf, actual);
-}
-
-static void
-serve_write_memory (KdhSimTarget  *t,
-                    KdhManipulate *m,
-                    MemoryWrite    write_fn)
-{
-  guint64 address = kdh_manipulate_memory_address (m);
-  gsize count = MIN (kdh_manipulate_memory_count (m), m->data_len);
-  gsize actual = write_fn (t->kernel, address, m->data, count);
-
-  kdh_manipulate_set_u32 (m, 0x0C, (guint32) actual);
-  reply (t, m, actual == count ? KDH_STATUS_SUCCESS : KDH_STATUS_UNSUCCESSFUL, NULL, 0);
-}
-
-static void
-serve_control_space (KdhSimTarget  *t,
-                     KdhManipulate *m,
-                     gboolean       write)
-{
-  guint64 index = kdh_manipulate_memory_address (m);
-  guint32 count = MIN (kdh_manipulate_memory_count (m), KDH_MAX_MEMORY_TRANSFER);
-  g_autofree guint8 *buf = g_malloc0 (MAX (count, 1));
-  gsize actual = 0;
-  gboolean ok;
-
-  if (write)
-    ok = kdh_sim_kernel_write_control_space (t->kernel, m->processor, index, m->data,
-                                             MIN (count, m->data_len), &actual);
-  else
-    ok = kdh_sim_kernel_read_control_space (t->kernel, m->processor, index, buf, count, &actual);
-  actual = MIN (actual, count);
-  kdh_manipulate_set_u32 (m, 0x0C, (guint32) actual);
-  reply (t, m, ok ? KDH_STATUS_SUCCESS : KDH_STATUS_UNSUCCESSFUL, write ? NULL : buf,
-         write ? 0 : actual);
-}
-
-static void
-serve_context_ex (KdhSimTarget  *t,
-                  KdhManipulate *m,
-                  gboolean       write)
-{
-  guint32 offset = kdh_manipulate_get_u32 (m, 0x00);
-  guint32 count = kdh_manipulate_get_u32 (m, 0x04);
-  guint8 *ctx = kdh_sim_kernel_context (t->kernel, m->processor);
-
-  if (ctx == NULL || offset > KDH_CONTEXT_AMD64_SIZE || count > KDH_CONTEXT_AMD64_SIZE - offset
-      || (write && (!t->context_read[m->processor] || m->data_len < count)))
-    {
-      kdh_manipulate_set_u32 (m, 0x08, 0);
-      reply (t, m, KDH_STATUS_UNSUCCESSFUL, NULL, 0);
-      return;
-    }
-  kdh_manipulate_set_u32 (m, 0x08, count);
-  if (write)
-    {
-      memcpy (ctx + offset, m->data, count);
-      reply (t, m, KDH_STATUS_SUCCESS, NULL, 0);
-    }
-  else
-    {
-      t->context_read[m->processor] = TRUE;
-      reply (t, m, KDH_STATUS_SUCCESS, ctx + offset, count);
-    }
-}
-
-static void
-serve_manipulate (KdhSimTarget *t,
-                  const guint8 *payload,
-                  gsize         len)
-{
-  KdhManipulate m;
-  guint8 *ctx;
-  guint32 handle;
-  guint64 value;
-
-  if (!kdh_manipulate_decode (payload, len, &m, NULL))
-    return;   /* too short to answer; the host's timer will notice */
-  t->counters.manipulates++;
-
-  switch (m.api)
-    {
-    case KDH_API_GET_VERSION:
-      {
-        KdhVersion v;
-
-        kdh_sim_kernel_get_version (t->kernel, &v);
-        kdh_version_encode (&m, &v);
-        reply (t, &m, KDH_STATUS_SUCCESS, NULL, 0);
-      }
-      break;
-
-    case KDH_API_READ_VIRTUAL_MEMORY:
-      serve_read_memory (t, &m, kdh_sim_kernel_read_virtual);
-      break;
-    case KDH_API_WRITE_VIRTUAL_MEMORY:
-      serve_write_memory (t, &m, kdh_sim_kernel_write_virtual);
-      break;
-    case KDH_API_READ_PHYSICAL_MEMORY:
-      serve_read_memory (t, &m, kdh_sim_kernel_read_physical);
-      break;
-    case KDH_API_WRITE_PHYSICAL_MEMORY:
-      serve_write_memory (t, &m, kdh_sim_kernel_write_physical);
-      break;
-    case KDH_API_READ_CONTROL_SPACE:
-      serve_control_space (t, &m, FALSE);
-      break;
-    case KDH_API_WRITE_CONTROL_SPACE:
-      serve_control_space (t, &m, TRUE);
-      break;
-
-    case KDH_API_GET_CONTEXT:
-      ctx = kdh_sim_kernel_context (t->kernel, m.processor);
-      if (ctx == NULL)
-        reply (t, &m, KDH_STATUS_UNSUCCESSFUL, NULL, 0);
-      else
-        {
-          t->context_read[m.processor] = TRUE;
-          reply (t, &m, KDH_STATUS_SUCCESS, ctx, KDH_CONTEXT_AMD64_SIZE);
-        }
-      break;
-
-    case KDH_API_SET_CONTEXT:
-      ctx = kdh_sim_kernel_context (t->kernel, m.processor);
-      /* RO-K64 refuses a SetContext not preceded by a GetContext. */
-      if (ctx == NULL || !t->context_read[m.processor] || m.data_len < KDH_CONTEXT_AMD64_SIZE)
-        reply (t, &m, KDH_STATUS_UNSUCCESSFUL, NULL, 0);
-      else
-        {
-          memcpy (ctx, m.data, KDH_CONTEXT_AMD64_SIZE);
-          reply (t, &m, KDH_STATUS_SUCCESS, NULL, 0);
-        }
-      break;
-
-    case KDH_API_GET_CONTEXT_EX:
-      serve_context_ex (t, &m, FALSE);
-      break;
-    case KDH_API_SET_CONTEXT_EX:
-      serve_context_ex (t, &m, TRUE);
-      break;
-
-    case KDH_API_WRITE_BREAKPOINT:
-      handle = kdh_sim_kernel_write_breakpoint (t->kernel, kdh_manipulate_get_u64 (&m, 0x00));
-      kdh_manipulate_set_u32 (&m, 0x08, handle);
-      reply (t, &m, handle ? KDH_STATUS_SUCCESS : KDH_STATUS_UNSUCCESSFUL, NULL, 0);
-      break;
-
-    case KDH_API_RESTORE_BREAKPOINT:
-      handle = kdh_manipulate_get_u32 (&m, 0x00);
-      reply (t, &m, kdh_sim_kernel_restore_breakpoint (t->kernel, handle)
-                    ? KDH_STATUS_SUCCESS : KDH_STATUS_UNSUCCESSFUL, NULL, 0);
-      break;
-
-    case KDH_API_READ_MSR:
-      if (kdh_sim_kernel_read_msr (t->kernel, m.processor, kdh_manipulate_get_u32 (&m, 0x00),
-                                   &value))
-        {
-          kdh_manipulate_set_u32 (&m, 0x04, (guint32) value);
-          kdh_manipulate_set_u32 (&m, 0x08, (guint32) (value >> 32));
-          reply (t, &m, KDH_STATUS_SUCCESS, NULL, 0);
-        }
-      else
-        reply (t, &m, 0xC000000Eu /* STATUS_NO_SUCH_DEVICE */, NULL, 0);
-      break;
-
-    case KDH_API_QUERY_MEMORY:
-      {
-        guint8 probe;
-
-        if (kdh_manipulate_get_u32 (&m, 0x10) != 0)
-          reply (t, &m, KDH_STATUS_INVALID_PARAMETER, NULL, 0);
-        else if (kdh_sim_kernel_read_virtual (t->kernel, kdh_manipulate_get_u64 (&m, 0x00),
-                                              &probe, 1) == 1)
-          {
-            kdh_manipulate_set_u32 (&m, 0x10, 2);       /* kernel space */
-            kdh_manipulate_set_u32 (&m, 0x14, 1 | 2 | 4); /* read, write, execute */
-            reply (t, &m, KDH_STATUS_SUCCESS, NULL, 0);
-          }
-        else
-          reply (t, &m, KDH_STATUS_ACCESS_VIOLATION, NULL, 0);
-      }
-      break;
-
-    case KDH_API_CONTINUE:
-      /* No reply: the target resumes. */
-      kdh_sim_kernel_resume (t->kernel, t->cpu);
-      resume (t);
-      break;
-
-    case KDH_API_CONTINUE2:
-      /* The control set (RO-K64 KdpGetStateChange): DR7 for every
-       * processor; with the trace flag, one instruction on this one. */
-      kdh_sim_kernel_resume (t->kernel, t->cpu);
-      kdh_sim_kernel_set_dr7 (t->kernel, kdh_manipulate_get_u64 (&m, 0x08));
-      if (kdh_manipulate_get_u32 (&m, 0x04) != 0)
-        {
-          KdhSimEvent ev;
-          guint cpu = t->cpu;
-
-          resume (t);
-          kdh_sim_kernel_step (t->kernel, cpu, &ev);
-          handle_event (t, &ev);
-          kdh_sim_event_clear (&ev);
-        }
-      else
-        resume (t);
-      break;
-
-    case KDH_API_CAUSE_BUGCHECK:
-      /* No reply: the stopped processor bug checks (RO-K64 KdpCauseBugCheck). */
-      kdh_sim_kernel_bug_check (t->kernel, t->cpu, MANUALLY_INITIATED_CRASH);
-      resume (t);
-      break;
-
-    case KDH_API_SWITCH_PROCESSOR:
-      {
-        guint cpu = m.processor < kdh_sim_kernel_n_cpus (t->kernel) ? m.processor : t->cpu;
-        guint64 rip;
-
-        ctx = kdh_sim_kernel_context (t->kernel, cpu);
-        memcpy (&rip, ctx + 0xF8, 8);                 /* CONTEXT.Rip */
-        report_exception (t, cpu, KDH_STATUS_WAKE_SYSTEM_DEBUGGER, GUINT64_FROM_LE (rip));
-      }
-      break;
-
-    case KDH_API_REBOOT:
-      begin_reboot (t);
-      break;
-
-    case KDH_API_CLEAR_ALL_INTERNAL_BREAKPOINTS:
-      break;   /* no reply, nothing to clear */
-
-    default:
-      reply (t, &m, KDH_STATUS_UNSUCCESSFUL, NULL, 0);
-      break;
-    }
 }
 
 /* ---- Receiving --------------------------------------------------------- */
@@ -861,7 +542,7 @@ handle_control (KdhSimTarget          *t,
       if (t->sending)
         retransmit (t);
       else if (t->state == KDH_SIM_STOPPED && t->state_change)
-        start_send (t, KDH_PACKET_TYPE_STATE_CHANGE64, g_bytes_ref (t->state_change), FALSE);
+        _kdh_sim_target_start_send (t, KDH_PACKET_TYPE_STATE_CHANGE64, g_bytes_ref (t->state_change), FALSE);
       break;
 
     case KDH_PACKET_TYPE_RESET:
@@ -874,7 +555,7 @@ handle_control (KdhSimTarget          *t,
       if (t->sending)
         retransmit (t);
       else if (t->state == KDH_SIM_STOPPED && t->state_change)
-        start_send (t, KDH_PACKET_TYPE_STATE_CHANGE64, g_bytes_ref (t->state_change), FALSE);
+        _kdh_sim_target_start_send (t, KDH_PACKET_TYPE_STATE_CHANGE64, g_bytes_ref (t->state_change), FALSE);
       break;
 
     default:
@@ -920,7 +601,7 @@ handle_data (KdhSimTarget          *t,
   t->expected_id ^= 1;
   t->counters.packets_received++;
   if (h->type == KDH_PACKET_TYPE_STATE_MANIPULATE && t->state == KDH_SIM_STOPPED)
-    serve_manipulate (t, payload, len);
+    _kdh_sim_target_serve_manipulate (t, payload, len);
 }
 
 /* How long a half-received packet may take before it is given up (§2.8:
