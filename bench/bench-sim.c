@@ -9,8 +9,9 @@
  *     processor 0 idles;
  *   - the host CPU time the idle machine (two processors taking their
  *     1 ms clock ticks) costs per simulated second.
- * Then kdhost-sim as a process, running with a debugger attached (`g`):
- * its CPU use, idle and while printing DbgPrint lines, from /proc.
+ * A server in this process with that spinning processor, under two CPU
+ * budgets. Then kdhost-sim as a process, running with a debugger attached
+ * (`g`): its CPU use, idle and while printing DbgPrint lines, from /proc.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 
 #include "kdh-bench.h"
 #include "sim/kdh-sim-kernel.h"
+#include "sim/kdh-sim-server.h"
 
 /* kdh-sim-kernel-private.h's budget: instructions per processor per tick. */
 #define TICK_INSTRUCTIONS 400000.0
@@ -58,19 +60,17 @@ child_cpu_s (GSubprocess *process)
          / sysconf (_SC_CLK_TCK);
 }
 
+static void make_busy (KdhSimKernel *k);
+
 static void
 instruction_rate (void)
 {
   KdhSimKernel *k = kdh_sim_kernel_new (2, 1);
-  static const guint8 spin[] = { 0xEB, 0xFE };           /* jmp $ */
-  guint8 *ctx = kdh_sim_kernel_context (k, 1);
-  guint64 rip = GUINT64_TO_LE (SPIN_AT);
   guint ticks = 200;
   gdouble cpu0, cpu1, wall0, wall1;
   KdhSimEvent ev;
 
-  g_assert (kdh_sim_kernel_write_virtual (k, SPIN_AT, spin, sizeof spin) == sizeof spin);
-  memcpy (ctx + 0xF8, &rip, 8);                           /* CONTEXT.Rip */
+  make_busy (k);
   cpu0 = process_cpu_s ();
   wall0 = g_get_monotonic_time () / 1e6;
   for (guint i = 0; i < ticks; i++)
@@ -113,6 +113,45 @@ idle_cost (void)
           (cpu1 - cpu0) * 1e3 / (ticks * 0.004), 100.0 * (cpu1 - cpu0) / (ticks * 0.004),
           (cpu1 - cpu0) * 1e6 / ticks);
   kdh_sim_kernel_free (k);
+}
+
+/* Processor 1 spinning on a `jmp $`. */
+static void
+make_busy (KdhSimKernel *k)
+{
+  static const guint8 spin[] = { 0xEB, 0xFE };
+  guint8 *ctx = kdh_sim_kernel_context (k, 1);
+  guint64 rip = GUINT64_TO_LE (SPIN_AT);
+
+  g_assert (kdh_sim_kernel_write_virtual (k, SPIN_AT, spin, sizeof spin) == sizeof spin);
+  memcpy (ctx + 0xF8, &rip, 8);                           /* CONTEXT.Rip */
+}
+
+static gboolean quit_after (gpointer data);
+static gboolean flag_set (gpointer data);
+
+/* A server in this process whose machine has a processor that never
+ * idles: how much of a core the budget lets it take. */
+static void
+budget (guint percent)
+{
+  g_autofree gchar *option = g_strdup_printf ("cpu-budget=%u", percent);
+  KdhSimOptions opts;
+  KdhSimServer *server;
+  gboolean done = FALSE;
+  gdouble before, after;
+
+  kdh_sim_options_init (&opts);
+  g_assert (kdh_sim_options_parse (option, &opts, NULL));
+  server = kdh_sim_server_new (&opts);
+  make_busy (kdh_sim_target_get_kernel (kdh_sim_server_get_target (server)));
+  before = process_cpu_s ();
+  g_timeout_add_seconds (seconds, quit_after, &done);
+  kdh_bench_run_until (flag_set, &done, seconds + 30, "the measuring time");
+  after = process_cpu_s ();
+  printf ("a processor that never idles, --cpu-budget=%u: the simulator used %.1f %% of a core\n",
+          percent, 100.0 * (after - before) / seconds);
+  kdh_sim_server_free (server);
 }
 
 static gboolean
@@ -185,6 +224,8 @@ main (int   argc,
     }
   instruction_rate ();
   idle_cost ();
+  budget (25);
+  budget (10);
   process_cpu ("idle kernel, debugger attached", "--dbgprint-rate=0.0001");
   process_cpu ("kdhtest printing 100 lines/s", "--dbgprint-rate=100");
   process_cpu ("kdhtest printing as fast as the link allows", "--dbgprint-rate=max");

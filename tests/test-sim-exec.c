@@ -183,37 +183,42 @@ instruction_length (KdhTestSim *s,
 
 /* ---- Tests ------------------------------------------------------------- */
 
-/* After g and a while, the tick count has grown, and the break-in finds
- * processor 0 in the kernel's clock path, called from KeUpdateSystemTime. */
+/* After g and a while, the tick count has grown, and the break-in stops
+ * processor 0 in DbgBreakPointWithStatus, called from the kernel. */
 static void
 test_running (void)
 {
   g_autoptr (KdhTestSim) s = kdh_test_sim_new ("", FALSE);
   KdhStateChange sc;
-  guint64 count = 0, before, ret, update = 0;
+  guint64 count = 0, before, ret, target;
   guint8 ctx[KDH_CONTEXT_AMD64_SIZE];
+  guint8 call[5];
 
   kdh_test_sim_attach (s, &sc);
   kdh_state_change_clear (&sc);
   count = export (s, "kdhtest", "KdhTestTickCount");
-  update = export (s, "nt", "KeUpdateSystemTime");
+  target = export (s, "nt", "DbgBreakPointWithStatus");
   before = read_u64 (s, count);
 
   kdh_test_sim_continue (s);
   run_for (s, MS (100));
   kdh_test_sim_break_in (s, &sc);
   g_assert_cmpuint (sc.processor, ==, 0);
-  g_assert_cmphex (sc.program_counter, ==, export (s, "nt", "DbgBreakPointWithStatus"));
+  g_assert_cmphex (sc.program_counter, ==, target);
   kdh_state_change_clear (&sc);
 
   /* A tick every 4 ms on 2 processors for at least 100 ms. */
   g_assert_cmpuint (read_u64 (s, count), >=, before + 50);
   get_context (s, 0, ctx);
   g_assert_cmphex (le64 (ctx + CTX_RCX), ==, 1);          /* DBG_STATUS_CONTROL_C */
-  /* The return address is in KeUpdateSystemTime, after its call. */
+  /* The return address is in nt, right after a call to it. */
   ret = read_u64 (s, le64 (ctx + CTX_RSP));
-  g_assert_cmphex (ret, >, update);
-  g_assert_cmphex (ret, <, update + 0x200);
+  g_assert_cmphex (ret, >, KDH_SIM_NT_BASE);
+  g_assert_cmphex (ret, <, KDH_SIM_NT_BASE + 0x10000);
+  kdh_test_sim_read_memory (s, ret - 5, call, 5);
+  g_assert_cmphex (call[0], ==, 0xE8);
+  g_assert_cmphex (ret + (gint32) (call[1] | call[2] << 8 | call[3] << 16 | (guint32) call[4] << 24),
+                   ==, target);
 }
 
 /* A breakpoint on KdhTestTick stops each processor in turn: the host steps

@@ -16,10 +16,8 @@
  * restoring it later puts back what the host wrote.
  */
 
-#define _GNU_SOURCE             /* memfd_create() */
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <glib.h>
 
@@ -178,38 +176,6 @@ fill_pattern (guint8  *out,
     }
 }
 
-/* The pattern, once per process in a memory file: each machine maps it
- * copy-on-write instead of computing 16 MiB (the fuzzer makes hundreds of
- * machines), and a reset (MADV_DONTNEED) brings it back for free. -1 when
- * the system has no memfd_create(); then it is computed. */
-static int
-pattern_file (void)
-{
-  static gsize once;
-  static int fd = -1;
-
-  if (g_once_init_enter (&once))
-    {
-      int f = memfd_create ("kdh-sim-pattern", MFD_CLOEXEC);
-
-      if (f >= 0 && ftruncate (f, KDH_SIM_PATTERN_SIZE) == 0)
-        {
-          guint8 *p = mmap (NULL, KDH_SIM_PATTERN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
-
-          if (p != MAP_FAILED)
-            {
-              fill_pattern (p, KDH_SIM_PATTERN_BASE, KDH_SIM_PATTERN_SIZE);
-              munmap (p, KDH_SIM_PATTERN_SIZE);
-              fd = f;
-            }
-        }
-      if (fd < 0 && f >= 0)
-        close (f);
-      g_once_init_leave (&once, 1);
-    }
-  return fd;
-}
-
 void
 _kdh_sim_map (KdhSimKernel *k,
               guint64       va,
@@ -230,12 +196,7 @@ _kdh_sim_map (KdhSimKernel *k,
       g_assert (size == KDH_SIM_PAGE_SIZE);      /* KUSER_SHARED_DATA */
       r.pa = extra_page (k);
     }
-  if (pattern && va == KDH_SIM_PATTERN_BASE && size == KDH_SIM_PATTERN_SIZE
-      && pattern_file () >= 0
-      && mmap (k->phys + r.pa, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
-               pattern_file (), 0) != MAP_FAILED)
-    ;
-  else if (pattern)
+  if (pattern)
     fill_pattern (k->phys + r.pa, va, size);
   /* Otherwise the pages are still zero: nothing mapped them since the
    * reset, and untouched they cost nothing (4 MiB of pool, stacks). */
@@ -531,8 +492,7 @@ _kdh_sim_memory_init (KdhSimKernel *k)
 void
 _kdh_sim_memory_reset (KdhSimKernel *k)
 {
-  /* Back to zero pages without touching them (a mapped pattern file goes
-   * back to the pattern, and is mapped again over itself below). */
+  /* Back to zero pages without touching them. */
   madvise (k->phys, KDH_SIM_PHYS_SIZE, MADV_DONTNEED);
   memset (k->present, 0, KDH_SIM_PHYS_SIZE / KDH_SIM_PAGE_SIZE);
   g_array_set_size (k->regions, 0);

@@ -60,6 +60,7 @@ G_BEGIN_DECLS
 #define KPRCB_IDLE_HALT     0x07
 #define KDH_REQUEST_CLOCK        0x1u
 #define KDH_REQUEST_LOAD_DRIVER  0x2u
+#define KDH_REQUEST_SERIAL       0x4u
 
 /* AMD64 CONTEXT offsets (kd-protocol.md §4.2). */
 #define CTX_P1HOME     0x000
@@ -166,7 +167,7 @@ struct _KdhSimCpu {
   guint index;
   KdhSimKernel *kernel;
   gpointer uc;                       /* uc_engine */
-  gsize hooks[3];
+  gsize hooks[2];                    /* interrupts, port input */
   guint64 kpcr;
   guint64 kprcb;
   guint64 kthread;
@@ -227,7 +228,6 @@ struct _KdhSimKernel {
   guint tick_cpu;                    /* next processor of the tick in progress */
   gboolean tick_in_progress;
   gboolean breakin_pending;          /* the break-in byte is in kdcom's UART */
-  gboolean booting;
 };
 
 /* kdh-sim-kernel-memory.c. The _kdh_sim_poke* family is for building the

@@ -109,7 +109,6 @@ boot (KdhSimKernel *k)
 {
   guint64 loader_block = _kdh_sim_build_loader_block (k);
 
-  k->booting = TRUE;
   /* No debugger is listening yet (kdh_sim_kernel_set_debugger_present()
    * says when one does). */
   _kdh_sim_poke_u8 (k, k->sym.kd_debugger_not_present, 1);
@@ -129,7 +128,6 @@ boot (KdhSimKernel *k)
       _kdh_sim_set (c->special, KSR_CSTAR, 8, _kdh_sim_cpu_read_msr (c, 0xC0000083));
       _kdh_sim_set (c->special, KSR_SFMASK, 8, _kdh_sim_cpu_read_msr (c, 0xC0000084));
     }
-  k->booting = FALSE;
 }
 
 static void
@@ -622,6 +620,19 @@ kdh_sim_kernel_set_dr7 (KdhSimKernel *k,
 }
 
 void
+kdh_sim_kernel_set_service_status (KdhSimKernel *k,
+                                   guint         cpu,
+                                   guint32       status)
+{
+  KdhSimCpu *c = get_cpu (k, cpu);
+
+  g_return_if_fail (c != NULL);
+
+  /* An NTSTATUS in eax, as the trap handler leaves it. */
+  _kdh_sim_set (CPU_CTX (c), CTX_RAX, 8, status);
+}
+
+void
 kdh_sim_kernel_set_debugger_present (KdhSimKernel *k,
                                      gboolean      present)
 {
@@ -632,6 +643,14 @@ void
 kdh_sim_kernel_break_in (KdhSimKernel *k)
 {
   k->breakin_pending = TRUE;
+  /* COM1 interrupts processor 0, which runs at once (in a tick of its own
+   * if none is under way). */
+  post_request (k, &k->cpus[0], KDH_REQUEST_SERIAL, 0);
+  if (!k->tick_in_progress)
+    {
+      k->tick_in_progress = TRUE;
+      k->tick_cpu = 0;
+    }
 }
 
 gboolean

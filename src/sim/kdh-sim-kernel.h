@@ -184,12 +184,17 @@ void     kdh_sim_kernel_resume (KdhSimKernel *k,
 void     kdh_sim_kernel_set_dr7 (KdhSimKernel *k,
                                  guint64       dr7);
 
+/* What the debug service @cpu last asked for returns (its rax), such as
+ * STATUS_BREAKPOINT from a print during which the break-in byte came. */
+void     kdh_sim_kernel_set_service_status (KdhSimKernel *k,
+                                            guint         cpu,
+                                            guint32       status);
 /* Whether a debugger answers: the kernel's KdDebuggerNotPresent, which
  * decides whether DbgPrint and driver loads call the debugger at all. */
 void     kdh_sim_kernel_set_debugger_present (KdhSimKernel *k,
                                               gboolean      present);
-/* The debugger's break-in byte arrives at kdcom's UART; the kernel finds
- * it on its next clock tick and breaks in on processor 0. */
+/* The debugger's break-in byte arrives at kdcom's UART: its interrupt makes
+ * processor 0 poll it at once (as does every clock tick), and break in. */
 void     kdh_sim_kernel_break_in (KdhSimKernel *k);
 /* Whether that byte is still waiting for the kernel's poll. */
 gboolean kdh_sim_kernel_break_in_pending (KdhSimKernel *k);

@@ -738,6 +738,27 @@ main (int    argc,
   app.loop = g_main_loop_new (NULL, FALSE);
   app.cancellable = g_cancellable_new ();
 
+  if (app.listen != NULL && !g_str_has_prefix (app.listen, "unix:")
+      && !g_str_has_prefix (app.listen, "tcp:"))
+    {
+      g_autofree gchar *msg =
+        g_strdup_printf ("bad --listen '%s' (expected unix:PATH or tcp:HOST:PORT)", app.listen);
+
+      return usage_error (&app, msg);
+    }
+  if (app.listen == NULL && app.connect != NULL && !g_str_has_prefix (app.connect, "tcp:"))
+    {
+      g_autofree gchar *msg =
+        g_strdup_printf ("bad --connect '%s' (expected tcp:HOST:PORT)", app.connect);
+
+      return usage_error (&app, msg);
+    }
+
+  /* The machine boots before the endpoint is announced, so that a host
+   * that connects at once finds it answering. */
+  app.server = kdh_sim_server_new (&app.opts);
+  kdh_sim_server_set_detached_func (app.server, on_detached, &app);
+
   if (app.listen != NULL)
     {
       app.listener = g_socket_listener_new ();
@@ -746,29 +767,14 @@ main (int    argc,
           app.mode = MODE_LISTEN_UNIX;
           ok = start_listen_unix (&app, app.listen + 5, &error);
         }
-      else if (g_str_has_prefix (app.listen, "tcp:"))
+      else
         {
           app.mode = MODE_LISTEN_TCP;
           ok = start_listen_tcp (&app, app.listen + 4, &error);
         }
-      else
-        {
-          g_autofree gchar *msg =
-            g_strdup_printf ("bad --listen '%s' (expected unix:PATH or tcp:HOST:PORT)",
-                             app.listen);
-
-          return usage_error (&app, msg);
-        }
     }
   else if (app.connect != NULL)
     {
-      if (!g_str_has_prefix (app.connect, "tcp:"))
-        {
-          g_autofree gchar *msg =
-            g_strdup_printf ("bad --connect '%s' (expected tcp:HOST:PORT)", app.connect);
-
-          return usage_error (&app, msg);
-        }
       app.mode = MODE_CONNECT_TCP;
       ok = start_connect_tcp (&app, app.connect + 4, &error);
     }
@@ -781,8 +787,6 @@ main (int    argc,
     return usage_error (&app, error->message);
   fflush (stdout);
 
-  app.server = kdh_sim_server_new (&app.opts);
-  kdh_sim_server_set_detached_func (app.server, on_detached, &app);
   switch (app.mode)
     {
     case MODE_LISTEN_UNIX:

@@ -199,6 +199,12 @@ kdh_sim_server_set_detached_func (KdhSimServer *server,
   server->detached_data = user_data;
 }
 
+KdhSimTarget *
+kdh_sim_server_get_target (KdhSimServer *server)
+{
+  return server->target;
+}
+
 void
 kdh_sim_server_get_counters (KdhSimServer   *server,
                              KdhSimCounters *out)
@@ -206,6 +212,31 @@ kdh_sim_server_get_counters (KdhSimServer   *server,
   g_mutex_lock (&server->counters_lock);
   *out = server->counters;
   g_mutex_unlock (&server->counters_lock);
+}
+
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* Charges @used_us of CPU time to the budget; when it is spent, the
+ * target's processors wait until it has refilled. */
+static void
+charge_budget (KdhSimServer *server,
+               gint64        now,
+               gint64        used_us)
+{
+  gint64 refill = (now - server->budget_refilled_us) * server->budget_percent / 100;
+
+  server->budget_refilled_us = now;
+  server->budget_tokens_us = MIN (server->budget_tokens_us + refill, BUDGET_BURST_US) - used_us;
+  if (server->budget_tokens_us < 0)
+    kdh_sim_target_hold (server->target,
+                         now + (-server->budget_tokens_us) * 100 / server->budget_percent);
 }
 
 /* Moves bytes between the line and the target until neither has anything
@@ -221,7 +252,16 @@ pump (KdhSimServer *server,
       gboolean moved = FALSE;
 
       if (kdh_sim_target_next_deadline (server->target) <= now)
-        kdh_sim_target_tick (server->target, now);
+        {
+          /* The budget is charged with what the processors cost, which is
+           * what tick() runs while the target runs. */
+          gboolean running = kdh_sim_target_get_state (server->target) == KDH_SIM_RUNNING;
+          gint64 cpu_before = running ? thread_cpu_us () : 0;
+
+          kdh_sim_target_tick (server->target, now);
+          if (running)
+            charge_budget (server, now, thread_cpu_us () - cpu_before);
+        }
 
       g_byte_array_set_size (server->scratch, 0);
       if (kdh_sim_line_take_from_host (server->line, now, server->scratch))
@@ -318,37 +358,11 @@ host_gone (KdhSimServer *server)
     server->detached_func (server, server->detached_data);
 }
 
-static gint64
-thread_cpu_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
-/* Charges @used_us of CPU time to the budget; when it is spent, the
- * target's processors wait until it has refilled. */
-static void
-charge_budget (KdhSimServer *server,
-               gint64        now,
-               gint64        used_us)
-{
-  gint64 refill = (now - server->budget_refilled_us) * server->budget_percent / 100;
-
-  server->budget_refilled_us = now;
-  server->budget_tokens_us = MIN (server->budget_tokens_us + refill, BUDGET_BURST_US) - used_us;
-  if (server->budget_tokens_us < 0)
-    kdh_sim_target_hold (server->target,
-                         now + (-server->budget_tokens_us) * 100 / server->budget_percent);
-}
-
 static gboolean
 server_dispatch (KdhSimServer *server,
                  GIOCondition  revents)
 {
-  gint64 now, deadline, cpu_before;
-  gboolean running;
+  gint64 now, deadline;
 
   /* HUP and ERR are reported even while reading is paused; reading then
    * is what finds the EOF or the error. */
@@ -358,11 +372,7 @@ server_dispatch (KdhSimServer *server,
   /* The target's timers run whether or not a host is attached (the
    * detached function may also have attached a new one already). */
   now = g_get_monotonic_time ();
-  running = kdh_sim_target_get_state (server->target) == KDH_SIM_RUNNING;
-  cpu_before = running ? thread_cpu_us () : 0;
   pump (server, now);
-  if (running)
-    charge_budget (server, now, thread_cpu_us () - cpu_before);
   /* Counters before the bytes go out: whoever sees the target's answer can
    * then rely on the counters already showing what caused it. */
   publish_counters (server);

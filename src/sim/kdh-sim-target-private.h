@@ -40,6 +40,8 @@ struct _KdhSimTarget
   guint byte_time_us;
   gint64 partial_start_us;      /* a packet half-received since then, or 0 */
 
+  guint print_cpu;              /* the processor whose DbgPrint is on the line */
+
   /* The current stop. */
   guint cpu;                    /* the reporting processor */
   GBytes *state_change;         /* re-sent on RESEND/RESET while stopped */

@@ -274,9 +274,11 @@ run (KdhSimTarget *t)
       kdh_sim_kernel_set_debugger_present (t->kernel, t->debugger_present);
     }
   maybe_load_driver (t);
-  /* Held back by the CPU budget, but for a break-in: the debugger waits
-   * for that one tick. */
-  if (t->now_us < t->hold_until_us && !kdh_sim_kernel_break_in_pending (t->kernel))
+  /* Held back by the CPU budget, but for a break-in (the debugger waits
+   * for that one tick) and for the rest of a tick that stopped for a
+   * debugger service: a DbgPrint flood is paced by the line. */
+  if (t->now_us < t->hold_until_us && !kdh_sim_kernel_break_in_pending (t->kernel)
+      && !kdh_sim_kernel_has_work (t->kernel))
     return;
   elapsed = MAX (t->now_us - t->last_run_us, 0);
   t->last_run_us = t->now_us;
@@ -398,6 +400,7 @@ send_print (KdhSimTarget      *t,
   if (!t->debugger_present)
     return;
   payload = g_byte_array_new ();
+  t->print_cpu = ev->cpu;
   kdh_debug_io_encode_print (payload, (guint16) ev->cpu, ev->text, ev->text_len);
   _kdh_sim_target_start_send (t, KDH_PACKET_TYPE_DEBUG_IO, g_byte_array_free_to_bytes (payload), TRUE);
 }
@@ -499,6 +502,15 @@ send_done (KdhSimTarget *t,
         t->counters.prints++;
       else
         t->counters.prints_dropped++;
+      /* A break-in byte that came while the line was printing: KdpPrint
+       * returns STATUS_BREAKPOINT and DbgPrint breaks in (the clock would
+       * not get a chance while a driver prints without pause). */
+      if (t->breakin_pending && t->state == KDH_SIM_RUNNING)
+        {
+          t->breakin_pending = FALSE;
+          t->counters.breakins++;
+          kdh_sim_kernel_set_service_status (t->kernel, t->print_cpu, KDH_STATUS_BREAKPOINT);
+        }
     }
   g_clear_pointer (&t->send_payload, g_bytes_unref);
   /* A LoadSymbols given up on: nobody is there to continue us. */
@@ -674,9 +686,12 @@ process_packets (KdhSimTarget *t)
     }
 }
 
-/* Runs whatever the current state allows until nothing changes. */
+/* Runs whatever the current state allows until nothing changes. The
+ * processors run only from kdh_sim_target_tick() (@may_run), so that the
+ * server can bound what they cost apart from what the protocol does. */
 static void
-step (KdhSimTarget *t)
+step (KdhSimTarget *t,
+      gboolean      may_run)
 {
   for (guint guard = 0; guard < 64; guard++)
     {
@@ -694,7 +709,8 @@ step (KdhSimTarget *t)
         {
           drain_parser (t);
           poll_breakin (t);
-          run (t);
+          if (may_run)
+            run (t);
         }
       process_packets (t);
       if (state == t->state && sending == t->sending)
@@ -710,7 +726,7 @@ kdh_sim_target_receive (KdhSimTarget *t,
 {
   t->now_us = now_us;
   g_byte_array_append (t->inbuf, data, len);
-  step (t);
+  step (t, FALSE);
 }
 
 void
@@ -737,7 +753,7 @@ kdh_sim_target_tick (KdhSimTarget *t,
           retransmit (t);
         }
     }
-  step (t);
+  step (t, TRUE);
 }
 
 gint64
@@ -761,7 +777,8 @@ kdh_sim_target_next_deadline (KdhSimTarget *t)
                       ? t->last_run_us + until_tick
                       : t->last_run_us + MAX (until_tick, RUN_BATCH_US);
 
-      if (!t->breakin_pending && !kdh_sim_kernel_break_in_pending (t->kernel))
+      if (!t->breakin_pending && !kdh_sim_kernel_break_in_pending (t->kernel)
+          && !kdh_sim_kernel_has_work (t->kernel))
         run_at = MAX (run_at, t->hold_until_us);
       deadline = MIN (deadline, run_at);
     }

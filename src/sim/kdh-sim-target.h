@@ -61,6 +61,8 @@ void     kdh_sim_target_receive       (KdhSimTarget *target,
                                        const guint8 *data,
                                        gsize         len,
                                        gint64        now_us);
+/* Timers, and the processors' run up to @now_us (receive() alone never
+ * runs them: call tick() when next_deadline() says). */
 void     kdh_sim_target_tick          (KdhSimTarget *target,
                                        gint64        now_us);
 gint64   kdh_sim_target_next_deadline (KdhSimTarget *target);

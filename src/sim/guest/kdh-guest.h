@@ -28,6 +28,7 @@ typedef void VOID, *PVOID;
 #define STATUS_SUCCESS ((NTSTATUS) 0)
 #define STATUS_UNSUCCESSFUL ((NTSTATUS) 0xC0000001)
 #define STATUS_INSUFFICIENT_RESOURCES ((NTSTATUS) 0xC000009A)
+#define STATUS_BREAKPOINT 0x80000003u
 
 #define offsetof(t, f) __builtin_offsetof (t, f)
 #define CONTAINING_RECORD(p, t, f) ((t *) ((char *) (p) - offsetof (t, f)))
@@ -92,6 +93,7 @@ STATIC_ASSERT (sizeof (KLDR_DATA_TABLE_ENTRY) == 0xA0);
  * polls these, as an interrupt controller's request lines). */
 #define KDH_REQUEST_CLOCK        0x1u   /* a clock tick is due */
 #define KDH_REQUEST_LOAD_DRIVER  0x2u   /* load RequestParameter (a KLDR entry) */
+#define KDH_REQUEST_SERIAL       0x4u   /* COM1 has received a byte */
 
 /* KPRCB: the per-processor block, at KPCR + 0x180. */
 typedef struct _KPRCB {

@@ -16,7 +16,7 @@
 #define KDHTEST_SAMPLES 4
 /* At most this many lines from one tick while catching up (or flooding). */
 #define KDHTEST_BURST 10
-#define KDHTEST_FLOOD_BURST 64
+#define KDHTEST_FLOOD_BURST 1024
 
 typedef enum _KDHTEST_DEVICE_KIND {
   KdhTestDeviceTimer = 1,

@@ -88,15 +88,22 @@ vDbgPrintExWithPrefix (const CHAR *Prefix,
                        va_list     ap)
 {
   CHAR buffer[512];
-  ULONG n = 0;
+  ULONG n = 0, status;
 
   while (Prefix != NULL && *Prefix != 0 && n < sizeof buffer - 1)
     buffer[n++] = *Prefix++;
   n += KdhFormatString (buffer + n, sizeof buffer - n, Format, ap);
   if (KdDebuggerNotPresent)
     return STATUS_SUCCESS;
-  return (ULONG) DebugService (BREAKPOINT_PRINT, buffer, (PVOID) (ULONG_PTR) n, ComponentId,
-                               Level);
+  status = (ULONG) DebugService (BREAKPOINT_PRINT, buffer, (PVOID) (ULONG_PTR) n, ComponentId,
+                                 Level);
+  /* The debugger's break-in byte came while the line went out. */
+  if (status == STATUS_BREAKPOINT)
+    {
+      DbgBreakPointWithStatus (DBG_STATUS_CONTROL_C);
+      status = STATUS_SUCCESS;
+    }
+  return status;
 }
 
 NTKERNELAPI ULONG
@@ -128,6 +135,15 @@ KdPollBreakIn (void)
 {
   return KdReceivePacket (PACKET_TYPE_KD_POLL_BREAKIN, NULL, NULL, NULL, NULL)
          == KDP_PACKET_RECEIVED;
+}
+
+/* COM1's receive interrupt: the debugger's byte is looked at now rather
+ * than on the next clock tick. */
+static NOINLINE VOID
+KdpSerialInterrupt (void)
+{
+  if (KdPollBreakIn ())
+    DbgBreakPointWithStatus (DBG_STATUS_CONTROL_C);
 }
 
 /* ---- Bug check ---------------------------------------------------------- */
@@ -269,6 +285,8 @@ KiIdleLoop (void)
           continue;
         }
       prcb->KdhRequests = 0;
+      if (requests & KDH_REQUEST_SERIAL)
+        KdpSerialInterrupt ();
       if (requests & KDH_REQUEST_LOAD_DRIVER)
         IopLoadDriver ((PKLDR_DATA_TABLE_ENTRY) prcb->KdhRequestParameter);
       if (requests & KDH_REQUEST_CLOCK)
