@@ -467,6 +467,31 @@ walk (KdhTestSim *s,
   return table | (va & 0xFFF);
 }
 
+/* A break-in while kdhtest prints without pause: DbgPrint finds the byte
+ * (KdpPrint's STATUS_BREAKPOINT) and breaks in after the line on the
+ * wire, not at the end of the driver's burst of lines. */
+static void
+test_break_in_flood (void)
+{
+  g_autoptr (KdhTestSim) s = kdh_test_sim_new ("dbgprint-rate=max", FALSE);
+  KdhStateChange sc;
+  guint before;
+
+  kdh_test_sim_attach (s, &sc);
+  kdh_state_change_clear (&sc);
+  kdh_test_sim_continue (s);
+  g_assert_true (kdh_test_sim_run_until (s, kdh_test_pred_prints, GUINT_TO_POINTER (50),
+                                         SECONDS (10)));
+  before = s->prints->len;
+  kdh_link_send_breakin (s->link);
+  wait_stop (s, &sc, SECONDS (5));
+  g_assert_cmphex (sc.u.exception.code, ==, KDH_STATUS_BREAKPOINT);
+  g_assert_cmphex (sc.program_counter, ==, export (s, "nt", "DbgBreakPointWithStatus"));
+  kdh_state_change_clear (&sc);
+  g_assert_cmpuint (s->prints->len, <=, before + 2);
+  kdh_test_sim_check_prints (s, 0);
+}
+
 /* Every kind of mapping reads the same through the page tables in
  * physical memory as through the virtual address. */
 static void
@@ -577,6 +602,7 @@ main (int   argc,
   g_test_add_func ("/sim/exec/debug-registers", test_debug_registers);
   g_test_add_func ("/sim/exec/bug-check", test_bug_check);
   g_test_add_func ("/sim/exec/load-driver", test_load_driver);
+  g_test_add_func ("/sim/exec/break-in-flood", test_break_in_flood);
   g_test_add_func ("/sim/exec/page-tables", test_page_tables);
   g_test_add_func ("/sim/exec/deterministic", test_deterministic);
 

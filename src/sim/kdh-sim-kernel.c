@@ -659,6 +659,15 @@ kdh_sim_kernel_break_in_pending (KdhSimKernel *k)
   return k->breakin_pending;
 }
 
+gboolean
+kdh_sim_kernel_take_break_in (KdhSimKernel *k)
+{
+  gboolean was = k->breakin_pending;
+
+  k->breakin_pending = FALSE;
+  return was;
+}
+
 void
 kdh_sim_kernel_bug_check (KdhSimKernel *k,
                           guint         cpu,

@@ -198,6 +198,9 @@ void     kdh_sim_kernel_set_debugger_present (KdhSimKernel *k,
 void     kdh_sim_kernel_break_in (KdhSimKernel *k);
 /* Whether that byte is still waiting for the kernel's poll. */
 gboolean kdh_sim_kernel_break_in_pending (KdhSimKernel *k);
+/* Reads it from the UART as the kernel's print path does: whether it was
+ * there. */
+gboolean kdh_sim_kernel_take_break_in (KdhSimKernel *k);
 /* Makes @cpu call KeBugCheckEx (@code, 0, 0, 0, 0) when it resumes, as the
  * kernel debugger does for DbgKdCauseBugCheckApi. */
 void     kdh_sim_kernel_bug_check (KdhSimKernel *k,

@@ -502,13 +502,16 @@ send_done (KdhSimTarget *t,
         t->counters.prints++;
       else
         t->counters.prints_dropped++;
-      /* A break-in byte that came while the line was printing: KdpPrint
-       * returns STATUS_BREAKPOINT and DbgPrint breaks in (the clock would
-       * not get a chance while a driver prints without pause). */
-      if (t->breakin_pending && t->state == KDH_SIM_RUNNING)
+      /* A break-in byte that came while the line was printing, or waits
+       * in the UART: KdpPrint finds it, returns STATUS_BREAKPOINT, and
+       * DbgPrint breaks in (a driver that prints without pause would
+       * otherwise keep the processor from its idle loop). */
+      if (t->state == KDH_SIM_RUNNING
+          && (t->breakin_pending || kdh_sim_kernel_take_break_in (t->kernel)))
         {
+          if (t->breakin_pending)
+            t->counters.breakins++;
           t->breakin_pending = FALSE;
-          t->counters.breakins++;
           kdh_sim_kernel_set_service_status (t->kernel, t->print_cpu, KDH_STATUS_BREAKPOINT);
         }
     }
