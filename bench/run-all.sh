@@ -21,7 +21,7 @@ log="$(mktemp -d)"
 trap 'rm -rf "$log"' EXIT
 
 echo "Building..."
-targets="kdhost-sim kdhost-cli bench-resync bench-memread bench-flood-cli bench-startup bench-fanout"
+targets="kdhost-sim kdhost-cli bench-resync bench-memread bench-flood-cli bench-startup bench-fanout bench-sim"
 grep -q '^KDH_BUILD_APP:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null && targets="$targets kdhost"
 # shellcheck disable=SC2086
 cmake --build "$build" -j"$(nproc)" --target $targets > "$log/build" 2>&1 \
@@ -61,6 +61,7 @@ if [ -x "$build/bench/bench-fanout" ]; then
 else
   echo "(not built)" > "$log/fanout"
 fi
+run sim "$build/bench/bench-sim"
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---- The headline figures, picked out of the outputs ----------------------
@@ -83,6 +84,8 @@ startup_win="$(pick "$log/startup" 's/^startup kdhost window (Xvfb) *median \([0
 fanout_lat="$(pick "$log/fanout" 's/^fanout .*added latency per line: p50=\([0-9.]*\) ms  p99=\([0-9.]*\) ms.*/p50 \1 ms, p99 \2 ms/p')"
 fanout_rate="$(pick "$log/fanout" 's/^fanout .*flood .*slowest client \([0-9]*\) lines\/s.*/\1 lines\/s/p')"
 fanout_rate_server="$(pick "$log/fanout" 's/^fanout .*flood *server \([0-9]*\) lines\/s.*/\1 lines\/s/p')"
+sim_rate="$(pick "$log/sim" 's/^emulated instruction rate.*: \([0-9.]*\) M instructions\/s.*/\1 M instructions\/s/p')"
+sim_idle="$(pick "$log/sim" 's/^kdhost-sim running, idle kernel.*: \([0-9.]*\) % of a core.*/\1 %/p')"
 na() { [ -n "$1" ] && echo "$1" || echo "n/a"; }
 
 cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
@@ -134,6 +137,8 @@ section() {   # section NAME: the benchmark's own output, verbatim
   else
     echo "| remote fan-out, 8 clients | TODO: pending (bench-fanout did not run) | |"
   fi
+  echo "| emulated instruction rate (simulated target) | $(na "$sim_rate") | a spinning processor, instruction-counted |"
+  echo "| kdhost-sim's CPU use, running, debugger attached | $(na "$sim_idle") of a core | --cpu-budget caps it at 25 % |"
   echo
   echo "## Resync latency (\`bench-resync\`)"
   echo
@@ -195,5 +200,14 @@ section() {   # section NAME: the benchmark's own output, verbatim
     echo
     section fanout
   fi
+  echo
+  echo "## The simulated machine (\`bench-sim\`)"
+  echo
+  echo "The emulated processors (Unicorn, one engine per processor): the instruction rate"
+  echo "with one processor spinning through its per-tick budget, the host CPU the idle"
+  echo "machine costs per simulated second, and kdhost-sim's CPU use from /proc while it"
+  echo "runs with a debugger attached."
+  echo
+  section sim
 } > "$out"
 echo "Wrote $out"

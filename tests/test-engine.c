@@ -8,7 +8,26 @@
  */
 #include <string.h>
 
+#include "kdh-sim-kernel.h"
 #include "kdh-test-engine.h"
+
+/* Where the simulated machine's images put @name, as the debugger should
+ * print it ("fffff800`03001000"; with @plain, "fffff80003001000"). */
+static gchar *
+sim_address (const gchar *module,
+             const gchar *name,
+             gboolean     plain)
+{
+  KdhSimKernel *k = kdh_sim_kernel_new (1, 1);
+  guint64 a = name != NULL ? kdh_sim_kernel_lookup_export (k, module, name)
+                           : kdh_sim_kernel_module (k, 0)->base
+                             + kdh_sim_kernel_module (k, 0)->size_of_image;
+
+  kdh_sim_kernel_free (k);
+  g_assert_cmphex (a, !=, 0);
+  return plain ? g_strdup_printf ("%016" G_GINT64_MODIFIER "x", a)
+               : g_strdup_printf ("%08x`%08x", (guint32) (a >> 32), (guint32) a);
+}
 
 static void
 test_attach_and_version (void)
@@ -49,11 +68,13 @@ test_registers (void)
 {
   KdhTestEngine t;
   g_autofree gchar *out = NULL, *rax = NULL, *after = NULL;
+  g_autofree gchar *rip = sim_address ("nt", "DbgBreakPointWithStatus", TRUE);
+  g_autofree gchar *rip_text = g_strdup_printf ("rip=%s ", rip);
 
   kdh_test_engine_init (&t);
   kdh_test_engine_attach (&t, "sim:");
   out = kdh_test_engine_run (&t, "r", FALSE);
-  g_assert_nonnull (strstr (out, "rip=fffff80002001010 "));
+  g_assert_nonnull (strstr (out, rip_text));
   g_assert_nonnull (strstr (out, "cs=0010  ss=0018"));
   g_assert_nonnull (strstr (out, "nt!DbgBreakPointWithStatus:\n"));
   g_assert_nonnull (strstr (out, "cc              int     3\n"));
@@ -99,22 +120,31 @@ test_symbols_and_modules (void)
 {
   KdhTestEngine t;
   g_autofree gchar *lm = NULL, *eval = NULL, *bp = NULL;
+  g_autofree gchar *nt_end = sim_address ("nt", NULL, FALSE);
+  g_autofree gchar *nt_line = g_strdup_printf ("fffff800`02000000 %s   nt         ntoskrnl.exe\n",
+                                               nt_end);
+  g_autofree gchar *break_point = sim_address ("nt", "DbgBreakPointWithStatus", TRUE);
+  g_autofree gchar *offset = g_strdup_printf ("= 00000000`%08" G_GINT64_MODIFIER "x",
+                                              g_ascii_strtoull (break_point, NULL, 16)
+                                              - G_GUINT64_CONSTANT (0xfffff80002000000));
+  g_autofree gchar *tick = sim_address ("kdhtest", "KdhTestTick", FALSE);
+  g_autofree gchar *bp_text = g_strdup_printf ("Breakpoint 1 set at %s (kdhtest!KdhTestTick)", tick);
 
   kdh_test_engine_init (&t);
   kdh_test_engine_attach (&t, "sim:");
   lm = kdh_test_engine_run (&t, "lm", FALSE);
-  g_assert_nonnull (strstr (lm, "fffff800`02000000 fffff800`02ab6000   nt         ntoskrnl.exe\n"));
+  g_assert_nonnull (strstr (lm, nt_line));
   g_assert_nonnull (strstr (lm, "   hal        hal.dll\n"));
   g_assert_nonnull (strstr (lm, "   kdcom      kdcom.dll\n"));
   g_assert_nonnull (strstr (lm, "   kdhtest    kdhtest.sys\n"));
   eval = kdh_test_engine_run (&t, "? nt!DbgBreakPointWithStatus - nt", FALSE);
-  g_assert_nonnull (strstr (eval, "= 00000000`00001010"));
-  bp = kdh_test_engine_run (&t, "bp kdhtest!KdhTestTimerRoutine", FALSE);
-  g_assert_nonnull (strstr (bp, "Breakpoint 1 set at fffff800`03001000 (kdhtest!KdhTestTimerRoutine)"));
+  g_assert_nonnull (strstr (eval, offset));
+  bp = kdh_test_engine_run (&t, "bp kdhtest!KdhTestTick", FALSE);
+  g_assert_nonnull (strstr (bp, bp_text));
   kdh_test_engine_clear (&t);
 }
 
-/* g, then the test driver's timer routine hits the breakpoint. */
+/* g, then the test driver's tick routine hits the breakpoint. */
 static void
 test_go_and_breakpoint (void)
 {
@@ -123,12 +153,12 @@ test_go_and_breakpoint (void)
 
   kdh_test_engine_init (&t);
   kdh_test_engine_attach (&t, "sim:");
-  g_free (kdh_test_engine_run (&t, "bp kdhtest!KdhTestTimerRoutine", FALSE));
+  g_free (kdh_test_engine_run (&t, "bp kdhtest!KdhTestTick", FALSE));
   mark = t.output->len;
   g_free (kdh_test_engine_run (&t, "g", FALSE));
   g_assert_true (t.state == KDH_CONN_RUNNING || t.state == KDH_CONN_BREAK);
   kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 30);
-  g_assert_nonnull (strstr (t.output->str + mark, "kdhtest!KdhTestTimerRoutine:\n"));
+  g_assert_nonnull (strstr (t.output->str + mark, "kdhtest!KdhTestTick:\n"));
   kdh_test_engine_clear (&t);
 }
 

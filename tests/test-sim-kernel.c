@@ -244,6 +244,23 @@ pattern_byte (guint64 address)
   return b[address & 7];
 }
 
+/* Breaks in as the debugger does: the byte reaches kdcom, and processor 0
+ * stops in DbgBreakPointWithStatus on its next clock tick. Returns rip. */
+static guint64
+break_in (KdhSimKernel *k)
+{
+  KdhSimEvent ev;
+
+  kdh_sim_kernel_break_in (k);
+  g_assert_true (kdh_sim_kernel_execute (k, 4000, &ev));
+  g_assert_cmpint (ev.kind, ==, KDH_SIM_EVENT_EXCEPTION);
+  g_assert_cmpuint (ev.cpu, ==, 0);
+  g_assert_cmphex (ev.code, ==, 0x80000003);
+  g_assert_cmphex (ev.address, ==, kdh_sim_kernel_lookup_export (k, "nt", "DbgBreakPointWithStatus"));
+  kdh_sim_event_clear (&ev);
+  return ctx_get (k, 0, CTX_RIP, 8);
+}
+
 /* ---- GetVersion ----------------------------------------------------------- */
 
 static void
@@ -292,7 +309,7 @@ test_pe_headers (void)
       g_assert_cmphex (rd32 (k, oh + 0x40), ==, m->checksum);
       g_assert_cmpuint (rd32 (k, oh + 0x20), ==, 0x1000);     /* SectionAlignment */
       g_assert_cmpuint (rd16 (k, oh + 0x44), ==, 1);          /* native */
-      g_assert_cmpuint (pe.n_sections, >=, 4);
+      g_assert_cmpuint (pe.n_sections, >=, 2);
 
       /* Sections: page aligned, ascending, inside the image. */
       for (guint s = 0; s < pe.n_sections; s++)
@@ -306,10 +323,9 @@ test_pe_headers (void)
           g_assert_cmpuint (rva + size, <=, m->size_of_image);
           prev_end = rva + size;
         }
+      g_assert_true (pe_section (k, &pe, ".rdata", &rva, &size));
       g_assert_true (pe_section (k, &pe, ".text", &rva, &size));
       g_assert_cmphex (rd32 (k, pe.sections + 0x24) & 0x20000020, ==, 0x20000020);
-      g_assert_true (pe_section (k, &pe, ".data", &rva, &size));
-      g_assert_true (pe_section (k, &pe, "INIT", &rva, &size));
       entry = rd32 (k, oh + 0x10);
       g_assert_cmpuint (entry, >=, rva);
       g_assert_cmpuint (entry, <, rva + size);
@@ -320,8 +336,10 @@ test_pe_headers (void)
       g_assert_cmphex (rd32 (k, m->base + rd32 (k, debug + 0x14)), ==, 0x53445352);
       pdb = rd_cstring (k, m->base + rd32 (k, debug + 0x14) + 24);
       g_assert_true (g_str_has_suffix (pdb, ".pdb"));
+      g_assert_null (strchr (pdb, '/'));
+      g_assert_null (strchr (pdb, '\\'));
       if (i == 0)
-        g_assert_cmpstr (pdb, ==, "ntkrnlmp.pdb");
+        g_assert_cmpstr (pdb, ==, "ntoskrnl.pdb");
     }
   kdh_sim_kernel_free (k);
 }
@@ -333,10 +351,10 @@ test_pe_exports (void)
     "DbgBreakPointWithStatus", "DbgBreakPoint", "DbgPrint", "DbgPrintEx", "KeBugCheckEx",
     "KeQueryPerformanceCounter", "PsLoadedModuleList", "KdDebuggerDataBlock",
     "KeNumberProcessors", "NtBuildNumber", "PsActiveProcessHead", "KiProcessorBlock",
-    "ExAllocatePoolWithTag", "ZwClose", "RtlInitUnicodeString", "MmGetSystemRoutineAddress",
+    "ExAllocatePoolWithTag", "RtlInitUnicodeString", "MmGetSystemRoutineAddress",
+    "KeUpdateSystemTime",
   };
   KdhSimKernel *k = kdh_sim_kernel_new (3, 1);
-  gboolean permuted = FALSE;
   guint64 a, kdbg;
   guint8 code[8];
   PeInfo pe;
@@ -356,9 +374,8 @@ test_pe_exports (void)
       dir = m->base + pe.export_rva;
       dll = rd_cstring (k, m->base + rd32 (k, dir + 0x0C));
       g_assert_cmpstr (dll, ==, m->file_name);
-      g_assert_cmpuint (rd32 (k, dir + 0x10), ==, 1);           /* ordinal base */
       n = rd32 (k, dir + 0x18);
-      g_assert_cmpuint (n, ==, rd32 (k, dir + 0x14));
+      g_assert_cmpuint (n, <=, rd32 (k, dir + 0x14));          /* names <= functions */
       names = rd32 (k, dir + 0x20);
       ordinals = rd32 (k, dir + 0x24);
 
@@ -370,8 +387,7 @@ test_pe_exports (void)
 
           if (prev != NULL)
             g_assert_cmpint (strcmp (prev, name), <, 0);
-          if (rd16 (k, m->base + ordinals + 2 * j) != j)
-            permuted = TRUE;
+          g_assert_cmpuint (rd16 (k, m->base + ordinals + 2 * j), <, rd32 (k, dir + 0x14));
           a = pe_find_export (k, &pe, name);
           g_assert_cmphex (a, ==, kdh_sim_kernel_lookup_export (k, m->base_name, name));
           g_assert_true (in_module (k, m->base_name, a));
@@ -379,10 +395,6 @@ test_pe_exports (void)
           prev = g_steal_pointer (&name);
         }
     }
-  /* The address table is not in name order, so a host that skips the
-   * ordinal table gets wrong answers. */
-  g_assert_true (permuted);
-
   pe_parse (k, KDH_SIM_NT_BASE, &pe);
   for (guint i = 0; i < G_N_ELEMENTS (nt_required); i++)
     {
@@ -409,15 +421,16 @@ test_pe_exports (void)
   g_assert_cmphex (code[0], ==, 0xCC);
   g_assert_cmphex (code[1], ==, 0xC3);
   a = pe_find_export (k, &pe, "KeBugCheckEx");
-  g_assert_cmpuint (kdh_sim_kernel_read_virtual (k, a, code, 5), ==, 5);
-  g_assert_cmpmem (code, 5, "\x48\x89\x4C\x24\x08", 5);       /* mov [rsp+8], rcx */
+  g_assert_cmpuint (kdh_sim_kernel_read_virtual (k, a, code, 1), ==, 1);
+  g_assert_cmphex (code[0], !=, 0x00);                          /* code, not padding */
+  g_assert_cmphex (code[0], !=, 0xCC);
   g_assert_cmphex (rd32 (k, pe_find_export (k, &pe, "NtBuildNumber")), ==, 0xF0004A61);
   g_assert_cmpuint (rd32 (k, pe_find_export (k, &pe, "KeNumberProcessors")), ==, 3);
 
   /* The test driver's routine. */
   pe_parse (k, module_named (k, "kdhtest")->base, &pe);
-  a = pe_find_export (k, &pe, "KdhTestTimerRoutine");
-  g_assert_cmphex (a, ==, kdh_sim_kernel_lookup_export (k, "kdhtest", "KdhTestTimerRoutine"));
+  a = pe_find_export (k, &pe, "KdhTestTick");
+  g_assert_cmphex (a, ==, kdh_sim_kernel_lookup_export (k, "kdhtest", "KdhTestTick"));
   g_assert_true (in_module (k, "kdhtest", a));
   g_assert_cmphex (rd8 (k, a), !=, 0);
   kdh_sim_kernel_free (k);
@@ -709,23 +722,25 @@ test_breakpoint_basic (void)
   guint8 original = rd8 (k, a);
   guint8 *ctx = kdh_sim_kernel_context (k, 1);
   KdhControlReport r;
+  guint8 code[5];
   guint32 h;
 
-  g_assert_cmphex (original, ==, 0x48);
+  g_assert_cmpuint (kdh_sim_kernel_read_virtual (k, a, code, 5), ==, 5);
+  g_assert_cmphex (original, !=, 0xCC);
   g_assert_false (kdh_sim_kernel_breakpoint_at (k, a));
   h = kdh_sim_kernel_write_breakpoint (k, a);
   g_assert_cmpuint (h, ==, 1);
   g_assert_true (kdh_sim_kernel_breakpoint_at (k, a));
   g_assert_false (kdh_sim_kernel_breakpoint_at (k, a + 1));
   g_assert_cmphex (rd8 (k, a), ==, 0xCC);                       /* as a real target reads */
-  g_assert_cmphex (rd8 (k, a + 1), ==, 0x89);
+  g_assert_cmphex (rd8 (k, a + 1), ==, code[1]);
 
   /* The control report shows the code, not the int 3. */
   for (guint i = 0; i < 8; i++)
     ctx[CTX_RIP + i] = (guint8) (a >> (8 * i));
   kdh_sim_kernel_control_report (k, 1, &r);
   g_assert_cmpuint (r.instruction_count, ==, 16);
-  g_assert_cmpmem (r.instruction_stream, 5, "\x48\x89\x4C\x24\x08", 5);
+  g_assert_cmpmem (r.instruction_stream, 5, code, 5);
 
   g_assert_true (kdh_sim_kernel_restore_breakpoint (k, h));
   g_assert_cmphex (rd8 (k, a), ==, original);
@@ -750,12 +765,13 @@ test_breakpoint_reuse (void)
 {
   KdhSimKernel *k = kdh_sim_kernel_new (1, 1);
   guint64 a = kdh_sim_kernel_lookup_export (k, "nt", "KeBugCheckEx");
+  guint8 at5 = rd8 (k, a + 5);
 
   g_assert_cmpuint (kdh_sim_kernel_write_breakpoint (k, a), ==, 1);
   g_assert_cmpuint (kdh_sim_kernel_write_breakpoint (k, a + 5), ==, 2);
   g_assert_cmpuint (kdh_sim_kernel_write_breakpoint (k, a + 10), ==, 3);
   g_assert_true (kdh_sim_kernel_restore_breakpoint (k, 2));
-  g_assert_cmphex (rd8 (k, a + 5), ==, 0x48);
+  g_assert_cmphex (rd8 (k, a + 5), ==, at5);
   g_assert_cmpuint (kdh_sim_kernel_write_breakpoint (k, a + 15), ==, 2);  /* lowest free */
   g_assert_cmpuint (kdh_sim_kernel_write_breakpoint (k, a + 20), ==, 4);
   kdh_sim_kernel_free (k);
@@ -785,6 +801,7 @@ test_breakpoint_same_address (void)
 {
   KdhSimKernel *k = kdh_sim_kernel_new (1, 1);
   guint64 a = kdh_sim_kernel_lookup_export (k, "nt", "DbgPrintEx");
+  guint8 original = rd8 (k, a);
   guint32 h1 = kdh_sim_kernel_write_breakpoint (k, a);
   guint32 h2 = kdh_sim_kernel_write_breakpoint (k, a);
 
@@ -793,7 +810,7 @@ test_breakpoint_same_address (void)
   g_assert_cmphex (rd8 (k, a), ==, 0xCC);                       /* h2 still there */
   g_assert_true (kdh_sim_kernel_breakpoint_at (k, a));
   g_assert_true (kdh_sim_kernel_restore_breakpoint (k, h2));
-  g_assert_cmphex (rd8 (k, a), ==, 0x48);                       /* not h2's view of 0xCC */
+  g_assert_cmphex (rd8 (k, a), ==, original);                   /* not h2's view of 0xCC */
   kdh_sim_kernel_free (k);
 }
 
@@ -805,6 +822,7 @@ test_breakpoint_write_over (void)
   const guint8 patch[3] = { 0x90, 0x90, 0x90 };
   KdhControlReport r;
   guint8 *ctx = kdh_sim_kernel_context (k, 0);
+  guint8 expect[4] = { 0x90, 0x90, 0x90, rd8 (k, a + 3) };
   guint32 h = kdh_sim_kernel_write_breakpoint (k, a + 1);
 
   g_assert_cmpuint (kdh_sim_kernel_write_virtual (k, a, patch, 3), ==, 3);
@@ -813,7 +831,7 @@ test_breakpoint_write_over (void)
   for (guint i = 0; i < 8; i++)
     ctx[CTX_RIP + i] = (guint8) (a >> (8 * i));
   kdh_sim_kernel_control_report (k, 0, &r);
-  g_assert_cmpmem (r.instruction_stream, 4, "\x90\x90\x90\x24", 4);
+  g_assert_cmpmem (r.instruction_stream, 4, expect, 4);
   g_assert_true (kdh_sim_kernel_restore_breakpoint (k, h));
   g_assert_cmphex (rd8 (k, a + 1), ==, 0x90);                   /* what the host wrote */
   kdh_sim_kernel_free (k);
@@ -827,7 +845,7 @@ test_control_report (void)
   KdhSimKernel *k = kdh_sim_kernel_new (2, 1);
   const KdhSimModule *t = module_named (k, "kdhtest");
   guint8 *ctx = kdh_sim_kernel_context (k, 0);
-  guint64 rip = kdh_sim_kernel_prepare_break_in (k, 0);
+  guint64 rip = break_in (k);
   guint8 expect[16];
   KdhControlReport r;
   guint64 end;
@@ -996,142 +1014,6 @@ test_context (void)
 }
 
 static void
-test_break_in (void)
-{
-  KdhSimKernel *k = kdh_sim_kernel_new (2, 1);
-  guint64 target = kdh_sim_kernel_lookup_export (k, "nt", "DbgBreakPointWithStatus");
-  guint8 buf[8];
-  gsize actual;
-  guint64 rip, rsp, ret, kthread;
-  guint8 call[5];
-
-  rip = kdh_sim_kernel_prepare_break_in (k, 1);
-  g_assert_cmphex (rip, ==, target);
-  g_assert_cmphex (rd8 (k, rip), ==, 0xCC);
-  g_assert_cmphex (ctx_get (k, 1, CTX_RIP, 8), ==, target);
-  g_assert_cmphex (ctx_get (k, 0, CTX_RIP, 8), !=, target);     /* only that CPU */
-  g_assert_cmphex (ctx_get (k, 1, CTX_RCX, 8), ==, 1);          /* DBG_STATUS_CONTROL_C */
-
-  rsp = ctx_get (k, 1, CTX_RSP, 8);
-  g_assert_cmpuint (rsp % 16, ==, 8);
-  g_assert_true (kdh_sim_kernel_read_control_space (k, 1, 3, buf, 8, &actual));
-  kthread = le (buf, 8);
-  g_assert_cmpuint (rsp, >, rd64 (k, kthread + 0x30));
-  g_assert_cmpuint (rsp, <, rd64 (k, kthread + 0x38));
-
-  /* [rsp] returns into nt, right after a call to DbgBreakPointWithStatus. */
-  ret = rd64 (k, rsp);
-  g_assert_true (in_module (k, "nt", ret));
-  g_assert_cmpuint (kdh_sim_kernel_read_virtual (k, ret - 5, call, 5), ==, 5);
-  g_assert_cmphex (call[0], ==, 0xE8);
-  g_assert_cmphex (ret + (gint32) le (call + 1, 4), ==, target);
-
-  g_assert_cmphex (kdh_sim_kernel_prepare_break_in (k, 2), ==, 0);
-  kdh_sim_kernel_free (k);
-}
-
-/* ---- Execution --------------------------------------------------------------------- */
-
-static void
-test_run (void)
-{
-  KdhSimKernel *k = kdh_sim_kernel_new (3, 1);
-  guint64 routine = kdh_sim_kernel_lookup_export (k, "kdhtest", "KdhTestTimerRoutine");
-  guint64 count = kdh_sim_kernel_lookup_export (k, "kdhtest", "KdhTestCallCount");
-  guint64 other = kdh_sim_kernel_lookup_export (k, "nt", "DbgPrint");
-  guint64 t0 = rd64 (k, KUSER + 0x08), ticks0 = rd64 (k, KUSER + 0x320), tsc0, tsc1;
-  guint cpu = 99;
-  guint64 address = 0, rsp;
-  guint32 h;
-
-  g_assert_true (kdh_sim_kernel_read_msr (k, 0, 0x10, &tsc0));
-  g_assert_cmpuint (rd64 (k, count), ==, 0);
-
-  /* No breakpoint: the routine just runs, every 100 ms. */
-  g_assert_false (kdh_sim_kernel_run (k, 1000, &cpu, &address));
-  g_assert_cmpuint (rd64 (k, count), ==, 10);
-  g_assert_cmpuint (rd64 (k, KUSER + 0x08) - t0, ==, 1000 * 10000);   /* InterruptTime */
-  g_assert_cmpuint (rd64 (k, KUSER + 0x320) - ticks0, >=, 63);         /* 15.625 ms ticks */
-  g_assert_cmpuint (rd64 (k, KUSER + 0x320) - ticks0, <=, 65);
-  g_assert_true (kdh_sim_kernel_read_msr (k, 0, 0x10, &tsc1));
-  g_assert_cmpuint (tsc1, >, tsc0);
-
-  /* A breakpoint elsewhere never hits. */
-  g_assert_cmpuint (kdh_sim_kernel_write_breakpoint (k, other), ==, 1);
-  g_assert_false (kdh_sim_kernel_run (k, 500, &cpu, &address));
-  g_assert_cmpuint (cpu, ==, 99);
-  g_assert_cmpuint (rd64 (k, count), ==, 15);
-
-  /* On the routine: hits once a period has elapsed, not before. */
-  h = kdh_sim_kernel_write_breakpoint (k, routine);
-  g_assert_cmpuint (h, ==, 2);
-  g_assert_false (kdh_sim_kernel_run (k, 60, &cpu, &address));
-  g_assert_true (kdh_sim_kernel_run (k, 40, &cpu, &address));
-  g_assert_cmpuint (cpu, ==, 0);
-  g_assert_cmphex (address, ==, routine);
-  g_assert_cmphex (ctx_get (k, 0, CTX_RIP, 8), ==, routine);
-  rsp = ctx_get (k, 0, CTX_RSP, 8);
-  g_assert_true (in_module (k, "nt", rd64 (k, rsp)));           /* return address */
-  g_assert_cmpuint (rd64 (k, count), ==, 15);                   /* stopped before it ran */
-
-  /* Round robin over the processors. */
-  g_assert_false (kdh_sim_kernel_run (k, 99, &cpu, &address));
-  g_assert_cmpuint (rd64 (k, count), ==, 16);                   /* the stopped call ran */
-  g_assert_true (kdh_sim_kernel_run (k, 1, &cpu, &address));
-  g_assert_cmpuint (cpu, ==, 1);
-  g_assert_true (kdh_sim_kernel_run (k, 250, &cpu, &address));
-  g_assert_cmpuint (cpu, ==, 2);
-  g_assert_cmphex (ctx_get (k, 2, CTX_RIP, 8), ==, routine);
-  g_assert_true (kdh_sim_kernel_run (k, 100, &cpu, &address));
-  g_assert_cmpuint (cpu, ==, 0);
-
-  /* Removed: no more hits. */
-  g_assert_true (kdh_sim_kernel_restore_breakpoint (k, h));
-  g_assert_false (kdh_sim_kernel_run (k, 1000, &cpu, &address));
-  kdh_sim_kernel_free (k);
-}
-
-/* A breakpoint inside the routine hits at its own address, with the stack
- * and the call count as they are at that instruction. */
-static void
-test_run_inside (void)
-{
-  KdhSimKernel *k = kdh_sim_kernel_new (1, 1);
-  guint64 routine = kdh_sim_kernel_lookup_export (k, "kdhtest", "KdhTestTimerRoutine");
-  guint64 count = kdh_sim_kernel_lookup_export (k, "kdhtest", "KdhTestCallCount");
-  guint cpu = 99;
-  guint64 address = 0, rsp;
-  guint8 code[4];
-  guint32 h;
-
-  /* sub rsp, 28h; then the lock inc of KdhTestCallCount at +4 */
-  g_assert_cmpuint (kdh_sim_kernel_read_virtual (k, routine, code, 4), ==, 4);
-  g_assert_cmpmem (code, 4, "\x48\x83\xEC\x28", 4);
-
-  h = kdh_sim_kernel_write_breakpoint (k, routine + 4);
-  g_assert_false (kdh_sim_kernel_run (k, 99, &cpu, &address));
-  g_assert_true (kdh_sim_kernel_run (k, 1, &cpu, &address));
-  g_assert_cmpuint (cpu, ==, 0);
-  g_assert_cmphex (address, ==, routine + 4);
-  g_assert_cmphex (ctx_get (k, 0, CTX_RIP, 8), ==, routine + 4);
-  rsp = ctx_get (k, 0, CTX_RSP, 8);
-  g_assert_true (in_module (k, "nt", rd64 (k, rsp + 0x28)));   /* inside the frame */
-  g_assert_cmpuint (rd64 (k, count), ==, 0);
-  g_assert_true (kdh_sim_kernel_restore_breakpoint (k, h));
-
-  /* Past the increment, the stopped call has counted itself. */
-  h = kdh_sim_kernel_write_breakpoint (k, routine + 12);
-  g_assert_true (kdh_sim_kernel_run (k, 100, &cpu, &address));
-  g_assert_cmpuint (cpu, ==, 0);                                 /* one CPU */
-  g_assert_cmphex (address, ==, routine + 12);
-  g_assert_cmpuint (rd64 (k, count), ==, 2);
-  g_assert_true (kdh_sim_kernel_restore_breakpoint (k, h));
-  g_assert_false (kdh_sim_kernel_run (k, 0, &cpu, &address));
-  g_assert_cmpuint (rd64 (k, count), ==, 2);
-  kdh_sim_kernel_free (k);
-}
-
-static void
 test_reboot (void)
 {
   KdhSimKernel *k = kdh_sim_kernel_new (2, 5);
@@ -1140,7 +1022,8 @@ test_reboot (void)
   guint64 p = KDH_SIM_PATTERN_BASE + 0x40;
   guint64 rip = ctx_get (k, 1, CTX_RIP, 8);
   guint64 rsp = ctx_get (k, 1, CTX_RSP, 8);
-  guint64 count = kdh_sim_kernel_lookup_export (k, "kdhtest", "KdhTestCallCount");
+  guint64 count = kdh_sim_kernel_lookup_export (k, "kdhtest", "KdhTestTickCount");
+  KdhSimEvent ev;
   const guint8 zero[8] = { 0 };
   guint8 special[0xF0], special2[0xF0];
   gsize actual;
@@ -1151,10 +1034,12 @@ test_reboot (void)
   g_assert_cmpuint (kdh_sim_kernel_write_breakpoint (k, a), ==, 1);
   g_assert_cmpuint (kdh_sim_kernel_write_virtual (k, p, zero, 8), ==, 8);
   g_assert_cmpuint (kdh_sim_kernel_write_virtual (k, KDH_SIM_NT_BASE, zero, 2), ==, 2);
-  kdh_sim_kernel_prepare_break_in (k, 1);
   special[0x10] ^= 0xFF;
   g_assert_true (kdh_sim_kernel_write_control_space (k, 0, 2, special, sizeof special, &actual));
-  kdh_sim_kernel_run (k, 1000, NULL, NULL);
+  g_assert_false (kdh_sim_kernel_execute (k, 20000, &ev));
+  g_assert_cmpuint (rd64 (k, count), ==, 10);                  /* 5 ticks, 2 processors */
+  g_assert_cmphex (ctx_get (k, 1, CTX_RIP, 8), ==, rip);        /* idle again */
+  g_assert_cmphex (ctx_get (k, 1, CTX_RSP, 8), ==, rsp);
 
   kdh_sim_kernel_reboot (k);
   g_assert_true (kdh_sim_kernel_context (k, 1) == ctx);        /* same storage */
@@ -1182,13 +1067,15 @@ test_seed (void)
   g_autofree guint8 *bb = g_malloc (0x10000);
   KdhVersion va, vb;
   guint8 ka[0x368], kb[0x368];
+  guint32 nt_size;
 
   kdh_sim_kernel_get_version (a, &va);
   kdh_sim_kernel_get_version (b, &vb);
   g_assert_cmpmem (&va, sizeof va, &vb, sizeof vb);
-  g_assert_cmpuint (kdh_sim_kernel_read_virtual (a, KDH_SIM_NT_BASE, ba, 0x10000), ==, 0x10000);
-  g_assert_cmpuint (kdh_sim_kernel_read_virtual (b, KDH_SIM_NT_BASE, bb, 0x10000), ==, 0x10000);
-  g_assert_cmpmem (ba, 0x10000, bb, 0x10000);
+  nt_size = kdh_sim_kernel_module (a, 0)->size_of_image;
+  g_assert_cmpuint (kdh_sim_kernel_read_virtual (a, KDH_SIM_NT_BASE, ba, nt_size), ==, nt_size);
+  g_assert_cmpuint (kdh_sim_kernel_read_virtual (b, KDH_SIM_NT_BASE, bb, nt_size), ==, nt_size);
+  g_assert_cmpmem (ba, nt_size, bb, nt_size);
   kdh_sim_kernel_read_virtual (a, rd64 (a, va.debugger_data_list), ka, sizeof ka);
   kdh_sim_kernel_read_virtual (b, rd64 (b, vb.debugger_data_list), kb, sizeof kb);
   g_assert_cmpmem (ka, sizeof ka, kb, sizeof kb);
@@ -1245,10 +1132,7 @@ main (int   argc,
   g_test_add_func ("/sim/kernel/cpu/control-space", test_control_space);
   g_test_add_func ("/sim/kernel/cpu/msr", test_msr);
   g_test_add_func ("/sim/kernel/cpu/context", test_context);
-  g_test_add_func ("/sim/kernel/cpu/break-in", test_break_in);
   g_test_add_func ("/sim/kernel/cpu/count", test_cpu_count);
-  g_test_add_func ("/sim/kernel/run", test_run);
-  g_test_add_func ("/sim/kernel/run-inside", test_run_inside);
   g_test_add_func ("/sim/kernel/reboot", test_reboot);
   g_test_add_func ("/sim/kernel/seed", test_seed);
 

@@ -1,16 +1,16 @@
-/* kdh-sim-kernel-data.c: the simulated kernel's data structures
+/* kdh-sim-kernel-data.c: what the boot loader prepares for the simulated kernel
  *
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * What a debugger host walks after GetVersion: PsLoadedModuleList and its
- * KLDR_DATA_TABLE_ENTRY records, the KDDEBUGGER_DATA64 block behind
- * DebuggerDataList, PsActiveProcessHead and a few EPROCESS records, and per
+ * As winload does for Windows: the KLDR_DATA_TABLE_ENTRY records of
+ * PsLoadedModuleList, a few EPROCESS records on PsActiveProcessHead, per
  * processor a KPCR/KPRCB, an idle KTHREAD, a kernel stack, a GDT and TSS,
- * KSPECIAL_REGISTERS and a CONTEXT. Offsets of the fields a host relies on
- * come from docs/protocol.md (§3.4, §3.7a, §4.2, §4.4, §4.5). Other fields
- * (EPROCESS, KTHREAD, KUSER_SHARED_DATA) use Windows 10 2004 offsets for
- * looks only; nothing in kdhost depends on them.
+ * KSPECIAL_REGISTERS and a CONTEXT at nt's entry point, KUSER_SHARED_DATA
+ * and the loader block. The kernel's own variables (KdDebuggerDataBlock
+ * among them) are the image's. Offsets of the fields a host relies on come
+ * from docs/protocol.md (§3.4, §3.7a, §4.2, §4.4, §4.5); EPROCESS, KTHREAD and
+ * KUSER_SHARED_DATA use Windows 10 2004 offsets.
  */
 
 #include <string.h>
@@ -69,7 +69,6 @@
 #define GDT_LIMIT           0x57
 #define IDT_LIMIT           0xFFF
 
-#define SYSTEM_DTB          G_GUINT64_CONSTANT (0x1AD000)
 
 typedef struct {
   const gchar *name;
@@ -112,27 +111,36 @@ poke_unicode_string (KdhSimKernel *k,
   _kdh_sim_poke_u64 (k, at + 8, buffer);
 }
 
+guint64
+_kdh_sim_new_ldr_entry (KdhSimKernel      *k,
+                        const KdhSimImage *image)
+{
+  const KdhSimModule *m = &image->m;
+  guint64 e = _kdh_sim_pool_alloc (k, LDR_SIZE, "MmLd");
+
+  _kdh_sim_poke_u64 (k, e + LDR_DLL_BASE, m->base);
+  _kdh_sim_poke_u64 (k, e + LDR_ENTRY_POINT, image->entry_point);
+  _kdh_sim_poke_u32 (k, e + LDR_SIZE_OF_IMAGE, m->size_of_image);
+  poke_unicode_string (k, e + LDR_FULL_DLL_NAME, m->full_path, "MmLn");
+  poke_unicode_string (k, e + LDR_BASE_DLL_NAME, m->file_name, "MmLn");
+  _kdh_sim_poke_u32 (k, e + LDR_FLAGS, 0x49104000);
+  _kdh_sim_poke_u16 (k, e + LDR_LOAD_COUNT, 1);
+  _kdh_sim_poke_u32 (k, e + LDR_CHECKSUM, m->checksum);
+  _kdh_sim_poke_u32 (k, e + LDR_TIMESTAMP, m->timestamp);
+  return e;
+}
+
 static void
 build_module_list (KdhSimKernel *k)
 {
-  guint n = _kdh_sim_n_modules ();
+  guint n = k->images->len;
   g_autofree guint64 *links = g_new (guint64, n);
 
   for (guint i = 0; i < n; i++)
     {
-      const KdhSimModule *m = _kdh_sim_module (i);
-      guint64 e = _kdh_sim_pool_alloc (k, LDR_SIZE, "MmLd");
+      KdhSimImage *image = k->images->pdata[i];
 
-      links[i] = e;
-      _kdh_sim_poke_u64 (k, e + LDR_DLL_BASE, m->base);
-      _kdh_sim_poke_u64 (k, e + LDR_ENTRY_POINT, k->entry_points[i]);
-      _kdh_sim_poke_u32 (k, e + LDR_SIZE_OF_IMAGE, m->size_of_image);
-      poke_unicode_string (k, e + LDR_FULL_DLL_NAME, m->full_path, "MmLn");
-      poke_unicode_string (k, e + LDR_BASE_DLL_NAME, m->file_name, "MmLn");
-      _kdh_sim_poke_u32 (k, e + LDR_FLAGS, 0x49104000);
-      _kdh_sim_poke_u16 (k, e + LDR_LOAD_COUNT, 1);
-      _kdh_sim_poke_u32 (k, e + LDR_CHECKSUM, m->checksum);
-      _kdh_sim_poke_u32 (k, e + LDR_TIMESTAMP, m->timestamp);
+      links[i] = image->ldr_entry = _kdh_sim_new_ldr_entry (k, image);
     }
   link_list (k, k->sym.ps_loaded_module_list, links, n);
 }
@@ -157,11 +165,11 @@ static guint64
 build_processes (KdhSimKernel *k)
 {
   guint64 links[G_N_ELEMENTS (processes)];
-  guint64 idle = new_process (k, "Idle", 0, SYSTEM_DTB);
+  guint64 idle = new_process (k, "Idle", 0, k->pml4);
 
   for (guint i = 0; i < G_N_ELEMENTS (processes); i++)
     {
-      guint64 dtb = i == 0 ? SYSTEM_DTB : G_GUINT64_CONSTANT (0x2A00000) + 0x13000 * i;
+      guint64 dtb = i == 0 ? k->pml4 : G_GUINT64_CONSTANT (0x2A00000) + 0x13000 * i;
       guint64 p = new_process (k, processes[i].name, processes[i].pid, dtb);
 
       links[i] = p + EPROCESS_LINKS;
@@ -215,7 +223,7 @@ build_special_registers (KdhSimKernel *k,
 
   _kdh_sim_set (s, KSR_CR0, 8, 0x80050033);
   _kdh_sim_set (s, KSR_CR2, 8, user_page (k) + (g_rand_int (k->rand) & 0xFF8));
-  _kdh_sim_set (s, KSR_CR3, 8, SYSTEM_DTB);
+  _kdh_sim_set (s, KSR_CR3, 8, k->pml4);
   _kdh_sim_set (s, KSR_CR4, 8, 0x350EF8);
   _kdh_sim_set (s, KSR_KDR6, 8, 0xFFFF0FF0);
   _kdh_sim_set (s, KSR_KDR7, 8, 0x400);
@@ -229,16 +237,14 @@ build_special_registers (KdhSimKernel *k,
   _kdh_sim_set (s, KSR_CR8, 8, 0);
   _kdh_sim_set (s, KSR_GS_BASE, 8, c->kpcr);
   _kdh_sim_set (s, KSR_GS_SWAP, 8, c->user_gs_base);
-  /* syscall enters at selector 0x10; sysret returns to 0x23/0x2B/0x33 */
-  _kdh_sim_set (s, KSR_STAR, 8, G_GUINT64_CONSTANT (0x0023001000000000));
-  _kdh_sim_set (s, KSR_LSTAR, 8, k->sym.system_call64);
-  _kdh_sim_set (s, KSR_CSTAR, 8, k->sym.system_call32);
-  _kdh_sim_set (s, KSR_SFMASK, 8, 0x4700);     /* TF IF DF NT */
+  /* STAR, LSTAR, CSTAR and SFMASK are what the kernel writes at boot
+   * (kdh-sim-cpu.c reads them back). */
   _kdh_sim_set (s, KSR_XCR0, 8, 0x7);          /* x87 SSE AVX */
   _kdh_sim_set (s, KSR_FS_BASE, 8, 0);
 }
 
-/* An idle processor: halted in the idle loop on its own stack. */
+/* A processor about to enter nt's entry point on its own stack (at a
+ * call's alignment), with the loader block in rcx when it is known. */
 static void
 build_context (KdhSimKernel *k,
                KdhSimCpu    *c)
@@ -258,10 +264,10 @@ build_context (KdhSimKernel *k,
   _kdh_sim_set (ctx, CTX_DR6, 8, 0xFFFF0FF0);
   _kdh_sim_set (ctx, CTX_DR7, 8, 0x400);
   _kdh_sim_set (ctx, CTX_RAX, 8, noise (k) & 0xFFFFFFFF);
-  _kdh_sim_set (ctx, CTX_RCX, 8, 1);
+  _kdh_sim_set (ctx, CTX_RCX, 8, 0);
   _kdh_sim_set (ctx, CTX_RDX, 8, noise (k) & 0xFFFF);
   _kdh_sim_set (ctx, CTX_RBX, 8, c->kprcb);
-  _kdh_sim_set (ctx, CTX_RSP, 8, c->stack_base - 0x200);
+  _kdh_sim_set (ctx, CTX_RSP, 8, c->stack_base - 0x28);
   _kdh_sim_set (ctx, CTX_RBP, 8, 0);
   _kdh_sim_set (ctx, CTX_RSI, 8, 0);
   _kdh_sim_set (ctx, CTX_RDI, 8, c->kthread);
@@ -273,7 +279,7 @@ build_context (KdhSimKernel *k,
   _kdh_sim_set (ctx, CTX_R13, 8, 0);
   _kdh_sim_set (ctx, CTX_R14, 8, 0);
   _kdh_sim_set (ctx, CTX_R15, 8, c->kpcr);
-  _kdh_sim_set (ctx, CTX_RIP, 8, k->sym.idle_rip);
+  _kdh_sim_set (ctx, CTX_RIP, 8, k->sym.system_startup);
   /* FXSAVE area: FPU control word and MXCSR at their reset values */
   _kdh_sim_set (ctx, CTX_FLTSAVE + 0x00, 2, 0x027F);
   _kdh_sim_set (ctx, CTX_FLTSAVE + 0x18, 4, 0x1F80);
@@ -325,86 +331,11 @@ build_processors (KdhSimKernel *k,
       _kdh_sim_poke_u64 (k, c->kprcb + KPRCB_IDLE_THREAD, t);
       _kdh_sim_poke_u32 (k, c->kprcb + KPRCB_NUMBER, i);
       _kdh_sim_poke_u64 (k, c->kprcb + KPRCB_RSP_BASE, c->stack_base);
-      _kdh_sim_poke_u64 (k, k->sym.ki_processor_block + 8 * i, c->kprcb);
 
       build_gdt (k, c);
       build_special_registers (k, c);
       build_context (k, c);
     }
-}
-
-/* KDDEBUGGER_DATA64 (docs/protocol.md §3.4 for the fields up to 0x50, 0xC0,
- * 0x218 and 0x268; the others follow the same published layout, whose
- * Windows 10 size is 0x368). */
-static void
-build_debugger_data (KdhSimKernel *k)
-{
-  const KdhSimSymbols *sym = &k->sym;
-  guint64 d = sym->kd_debugger_data_block;
-  guint64 head = sym->debugger_data_list;
-
-  link_list (k, head, &d, 1);
-  _kdh_sim_poke_u32 (k, d + 0x010, 0x4742444B);            /* 'KDBG' */
-  _kdh_sim_poke_u32 (k, d + 0x014, 0x368);
-  _kdh_sim_poke_u64 (k, d + 0x018, KDH_SIM_NT_BASE);
-  _kdh_sim_poke_u64 (k, d + 0x020, sym->dbg_break_point_with_status);
-  _kdh_sim_poke_u64 (k, d + 0x038, sym->ki_call_user_mode);
-  _kdh_sim_poke_u64 (k, d + 0x040, sym->ke_user_callback_dispatcher);
-  _kdh_sim_poke_u64 (k, d + 0x048, sym->ps_loaded_module_list);
-  _kdh_sim_poke_u64 (k, d + 0x050, sym->ps_active_process_head);
-  _kdh_sim_poke_u64 (k, d + 0x078, sym->ke_time_increment);
-  _kdh_sim_poke_u64 (k, d + 0x0C0, sym->mm_pfn_database);
-  _kdh_sim_poke_u64 (k, d + 0x1C8, sym->mm_highest_user_address);
-  _kdh_sim_poke_u64 (k, d + 0x1D0, sym->mm_system_range_start);
-  _kdh_sim_poke_u64 (k, d + 0x1D8, sym->mm_user_probe_address);
-  _kdh_sim_poke_u64 (k, d + 0x208, sym->nt_build_lab);
-  _kdh_sim_poke_u64 (k, d + 0x218, sym->ki_processor_block);
-  _kdh_sim_poke_u64 (k, d + 0x268, sym->cm_nt_csd_version);
-  /* Structure offsets for hosts without symbols */
-  _kdh_sim_poke_u16 (k, d + 0x29C, KTHREAD_KERNEL_STACK);
-  _kdh_sim_poke_u16 (k, d + 0x29E, KTHREAD_INITIAL_STACK);
-  _kdh_sim_poke_u16 (k, d + 0x2A0, KTHREAD_APC_PROCESS);
-  _kdh_sim_poke_u16 (k, d + 0x2A2, KTHREAD_STATE);
-  _kdh_sim_poke_u16 (k, d + 0x2A8, EPROCESS_SIZE);
-  _kdh_sim_poke_u16 (k, d + 0x2AE, EPROCESS_DTB);
-  _kdh_sim_poke_u16 (k, d + 0x2B4, KPRCB_CURRENT_THREAD);
-  _kdh_sim_poke_u16 (k, d + 0x2BE, KPRCB_NUMBER);
-  _kdh_sim_poke_u16 (k, d + 0x2C0, ETHREAD_SIZE);
-  _kdh_sim_poke_u16 (k, d + 0x2E2, KPCR_SELF);
-  _kdh_sim_poke_u16 (k, d + 0x2E4, KPCR_CURRENT_PRCB);
-  _kdh_sim_poke_u16 (k, d + 0x2E6, KPCR_PRCB);
-  _kdh_sim_poke_u16 (k, d + 0x2F4, 0x10);                  /* GdtR0Code */
-  _kdh_sim_poke_u16 (k, d + 0x2F6, 0x18);                  /* GdtR0Data */
-  _kdh_sim_poke_u16 (k, d + 0x2FA, 0x33);                  /* GdtR3Code */
-  _kdh_sim_poke_u16 (k, d + 0x2FC, 0x2B);                  /* GdtR3Data */
-  _kdh_sim_poke_u16 (k, d + 0x2FE, 0x53);                  /* GdtR3Teb */
-  _kdh_sim_poke_u16 (k, d + 0x302, 0x40);                  /* GdtTss */
-  _kdh_sim_poke_u16 (k, d + 0x304, 0x23);                  /* Gdt64R3CmCode */
-  _kdh_sim_poke_u16 (k, d + 0x306, 0x53);                  /* Gdt64R3CmTeb */
-  _kdh_sim_poke_u32 (k, d + 0x340, KTHREAD_STACK_LIMIT);
-  _kdh_sim_poke_u32 (k, d + 0x344, KTHREAD_STACK_BASE);
-  _kdh_sim_poke_u16 (k, d + 0x350, KPRCB_IDLE_THREAD);
-  _kdh_sim_poke_u64 (k, d + 0x360, G_GUINT64_CONSTANT (0xFFFFB30000000000)); /* PteBase */
-}
-
-static void
-build_nt_variables (KdhSimKernel *k)
-{
-  static const gchar build_lab[] = "19041.1.amd64fre.vb_release.191206-1406";
-  const KdhSimSymbols *sym = &k->sym;
-
-  _kdh_sim_poke_u32 (k, sym->ke_number_processors, k->n_cpus);
-  _kdh_sim_poke_u32 (k, sym->nt_build_number, 0xF0000000u | KDH_SIM_BUILD);
-  _kdh_sim_poke_u8 (k, sym->kd_debugger_enabled, 1);
-  _kdh_sim_poke_u8 (k, sym->kd_debugger_not_present, 0);
-  _kdh_sim_poke_u64 (k, sym->mm_highest_user_address, G_GUINT64_CONSTANT (0x7FFFFFFEFFFF));
-  _kdh_sim_poke_u64 (k, sym->mm_system_range_start, G_GUINT64_CONSTANT (0xFFFF800000000000));
-  _kdh_sim_poke_u64 (k, sym->mm_user_probe_address, G_GUINT64_CONSTANT (0x7FFFFFFF0000));
-  _kdh_sim_poke_u32 (k, sym->ke_time_increment, 156250);  /* 15.625 ms in 100 ns */
-  _kdh_sim_poke_u64 (k, sym->mm_pfn_database, G_GUINT64_CONSTANT (0xFFFFC68000000000));
-  _kdh_sim_poke_u64 (k, sym->ke_user_callback_dispatcher,
-                     G_GUINT64_CONSTANT (0x00007FFB3C8D3A40));
-  _kdh_sim_poke (k, sym->nt_build_lab, build_lab, sizeof build_lab);
 }
 
 static void
@@ -418,23 +349,14 @@ poke_system_time (KdhSimKernel *k,
   _kdh_sim_set (b, 0, 4, value);
   _kdh_sim_set (b, 4, 4, value >> 32);
   _kdh_sim_set (b, 8, 4, value >> 32);
-  kdh_sim_kernel_write_virtual (k, at, b, sizeof b);
-}
-
-/* KUSER_SHARED_DATA's clocks: InterruptTime (0x08), SystemTime (0x14),
- * TickCount (0x320, 15.625 ms ticks). */
-void
-_kdh_sim_update_clocks (KdhSimKernel *k)
-{
-  poke_system_time (k, KDH_SIM_KUSER_BASE + 0x008, k->uptime_100ns);
-  poke_system_time (k, KDH_SIM_KUSER_BASE + 0x014, k->boot_system_time + k->uptime_100ns);
-  poke_system_time (k, KDH_SIM_KUSER_BASE + 0x320, k->uptime_100ns / 156250);
+  _kdh_sim_poke (k, at, b, sizeof b);
 }
 
 static void
 build_kuser_shared_data (KdhSimKernel *k)
 {
   guint64 u = KDH_SIM_KUSER_BASE;
+  guint64 uptime;
 
   _kdh_sim_map (k, u, KDH_SIM_PAGE_SIZE, FALSE);
   _kdh_sim_poke_u32 (k, u + 0x004, 0x0FA00000);   /* TickCountMultiplier */
@@ -451,12 +373,40 @@ build_kuser_shared_data (KdhSimKernel *k)
   _kdh_sim_poke_u32 (k, u + 0x2E8, (guint32) (KDH_SIM_PHYS_SIZE / KDH_SIM_PAGE_SIZE));
   _kdh_sim_poke_u32 (k, u + 0x3C0, k->n_cpus);    /* ActiveProcessorCount */
 
-  /* Booted a few minutes ago on 2026-01-15; the exact moment is "live". */
-  k->uptime_100ns = (guint64) g_rand_int_range (k->rand, 60, 900) * 10000000;
+  /* Booted a few minutes ago on 2026-01-15; the exact moment is "live".
+   * From here on the kernel keeps these clocks itself. */
+  uptime = (guint64) g_rand_int_range (k->rand, 60, 900) * 10000000;
   k->boot_system_time = (G_GUINT64_CONSTANT (11644473600) + 1768467600
                          + g_rand_int_range (k->rand, 0, 86400)) * 10000000;
-  k->tsc = k->uptime_100ns * (2995200 / 10000) + (g_rand_int (k->rand) & 0xFFFFF);
-  _kdh_sim_update_clocks (k);
+  poke_system_time (k, u + 0x008, uptime);                          /* InterruptTime */
+  poke_system_time (k, u + 0x014, k->boot_system_time + uptime);    /* SystemTime */
+  poke_system_time (k, u + 0x320, uptime / 156250);                 /* TickCount */
+}
+
+/* KDH_LOADER_BLOCK (guest/nt.h): processors, pool, boot drivers. */
+guint64
+_kdh_sim_build_loader_block (KdhSimKernel *k)
+{
+  static const gchar *const boot_drivers[] = { "kdhtest", "ACPI", "Ntfs" };
+  guint64 block = _kdh_sim_pool_alloc (k, 0x60, "Ldr ");
+  guint n = 0;
+
+  _kdh_sim_poke_u32 (k, block + 0x00, k->n_cpus);
+  for (guint i = 0; i < G_N_ELEMENTS (boot_drivers); i++)
+    for (guint j = 0; j < k->images->len; j++)
+      {
+        const KdhSimImage *image = k->images->pdata[j];
+
+        if (g_str_equal (image->base_name, boot_drivers[i]))
+          _kdh_sim_poke_u64 (k, block + 0x18 + 8 * n++, image->ldr_entry);
+      }
+  _kdh_sim_poke_u32 (k, block + 0x04, n);
+  /* The rest of the pool is the kernel's, but for the top, which the
+   * loader keeps for what it loads later. */
+  _kdh_sim_poke_u64 (k, block + 0x08, k->pool_next);
+  _kdh_sim_poke_u64 (k, block + 0x10, KDH_SIM_LOADER_POOL);
+  k->pool_next = KDH_SIM_LOADER_POOL;
+  return block;
 }
 
 void
@@ -465,10 +415,8 @@ _kdh_sim_build_data (KdhSimKernel *k)
   guint64 idle;
 
   _kdh_sim_map (k, KDH_SIM_POOL_BASE, KDH_SIM_POOL_SIZE, FALSE);
-  build_nt_variables (k);
   build_module_list (k);
   idle = build_processes (k);
   build_processors (k, idle);
-  build_debugger_data (k);
   build_kuser_shared_data (k);
 }

@@ -1,13 +1,14 @@
-/* kdh-sim-kernel-memory.c: the simulated kernel's sparse virtual and physical memory
+/* kdh-sim-kernel-memory.c: simulated physical memory and the page tables over it
  *
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Memory is a set of mapped regions plus 4 KiB pages allocated on demand.
- * A page that was never written reads as its region's pristine contents:
- * zeros, or for the pattern region the computed pattern, so 16 MiB of
- * pattern cost nothing until someone writes to them. Writing a page copies
- * its pristine contents first; that copy is the write overlay.
+ * Physical memory is one host buffer (reserved, so untouched pages cost
+ * nothing). Every mapping is written into real x64 4-level page tables in
+ * that memory, and every virtual access the host makes goes through those
+ * tables from CR3, so what a debugger reads virtually, physically or by
+ * walking the tables itself agrees by construction. The processors
+ * (kdh-sim-cpu.c) map the same regions onto the same host bytes.
  *
  * Breakpoints live in memory as on a real target: the 0xCC is there and
  * reads return it. A write that covers an active breakpoint updates the
@@ -16,97 +17,226 @@
  */
 
 #include <string.h>
+#include <sys/mman.h>
 
 #include <glib.h>
 
 #include "kdh-sim-kernel-private.h"
 
-typedef struct {
-  guint64 start;
-  guint64 end;          /* exclusive */
-  gboolean pattern;
-} KdhSimRegion;
+#define PTE_PRESENT  G_GUINT64_CONSTANT (0x1)
+#define PTE_WRITE    G_GUINT64_CONSTANT (0x2)
+#define PTE_ACCESSED G_GUINT64_CONSTANT (0x20)
+#define PTE_DIRTY    G_GUINT64_CONSTANT (0x40)
+#define PTE_LARGE    G_GUINT64_CONSTANT (0x80)
+#define PTE_GLOBAL   G_GUINT64_CONSTANT (0x100)
+#define PTE_NX       G_GUINT64_CONSTANT (0x8000000000000000)
+#define PTE_FRAME    G_GUINT64_CONSTANT (0x000FFFFFFFFFF000)
+#define LARGE_PAGE   G_GUINT64_CONSTANT (0x200000)
 
-typedef struct {
-  guint64 address;      /* the hash key points here */
-  guint8 data[KDH_SIM_PAGE_SIZE];
-} KdhSimPage;
+static guint64
+phys_u64 (KdhSimKernel *k,
+          guint64       pa)
+{
+  guint64 v;
+
+  memcpy (&v, k->phys + pa, 8);
+  return GUINT64_FROM_LE (v);
+}
+
+static void
+phys_set_u64 (KdhSimKernel *k,
+              guint64       pa,
+              guint64       v)
+{
+  v = GUINT64_TO_LE (v);
+  memcpy (k->phys + pa, &v, 8);
+}
+
+static void
+mark_present (KdhSimKernel *k,
+              guint64       pa,
+              guint64       size)
+{
+  for (guint64 p = pa; p < pa + size; p += KDH_SIM_PAGE_SIZE)
+    k->present[p / KDH_SIM_PAGE_SIZE] = 1;
+}
+
+/* A physical page from the top of memory, for what has no 1:1 twin. */
+static guint64
+extra_page (KdhSimKernel *k)
+{
+  guint64 pa = k->phys_extra_next;
+
+  g_assert (pa + KDH_SIM_PAGE_SIZE <= KDH_SIM_PHYS_SIZE);
+  k->phys_extra_next += KDH_SIM_PAGE_SIZE;
+  memset (k->phys + pa, 0, KDH_SIM_PAGE_SIZE);
+  mark_present (k, pa, KDH_SIM_PAGE_SIZE);
+  return pa;
+}
+
+/* The physical address of the entry for @va at @level (3 = PML4 .. 0 = PT)
+ * in the table at @table. */
+static guint64
+table_entry (guint64 table,
+             guint64 va,
+             guint   level)
+{
+  return table + 8 * ((va >> (12 + 9 * level)) & 0x1FF);
+}
+
+static guint64
+next_table (KdhSimKernel *k,
+            guint64       entry)
+{
+  guint64 e = phys_u64 (k, entry);
+
+  if (!(e & PTE_PRESENT))
+    {
+      guint64 page = extra_page (k);
+
+      /* Upper levels allow everything; the leaf says what is allowed. */
+      e = page | PTE_PRESENT | PTE_WRITE | PTE_ACCESSED;
+      phys_set_u64 (k, entry, e);
+    }
+  g_assert (!(e & PTE_LARGE));
+  return e & PTE_FRAME;
+}
+
+static void
+map_pages (KdhSimKernel *k,
+           guint64       va,
+           guint64       pa,
+           guint64       size,
+           gboolean      large)
+{
+  guint64 done = 0;
+
+  while (done < size)
+    {
+      guint64 a = va + done;
+      guint64 pdpt = next_table (k, table_entry (k->pml4, a, 3));
+      guint64 pd = next_table (k, table_entry (pdpt, a, 2));
+
+      if (large && (a & (LARGE_PAGE - 1)) == 0 && size - done >= LARGE_PAGE)
+        {
+          phys_set_u64 (k, table_entry (pd, a, 1),
+                        (pa + done) | PTE_PRESENT | PTE_WRITE | PTE_ACCESSED | PTE_DIRTY
+                        | PTE_LARGE | PTE_GLOBAL | PTE_NX);
+          done += LARGE_PAGE;
+          continue;
+        }
+      phys_set_u64 (k, table_entry (next_table (k, table_entry (pd, a, 1)), a, 0),
+                    (pa + done) | PTE_PRESENT | PTE_WRITE | PTE_ACCESSED | PTE_DIRTY
+                    | PTE_GLOBAL);
+      done += KDH_SIM_PAGE_SIZE;
+    }
+}
+
+gboolean
+_kdh_sim_translate (KdhSimKernel *k,
+                    guint64       va,
+                    guint64      *pa)
+{
+  guint64 table = k->pml4;
+
+  /* Canonical addresses only. */
+  if ((va >> 47) != 0 && (va >> 47) != 0x1FFFF)
+    return FALSE;
+  for (gint level = 3; level >= 0; level--)
+    {
+      guint64 e = phys_u64 (k, table_entry (table, va, (guint) level));
+
+      if (!(e & PTE_PRESENT))
+        return FALSE;
+      if (level == 1 && (e & PTE_LARGE))
+        {
+          *pa = (e & PTE_FRAME & ~(LARGE_PAGE - 1)) | (va & (LARGE_PAGE - 1));
+          return *pa < KDH_SIM_PHYS_SIZE;
+        }
+      table = e & PTE_FRAME;
+      if (table >= KDH_SIM_PHYS_SIZE)
+        return FALSE;
+    }
+  *pa = table | (va & (KDH_SIM_PAGE_SIZE - 1));
+  return TRUE;
+}
+
+/* The pattern: every aligned u64 at A holds A ^ KDH_SIM_PATTERN_XOR,
+ * little-endian. */
+static void
+fill_pattern (guint8  *out,
+              guint64  va,
+              guint64  size)
+{
+  for (guint64 i = 0; i < size; i += 8)
+    {
+      guint64 v = GUINT64_TO_LE ((va + i) ^ KDH_SIM_PATTERN_XOR);
+
+      memcpy (out + i, &v, 8);
+    }
+}
 
 void
 _kdh_sim_map (KdhSimKernel *k,
-              guint64       start,
+              guint64       va,
               guint64       size,
               gboolean      pattern)
 {
-  KdhSimRegion r = { start, start + size, pattern };
+  KdhSimRegion r = { va, size, 0 };
 
-  g_assert ((start & (KDH_SIM_PAGE_SIZE - 1)) == 0);
+  g_assert ((va & (KDH_SIM_PAGE_SIZE - 1)) == 0);
   g_assert ((size & (KDH_SIM_PAGE_SIZE - 1)) == 0);
-  g_assert (size > 0 && r.end > start);
-  g_array_append_val (k->regions, r);
-}
+  g_assert (size > 0 && va + size > va);
 
-static const KdhSimRegion *
-find_region (KdhSimKernel *k,
-             guint64       address)
-{
-  for (guint i = 0; i < k->regions->len; i++)
-    {
-      const KdhSimRegion *r = &g_array_index (k->regions, KdhSimRegion, i);
-
-      if (address >= r->start && address < r->end)
-        return r;
-    }
-  return NULL;
-}
-
-/* The pattern: every aligned u64 at A holds A ^ KDH_SIM_PATTERN_XOR, stored
- * little-endian, so the byte at any address is a byte of the u64 that
- * covers it. */
-static void
-pattern_bytes (guint64  address,
-               guint8  *out,
-               gsize    len)
-{
-  for (gsize i = 0; i < len; i++)
-    {
-      guint64 a = address + i;
-      guint64 v = (a & ~G_GUINT64_CONSTANT (7)) ^ KDH_SIM_PATTERN_XOR;
-
-      out[i] = (guint8) (v >> (8 * (a & 7)));
-    }
-}
-
-static KdhSimPage *
-lookup_page (KdhSimKernel *k,
-             guint64       page_address)
-{
-  return g_hash_table_lookup (k->pages, &page_address);
-}
-
-/* The page holding @address, made writable (copied from the region's
- * pristine contents on first use); NULL when unmapped. */
-static KdhSimPage *
-writable_page (KdhSimKernel *k,
-               guint64       address)
-{
-  guint64 page_address = address & ~(guint64) (KDH_SIM_PAGE_SIZE - 1);
-  KdhSimPage *page = lookup_page (k, page_address);
-  const KdhSimRegion *r;
-
-  if (page != NULL)
-    return page;
-  r = find_region (k, page_address);
-  if (r == NULL)
-    return NULL;
-  page = g_new (KdhSimPage, 1);
-  page->address = page_address;
-  if (r->pattern)
-    pattern_bytes (page_address, page->data, KDH_SIM_PAGE_SIZE);
+  if (va >= KDH_SIM_PHYS_BASE && va + size <= KDH_SIM_PHYS_BASE + KDH_SIM_PHYS_SIZE
+                                                 - KDH_SIM_PHYS_EXTRA)
+    r.pa = va - KDH_SIM_PHYS_BASE;
   else
-    memset (page->data, 0, KDH_SIM_PAGE_SIZE);
-  g_hash_table_insert (k->pages, &page->address, page);
-  return page;
+    {
+      g_assert (size == KDH_SIM_PAGE_SIZE);      /* KUSER_SHARED_DATA */
+      r.pa = extra_page (k);
+    }
+  if (pattern)
+    fill_pattern (k->phys + r.pa, va, size);
+  /* Otherwise the pages are still zero: nothing mapped them since the
+   * reset, and untouched they cost nothing (4 MiB of pool, stacks). */
+  mark_present (k, r.pa, size);
+  map_pages (k, va, r.pa, size, pattern);
+  g_array_append_val (k->regions, r);
+  _kdh_sim_cpus_map (k, &r);
+}
+
+typedef enum { READ, WRITE, WRITE_DATA } Direction;
+
+static gsize
+virtual_copy (KdhSimKernel *k,
+              guint64       address,
+              guint8       *buf,
+              gsize         len,
+              Direction     dir)
+{
+  gsize done = 0;
+
+  while (done < len)
+    {
+      guint64 a = address + done;
+      guint offset = (guint) (a & (KDH_SIM_PAGE_SIZE - 1));
+      gsize n = MIN (len - done, (gsize) (KDH_SIM_PAGE_SIZE - offset));
+      guint64 pa;
+
+      if (done > 0 && a == 0)
+        break;                                    /* wrapped around */
+      if (!_kdh_sim_translate (k, a, &pa))
+        break;
+      if (dir == READ)
+        memcpy (buf + done, k->phys + pa, n);
+      else
+        memcpy (k->phys + pa, buf + done, n);
+      done += n;
+    }
+  if (dir == WRITE && done > 0)
+    _kdh_sim_cpus_invalidate (k, address, done);
+  return done;
 }
 
 gsize
@@ -115,33 +245,7 @@ _kdh_sim_raw_read (KdhSimKernel *k,
                    guint8       *buf,
                    gsize         len)
 {
-  gsize done = 0;
-
-  while (done < len)
-    {
-      guint64 a = address + done;
-      guint offset = (guint) (a & (KDH_SIM_PAGE_SIZE - 1));
-      gsize n = MIN (len - done, (gsize) (KDH_SIM_PAGE_SIZE - offset));
-      KdhSimPage *page = lookup_page (k, a - offset);
-
-      if (done > 0 && a == 0)
-        break;                                    /* wrapped around */
-      if (page != NULL)
-        memcpy (buf + done, page->data + offset, n);
-      else
-        {
-          const KdhSimRegion *r = find_region (k, a);
-
-          if (r == NULL)
-            break;
-          if (r->pattern)
-            pattern_bytes (a, buf + done, n);
-          else
-            memset (buf + done, 0, n);
-        }
-      done += n;
-    }
-  return done;
+  return virtual_copy (k, address, buf, len, READ);
 }
 
 gsize
@@ -150,24 +254,7 @@ _kdh_sim_raw_write (KdhSimKernel *k,
                     const guint8 *buf,
                     gsize         len)
 {
-  gsize done = 0;
-
-  while (done < len)
-    {
-      guint64 a = address + done;
-      guint offset = (guint) (a & (KDH_SIM_PAGE_SIZE - 1));
-      gsize n = MIN (len - done, (gsize) (KDH_SIM_PAGE_SIZE - offset));
-      KdhSimPage *page;
-
-      if (done > 0 && a == 0)
-        break;
-      page = writable_page (k, a);
-      if (page == NULL)
-        break;
-      memcpy (page->data + offset, buf + done, n);
-      done += n;
-    }
-  return done;
+  return virtual_copy (k, address, (guint8 *) buf, len, WRITE);
 }
 
 void
@@ -214,6 +301,15 @@ _kdh_sim_poke_u64 (KdhSimKernel *k, guint64 address, guint64 v)
   _kdh_sim_poke (k, address, b, 8);
 }
 
+void
+_kdh_sim_poke_data_u64 (KdhSimKernel *k, guint64 address, guint64 v)
+{
+  guint8 b[8];
+
+  _kdh_sim_set (b, 0, 8, v);
+  g_assert (virtual_copy (k, address, b, 8, WRITE_DATA) == 8);
+}
+
 guint64
 _kdh_sim_peek_u64 (KdhSimKernel *k, guint64 address)
 {
@@ -221,6 +317,15 @@ _kdh_sim_peek_u64 (KdhSimKernel *k, guint64 address)
 
   _kdh_sim_raw_read (k, address, b, 8);
   return _kdh_sim_get (b, 0, 8);
+}
+
+guint32
+_kdh_sim_peek_u32 (KdhSimKernel *k, guint64 address)
+{
+  guint8 b[4] = { 0 };
+
+  _kdh_sim_raw_read (k, address, b, 4);
+  return (guint32) _kdh_sim_get (b, 0, 4);
 }
 
 gsize
@@ -267,6 +372,28 @@ kdh_sim_kernel_read_virtual (KdhSimKernel *k,
   return _kdh_sim_raw_read (k, address, buf, len);
 }
 
+/* A write over active breakpoints changes their saved bytes and keeps the
+ * 0xCCs in memory. @n bytes at @address were just written from @buf. */
+static void
+rearm_breakpoints (KdhSimKernel *k,
+                   guint64       address,
+                   const guint8 *buf,
+                   gsize         n)
+{
+  static const guint8 int3 = 0xCC;
+
+  for (guint i = 0; i < KDH_SIM_MAX_BREAKPOINTS; i++)
+    {
+      KdhSimBreakpoint *bp = &k->breakpoints[i];
+
+      if (bp->active && bp->address - address < n)
+        {
+          bp->original = buf[bp->address - address];
+          _kdh_sim_raw_write (k, bp->address, &int3, 1);
+        }
+    }
+}
+
 gsize
 kdh_sim_kernel_write_virtual (KdhSimKernel *k,
                               guint64       address,
@@ -279,32 +406,30 @@ kdh_sim_kernel_write_virtual (KdhSimKernel *k,
   g_return_val_if_fail (buf != NULL || len == 0, 0);
 
   n = _kdh_sim_raw_write (k, address, buf, len);
-  for (guint i = 0; i < KDH_SIM_MAX_BREAKPOINTS; i++)
-    {
-      KdhSimBreakpoint *bp = &k->breakpoints[i];
-      static const guint8 int3 = 0xCC;
-
-      if (bp->active && bp->address - address < n)
-        {
-          bp->original = buf[bp->address - address];
-          _kdh_sim_raw_write (k, bp->address, &int3, 1);
-        }
-    }
+  rearm_breakpoints (k, address, buf, n);
   return n;
 }
 
-/* Clips a physical range to the mapped window and gives its virtual
- * address; FALSE when nothing of it is inside. */
-static gboolean
-physical_to_virtual (guint64  address,
-                     gsize   *len,
-                     guint64 *virtual_address)
+/* How much of [address, address + len) is present physical memory. */
+static gsize
+physical_extent (KdhSimKernel *k,
+                 guint64       address,
+                 gsize         len)
 {
+  gsize done = 0;
+
   if (address >= KDH_SIM_PHYS_SIZE)
-    return FALSE;
-  *len = (gsize) MIN ((guint64) *len, KDH_SIM_PHYS_SIZE - address);
-  *virtual_address = KDH_SIM_PHYS_BASE + address;
-  return TRUE;
+    return 0;
+  len = (gsize) MIN ((guint64) len, KDH_SIM_PHYS_SIZE - address);
+  while (done < len)
+    {
+      guint64 a = address + done;
+
+      if (!k->present[a / KDH_SIM_PAGE_SIZE])
+        break;
+      done += MIN (len - done, (gsize) (KDH_SIM_PAGE_SIZE - (a & (KDH_SIM_PAGE_SIZE - 1))));
+    }
+  return done;
 }
 
 gsize
@@ -313,13 +438,14 @@ kdh_sim_kernel_read_physical (KdhSimKernel *k,
                               guint8       *buf,
                               gsize         len)
 {
-  guint64 va;
+  gsize n;
 
   g_return_val_if_fail (k != NULL, 0);
 
-  if (!physical_to_virtual (address, &len, &va))
-    return 0;
-  return kdh_sim_kernel_read_virtual (k, va, buf, len);
+  n = physical_extent (k, address, len);
+  if (n > 0)
+    memcpy (buf, k->phys + address, n);
+  return n;
 }
 
 gsize
@@ -328,33 +454,62 @@ kdh_sim_kernel_write_physical (KdhSimKernel *k,
                                const guint8 *buf,
                                gsize         len)
 {
-  guint64 va;
+  gsize n;
 
   g_return_val_if_fail (k != NULL, 0);
 
-  if (!physical_to_virtual (address, &len, &va))
+  n = physical_extent (k, address, len);
+  if (n == 0)
     return 0;
-  return kdh_sim_kernel_write_virtual (k, va, buf, len);
+  memcpy (k->phys + address, buf, n);
+  /* Whatever virtual pages show these bytes. */
+  for (guint i = 0; i < k->regions->len; i++)
+    {
+      const KdhSimRegion *r = &g_array_index (k->regions, KdhSimRegion, i);
+      guint64 lo = MAX (r->pa, address), hi = MIN (r->pa + r->size, address + n);
+
+      if (lo < hi)
+        {
+          _kdh_sim_cpus_invalidate (k, r->va + (lo - r->pa), hi - lo);
+          rearm_breakpoints (k, r->va + (lo - r->pa), buf + (lo - address), hi - lo);
+        }
+    }
+  return n;
 }
 
 void
 _kdh_sim_memory_init (KdhSimKernel *k)
 {
-  k->pages = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+  k->phys = mmap (NULL, KDH_SIM_PHYS_SIZE, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (k->phys == MAP_FAILED)
+    g_error ("kdhost-sim: cannot reserve %" G_GUINT64_FORMAT " MiB for the simulated machine's "
+             "physical memory", KDH_SIM_PHYS_SIZE >> 20);
+  k->present = g_malloc0 (KDH_SIM_PHYS_SIZE / KDH_SIM_PAGE_SIZE);
   k->regions = g_array_new (FALSE, FALSE, sizeof (KdhSimRegion));
 }
 
 void
 _kdh_sim_memory_reset (KdhSimKernel *k)
 {
-  g_hash_table_remove_all (k->pages);
+  /* Back to zero pages without touching them. */
+  madvise (k->phys, KDH_SIM_PHYS_SIZE, MADV_DONTNEED);
+  memset (k->present, 0, KDH_SIM_PHYS_SIZE / KDH_SIM_PAGE_SIZE);
   g_array_set_size (k->regions, 0);
+  k->phys_extra_next = KDH_SIM_PHYS_SIZE - KDH_SIM_PHYS_EXTRA;
   k->pool_next = KDH_SIM_POOL_BASE;
+  k->pml4 = extra_page (k);
+  /* The self-map: the tables are visible at PteBase. */
+  phys_set_u64 (k, table_entry (k->pml4, KDH_SIM_PTE_BASE, 3),
+                k->pml4 | PTE_PRESENT | PTE_WRITE | PTE_ACCESSED | PTE_DIRTY | PTE_NX);
 }
 
 void
 _kdh_sim_memory_clear (KdhSimKernel *k)
 {
-  g_clear_pointer (&k->pages, g_hash_table_unref);
+  if (k->phys != NULL)
+    munmap (k->phys, KDH_SIM_PHYS_SIZE);
+  k->phys = NULL;
+  g_clear_pointer (&k->present, g_free);
   g_clear_pointer (&k->regions, g_array_unref);
 }

@@ -32,26 +32,135 @@
 #define MSR_KERNEL_GS_BASE   0xC0000102u
 #define MSR_TSC_AUX          0xC0000103u
 
-/* The TSC runs at 2.9952 GHz; rdtsc-based code sees it advance with run(). */
-#define TSC_PER_MS           G_GUINT64_CONSTANT (2995200)
+/* The TSC runs at 2.9952 GHz, read off the kernel's interrupt time. */
+#define TSC_PER_100NS        G_GUINT64_CONSTANT (300)
+
+#define STATUS_BREAKPOINT    0x80000003u
+#define KMODE_EXCEPTION_NOT_HANDLED 0x1Eu
+/* Enough for any processor to get from nt's entry point to its idle loop. */
+#define BOOT_INSTRUCTIONS    G_GUINT64_CONSTANT (5000000)
 
 /* ---- Building and lifetime ---------------------------------------------- */
+
+void
+kdh_sim_event_clear (KdhSimEvent *ev)
+{
+  if (ev == NULL)
+    return;
+  g_free (ev->text);
+  memset (ev, 0, sizeof *ev);
+}
+
+static KdhSimImage *
+find_image (KdhSimKernel *k,
+            const gchar  *name)
+{
+  for (guint i = 0; i < k->images->len; i++)
+    {
+      KdhSimImage *image = k->images->pdata[i];
+      const gchar *dot = strrchr (image->file_name, '.');
+
+      /* The debugger's module name ("nt"), the file name ("ntoskrnl.exe")
+       * or the file name without extension, in any case. */
+      if (g_ascii_strcasecmp (name, image->base_name) == 0
+          || g_ascii_strcasecmp (name, image->file_name) == 0
+          || (dot != NULL && strlen (name) == (gsize) (dot - image->file_name)
+              && g_ascii_strncasecmp (name, image->file_name, dot - image->file_name) == 0))
+        return image;
+    }
+  return NULL;
+}
+
+static guint64
+need_export (KdhSimKernel *k,
+             const gchar  *module,
+             const gchar  *name)
+{
+  guint64 a = kdh_sim_kernel_lookup_export (k, module, name);
+
+  if (a == 0)
+    g_error ("kdhost-sim: the built-in %s does not export %s", module, name);
+  return a;
+}
+
+static void
+resolve_symbols (KdhSimKernel *k)
+{
+  KdhSimSymbols *sym = &k->sym;
+
+  sym->ps_loaded_module_list = need_export (k, "nt", "PsLoadedModuleList");
+  sym->ps_active_process_head = need_export (k, "nt", "PsActiveProcessHead");
+  sym->kd_debugger_data_block = need_export (k, "nt", "KdDebuggerDataBlock");
+  sym->ki_processor_block = need_export (k, "nt", "KiProcessorBlock");
+  sym->ps_initial_system_process = need_export (k, "nt", "PsInitialSystemProcess");
+  sym->kd_debugger_not_present = need_export (k, "nt", "KdDebuggerNotPresent");
+  sym->dbg_break_point_with_status = need_export (k, "nt", "DbgBreakPointWithStatus");
+  sym->ke_bug_check_ex = need_export (k, "nt", "KeBugCheckEx");
+  sym->print_interval = need_export (k, "kdhtest", "KdhTestPrintInterval");
+  sym->system_startup = find_image (k, "nt")->entry_point;
+  /* The block is on the list whose head the debugger gets: its Flink. */
+  sym->debugger_data_list = _kdh_sim_peek_u64 (k, sym->kd_debugger_data_block);
+}
+
+/* Every processor from nt's entry point to its idle loop, one after the
+ * other, processor 0 (which starts the boot drivers) first. */
+static void
+boot (KdhSimKernel *k)
+{
+  guint64 loader_block = _kdh_sim_build_loader_block (k);
+
+  /* No debugger is listening yet (kdh_sim_kernel_set_debugger_present()
+   * says when one does). */
+  _kdh_sim_poke_u8 (k, k->sym.kd_debugger_not_present, 1);
+  for (guint i = 0; i < k->n_cpus; i++)
+    {
+      KdhSimCpu *c = &k->cpus[i];
+      KdhSimEvent ev;
+
+      _kdh_sim_set (CPU_CTX (c), CTX_RCX, 8, loader_block);
+      if (_kdh_sim_cpu_run (k, c, BOOT_INSTRUCTIONS, &ev) || !c->halted)
+        g_error ("kdhost-sim: processor %u did not reach its idle loop (event %d, code 0x%08x "
+                 "at %" G_GINT64_MODIFIER "x)", i, ev.kind, ev.code, ev.address);
+      kdh_sim_event_clear (&ev);
+      /* What the kernel wrote into the system call MSRs. */
+      _kdh_sim_set (c->special, KSR_STAR, 8, _kdh_sim_cpu_read_msr (c, 0xC0000081));
+      _kdh_sim_set (c->special, KSR_LSTAR, 8, _kdh_sim_cpu_read_msr (c, 0xC0000082));
+      _kdh_sim_set (c->special, KSR_CSTAR, 8, _kdh_sim_cpu_read_msr (c, 0xC0000083));
+      _kdh_sim_set (c->special, KSR_SFMASK, 8, _kdh_sim_cpu_read_msr (c, 0xC0000084));
+    }
+}
 
 static void
 build (KdhSimKernel *k)
 {
   guint32 seed[2] = { (guint32) k->seed, (guint32) (k->seed >> 32) };
+  g_autoptr (GError) error = NULL;
 
   g_rand_set_seed_array (k->rand, seed, 2);
+  _kdh_sim_cpus_stop (k);
   _kdh_sim_memory_reset (k);
+  g_ptr_array_set_size (k->images, 0);
   memset (k->breakpoints, 0, sizeof k->breakpoints);
-  k->timer_elapsed_ms = 0;
-  k->timer_pending = FALSE;
-  k->next_cpu = 0;
+  memset (k->cpus, 0, sizeof (KdhSimCpu) * k->n_cpus);
+  for (guint i = 0; i < k->n_cpus; i++)
+    {
+      k->cpus[i].index = i;
+      k->cpus[i].kernel = k;
+    }
+  k->pending_us = 0;
+  k->tick_in_progress = FALSE;
+  k->tick_cpu = 0;
+  k->breakin_pending = FALSE;
+  k->late_next = KDH_SIM_LATE_BASE;
 
   _kdh_sim_map (k, KDH_SIM_PATTERN_BASE, KDH_SIM_PATTERN_SIZE, TRUE);
-  _kdh_sim_build_images (k);
+  _kdh_sim_load_boot_images (k);
+  resolve_symbols (k);
   _kdh_sim_build_data (k);
+  if (!_kdh_sim_cpus_start (k, &error))
+    g_error ("kdhost-sim: %s", error->message);
+  boot (k);
+  kdh_sim_kernel_set_print_interval (k, k->print_interval);
 }
 
 KdhSimKernel *
@@ -63,8 +172,9 @@ kdh_sim_kernel_new (guint   cpus,
   k->n_cpus = CLAMP (cpus, 1, KDH_SIM_MAX_CPUS);
   k->seed = seed;
   k->rand = g_rand_new ();
-  _kdh_sim_memory_init (k);
+  k->images = g_ptr_array_new_with_free_func ((GDestroyNotify) _kdh_sim_image_free);
   k->cpus = g_new0 (KdhSimCpu, k->n_cpus);
+  _kdh_sim_memory_init (k);
   build (k);
   return k;
 }
@@ -74,9 +184,9 @@ kdh_sim_kernel_free (KdhSimKernel *k)
 {
   if (k == NULL)
     return;
-  for (guint i = 0; i < KDH_SIM_N_MODULES; i++)
-    g_clear_pointer (&k->exports[i], g_array_unref);
+  _kdh_sim_cpus_stop (k);
   _kdh_sim_memory_clear (k);
+  g_ptr_array_unref (k->images);
   g_rand_free (k->rand);
   g_free (k->cpus);
   g_free (k);
@@ -87,9 +197,15 @@ kdh_sim_kernel_reboot (KdhSimKernel *k)
 {
   g_return_if_fail (k != NULL);
 
-  /* The CPU array stays where it is: callers may hold context pointers. */
-  memset (k->cpus, 0, sizeof (KdhSimCpu) * k->n_cpus);
+  guint64 sequence = _kdh_sim_peek_u64 (k, kdh_sim_kernel_lookup_export (k, "kdhtest",
+                                                                        "KdhTestPrintSequence"));
+
+  /* The CPU array stays where it is: callers may hold context pointers.
+   * kdhtest numbers its lines on from where it was, as a driver that
+   * keeps the number in the registry would. */
   build (k);
+  _kdh_sim_poke_u64 (k, kdh_sim_kernel_lookup_export (k, "kdhtest", "KdhTestPrintSequence"),
+                     sequence);
 }
 
 guint
@@ -127,33 +243,18 @@ kdh_sim_kernel_get_version (KdhSimKernel *k,
 guint
 kdh_sim_kernel_n_modules (KdhSimKernel *k)
 {
-  return _kdh_sim_n_modules ();
+  g_return_val_if_fail (k != NULL, 0);
+
+  return k->images->len;
 }
 
 const KdhSimModule *
 kdh_sim_kernel_module (KdhSimKernel *k,
                        guint         index)
 {
-  return _kdh_sim_module (index);
-}
+  g_return_val_if_fail (k != NULL, NULL);
 
-/* Accepts the debugger's module name ("nt"), the file name
- * ("ntoskrnl.exe") or the file name without extension, in any case. */
-static gint
-find_module (const gchar *name)
-{
-  for (guint i = 0; i < _kdh_sim_n_modules (); i++)
-    {
-      const KdhSimModule *m = _kdh_sim_module (i);
-      const gchar *dot = strrchr (m->file_name, '.');
-
-      if (g_ascii_strcasecmp (name, m->base_name) == 0
-          || g_ascii_strcasecmp (name, m->file_name) == 0
-          || (dot != NULL && strlen (name) == (gsize) (dot - m->file_name)
-              && g_ascii_strncasecmp (name, m->file_name, dot - m->file_name) == 0))
-        return (gint) i;
-    }
-  return -1;
+  return index < k->images->len ? &((KdhSimImage *) k->images->pdata[index])->m : NULL;
 }
 
 guint64
@@ -161,24 +262,13 @@ kdh_sim_kernel_lookup_export (KdhSimKernel *k,
                               const gchar  *module_base_name,
                               const gchar  *export_name)
 {
-  gint index;
-  GArray *exports;
+  KdhSimImage *image;
 
   g_return_val_if_fail (k != NULL, 0);
   g_return_val_if_fail (module_base_name != NULL && export_name != NULL, 0);
 
-  index = find_module (module_base_name);
-  if (index < 0)
-    return 0;
-  exports = k->exports[index];
-  for (guint i = 0; i < exports->len; i++)
-    {
-      const KdhSimExport *e = &g_array_index (exports, KdhSimExport, i);
-
-      if (g_str_equal (e->name, export_name))
-        return e->address;
-    }
-  return 0;
+  image = find_image (k, module_base_name);
+  return image != NULL ? _kdh_sim_image_export (image, export_name) : 0;
 }
 
 /* ---- Processors ----------------------------------------------------------- */
@@ -290,7 +380,7 @@ kdh_sim_kernel_read_msr (KdhSimKernel *k,
       *value = 0xD01;                          /* SCE | LME | LMA | NXE */
       return TRUE;
     case MSR_TSC:
-      *value = k->tsc;
+      *value = _kdh_sim_peek_u64 (k, KDH_SIM_KUSER_BASE + 0x008) * TSC_PER_100NS;
       return TRUE;
     case MSR_TSC_AUX:
       *value = cpu;
@@ -309,29 +399,6 @@ kdh_sim_kernel_read_msr (KdhSimKernel *k,
     }
   *value = _kdh_sim_get (c->special, ksr, 8);
   return TRUE;
-}
-
-guint64
-kdh_sim_kernel_prepare_break_in (KdhSimKernel *k,
-                                 guint         cpu)
-{
-  KdhSimCpu *c = get_cpu (k, cpu);
-  guint8 *ctx;
-  guint64 rsp;
-
-  if (c == NULL)
-    return 0;
-
-  /* Stopped on the int 3 of DbgBreakPointWithStatus, called from the
-   * break-in poll: rsp points at the return address, and rsp + 8 is 16-byte
-   * aligned, as at any function's first instruction. */
-  ctx = CPU_CTX (c);
-  rsp = c->stack_base - 0x1F8;
-  _kdh_sim_poke_u64 (k, rsp, k->sym.break_in_return);
-  _kdh_sim_set (ctx, CTX_RSP, 8, rsp);
-  _kdh_sim_set (ctx, CTX_RIP, 8, k->sym.dbg_break_point_with_status);
-  _kdh_sim_set (ctx, CTX_RCX, 8, 1);          /* DBG_STATUS_CONTROL_C */
-  return k->sym.dbg_break_point_with_status;
 }
 
 /* ---- Breakpoints ------------------------------------------------------------ */
@@ -408,109 +475,234 @@ kdh_sim_kernel_breakpoint_at (KdhSimKernel *k,
 
 /* ---- Execution ------------------------------------------------------------- */
 
-/* Writes through the breakpoint-aware path, for state that changes while
- * the target runs. */
 static void
-live_write_u64 (KdhSimKernel *k,
-                guint64       address,
-                guint64       v)
+post_request (KdhSimKernel *k,
+              KdhSimCpu    *c,
+              guint64       request,
+              guint64       parameter)
 {
-  guint8 b[8];
+  guint64 requests = _kdh_sim_peek_u64 (k, c->kprcb + KPRCB_KDH_REQUESTS);
 
-  _kdh_sim_set (b, 0, 8, v);
-  kdh_sim_kernel_write_virtual (k, address, b, 8);
-}
-
-static void
-timer_routine_ran (KdhSimKernel *k,
-                   guint64       times)
-{
-  guint64 count = _kdh_sim_peek_u64 (k, k->sym.timer_call_count);
-
-  live_write_u64 (k, k->sym.timer_call_count, count + times);
-}
-
-/* The routine runs straight through, so the breakpoint it meets first is
- * the lowest one inside it. */
-static gboolean
-first_timer_breakpoint (KdhSimKernel *k,
-                        guint        *offset)
-{
-  for (guint i = 0; i < KDH_SIM_TIMER_SIZE; i++)
-    if (kdh_sim_kernel_breakpoint_at (k, k->sym.timer_routine + i))
-      {
-        *offset = i;
-        return TRUE;
-      }
-  return FALSE;
+  /* Data, not code: no translated code to drop (a thousand times a second). */
+  if (request == KDH_REQUEST_LOAD_DRIVER)
+    _kdh_sim_poke_data_u64 (k, c->kprcb + KPRCB_KDH_PARAMETER, parameter);
+  _kdh_sim_poke_data_u64 (k, c->kprcb + KPRCB_KDH_REQUESTS, requests | request);
+  c->halted = FALSE;
 }
 
 gboolean
-kdh_sim_kernel_run (KdhSimKernel *k,
-                    guint         elapsed_ms,
-                    guint        *cpu,
-                    guint64      *address)
+kdh_sim_kernel_execute (KdhSimKernel *k,
+                        guint64       elapsed_us,
+                        KdhSimEvent  *ev)
 {
-  guint64 calls, rsp;
-  guint offset = 0;
-  KdhSimCpu *c;
-  guint8 *ctx;
+  g_return_val_if_fail (k != NULL && ev != NULL, FALSE);
 
-  g_return_val_if_fail (k != NULL, FALSE);
-
-  /* The routine we stopped in last time has now run. */
-  if (k->timer_pending)
+  memset (ev, 0, sizeof *ev);
+  k->pending_us = MIN (k->pending_us + elapsed_us, (guint64) KDH_SIM_MAX_BACKLOG_US);
+  for (;;)
     {
-      timer_routine_ran (k, 1);
-      k->timer_pending = FALSE;
+      /* The processors in turn, each until it idles again: one stopped
+       * early carries on next time from where it is. */
+      while (k->tick_in_progress && k->tick_cpu < k->n_cpus)
+        {
+          KdhSimCpu *c = &k->cpus[k->tick_cpu];
+
+          if (!c->halted && _kdh_sim_cpu_run (k, c, KDH_SIM_TICK_INSTRUCTIONS, ev))
+            return TRUE;
+          k->tick_cpu++;
+        }
+      k->tick_in_progress = FALSE;
+      if (k->pending_us < KDH_SIM_TICK_US)
+        return FALSE;
+      k->pending_us -= KDH_SIM_TICK_US;
+      for (guint i = 0; i < k->n_cpus; i++)
+        post_request (k, &k->cpus[i], KDH_REQUEST_CLOCK, 0);
+      k->tick_in_progress = TRUE;
+      k->tick_cpu = 0;
     }
+}
 
-  k->uptime_100ns += (guint64) elapsed_ms * 10000;
-  k->tsc += (guint64) elapsed_ms * TSC_PER_MS;
-  _kdh_sim_update_clocks (k);
+gboolean
+kdh_sim_kernel_has_work (KdhSimKernel *k)
+{
+  return k->tick_in_progress;
+}
 
-  /* kdhtest's timer fires every KDH_SIM_TIMER_PERIOD_MS of run time. */
-  calls = ((guint64) k->timer_elapsed_ms + elapsed_ms) / KDH_SIM_TIMER_PERIOD_MS;
-  k->timer_elapsed_ms = (guint) (((guint64) k->timer_elapsed_ms + elapsed_ms)
-                                 % KDH_SIM_TIMER_PERIOD_MS);
-  if (calls == 0)
-    return FALSE;
-  if (!first_timer_breakpoint (k, &offset))
+guint64
+kdh_sim_kernel_until_tick (KdhSimKernel *k)
+{
+  return k->pending_us >= KDH_SIM_TICK_US ? 0 : KDH_SIM_TICK_US - k->pending_us;
+}
+
+void
+kdh_sim_kernel_step (KdhSimKernel *k,
+                     guint         cpu,
+                     KdhSimEvent  *ev)
+{
+  KdhSimCpu *c = get_cpu (k, cpu);
+
+  g_return_if_fail (c != NULL && ev != NULL);
+
+  if (!_kdh_sim_cpu_run (k, c, 1, ev))
     {
-      timer_routine_ran (k, calls);
-      return FALSE;
-    }
+      guint8 *ctx = CPU_CTX (c);
+      guint64 dr6 = _kdh_sim_get (c->special, KSR_KDR6, 8) | 0x4000;   /* BS */
 
-  /* Calls before the one that hits completed; the machine stops at the
-   * breakpoint, so the rest of the interval never happened. Past the
-   * lock inc, the stopped call has already counted itself. */
-  if (offset >= KDH_SIM_TIMER_COUNTED)
-    timer_routine_ran (k, calls);
-  else
-    {
-      timer_routine_ran (k, calls - 1);
-      k->timer_pending = TRUE;
+      ev->kind = KDH_SIM_EVENT_EXCEPTION;
+      ev->cpu = cpu;
+      ev->code = 0x80000004u;                  /* STATUS_SINGLE_STEP */
+      ev->address = _kdh_sim_get (ctx, CTX_RIP, 8);
+      _kdh_sim_set (c->special, KSR_KDR6, 8, dr6);
+      _kdh_sim_set (ctx, CTX_DR6, 8, dr6);
     }
-  k->timer_elapsed_ms = 0;
+}
 
-  c = &k->cpus[k->next_cpu];
-  ctx = CPU_CTX (c);
-  rsp = c->stack_base - 0x2F8;                 /* at entry: the return address */
-  _kdh_sim_poke_u64 (k, rsp, k->sym.dpc_return);
-  if (offset >= KDH_SIM_TIMER_FRAME_START && offset < KDH_SIM_TIMER_FRAME_END)
-    rsp -= KDH_SIM_TIMER_FRAME;
+/* Makes @c call @function (@a1, @a2, @a3, @a4): a frame below its stack
+ * pointer, the interrupted rip as the return address. */
+static void
+inject_call (KdhSimKernel *k,
+             KdhSimCpu    *c,
+             guint64       function,
+             guint64       a1,
+             guint64       a2,
+             guint64       a3,
+             guint64       a4)
+{
+  guint8 *ctx = CPU_CTX (c);
+  guint64 rsp = ((_kdh_sim_get (ctx, CTX_RSP, 8) - 0x100) & ~G_GUINT64_CONSTANT (0xF)) - 0x38;
+
+  _kdh_sim_poke_u64 (k, rsp, _kdh_sim_get (ctx, CTX_RIP, 8));
+  _kdh_sim_poke_u64 (k, rsp + 0x28, 0);         /* a fifth argument: none */
   _kdh_sim_set (ctx, CTX_RSP, 8, rsp);
-  _kdh_sim_set (ctx, CTX_RIP, 8, k->sym.timer_routine + offset);
-  _kdh_sim_set (ctx, CTX_RCX, 8, k->sym.timer_dpc);       /* Dpc */
-  _kdh_sim_set (ctx, CTX_RDX, 8, 0);                      /* DeferredContext */
-  _kdh_sim_set (ctx, CTX_R8, 8, k->uptime_100ns & 0xFFFFFFFF);
-  _kdh_sim_set (ctx, CTX_R9, 8, k->uptime_100ns >> 32);
+  _kdh_sim_set (ctx, CTX_RIP, 8, function);
+  _kdh_sim_set (ctx, CTX_RCX, 8, a1);
+  _kdh_sim_set (ctx, CTX_RDX, 8, a2);
+  _kdh_sim_set (ctx, CTX_R8, 8, a3);
+  _kdh_sim_set (ctx, CTX_R9, 8, a4);
+  c->halted = FALSE;
+}
 
-  if (cpu != NULL)
-    *cpu = k->next_cpu;
-  if (address != NULL)
-    *address = k->sym.timer_routine + offset;
-  k->next_cpu = (k->next_cpu + 1) % k->n_cpus;
+void
+kdh_sim_kernel_resume (KdhSimKernel *k,
+                       guint         cpu)
+{
+  KdhSimCpu *c = get_cpu (k, cpu);
+  guint64 rip;
+  guint8 byte = 0;
+
+  g_return_if_fail (c != NULL);
+
+  rip = _kdh_sim_get (CPU_CTX (c), CTX_RIP, 8);
+  if (c->stopped_on_fault)
+    {
+      /* Not handled, second chance: the kernel bug checks. */
+      c->stopped_on_fault = FALSE;
+      inject_call (k, c, k->sym.ke_bug_check_ex, KMODE_EXCEPTION_NOT_HANDLED, c->fault_code,
+                   c->fault_address, 0);
+      return;
+    }
+  if (_kdh_sim_raw_read (k, rip, &byte, 1) == 1 && byte == 0xCC
+      && !kdh_sim_kernel_breakpoint_at (k, rip))
+    _kdh_sim_set (CPU_CTX (c), CTX_RIP, 8, rip + 1);
+  /* EFLAGS.RF: an execute breakpoint here does not fire again at once. */
+  c->resume_flag = TRUE;
+}
+
+void
+kdh_sim_kernel_set_dr7 (KdhSimKernel *k,
+                        guint64       dr7)
+{
+  for (guint i = 0; i < k->n_cpus; i++)
+    {
+      _kdh_sim_set (k->cpus[i].special, KSR_KDR7, 8, dr7);
+      _kdh_sim_set (k->cpus[i].special, KSR_KDR6, 8, 0);
+    }
+}
+
+void
+kdh_sim_kernel_set_service_status (KdhSimKernel *k,
+                                   guint         cpu,
+                                   guint32       status)
+{
+  KdhSimCpu *c = get_cpu (k, cpu);
+
+  g_return_if_fail (c != NULL);
+
+  /* An NTSTATUS in eax, as the trap handler leaves it. */
+  _kdh_sim_set (CPU_CTX (c), CTX_RAX, 8, status);
+}
+
+void
+kdh_sim_kernel_set_debugger_present (KdhSimKernel *k,
+                                     gboolean      present)
+{
+  _kdh_sim_poke_u8 (k, k->sym.kd_debugger_not_present, present ? 0 : 1);
+}
+
+void
+kdh_sim_kernel_break_in (KdhSimKernel *k)
+{
+  k->breakin_pending = TRUE;
+  /* COM1 interrupts processor 0, which runs at once (in a tick of its own
+   * if none is under way). */
+  post_request (k, &k->cpus[0], KDH_REQUEST_SERIAL, 0);
+  if (!k->tick_in_progress)
+    {
+      k->tick_in_progress = TRUE;
+      k->tick_cpu = 0;
+    }
+}
+
+gboolean
+kdh_sim_kernel_break_in_pending (KdhSimKernel *k)
+{
+  return k->breakin_pending;
+}
+
+gboolean
+kdh_sim_kernel_take_break_in (KdhSimKernel *k)
+{
+  gboolean was = k->breakin_pending;
+
+  k->breakin_pending = FALSE;
+  return was;
+}
+
+void
+kdh_sim_kernel_bug_check (KdhSimKernel *k,
+                          guint         cpu,
+                          guint32       code)
+{
+  KdhSimCpu *c = get_cpu (k, cpu);
+
+  g_return_if_fail (c != NULL);
+
+  c->stopped_on_fault = FALSE;
+  inject_call (k, c, k->sym.ke_bug_check_ex, code, 0, 0, 0);
+}
+
+void
+kdh_sim_kernel_set_print_interval (KdhSimKernel *k,
+                                   guint64       interval_100ns)
+{
+  k->print_interval = interval_100ns;
+  _kdh_sim_poke_u64 (k, k->sym.print_interval, interval_100ns);
+}
+
+gboolean
+kdh_sim_kernel_load_driver (KdhSimKernel *k,
+                            const gchar  *file_name,
+                            const gchar  *as_name,
+                            GError      **error)
+{
+  KdhSimImage *image = _kdh_sim_load_image (k, file_name, as_name, k->late_next, error);
+
+  if (image == NULL)
+    return FALSE;
+  k->late_next += (image->m.size_of_image + 0xFFFFF) & ~G_GUINT64_CONSTANT (0xFFFFF);
+  image->ldr_entry = _kdh_sim_new_ldr_entry (k, image);
+  g_ptr_array_add (k->images, image);
+  post_request (k, &k->cpus[0], KDH_REQUEST_LOAD_DRIVER, image->ldr_entry);
   return TRUE;
 }
 

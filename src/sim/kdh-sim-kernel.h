@@ -1,31 +1,36 @@
-/* kdh-sim-kernel.h: the simulated Windows x64 kernel behind kdhost-sim
+/* kdh-sim-kernel.h: the simulated Windows x64 machine behind kdhost-sim
  *
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The machine state a debugger sees through the KD protocol: virtual and
- * physical memory, a kernel image with a PE header and export table, a
- * PsLoadedModuleList, a KdDebuggerDataBlock, per-processor CONTEXTs and
- * control space, and software breakpoints. It knows nothing of packets; the
- * simulated target's protocol layer (kdh-sim-target.c) calls into it.
+ * Real Windows images (src/sim/guest/, built by clang and lld-link) loaded
+ * into simulated physical memory and run on emulated x64 processors
+ * (Unicorn), with the state a debugger sees through the KD protocol:
+ * virtual memory through real 4-level page tables, physical memory,
+ * per-processor CONTEXTs and control space, software breakpoints, debug
+ * registers. It knows nothing of packets; the simulated target's protocol
+ * layer (kdh-sim-target.c) calls into it. Execution is deterministic: what
+ * the processors do depends only on the simulated time given to
+ * kdh_sim_kernel_execute() and the host's requests.
  *
  * Address map (x64, canonical kernel addresses):
+ *   0xFFFFB30000000000                the page tables, self-mapped (PteBase)
  *   0xFFFFF78000000000                KUSER_SHARED_DATA (one page, clocks)
- *   KDH_SIM_PATTERN_BASE .. +16 MiB   pattern region: the aligned u64 at A
- *                                     holds A ^ KDH_SIM_PATTERN_XOR
+ *   KDH_SIM_PATTERN_BASE .. +16 MiB   pattern region (2 MiB pages): the
+ *                                     aligned u64 at A holds A ^ KDH_SIM_PATTERN_XOR
  *   0xFFFFF80001C00000                hal.dll
  *   0xFFFFF80001D00000                kdcom.dll
- *   KDH_SIM_NT_BASE                   ntoskrnl.exe image (MZ/PE, exports)
+ *   KDH_SIM_NT_BASE                   ntoskrnl.exe
  *   0xFFFFF80003000000                kdhtest.sys, then CI.dll (0xFFFFF80003100000),
- *                                     ACPI.sys (...3200000), Ntfs.sys (...3400000)
+ *                                     ACPI.sys (...3200000), Ntfs.sys (...3400000);
+ *                                     drivers loaded later from ...3800000 on
  *   0xFFFFF80004000000 .. +4 MiB      nonpaged pool: loader entries, names,
- *                                     EPROCESS and KTHREAD blocks
+ *                                     EPROCESS and KTHREAD blocks, drivers' allocations
  *   0xFFFFF80005000000 + n * 64 KiB   CPU n: KPCR (KPRCB at +0x180), GDT
  *                                     (+0xA000), TSS (+0xB000), IDT (+0xC000)
  *   0xFFFFF80006000000 + n * 64 KiB   CPU n's kernel stack, +0x4000..+0xA000
- * Every image is mapped for its whole SizeOfImage (unwritten parts read as
- * zeros). Everything else is unmapped: reads stop at the first unmapped
- * byte.
+ * Every image is mapped for its whole SizeOfImage. Everything else is
+ * unmapped: reads stop at the first unmapped byte.
  */
 #pragma once
 
@@ -41,8 +46,6 @@ G_BEGIN_DECLS
 #define KDH_SIM_NT_BASE       G_GUINT64_CONSTANT (0xFFFFF80002000000)
 #define KDH_SIM_BUILD         19041     /* Windows 10 2004 */
 #define KDH_SIM_MAX_BREAKPOINTS 32
-/* kdhtest!KdhTestTimerRoutine runs once per this much simulated run time. */
-#define KDH_SIM_TIMER_PERIOD_MS 100
 
 typedef struct _KdhSimKernel KdhSimKernel;
 
@@ -56,9 +59,33 @@ typedef struct {
   guint32 timestamp;
 } KdhSimModule;
 
-/* Builds the whole machine. @cpus is 1..64. @seed varies nothing that a test
+/* What stopped the processors, or a debugger service they asked for. */
+typedef enum {
+  KDH_SIM_EVENT_NONE,
+  KDH_SIM_EVENT_EXCEPTION,      /* int 3, a single step, a debug register, a fault */
+  KDH_SIM_EVENT_PRINT,          /* DbgPrint (int 2Dh, BREAKPOINT_PRINT) */
+  KDH_SIM_EVENT_LOAD_SYMBOLS,   /* a driver loaded (int 2Dh, BREAKPOINT_LOAD_SYMBOLS) */
+} KdhSimEventKind;
+
+typedef struct {
+  KdhSimEventKind kind;
+  guint cpu;
+  guint32 code;                 /* exception: STATUS_BREAKPOINT, STATUS_SINGLE_STEP, ... */
+  guint64 address;              /* exception: where */
+  gchar *text;                  /* print: the line; load symbols: the image's path */
+  gsize text_len;
+  guint64 base;                 /* load symbols */
+  guint32 checksum;
+  guint32 size_of_image;
+} KdhSimEvent;
+
+void kdh_sim_event_clear (KdhSimEvent *ev);
+
+/* Builds and boots the whole machine: every processor runs from nt's entry
+ * point until it idles. @cpus is 1..64. @seed varies nothing that a test
  * relies on (the pattern region and module list are fixed); it seeds only
- * the "live" parts such as counters and register noise. */
+ * the "live" parts such as clocks and register noise. Aborts with a clear
+ * message when the CPU emulator cannot be loaded. */
 KdhSimKernel *kdh_sim_kernel_new  (guint   cpus,
                                    guint64 seed);
 void          kdh_sim_kernel_free (KdhSimKernel *k);
@@ -76,9 +103,10 @@ void          kdh_sim_kernel_get_version (KdhSimKernel *k,
  * Writes to the pattern region are kept (an overlay) and read back. */
 gsize kdh_sim_kernel_read_virtual   (KdhSimKernel *k, guint64 address, guint8 *buf, gsize len);
 gsize kdh_sim_kernel_write_virtual  (KdhSimKernel *k, guint64 address, const guint8 *buf, gsize len);
-/* Physical memory is the kernel's virtual memory seen through a fixed
- * mapping: physical P is virtual KDH_SIM_NT_BASE - 0x2000000 + P for P below
- * 256 MiB, i.e. the first 256 MiB of the kernel's address map. */
+/* Physical memory: 256 MiB, of which only the pages that back a mapping or
+ * a page table exist (reads stop at the others). The kernel's range is
+ * mapped 1:1 (physical P is virtual KDH_SIM_NT_BASE - 0x2000000 + P), so
+ * virtual reads through the page tables and physical reads agree. */
 gsize kdh_sim_kernel_read_physical  (KdhSimKernel *k, guint64 address, guint8 *buf, gsize len);
 gsize kdh_sim_kernel_write_physical (KdhSimKernel *k, guint64 address, const guint8 *buf, gsize len);
 
@@ -113,33 +141,82 @@ gboolean kdh_sim_kernel_restore_breakpoint (KdhSimKernel *k, guint32 handle);
 gboolean kdh_sim_kernel_breakpoint_at      (KdhSimKernel *k, guint64 address);
 
 /* Modules in load order: nt, hal, kdcom, kdhtest (a test driver), then CI,
- * ACPI, Ntfs. */
+ * ACPI, Ntfs, then drivers loaded later. */
 guint               kdh_sim_kernel_n_modules (KdhSimKernel *k);
 const KdhSimModule *kdh_sim_kernel_module    (KdhSimKernel *k, guint index);
 
-/* Addresses of exported routines by name ("DbgBreakPointWithStatus",
- * "KeBugCheckEx", "DbgPrint", "KdhTestTimerRoutine" in kdhtest, ...): the
- * same values the export tables in memory give. 0 when unknown. */
+/* Addresses of exported routines and variables by name ("DbgPrint" in nt,
+ * "KdhTestTick" in kdhtest, ...), from the images' export tables. 0 when
+ * unknown. */
 guint64  kdh_sim_kernel_lookup_export (KdhSimKernel *k,
                                        const gchar  *module_base_name,
                                        const gchar  *export_name);
 
-/* Where a break-in stops: nt!DbgBreakPointWithStatus, whose first byte is
- * 0xCC. Sets @cpu's rip there (and a plausible rsp/return address). */
-guint64  kdh_sim_kernel_prepare_break_in (KdhSimKernel *k, guint cpu);
+/* ---- Execution ----------------------------------------------------------- */
 
-/* Simulated execution while the target runs: advances clocks and counters
- * and, when a breakpoint has been set on the test driver's periodic routine
- * (kdhtest!KdhTestTimerRoutine, "called" every KDH_SIM_TIMER_PERIOD_MS of
- * run time), reports that it was hit: returns TRUE and sets *cpu and
- * *address, with that CPU's rip at the breakpoint. Hits go to the CPUs in
- * turn. A breakpoint inside the routine (not on its first byte) hits too,
- * at its own address. Each completed call increments kdhtest's exported
- * u64 KdhTestCallCount. */
-gboolean kdh_sim_kernel_run (KdhSimKernel *k,
-                             guint         elapsed_ms,
-                             guint        *cpu,
-                             guint64      *address);
+/* Lets the machine run for @elapsed_us more of simulated time: a clock tick
+ * every 4 ms on every processor (kdhtest's KdhTestTick runs on each), each
+ * processor running until it idles again. Returns TRUE at the first event,
+ * with *@ev filled (kdh_sim_event_clear() it); the rest of the time is
+ * kept for the next call, which carries on where this one stopped. Time
+ * beyond a backlog of 100 ms is dropped. */
+gboolean kdh_sim_kernel_execute (KdhSimKernel *k,
+                                 guint64       elapsed_us,
+                                 KdhSimEvent  *ev);
+/* Whether processors have work left from a call that stopped early (then
+ * execute() should be called again at once), and the simulated time until
+ * the next tick. */
+gboolean kdh_sim_kernel_has_work   (KdhSimKernel *k);
+guint64  kdh_sim_kernel_until_tick (KdhSimKernel *k);
+
+/* Executes one instruction on @cpu alone, as the trace flag does: the
+ * event is STATUS_SINGLE_STEP at the next instruction unless the
+ * instruction itself raised one. */
+void     kdh_sim_kernel_step (KdhSimKernel *k,
+                              guint         cpu,
+                              KdhSimEvent  *ev);
+/* Before resuming @cpu after a stop: steps over an int 3 that the code
+ * itself holds (DbgBreakPointWithStatus), as Windows does, and after an
+ * unhandled exception makes the kernel bug check (KMODE_EXCEPTION_NOT_HANDLED). */
+void     kdh_sim_kernel_resume (KdhSimKernel *k,
+                                guint         cpu);
+/* Continue2's control set: DR7 for every processor, DR6 cleared. */
+void     kdh_sim_kernel_set_dr7 (KdhSimKernel *k,
+                                 guint64       dr7);
+
+/* What the debug service @cpu last asked for returns (its rax), such as
+ * STATUS_BREAKPOINT from a print during which the break-in byte came. */
+void     kdh_sim_kernel_set_service_status (KdhSimKernel *k,
+                                            guint         cpu,
+                                            guint32       status);
+/* Whether a debugger answers: the kernel's KdDebuggerNotPresent, which
+ * decides whether DbgPrint and driver loads call the debugger at all. */
+void     kdh_sim_kernel_set_debugger_present (KdhSimKernel *k,
+                                              gboolean      present);
+/* The debugger's break-in byte arrives at kdcom's UART: its interrupt makes
+ * processor 0 poll it at once (as does every clock tick), and break in. */
+void     kdh_sim_kernel_break_in (KdhSimKernel *k);
+/* Whether that byte is still waiting for the kernel's poll. */
+gboolean kdh_sim_kernel_break_in_pending (KdhSimKernel *k);
+/* Reads it from the UART as the kernel's print path does: whether it was
+ * there. */
+gboolean kdh_sim_kernel_take_break_in (KdhSimKernel *k);
+/* Makes @cpu call KeBugCheckEx (@code, 0, 0, 0, 0) when it resumes, as the
+ * kernel debugger does for DbgKdCauseBugCheckApi. */
+void     kdh_sim_kernel_bug_check (KdhSimKernel *k,
+                                   guint         cpu,
+                                   guint32       code);
+/* kdhtest's DbgPrint lines: one every @interval_100ns of simulated time,
+ * 0 for none, 1 for as fast as the debugger takes them. */
+void     kdh_sim_kernel_set_print_interval (KdhSimKernel *k,
+                                            guint64       interval_100ns);
+/* Loads another copy of a built-in driver (such as "kdhtest.sys") under
+ * @as_name: it is relocated, bound and handed to processor 0, which lists
+ * it, reports it to the debugger (a load-symbols event) and starts it. */
+gboolean kdh_sim_kernel_load_driver (KdhSimKernel *k,
+                                     const gchar  *file_name,
+                                     const gchar  *as_name,
+                                     GError      **error);
 
 /* Fills the AMD64 control report for @cpu's current rip: dr6/dr7, eflags,
  * up to 16 instruction bytes at rip with breakpoints shown as the original
@@ -148,7 +225,8 @@ void     kdh_sim_kernel_control_report (KdhSimKernel     *k,
                                         guint             cpu,
                                         KdhControlReport *out);
 
-/* Forgets breakpoints and memory writes, as a reboot would. */
+/* Forgets breakpoints, memory writes and drivers loaded later, and boots
+ * again, as a reboot would. */
 void     kdh_sim_kernel_reboot (KdhSimKernel *k);
 
 G_END_DECLS

@@ -693,6 +693,10 @@ main (int    argc,
       "Limit the line to the rate of a serial port at N baud", "N" },
     { "cpus", 0, 0, G_OPTION_ARG_CALLBACK, on_sim_option,
       "Number of processors (1 to 64)", "N" },
+    { "load-driver-after", 0, 0, G_OPTION_ARG_CALLBACK, on_sim_option,
+      "Load a second copy of the test driver (kdhtest2.sys) this long after boot", "SECONDS" },
+    { "cpu-budget", 0, 0, G_OPTION_ARG_CALLBACK, on_sim_option,
+      "The most of one core the emulated processors may use (default 25)", "PERCENT" },
     { "options", 0, 0, G_OPTION_ARG_CALLBACK, on_options_string,
       "Options as in a sim: connection string", "KEY=VALUE,..." },
     { "counters-file", 0, 0, G_OPTION_ARG_FILENAME, &app.counters_file,
@@ -734,6 +738,27 @@ main (int    argc,
   app.loop = g_main_loop_new (NULL, FALSE);
   app.cancellable = g_cancellable_new ();
 
+  if (app.listen != NULL && !g_str_has_prefix (app.listen, "unix:")
+      && !g_str_has_prefix (app.listen, "tcp:"))
+    {
+      g_autofree gchar *msg =
+        g_strdup_printf ("bad --listen '%s' (expected unix:PATH or tcp:HOST:PORT)", app.listen);
+
+      return usage_error (&app, msg);
+    }
+  if (app.listen == NULL && app.connect != NULL && !g_str_has_prefix (app.connect, "tcp:"))
+    {
+      g_autofree gchar *msg =
+        g_strdup_printf ("bad --connect '%s' (expected tcp:HOST:PORT)", app.connect);
+
+      return usage_error (&app, msg);
+    }
+
+  /* The machine boots before the endpoint is announced, so that a host
+   * that connects at once finds it answering. */
+  app.server = kdh_sim_server_new (&app.opts);
+  kdh_sim_server_set_detached_func (app.server, on_detached, &app);
+
   if (app.listen != NULL)
     {
       app.listener = g_socket_listener_new ();
@@ -742,29 +767,14 @@ main (int    argc,
           app.mode = MODE_LISTEN_UNIX;
           ok = start_listen_unix (&app, app.listen + 5, &error);
         }
-      else if (g_str_has_prefix (app.listen, "tcp:"))
+      else
         {
           app.mode = MODE_LISTEN_TCP;
           ok = start_listen_tcp (&app, app.listen + 4, &error);
         }
-      else
-        {
-          g_autofree gchar *msg =
-            g_strdup_printf ("bad --listen '%s' (expected unix:PATH or tcp:HOST:PORT)",
-                             app.listen);
-
-          return usage_error (&app, msg);
-        }
     }
   else if (app.connect != NULL)
     {
-      if (!g_str_has_prefix (app.connect, "tcp:"))
-        {
-          g_autofree gchar *msg =
-            g_strdup_printf ("bad --connect '%s' (expected tcp:HOST:PORT)", app.connect);
-
-          return usage_error (&app, msg);
-        }
       app.mode = MODE_CONNECT_TCP;
       ok = start_connect_tcp (&app, app.connect + 4, &error);
     }
@@ -777,8 +787,6 @@ main (int    argc,
     return usage_error (&app, error->message);
   fflush (stdout);
 
-  app.server = kdh_sim_server_new (&app.opts);
-  kdh_sim_server_set_detached_func (app.server, on_detached, &app);
   switch (app.mode)
     {
     case MODE_LISTEN_UNIX:

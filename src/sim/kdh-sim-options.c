@@ -25,6 +25,7 @@ typedef enum {
   VALUE_RATE,          /* gdouble >= 0, or "max" (sets dbgprint_flood) */
   VALUE_BAUD,          /* guint, 0 or 1..MAX_BAUD */
   VALUE_CPUS,          /* guint, 1..MAX_CPUS */
+  VALUE_PERCENT,       /* guint, 1..100 */
 } ValueType;
 
 typedef struct {
@@ -57,10 +58,14 @@ static const SimOption sim_options[] = {
     N_("baud rate"), N_("0 or a number of bits per second up to 4000000") },
   { "cpus", VALUE_CPUS, G_STRUCT_OFFSET (KdhSimOptions, cpus),
     N_("CPU count"), N_("a whole number from 1 to 64") },
+  { "load-driver-after", VALUE_UINT, G_STRUCT_OFFSET (KdhSimOptions, load_driver_after),
+    N_("driver load time"), N_("a whole number of seconds") },
+  { "cpu-budget", VALUE_PERCENT, G_STRUCT_OFFSET (KdhSimOptions, cpu_budget),
+    N_("CPU budget"), N_("a whole percentage from 1 to 100") },
 };
 
 #define KNOWN_KEYS "drop, corrupt, dup, seed, stall-ms, silent-after, reboot-after, " \
-                   "dbgprint-rate, baud or cpus"
+                   "dbgprint-rate, baud, cpus, load-driver-after or cpu-budget"
 
 void
 kdh_sim_options_init (KdhSimOptions *opts)
@@ -70,6 +75,7 @@ kdh_sim_options_init (KdhSimOptions *opts)
   memset (opts, 0, sizeof *opts);
   opts->seed = 1;
   opts->cpus = 2;
+  opts->cpu_budget = 25;
 }
 
 /* Every message has the same shape (kdh-option-text.h), so callers that
@@ -211,6 +217,12 @@ set_option (KdhSimOptions  *opts,
       *(guint *) field = (guint) u;
       return TRUE;
 
+    case VALUE_PERCENT:
+      if (!parse_unsigned (value, 1, 100, &u))
+        break;
+      *(guint *) field = (guint) u;
+      return TRUE;
+
     default:
       g_assert_not_reached ();
     }
@@ -341,6 +353,7 @@ kdh_sim_options_to_string (const KdhSimOptions *opts)
         case VALUE_UINT:
         case VALUE_BAUD:
         case VALUE_CPUS:
+        case VALUE_PERCENT:
           if (*(const guint *) field != *(const guint *) def)
             {
               g_snprintf (buf, sizeof buf, "%u", *(const guint *) field);

@@ -17,6 +17,10 @@
  *                              max: as fast as the link allows
  *   baud=N                     throttle output to the rate of a serial line
  *   cpus=N                     processor count (1..64)
+ *   load-driver-after=SECONDS  load a second copy of the test driver
+ *                              (kdhtest2.sys) that long after boot
+ *   cpu-budget=PERCENT         the most of one core the emulated processors
+ *                              may use on average (default 25)
  */
 #pragma once
 
@@ -46,9 +50,12 @@ typedef struct {
   gboolean dbgprint_flood;   /* dbgprint-rate=0 or max: as fast as the link allows */
   guint baud;                /* throttle output to a serial line rate, 0 = none */
   guint cpus;                /* processors, 1..64 */
+  guint load_driver_after;   /* seconds after boot to load kdhtest2.sys, 0 = never */
+  guint cpu_budget;          /* percent of one core the emulator may use, 1..100 */
 } KdhSimOptions;
 
-/* Defaults: no faults, seed 1, no DbgPrint generator, no throttle, 2 CPUs. */
+/* Defaults: no faults, seed 1, no DbgPrint generator, no throttle, 2 CPUs,
+ * no late driver, a CPU budget of 25 %. */
 void     kdh_sim_options_init  (KdhSimOptions  *opts);
 
 /* Parses "key=value,key=value" (no "sim:" prefix) over @opts; an empty

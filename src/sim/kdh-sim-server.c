@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -30,6 +31,9 @@
 /* The target still retransmits on its own timer; beyond this a host that
  * never reads loses bytes, as a UART's FIFO overruns. */
 #define OUTBUF_HARD_MAX (1024 * 1024)
+/* The CPU budget is an average: a burst of this much CPU time is allowed
+ * before the processors are held back. */
+#define BUDGET_BURST_US (100 * 1000)
 
 typedef struct {
   GSource parent;
@@ -56,6 +60,12 @@ struct _KdhSimServer
 
   GMutex counters_lock;
   KdhSimCounters counters;      /* copy for other threads, under the lock */
+
+  /* --cpu-budget: a token bucket of CPU time, refilled at budget % of
+   * wall time, drawn by every wake-up while the target runs. */
+  guint budget_percent;
+  gint64 budget_tokens_us;
+  gint64 budget_refilled_us;
 };
 
 static gboolean server_dispatch (KdhSimServer *server,
@@ -92,6 +102,9 @@ kdh_sim_server_new (const KdhSimOptions *opts)
   KdhSimServer *server = g_new0 (KdhSimServer, 1);
 
   server->target = kdh_sim_target_new (opts, g_get_monotonic_time ());
+  server->budget_percent = CLAMP (opts->cpu_budget, 1, 100);
+  server->budget_tokens_us = BUDGET_BURST_US;
+  server->budget_refilled_us = g_get_monotonic_time ();
   server->line = kdh_sim_line_new (opts);
   server->context = g_main_context_ref_thread_default ();
   server->fd = -1;
@@ -186,6 +199,12 @@ kdh_sim_server_set_detached_func (KdhSimServer *server,
   server->detached_data = user_data;
 }
 
+KdhSimTarget *
+kdh_sim_server_get_target (KdhSimServer *server)
+{
+  return server->target;
+}
+
 void
 kdh_sim_server_get_counters (KdhSimServer   *server,
                              KdhSimCounters *out)
@@ -193,6 +212,31 @@ kdh_sim_server_get_counters (KdhSimServer   *server,
   g_mutex_lock (&server->counters_lock);
   *out = server->counters;
   g_mutex_unlock (&server->counters_lock);
+}
+
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* Charges @used_us of CPU time to the budget; when it is spent, the
+ * target's processors wait until it has refilled. */
+static void
+charge_budget (KdhSimServer *server,
+               gint64        now,
+               gint64        used_us)
+{
+  gint64 refill = (now - server->budget_refilled_us) * server->budget_percent / 100;
+
+  server->budget_refilled_us = now;
+  server->budget_tokens_us = MIN (server->budget_tokens_us + refill, BUDGET_BURST_US) - used_us;
+  if (server->budget_tokens_us < 0)
+    kdh_sim_target_hold (server->target,
+                         now + (-server->budget_tokens_us) * 100 / server->budget_percent);
 }
 
 /* Moves bytes between the line and the target until neither has anything
@@ -208,7 +252,16 @@ pump (KdhSimServer *server,
       gboolean moved = FALSE;
 
       if (kdh_sim_target_next_deadline (server->target) <= now)
-        kdh_sim_target_tick (server->target, now);
+        {
+          /* The budget is charged with what the processors cost, which is
+           * what tick() runs while the target runs. */
+          gboolean running = kdh_sim_target_get_state (server->target) == KDH_SIM_RUNNING;
+          gint64 cpu_before = running ? thread_cpu_us () : 0;
+
+          kdh_sim_target_tick (server->target, now);
+          if (running)
+            charge_budget (server, now, thread_cpu_us () - cpu_before);
+        }
 
       g_byte_array_set_size (server->scratch, 0);
       if (kdh_sim_line_take_from_host (server->line, now, server->scratch))

@@ -54,6 +54,10 @@ void          kdh_sim_server_set_detached_func (KdhSimServer *server,
                                                                      gpointer      user_data),
                                                 gpointer      user_data);
 
+/* The target the server runs, for tests and benchmarks: only on the
+ * server's own thread. */
+KdhSimTarget *kdh_sim_server_get_target (KdhSimServer *server);
+
 /* A copy of the target's counters; callable from any thread. */
 void          kdh_sim_server_get_counters (KdhSimServer   *server,
                                            KdhSimCounters *out);

@@ -10,7 +10,7 @@
  * KdpSendWaitContinue: after a state change it serves manipulate requests,
  * one at a time, until Continue.
  */
-#include "kdh-sim-target.h"
+#include "kdh-sim-target-private.h"
 
 #include <string.h>
 
@@ -25,56 +25,21 @@
 #define RETRIES_ABSENT 5
 /* A rebooting machine does not read its serial port for a while. */
 #define BOOT_TIME_MS 500
-/* How often the running kernel is advanced (breakpoint hits). */
-#define RUN_QUANTUM_MS 10
+#define RUN_BATCH_US (10 * US_PER_MS)
 
 
-struct _KdhSimTarget
+
+
+/* kdhtest's lines: --dbgprint-rate as the time between two, in 100 ns. */
+static guint64
+print_interval (const KdhSimOptions *opts)
 {
-  KdhSimOptions opts;
-  KdhSimKernel *kernel;
-  KdhPacketParser *parser;
-  GByteArray *inbuf;            /* bytes not yet read by the kernel */
-  GQueue output;                /* GBytes units to write */
-  KdhSimRunState state;
-  gint64 now_us;
-
-  guint32 next_id;              /* NextIdToSend */
-  guint32 expected_id;          /* ExpectedId */
-  gboolean debugger_present;
-  gboolean breakin_pending;
-
-  /* The packet in flight. */
-  gboolean sending;
-  guint16 send_type;
-  GBytes *send_payload;
-  gboolean send_droppable;
-  guint retries_left;
-  gint64 ack_deadline_us;
-  guint ack_timeout_ms;
-  guint byte_time_us;
-  gint64 partial_start_us;      /* a packet half-received since then, or 0 */
-
-  /* The current stop. */
-  guint cpu;                    /* the reporting processor */
-  GBytes *state_change;         /* re-sent on RESEND/RESET while stopped */
-  gboolean context_read[64];    /* GetContext done during this stop, per CPU */
-
-  /* Running. */
-  gint64 last_run_us;
-  gint64 next_print_us;
-  guint64 print_seq;
-  gint64 boot_done_us;
-
-  /* Fault behaviours. */
-  guint fresh_packets;          /* counted for silent-after / reboot-after */
-  gboolean silent;
-
-  KdhSimCounters counters;
-};
-
-static void start_send (KdhSimTarget *t, guint16 type, GBytes *payload, gboolean droppable);
-static void report_exception (KdhSimTarget *t, guint cpu, guint32 code);
+  if (opts->dbgprint_flood)
+    return 1;
+  if (opts->dbgprint_rate <= 0)
+    return 0;
+  return MAX ((guint64) (1e7 / opts->dbgprint_rate), 2);
+}
 
 KdhSimTarget *
 kdh_sim_target_new (const KdhSimOptions *opts,
@@ -94,7 +59,8 @@ kdh_sim_target_new (const KdhSimOptions *opts,
   t->next_id = KDH_PACKET_ID_INITIAL | KDH_PACKET_ID_SYNC;
   t->expected_id = KDH_PACKET_ID_INITIAL;
   t->last_run_us = now_us;
-  t->next_print_us = now_us;
+  t->booted_us = now_us;
+  kdh_sim_kernel_set_print_interval (t->kernel, print_interval (opts));
   packet_ms = opts->baud ? (guint) ((guint64) 10 * 1000 * (KDH_PACKET_MAX_SIZE + 17) / opts->baud)
                          : 0;
   t->ack_timeout_ms = 500 + 2 * packet_ms;
@@ -222,39 +188,13 @@ reset_ids (KdhSimTarget *t)
 
 /* ---- Running ----------------------------------------------------------- */
 
-static void
-resume (KdhSimTarget *t)
+void
+_kdh_sim_target_resume (KdhSimTarget *t)
 {
   t->state = KDH_SIM_RUNNING;
   t->last_run_us = t->now_us;
   g_clear_pointer (&t->state_change, g_bytes_unref);
   memset (t->context_read, 0, sizeof t->context_read);
-}
-
-static void
-maybe_print (KdhSimTarget *t)
-{
-  g_autoptr (GByteArray) payload = NULL;
-  g_autofree gchar *line = NULL;
-
-  if (t->state != KDH_SIM_RUNNING || t->sending || !t->debugger_present)
-    return;
-  if (!t->opts.dbgprint_flood && t->opts.dbgprint_rate <= 0)
-    return;
-  if (!t->opts.dbgprint_flood && t->now_us < t->next_print_us)
-    return;
-
-  line = g_strdup_printf ("kdhtest: dbgprint seq=%08" G_GUINT64_FORMAT "\n", t->print_seq++);
-  payload = g_byte_array_new ();
-  kdh_debug_io_encode_print (payload, (guint16) t->cpu, line, strlen (line));
-  start_send (t, KDH_PACKET_TYPE_DEBUG_IO, g_byte_array_free_to_bytes (g_steal_pointer (&payload)),
-              TRUE);
-  if (!t->opts.dbgprint_flood)
-    {
-      gint64 period = (gint64) (G_USEC_PER_SEC / t->opts.dbgprint_rate);
-
-      t->next_print_us = MAX (t->next_print_us + period, t->now_us - 10 * period);
-    }
 }
 
 /* The running kernel looks at the line only for the break-in byte; every
@@ -265,6 +205,11 @@ poll_breakin (KdhSimTarget *t)
 {
   gboolean found = FALSE;
   gsize i;
+
+  /* A break-in byte the kernel has not read yet: what follows it waits in
+   * the UART behind it (a RESET, typically), for the debugger stub. */
+  if (t->breakin_pending || kdh_sim_kernel_break_in_pending (t->kernel))
+    return;
 
   for (i = 0; i < t->inbuf->len; i++)
     if (t->inbuf->data[i] == KDH_BREAKIN_BYTE)
@@ -293,31 +238,53 @@ drain_parser (KdhSimTarget *t)
   kdh_packet_parser_reset (t->parser);
 }
 
+/* --load-driver-after: a second copy of the test driver, once per boot. */
+static void
+maybe_load_driver (KdhSimTarget *t)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (t->opts.load_driver_after == 0 || t->driver_loaded
+      || t->now_us - t->booted_us < (gint64) t->opts.load_driver_after * G_USEC_PER_SEC)
+    return;
+  t->driver_loaded = TRUE;
+  if (!kdh_sim_kernel_load_driver (t->kernel, "kdhtest.sys", "kdhtest2.sys", &error))
+    g_warning ("cannot load the second test driver: %s", error->message);
+}
+
+/* The processors run for the simulated time since the last call; the
+ * first event stops them. */
 static void
 run (KdhSimTarget *t)
 {
-  guint cpu;
-  guint64 address;
+  KdhSimEvent ev;
+  gint64 elapsed;
 
-  while (t->now_us - t->last_run_us >= RUN_QUANTUM_MS * US_PER_MS)
+  if (t->breakin_pending)
     {
-      t->last_run_us += RUN_QUANTUM_MS * US_PER_MS;
-      if (kdh_sim_kernel_run (t->kernel, RUN_QUANTUM_MS, &cpu, &address))
-        {
-          report_exception (t, cpu, KDH_STATUS_BREAKPOINT);
-          return;
-        }
-    }
-  if (t->breakin_pending && !t->sending)
-    {
+      /* Into kdcom's UART: the kernel polls it on its next clock tick. */
       t->breakin_pending = FALSE;
       t->counters.breakins++;
-      cpu = 0;
-      kdh_sim_kernel_prepare_break_in (t->kernel, cpu);
-      report_exception (t, cpu, KDH_STATUS_BREAKPOINT);
-      return;
+      kdh_sim_kernel_break_in (t->kernel);
     }
-  maybe_print (t);
+  if (t->kernel_sees_debugger != t->debugger_present)
+    {
+      /* As KdDebuggerNotPresent follows the debugger's answers. */
+      t->kernel_sees_debugger = t->debugger_present;
+      kdh_sim_kernel_set_debugger_present (t->kernel, t->debugger_present);
+    }
+  maybe_load_driver (t);
+  /* Held back by the CPU budget, but for a break-in (the debugger waits
+   * for that one tick) and for the rest of a tick that stopped for a
+   * debugger service: a DbgPrint flood is paced by the line. */
+  if (t->now_us < t->hold_until_us && !kdh_sim_kernel_break_in_pending (t->kernel)
+      && !kdh_sim_kernel_has_work (t->kernel))
+    return;
+  elapsed = MAX (t->now_us - t->last_run_us, 0);
+  t->last_run_us = t->now_us;
+  if (kdh_sim_kernel_execute (t->kernel, (guint64) elapsed, &ev))
+    _kdh_sim_target_handle_event (t, &ev);
+  kdh_sim_event_clear (&ev);
 }
 
 /* ---- State changes ----------------------------------------------------- */
@@ -357,13 +324,14 @@ stop_with (KdhSimTarget *t,
   g_clear_pointer (&t->state_change, g_bytes_unref);
   t->state_change = g_byte_array_free_to_bytes (payload);
   t->counters.state_changes++;
-  start_send (t, KDH_PACKET_TYPE_STATE_CHANGE64, g_bytes_ref (t->state_change), droppable);
+  _kdh_sim_target_start_send (t, KDH_PACKET_TYPE_STATE_CHANGE64, g_bytes_ref (t->state_change), droppable);
 }
 
-static void
-report_exception (KdhSimTarget *t,
+void
+_kdh_sim_target_report_exception (KdhSimTarget *t,
                   guint         cpu,
-                  guint32       code)
+                  guint32       code,
+                  guint64       address)
 {
   KdhStateChange sc;
   KdhControlReport report;
@@ -371,7 +339,7 @@ report_exception (KdhSimTarget *t,
 
   fill_state_header (t, &sc, cpu, KDH_STATE_EXCEPTION);
   sc.u.exception.code = code;
-  sc.u.exception.address = sc.program_counter;
+  sc.u.exception.address = address;
   sc.u.exception.first_chance = 1;
   if (code == KDH_STATUS_BREAKPOINT)
     {
@@ -402,10 +370,65 @@ report_load_symbols (KdhSimTarget *t,
   stop_with (t, 0, payload, TRUE);
 }
 
-/* ---- Reboot ------------------------------------------------------------ */
+/* A driver the kernel loaded announces itself (DbgLoadImageSymbols). */
+static void
+report_loaded_image (KdhSimTarget      *t,
+                     const KdhSimEvent *ev)
+{
+  KdhStateChange sc;
+  KdhControlReport report;
+  GByteArray *payload = g_byte_array_new ();
+  g_autofree gchar *path = g_strndup (ev->text, ev->text_len);
+
+  fill_state_header (t, &sc, ev->cpu, KDH_STATE_LOAD_SYMBOLS);
+  sc.u.load_symbols.path_name_length = (guint32) strlen (path) + 1;
+  sc.u.load_symbols.base_of_dll = ev->base;
+  sc.u.load_symbols.checksum = ev->checksum;
+  sc.u.load_symbols.size_of_image = ev->size_of_image;
+  kdh_sim_kernel_control_report (t->kernel, ev->cpu, &report);
+  kdh_state_change_encode_load_symbols (payload, &sc, KDH_MACHINE_AMD64, &report, path);
+  stop_with (t, ev->cpu, payload, TRUE);
+}
 
 static void
-begin_reboot (KdhSimTarget *t)
+send_print (KdhSimTarget      *t,
+            const KdhSimEvent *ev)
+{
+  GByteArray *payload;
+
+  /* Nobody to print to: Windows' KdpPrint gives up at once too. */
+  if (!t->debugger_present)
+    return;
+  payload = g_byte_array_new ();
+  t->print_cpu = ev->cpu;
+  kdh_debug_io_encode_print (payload, (guint16) ev->cpu, ev->text, ev->text_len);
+  _kdh_sim_target_start_send (t, KDH_PACKET_TYPE_DEBUG_IO, g_byte_array_free_to_bytes (payload), TRUE);
+}
+
+void
+_kdh_sim_target_handle_event (KdhSimTarget      *t,
+              const KdhSimEvent *ev)
+{
+  switch (ev->kind)
+    {
+    case KDH_SIM_EVENT_EXCEPTION:
+      _kdh_sim_target_report_exception (t, ev->cpu, ev->code, ev->address);
+      break;
+    case KDH_SIM_EVENT_PRINT:
+      send_print (t, ev);
+      break;
+    case KDH_SIM_EVENT_LOAD_SYMBOLS:
+      report_loaded_image (t, ev);
+      break;
+    case KDH_SIM_EVENT_NONE:
+      break;
+    }
+}
+
+/* ---- Reboot ------------------------------------------------------------ */
+
+void
+_kdh_sim_target_begin_reboot (KdhSimTarget *t)
 {
   t->counters.reboots++;
   t->state = KDH_SIM_BOOTING;
@@ -425,7 +448,11 @@ finish_reboot (KdhSimTarget *t)
   t->next_id = KDH_PACKET_ID_INITIAL | KDH_PACKET_ID_SYNC;
   t->expected_id = KDH_PACKET_ID_INITIAL;
   t->debugger_present = FALSE;
-  resume (t);
+  t->kernel_sees_debugger = FALSE;
+  t->booted_us = t->now_us;
+  t->driver_loaded = FALSE;
+  kdh_sim_kernel_set_print_interval (t->kernel, print_interval (&t->opts));
+  _kdh_sim_target_resume (t);
   /* The kernel reports its own image as it initialises the debugger. */
   report_load_symbols (t, 0);
 }
@@ -438,7 +465,7 @@ count_fresh_packet (KdhSimTarget *t)
   t->fresh_packets++;
   if (t->opts.reboot_after && t->fresh_packets % t->opts.reboot_after == 0)
     {
-      begin_reboot (t);
+      _kdh_sim_target_begin_reboot (t);
       return;
     }
   if (t->opts.silent_after && t->fresh_packets % t->opts.silent_after == 0 && !t->silent)
@@ -448,8 +475,8 @@ count_fresh_packet (KdhSimTarget *t)
     }
 }
 
-static void
-start_send (KdhSimTarget *t,
+void
+_kdh_sim_target_start_send (KdhSimTarget *t,
             guint16       type,
             GBytes       *payload,
             gboolean      droppable)
@@ -475,11 +502,23 @@ send_done (KdhSimTarget *t,
         t->counters.prints++;
       else
         t->counters.prints_dropped++;
+      /* A break-in byte that came while the line was printing, or waits
+       * in the UART: KdpPrint finds it, returns STATUS_BREAKPOINT, and
+       * DbgPrint breaks in (a driver that prints without pause would
+       * otherwise keep the processor from its idle loop). */
+      if (t->state == KDH_SIM_RUNNING
+          && (t->breakin_pending || kdh_sim_kernel_take_break_in (t->kernel)))
+        {
+          if (t->breakin_pending)
+            t->counters.breakins++;
+          t->breakin_pending = FALSE;
+          kdh_sim_kernel_set_service_status (t->kernel, t->print_cpu, KDH_STATUS_BREAKPOINT);
+        }
     }
   g_clear_pointer (&t->send_payload, g_bytes_unref);
   /* A LoadSymbols given up on: nobody is there to continue us. */
   if (!delivered && t->state == KDH_SIM_STOPPED)
-    resume (t);
+    _kdh_sim_target_resume (t);
 }
 
 static void
@@ -497,247 +536,6 @@ give_up (KdhSimTarget *t)
   t->next_id = KDH_PACKET_ID_INITIAL | KDH_PACKET_ID_SYNC;
   t->expected_id = KDH_PACKET_ID_INITIAL;
   send_done (t, FALSE);
-}
-
-/* ---- Manipulate requests ----------------------------------------------- */
-
-static void
-reply (KdhSimTarget  *t,
-       KdhManipulate *m,
-       guint32        status,
-       const guint8  *data,
-       gsize          data_len)
-{
-  GByteArray *payload = g_byte_array_new ();
-
-  m->return_status = status;
-  kdh_manipulate_encode (payload, m, data, data_len);
-  start_send (t, KDH_PACKET_TYPE_STATE_MANIPULATE, g_byte_array_free_to_bytes (payload), FALSE);
-}
-
-typedef gsize (*MemoryRead) (KdhSimKernel *k, guint64 address, guint8 *buf, gsize len);
-typedef gsize (*MemoryWrite) (KdhSimKernel *k, guint64 address, const guint8 *buf, gsize len);
-
-static void
-serve_read_memory (KdhSimTarget  *t,
-                   KdhManipulate *m,
-                   MemoryRead     read_fn)
-{
-  guint64 address = kdh_manipulate_memory_address (m);
-  guint32 count = MIN (kdh_manipulate_memory_count (m), KDH_MAX_MEMORY_TRANSFER);
-  g_autofree guint8 *buf = g_malloc (MAX (count, 1));
-  gsize actual = read_fn (t->kernel, address, buf, count);
-
-  kdh_manipulate_set_u32 (m, 0x0C, (guint32) actual);
-  reply (t, m, actual == count ? KDH_STATUS_SUCCESS : KDH_STATUS_UNSUCCESSFUL, buf, actual);
-}
-
-static void
-serve_write_memory (KdhSimTarget  *t,
-                    KdhManipulate *m,
-                    MemoryWrite    write_fn)
-{
-  guint64 address = kdh_manipulate_memory_address (m);
-  gsize count = MIN (kdh_manipulate_memory_count (m), m->data_len);
-  gsize actual = write_fn (t->kernel, address, m->data, count);
-
-  kdh_manipulate_set_u32 (m, 0x0C, (guint32) actual);
-  reply (t, m, actual == count ? KDH_STATUS_SUCCESS : KDH_STATUS_UNSUCCESSFUL, NULL, 0);
-}
-
-static void
-serve_control_space (KdhSimTarget  *t,
-                     KdhManipulate *m,
-                     gboolean       write)
-{
-  guint64 index = kdh_manipulate_memory_address (m);
-  guint32 count = MIN (kdh_manipulate_memory_count (m), KDH_MAX_MEMORY_TRANSFER);
-  g_autofree guint8 *buf = g_malloc0 (MAX (count, 1));
-  gsize actual = 0;
-  gboolean ok;
-
-  if (write)
-    ok = kdh_sim_kernel_write_control_space (t->kernel, m->processor, index, m->data,
-                                             MIN (count, m->data_len), &actual);
-  else
-    ok = kdh_sim_kernel_read_control_space (t->kernel, m->processor, index, buf, count, &actual);
-  actual = MIN (actual, count);
-  kdh_manipulate_set_u32 (m, 0x0C, (guint32) actual);
-  reply (t, m, ok ? KDH_STATUS_SUCCESS : KDH_STATUS_UNSUCCESSFUL, write ? NULL : buf,
-         write ? 0 : actual);
-}
-
-static void
-serve_context_ex (KdhSimTarget  *t,
-                  KdhManipulate *m,
-                  gboolean       write)
-{
-  guint32 offset = kdh_manipulate_get_u32 (m, 0x00);
-  guint32 count = kdh_manipulate_get_u32 (m, 0x04);
-  guint8 *ctx = kdh_sim_kernel_context (t->kernel, m->processor);
-
-  if (ctx == NULL || offset > KDH_CONTEXT_AMD64_SIZE || count > KDH_CONTEXT_AMD64_SIZE - offset
-      || (write && (!t->context_read[m->processor] || m->data_len < count)))
-    {
-      kdh_manipulate_set_u32 (m, 0x08, 0);
-      reply (t, m, KDH_STATUS_UNSUCCESSFUL, NULL, 0);
-      return;
-    }
-  kdh_manipulate_set_u32 (m, 0x08, count);
-  if (write)
-    {
-      memcpy (ctx + offset, m->data, count);
-      reply (t, m, KDH_STATUS_SUCCESS, NULL, 0);
-    }
-  else
-    {
-      t->context_read[m->processor] = TRUE;
-      reply (t, m, KDH_STATUS_SUCCESS, ctx + offset, count);
-    }
-}
-
-static void
-serve_manipulate (KdhSimTarget *t,
-                  const guint8 *payload,
-                  gsize         len)
-{
-  KdhManipulate m;
-  guint8 *ctx;
-  guint32 handle;
-  guint64 value;
-
-  if (!kdh_manipulate_decode (payload, len, &m, NULL))
-    return;   /* too short to answer; the host's timer will notice */
-  t->counters.manipulates++;
-
-  switch (m.api)
-    {
-    case KDH_API_GET_VERSION:
-      {
-        KdhVersion v;
-
-        kdh_sim_kernel_get_version (t->kernel, &v);
-        kdh_version_encode (&m, &v);
-        reply (t, &m, KDH_STATUS_SUCCESS, NULL, 0);
-      }
-      break;
-
-    case KDH_API_READ_VIRTUAL_MEMORY:
-      serve_read_memory (t, &m, kdh_sim_kernel_read_virtual);
-      break;
-    case KDH_API_WRITE_VIRTUAL_MEMORY:
-      serve_write_memory (t, &m, kdh_sim_kernel_write_virtual);
-      break;
-    case KDH_API_READ_PHYSICAL_MEMORY:
-      serve_read_memory (t, &m, kdh_sim_kernel_read_physical);
-      break;
-    case KDH_API_WRITE_PHYSICAL_MEMORY:
-      serve_write_memory (t, &m, kdh_sim_kernel_write_physical);
-      break;
-    case KDH_API_READ_CONTROL_SPACE:
-      serve_control_space (t, &m, FALSE);
-      break;
-    case KDH_API_WRITE_CONTROL_SPACE:
-      serve_control_space (t, &m, TRUE);
-      break;
-
-    case KDH_API_GET_CONTEXT:
-      ctx = kdh_sim_kernel_context (t->kernel, m.processor);
-      if (ctx == NULL)
-        reply (t, &m, KDH_STATUS_UNSUCCESSFUL, NULL, 0);
-      else
-        {
-          t->context_read[m.processor] = TRUE;
-          reply (t, &m, KDH_STATUS_SUCCESS, ctx, KDH_CONTEXT_AMD64_SIZE);
-        }
-      break;
-
-    case KDH_API_SET_CONTEXT:
-      ctx = kdh_sim_kernel_context (t->kernel, m.processor);
-      /* RO-K64 refuses a SetContext not preceded by a GetContext. */
-      if (ctx == NULL || !t->context_read[m.processor] || m.data_len < KDH_CONTEXT_AMD64_SIZE)
-        reply (t, &m, KDH_STATUS_UNSUCCESSFUL, NULL, 0);
-      else
-        {
-          memcpy (ctx, m.data, KDH_CONTEXT_AMD64_SIZE);
-          reply (t, &m, KDH_STATUS_SUCCESS, NULL, 0);
-        }
-      break;
-
-    case KDH_API_GET_CONTEXT_EX:
-      serve_context_ex (t, &m, FALSE);
-      break;
-    case KDH_API_SET_CONTEXT_EX:
-      serve_context_ex (t, &m, TRUE);
-      break;
-
-    case KDH_API_WRITE_BREAKPOINT:
-      handle = kdh_sim_kernel_write_breakpoint (t->kernel, kdh_manipulate_get_u64 (&m, 0x00));
-      kdh_manipulate_set_u32 (&m, 0x08, handle);
-      reply (t, &m, handle ? KDH_STATUS_SUCCESS : KDH_STATUS_UNSUCCESSFUL, NULL, 0);
-      break;
-
-    case KDH_API_RESTORE_BREAKPOINT:
-      handle = kdh_manipulate_get_u32 (&m, 0x00);
-      reply (t, &m, kdh_sim_kernel_restore_breakpoint (t->kernel, handle)
-                    ? KDH_STATUS_SUCCESS : KDH_STATUS_UNSUCCESSFUL, NULL, 0);
-      break;
-
-    case KDH_API_READ_MSR:
-      if (kdh_sim_kernel_read_msr (t->kernel, m.processor, kdh_manipulate_get_u32 (&m, 0x00),
-                                   &value))
-        {
-          kdh_manipulate_set_u32 (&m, 0x04, (guint32) value);
-          kdh_manipulate_set_u32 (&m, 0x08, (guint32) (value >> 32));
-          reply (t, &m, KDH_STATUS_SUCCESS, NULL, 0);
-        }
-      else
-        reply (t, &m, 0xC000000Eu /* STATUS_NO_SUCH_DEVICE */, NULL, 0);
-      break;
-
-    case KDH_API_QUERY_MEMORY:
-      {
-        guint8 probe;
-
-        if (kdh_manipulate_get_u32 (&m, 0x10) != 0)
-          reply (t, &m, KDH_STATUS_INVALID_PARAMETER, NULL, 0);
-        else if (kdh_sim_kernel_read_virtual (t->kernel, kdh_manipulate_get_u64 (&m, 0x00),
-                                              &probe, 1) == 1)
-          {
-            kdh_manipulate_set_u32 (&m, 0x10, 2);       /* kernel space */
-            kdh_manipulate_set_u32 (&m, 0x14, 1 | 2 | 4); /* read, write, execute */
-            reply (t, &m, KDH_STATUS_SUCCESS, NULL, 0);
-          }
-        else
-          reply (t, &m, KDH_STATUS_ACCESS_VIOLATION, NULL, 0);
-      }
-      break;
-
-    case KDH_API_CONTINUE:
-    case KDH_API_CONTINUE2:
-      /* No reply: the target resumes. A trace flag (single step) is not
-       * simulated; the kernel simply runs. */
-      resume (t);
-      break;
-
-    case KDH_API_SWITCH_PROCESSOR:
-      if (m.processor < kdh_sim_kernel_n_cpus (t->kernel))
-        report_exception (t, m.processor, KDH_STATUS_WAKE_SYSTEM_DEBUGGER);
-      else
-        report_exception (t, t->cpu, KDH_STATUS_WAKE_SYSTEM_DEBUGGER);
-      break;
-
-    case KDH_API_REBOOT:
-      begin_reboot (t);
-      break;
-
-    case KDH_API_CLEAR_ALL_INTERNAL_BREAKPOINTS:
-      break;   /* no reply, nothing to clear */
-
-    default:
-      reply (t, &m, KDH_STATUS_UNSUCCESSFUL, NULL, 0);
-      break;
-    }
 }
 
 /* ---- Receiving --------------------------------------------------------- */
@@ -759,7 +557,7 @@ handle_control (KdhSimTarget          *t,
       if (t->sending)
         retransmit (t);
       else if (t->state == KDH_SIM_STOPPED && t->state_change)
-        start_send (t, KDH_PACKET_TYPE_STATE_CHANGE64, g_bytes_ref (t->state_change), FALSE);
+        _kdh_sim_target_start_send (t, KDH_PACKET_TYPE_STATE_CHANGE64, g_bytes_ref (t->state_change), FALSE);
       break;
 
     case KDH_PACKET_TYPE_RESET:
@@ -772,7 +570,7 @@ handle_control (KdhSimTarget          *t,
       if (t->sending)
         retransmit (t);
       else if (t->state == KDH_SIM_STOPPED && t->state_change)
-        start_send (t, KDH_PACKET_TYPE_STATE_CHANGE64, g_bytes_ref (t->state_change), FALSE);
+        _kdh_sim_target_start_send (t, KDH_PACKET_TYPE_STATE_CHANGE64, g_bytes_ref (t->state_change), FALSE);
       break;
 
     default:
@@ -818,7 +616,7 @@ handle_data (KdhSimTarget          *t,
   t->expected_id ^= 1;
   t->counters.packets_received++;
   if (h->type == KDH_PACKET_TYPE_STATE_MANIPULATE && t->state == KDH_SIM_STOPPED)
-    serve_manipulate (t, payload, len);
+    _kdh_sim_target_serve_manipulate (t, payload, len);
 }
 
 /* How long a half-received packet may take before it is given up (§2.8:
@@ -891,9 +689,12 @@ process_packets (KdhSimTarget *t)
     }
 }
 
-/* Runs whatever the current state allows until nothing changes. */
+/* Runs whatever the current state allows until nothing changes. The
+ * processors run only from kdh_sim_target_tick() (@may_run), so that the
+ * server can bound what they cost apart from what the protocol does. */
 static void
-step (KdhSimTarget *t)
+step (KdhSimTarget *t,
+      gboolean      may_run)
 {
   for (guint guard = 0; guard < 64; guard++)
     {
@@ -911,7 +712,8 @@ step (KdhSimTarget *t)
         {
           drain_parser (t);
           poll_breakin (t);
-          run (t);
+          if (may_run)
+            run (t);
         }
       process_packets (t);
       if (state == t->state && sending == t->sending)
@@ -927,7 +729,7 @@ kdh_sim_target_receive (KdhSimTarget *t,
 {
   t->now_us = now_us;
   g_byte_array_append (t->inbuf, data, len);
-  step (t);
+  step (t, FALSE);
 }
 
 void
@@ -954,7 +756,7 @@ kdh_sim_target_tick (KdhSimTarget *t,
           retransmit (t);
         }
     }
-  step (t);
+  step (t, TRUE);
 }
 
 gint64
@@ -969,11 +771,28 @@ kdh_sim_target_next_deadline (KdhSimTarget *t)
   deadline = MIN (deadline, partial_deadline (t));
   if (t->state == KDH_SIM_RUNNING && !t->sending)
     {
-      deadline = MIN (deadline, t->last_run_us + RUN_QUANTUM_MS * US_PER_MS);
-      if (t->debugger_present && (t->opts.dbgprint_flood || t->opts.dbgprint_rate > 0))
-        deadline = MIN (deadline, t->opts.dbgprint_flood ? t->now_us : t->next_print_us);
+      /* Ticks are run RUN_BATCH_US at a time when nothing is waiting: the
+       * same simulated time, a tenth of the wake-ups. */
+      gint64 until_tick = (gint64) kdh_sim_kernel_until_tick (t->kernel);
+      gint64 run_at = kdh_sim_kernel_has_work (t->kernel) || t->breakin_pending
+                      ? t->now_us
+                      : kdh_sim_kernel_break_in_pending (t->kernel)
+                      ? t->last_run_us + until_tick
+                      : t->last_run_us + MAX (until_tick, RUN_BATCH_US);
+
+      if (!t->breakin_pending && !kdh_sim_kernel_break_in_pending (t->kernel)
+          && !kdh_sim_kernel_has_work (t->kernel))
+        run_at = MAX (run_at, t->hold_until_us);
+      deadline = MIN (deadline, run_at);
     }
   return deadline;
+}
+
+void
+kdh_sim_target_hold (KdhSimTarget *t,
+                     gint64        until_us)
+{
+  t->hold_until_us = until_us;
 }
 
 void

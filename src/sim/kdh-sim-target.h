@@ -61,6 +61,8 @@ void     kdh_sim_target_receive       (KdhSimTarget *target,
                                        const guint8 *data,
                                        gsize         len,
                                        gint64        now_us);
+/* Timers, and the processors' run up to @now_us (receive() alone never
+ * runs them: call tick() when next_deadline() says). */
 void     kdh_sim_target_tick          (KdhSimTarget *target,
                                        gint64        now_us);
 gint64   kdh_sim_target_next_deadline (KdhSimTarget *target);
@@ -76,6 +78,12 @@ const KdhSimCounters *kdh_sim_target_get_counters (KdhSimTarget *target);
 /* "resets_received=3 resets_sent=3 packets_received=..." on one line. */
 gchar   *kdh_sim_counters_format      (const KdhSimCounters *counters);
 KdhSimKernel *kdh_sim_target_get_kernel (KdhSimTarget *target);
+
+/* The processors do not run before @until_us (the time they would have
+ * had is dropped beyond a short backlog): how kdh-sim-server keeps the
+ * emulator within its CPU budget. The protocol goes on meanwhile. */
+void     kdh_sim_target_hold          (KdhSimTarget *target,
+                                       gint64        until_us);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KdhSimTarget, kdh_sim_target_free)
 
