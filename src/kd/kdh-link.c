@@ -6,6 +6,7 @@
 #include "kdh-link.h"
 
 #include "kdh-dbgkd.h"
+#include "kdh-packet-ids.h"
 
 #include <string.h>
 
@@ -21,7 +22,8 @@ struct _KdhLink
   KdhLinkMode mode;
 
   guint32 next_id;               /* NextIdToSend */
-  guint32 expected_id;           /* ExpectedId */
+  guint32 expected_id;           /* ExpectedId; over KDNET the last id taken */
+  gboolean any_id;               /* KDNET: nothing taken since a RESET, any id is new */
 
   /* The one unacknowledged data packet. */
   gboolean sending;
@@ -118,8 +120,9 @@ kdh_link_new (const KdhLinkConfig *config)
   link->parser = kdh_packet_parser_new (config->max_payload);
   link->out = g_byte_array_new ();
   g_queue_init (&link->events);
-  link->next_id = KDH_PACKET_ID_INITIAL;
+  link->next_id = kdh_packet_id_first (config->kdnet_ids, TRUE);
   link->expected_id = KDH_PACKET_ID_INITIAL;
+  link->any_id = TRUE;
   link->stats.last_rtt_us = -1;
   return link;
 }
@@ -275,7 +278,7 @@ finish_send (KdhLink *link,
 {
   if (link->send_tries == 1)
     link->stats.last_rtt_us = now_us - link->send_first_us;
-  link->next_id = (link->next_id & ~KDH_PACKET_ID_SYNC) ^ 1;
+  link->next_id = kdh_packet_id_next (link->config.kdnet_ids, link->next_id);
   link->sending = FALSE;
   g_clear_pointer (&link->send_payload, g_bytes_unref);
   push_event (link, KDH_LINK_EVENT_SENT);
@@ -334,8 +337,9 @@ kdh_link_send_resend (KdhLink *link,
 static void
 reset_ids (KdhLink *link)
 {
-  link->next_id = KDH_PACKET_ID_INITIAL;
+  link->next_id = kdh_packet_id_first (link->config.kdnet_ids, TRUE);
   link->expected_id = KDH_PACKET_ID_INITIAL;
+  link->any_id = TRUE;
   link->have_last_sync = FALSE;
   link->check_resent_print = link->last_print != NULL;
 }
@@ -344,7 +348,12 @@ static void
 sync_send_reset (KdhLink *link,
                  gint64   now_us)
 {
-  write_control (link, KDH_PACKET_TYPE_RESET, 0, now_us);
+  /* Our ids start again after the sync; a KDNET target takes the
+   * RESET's id as our next one. */
+  write_control (link, KDH_PACKET_TYPE_RESET,
+                 kdh_packet_id_for_reset (link->config.kdnet_ids,
+                                          kdh_packet_id_first (link->config.kdnet_ids, TRUE)),
+                 now_us);
   link->sync_resets_sent++;
   link->sync_last_reset_us = now_us;
 }
@@ -425,7 +434,7 @@ handle_control (KdhLink               *link,
     case KDH_PACKET_TYPE_ACKNOWLEDGE:
       link->stats.acks_in++;
       if (link->sending && link->mode == KDH_LINK_IDLE
-          && h->id == (link->next_id & ~KDH_PACKET_ID_SYNC))
+          && kdh_packet_id_acks (link->config.kdnet_ids, link->next_id, h->id))
         {
           push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_OK);
           finish_send (link, now_us);
@@ -457,7 +466,8 @@ handle_control (KdhLink               *link,
         {
           push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_OK);
           reset_ids (link);
-          write_control (link, KDH_PACKET_TYPE_RESET, 0, now_us);
+          write_control (link, KDH_PACKET_TYPE_RESET,
+                         kdh_packet_id_for_reset (link->config.kdnet_ids, link->next_id), now_us);
           /* The target answers our answer; that RESET is consumed, or the
            * two sides would bounce RESETs for ever (§2.5). */
           link->stale_reset_answers = 1;
@@ -513,6 +523,8 @@ handle_data (KdhLink               *link,
              gint64                 now_us)
 {
   guint32 raw = h->id & ~KDH_PACKET_ID_SYNC;
+  gboolean kdnet = link->config.kdnet_ids;
+  gboolean is_new = kdh_packet_id_is_new (kdnet, link->expected_id, link->any_id, h->id);
 
   link->stats.packets_in++;
 
@@ -521,7 +533,7 @@ handle_data (KdhLink               *link,
       /* The target has not seen our RESET yet (§2.7 step 5): don't ACK,
        * send RESET again, at most a few times per interval so that a
        * flood of output cannot turn into a flood of RESETs. */
-      if (h->id & KDH_PACKET_ID_SYNC)
+      if (!kdnet && (h->id & KDH_PACKET_ID_SYNC))
         link->sync_saw_reboot = TRUE;
       link->sync_target_talked = TRUE;
       push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_IGNORED);
@@ -540,14 +552,14 @@ handle_data (KdhLink               *link,
       return;
     }
 
-  if (raw != KDH_PACKET_ID_INITIAL && raw != (KDH_PACKET_ID_INITIAL | 1))
+  if (!kdnet && raw != KDH_PACKET_ID_INITIAL && raw != (KDH_PACKET_ID_INITIAL | 1))
     {
       push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_BAD_ID);
       write_control (link, KDH_PACKET_TYPE_RESEND, 0, now_us);
       return;
     }
 
-  if (h->id & KDH_PACKET_ID_SYNC)
+  if (!kdnet && (h->id & KDH_PACKET_ID_SYNC))
     {
       if (link->have_last_sync && link->last_sync_id == h->id && link->last_sync_type == h->type
           && same_packet (link->last_sync_payload, payload, len))
@@ -578,7 +590,7 @@ handle_data (KdhLink               *link,
       return;
     }
 
-  if (h->id == link->expected_id && link->check_resent_print && link->last_print != NULL
+  if (is_new && link->check_resent_print && link->last_print != NULL
       && h->type == KDH_PACKET_TYPE_DEBUG_IO && same_packet (link->last_print, payload, len))
     {
       /* The DbgPrint we delivered last, sent again after a RESET: the
@@ -593,11 +605,12 @@ handle_data (KdhLink               *link,
       if (link->sending)
         finish_send (link, now_us);
       write_control (link, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id, now_us);
-      link->expected_id ^= 1;
+      link->expected_id = kdh_packet_id_taken (kdnet, link->expected_id, h->id);
+      link->any_id = FALSE;
       return;
     }
 
-  if (h->id == link->expected_id)
+  if (is_new)
     {
       link->check_resent_print = FALSE;
       push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_OK);
@@ -613,7 +626,8 @@ handle_data (KdhLink               *link,
                && link->last_stop != NULL && same_packet (link->last_stop, payload, len)))
         finish_send (link, now_us);
       write_control (link, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id, now_us);
-      link->expected_id ^= 1;
+      link->expected_id = kdh_packet_id_taken (kdnet, link->expected_id, h->id);
+      link->any_id = FALSE;
       link->have_last_sync = FALSE;
       link->had_contact = TRUE;
       deliver (link, h, payload, len);

@@ -17,6 +17,7 @@
 #include "kd/kdh-context.h"
 #include "kd/kdh-dbgkd.h"
 #include "kd/kdh-packet.h"
+#include "kd/kdh-packet-ids.h"
 
 #define US_PER_MS 1000
 /* Retries for a packet that may be dropped: NT4 allows 5 until the first
@@ -40,7 +41,9 @@ struct _KdhSimTarget
   gint64 now_us;
 
   guint32 next_id;              /* NextIdToSend */
-  guint32 expected_id;          /* ExpectedId */
+  guint32 expected_id;          /* ExpectedId; over KDNET the last id taken */
+  gboolean kdnet;               /* kdnet.dll's packet ids */
+  gboolean any_id;              /* KDNET: nothing taken since a RESET, any id is new */
   gboolean debugger_present;
   gboolean breakin_pending;
 
@@ -216,8 +219,20 @@ transmit (KdhSimTarget *t)
 static void
 reset_ids (KdhSimTarget *t)
 {
-  t->next_id = KDH_PACKET_ID_INITIAL;
+  /* kdnet.dll keeps counting its own ids across a RESET (a capture of
+   * Windows 8 answering WinDbg's RESET, docs/protocol.md §5). */
+  if (!t->kdnet)
+    t->next_id = KDH_PACKET_ID_INITIAL;
   t->expected_id = KDH_PACKET_ID_INITIAL;
+  t->any_id = TRUE;
+}
+
+void
+kdh_sim_target_use_kdnet_ids (KdhSimTarget *t)
+{
+  t->kdnet = TRUE;
+  t->next_id = kdh_packet_id_first (TRUE, FALSE);
+  t->any_id = TRUE;
 }
 
 /* ---- Running ----------------------------------------------------------- */
@@ -422,8 +437,9 @@ static void
 finish_reboot (KdhSimTarget *t)
 {
   kdh_sim_kernel_reboot (t->kernel);
-  t->next_id = KDH_PACKET_ID_INITIAL | KDH_PACKET_ID_SYNC;
+  t->next_id = kdh_packet_id_first (t->kdnet, FALSE);
   t->expected_id = KDH_PACKET_ID_INITIAL;
+  t->any_id = TRUE;
   t->debugger_present = FALSE;
   resume (t);
   /* The kernel reports its own image as it initialises the debugger. */
@@ -485,7 +501,7 @@ send_done (KdhSimTarget *t,
 static void
 acknowledged (KdhSimTarget *t)
 {
-  t->next_id = (t->next_id & ~KDH_PACKET_ID_SYNC) ^ 1;
+  t->next_id = kdh_packet_id_next (t->kdnet, t->next_id);
   send_done (t, TRUE);
 }
 
@@ -494,8 +510,10 @@ give_up (KdhSimTarget *t)
 {
   /* §2.1 step 3: mark the debugger absent and start over with fresh ids. */
   t->debugger_present = FALSE;
-  t->next_id = KDH_PACKET_ID_INITIAL | KDH_PACKET_ID_SYNC;
+  if (!t->kdnet)
+    t->next_id = kdh_packet_id_first (FALSE, FALSE);
   t->expected_id = KDH_PACKET_ID_INITIAL;
+  t->any_id = TRUE;
   send_done (t, FALSE);
 }
 
@@ -750,7 +768,7 @@ handle_control (KdhSimTarget          *t,
     {
     case KDH_PACKET_TYPE_ACKNOWLEDGE:
       t->counters.acks_received++;
-      if (t->sending && h->id == (t->next_id & ~KDH_PACKET_ID_SYNC))
+      if (t->sending && kdh_packet_id_acks (t->kdnet, t->next_id, h->id))
         acknowledged (t);
       break;
 
@@ -768,7 +786,7 @@ handle_control (KdhSimTarget          *t,
       t->counters.resets_received++;
       t->silent = FALSE;
       reset_ids (t);
-      send_control (t, KDH_PACKET_TYPE_RESET, 0);
+      send_control (t, KDH_PACKET_TYPE_RESET, kdh_packet_id_for_reset (t->kdnet, t->next_id));
       if (t->sending)
         retransmit (t);
       else if (t->state == KDH_SIM_STOPPED && t->state_change)
@@ -786,10 +804,12 @@ handle_data (KdhSimTarget          *t,
              const guint8          *payload,
              gsize                  len)
 {
+  gboolean is_new = kdh_packet_id_is_new (t->kdnet, t->expected_id, t->any_id, h->id);
+
   if (t->sending)
     {
       /* §2.2 step 5: the host has moved on, so our packet got through. */
-      if (h->id == t->expected_id)
+      if (is_new)
         {
           send_control (t, KDH_PACKET_TYPE_RESEND, 0);
           acknowledged (t);
@@ -799,12 +819,12 @@ handle_data (KdhSimTarget          *t,
       return;
     }
 
-  if (h->id != KDH_PACKET_ID_INITIAL && h->id != (KDH_PACKET_ID_INITIAL | 1))
+  if (!t->kdnet && h->id != KDH_PACKET_ID_INITIAL && h->id != (KDH_PACKET_ID_INITIAL | 1))
     {
       send_control (t, KDH_PACKET_TYPE_RESEND, 0);
       return;
     }
-  if (h->id != t->expected_id)
+  if (!is_new)
     {
       send_control (t, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id);   /* a duplicate */
       return;
@@ -815,7 +835,8 @@ handle_data (KdhSimTarget          *t,
       return;
     }
   send_control (t, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id);
-  t->expected_id ^= 1;
+  t->expected_id = kdh_packet_id_taken (t->kdnet, t->expected_id, h->id);
+  t->any_id = FALSE;
   t->counters.packets_received++;
   if (h->type == KDH_PACKET_TYPE_STATE_MANIPULATE && t->state == KDH_SIM_STOPPED)
     serve_manipulate (t, payload, len);
