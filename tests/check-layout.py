@@ -15,7 +15,7 @@ import sys
 ALLOWED = {
     "common": set(),
     "kd": {"common"},
-    "transport": {"common"},
+    "transport": {"kd", "common"},
     "sim": {"kd", "common"},
     "sim-transport": {"sim", "transport", "kd", "common"},
     "target": {"transport", "kd", "common"},

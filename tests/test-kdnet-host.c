@@ -328,6 +328,28 @@ test_replayed_poke (Fixture       *f,
   g_assert_false (kdh_kdnet_host_next_event (f->host, &(KdhKdnetHostEvent){ 0 }));
 }
 
+/* Pokes with the key from another port of the target's machine, numbered
+ * far ahead, must not make the target's own next keepalive look like a
+ * fresh start (found by test-engine-kdnet's flood). */
+static void
+test_other_port_pokes (Fixture       *f,
+                       gconstpointer  data)
+{
+  FakeTarget other;
+
+  handshake (f);
+  send_poke (f, &f->target, 50000, ++f->target.control_seq);
+  other = f->target;
+  other.have_session = FALSE;
+  other.addr.port = 40000;
+  memset (other.client_key, 0x55, sizeof other.client_key);
+  send_poke (f, &other, 0, 5000);
+  g_assert_cmpuint (collect (f, &other, NULL), ==, 1);   /* answered, unused */
+  send_poke (f, &f->target, 50000, ++f->target.control_seq);
+  g_assert_cmpuint (collect (f, &f->target, NULL), ==, 0);
+  g_assert_cmpuint (kdh_kdnet_host_get_stats (f->host)->keepalives, ==, 2);
+}
+
 static void
 test_stranger_ignored (Fixture       *f,
                        gconstpointer  data)
@@ -492,6 +514,7 @@ main (int    argc,
   ADD ("/kdnet-host/keepalive-not-answered", test_keepalive_not_answered);
   ADD ("/kdnet-host/reboot-renegotiates", test_reboot_renegotiates);
   ADD ("/kdnet-host/replayed-poke", test_replayed_poke);
+  ADD ("/kdnet-host/other-port-pokes", test_other_port_pokes);
   ADD ("/kdnet-host/stranger-ignored", test_stranger_ignored);
   ADD ("/kdnet-host/only-target", test_only_target);
   ADD ("/kdnet-host/wrong-key", test_wrong_key);

@@ -244,12 +244,12 @@ test_key_errors (void)
     const gchar *text;
     const gchar *says;
   } cases[] = {
-    { "1.2.3", "fewer than four parts" },
-    { "1.2.3.4.5", "more than four parts" },
-    { "1..3.4", "part 2 of the key '1..3.4' has 0 characters" },
-    { "1.2.3.!", "part 4 of the key '1.2.3.!' has '!'" },
-    { "1.2.3.3w5e11264sgsg", "part 4 of the key '1.2.3.3w5e11264sgsg' is larger than 64 bits" },
-    { "12345678901234.1.1.1", "part 1 of the key '12345678901234.1.1.1' has 14 characters" },
+    { "1.2.3", "bad KDNET key '1.2.3': it has fewer than four parts" },
+    { "1.2.3.4.5", "it has more than four parts" },
+    { "1..3.4", "bad KDNET key '1..3.4': part 2 is empty" },
+    { "1.2.3.!", "part 4 has '!', which is not a base-36 digit" },
+    { "1.2.3.3w5e11264sgsg", "part 4 is larger than 64 bits" },
+    { "12345678901234.1.1.1", "part 1 has 14 characters" },
     { "", "fewer than four parts" },
   };
   guint8 key[KDH_KDNET_KEY_SIZE];

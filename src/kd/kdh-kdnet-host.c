@@ -327,15 +327,23 @@ handle_poke (KdhKdnetHost           *host,
    * session says whose (the host port) and numbers on; a fresh one (it
    * rebooted, or lost our answer) has no host port or starts its numbers
    * again. Only the fresh one is answered. */
-  advances = !host->have_poke_sequence || d->sequence > host->last_poke_sequence;
-  host->have_poke_sequence = TRUE;
-  host->last_poke_sequence = d->sequence;
+  /* Numbers are compared with the same sender's only: another port's
+   * pokes (a rebooted target's new one, or anyone's) say nothing about
+   * the session's target. */
+  if (kdh_kdnet_peer_equal (from, &host->current.peer))
+    {
+      advances = !host->have_poke_sequence || d->sequence > host->last_poke_sequence;
+      host->have_poke_sequence = TRUE;
+      host->last_poke_sequence = d->sequence;
+    }
+  else
+    advances = FALSE;
   if (poke.host_port != 0 && advances)
     {
       host->stats.keepalives++;
       return;
     }
-  if (host->current.used)
+  if (host->current.used || !kdh_kdnet_peer_equal (from, &host->current.peer))
     answer_poke (host, &poke, d, from, now_us, &host->pending);
   else
     {
@@ -471,6 +479,7 @@ handle_data (KdhKdnetHost       *host,
       /* The target took the new session: it is a new machine. */
       host->current = host->pending;
       memset (&host->pending, 0, sizeof host->pending);
+      host->have_poke_sequence = FALSE;
       kdh_kdnet_splitter_clear (&host->splitter);
       kdh_kdnet_splitter_init (&host->splitter);
       push_event (host, KDH_KDNET_HOST_EVENT_RESTARTED, from);

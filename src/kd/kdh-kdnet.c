@@ -31,12 +31,17 @@ parse_word (const gchar  *word,
 {
   guint64 v = 0;
 
-  if (len == 0 || len > BASE36_MAX_DIGITS)
+  if (len == 0)
     {
       g_set_error (error, KDH_KDNET_ERROR, KDH_KDNET_ERROR_BAD_KEY,
-                   "part %u of the key '%s' has %" G_GSIZE_FORMAT " characters "
-                   "(each of the four parts has 1 to 13 of 0-9 and a-z)",
-                   index + 1, whole, len);
+                   "bad KDNET key '%s': part %u is empty", whole, index + 1);
+      return FALSE;
+    }
+  if (len > BASE36_MAX_DIGITS)
+    {
+      g_set_error (error, KDH_KDNET_ERROR, KDH_KDNET_ERROR_BAD_KEY,
+                   "bad KDNET key '%s': part %u has %" G_GSIZE_FORMAT " characters, "
+                   "at most 13 fit in 64 bits", whole, index + 1, len);
       return FALSE;
     }
   for (gsize i = 0; i < len; i++)
@@ -48,15 +53,15 @@ parse_word (const gchar  *word,
       if (digit < 0)
         {
           g_set_error (error, KDH_KDNET_ERROR, KDH_KDNET_ERROR_BAD_KEY,
-                       "part %u of the key '%s' has '%c', which is not a base-36 digit "
-                       "(0-9, a-z)", index + 1, whole, word[i]);
+                       "bad KDNET key '%s': part %u has '%c', which is not a base-36 digit "
+                       "(0-9, a-z)", whole, index + 1, word[i]);
           return FALSE;
         }
       if (v > (G_MAXUINT64 - (guint64) digit) / 36)
         {
           g_set_error (error, KDH_KDNET_ERROR, KDH_KDNET_ERROR_BAD_KEY,
-                       "part %u of the key '%s' is larger than 64 bits "
-                       "(at most 3w5e11264sgsf)", index + 1, whole);
+                       "bad KDNET key '%s': part %u is larger than 64 bits "
+                       "(at most 3w5e11264sgsf)", whole, index + 1);
           return FALSE;
         }
       v = v * 36 + (guint64) digit;
@@ -85,9 +90,8 @@ kdh_kdnet_key_parse (const gchar  *text,
       if ((i < 3 && *end != '.') || (i == 3 && *end != '\0'))
         {
           g_set_error (error, KDH_KDNET_ERROR, KDH_KDNET_ERROR_BAD_KEY,
-                       "the key '%s' has %s four parts (it is four base-36 numbers "
-                       "separated by dots, such as 1a2b3c.4d5e6f.7g8h9i.0j1k2l)",
-                       text, i < 3 ? "fewer than" : "more than");
+                       "bad KDNET key '%s': it has %s four parts", text,
+                       i < 3 ? "fewer than" : "more than");
           return FALSE;
         }
       if (!parse_word (p, (gsize) (end - p), i, text, &value, error))

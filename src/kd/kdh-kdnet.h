@@ -59,7 +59,10 @@ typedef enum {
 
 /* Parses "W.X.Y.Z": four words of 1 to 13 base-36 digits ([0-9a-z], any
  * case), each at most 2^64 - 1, into the 32-byte control key (each word
- * 8 bytes little-endian, in order). The error names the bad word. */
+ * 8 bytes little-endian, in order). The error ("bad KDNET key 'K': ...")
+ * names the bad word. */
+#define KDH_KDNET_KEY_HINT "four base-36 numbers separated by dots, such as 1a2b3c.4d5e6f.7g8h.9i0j"
+
 gboolean kdh_kdnet_key_parse  (const gchar  *text,
                                guint8        control_key[KDH_KDNET_KEY_SIZE],
                                GError      **error);

@@ -27,6 +27,7 @@
 #include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
 
+#include "kdh-sim-kdnet.h"
 #include "kdh-sim-options.h"
 #include "kdh-sim-server.h"
 #include "kdh-sim-target.h"
@@ -41,6 +42,7 @@ typedef enum {
   MODE_LISTEN_TCP,
   MODE_CONNECT_TCP,
   MODE_PTY,
+  MODE_KDNET,
 } Mode;
 
 typedef struct {
@@ -48,6 +50,8 @@ typedef struct {
   gchar *listen;
   gchar *connect;
   gboolean pty;
+  gchar *kdnet_spec;
+  KdhSimKdnet *kdnet;
   gchar *counters_file;
   gboolean quiet;
 
@@ -214,7 +218,10 @@ report_counters (App *app)
   KdhSimCounters counters;
   g_autofree gchar *text = NULL;
 
-  kdh_sim_server_get_counters (app->server, &counters);
+  if (app->kdnet)
+    kdh_sim_kdnet_get_counters (app->kdnet, &counters, NULL);
+  else
+    kdh_sim_server_get_counters (app->server, &counters);
   text = kdh_sim_counters_format (&counters);
   printf ("kdhost-sim: counters %s\n", text);
   fflush (stdout);
@@ -227,7 +234,10 @@ on_counters_poll (gpointer data)
   App *app = data;
   KdhSimCounters counters;
 
-  kdh_sim_server_get_counters (app->server, &counters);
+  if (app->kdnet)
+    kdh_sim_kdnet_get_counters (app->kdnet, &counters, NULL);
+  else
+    kdh_sim_server_get_counters (app->server, &counters);
   if (!app->have_written || memcmp (&counters, &app->written, sizeof counters) != 0)
     write_counters_file (app, &counters);
   return G_SOURCE_CONTINUE;
@@ -627,6 +637,8 @@ app_clear (App *app)
   if (app->unix_path)
     unlink (app->unix_path);
   g_clear_pointer (&app->server, kdh_sim_server_free);
+  g_clear_pointer (&app->kdnet, kdh_sim_kdnet_free);
+  g_free (app->kdnet_spec);
   g_clear_object (&app->listener);
   g_clear_object (&app->client);
   g_clear_object (&app->remote);
@@ -672,6 +684,12 @@ main (int    argc,
       "Dial a host that listens (com:ipport=N,listen), retrying every 500 ms", "tcp:HOST:PORT" },
     { "pty", 0, 0, G_OPTION_ARG_NONE, &app.pty,
       "Serve a new pseudo-terminal and print its path", NULL },
+    { "kdnet", 0, 0, G_OPTION_ARG_STRING, &app.kdnet_spec,
+      "Be a KDNET target: poke the debugger at HOST:PORT with the key, as "
+      "bcdedit /dbgsettings net hostip:HOST port:PORT key:W.X.Y.Z sets up Windows",
+      "HOST:PORT,key=W.X.Y.Z[,poke-ms=N]" },
+    { "reorder", 0, 0, G_OPTION_ARG_CALLBACK, on_sim_option,
+      "KDNET: probability that a datagram is overtaken by the next", "P" },
     { "drop", 0, 0, G_OPTION_ARG_CALLBACK, on_sim_option,
       "Probability that a packet loses a byte", "P" },
     { "corrupt", 0, 0, G_OPTION_ARG_CALLBACK, on_sim_option,
@@ -722,9 +740,10 @@ main (int    argc,
       return usage_error (&app, msg);
     }
 
-  n_modes = (app.listen != NULL) + (app.connect != NULL) + (app.pty != FALSE);
+  n_modes = (app.listen != NULL) + (app.connect != NULL) + (app.pty != FALSE)
+            + (app.kdnet_spec != NULL);
   if (n_modes > 1)
-    return usage_error (&app, "give only one of --listen, --connect and --pty");
+    return usage_error (&app, "give only one of --listen, --connect, --pty and --kdnet");
   if (n_modes == 0)
     app.listen = g_strdup ("tcp:127.0.0.1:0");
 
@@ -734,7 +753,13 @@ main (int    argc,
   app.loop = g_main_loop_new (NULL, FALSE);
   app.cancellable = g_cancellable_new ();
 
-  if (app.listen != NULL)
+  if (app.kdnet_spec != NULL)
+    {
+      app.mode = MODE_KDNET;
+      app.kdnet = kdh_sim_kdnet_start (&app.opts, app.kdnet_spec, &error);
+      ok = app.kdnet != NULL;
+    }
+  else if (app.listen != NULL)
     {
       app.listener = g_socket_listener_new ();
       if (g_str_has_prefix (app.listen, "unix:"))
@@ -777,8 +802,11 @@ main (int    argc,
     return usage_error (&app, error->message);
   fflush (stdout);
 
-  app.server = kdh_sim_server_new (&app.opts);
-  kdh_sim_server_set_detached_func (app.server, on_detached, &app);
+  if (app.kdnet == NULL)
+    {
+      app.server = kdh_sim_server_new (&app.opts);
+      kdh_sim_server_set_detached_func (app.server, on_detached, &app);
+    }
   switch (app.mode)
     {
     case MODE_LISTEN_UNIX:
@@ -792,6 +820,8 @@ main (int    argc,
       /* Until a host first opens the slave, the master neither hangs up
        * nor reads: it can be served at once. */
       attach_pty (&app);
+      break;
+    case MODE_KDNET:
       break;
     default:
       g_assert_not_reached ();

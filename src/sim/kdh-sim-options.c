@@ -43,6 +43,8 @@ static const SimOption sim_options[] = {
     N_("corrupt probability"), N_("a number from 0 to 1") },
   { "dup", VALUE_PROBABILITY, G_STRUCT_OFFSET (KdhSimOptions, dup),
     N_("dup probability"), N_("a number from 0 to 1") },
+  { "reorder", VALUE_PROBABILITY, G_STRUCT_OFFSET (KdhSimOptions, reorder),
+    N_("reorder probability"), N_("a number from 0 to 1") },
   { "seed", VALUE_U64, G_STRUCT_OFFSET (KdhSimOptions, seed),
     N_("seed"), N_("a whole number from 0 to 18446744073709551615") },
   { "stall-ms", VALUE_UINT, G_STRUCT_OFFSET (KdhSimOptions, stall_ms),
@@ -59,7 +61,7 @@ static const SimOption sim_options[] = {
     N_("CPU count"), N_("a whole number from 1 to 64") },
 };
 
-#define KNOWN_KEYS "drop, corrupt, dup, seed, stall-ms, silent-after, reboot-after, " \
+#define KNOWN_KEYS "drop, corrupt, dup, reorder, seed, stall-ms, silent-after, reboot-after, " \
                    "dbgprint-rate, baud or cpus"
 
 void

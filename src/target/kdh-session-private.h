@@ -7,6 +7,7 @@
  *                        housekeeping, the session as an engine backend
  * kdh-session-sync.c     attach, resync, restart, the target's stops
  * kdh-session-request.c  manipulate requests and their replies, Continue
+ * kdh-session-net.c      what a datagram transport (KDNET) adds
  */
 #pragma once
 
@@ -74,6 +75,11 @@ struct _KdhSession
   GBytes *stop;                   /* a state change not yet handled */
   GBytes *current_stop;           /* the one we are stopped on, while at Break */
   gboolean rebooted;
+  /* The transport says a new machine is behind it (a KDNET target that
+   * rebooted, which has no SYNC bit to show it): the next sync's stop is
+   * a rebooted target's. */
+  gboolean peer_restarted;
+  guint64 peer_reboots;           /* ... counted for the monitor */
 
   /* What we believe. */
   gboolean target_running;        /* last known: running (TRUE) or stopped */
@@ -124,6 +130,17 @@ void     kdh_session_pump          (KdhSession   *s);
 void     kdh_session_publish_stats (KdhSession *s,
                                     gboolean    force);
 void     kdh_session_make_link     (KdhSession   *s);
+
+/* kdh-session-net.c: what a datagram transport (KDNET) adds */
+/* The link's configuration for this connection's line and packet ids. */
+void     kdh_session_link_config   (KdhSession   *s,
+                                    guint         baud);
+/* The transport closed(@error): notes a rebooted peer; returns whether
+ * the transport comes back by itself. */
+gboolean kdh_session_note_closed   (KdhSession   *s,
+                                    const GError *error);
+/* The link's counters with the transport's datagrams and reboots. */
+KdhLinkStats kdh_session_collect_stats (KdhSession *s);
 
 /* kdh-session-sync.c */
 gboolean kdh_session_sync          (KdhSession   *s,
