@@ -24,7 +24,8 @@ ALLOWED = {
     "remote/client": {"remote", "target", "transport", "kd", "common"},
     "engine": {"commands", "remote/client", "remote", "target", "transport", "kd", "common"},
     "remote/server": {"engine", "commands", "remote", "target", "common"},
-    "cli": {"engine", "remote/server", "sim-transport", "commands", "target", "common"},
+    "cli": {"engine", "remote/server", "sim-transport", "commands", "target", "transport",
+            "common"},
     "app": {"engine", "remote/server", "sim-transport", "sim", "remote", "transport", "target",
             "commands", "kd", "common"},
 }
