@@ -78,7 +78,7 @@ kdh_kdnet_setup_instructions (const gchar *key,
   g_auto (GStrv) addresses = kdh_kdnet_setup_host_addresses ();
   GString *out = g_string_new (NULL);
 
-  g_string_append_printf (out, _("A new KDNET key (anyone who has it can debug the target):\n"
+  g_string_append_printf (out, _("The KDNET key (anyone who has it can debug the target):\n"
                                  "  %s\n\n"), key);
   g_string_append (out, _("On the target, from an elevated command prompt, then restart it:\n"
                           "  bcdedit /debug on\n"));
