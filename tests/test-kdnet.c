@@ -251,6 +251,8 @@ test_key_errors (void)
     { "1.2.3.3w5e11264sgsg", "part 4 is larger than 64 bits" },
     { "12345678901234.1.1.1", "part 1 has 14 characters" },
     { "", "fewer than four parts" },
+    { "1.2.\xc3\xa9.4", "part 3 has '\xc3\xa9', which is not a base-36 digit" },
+    { "1.2.\xc3.4", "part 3 has '\\xc3'" },
   };
   guint8 key[KDH_KDNET_KEY_SIZE];
 

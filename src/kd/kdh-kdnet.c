@@ -52,9 +52,20 @@ parse_word (const gchar  *word,
         digit = 10 + g_ascii_tolower (word[i]) - 'a';
       if (digit < 0)
         {
+          /* The whole character, so that a message about UTF-8 text is
+           * UTF-8 too (found by fuzz-connection-string). */
+          gunichar c = g_utf8_get_char_validated (word + i, (gssize) (len - i));
+          gchar shown[8] = { 0 };
+
+          if ((guchar) word[i] < 0x80)
+            shown[0] = word[i];
+          else if (c == (gunichar) -1 || c == (gunichar) -2)
+            g_snprintf (shown, sizeof shown, "\\x%02x", (guchar) word[i]);
+          else
+            g_unichar_to_utf8 (c, shown);
           g_set_error (error, KDH_KDNET_ERROR, KDH_KDNET_ERROR_BAD_KEY,
-                       "bad KDNET key '%s': part %u has '%c', which is not a base-36 digit "
-                       "(0-9, a-z)", whole, index + 1, word[i]);
+                       "bad KDNET key '%s': part %u has '%s', which is not a base-36 digit "
+                       "(0-9, a-z)", whole, index + 1, shown);
           return FALSE;
         }
       if (v > (G_MAXUINT64 - (guint64) digit) / 36)
