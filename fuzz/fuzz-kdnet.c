@@ -157,7 +157,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   kdh_kdnet_window_reset (&target.rx);
   fuzz_primitives (data, size, &target);
 
-  host = kdh_kdnet_host_new (target.control, NULL, fixed_random, &rng);
+  host = kdh_kdnet_host_new (target.control, NULL, 0, fixed_random, &rng);
   while (in.len > 0)
     {
       guint8 op = kdh_fuzz_take_u8 (&in);

@@ -111,6 +111,56 @@ test_script (void)
   g_assert_cmpint (kdh_test_proc_wait_exit (cli), ==, 0);
 }
 
+/* target= by name (localhost: ::1 and 127.0.0.1 both) and bind=. */
+static void
+test_target_and_bind (void)
+{
+  guint16 port = kdh_test_free_udp_port ();
+  g_autofree gchar *connection = g_strdup_printf ("net:port=%u,key=1.2.3.4,target=localhost,"
+                                                  "bind=127.0.0.1", port);
+  g_autofree gchar *kdnet = g_strdup_printf ("--kdnet=127.0.0.1:%u,key=1.2.3.4", port);
+  g_autofree gchar *described = g_strdup_printf ("Kernel connection: net 127.0.0.1:%u target "
+                                                 "localhost (Break)\n", port);
+  g_autoptr (KdhTestProc) cli = NULL;
+  g_autoptr (KdhTestProc) sim = NULL;
+
+  cli = kdh_test_proc_spawn_piped ("cli", "kdhost-cli", "-k", connection, "-c", "vertarget", NULL);
+  if (cli == NULL)
+    return;
+  kdh_test_proc_expect (cli, "waiting for KDNET target localhost on UDP port ");
+  sim = kdh_test_proc_spawn_piped ("sim", "kdhost-sim", kdnet, "--quiet", NULL);
+  kdh_test_proc_expect (cli, "Kernel Debugger connection established.\n");
+  kdh_test_proc_expect (cli, described);
+  kdh_test_proc_send (cli, "q\n");
+  g_assert_cmpint (kdh_test_proc_wait_exit (cli), ==, 0);
+}
+
+/* A port somebody else has: said in one line, naming the port. */
+static void
+test_port_taken (void)
+{
+  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                             G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autofree gchar *connection = NULL, *expected = NULL;
+  g_autoptr (KdhTestProc) cli = NULL;
+  guint16 port;
+
+  g_assert_true (g_socket_bind (socket, any_port, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  connection = g_strdup_printf ("net:port=%u,key=1.2.3.4,bind=127.0.0.1", port);
+  expected = g_strdup_printf ("cannot listen on UDP 127.0.0.1 port %u: Address already in use\n",
+                              port);
+  cli = kdh_test_proc_spawn_piped ("cli", "kdhost-cli", "-k", connection, "-c", "q", NULL);
+  if (cli == NULL)
+    return;
+  kdh_test_proc_expect (cli, expected);
+  g_assert_cmpint (kdh_test_proc_wait_exit (cli), ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -119,5 +169,7 @@ main (int    argc,
   g_test_add_func ("/cli/kdnet/key", test_kdnet_key);
   g_test_add_func ("/cli/kdnet/key-refuses", test_kdnet_key_refuses);
   g_test_add_func ("/cli/kdnet/script", test_script);
+  g_test_add_func ("/cli/kdnet/target-and-bind", test_target_and_bind);
+  g_test_add_func ("/cli/kdnet/port-taken", test_port_taken);
   return g_test_run ();
 }

@@ -83,7 +83,7 @@ fixture_set_up (Fixture       *f,
   guint8 key[KDH_KDNET_KEY_SIZE];
 
   g_assert_true (kdh_kdnet_key_parse (KEY, key, NULL));
-  f->host = kdh_kdnet_host_new (key, NULL, counting_random, f);
+  f->host = kdh_kdnet_host_new (key, NULL, 0, counting_random, f);
   f->stream = g_byte_array_new ();
   target_init (&f->target, KEY, 0x11);
   f->now = 1000000;
@@ -371,12 +371,14 @@ test_only_target (Fixture       *f,
                   gconstpointer  data)
 {
   guint8 key[KDH_KDNET_KEY_SIZE];
-  KdhKdnetPeer only;
+  KdhKdnetPeer only[2];
 
   kdh_kdnet_host_free (f->host);
   g_assert_true (kdh_kdnet_key_parse (KEY, key, NULL));
-  peer_v4 (&only, 9, 0);
-  f->host = kdh_kdnet_host_new (key, &only, counting_random, f);
+  /* A name with two addresses: either will do. */
+  peer_v4 (&only[0], 8, 0);
+  peer_v4 (&only[1], 9, 0);
+  f->host = kdh_kdnet_host_new (key, only, 2, counting_random, f);
   send_poke (f, &f->target, 0, 1);
   g_assert_cmpuint (collect (f, &f->target, NULL), ==, 0);
   g_assert_cmpuint (kdh_kdnet_host_get_stats (f->host)->foreign, ==, 1);

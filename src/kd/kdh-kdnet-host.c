@@ -39,8 +39,7 @@ struct _KdhKdnetHost
 {
   guint8 control_key[KDH_KDNET_KEY_SIZE];
   guint8 hmac_key[KDH_KDNET_KEY_SIZE];
-  gboolean restricted;
-  KdhKdnetPeer only;
+  GArray *only;                  /* of KdhKdnetPeer; empty: any machine */
   KdhKdnetRandomFunc random;
   gpointer random_data;
 
@@ -105,7 +104,8 @@ outgoing_free (Outgoing *o)
 
 KdhKdnetHost *
 kdh_kdnet_host_new (const guint8        control_key[KDH_KDNET_KEY_SIZE],
-                    const KdhKdnetPeer *only_target,
+                    const KdhKdnetPeer *only,
+                    guint               n_only,
                     KdhKdnetRandomFunc  random,
                     gpointer            random_data)
 {
@@ -113,11 +113,9 @@ kdh_kdnet_host_new (const guint8        control_key[KDH_KDNET_KEY_SIZE],
 
   memcpy (host->control_key, control_key, KDH_KDNET_KEY_SIZE);
   kdh_kdnet_hmac_key (control_key, host->hmac_key);
-  if (only_target)
-    {
-      host->restricted = TRUE;
-      host->only = *only_target;
-    }
+  host->only = g_array_new (FALSE, FALSE, sizeof (KdhKdnetPeer));
+  if (n_only > 0)
+    g_array_append_vals (host->only, only, n_only);
   host->random = random;
   host->random_data = random_data;
   host->send_sequence = 1;
@@ -133,6 +131,7 @@ kdh_kdnet_host_free (KdhKdnetHost *host)
   if (host == NULL)
     return;
   kdh_kdnet_splitter_clear (&host->splitter);
+  g_array_unref (host->only);
   g_queue_clear_full (&host->out, (GDestroyNotify) outgoing_free);
   g_queue_clear_full (&host->events, g_free);
   /* The keys do not outlive the connection in freed memory. */
@@ -508,10 +507,18 @@ kdh_kdnet_host_receive (KdhKdnetHost       *host,
   KdhKdnetVerdict v;
 
   host->stats.datagrams_in++;
-  if (host->restricted && !kdh_kdnet_peer_same_machine (from, &host->only))
+  if (host->only->len > 0)
     {
-      host->stats.foreign++;
-      return;
+      guint i;
+
+      for (i = 0; i < host->only->len; i++)
+        if (kdh_kdnet_peer_same_machine (from, &g_array_index (host->only, KdhKdnetPeer, i)))
+          break;
+      if (i == host->only->len)
+        {
+          host->stats.foreign++;
+          return;
+        }
     }
   if (!kdh_kdnet_peek (datagram, len, NULL, &channel))
     {

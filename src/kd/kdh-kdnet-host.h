@@ -68,10 +68,12 @@ typedef struct {
 
 typedef struct _KdhKdnetHost KdhKdnetHost;
 
-/* @only_target, when not NULL, is the one machine (its address; the port
- * is ignored) whose datagrams are looked at. */
+/* With @n_only > 0, only datagrams from the machines in @only (their
+ * addresses; the ports are ignored: a name may resolve to several) are
+ * looked at. */
 KdhKdnetHost *kdh_kdnet_host_new  (const guint8        control_key[KDH_KDNET_KEY_SIZE],
-                                   const KdhKdnetPeer *only_target,
+                                   const KdhKdnetPeer *only,
+                                   guint               n_only,
                                    KdhKdnetRandomFunc  random,
                                    gpointer            random_data);
 void          kdh_kdnet_host_free (KdhKdnetHost *host);

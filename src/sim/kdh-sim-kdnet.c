@@ -525,8 +525,9 @@ kdh_sim_kdnet_start (const KdhSimOptions *opts,
     return NULL;
   sim = kdh_sim_kdnet_new (opts, &spec, error);
   if (sim != NULL)
-    printf ("kdhost-sim: kdnet to %s:%u from port %u\n", spec.host, spec.port,
-            kdh_sim_kdnet_get_local_port (sim));
+    printf (strchr (spec.host, ':') ? "kdhost-sim: kdnet to [%s]:%u from port %u\n"
+                                    : "kdhost-sim: kdnet to %s:%u from port %u\n",
+            spec.host, spec.port, kdh_sim_kdnet_get_local_port (sim));
   kdh_sim_kdnet_spec_clear (&spec);
   return sim;
 }

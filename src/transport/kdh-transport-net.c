@@ -35,8 +35,7 @@ typedef struct {
   GSocketFamily family;
   guint16 port;                  /* the UDP port actually bound */
   KdhKdnetHost *host;            /* NULL until target= is resolved */
-  gboolean has_only;             /* target= given and resolved */
-  KdhKdnetPeer only;
+  GArray *only;                  /* target='s addresses, of KdhKdnetPeer; NULL: any */
   GSource *early_watch;          /* reads pokes before the stream is up */
   GCancellable *resolving;
   gboolean up;
@@ -276,20 +275,41 @@ net_write (KdhTransport *t,
 
 /* ---- Opening ----------------------------------------------------------- */
 
+/* Starts the protocol, listening to target='s addresses (@only) or to
+ * any machine (NULL). */
 static void
-start_host (KdhTransportNet    *self,
-            const KdhKdnetPeer *only)
+start_host (KdhTransportNet *self,
+            GArray          *only)
 {
   KdhTransport *t = &self->parent;
   guint8 key[KDH_KDNET_KEY_SIZE];
   gboolean ok = kdh_kdnet_key_parse (t->cs->net_key, key, NULL);
 
   g_assert (ok);   /* checked when the string was parsed */
-  self->has_only = only != NULL;
-  if (only)
-    self->only = *only;
-  self->host = kdh_kdnet_host_new (key, only, system_random, NULL);
+  if (only != self->only)
+    {
+      g_clear_pointer (&self->only, g_array_unref);
+      self->only = only ? g_array_ref (only) : NULL;
+    }
+  self->host = kdh_kdnet_host_new (key, only ? (const KdhKdnetPeer *) only->data : NULL,
+                                   only ? only->len : 0, system_random, NULL);
   memset (key, 0, sizeof key);
+}
+
+static GArray *
+peers_of (GList *addresses)
+{
+  GArray *peers = g_array_new (FALSE, FALSE, sizeof (KdhKdnetPeer));
+
+  for (GList *l = addresses; l; l = l->next)
+    {
+      g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (l->data, 0);
+      KdhKdnetPeer peer;
+
+      peer_from_address (addr, &peer);
+      g_array_append_val (peers, peer);
+    }
+  return peers;
 }
 
 static void
@@ -317,11 +337,9 @@ on_resolved (GObject      *source,
     }
   else
     {
-      g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (list->data, 0);
-      KdhKdnetPeer only;
+      g_autoptr (GArray) only = peers_of (list);
 
-      peer_from_address (addr, &only);
-      start_host (self, &only);
+      start_host (self, only);
       g_resolver_free_addresses (list);
     }
   kdh_transport_unref (t);
@@ -416,11 +434,10 @@ net_open (KdhTransport  *t,
 
       if (literal != NULL)
         {
-          g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (literal, 0);
-          KdhKdnetPeer only;
+          GList one = { literal, NULL, NULL };
+          g_autoptr (GArray) only = peers_of (&one);
 
-          peer_from_address (addr, &only);
-          start_host (self, &only);
+          start_host (self, only);
         }
       else
         {
@@ -447,6 +464,7 @@ net_close (KdhTransport *t)
     g_cancellable_cancel (self->resolving);
   g_clear_object (&self->resolving);
   g_clear_pointer (&self->host, kdh_kdnet_host_free);
+  g_clear_pointer (&self->only, g_array_unref);
   if (self->socket)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
@@ -477,10 +495,8 @@ net_lost (KdhTransport *t)
   self->up = FALSE;
   if (self->host != NULL)
     {
-      KdhKdnetPeer only = self->only;
-
       g_clear_pointer (&self->host, kdh_kdnet_host_free);
-      start_host (self, self->has_only ? &only : NULL);
+      start_host (self, self->only);
     }
   self->early_watch = kdh_transport_add_fd_watch (t, g_socket_get_fd (self->socket), G_IO_IN,
                                                   on_early_readable);
