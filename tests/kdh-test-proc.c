@@ -93,6 +93,18 @@ terminal_child_setup (gpointer data)
 }
 
 gchar *
+kdh_test_require_program (const gchar *program,
+                          const gchar *package)
+{
+  gchar *path = g_find_program_in_path (program);
+
+  if (path == NULL)
+    g_error ("'%s' is not installed (Debian package %s, which scripts/install-deps installs); "
+             "this test needs it", program, package);
+  return path;
+}
+
+gchar *
 kdh_test_proc_find_binary (const gchar *dir,
                            const gchar *name)
 {

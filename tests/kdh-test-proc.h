@@ -42,6 +42,12 @@ typedef struct {
 gboolean     kdh_test_proc_wait_until     (gboolean   (*pred) (gpointer data),
                                            gpointer     data);
 
+/* The full path of @program, a tool from Debian package @package that
+ * scripts/install-deps installs. Without it the test fails and says so:
+ * it does not quietly test less. */
+gchar       *kdh_test_require_program     (const gchar *program,
+                                           const gchar *package);
+
 /* $KDH_BUILD_DIR/src/@dir/@name; NULL (and the test skipped) outside
  * CTest, a failure when the program is not built. */
 gchar       *kdh_test_proc_find_binary    (const gchar *dir,

@@ -34,6 +34,8 @@ typedef struct {
   gchar *remote;
   guint16 port;
   GPtrArray *states;
+  GString *output;             /* the window's Output signals' text, in order */
+  GString *echoes;             /* the same, kind "echo" only */
   guint subscription;
 } App;
 
@@ -47,12 +49,23 @@ on_signal (GDBusConnection *connection,
            gpointer         data)
 {
   App *app = data;
-  const gchar *state;
 
-  if (!g_str_equal (signal, "StateChanged"))
-    return;
-  g_variant_get (parameters, "(&s&su)", &state, NULL, NULL);
-  g_ptr_array_add (app->states, g_strdup (state));
+  if (g_str_equal (signal, "StateChanged"))
+    {
+      const gchar *state;
+
+      g_variant_get (parameters, "(&s&su)", &state, NULL, NULL);
+      g_ptr_array_add (app->states, g_strdup (state));
+    }
+  else if (g_str_equal (signal, "Output"))
+    {
+      const gchar *kind, *text;
+
+      g_variant_get (parameters, "(&s&s)", &kind, &text);
+      g_string_append (app->output, text);
+      if (g_str_equal (kind, "echo"))
+        g_string_append (app->echoes, text);
+    }
 }
 
 /* The window's session as GetState tells it: state and transport. */
@@ -155,6 +168,8 @@ app_setup (App           *app,
 
   memset (app, 0, sizeof *app);
   app->states = g_ptr_array_new_with_free_func (g_free);
+  app->output = g_string_new (NULL);
+  app->echoes = g_string_new (NULL);
   app->bus_fixture = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (app->bus_fixture);
   g_setenv ("DISPLAY", display_name, TRUE);
@@ -174,7 +189,7 @@ app_setup (App           *app,
   app->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_assert_no_error (error);
   app->subscription = g_dbus_connection_signal_subscribe (app->bus, NULL, "org.kdhost.Window1",
-                                                          "StateChanged", SESSION_PATH, NULL,
+                                                          NULL, SESSION_PATH, NULL,
                                                           G_DBUS_SIGNAL_FLAGS_NONE, on_signal,
                                                           app, NULL);
 
@@ -222,6 +237,8 @@ app_teardown (App           *app,
   g_test_dbus_down (app->bus_fixture);
   g_object_unref (app->bus_fixture);
   g_ptr_array_unref (app->states);
+  g_string_free (app->output, TRUE);
+  g_string_free (app->echoes, TRUE);
   g_free (app->window_id);
   g_free (app->remote);
 }
@@ -277,8 +294,34 @@ test_connect_dialog (App           *app,
   kdh_test_x11_screenshot (NULL, "remote-session");
 }
 
+typedef struct {
+  GString *text;
+  const gchar *needle;
+} TextWait;
+
+static gboolean
+text_has (gpointer data)
+{
+  TextWait *w = data;
+
+  return strstr (w->text->str, w->needle) != NULL;
+}
+
+static guint
+count_of (const gchar *haystack,
+          const gchar *needle)
+{
+  guint n = 0;
+
+  for (const gchar *p = haystack; (p = strstr (p, needle)) != NULL; p += strlen (needle))
+    n++;
+  return n;
+}
+
 /* kdhost -server: the window shares its session; a client engine here
- * joins it, runs a command, and the window sees the client's command. */
+ * joins it and runs a command. The window's own output (its Output
+ * signals, what its command view shows) has the client's command line
+ * and then that command's output, once each. */
 static void
 test_window_serves (App           *app,
                     gconstpointer  data)
@@ -286,11 +329,31 @@ test_window_serves (App           *app,
   KdhTestEngine *client = &app->server;
   guint token = kdh_engine_connect_remote (client->engine, app->remote);
   g_autofree gchar *out = NULL;
+  TextWait w = { app->output, NULL };
+  const gchar *echo = "kd> vertarget\n";
+  const gchar *echo_at, *out_at;
 
   g_assert_true (kdh_test_engine_wait_token (client, token, WAIT_S));
   kdh_test_engine_wait_state (client, KDH_CONN_BREAK, WAIT_S);
+  /* A command first, so that the session's history the client was sent
+   * when it joined is not counted as vertarget's output. */
+  g_free (kdh_test_engine_run (client, ".echo", FALSE));
   out = kdh_test_engine_run (client, "vertarget", FALSE);
-  g_assert_nonnull (strstr (out, "19041"));
+  g_assert_nonnull (strstr (out, "Kernel Version 19041"));
+  g_assert_nonnull (strstr (out, "Kernel base = 0xfffff800`"));
+
+  w.needle = out;
+  kdh_test_run_until (text_has, &w, WAIT_S, "the client's command output in the window");
+  g_test_message ("the window's output:\n%s", app->output->str);
+  /* The command line as an echo, once; its output, once, after it. */
+  g_assert_cmpuint (count_of (app->echoes->str, echo), ==, 1);
+  g_assert_cmpuint (count_of (app->output->str, echo), ==, 1);
+  g_assert_cmpuint (count_of (app->output->str, out), ==, 1);
+  echo_at = strstr (app->output->str, echo);
+  out_at = strstr (app->output->str, out);
+  g_assert_true (echo_at < out_at);
+  /* Nothing between the two but what the command printed. */
+  g_assert_true (echo_at + strlen (echo) == out_at);
   kdh_test_x11_screenshot (NULL, "window-serving");
 }
 

@@ -23,6 +23,7 @@
 #include "remote/kdh-remote-protocol.h"
 #include "kdh-test-engine.h"
 #include "kdh-test-net.h"
+#include "kdh-test-proc.h"
 
 #define WAIT_S 60
 
@@ -460,14 +461,6 @@ test_server_gone (void)
 
 /* ---- Three clients, three transports, one order ------------------------- */
 
-static gboolean
-have_openssl (void)
-{
-  g_autofree gchar *path = g_find_program_in_path ("openssl");
-
-  return path != NULL;
-}
-
 /* A self-signed certificate and its key in @dir. */
 static void
 make_certificate (const gchar *dir,
@@ -480,10 +473,12 @@ make_certificate (const gchar *dir,
   g_autofree gchar *key_name = g_strdup_printf ("%s.key", name);
   gint status;
 
+  g_autofree gchar *openssl = kdh_test_require_program ("openssl", "openssl");
+
   *cert = g_build_filename (dir, cert_name, NULL);
   *key = g_build_filename (dir, key_name, NULL);
   {
-    const gchar *argv[] = { "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+    const gchar *argv[] = { openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes",
                             "-subj", "/CN=localhost", "-days", "1", "-keyout", *key,
                             "-out", *cert, NULL };
 
@@ -592,18 +587,10 @@ test_three_clients (void)
 
     remotes[1] = g_intern_string (pipe);
   }
-  if (have_openssl ())
-    {
-      make_certificate (server.tmpdir, "server", &cert, &key);
-      server_start (&server, "ssl:port=%u,cert=%s,key=%s,bind=127.0.0.1", ssl_port, cert, key);
-      ssl = g_strdup_printf ("ssl:Port=%u,Server=127.0.0.1,Cert=%s", ssl_port, cert);
-      remotes[2] = ssl;
-    }
-  else
-    {
-      g_test_message ("openssl is not installed: the third client uses tcp, not ssl");
-      remotes[2] = tcp;
-    }
+  make_certificate (server.tmpdir, "server", &cert, &key);
+  server_start (&server, "ssl:port=%u,cert=%s,key=%s,bind=127.0.0.1", ssl_port, cert, key);
+  ssl = g_strdup_printf ("ssl:Port=%u,Server=127.0.0.1,Cert=%s", ssl_port, cert);
+  remotes[2] = ssl;
 
   for (guint i = 0; i < n; i++)
     {
@@ -611,8 +598,8 @@ test_three_clients (void)
       kdh_test_engine_wait_state (&clients[i], KDH_CONN_BREAK, WAIT_S);
       wait_ready (&clients[i]);
     }
-  if (ssl)
-    g_assert_nonnull (strstr (clients[2].output->str, "verified against"));
+  /* The third is on TLS, and checked the server against its Cert=. */
+  g_assert_nonnull (strstr (clients[2].output->str, "verified against"));
 
   /* A burst: commands from every client at once, the server's own, the
    * target running and printing, a break from another client. */
@@ -749,11 +736,8 @@ test_ssl_certificates (void)
   g_autoptr (GError) error = NULL;
   const gchar *fingerprint;
 
-  if (!have_openssl ())
-    {
-      g_test_skip ("openssl is not installed");
-      return;
-    }
+  g_autofree gchar *openssl = kdh_test_require_program ("openssl", "openssl");
+
   if (!run_in_subprocess ())
     return;
   server_init (&server, NULL);
@@ -762,7 +746,7 @@ test_ssl_certificates (void)
   server_start (&server, "ssl:port=%u,cert=%s,key=%s,bind=127.0.0.1", port, cert, key);
 
   {
-    const gchar *argv[] = { "openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", cert,
+    const gchar *argv[] = { openssl, "x509", "-noout", "-fingerprint", "-sha256", "-in", cert,
                             NULL };
 
     g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, NULL,
@@ -821,17 +805,12 @@ static void
 test_com (void)
 {
   KdhTestEngine server, client;
-  g_autofree gchar *socat = g_find_program_in_path ("socat");
+  g_autofree gchar *socat = kdh_test_require_program ("socat", "socat");
   g_autofree gchar *a = NULL, *b = NULL, *arg_a = NULL, *arg_b = NULL, *remote = NULL;
   g_autoptr (GSubprocess) process = NULL;
   g_autoptr (GError) error = NULL;
   gchar *paths[2];
 
-  if (socat == NULL)
-    {
-      g_test_skip ("socat is not installed");
-      return;
-    }
   server_init (&server, NULL);
   a = g_build_filename (server.tmpdir, "com-a", NULL);
   b = g_build_filename (server.tmpdir, "com-b", NULL);

@@ -20,6 +20,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "kdh-test-proc.h"
+
 #define SERVER_ADDRESS "10.200.0.1"
 #define CLIENT_ADDRESS "10.200.0.2"
 #define PORT           "5005"
@@ -240,7 +242,7 @@ scenario (void)
 {
   g_autofree gchar *cli = g_build_filename (g_getenv ("KDH_BUILD_DIR"), "src", "cli", "kdhost-cli",
                                             NULL);
-  g_autofree gchar *gdbus = g_find_program_in_path ("gdbus");
+  g_autofree gchar *gdbus = kdh_test_require_program ("gdbus", "libglib2.0-bin");
   g_autoptr (GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
                                | G_SUBPROCESS_FLAGS_STDERR_MERGE);
@@ -263,19 +265,16 @@ scenario (void)
   wait_server (&r, "kdhost -remote tcp:Port=" PORT ",Server=" SERVER_ADDRESS "\n");
   wait_server (&r, "Warning: server 0 (tcp port " PORT ")");
 
-  if (gdbus)
-    {
-      const gchar *call[] = { gdbus, "call", "--address",
-                              "tcp:host=" SERVER_ADDRESS ",port=" PORT, "--dest",
-                              "org.kdhost.Session", "--object-path", "/org/kdhost/Session",
-                              "--method", "org.kdhost.Session1.Execute", "vertarget", NULL };
-      g_autofree gchar *out = run_in_client (call, NULL);
+  {
+    const gchar *call[] = { gdbus, "call", "--address",
+                            "tcp:host=" SERVER_ADDRESS ",port=" PORT, "--dest",
+                            "org.kdhost.Session", "--object-path", "/org/kdhost/Session",
+                            "--method", "org.kdhost.Session1.Execute", "vertarget", NULL };
+    g_autofree gchar *out = run_in_client (call, NULL);
 
-      g_assert_nonnull (strstr (out, "Kernel base = 0xfffff800`02000000"));
-      wait_server (&r, "Client anonymous@" CLIENT_ADDRESS " connected (tcp " CLIENT_ADDRESS ":");
-    }
-  else
-    g_test_message ("gdbus is not installed: only kdhost-cli -remote crosses");
+    g_assert_nonnull (strstr (out, "Kernel base = 0xfffff800`02000000"));
+    wait_server (&r, "Client anonymous@" CLIENT_ADDRESS " connected (tcp " CLIENT_ADDRESS ":");
+  }
 
   {
     const gchar *remote[] = { cli, "-remote", "tcp:Port=" PORT ",Server=" SERVER_ADDRESS, NULL };
@@ -301,7 +300,6 @@ static void
 test_across_namespaces (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *ip = g_find_program_in_path ("ip");
 
   if (g_test_subprocess ())
     {
@@ -314,11 +312,7 @@ test_across_namespaces (void)
       g_test_skip ("network namespaces need root: run as root to cross a veth pair");
       return;
     }
-  if (ip == NULL)
-    {
-      g_test_skip ("no 'ip' command (iproute2) to make network namespaces");
-      return;
-    }
+  g_free (kdh_test_require_program ("ip", "iproute2"));
   remove_stale_namespaces ();
   if (!make_namespaces (&error))
     {

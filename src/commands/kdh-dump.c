@@ -5,6 +5,7 @@
  */
 
 #include <glib.h>
+#include <string.h>
 
 #include "kdh-dump.h"
 
@@ -12,38 +13,92 @@
 #include "common/kdh-le.h"
 
 #define LINE_BYTES 16
+/* The longest line: a 64-bit address, 16 bytes with their separators, a
+ * text column. */
+#define LINE_CHARS 160
+
+/* A line is built in a buffer of its own and appended once: a dump has
+ * millions of values, and appending them one by one was most of its cost. */
+typedef struct {
+  gchar text[LINE_CHARS];
+  gsize len;
+} Line;
+
+static inline void
+put_c (Line  *line,
+       gchar  c)
+{
+  line->text[line->len++] = c;
+}
+
+static inline void
+put_hex (Line    *line,
+         guint64  value,
+         guint    digits)
+{
+  static const gchar hex[] = "0123456789abcdef";
+
+  for (guint i = digits; i > 0; i--)
+    {
+      line->text[line->len + i - 1] = hex[value & 0xF];
+      value >>= 4;
+    }
+  line->len += digits;
+}
+
+static void
+put_repeat (Line  *line,
+            gchar  c,
+            gsize  n)
+{
+  memset (line->text + line->len, c, n);
+  line->len += n;
+}
 
 /* One value as WinDbg prints it, or its width in '?' when unreadable. */
 static void
-append_unit (GString      *out,
-             const guint8 *p,
-             guint         size,
-             gboolean      readable)
+put_unit (Line         *line,
+          const guint8 *p,
+          guint         size,
+          gboolean      readable)
 {
   guint64 v;
 
   if (!readable)
     {
-      switch (size)
+      put_repeat (line, '?', size == 8 ? 8 : 2 * size);
+      if (size == 8)
         {
-        case 1: g_string_append (out, "??"); break;
-        case 2: g_string_append (out, "????"); break;
-        case 4: g_string_append (out, "????????"); break;
-        default: g_string_append (out, "????????`????????"); break;
+          put_c (line, '`');
+          put_repeat (line, '?', 8);
         }
       return;
     }
-
   switch (size)
     {
-    case 1: g_string_append_printf (out, "%02x", (guint) p[0]); break;
-    case 2: g_string_append_printf (out, "%04x", (guint) kdh_read_le16 (p)); break;
-    case 4: g_string_append_printf (out, "%08x", (guint) kdh_read_le32 (p)); break;
+    case 1: put_hex (line, p[0], 2); break;
+    case 2: put_hex (line, kdh_read_le16 (p), 4); break;
+    case 4: put_hex (line, kdh_read_le32 (p), 8); break;
     default:
       v = kdh_read_le64 (p);
-      g_string_append_printf (out, "%08x`%08x", (guint) (v >> 32), (guint) v);
+      put_hex (line, v >> 32, 8);
+      put_c (line, '`');
+      put_hex (line, v, 8);
       break;
     }
+}
+
+static void
+put_address (Line     *line,
+             guint64   address,
+             gboolean  pointer64)
+{
+  if (pointer64 || !kdh_address_fits_32 (address))
+    {
+      put_hex (line, address >> 32, 8);
+      put_c (line, '`');
+    }
+  put_hex (line, address, 8);
 }
 
 void
@@ -83,30 +138,30 @@ kdh_dump_format (GString      *out,
     {
       gsize n = MIN (per_line, n_units - first);
       gsize offset = first * unit;
-      guint64 line = address + offset;
+      guint64 at_address = address + offset;
+      Line line;
 
+      line.len = 0;
       /* A 32-bit target's address space wraps at 4 GiB. */
       if (!pointer64 && kdh_address_fits_32 (address))
-        line = (guint32) line;
-      kdh_append_address (out, line, pointer64);
-      g_string_append (out, "  ");
+        at_address = (guint32) at_address;
+      put_address (&line, at_address, pointer64);
+      put_repeat (&line, ' ', 2);
 
       for (gsize i = 0; i < n; i++)
         {
           gsize at = offset + i * unit;
 
           if (i > 0)
-            g_string_append_c (out, unit == 1 && i == 8 ? '-' : ' ');
-          append_unit (out, data != NULL ? data + at : NULL, unit, at + unit <= valid_len);
+            put_c (&line, unit == 1 && i == 8 ? '-' : ' ');
+          put_unit (&line, data != NULL ? data + at : NULL, unit, at + unit <= valid_len);
         }
 
       if (with_text)
         {
           /* A short last line keeps the text column where full lines
            * have it. */
-          gsize pad = (per_line - n) * (unit_width + 1);
-
-          g_string_append_printf (out, "%*s  ", (int) pad, "");
+          put_repeat (&line, ' ', (per_line - n) * (unit_width + 1) + 2);
           for (gsize i = 0; i < n * unit; i++)
             {
               gsize at = offset + i;
@@ -115,12 +170,13 @@ kdh_dump_format (GString      *out,
               guint8 c = at < valid_len ? data[at] : 0;
 
               if (unit_end > valid_len)
-                g_string_append_c (out, '?');
+                put_c (&line, '?');
               else
-                g_string_append_c (out, c >= 0x20 && c <= 0x7e ? (gchar) c : '.');
+                put_c (&line, c >= 0x20 && c <= 0x7e ? (gchar) c : '.');
             }
         }
 
-      g_string_append_c (out, '\n');
+      put_c (&line, '\n');
+      g_string_append_len (out, line.text, (gssize) line.len);
     }
 }

@@ -5,6 +5,23 @@
  */
 #include "kdh-address.h"
 
+void
+kdh_append_hex (GString *out,
+                guint64  value,
+                guint    digits)
+{
+  static const gchar hex[] = "0123456789abcdef";
+  gchar buf[16];
+
+  g_return_if_fail (digits <= sizeof buf);
+  for (guint i = digits; i > 0; i--)
+    {
+      buf[i - 1] = hex[value & 0xF];
+      value >>= 4;
+    }
+  g_string_append_len (out, buf, digits);
+}
+
 gboolean
 kdh_address_fits_32 (guint64 address)
 {
@@ -19,9 +36,11 @@ kdh_append_address (GString *out,
                     gboolean pointer64)
 {
   if (pointer64 || !kdh_address_fits_32 (address))
-    g_string_append_printf (out, "%08x`%08x", (guint) (address >> 32), (guint) address);
-  else
-    g_string_append_printf (out, "%08x", (guint) address);
+    {
+      kdh_append_hex (out, address >> 32, 8);
+      g_string_append_c (out, '`');
+    }
+  kdh_append_hex (out, address, 8);
 }
 
 gchar *

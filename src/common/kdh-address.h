@@ -15,6 +15,12 @@ G_BEGIN_DECLS
  * written in full: an address is never shown truncated. */
 gchar *kdh_format_address        (guint64   address,
                                   gboolean  pointer64);
+/* @value as @digits lower-case hex digits (leading zeros kept, higher
+ * digits cut), appended to @out: the dumps write millions of them, and
+ * printf is most of their cost. */
+void   kdh_append_hex            (GString  *out,
+                                  guint64   value,
+                                  guint     digits);
 /* Whether @address is what a 32-bit target can have: below 4 GiB, or the
  * sign extension of a kernel address (ffffffff`8xxxxxxx). */
 gboolean kdh_address_fits_32     (guint64   address);

@@ -6,6 +6,7 @@
  * kdh-server.c          the set and its thread, the engine events: fan-out,
  *                       command replies, announcements
  * kdh-server-commands.c .server, .servers, .endsrv, .clients
+ * kdh-server-batch.c    output gathered into chunks (the batching policy)
  * kdh-server-history.c  the numbered output history (GetOutput, late joiners)
  * kdh-server-listen.c   one server: tcp, clicon, npipe, ssl and com transports
  * kdh-server-client.c   one client: its D-Bus connection, Hello, the methods
@@ -23,6 +24,7 @@
 #include <gio/gio.h>
 
 #include "kdh-server.h"
+#include "kdh-server-batch.h"
 #include "remote/kdh-remote-protocol.h"
 #include "remote/kdh-remote-string.h"
 
@@ -46,15 +48,6 @@ G_BEGIN_DECLS
  * the message around it. Flow control counts this, not the bare text, so
  * that a flood of small chunks is bounded too. */
 #define KDH_SERVER_SIGNAL_COST(len) (2 * (guint64) (len) + 1024)
-/* Output batching (kdh-server.c): consecutive output of one kind and
- * origin goes out as one Output signal of at most this much text ... */
-#define KDH_SERVER_BATCH_BYTES      (16 * 1024)
-/* ... at most this long after it was produced. Output on a quiet link
- * goes out at once; only while it flows are batches held this long, so
- * that each client gets at most one signal per interval instead of one
- * per line (every signal costs a serialization, a write and several
- * thread wake-ups on both ends). */
-#define KDH_SERVER_BATCH_DELAY_US   (1 * 1000)
 /* A refused client gets this long to read its error before it is cut. */
 #define KDH_SERVER_REFUSE_GRACE_MS  2000
 
@@ -160,12 +153,10 @@ struct _KdhServerSet
   gboolean ready;
   GDBusNodeInfo *node;
   GDBusAuthObserver *observer;
-  /* Output not in the history yet (see KDH_SERVER_BATCH_*). */
-  GString *batch;
-  KdhOutputKind batch_kind;
-  gchar *batch_origin;
-  GSource *batch_source;       /* seals the batch when its delay is up */
-  gint64 last_seal_us;         /* monotonic */
+  /* Output not in the history yet (kdh-server-batch.h). */
+  KdhServerBatch batch;
+  GSource *batch_source;       /* sends what is held when its delay is up */
+  gint64 batch_due_us;         /* when batch_source fires */
 };
 
 struct _KdhServer

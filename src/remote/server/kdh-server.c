@@ -18,10 +18,11 @@
  * GDBus worker and of the client's threads) per line and client, so that
  * 8 clients got a fraction of what the server printed. Output of one kind
  * and origin is gathered for at most KDH_SERVER_BATCH_DELAY_US, and up to
- * KDH_SERVER_BATCH_BYTES, then becomes one numbered chunk for everyone.
- * The first output after a quiet spell goes out at once, so interactive
- * use sees no delay. Every client still reads the same numbered history,
- * so each gets every chunk exactly once and in order.
+ * KDH_SERVER_BATCH_BYTES, then becomes one numbered chunk for everyone
+ * (kdh-server-batch.c). The first output after a quiet spell goes out at
+ * once, so interactive use sees no delay. Every client still reads the
+ * same numbered history, so each gets every chunk exactly once and in
+ * order.
  */
 #include "kdh-server-private.h"
 
@@ -57,22 +58,35 @@ kdh_server_set_notice (KdhServerSet  *set,
 
 /* ---- Output batching ---------------------------------------------------- */
 
-void
-kdh_server_set_seal_output (KdhServerSet *set)
+/* A chunk is complete: into the history, and on to every client. */
+static void
+on_chunk (KdhOutputKind  kind,
+          const gchar   *origin,
+          const gchar   *text,
+          gpointer       data)
+{
+  KdhServerSet *set = data;
+
+  kdh_server_history_append (set->history, kind, origin, text);
+  for (GList *l = set->clients; l; l = l->next)
+    kdh_server_client_pump (l->data);
+}
+
+static void
+cancel_batch_timer (KdhServerSet *set)
 {
   if (set->batch_source)
     {
       g_source_destroy (set->batch_source);
       g_clear_pointer (&set->batch_source, g_source_unref);
     }
-  if (set->batch->len == 0)
-    return;
-  kdh_server_history_append (set->history, set->batch_kind, set->batch_origin, set->batch->str);
-  g_string_truncate (set->batch, 0);
-  g_clear_pointer (&set->batch_origin, g_free);
-  set->last_seal_us = g_get_monotonic_time ();
-  for (GList *l = set->clients; l; l = l->next)
-    kdh_server_client_pump (l->data);
+}
+
+void
+kdh_server_set_seal_output (KdhServerSet *set)
+{
+  cancel_batch_timer (set);
+  kdh_server_batch_send (&set->batch, g_get_monotonic_time ());
 }
 
 static gboolean
@@ -91,41 +105,19 @@ batch_output (KdhServerSet  *set,
               const gchar   *origin,
               const gchar   *text)
 {
-  gsize len = strlen (text);
-  gint64 now;
+  gint64 now = g_get_monotonic_time ();
+  gint64 due = kdh_server_batch_add (&set->batch, kind, origin, text, now);
 
-  if (len == 0)
+  if (set->batch_source && due == set->batch_due_us)
     return;
-  origin = origin ? origin : "";
-  if (set->batch->len > 0
-      && (kind != set->batch_kind || g_strcmp0 (origin, set->batch_origin) != 0
-          || set->batch->len + len > KDH_SERVER_BATCH_BYTES))
-    kdh_server_set_seal_output (set);
-  if (set->batch->len == 0)
-    {
-      set->batch_kind = kind;
-      set->batch_origin = g_strdup (origin);
-    }
-  g_string_append_len (set->batch, text, (gssize) len);
-
-  now = g_get_monotonic_time ();
-  /* An echo is one command line of its own (front ends prefix it with its
-   * sender); output after a quiet spell is not held either. */
-  if (kind == KDH_OUTPUT_ECHO || set->batch->len >= KDH_SERVER_BATCH_BYTES
-      || now - set->last_seal_us >= KDH_SERVER_BATCH_DELAY_US)
-    {
-      kdh_server_set_seal_output (set);
-      return;
-    }
-  if (set->batch_source == NULL)
-    {
-      gint64 due_us = set->last_seal_us + KDH_SERVER_BATCH_DELAY_US - now;
-
-      set->batch_source = g_timeout_source_new ((guint) ((due_us + 999) / 1000));
-      g_source_set_callback (set->batch_source, on_batch_due, set, NULL);
-      g_source_set_name (set->batch_source, "[kdhost] server output batch");
-      g_source_attach (set->batch_source, g_main_context_get_thread_default ());
-    }
+  cancel_batch_timer (set);
+  if (due == 0)
+    return;
+  set->batch_due_us = due;
+  set->batch_source = g_timeout_source_new ((guint) ((MAX (due - now, 0) + 999) / 1000));
+  g_source_set_callback (set->batch_source, on_batch_due, set, NULL);
+  g_source_set_name (set->batch_source, "[kdhost] server output batch");
+  g_source_attach (set->batch_source, g_main_context_get_thread_default ());
 }
 
 /* ---- Client commands ---------------------------------------------------- */
@@ -341,7 +333,7 @@ kdh_server_set_new (KdhEngine *engine)
   g_assert_no_error (error);
   set->observer = g_dbus_auth_observer_new ();
   g_signal_connect (set->observer, "allow-mechanism", G_CALLBACK (allow_mechanism), NULL);
-  set->batch = g_string_new (NULL);
+  kdh_server_batch_init (&set->batch, on_chunk, set);
   set->prompt = g_strdup ("kd> ");
   set->context = g_main_context_new ();
   set->loop = g_main_loop_new (set->context, FALSE);
@@ -433,8 +425,7 @@ kdh_server_set_free (KdhServerSet *set)
   g_clear_pointer (&set->state, g_variant_unref);
   g_dbus_node_info_unref (set->node);
   g_object_unref (set->observer);
-  g_string_free (set->batch, TRUE);
-  g_free (set->batch_origin);
+  kdh_server_batch_clear (&set->batch);
   g_free (set->prompt);
   g_free (set);
 }
