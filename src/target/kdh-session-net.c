@@ -35,6 +35,15 @@ kdh_session_note_closed (KdhSession   *s,
          || s->cs->kind == KDH_TRANSPORT_NET;
 }
 
+gint64
+kdh_session_next_stats_look (KdhSession *s,
+                             gint64      now_us)
+{
+  if (s->cs->kind == KDH_TRANSPORT_NET && s->transport_open)
+    return now_us + STATS_INTERVAL_US;
+  return 0;
+}
+
 KdhLinkStats
 kdh_session_collect_stats (KdhSession *s)
 {

@@ -141,6 +141,11 @@ gboolean kdh_session_note_closed   (KdhSession   *s,
                                     const GError *error);
 /* The link's counters with the transport's datagrams and reboots. */
 KdhLinkStats kdh_session_collect_stats (KdhSession *s);
+/* When to look at unchanged counters again: 0 for the next packet; a
+ * datagram transport counts datagrams (a flood of forged ones) that
+ * bring the link nothing, so it is looked at every STATS_INTERVAL_US. */
+gint64   kdh_session_next_stats_look (KdhSession *s,
+                                      gint64      now_us);
 
 /* kdh-session-sync.c */
 gboolean kdh_session_sync          (KdhSession   *s,

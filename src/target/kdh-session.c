@@ -370,7 +370,7 @@ stats_changed (const KdhLinkStats *a,
                const KdhLinkStats *b)
 {
   return a->bytes_in != b->bytes_in || a->bytes_out != b->bytes_out || a->timeouts != b->timeouts
-         || a->checksum_errors != b->checksum_errors || a->datagrams_dropped != b->datagrams_dropped;
+         || a->checksum_errors != b->checksum_errors || a->datagrams_in != b->datagrams_in;
 }
 
 void
@@ -633,7 +633,7 @@ kdh_session_poll (KdhSession *s)
 
   kdh_session_publish_stats (s, FALSE);
   if (s->next_stats_us <= now)
-    s->next_stats_us = 0;   /* nothing changed; look again on the next packet */
+    s->next_stats_us = kdh_session_next_stats_look (s, now);   /* or on the next packet */
 
   if (s->reconnect_pending && s->transport_open)
     {
