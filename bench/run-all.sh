@@ -21,7 +21,7 @@ log="$(mktemp -d)"
 trap 'rm -rf "$log"' EXIT
 
 echo "Building..."
-targets="kdhost-sim kdhost-cli bench-resync bench-memread bench-flood-cli bench-startup bench-fanout bench-sim"
+targets="kdhost-sim kdhost-cli bench-resync bench-memread bench-flood-cli bench-startup bench-fanout bench-sim bench-kdnet"
 grep -q '^KDH_BUILD_APP:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null && targets="$targets kdhost"
 # shellcheck disable=SC2086
 cmake --build "$build" -j"$(nproc)" --target $targets > "$log/build" 2>&1 \
@@ -48,6 +48,7 @@ run() {
 export KDH_BUILD_DIR="$build" GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1
 run resync "$build/bench/bench-resync" --count 50
 run memread "$build/bench/bench-memread"
+run kdnet "$build/bench/bench-kdnet"
 run flood-cli "$build/bench/bench-flood-cli" --seconds 20
 if [ "$have_display" = yes ]; then
   run flood-window sh "$src/bench/ui-flood.sh" "$build" 20
@@ -74,6 +75,10 @@ resync_pty="$(pick "$log/resync" 's/^resync pty at 115200 baud .*p50=\([0-9.]*\)
 resync_limit="$(pick "$log/resync" 's/^resync pty.*that is \([0-9.]*\) ms$/\1 ms/p')"
 memread_unix="$(pick "$log/memread" 's/^memread unix socket .*: \([0-9.]*\) MB\/s.*/\1 MB\/s/p')"
 memread_pty="$(pick "$log/memread" 's/^memread pty.* = \([0-9.]*\) % of the line rate.*/\1 %/p')"
+memread_kdnet="$(pick "$log/kdnet" 's/^memread kdnet loopback .*: \([0-9.]*\) MB\/s.*/\1 MB\/s/p')"
+resync_kdnet="$(pick "$log/kdnet" 's/^resync kdnet loopback .*p50=\([0-9.]*\) ms  p99=\([0-9.]*\) ms.*/p50 \1 ms, p99 \2 ms/p')"
+crypto_small="$(pick "$log/kdnet" 's/^kdnet crypto request (72 bytes) *seal \([0-9.]*\) µs, open \([0-9.]*\) µs.*/seal \1 µs, open \2 µs/p')"
+crypto_large="$(pick "$log/kdnet" 's/^kdnet crypto reply (4016 bytes) *seal \([0-9.]*\) µs, open \([0-9.]*\) µs.*/seal \1 µs, open \2 µs/p')"
 flood_cli="$(pick "$log/flood-cli" 's/^flood kdhost-cli.*: \([0-9]*\) lines\/s.*/\1 lines\/s/p')"
 flood_win="$(pick "$log/flood-window" 's/^  lines shown: *[0-9]* (\([0-9]*\) lines\/s)/\1 lines\/s/p')"
 stall_max="$(pick "$log/flood-window" 's/^  longest stall: *\([0-9.]*\) ms.*/\1 ms/p')"
@@ -125,6 +130,9 @@ section() {   # section NAME: the benchmark's own output, verbatim
   echo "| resync, 115200-baud pty | $(na "$resync_pty") | line-rate limit $(na "$resync_limit") |"
   echo "| memory read, Unix socket (16 MiB with \`dq\`) | $(na "$memread_unix") | |"
   echo "| memory read, 115200-baud pty | $(na "$memread_pty") of the line rate | target ≥ 90 %; the protocol's ceiling is 95.7 % |"
+  echo "| memory read, KDNET on loopback (16 MiB with \`dq\`) | $(na "$memread_kdnet") | |"
+  echo "| resync, KDNET on loopback | $(na "$resync_kdnet") | |"
+  echo "| KDNET crypto per datagram, 72-byte request / 4016-byte reply | $(na "$crypto_small") / $(na "$crypto_large") | |"
   echo "| DbgPrint flood shown by kdhost-cli (pipe) | $(na "$flood_cli") | |"
   echo "| DbgPrint flood shown by the window | $(na "$flood_win") | |"
   echo "| window's longest main-loop stall in the flood | $(na "$stall_max") (p99 $(na "$stall_p99")) | target: one frame, 16 ms |"
@@ -161,6 +169,14 @@ section() {   # section NAME: the benchmark's own output, verbatim
   echo "ceiling before any turnaround time."
   echo
   section memread
+  echo
+  echo "## KDNET (\`bench-kdnet\`)"
+  echo
+  echo "What sealing (HMAC-SHA256 with GLib's GHmac, then AES-256-CBC with nettle) and"
+  echo "opening cost per datagram; then \`dq\` over 16 MiB and 50 resyncs through a KDNET"
+  echo "connection to \`kdhost-sim --kdnet\` on loopback."
+  echo
+  section kdnet
   echo
   echo "## DbgPrint flood (\`bench-flood-cli\`, \`bench/ui-flood.sh\`)"
   echo

@@ -28,6 +28,7 @@ check_sim_equal (const KdhSimOptions *a,
   g_assert_true (a->drop == b->drop);
   g_assert_true (a->corrupt == b->corrupt);
   g_assert_true (a->dup == b->dup);
+  g_assert_true (a->reorder == b->reorder);
   g_assert_cmpuint (a->seed, ==, b->seed);
   g_assert_cmpuint (a->stall_ms, ==, b->stall_ms);
   g_assert_cmpuint (a->silent_after, ==, b->silent_after);
@@ -44,6 +45,7 @@ check_sim_sane (const KdhSimOptions *o)
   g_assert_true (isfinite (o->drop) && o->drop >= 0 && o->drop <= 1);
   g_assert_true (isfinite (o->corrupt) && o->corrupt >= 0 && o->corrupt <= 1);
   g_assert_true (isfinite (o->dup) && o->dup >= 0 && o->dup <= 1);
+  g_assert_true (isfinite (o->reorder) && o->reorder >= 0 && o->reorder <= 1);
   g_assert_true (isfinite (o->dbgprint_rate) && o->dbgprint_rate >= 0);
   g_assert_cmpuint (o->cpus, >=, 1);
   g_assert_cmpuint (o->cpus, <=, 64);

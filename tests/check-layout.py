@@ -15,7 +15,7 @@ import sys
 ALLOWED = {
     "common": set(),
     "kd": {"common"},
-    "transport": {"common"},
+    "transport": {"kd", "common"},
     "sim": {"kd", "common"},
     # The simulated machine's Windows images: freestanding C for another
     # target, built by clang and lld-link, including nothing of kdhost's.
@@ -27,7 +27,8 @@ ALLOWED = {
     "remote/client": {"remote", "target", "transport", "kd", "common"},
     "engine": {"commands", "remote/client", "remote", "target", "transport", "kd", "common"},
     "remote/server": {"engine", "commands", "remote", "target", "common"},
-    "cli": {"engine", "remote/server", "sim-transport", "commands", "target", "common"},
+    "cli": {"engine", "remote/server", "sim-transport", "commands", "target", "transport",
+            "common"},
     "app": {"engine", "remote/server", "sim-transport", "sim", "remote", "transport", "target",
             "commands", "kd", "common"},
 }

@@ -13,5 +13,7 @@ G_BEGIN_DECLS
  * read back, closed. Another process may take it meanwhile; tests that
  * need a port known before the listener exists live with that. */
 guint16 kdh_test_free_port (void);
+/* The same for a UDP port, free for IPv6 and IPv4 (KDNET listens on both). */
+guint16 kdh_test_free_udp_port (void);
 
 G_END_DECLS

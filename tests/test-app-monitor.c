@@ -90,6 +90,8 @@ test_monitor_counters (void)
     { "retransmits", &stats.retransmits }, { "duplicates", &stats.duplicates },
     { "resyncs", &stats.syncs }, { "reboots", &stats.target_reboots },
     { "garbage-bytes", &stats.garbage_bytes },
+    { "datagrams-in", &stats.datagrams_in }, { "datagrams-out", &stats.datagrams_out },
+    { "datagrams-dropped", &stats.datagrams_dropped },
   };
 
   if (!have_display)

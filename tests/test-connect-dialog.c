@@ -446,6 +446,56 @@ test_tcp (Fixture       *f,
 }
 
 static void
+test_net (Fixture       *f,
+          gconstpointer  data)
+{
+  const gchar *setup;
+  const gchar *key;
+  g_autofree gchar *expected = NULL, *bcdedit = NULL;
+  g_autoptr (KdhConnectionString) cs = NULL;
+
+  REQUIRE_DIALOG (f);
+
+  set_page (f, KDH_CONNECT_DIALOG_PAGE_NET);
+  assert_fails (f, KDH_CONNECTION_STRING_ERROR_MISSING, FALSE);
+  set_text (f, "net_key_entry", "1A2B.3c4d.5E6F.7g8h");
+  assert_builds (f, "net:port=50000,key=1a2b.3c4d.5e6f.7g8h");
+  /* What the target needs, for this key and port. */
+  set_text (f, "net_port_spin", "50001");
+  assert_builds (f, "net:port=50001,key=1a2b.3c4d.5e6f.7g8h");
+  setup = gtk_label_get_text (GTK_LABEL (child (f, "net_setup_label")));
+  g_assert_nonnull (strstr (setup, "bcdedit /debug on"));
+  g_assert_nonnull (strstr (setup, " port:50001 key:1A2B.3c4d.5E6F.7g8h"));
+  set_text (f, "net_target_entry", "192.0.2.5");
+  assert_builds (f, "net:port=50001,key=1a2b.3c4d.5e6f.7g8h,target=192.0.2.5");
+
+  /* The parser names a bad part of the key. */
+  set_text (f, "net_key_entry", "1.2.3");
+  assert_fails (f, KDH_CONNECTION_STRING_ERROR_BAD_VALUE, TRUE);
+  g_assert_nonnull (strstr (_kdh_connect_dialog_get_message (f->dialog), "fewer than four parts"));
+
+  /* New Key: a fresh key that parses, shown in the command too. */
+  gtk_button_clicked (GTK_BUTTON (child (f, "net_new_key_button")));
+  key = gtk_entry_get_text (GTK_ENTRY (child (f, "net_key_entry")));
+  expected = g_strdup_printf ("net:port=50001,key=%s,target=192.0.2.5", key);
+  assert_builds (f, expected);
+  cs = kdh_connection_string_parse (expected, NULL);
+  g_assert_nonnull (cs);
+  bcdedit = g_strdup_printf (" port:50001 key:%s", key);
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (child (f, "net_setup_label"))),
+                            bcdedit));
+
+  /* A string from elsewhere opens this tab, filled in. */
+  kdh_connect_dialog_set_connection (f->dialog, "net:key=1.2.3.4,port=50002");
+  g_assert_cmpstr (_kdh_connect_dialog_get_page (f->dialog), ==, KDH_CONNECT_DIALOG_PAGE_NET);
+  g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (child (f, "net_target_entry"))), ==, "");
+  assert_builds (f, "net:port=50002,key=1.2.3.4");
+  /* bind= has no widget: the whole string goes to the string tab. */
+  kdh_connect_dialog_set_connection (f->dialog, "net:port=50002,key=1.2.3.4,bind=127.0.0.1");
+  g_assert_cmpstr (_kdh_connect_dialog_get_page (f->dialog), ==, KDH_CONNECT_DIALOG_PAGE_STRING);
+}
+
+static void
 test_sim (Fixture       *f,
           gconstpointer  data)
 {
@@ -561,9 +611,10 @@ test_malformed (Fixture       *f,
   spin_main_loop (500);
   g_assert_cmpuint (f->n_responses, ==, 0);
 
-  /* KDNET parses but is not supported: also an error. */
-  set_text (f, "string_entry", "net:port=50000,key=1.2.3.4");
-  assert_fails (f, KDH_CONNECTION_STRING_ERROR_UNSUPPORTED, TRUE);
+  /* A KDNET string with a bad key: also an error, naming the part. */
+  set_text (f, "string_entry", "net:port=50000,key=1.2.3.!");
+  assert_fails (f, KDH_CONNECTION_STRING_ERROR_BAD_VALUE, TRUE);
+  g_assert_nonnull (strstr (_kdh_connect_dialog_get_message (f->dialog), "part 4 has '!'"));
 
   /* Fixing the string clears it all. */
   set_text (f, "string_entry", "com:port=/dev/ttyS0,baud=115200");
@@ -867,6 +918,10 @@ test_screenshots (Fixture       *f,
   set_page (f, KDH_CONNECT_DIALOG_PAGE_TCP);
   save_screenshot (f, dir, "tcp");
 
+  set_page (f, KDH_CONNECT_DIALOG_PAGE_NET);
+  set_text (f, "net_key_entry", "2steg4fzbj2sz.23418vzkd4ko3.1g34ou07z4pev.1sp3yo9yz874p");
+  save_screenshot (f, dir, "net");
+
   set_page (f, KDH_CONNECT_DIALOG_PAGE_SIM);
   set_value (f, "sim_drop_spin", 1);
   set_value (f, "sim_corrupt_spin", 1);
@@ -898,6 +953,7 @@ main (int    argc,
   ADD ("serial", test_serial);
   ADD ("pipe", test_pipe);
   ADD ("tcp", test_tcp);
+  ADD ("net", test_net);
   ADD ("sim", test_sim);
   ADD ("string", test_string);
   ADD ("malformed", test_malformed);

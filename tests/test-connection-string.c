@@ -304,10 +304,7 @@ static const BadCase bad_cases[] = {
   { "sim:,,",                    KDH_CONNECTION_STRING_ERROR_SYNTAX, "empty option" },
   { "sim:=1",                    KDH_CONNECTION_STRING_ERROR_SYNTAX, "option '=1' has no name" },
 
-  /* net: is checked before being turned down. */
-  { "net:port=50000,key=a.b.c.d", KDH_CONNECTION_STRING_ERROR_UNSUPPORTED,
-    "KDNET (net:) is not supported yet; use com: or sim:" },
-  { "NET:Port=1,Key=1X.2y.3Z.40w", KDH_CONNECTION_STRING_ERROR_UNSUPPORTED, "KDNET" },
+  /* net: (KDNET) */
   { "net:port=0,key=a.b.c.d",    KDH_CONNECTION_STRING_ERROR_BAD_VALUE, "bad UDP port '0'" },
   { "net:port=70000,key=a.b.c.d", KDH_CONNECTION_STRING_ERROR_BAD_VALUE, "port '70000'" },
   { "net:port=50000,key=a.b.c",  KDH_CONNECTION_STRING_ERROR_BAD_VALUE, "bad KDNET key 'a.b.c'" },
@@ -319,6 +316,12 @@ static const BadCase bad_cases[] = {
   { "net:port=50000",            KDH_CONNECTION_STRING_ERROR_MISSING, "missing 'key='" },
   { "net:key=a.b.c.d",           KDH_CONNECTION_STRING_ERROR_MISSING, "missing 'port='" },
   { "net:",                      KDH_CONNECTION_STRING_ERROR_MISSING, "missing 'port='" },
+  { "net:port=50000,key=zzzzzzzzzzzzz.0.0.0", KDH_CONNECTION_STRING_ERROR_BAD_VALUE,
+    "part 1 is larger than 64 bits" },
+  { "net:port=50000,key=a.b.c.d,bind=somewhere", KDH_CONNECTION_STRING_ERROR_BAD_VALUE,
+    "bad bind address 'somewhere'" },
+  { "net:port=50000,key=a.b.c.d,target=", KDH_CONNECTION_STRING_ERROR_BAD_VALUE,
+    "empty value for 'target'" },
   { "net:port=50000,key=a.b.c.d,busparams=1.2.3", KDH_CONNECTION_STRING_ERROR_UNKNOWN_OPTION,
     "unknown option 'busparams=1.2.3'" },
   { "net:port=1,port=2,key=a.b.c.d", KDH_CONNECTION_STRING_ERROR_CONFLICT,
@@ -384,8 +387,12 @@ test_messages (void)
       "in 'com:ipport=4445,port=h,reconnect'" },
     { "  sim:drop=2  ",
       "bad drop probability '2' in 'sim:drop=2' (expected a number from 0 to 1)" },
-    { "net:port=50000,key=a.b.c.d",
-      "KDNET (net:) is not supported yet; use com: or sim:" },
+    { "net:port=50000,key=a.b.c",
+      "bad KDNET key 'a.b.c': it has fewer than four parts in 'net:port=50000,key=a.b.c' "
+      "(expected four base-36 numbers separated by dots, such as 1a2b3c.4d5e6f.7g8h.9i0j)" },
+    { "net:port=0,key=a.b.c.d",
+      "bad UDP port '0' in 'net:port=0,key=a.b.c.d' "
+      "(expected a number from 1 to 65535; Windows takes 49152 to 65535)" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -642,22 +649,55 @@ test_registered_kind (void)
 static void
 test_net (void)
 {
-  static const gchar *const good_syntax[] = {
-    "net:port=50000,key=a.b.c.d",
-    "net:key=1.2.3.4,port=49152",
-    "net:port=65535,key=zzzzzzzzzzzzz.0.0.0",
+  static const struct {
+    const gchar *text;
+    guint16 port;
+    const gchar *key, *target, *bind;
+    const gchar *canonical, *described;
+  } cases[] = {
+    { "net:port=50000,key=a.b.c.d", 50000, "a.b.c.d", NULL, NULL,
+      "net:port=50000,key=a.b.c.d", "net :50000" },
+    { "NET:Key=1X.2y.3Z.40w,Port=49152", 49152, "1x.2y.3z.40w", NULL, NULL,
+      "net:port=49152,key=1x.2y.3z.40w", "net :49152" },
+    { "net:port=50001,key=3w5e11264sgsf.0.0.0,target=192.0.2.5,bind=0.0.0.0", 50001,
+      "3w5e11264sgsf.0.0.0", "192.0.2.5", "0.0.0.0",
+      "net:port=50001,key=3w5e11264sgsf.0.0.0,target=192.0.2.5,bind=0.0.0.0",
+      "net 0.0.0.0:50001 target 192.0.2.5" },
+    { "net:port=50002,key=1.2.3.4,target=[2001:db8::5],bind=[::1]", 50002, "1.2.3.4",
+      "2001:db8::5", "::1", "net:port=50002,key=1.2.3.4,target=2001:db8::5,bind=::1",
+      "net [::1]:50002 target 2001:db8::5" },
+    { "net:port=50003,key=1.2.3.4,target=winvm.example", 50003, "1.2.3.4", "winvm.example",
+      NULL, "net:port=50003,key=1.2.3.4,target=winvm.example", "net :50003 target winvm.example" },
   };
 
-  /* Well-formed KDNET strings are all turned down the same way. */
-  for (gsize i = 0; i < G_N_ELEMENTS (good_syntax); i++)
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (KdhConnectionString) cs = kdh_connection_string_parse (cases[i].text, &error);
+      g_autoptr (KdhConnectionString) again = NULL;
+      g_autoptr (KdhConnectionString) copy = NULL;
+      g_autofree gchar *canonical = NULL, *described = NULL, *canonical2 = NULL;
 
-      g_assert_null (kdh_connection_string_parse (good_syntax[i], &error));
-      g_assert_error (error, KDH_CONNECTION_STRING_ERROR,
-                      KDH_CONNECTION_STRING_ERROR_UNSUPPORTED);
-      g_assert_cmpstr (error->message, ==,
-                       "KDNET (net:) is not supported yet; use com: or sim:");
+      g_assert_no_error (error);
+      g_assert_cmpint (cs->kind, ==, KDH_TRANSPORT_NET);
+      g_assert_cmpuint (cs->tcp_port, ==, cases[i].port);
+      g_assert_cmpstr (cs->net_key, ==, cases[i].key);
+      g_assert_cmpstr (cs->net_target, ==, cases[i].target);
+      g_assert_cmpstr (cs->net_bind, ==, cases[i].bind);
+      g_assert_cmpuint (kdh_connection_string_line_baud (cs), ==, 0);
+      canonical = kdh_connection_string_to_string (cs);
+      g_assert_cmpstr (canonical, ==, cases[i].canonical);
+      described = kdh_connection_string_describe (cs);
+      g_assert_cmpstr (described, ==, cases[i].described);
+      /* The canonical form reads back the same; a copy owns its strings. */
+      again = kdh_connection_string_parse (canonical, &error);
+      g_assert_no_error (error);
+      canonical2 = kdh_connection_string_to_string (again);
+      g_assert_cmpstr (canonical2, ==, canonical);
+      copy = kdh_connection_string_copy (cs);
+      g_assert_true (copy->net_key != cs->net_key);
+      g_assert_cmpstr (copy->net_key, ==, cs->net_key);
+      g_assert_cmpstr (copy->net_target, ==, cs->net_target);
     }
 }
 

@@ -6,12 +6,14 @@
  * kdh-connect-dialog.c        the tabs, the string they build, recent ones
  * kdh-connect-dialog-ports.c  the serial port list and the VM pipe chooser
  * kdh-connect-dialog-recent.c the recent connections (GSettings)
+ * kdh-connect-dialog-net.c    the Network (KDNET) tab
  */
 #pragma once
 
 #include <gtk/gtk.h>
 
 #include "kdh-connect-dialog.h"
+#include "transport/kdh-connection-string.h"
 
 G_BEGIN_DECLS
 
@@ -47,6 +49,12 @@ struct _KdhConnectDialog
   GtkEntry             *tcp_host_entry;
   GtkSpinButton        *tcp_port_spin;
 
+  GtkEntry             *net_key_entry;
+  GtkButton            *net_new_key_button;
+  GtkSpinButton        *net_port_spin;
+  GtkEntry             *net_target_entry;
+  GtkLabel             *net_setup_label;
+
   GtkSpinButton        *sim_drop_spin;
   GtkSpinButton        *sim_corrupt_spin;
   GtkSpinButton        *sim_dup_spin;
@@ -72,6 +80,16 @@ void         kdh_connect_dialog_recent_activated   (KdhConnectDialog *self,
                                                     GtkListBoxRow    *row);
 /* The connection string a row of the recent list stands for. */
 const gchar *kdh_connect_dialog_row_get_connection (GtkListBoxRow *row);
+
+/* kdh-connect-dialog-net.c */
+gchar *kdh_connect_dialog_build_net      (KdhConnectDialog  *self,
+                                          gboolean          *is_incomplete,
+                                          GError           **error);
+void   kdh_connect_dialog_fill_net       (KdhConnectDialog          *self,
+                                          const KdhConnectionString *cs);
+/* Shows what to run on the target for the key and port typed. */
+void   kdh_connect_dialog_update_net     (KdhConnectDialog  *self);
+void   kdh_connect_dialog_new_key_clicked (KdhConnectDialog *self);
 
 /* kdh-connect-dialog-ports.c */
 void kdh_connect_dialog_setup_port_cells (KdhConnectDialog *self);

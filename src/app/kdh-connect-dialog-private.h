@@ -11,6 +11,8 @@
  *   pipe:    pipe_path_entry, pipe_choose_button, pipe_reconnect_check,
  *            pipe_resets_check
  *   tcp:     tcp_connect_radio, tcp_listen_radio, tcp_host_entry, tcp_port_spin
+ *   net:     net_key_entry, net_new_key_button, net_port_spin, net_target_entry,
+ *            net_setup_label
  *   sim:     sim_drop_spin, sim_corrupt_spin, sim_dup_spin,
  *            sim_dbgprint_off_radio, sim_dbgprint_rate_radio,
  *            sim_dbgprint_rate_spin, sim_dbgprint_max_radio, sim_seed_spin
@@ -28,6 +30,7 @@ G_BEGIN_DECLS
 #define KDH_CONNECT_DIALOG_PAGE_SERIAL "serial"
 #define KDH_CONNECT_DIALOG_PAGE_PIPE   "pipe"
 #define KDH_CONNECT_DIALOG_PAGE_TCP    "tcp"
+#define KDH_CONNECT_DIALOG_PAGE_NET    "net"
 #define KDH_CONNECT_DIALOG_PAGE_SIM    "sim"
 #define KDH_CONNECT_DIALOG_PAGE_STRING "string"
 #define KDH_CONNECT_DIALOG_PAGE_RECENT "recent"

@@ -244,6 +244,8 @@ build_raw (KdhConnectDialog  *self,
     return build_pipe (self, is_incomplete, error);
   if (g_strcmp0 (page, KDH_CONNECT_DIALOG_PAGE_TCP) == 0)
     return build_tcp (self, is_incomplete, error);
+  if (g_strcmp0 (page, KDH_CONNECT_DIALOG_PAGE_NET) == 0)
+    return kdh_connect_dialog_build_net (self, is_incomplete, error);
   if (g_strcmp0 (page, KDH_CONNECT_DIALOG_PAGE_SIM) == 0)
     return build_sim (self);
   if (g_strcmp0 (page, KDH_CONNECT_DIALOG_PAGE_STRING) == 0)
@@ -308,6 +310,7 @@ kdh_connect_dialog_update (KdhConnectDialog *self)
   rate = gtk_toggle_button_get_active (self->sim_dbgprint_rate_radio);
   gtk_widget_set_sensitive (GTK_WIDGET (self->sim_dbgprint_rate_spin), rate);
   gtk_widget_set_sensitive (GTK_WIDGET (self->sim_dbgprint_rate_label), rate);
+  kdh_connect_dialog_update_net (self);
 
   connection = build (self, &raw, &is_incomplete, &error);
 
@@ -393,6 +396,10 @@ fill_page (KdhConnectDialog          *self,
       gtk_toggle_button_set_active (self->tcp_listen_radio, TRUE);
       gtk_spin_button_set_value (self->tcp_port_spin, cs->tcp_port);
       return KDH_CONNECT_DIALOG_PAGE_TCP;
+
+    case KDH_TRANSPORT_NET:
+      kdh_connect_dialog_fill_net (self, cs);
+      return KDH_CONNECT_DIALOG_PAGE_NET;
 
     case KDH_TRANSPORT_REGISTERED:
       {
@@ -545,6 +552,8 @@ page_focus_widget (KdhConnectDialog *self,
     return GTK_WIDGET (self->tcp_host_entry);
   if (g_strcmp0 (page, KDH_CONNECT_DIALOG_PAGE_SIM) == 0)
     return GTK_WIDGET (self->sim_drop_spin);
+  if (g_strcmp0 (page, KDH_CONNECT_DIALOG_PAGE_NET) == 0)
+    return GTK_WIDGET (self->net_key_entry);
   if (g_strcmp0 (page, KDH_CONNECT_DIALOG_PAGE_STRING) == 0)
     return GTK_WIDGET (self->string_entry);
   return GTK_WIDGET (self->recent_list);
@@ -691,6 +700,11 @@ kdh_connect_dialog_class_init (KdhConnectDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, tcp_listen_radio);
   gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, tcp_host_entry);
   gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, tcp_port_spin);
+  gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, net_key_entry);
+  gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, net_new_key_button);
+  gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, net_port_spin);
+  gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, net_target_entry);
+  gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, net_setup_label);
   gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, sim_drop_spin);
   gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, sim_corrupt_spin);
   gtk_widget_class_bind_template_child (widget_class, KdhConnectDialog, sim_dup_spin);
@@ -706,6 +720,7 @@ kdh_connect_dialog_class_init (KdhConnectDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, kdh_connect_dialog_input_changed);
   gtk_widget_class_bind_template_callback (widget_class, kdh_connect_dialog_refresh_clicked);
   gtk_widget_class_bind_template_callback (widget_class, kdh_connect_dialog_choose_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, kdh_connect_dialog_new_key_clicked);
   gtk_widget_class_bind_template_callback (widget_class, kdh_connect_dialog_recent_activated);
 }
 

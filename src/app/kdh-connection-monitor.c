@@ -59,6 +59,9 @@ typedef enum {
   COUNTER_RESTARTS,
   COUNTER_REBOOTS,
   COUNTER_GARBAGE_BYTES,
+  COUNTER_DATAGRAMS_IN,
+  COUNTER_DATAGRAMS_OUT,
+  COUNTER_DATAGRAMS_DROPPED,
   N_COUNTERS
 } Counter;
 
@@ -87,6 +90,9 @@ static const struct {
   [COUNTER_RESTARTS] = { "restarts", -1, FALSE },
   [COUNTER_REBOOTS] = { "reboots", STATS_FIELD (target_reboots), FALSE },
   [COUNTER_GARBAGE_BYTES] = { "garbage-bytes", STATS_FIELD (garbage_bytes), FALSE },
+  [COUNTER_DATAGRAMS_IN] = { "datagrams-in", STATS_FIELD (datagrams_in), FALSE },
+  [COUNTER_DATAGRAMS_OUT] = { "datagrams-out", STATS_FIELD (datagrams_out), FALSE },
+  [COUNTER_DATAGRAMS_DROPPED] = { "datagrams-dropped", STATS_FIELD (datagrams_dropped), FALSE },
 };
 
 /* Rows of the counter grid: a pair of columns (in, out) or one value. */
@@ -108,6 +114,9 @@ static const struct {
   { N_("Restarts"), COUNTER_RESTARTS, -1 },
   { N_("Target reboots"), COUNTER_REBOOTS, -1 },
   { N_("Garbage bytes"), COUNTER_GARBAGE_BYTES, -1 },
+  /* KDNET: a bad tag, signature or length, a stale sequence, a stranger's. */
+  { N_("Datagrams"), COUNTER_DATAGRAMS_IN, COUNTER_DATAGRAMS_OUT },
+  { N_("Datagrams dropped"), COUNTER_DATAGRAMS_DROPPED, -1 },
 };
 
 /* GNOME palette: blue 3 and orange 4. */

@@ -29,6 +29,7 @@
 #include "commands/kdh-command-line.h"
 #include "kdh-cli-readline.h"
 #include "remote/server/kdh-server.h"
+#include "transport/kdh-kdnet-setup.h"
 #include "sim/kdh-sim-transport.h"
 
 #define KDH_CTRL(c) ((c) & 0x1F)
@@ -407,6 +408,33 @@ accept_windbg_options (gchar **args)
     }
 }
 
+/* --kdnet-key: a key, and what to do with it on both machines. */
+static int
+print_kdnet_key (const gchar *connection)
+{
+  g_autoptr (KdhConnectionString) cs = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *key = NULL;
+  g_autofree gchar *text = NULL;
+  guint16 port = KDH_KDNET_DEFAULT_PORT;
+
+  if (connection)
+    {
+      cs = kdh_connection_string_parse (connection, &error);
+      if (cs == NULL || cs->kind != KDH_TRANSPORT_NET)
+        {
+          g_printerr ("kdhost-cli: %s\n", cs == NULL ? error->message
+                      : _("--kdnet-key takes its port from a net: connection string"));
+          return 2;
+        }
+      port = cs->tcp_port;
+    }
+  key = kdh_kdnet_setup_new_key ();
+  text = kdh_kdnet_setup_instructions (key, port);
+  g_print ("%s", text);
+  return 0;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -419,6 +447,7 @@ main (int    argc,
   gboolean no_initial_break = FALSE;
   gboolean trace = FALSE;
   gboolean version = FALSE;
+  gboolean kdnet_key = FALSE;
   GOptionEntry entries[] = {
     { "kernel", 'k', 0, G_OPTION_ARG_STRING, &connection,
       N_("Kernel connection, e.g. com:pipe,port=/run/vm.sock or sim:"), N_("CONNECTION") },
@@ -434,6 +463,9 @@ main (int    argc,
       N_("Leave the target running once connected"), NULL },
     { "trace", 'd', 0, G_OPTION_ARG_NONE, &trace, N_("Show every packet (as Ctrl+D)"), NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { "kdnet-key", 0, 0, G_OPTION_ARG_NONE, &kdnet_key,
+      N_("Print a new KDNET key and how to set a target up with it (the port of -k net:, "
+         "or 50000), and exit"), NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) context = NULL;
@@ -471,6 +503,8 @@ main (int    argc,
       g_print ("kdhost-cli %s\n", KDH_VERSION);
       return 0;
     }
+  if (kdnet_key)
+    return print_kdnet_key (connection);
 
   g_queue_init (&cli.pending);
   cli.loop = g_main_loop_new (NULL, FALSE);

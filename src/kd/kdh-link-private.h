@@ -11,6 +11,7 @@
 #pragma once
 
 #include "kdh-link.h"
+#include "kdh-packet-ids.h"
 
 G_BEGIN_DECLS
 
@@ -26,7 +27,8 @@ struct _KdhLink
   KdhLinkMode mode;
 
   guint32 next_id;               /* NextIdToSend */
-  guint32 expected_id;           /* ExpectedId */
+  guint32 expected_id;           /* ExpectedId; over KDNET the last id taken */
+  gboolean any_id;               /* KDNET: nothing taken since a RESET, any id is new */
 
   /* The one unacknowledged data packet. */
   gboolean sending;

@@ -50,7 +50,8 @@ handle_reset (KdhLink               *link,
     }
   kdh_link_push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_OK);
   kdh_link_reset_ids (link);
-  kdh_link_write_control (link, KDH_PACKET_TYPE_RESET, 0, now_us);
+  kdh_link_write_control (link, KDH_PACKET_TYPE_RESET,
+                          kdh_packet_id_for_reset (link->config.kdnet_ids, link->next_id), now_us);
   kdh_link_push_event (link, KDH_LINK_EVENT_TARGET_RESET);
   if (link->sending)
     kdh_link_transmit_pending (link, FALSE, now_us);
@@ -66,7 +67,7 @@ handle_control (KdhLink               *link,
     case KDH_PACKET_TYPE_ACKNOWLEDGE:
       link->stats.acks_in++;
       if (link->sending && link->mode == KDH_LINK_IDLE
-          && h->id == (link->next_id & ~KDH_PACKET_ID_SYNC))
+          && kdh_packet_id_acks (link->config.kdnet_ids, link->next_id, h->id))
         {
           kdh_link_push_trace (link, now_us, FALSE, h, NULL, 0, KDH_TRACE_OK);
           /* The target read this packet after every RESET we wrote before
@@ -136,6 +137,8 @@ handle_data (KdhLink               *link,
              gint64                 now_us)
 {
   guint32 raw = h->id & ~KDH_PACKET_ID_SYNC;
+  gboolean kdnet = link->config.kdnet_ids;
+  gboolean is_new = kdh_packet_id_is_new (kdnet, link->expected_id, link->any_id, h->id);
 
   link->stats.packets_in++;
 
@@ -144,7 +147,7 @@ handle_data (KdhLink               *link,
       /* The target has not seen our RESET yet (§2.7 step 5): don't ACK,
        * send RESET again, at most a few times per interval so that a
        * flood of output cannot turn into a flood of RESETs. */
-      if (h->id & KDH_PACKET_ID_SYNC)
+      if (!kdnet && (h->id & KDH_PACKET_ID_SYNC))
         link->sync_saw_reboot = TRUE;
       link->sync_target_talked = TRUE;
       kdh_link_push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_IGNORED);
@@ -163,14 +166,14 @@ handle_data (KdhLink               *link,
       return;
     }
 
-  if (raw != KDH_PACKET_ID_INITIAL && raw != (KDH_PACKET_ID_INITIAL | 1))
+  if (!kdnet && raw != KDH_PACKET_ID_INITIAL && raw != (KDH_PACKET_ID_INITIAL | 1))
     {
       kdh_link_push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_BAD_ID);
       kdh_link_write_control (link, KDH_PACKET_TYPE_RESEND, 0, now_us);
       return;
     }
 
-  if (h->id & KDH_PACKET_ID_SYNC)
+  if (!kdnet && (h->id & KDH_PACKET_ID_SYNC))
     {
       if (link->have_last_sync && link->last_sync_id == h->id && link->last_sync_type == h->type
           && same_packet (link->last_sync_payload, payload, len))
@@ -201,7 +204,7 @@ handle_data (KdhLink               *link,
       return;
     }
 
-  if (h->id == link->expected_id && link->check_resent_print && link->last_print != NULL
+  if (is_new && link->check_resent_print && link->last_print != NULL
       && h->type == KDH_PACKET_TYPE_DEBUG_IO && same_packet (link->last_print, payload, len))
     {
       /* The DbgPrint we delivered last, sent again after a RESET: the
@@ -216,11 +219,12 @@ handle_data (KdhLink               *link,
       if (link->sending)
         kdh_link_finish_send (link, now_us);
       kdh_link_write_control (link, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id, now_us);
-      link->expected_id ^= 1;
+      link->expected_id = kdh_packet_id_taken (kdnet, link->expected_id, h->id);
+      link->any_id = FALSE;
       return;
     }
 
-  if (h->id == link->expected_id)
+  if (is_new)
     {
       link->check_resent_print = FALSE;
       kdh_link_push_trace (link, now_us, FALSE, h, payload, len, KDH_TRACE_OK);
@@ -236,7 +240,8 @@ handle_data (KdhLink               *link,
                && link->last_stop != NULL && same_packet (link->last_stop, payload, len)))
         kdh_link_finish_send (link, now_us);
       kdh_link_write_control (link, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id, now_us);
-      link->expected_id ^= 1;
+      link->expected_id = kdh_packet_id_taken (kdnet, link->expected_id, h->id);
+      link->any_id = FALSE;
       link->have_last_sync = FALSE;
       link->had_contact = TRUE;
       deliver (link, h, payload, len);

@@ -60,8 +60,9 @@ kdh_link_new (const KdhLinkConfig *config)
   link->parser = kdh_packet_parser_new (config->max_payload);
   link->out = g_byte_array_new ();
   g_queue_init (&link->events);
-  link->next_id = KDH_PACKET_ID_INITIAL;
+  link->next_id = kdh_packet_id_first (config->kdnet_ids, TRUE);
   link->expected_id = KDH_PACKET_ID_INITIAL;
+  link->any_id = TRUE;
   link->stats.last_rtt_us = -1;
   return link;
 }
@@ -223,7 +224,7 @@ kdh_link_finish_send (KdhLink *link,
 {
   if (link->send_tries == 1)
     link->stats.last_rtt_us = now_us - link->send_first_us;
-  link->next_id = (link->next_id & ~KDH_PACKET_ID_SYNC) ^ 1;
+  link->next_id = kdh_packet_id_next (link->config.kdnet_ids, link->next_id);
   link->sending = FALSE;
   g_clear_pointer (&link->send_payload, g_bytes_unref);
   kdh_link_push_event (link, KDH_LINK_EVENT_SENT);
@@ -283,8 +284,9 @@ kdh_link_send_resend (KdhLink *link,
 void
 kdh_link_reset_ids (KdhLink *link)
 {
-  link->next_id = KDH_PACKET_ID_INITIAL;
+  link->next_id = kdh_packet_id_first (link->config.kdnet_ids, TRUE);
   link->expected_id = KDH_PACKET_ID_INITIAL;
+  link->any_id = TRUE;
   link->have_last_sync = FALSE;
   link->check_resent_print = link->last_print != NULL;
 }
@@ -293,7 +295,13 @@ void
 kdh_link_sync_send_reset (KdhLink *link,
                           gint64   now_us)
 {
-  kdh_link_write_control (link, KDH_PACKET_TYPE_RESET, 0, now_us);
+  /* Our ids start again after the sync; a KDNET target takes the
+   * RESET's id as our next one. */
+  kdh_link_write_control (link, KDH_PACKET_TYPE_RESET,
+                          kdh_packet_id_for_reset (link->config.kdnet_ids,
+                                                   kdh_packet_id_first (link->config.kdnet_ids,
+                                                                        TRUE)),
+                          now_us);
   link->sync_last_reset_us = now_us;
 }
 

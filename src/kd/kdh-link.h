@@ -33,6 +33,7 @@ typedef struct {
   guint byte_time_us;          /* time one byte takes on the line (0: a socket) */
   gsize max_payload;           /* largest ByteCount accepted (4000 on serial lines) */
   gboolean check_payloads;     /* treat a payload that does not fit its type as damaged */
+  gboolean kdnet_ids;          /* KDNET's packet ids (kdh-packet-ids.h): no SYNC bit */
 } KdhLinkConfig;
 
 /* Defaults for a line of @baud bits per second (0 for a socket): timeouts
@@ -101,6 +102,9 @@ typedef struct {
   guint64 sync_rounds;
   guint64 syncs;                     /* completed resynchronisations */
   guint64 target_reboots;            /* SYNC-bit packets after earlier contact */
+  /* Datagram transports (KDNET) fill these in; the link never does. */
+  guint64 datagrams_in, datagrams_out;
+  guint64 datagrams_dropped;         /* bad tag, signature, length, stale sequence ... */
   gint64 last_rx_us;                 /* last byte from the target, 0 = never */
   gint64 last_rtt_us;                /* last first-try ACK round trip, -1 = none */
 } KdhLinkStats;

@@ -9,9 +9,6 @@
  * The first line on stdout says where, for scripts and tests; counters
  * are printed on SIGUSR1 and at exit, and kept in --counters-file.
  */
-/* posix_openpt(), grantpt(), unlockpt(), ptsname_r() */
-#define _GNU_SOURCE
-
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,68 +17,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
 
-#include "kdh-sim-options.h"
-#include "kdh-sim-server.h"
-#include "kdh-sim-target.h"
-
-#define EXIT_USAGE 2
-#define CONNECT_RETRY_MS 500
-#define PTY_PROBE_MS 100
-#define COUNTERS_POLL_MS 100
-
-typedef enum {
-  MODE_LISTEN_UNIX,
-  MODE_LISTEN_TCP,
-  MODE_CONNECT_TCP,
-  MODE_PTY,
-} Mode;
-
-typedef struct {
-  KdhSimOptions opts;
-  gchar *listen;
-  gchar *connect;
-  gboolean pty;
-  gchar *counters_file;
-  gboolean quiet;
-
-  Mode mode;
-  GMainLoop *loop;
-  KdhSimServer *server;
-  GCancellable *cancellable;
-
-  GSocketListener *listener;
-  gchar *unix_path;             /* the socket file to remove at exit */
-
-  GSocketClient *client;
-  GSocketConnectable *remote;
-  gchar *remote_text;
-  gboolean connect_failed_once;
-
-  int pty_master;
-  gchar *pty_path;
-
-  guint retry_id;               /* connect retry or pty probe */
-  KdhSimCounters written;       /* what --counters-file holds */
-  gboolean have_written;
-} App;
-
-static void
-say (App         *app,
-     const gchar *format,
-     ...) G_GNUC_PRINTF (2, 3);
+#include "kdh-sim-app.h"
 
 /* Connection events, on stderr unless --quiet. */
-static void
-say (App         *app,
-     const gchar *format,
-     ...)
+void
+kdh_sim_app_say (App         *app,
+                 const gchar *format,
+                 ...)
 {
   g_autofree gchar *text = NULL;
   va_list args;
@@ -97,10 +45,10 @@ say (App         *app,
 /* ---- Options ----------------------------------------------------------- */
 
 static gboolean
-on_sim_option (const gchar  *option_name,
-               const gchar  *value,
-               gpointer      data,
-               GError      **error)
+on_sim_option (const gchar *option_name,
+               const gchar *value,
+               gpointer     data,
+               GError     **error)
 {
   App *app = data;
   const gchar *key = option_name;
@@ -120,10 +68,10 @@ on_sim_option (const gchar  *option_name,
 }
 
 static gboolean
-on_options_string (const gchar  *option_name,
-                   const gchar  *value,
-                   gpointer      data,
-                   GError      **error)
+on_options_string (const gchar *option_name,
+                   const gchar *value,
+                   gpointer     data,
+                   GError     **error)
 {
   App *app = data;
   g_autoptr (GError) local = NULL;
@@ -134,55 +82,6 @@ on_options_string (const gchar  *option_name,
                    local->message);
       return FALSE;
     }
-  return TRUE;
-}
-
-/* Splits "HOST:PORT" (HOST may be a bracketed IPv6 address). */
-static gboolean
-parse_host_port (const gchar  *text,
-                 const gchar  *whole,
-                 gchar       **host,
-                 guint16      *port,
-                 GError      **error)
-{
-  const gchar *colon = strrchr (text, ':');
-  g_autofree gchar *h = NULL;
-  guint64 p;
-
-  if (colon == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "missing port in '%s' (expected tcp:HOST:PORT)", whole);
-      return FALSE;
-    }
-  h = g_strndup (text, colon - text);
-  if (h[0] == '[')
-    {
-      gsize len = strlen (h);
-
-      if (len < 2 || h[len - 1] != ']')
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       "bad host '%s' in '%s'", h, whole);
-          return FALSE;
-        }
-      memmove (h, h + 1, len - 2);
-      h[len - 2] = '\0';
-    }
-  if (*h == '\0')
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "missing host in '%s' (expected tcp:HOST:PORT)", whole);
-      return FALSE;
-    }
-  if (!g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &p, NULL))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "bad port '%s' in '%s' (expected 0 to 65535)", colon + 1, whole);
-      return FALSE;
-    }
-  *host = g_steal_pointer (&h);
-  *port = (guint16) p;
   return TRUE;
 }
 
@@ -214,7 +113,10 @@ report_counters (App *app)
   KdhSimCounters counters;
   g_autofree gchar *text = NULL;
 
-  kdh_sim_server_get_counters (app->server, &counters);
+  if (app->kdnet)
+    kdh_sim_kdnet_get_counters (app->kdnet, &counters, NULL);
+  else
+    kdh_sim_server_get_counters (app->server, &counters);
   text = kdh_sim_counters_format (&counters);
   printf ("kdhost-sim: counters %s\n", text);
   fflush (stdout);
@@ -227,7 +129,10 @@ on_counters_poll (gpointer data)
   App *app = data;
   KdhSimCounters counters;
 
-  kdh_sim_server_get_counters (app->server, &counters);
+  if (app->kdnet)
+    kdh_sim_kdnet_get_counters (app->kdnet, &counters, NULL);
+  else
+    kdh_sim_server_get_counters (app->server, &counters);
   if (!app->have_written || memcmp (&counters, &app->written, sizeof counters) != 0)
     write_counters_file (app, &counters);
   return G_SOURCE_CONTINUE;
@@ -247,364 +152,6 @@ on_quit_signal (gpointer data)
 
   g_main_loop_quit (app->loop);
   return G_SOURCE_CONTINUE;
-}
-
-/* ---- Attaching a host -------------------------------------------------- */
-
-/* The GIO object keeps its own descriptor; the server gets a duplicate. */
-static void
-attach_socket (App               *app,
-               GSocketConnection *conn)
-{
-  int fd = dup (g_socket_get_fd (g_socket_connection_get_socket (conn)));
-
-  if (fd < 0)
-    {
-      g_printerr ("kdhost-sim: dup: %s\n", g_strerror (errno));
-      return;
-    }
-  kdh_sim_server_attach_fd (app->server, fd);
-}
-
-static gchar *
-describe_peer (GSocketConnection *conn)
-{
-  g_autoptr (GSocketAddress) addr = g_socket_connection_get_remote_address (conn, NULL);
-
-  if (G_IS_INET_SOCKET_ADDRESS (addr))
-    {
-      GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (addr);
-      g_autofree gchar *ip = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
-
-      return g_strdup_printf (" from %s:%u", ip, g_inet_socket_address_get_port (inet));
-    }
-  return g_strdup ("");
-}
-
-static void accept_next (App *app);
-
-static void
-on_accepted (GObject      *source,
-             GAsyncResult *result,
-             gpointer      data)
-{
-  App *app = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSocketConnection) conn = NULL;
-  g_autofree gchar *peer = NULL;
-
-  conn = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, NULL, &error);
-  if (conn == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      g_printerr ("kdhost-sim: accept: %s\n", error->message);
-      accept_next (app);
-      return;
-    }
-
-  peer = describe_peer (conn);
-  /* The current host may have hung up a moment ago without us having
-   * read its EOF yet: a host that reconnects at once is not refused. */
-  if (kdh_sim_server_refresh (app->server))
-    {
-      /* One serial port, one host; dropping the connection (the unref
-       * below) tells the newcomer at once. */
-      g_printerr ("kdhost-sim: refused a second host%s: one is already connected\n", peer);
-      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-    }
-  else
-    {
-      attach_socket (app, conn);
-      say (app, "host connected%s", peer);
-    }
-  accept_next (app);
-}
-
-static void
-accept_next (App *app)
-{
-  g_socket_listener_accept_async (app->listener, app->cancellable, on_accepted, app);
-}
-
-static void start_connect (App *app);
-
-static gboolean
-on_connect_retry (gpointer data)
-{
-  App *app = data;
-
-  app->retry_id = 0;
-  start_connect (app);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_connected (GObject      *source,
-              GAsyncResult *result,
-              gpointer      data)
-{
-  App *app = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSocketConnection) conn = NULL;
-
-  conn = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
-  if (conn == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      /* Said once per outage, not every 500 ms. */
-      if (!app->connect_failed_once)
-        say (app, "%s: %s; retrying every %u ms", app->remote_text, error->message,
-             CONNECT_RETRY_MS);
-      app->connect_failed_once = TRUE;
-      app->retry_id = g_timeout_add (CONNECT_RETRY_MS, on_connect_retry, app);
-      return;
-    }
-  app->connect_failed_once = FALSE;
-  attach_socket (app, conn);
-  say (app, "host connected (%s)", app->remote_text);
-}
-
-static void
-start_connect (App *app)
-{
-  g_socket_client_connect_async (app->client, app->remote, app->cancellable, on_connected, app);
-}
-
-static gboolean
-make_raw (int      fd,
-          GError **error)
-{
-  struct termios tio;
-
-  if (tcgetattr (fd, &tio) < 0)
-    {
-      int err = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "tcgetattr: %s",
-                   g_strerror (err));
-      return FALSE;
-    }
-  /* No echo, no line discipline: the bytes are packets, not text. */
-  cfmakeraw (&tio);
-  if (tcsetattr (fd, TCSANOW, &tio) < 0)
-    {
-      int err = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "tcsetattr: %s",
-                   g_strerror (err));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-attach_pty (App *app)
-{
-  int fd = dup (app->pty_master);
-
-  if (fd < 0)
-    {
-      g_printerr ("kdhost-sim: dup: %s\n", g_strerror (errno));
-      return;
-    }
-  kdh_sim_server_attach_fd (app->server, fd);
-}
-
-/* While nobody has the slave open, the master polls as hung up (and reads
- * fail with EIO): look every PTY_PROBE_MS rather than spin. poll() tells
- * without consuming any byte the new host may already have written. */
-static gboolean
-on_pty_probe (gpointer data)
-{
-  App *app = data;
-  struct pollfd pfd = { app->pty_master, POLLIN, 0 };
-
-  if (poll (&pfd, 1, 0) < 0 || (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
-    return G_SOURCE_CONTINUE;
-  app->retry_id = 0;
-  /* Drop what was written towards the slave while it was closed: the new
-   * host should not read the previous session's packets. */
-  tcflush (app->pty_master, TCOFLUSH);
-  make_raw (app->pty_master, NULL);
-  attach_pty (app);
-  say (app, "host connected (%s opened)", app->pty_path);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_detached (KdhSimServer *server,
-             gpointer      data)
-{
-  App *app = data;
-
-  switch (app->mode)
-    {
-    case MODE_LISTEN_UNIX:
-    case MODE_LISTEN_TCP:
-      say (app, "host disconnected");
-      break;
-    case MODE_CONNECT_TCP:
-      /* After a pause: a host that accepts and hangs up at once must not
-       * turn this into a busy loop. */
-      say (app, "host disconnected; dialling %s again", app->remote_text);
-      if (app->retry_id == 0)
-        app->retry_id = g_timeout_add (CONNECT_RETRY_MS, on_connect_retry, app);
-      break;
-    case MODE_PTY:
-      say (app, "host disconnected (%s closed)", app->pty_path);
-      if (app->retry_id == 0)
-        app->retry_id = g_timeout_add (PTY_PROBE_MS, on_pty_probe, app);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-/* ---- Endpoints --------------------------------------------------------- */
-
-static gboolean
-start_listen_unix (App          *app,
-                   const gchar  *path,
-                   GError      **error)
-{
-  g_autoptr (GSocketAddress) addr = NULL;
-  struct stat st;
-
-  if (*path == '\0')
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "missing path in '--listen unix:' (expected unix:PATH)");
-      return FALSE;
-    }
-  /* A socket file left by an earlier run would make bind() fail; anything
-   * that is not a socket is somebody's file and stays. */
-  if (lstat (path, &st) == 0)
-    {
-      if (!S_ISSOCK (st.st_mode))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                       "%s exists and is not a socket", path);
-          return FALSE;
-        }
-      unlink (path);
-    }
-
-  addr = g_unix_socket_address_new (path);
-  if (!g_socket_listener_add_address (app->listener, addr, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error))
-    {
-      g_prefix_error (error, "%s: ", path);
-      return FALSE;
-    }
-  app->unix_path = g_strdup (path);
-  printf ("kdhost-sim: listening on unix:%s\n", path);
-  return TRUE;
-}
-
-static GInetAddress *
-resolve_host (const gchar  *host,
-              GError      **error)
-{
-  GInetAddress *addr = g_inet_address_new_from_string (host);
-  g_autoptr (GResolver) resolver = NULL;
-  GList *list;
-
-  if (addr != NULL)
-    return addr;
-  resolver = g_resolver_get_default ();
-  list = g_resolver_lookup_by_name (resolver, host, NULL, error);
-  if (list == NULL)
-    {
-      g_prefix_error (error, "cannot resolve '%s': ", host);
-      return NULL;
-    }
-  addr = g_object_ref (list->data);
-  g_resolver_free_addresses (list);
-  return addr;
-}
-
-static gboolean
-start_listen_tcp (App          *app,
-                  const gchar  *spec,
-                  GError      **error)
-{
-  g_autofree gchar *host = NULL;
-  g_autofree gchar *whole = g_strconcat ("tcp:", spec, NULL);
-  g_autoptr (GInetAddress) inet = NULL;
-  g_autoptr (GSocketAddress) addr = NULL;
-  g_autoptr (GSocketAddress) effective = NULL;
-  g_autofree gchar *ip = NULL;
-  guint16 port;
-  GInetSocketAddress *eff;
-
-  if (!parse_host_port (spec, whole, &host, &port, error))
-    return FALSE;
-  inet = resolve_host (host, error);
-  if (inet == NULL)
-    return FALSE;
-  addr = g_inet_socket_address_new (inet, port);
-  if (!g_socket_listener_add_address (app->listener, addr, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
-    {
-      g_prefix_error (error, "%s: ", whole);
-      return FALSE;
-    }
-  /* With port 0 the kernel picked one: print that, not 0. */
-  eff = G_INET_SOCKET_ADDRESS (effective);
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address (eff));
-  if (g_inet_address_get_family (g_inet_socket_address_get_address (eff)) == G_SOCKET_FAMILY_IPV6)
-    printf ("kdhost-sim: listening on tcp:[%s]:%u\n", ip, g_inet_socket_address_get_port (eff));
-  else
-    printf ("kdhost-sim: listening on tcp:%s:%u\n", ip, g_inet_socket_address_get_port (eff));
-  return TRUE;
-}
-
-static gboolean
-start_connect_tcp (App          *app,
-                   const gchar  *spec,
-                   GError      **error)
-{
-  g_autofree gchar *host = NULL;
-  guint16 port;
-
-  app->remote_text = g_strconcat ("tcp:", spec, NULL);
-  if (!parse_host_port (spec, app->remote_text, &host, &port, error))
-    return FALSE;
-  if (port == 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "bad port '0' in '%s' (expected 1 to 65535)", app->remote_text);
-      return FALSE;
-    }
-  app->remote = g_network_address_new (host, port);
-  app->client = g_socket_client_new ();
-  printf ("kdhost-sim: connecting to %s\n", app->remote_text);
-  return TRUE;
-}
-
-static gboolean
-start_pty (App     *app,
-           GError **error)
-{
-  char name[128];
-  int err;
-
-  app->pty_master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (app->pty_master < 0 || grantpt (app->pty_master) < 0 || unlockpt (app->pty_master) < 0
-      || (errno = ptsname_r (app->pty_master, name, sizeof name)) != 0)
-    {
-      err = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err), "pseudo-terminal: %s",
-                   g_strerror (err));
-      return FALSE;
-    }
-  if (!make_raw (app->pty_master, error))
-    return FALSE;
-  app->pty_path = g_strdup (name);
-  printf ("kdhost-sim: pty %s\n", name);
-  return TRUE;
 }
 
 /* ---- main -------------------------------------------------------------- */
@@ -627,6 +174,8 @@ app_clear (App *app)
   if (app->unix_path)
     unlink (app->unix_path);
   g_clear_pointer (&app->server, kdh_sim_server_free);
+  g_clear_pointer (&app->kdnet, kdh_sim_kdnet_free);
+  g_free (app->kdnet_spec);
   g_clear_object (&app->listener);
   g_clear_object (&app->client);
   g_clear_object (&app->remote);
@@ -672,6 +221,12 @@ main (int    argc,
       "Dial a host that listens (com:ipport=N,listen), retrying every 500 ms", "tcp:HOST:PORT" },
     { "pty", 0, 0, G_OPTION_ARG_NONE, &app.pty,
       "Serve a new pseudo-terminal and print its path", NULL },
+    { "kdnet", 0, 0, G_OPTION_ARG_STRING, &app.kdnet_spec,
+      "Be a KDNET target: poke the debugger at HOST:PORT with the key, as "
+      "bcdedit /dbgsettings net hostip:HOST port:PORT key:W.X.Y.Z sets up Windows",
+      "HOST:PORT,key=W.X.Y.Z[,poke-ms=N]" },
+    { "reorder", 0, 0, G_OPTION_ARG_CALLBACK, on_sim_option,
+      "KDNET: probability that a datagram is overtaken by the next", "P" },
     { "drop", 0, 0, G_OPTION_ARG_CALLBACK, on_sim_option,
       "Probability that a packet loses a byte", "P" },
     { "corrupt", 0, 0, G_OPTION_ARG_CALLBACK, on_sim_option,
@@ -726,9 +281,10 @@ main (int    argc,
       return usage_error (&app, msg);
     }
 
-  n_modes = (app.listen != NULL) + (app.connect != NULL) + (app.pty != FALSE);
+  n_modes = (app.listen != NULL) + (app.connect != NULL) + (app.pty != FALSE)
+            + (app.kdnet_spec != NULL);
   if (n_modes > 1)
-    return usage_error (&app, "give only one of --listen, --connect and --pty");
+    return usage_error (&app, "give only one of --listen, --connect, --pty and --kdnet");
   if (n_modes == 0)
     app.listen = g_strdup ("tcp:127.0.0.1:0");
 
@@ -755,33 +311,43 @@ main (int    argc,
     }
 
   /* The machine boots before the endpoint is announced, so that a host
-   * that connects at once finds it answering. */
-  app.server = kdh_sim_server_new (&app.opts);
-  kdh_sim_server_set_detached_func (app.server, on_detached, &app);
+   * that connects at once finds it answering. (Over KDNET the simulator
+   * runs a machine of its own.) */
+  if (app.kdnet_spec == NULL)
+    {
+      app.server = kdh_sim_server_new (&app.opts);
+      kdh_sim_server_set_detached_func (app.server, kdh_sim_app_on_detached, &app);
+    }
 
-  if (app.listen != NULL)
+  if (app.kdnet_spec != NULL)
+    {
+      app.mode = MODE_KDNET;
+      app.kdnet = kdh_sim_kdnet_start (&app.opts, app.kdnet_spec, &error);
+      ok = app.kdnet != NULL;
+    }
+  else if (app.listen != NULL)
     {
       app.listener = g_socket_listener_new ();
       if (g_str_has_prefix (app.listen, "unix:"))
         {
           app.mode = MODE_LISTEN_UNIX;
-          ok = start_listen_unix (&app, app.listen + 5, &error);
+          ok = kdh_sim_app_start_listen_unix (&app, app.listen + 5, &error);
         }
       else
         {
           app.mode = MODE_LISTEN_TCP;
-          ok = start_listen_tcp (&app, app.listen + 4, &error);
+          ok = kdh_sim_app_start_listen_tcp (&app, app.listen + 4, &error);
         }
     }
   else if (app.connect != NULL)
     {
       app.mode = MODE_CONNECT_TCP;
-      ok = start_connect_tcp (&app, app.connect + 4, &error);
+      ok = kdh_sim_app_start_connect_tcp (&app, app.connect + 4, &error);
     }
   else
     {
       app.mode = MODE_PTY;
-      ok = start_pty (&app, &error);
+      ok = kdh_sim_app_start_pty (&app, &error);
     }
   if (!ok)
     return usage_error (&app, error->message);
@@ -791,15 +357,17 @@ main (int    argc,
     {
     case MODE_LISTEN_UNIX:
     case MODE_LISTEN_TCP:
-      accept_next (&app);
+      kdh_sim_app_accept_next (&app);
       break;
     case MODE_CONNECT_TCP:
-      start_connect (&app);
+      kdh_sim_app_start_connect (&app);
       break;
     case MODE_PTY:
       /* Until a host first opens the slave, the master neither hangs up
        * nor reads: it can be served at once. */
-      attach_pty (&app);
+      kdh_sim_app_attach_pty (&app);
+      break;
+    case MODE_KDNET:
       break;
     default:
       g_assert_not_reached ();

@@ -44,6 +44,8 @@ static const SimOption sim_options[] = {
     N_("corrupt probability"), N_("a number from 0 to 1") },
   { "dup", VALUE_PROBABILITY, G_STRUCT_OFFSET (KdhSimOptions, dup),
     N_("dup probability"), N_("a number from 0 to 1") },
+  { "reorder", VALUE_PROBABILITY, G_STRUCT_OFFSET (KdhSimOptions, reorder),
+    N_("reorder probability"), N_("a number from 0 to 1") },
   { "seed", VALUE_U64, G_STRUCT_OFFSET (KdhSimOptions, seed),
     N_("seed"), N_("a whole number from 0 to 18446744073709551615") },
   { "stall-ms", VALUE_UINT, G_STRUCT_OFFSET (KdhSimOptions, stall_ms),
@@ -64,7 +66,7 @@ static const SimOption sim_options[] = {
     N_("CPU budget"), N_("a whole percentage from 1 to 100") },
 };
 
-#define KNOWN_KEYS "drop, corrupt, dup, seed, stall-ms, silent-after, reboot-after, " \
+#define KNOWN_KEYS "drop, corrupt, dup, reorder, seed, stall-ms, silent-after, reboot-after, " \
                    "dbgprint-rate, baud, cpus, load-driver-after or cpu-budget"
 
 void

@@ -8,7 +8,10 @@
  *   drop=P,corrupt=P,dup=P     fault probabilities (0..1) per packet crossing
  *                              the line, both ways: the packet loses, garbles
  *                              or repeats one byte (see kdh-sim-line.h for why
- *                              not per byte)
+ *                              not per byte); over KDNET (kdh-sim-kdnet.h) a
+ *                              whole datagram is lost, damaged or sent twice
+ *   reorder=P                  KDNET: a datagram is held back and sent after
+ *                              the next one
  *   seed=N                     fault and data seed (reproducible runs)
  *   stall-ms=N                 occasional stalls of N ms
  *   silent-after=N             stop answering after N packets, until a RESET
@@ -42,6 +45,7 @@ typedef struct {
   gdouble drop;              /* per-packet probability, 0..1 */
   gdouble corrupt;
   gdouble dup;
+  gdouble reorder;           /* KDNET only: per-datagram probability */
   guint64 seed;
   guint stall_ms;            /* occasional stalls of this length, 0 = none */
   guint silent_after;        /* stop answering after N packets until a RESET */

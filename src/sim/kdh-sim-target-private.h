@@ -3,7 +3,8 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * kdh-sim-target.c has the packet layer, running and state changes;
+ * kdh-sim-target.c has the packet layer and running;
+ * kdh-sim-target-stop.c turns the machine's events into state changes and prints;
  * kdh-sim-target-manipulate.c serves the debugger's requests while stopped.
  */
 #pragma once
@@ -25,7 +26,9 @@ struct _KdhSimTarget
   gint64 now_us;
 
   guint32 next_id;              /* NextIdToSend */
-  guint32 expected_id;          /* ExpectedId */
+  guint32 expected_id;          /* ExpectedId; over KDNET the last id taken */
+  gboolean kdnet;               /* kdnet.dll's packet ids */
+  gboolean any_id;              /* KDNET: nothing taken since a RESET, any id is new */
   gboolean debugger_present;
   gboolean breakin_pending;
 
@@ -67,6 +70,8 @@ void _kdh_sim_target_start_send       (KdhSimTarget *t, guint16 type, GBytes *pa
 void _kdh_sim_target_resume           (KdhSimTarget *t);
 void _kdh_sim_target_report_exception (KdhSimTarget *t, guint cpu, guint32 code, guint64 address);
 void _kdh_sim_target_handle_event     (KdhSimTarget *t, const KdhSimEvent *ev);
+/* A load-symbols state change for @module_index (a driver loaded late). */
+void _kdh_sim_target_report_load_symbols (KdhSimTarget *t, guint module_index);
 void _kdh_sim_target_begin_reboot     (KdhSimTarget *t);
 /* One manipulate request (docs/protocol.md §3), answered or acted on. */
 void _kdh_sim_target_serve_manipulate (KdhSimTarget *t, const guint8 *payload, gsize len);

@@ -17,6 +17,7 @@
 #include "kd/kdh-context.h"
 #include "kd/kdh-dbgkd.h"
 #include "kd/kdh-packet.h"
+#include "kd/kdh-packet-ids.h"
 
 #define US_PER_MS 1000
 /* Retries for a packet that may be dropped: NT4 allows 5 until the first
@@ -182,8 +183,20 @@ transmit (KdhSimTarget *t)
 static void
 reset_ids (KdhSimTarget *t)
 {
-  t->next_id = KDH_PACKET_ID_INITIAL;
+  /* kdnet.dll keeps counting its own ids across a RESET (a capture of
+   * Windows 8 answering WinDbg's RESET, docs/protocol.md §5). */
+  if (!t->kdnet)
+    t->next_id = KDH_PACKET_ID_INITIAL;
   t->expected_id = KDH_PACKET_ID_INITIAL;
+  t->any_id = TRUE;
+}
+
+void
+kdh_sim_target_use_kdnet_ids (KdhSimTarget *t)
+{
+  t->kdnet = TRUE;
+  t->next_id = kdh_packet_id_first (TRUE, FALSE);
+  t->any_id = TRUE;
 }
 
 /* ---- Running ----------------------------------------------------------- */
@@ -287,144 +300,6 @@ run (KdhSimTarget *t)
   kdh_sim_event_clear (&ev);
 }
 
-/* ---- State changes ----------------------------------------------------- */
-
-static void
-fill_state_header (KdhSimTarget   *t,
-                   KdhStateChange *sc,
-                   guint           cpu,
-                   guint32         new_state)
-{
-  guint8 ctx_rip[8];
-  const KdhRegisterInfo *rip = kdh_context_find_register (KDH_MACHINE_AMD64, "rip");
-  guint64 pc = 0, thread = 0;
-  gsize actual;
-
-  memset (sc, 0, sizeof *sc);
-  sc->new_state = new_state;
-  sc->processor_level = 6;
-  sc->processor = (guint16) cpu;
-  sc->number_processors = kdh_sim_kernel_n_cpus (t->kernel);
-  if (kdh_sim_kernel_read_control_space (t->kernel, cpu, 3, ctx_rip, 8, &actual) && actual == 8)
-    memcpy (&thread, ctx_rip, 8), thread = GUINT64_FROM_LE (thread);
-  kdh_context_get (kdh_sim_kernel_context (t->kernel, cpu), KDH_CONTEXT_AMD64_SIZE, rip, &pc);
-  sc->thread = thread;
-  sc->program_counter = pc;
-}
-
-static void
-stop_with (KdhSimTarget *t,
-           guint         cpu,
-           GByteArray   *payload,
-           gboolean      droppable)
-{
-  t->state = KDH_SIM_STOPPED;
-  t->cpu = cpu;
-  memset (t->context_read, 0, sizeof t->context_read);
-  g_clear_pointer (&t->state_change, g_bytes_unref);
-  t->state_change = g_byte_array_free_to_bytes (payload);
-  t->counters.state_changes++;
-  _kdh_sim_target_start_send (t, KDH_PACKET_TYPE_STATE_CHANGE64, g_bytes_ref (t->state_change), droppable);
-}
-
-void
-_kdh_sim_target_report_exception (KdhSimTarget *t,
-                  guint         cpu,
-                  guint32       code,
-                  guint64       address)
-{
-  KdhStateChange sc;
-  KdhControlReport report;
-  GByteArray *payload = g_byte_array_new ();
-
-  fill_state_header (t, &sc, cpu, KDH_STATE_EXCEPTION);
-  sc.u.exception.code = code;
-  sc.u.exception.address = address;
-  sc.u.exception.first_chance = 1;
-  if (code == KDH_STATUS_BREAKPOINT)
-    {
-      /* BREAKPOINT_BREAK: information[0] = 0 for int 3 and break-in. */
-      sc.u.exception.number_parameters = 1;
-    }
-  kdh_sim_kernel_control_report (t->kernel, cpu, &report);
-  kdh_state_change_encode_exception (payload, &sc, KDH_MACHINE_AMD64, &report);
-  stop_with (t, cpu, payload, FALSE);
-}
-
-static void
-report_load_symbols (KdhSimTarget *t,
-                     guint         module_index)
-{
-  const KdhSimModule *mod = kdh_sim_kernel_module (t->kernel, module_index);
-  KdhStateChange sc;
-  KdhControlReport report;
-  GByteArray *payload = g_byte_array_new ();
-
-  fill_state_header (t, &sc, 0, KDH_STATE_LOAD_SYMBOLS);
-  sc.u.load_symbols.path_name_length = (guint32) strlen (mod->full_path) + 1;
-  sc.u.load_symbols.base_of_dll = mod->base;
-  sc.u.load_symbols.checksum = mod->checksum;
-  sc.u.load_symbols.size_of_image = mod->size_of_image;
-  kdh_sim_kernel_control_report (t->kernel, 0, &report);
-  kdh_state_change_encode_load_symbols (payload, &sc, KDH_MACHINE_AMD64, &report, mod->full_path);
-  stop_with (t, 0, payload, TRUE);
-}
-
-/* A driver the kernel loaded announces itself (DbgLoadImageSymbols). */
-static void
-report_loaded_image (KdhSimTarget      *t,
-                     const KdhSimEvent *ev)
-{
-  KdhStateChange sc;
-  KdhControlReport report;
-  GByteArray *payload = g_byte_array_new ();
-  g_autofree gchar *path = g_strndup (ev->text, ev->text_len);
-
-  fill_state_header (t, &sc, ev->cpu, KDH_STATE_LOAD_SYMBOLS);
-  sc.u.load_symbols.path_name_length = (guint32) strlen (path) + 1;
-  sc.u.load_symbols.base_of_dll = ev->base;
-  sc.u.load_symbols.checksum = ev->checksum;
-  sc.u.load_symbols.size_of_image = ev->size_of_image;
-  kdh_sim_kernel_control_report (t->kernel, ev->cpu, &report);
-  kdh_state_change_encode_load_symbols (payload, &sc, KDH_MACHINE_AMD64, &report, path);
-  stop_with (t, ev->cpu, payload, TRUE);
-}
-
-static void
-send_print (KdhSimTarget      *t,
-            const KdhSimEvent *ev)
-{
-  GByteArray *payload;
-
-  /* Nobody to print to: Windows' KdpPrint gives up at once too. */
-  if (!t->debugger_present)
-    return;
-  payload = g_byte_array_new ();
-  t->print_cpu = ev->cpu;
-  kdh_debug_io_encode_print (payload, (guint16) ev->cpu, ev->text, ev->text_len);
-  _kdh_sim_target_start_send (t, KDH_PACKET_TYPE_DEBUG_IO, g_byte_array_free_to_bytes (payload), TRUE);
-}
-
-void
-_kdh_sim_target_handle_event (KdhSimTarget      *t,
-              const KdhSimEvent *ev)
-{
-  switch (ev->kind)
-    {
-    case KDH_SIM_EVENT_EXCEPTION:
-      _kdh_sim_target_report_exception (t, ev->cpu, ev->code, ev->address);
-      break;
-    case KDH_SIM_EVENT_PRINT:
-      send_print (t, ev);
-      break;
-    case KDH_SIM_EVENT_LOAD_SYMBOLS:
-      report_loaded_image (t, ev);
-      break;
-    case KDH_SIM_EVENT_NONE:
-      break;
-    }
-}
-
 /* ---- Reboot ------------------------------------------------------------ */
 
 void
@@ -445,8 +320,9 @@ static void
 finish_reboot (KdhSimTarget *t)
 {
   kdh_sim_kernel_reboot (t->kernel);
-  t->next_id = KDH_PACKET_ID_INITIAL | KDH_PACKET_ID_SYNC;
+  t->next_id = kdh_packet_id_first (t->kdnet, FALSE);
   t->expected_id = KDH_PACKET_ID_INITIAL;
+  t->any_id = TRUE;
   t->debugger_present = FALSE;
   t->kernel_sees_debugger = FALSE;
   t->booted_us = t->now_us;
@@ -454,7 +330,7 @@ finish_reboot (KdhSimTarget *t)
   kdh_sim_kernel_set_print_interval (t->kernel, print_interval (&t->opts));
   _kdh_sim_target_resume (t);
   /* The kernel reports its own image as it initialises the debugger. */
-  report_load_symbols (t, 0);
+  _kdh_sim_target_report_load_symbols (t, 0);
 }
 
 /* ---- Sending ----------------------------------------------------------- */
@@ -524,7 +400,7 @@ send_done (KdhSimTarget *t,
 static void
 acknowledged (KdhSimTarget *t)
 {
-  t->next_id = (t->next_id & ~KDH_PACKET_ID_SYNC) ^ 1;
+  t->next_id = kdh_packet_id_next (t->kdnet, t->next_id);
   send_done (t, TRUE);
 }
 
@@ -533,8 +409,10 @@ give_up (KdhSimTarget *t)
 {
   /* §2.1 step 3: mark the debugger absent and start over with fresh ids. */
   t->debugger_present = FALSE;
-  t->next_id = KDH_PACKET_ID_INITIAL | KDH_PACKET_ID_SYNC;
+  if (!t->kdnet)
+    t->next_id = kdh_packet_id_first (FALSE, FALSE);
   t->expected_id = KDH_PACKET_ID_INITIAL;
+  t->any_id = TRUE;
   send_done (t, FALSE);
 }
 
@@ -548,7 +426,7 @@ handle_control (KdhSimTarget          *t,
     {
     case KDH_PACKET_TYPE_ACKNOWLEDGE:
       t->counters.acks_received++;
-      if (t->sending && h->id == (t->next_id & ~KDH_PACKET_ID_SYNC))
+      if (t->sending && kdh_packet_id_acks (t->kdnet, t->next_id, h->id))
         acknowledged (t);
       break;
 
@@ -566,7 +444,7 @@ handle_control (KdhSimTarget          *t,
       t->counters.resets_received++;
       t->silent = FALSE;
       reset_ids (t);
-      send_control (t, KDH_PACKET_TYPE_RESET, 0);
+      send_control (t, KDH_PACKET_TYPE_RESET, kdh_packet_id_for_reset (t->kdnet, t->next_id));
       if (t->sending)
         retransmit (t);
       else if (t->state == KDH_SIM_STOPPED && t->state_change)
@@ -584,10 +462,12 @@ handle_data (KdhSimTarget          *t,
              const guint8          *payload,
              gsize                  len)
 {
+  gboolean is_new = kdh_packet_id_is_new (t->kdnet, t->expected_id, t->any_id, h->id);
+
   if (t->sending)
     {
       /* §2.2 step 5: the host has moved on, so our packet got through. */
-      if (h->id == t->expected_id)
+      if (is_new)
         {
           send_control (t, KDH_PACKET_TYPE_RESEND, 0);
           acknowledged (t);
@@ -597,12 +477,12 @@ handle_data (KdhSimTarget          *t,
       return;
     }
 
-  if (h->id != KDH_PACKET_ID_INITIAL && h->id != (KDH_PACKET_ID_INITIAL | 1))
+  if (!t->kdnet && h->id != KDH_PACKET_ID_INITIAL && h->id != (KDH_PACKET_ID_INITIAL | 1))
     {
       send_control (t, KDH_PACKET_TYPE_RESEND, 0);
       return;
     }
-  if (h->id != t->expected_id)
+  if (!is_new)
     {
       send_control (t, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id);   /* a duplicate */
       return;
@@ -613,7 +493,8 @@ handle_data (KdhSimTarget          *t,
       return;
     }
   send_control (t, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id);
-  t->expected_id ^= 1;
+  t->expected_id = kdh_packet_id_taken (t->kdnet, t->expected_id, h->id);
+  t->any_id = FALSE;
   t->counters.packets_received++;
   if (h->type == KDH_PACKET_TYPE_STATE_MANIPULATE && t->state == KDH_SIM_STOPPED)
     _kdh_sim_target_serve_manipulate (t, payload, len);

@@ -55,6 +55,10 @@ typedef struct _KdhSimTarget KdhSimTarget;
 KdhSimTarget *kdh_sim_target_new  (const KdhSimOptions *opts,
                                    gint64               now_us);
 void          kdh_sim_target_free (KdhSimTarget *target);
+/* Numbers packets as kdnet.dll does (kd/kdh-packet-ids.h) instead of as
+ * kdcom.dll: for a target behind KDNET (kdh-sim-kdnet.h). Before any
+ * byte is exchanged. */
+void          kdh_sim_target_use_kdnet_ids (KdhSimTarget *target);
 
 /* Bytes that crossed the line from the host. */
 void     kdh_sim_target_receive       (KdhSimTarget *target,

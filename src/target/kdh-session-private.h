@@ -8,6 +8,7 @@
  * kdh-session-sync.c     attach, resync, restart, the target's stops
  * kdh-session-request.c  manipulate requests and their replies, Continue
  * kdh-session-backend.c  the session as the engine's backend
+ * kdh-session-net.c      what a datagram transport (KDNET) adds
  */
 #pragma once
 
@@ -75,6 +76,11 @@ struct _KdhSession
   GBytes *stop;                   /* a state change not yet handled */
   GBytes *current_stop;           /* the one we are stopped on, while at Break */
   gboolean rebooted;
+  /* The transport says a new machine is behind it (a KDNET target that
+   * rebooted, which has no SYNC bit to show it): the next sync's stop is
+   * a rebooted target's. */
+  gboolean peer_restarted;
+  guint64 peer_reboots;           /* ... counted for the monitor */
 
   /* What we believe. */
   gboolean target_running;        /* last known: running (TRUE) or stopped */
@@ -135,6 +141,22 @@ void     kdh_session_pump          (KdhSession   *s);
 void     kdh_session_publish_stats (KdhSession *s,
                                     gboolean    force);
 void     kdh_session_make_link     (KdhSession   *s);
+
+/* kdh-session-net.c: what a datagram transport (KDNET) adds */
+/* The link's configuration for this connection's line and packet ids. */
+void     kdh_session_link_config   (KdhSession   *s,
+                                    guint         baud);
+/* The transport closed(@error): notes a rebooted peer; returns whether
+ * the transport comes back by itself. */
+gboolean kdh_session_note_closed   (KdhSession   *s,
+                                    const GError *error);
+/* The link's counters with the transport's datagrams and reboots. */
+KdhLinkStats kdh_session_collect_stats (KdhSession *s);
+/* When to look at unchanged counters again: 0 for the next packet; a
+ * datagram transport counts datagrams (a flood of forged ones) that
+ * bring the link nothing, so it is looked at every STATS_INTERVAL_US. */
+gint64   kdh_session_next_stats_look (KdhSession *s,
+                                      gint64      now_us);
 
 /* kdh-session-sync.c */
 gboolean kdh_session_sync          (KdhSession   *s,

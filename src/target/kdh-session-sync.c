@@ -46,7 +46,11 @@ kdh_session_handle_stop (KdhSession *s,
     {
       s->rebooted = FALSE;
       kdh_target_forget_all (s->target);
-      if (s->announced)
+      if (s->announced && s->cs->kind == KDH_TRANSPORT_NET)
+        kdh_host_output (s->host, KDH_OUTPUT_DEBUGGER,
+                           _("The target rebooted: it started a new KDNET session. "
+                             "Cached target state was dropped.\n"));
+      else if (s->announced)
         kdh_host_output (s->host, KDH_OUTPUT_DEBUGGER,
                            _("The target rebooted: its first packet carried the SYNC id bit. "
                              "Cached target state was dropped.\n"));
@@ -188,8 +192,11 @@ kdh_session_sync (KdhSession *s,
    * there is most likely a new target (a restarted VM), running and so
    * deaf to RESET, whatever the old one was doing. */
   gboolean with_breakin = kind != SYNC_RESYNC || was_running;
+  /* A rebooted KDNET target is in its packet layer, sending its first
+   * packet: a break-in byte would stay pending there. */
   KdhSyncBreakin breakin = !with_breakin ? KDH_SYNC_NO_BREAKIN
-                           : s->believe_stopped ? KDH_SYNC_BREAKIN_LATER : KDH_SYNC_BREAKIN_FIRST;
+                           : s->believe_stopped || s->peer_restarted ? KDH_SYNC_BREAKIN_LATER
+                           : KDH_SYNC_BREAKIN_FIRST;
   KdhConnState state = kind == SYNC_ATTACH ? KDH_CONN_SYNCHRONIZING : KDH_CONN_RESYNCHRONIZING;
   g_autoptr (GError) local = NULL;
   gint64 deadline;
@@ -209,7 +216,8 @@ kdh_session_sync (KdhSession *s,
   s->late_synced = FALSE;
   s->synced = FALSE;
   s->sync_failed = FALSE;
-  s->rebooted = FALSE;
+  s->rebooted = s->peer_restarted;
+  s->peer_restarted = FALSE;
   s->believe_stopped = FALSE;
   s->stale_breakin_armed = FALSE;
   s->stale_breakin_until_us = 0;

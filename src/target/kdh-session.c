@@ -139,7 +139,7 @@ on_closed (KdhTransport *transport,
            gpointer      data)
 {
   KdhSession *s = data;
-  gboolean comes_back = s->cs->reconnect || s->cs->kind == KDH_TRANSPORT_TCP_LISTEN;
+  gboolean comes_back = kdh_session_note_closed (s, error);
 
   s->transport_open = FALSE;
   g_free (s->transport_error);
@@ -381,27 +381,27 @@ static gboolean
 stats_changed (const KdhLinkStats *a,
                const KdhLinkStats *b)
 {
-  return a->bytes_in != b->bytes_in || a->bytes_out != b->bytes_out
-         || a->checksum_errors != b->checksum_errors || a->timeouts != b->timeouts;
+  return a->bytes_in != b->bytes_in || a->bytes_out != b->bytes_out || a->timeouts != b->timeouts
+         || a->checksum_errors != b->checksum_errors || a->datagrams_in != b->datagrams_in;
 }
 
 void
 kdh_session_publish_stats (KdhSession *s,
                            gboolean    force)
 {
-  const KdhLinkStats *stats = kdh_link_get_stats (s->link);
+  KdhLinkStats stats = kdh_session_collect_stats (s);
   gint64 now = g_get_monotonic_time ();
   g_autoptr (GVariant) peer = s->transport ? kdh_transport_dup_peer_counters (s->transport) : NULL;
   KdhEvent *event;
 
   if (peer)
     kdh_host_peer_counters (s->host, peer);
-  if (!force && (now < s->next_stats_us || !stats_changed (stats, &s->last_stats)))
+  if (!force && (now < s->next_stats_us || !stats_changed (&stats, &s->last_stats)))
     return;
   s->next_stats_us = now + STATS_INTERVAL_US;
-  s->last_stats = *stats;
+  s->last_stats = stats;
   event = kdh_event_new (KDH_EVENT_STATS);
-  event->stats = *stats;
+  event->stats = stats;
   kdh_host_post (s->host, event);
 }
 
@@ -443,7 +443,7 @@ kdh_session_make_link (KdhSession *s)
 {
   guint baud = kdh_connection_string_line_baud (s->cs);
 
-  kdh_link_config_init (&s->link_config, baud);
+  kdh_session_link_config (s, baud);
   g_clear_pointer (&s->link, kdh_link_free);
   s->link = kdh_link_new (&s->link_config);
   kdh_link_set_trace (s->link, kdh_host_trace_enabled (s->host));
@@ -645,7 +645,7 @@ kdh_session_poll (KdhSession *s)
 
   kdh_session_publish_stats (s, FALSE);
   if (s->next_stats_us <= now)
-    s->next_stats_us = 0;   /* nothing changed; look again on the next packet */
+    s->next_stats_us = kdh_session_next_stats_look (s, now);   /* or on the next packet */
 
   if (s->reconnect_pending && s->transport_open)
     {

@@ -8,9 +8,11 @@
 
 #include <glib.h>
 #include <glib/gi18n.h>
+#include <gio/gio.h>
 
 #include "kdh-connection-string.h"
 #include "common/kdh-option-text.h"
+#include "kd/kdh-kdnet.h"
 
 G_DEFINE_QUARK (kdh-connection-string-error-quark, kdh_connection_string_error)
 
@@ -32,6 +34,8 @@ typedef enum {
 typedef enum {
   NET_PORT,
   NET_KEY,
+  NET_TARGET,
+  NET_BIND,
   N_NET_KEYS
 } NetKey;
 
@@ -53,6 +57,8 @@ static const KeyInfo com_keys[N_COM_KEYS] = {
 static const KeyInfo net_keys[N_NET_KEYS] = {
   [NET_PORT] = { "port", FALSE },
   [NET_KEY]  = { "key", FALSE },
+  [NET_TARGET] = { "target", FALSE },
+  [NET_BIND] = { "bind", FALSE },
 };
 
 /* One "key=value" or "flag" item of the option list. */
@@ -134,31 +140,6 @@ parse_number (const gchar *text,
               guint64     *out)
 {
   return g_ascii_string_to_unsigned (text, 10, min, max, out, NULL);
-}
-
-/* A KDNET key is four base-36 numbers joined by dots ("1.2.3.4"). */
-static gboolean
-is_kdnet_key (const gchar *text)
-{
-  guint parts = 1;
-  gsize run = 0;
-
-  for (const gchar *p = text; *p != '\0'; p++)
-    {
-      if (*p == '.')
-        {
-          if (run == 0)
-            return FALSE;
-          parts++;
-          run = 0;
-        }
-      else if (g_ascii_isalnum (*p))
-        run++;
-      else
-        return FALSE;
-    }
-
-  return parts == 4 && run > 0;
 }
 
 /* Only what can be an IPv6 address (with a zone, "fe80::1%eth0") loses
@@ -279,38 +260,71 @@ parse_com (KdhConnectionString  *cs,
   return TRUE;
 }
 
+/* An address literal, with or without the URL's brackets around IPv6:
+ * its plain spelling, or NULL when @text is not one. */
+static gchar *
+address_literal (const gchar *text)
+{
+  gsize len = strlen (text);
+  g_autofree gchar *bare = NULL;
+  g_autoptr (GInetAddress) addr = NULL;
+
+  if (len > 2 && text[0] == '[' && text[len - 1] == ']')
+    bare = g_strndup (text + 1, len - 2);
+  else
+    bare = g_strdup (text);
+  addr = g_inet_address_new_from_string (bare);
+  return addr != NULL ? g_inet_address_to_string (addr) : NULL;
+}
+
 static gboolean
-parse_net (GPtrArray    *options,
-           const gchar  *whole,
-           GError      **error)
+parse_net (KdhConnectionString  *cs,
+           GPtrArray            *options,
+           const gchar          *whole,
+           GError              **error)
 {
   const gchar *v[N_NET_KEYS] = { NULL, };
-  guint64 n;
+  guint8 key[KDH_KDNET_KEY_SIZE];
+  g_autoptr (GError) key_error = NULL;
+  guint64 n = 0;
 
-  if (!match_options (options, net_keys, N_NET_KEYS, _("port or key"), whole, v, error))
+  if (!match_options (options, net_keys, N_NET_KEYS, _("port, key, target or bind"), whole, v,
+                      error))
     return FALSE;
 
   if (v[NET_PORT] != NULL && !parse_number (v[NET_PORT], 1, G_MAXUINT16, &n))
     return fail (error, KDH_CONNECTION_STRING_ERROR_BAD_VALUE, whole,
-                 _("a number from 1 to 65535"),
+                 _("a number from 1 to 65535; Windows takes 49152 to 65535"),
                  _("bad UDP port '%s'"), v[NET_PORT]);
-  if (v[NET_KEY] != NULL && !is_kdnet_key (v[NET_KEY]))
-    return fail (error, KDH_CONNECTION_STRING_ERROR_BAD_VALUE, whole,
-                 _("four base-36 numbers separated by dots, such as 1.2.3.4"),
-                 _("bad KDNET key '%s'"), v[NET_KEY]);
+  cs->tcp_port = (guint16) n;
+  if (v[NET_KEY] != NULL && !kdh_kdnet_key_parse (v[NET_KEY], key, &key_error))
+    return fail (error, KDH_CONNECTION_STRING_ERROR_BAD_VALUE, whole, _(KDH_KDNET_KEY_HINT),
+                 "%s", key_error->message);
+  memset (key, 0, sizeof key);
+  if (v[NET_BIND] != NULL)
+    {
+      cs->net_bind = address_literal (v[NET_BIND]);
+      if (cs->net_bind == NULL)
+        return fail (error, KDH_CONNECTION_STRING_ERROR_BAD_VALUE, whole,
+                     _("an IPv4 or IPv6 address of this machine"),
+                     _("bad bind address '%s'"), v[NET_BIND]);
+    }
+  if (v[NET_TARGET] != NULL)
+    {
+      /* A literal in its plain spelling; a name is resolved when opened. */
+      cs->net_target = address_literal (v[NET_TARGET]);
+      if (cs->net_target == NULL)
+        cs->net_target = g_strdup (v[NET_TARGET]);
+    }
   if (v[NET_PORT] == NULL)
     return fail (error, KDH_CONNECTION_STRING_ERROR_MISSING, whole, NULL,
                  _("missing 'port='"));
   if (v[NET_KEY] == NULL)
     return fail (error, KDH_CONNECTION_STRING_ERROR_MISSING, whole, NULL,
                  _("missing 'key='"));
-
-  /* A well-formed string that we cannot serve yet: say so plainly rather
-   * than as a syntax error, and only once the syntax is known to be good. */
-  g_set_error_literal (error, KDH_CONNECTION_STRING_ERROR,
-                       KDH_CONNECTION_STRING_ERROR_UNSUPPORTED,
-                       _("KDNET (net:) is not supported yet; use com: or sim:"));
-  return FALSE;
+  cs->kind = KDH_TRANSPORT_NET;
+  cs->net_key = g_ascii_strdown (v[NET_KEY], -1);
+  return TRUE;
 }
 
 /* ---- Registered kinds --------------------------------------------------- */
@@ -420,8 +434,9 @@ kdh_connection_string_parse (const gchar  *text,
 
   if (g_ascii_strcasecmp (kind, "net") == 0)
     {
-      parse_net (options, whole, error);
-      return NULL;
+      if (!parse_net (cs, options, whole, error))
+        return NULL;
+      return g_steal_pointer (&cs);
     }
 
   cs->baud = DEFAULT_BAUD;
@@ -439,6 +454,9 @@ kdh_connection_string_free (KdhConnectionString *cs)
 
   g_free (cs->port);
   g_free (cs->original);
+  g_free (cs->net_key);
+  g_free (cs->net_target);
+  g_free (cs->net_bind);
   if (cs->registered != NULL && cs->options != NULL)
     cs->registered->free (cs->options);
   g_free (cs);
@@ -452,6 +470,9 @@ kdh_connection_string_copy (const KdhConnectionString *cs)
   *copy = *cs;
   copy->port = g_strdup (cs->port);
   copy->original = g_strdup (cs->original);
+  copy->net_key = g_strdup (cs->net_key);
+  copy->net_target = g_strdup (cs->net_target);
+  copy->net_bind = g_strdup (cs->net_bind);
   if (cs->registered != NULL && cs->options != NULL)
     copy->options = cs->registered->copy (cs->options);
   return copy;
@@ -515,6 +536,13 @@ kdh_connection_string_describe (const KdhConnectionString *cs)
       append_host_port (out, port, cs->tcp_port);
       break;
 
+    case KDH_TRANSPORT_NET:
+      g_string_append (out, "net ");
+      append_host_port (out, cs->net_bind, cs->tcp_port);
+      if (cs->net_target != NULL)
+        g_string_append_printf (out, " target %s", cs->net_target);
+      break;
+
     case KDH_TRANSPORT_REGISTERED:
       options = cs->registered->to_string (cs->options);
       g_string_append (out, cs->registered->name);
@@ -563,6 +591,14 @@ kdh_connection_string_to_string (const KdhConnectionString *cs)
       if (*port != '\0')
         g_string_append_printf (out, ",port=%s", port);
       break;
+
+    case KDH_TRANSPORT_NET:
+      g_string_append_printf (out, "net:port=%u,key=%s", cs->tcp_port, cs->net_key);
+      if (cs->net_target != NULL)
+        g_string_append_printf (out, ",target=%s", cs->net_target);
+      if (cs->net_bind != NULL)
+        g_string_append_printf (out, ",bind=%s", cs->net_bind);
+      return g_string_free (out, FALSE);
 
     case KDH_TRANSPORT_REGISTERED:
       options = cs->registered->to_string (cs->options);

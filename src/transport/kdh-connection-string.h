@@ -12,7 +12,9 @@
  *   com:pipe,port=/run/vm.sock[,reconnect][,resets=0]   Unix socket (VM pipe)
  *   com:ipport=4445,port=127.0.0.1        TCP client to a VM's serial server
  *   com:ipport=4445,listen                wait for a target that dials out
- *   net:port=50000,key=a.b.c.d            KDNET: parsed, reported unsupported
+ *   net:port=50000,key=W.X.Y.Z[,target=HOST][,bind=ADDR]
+ *                                         KDNET: listen on UDP for a target that
+ *                                         proves the key (only HOST's when given)
  *   NAME:options                          a kind registered by another part
  *                                         (the simulator registers sim:)
  *
@@ -37,7 +39,7 @@ typedef enum {
   KDH_CONNECTION_STRING_ERROR_BAD_VALUE,    /* baud=fast, drop=2 ... */
   KDH_CONNECTION_STRING_ERROR_MISSING,      /* com: without port= ... */
   KDH_CONNECTION_STRING_ERROR_CONFLICT,     /* pipe with ipport, ... */
-  KDH_CONNECTION_STRING_ERROR_UNSUPPORTED,  /* net: (KDNET is planned) */
+  KDH_CONNECTION_STRING_ERROR_UNSUPPORTED,  /* a kind this build cannot serve */
 } KdhConnectionStringError;
 
 typedef enum {
@@ -45,6 +47,7 @@ typedef enum {
   KDH_TRANSPORT_PIPE,        /* com:pipe,port=PATH */
   KDH_TRANSPORT_TCP_CONNECT, /* com:ipport=N,port=HOST */
   KDH_TRANSPORT_TCP_LISTEN,  /* com:ipport=N,listen */
+  KDH_TRANSPORT_NET,         /* net:port=N,key=K: KDNET over UDP */
   KDH_TRANSPORT_REGISTERED,  /* NAME:... of a registered kind (sim:) */
 } KdhTransportKind;
 
@@ -83,9 +86,12 @@ struct _KdhConnectionString {
   KdhTransportKind kind;
   gchar *port;               /* device path, socket path or host name */
   guint baud;                /* serial: bits per second */
-  guint16 tcp_port;          /* ipport= */
+  guint16 tcp_port;          /* ipport=; for net: the UDP port= */
   gboolean reconnect;        /* pipe, serial: reopen when the VM or device comes back */
   gint resets;               /* pipe: resets=N; -1 when not given */
+  gchar *net_key;            /* net: key=, in lower case */
+  gchar *net_target;         /* net: target=HOST, the only machine listened to; or NULL */
+  gchar *net_bind;           /* net: bind=ADDR, the local address; or NULL (all) */
   const KdhConnectionKind *registered;  /* KDH_TRANSPORT_REGISTERED: which */
   gpointer options;          /* ... and its options */
   gchar *original;           /* the string as given, for messages */
@@ -100,7 +106,7 @@ void                 kdh_connection_string_free  (KdhConnectionString *cs);
 guint                kdh_connection_string_line_baud (const KdhConnectionString *cs);
 
 /* A short human description such as "pipe /run/vm.sock", "com /dev/ttyS0
- * 115200", "tcp 127.0.0.1:4445", "tcp listen :4445", "sim". */
+ * 115200", "tcp 127.0.0.1:4445", "tcp listen :4445", "net :50000", "sim". */
 gchar *kdh_connection_string_describe (const KdhConnectionString *cs);
 
 /* The canonical string (what WinDbg's "get connection options" returns),

@@ -44,6 +44,13 @@ typedef struct {
                           int            fd,
                           const guint8  *data,
                           gsize          len);
+  /* Non-blocking read of what the stream carries; -1 with errno set on
+   * failure, EAGAIN when nothing is there for the stream (a datagram that
+   * carried none). NULL means read(). */
+  gssize   (*read)       (KdhTransport  *self,
+                          int            fd,
+                          guint8        *buf,
+                          gsize          len);
   /* A read of 0 bytes (or a hangup without an error) means the device
    * went away rather than an orderly end of stream: a tty reads 0 after a
    * hangup. */
@@ -57,6 +64,11 @@ typedef struct {
    * in-process simulator): a{st}, e.g. {"resets_received": 3}; NULL when
    * it cannot. Called on the transport's thread. */
   GVariant *(*dup_peer_counters) (KdhTransport *self);
+  /* Datagram transports: see kdh_transport_get_datagram_counts(). */
+  gboolean (*get_datagram_counts) (KdhTransport *self,
+                                   guint64      *in,
+                                   guint64      *out,
+                                   guint64      *dropped);
   void     (*finalize)   (KdhTransport  *self);
 } KdhTransportClass;
 
@@ -106,6 +118,11 @@ void     kdh_transport_stream_up   (KdhTransport *self,
                                      const gchar  *what);
 /* Tears the stream down without any event (close(), free()). */
 void     kdh_transport_stream_down (KdhTransport *self);
+/* The far end behind the stream was replaced (a KDNET target rebooted
+ * and took up a new session): queues closed(@error), taking it, and then
+ * opened(); the stream stays up. */
+void     kdh_transport_stream_restarted (KdhTransport *self,
+                                         GError       *error);
 
 void     kdh_transport_emit_waiting (KdhTransport *self,
                                      const gchar  *reason,

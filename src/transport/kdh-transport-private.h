@@ -13,5 +13,6 @@ KdhTransport *kdh_transport_serial_new (const KdhConnectionString *cs);
 KdhTransport *kdh_transport_pipe_new   (const KdhConnectionString *cs);
 KdhTransport *kdh_transport_tcp_new    (const KdhConnectionString *cs);
 KdhTransport *kdh_transport_listen_new (const KdhConnectionString *cs);
+KdhTransport *kdh_transport_net_new    (const KdhConnectionString *cs);
 
 G_END_DECLS

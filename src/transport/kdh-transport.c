@@ -17,6 +17,8 @@
 #include "kdh-transport.h"
 #include "kdh-transport-private.h"
 
+G_DEFINE_QUARK (kdh-transport-error-quark, kdh_transport_error)
+
 /* Bytes read per wakeup: a few packets' worth on a serial line, enough to
  * keep up with the in-process simulator without starving other sources. */
 #define READ_CHUNK 65536
@@ -312,7 +314,8 @@ on_readable (gint         fd,
   int errsv;
 
   do
-    n = read (fd, buf, sizeof buf);
+    n = self->klass->read != NULL ? self->klass->read (self, fd, buf, sizeof buf)
+                                   : read (fd, buf, sizeof buf);
   while (n < 0 && errno == EINTR);
   errsv = errno;
 
@@ -344,6 +347,14 @@ on_readable (gint         fd,
 
   stream_lost (self, n == 0 ? 0 : errsv);
   return G_SOURCE_REMOVE;
+}
+
+void
+kdh_transport_stream_restarted (KdhTransport *self,
+                                GError       *error)
+{
+  queue_closed (self, error);
+  queue_simple_event (self, EVENT_OPENED);
 }
 
 static gssize
@@ -468,6 +479,10 @@ kdh_transport_new (const KdhConnectionString   *cs,
 
     case KDH_TRANSPORT_TCP_LISTEN:
       self = kdh_transport_listen_new (cs);
+      break;
+
+    case KDH_TRANSPORT_NET:
+      self = kdh_transport_net_new (cs);
       break;
 
     case KDH_TRANSPORT_REGISTERED:
@@ -679,6 +694,20 @@ kdh_transport_get_listen_port (KdhTransport *transport)
   if (transport->klass->get_listen_port == NULL)
     return 0;
   return transport->klass->get_listen_port (transport);
+}
+
+gboolean
+kdh_transport_get_datagram_counts (KdhTransport *transport,
+                                   guint64      *in,
+                                   guint64      *out,
+                                   guint64      *dropped)
+{
+  g_return_val_if_fail (transport != NULL, FALSE);
+
+  *in = *out = *dropped = 0;
+  if (transport->klass->get_datagram_counts == NULL)
+    return FALSE;
+  return transport->klass->get_datagram_counts (transport, in, out, dropped);
 }
 
 GVariant *

@@ -5,7 +5,8 @@
  *
  * One transport per connection string kind: a serial device or pty
  * (libserialport), a VM's Unix-socket pipe, a TCP client, a TCP listener
- * waiting for a target that dials out, and the kinds other parts register
+ * waiting for a target that dials out, KDNET over UDP (the datagrams'
+ * KD packets as the KDCOM byte stream), and the kinds other parts register
  * (the in-process simulated target).
  * All of them are non-blocking and driven by the thread-default main
  * context of the thread that created them (the engine thread); callbacks
@@ -19,6 +20,15 @@
 #include "kdh-connection-string.h"
 
 G_BEGIN_DECLS
+
+#define KDH_TRANSPORT_ERROR (kdh_transport_error_quark ())
+GQuark kdh_transport_error_quark (void);
+
+typedef enum {
+  /* closed(): the machine behind the stream is a new one (a KDNET target
+   * that rebooted); opened() follows at once. */
+  KDH_TRANSPORT_ERROR_PEER_RESTARTED,
+} KdhTransportError;
 
 typedef struct {
   /* The byte stream is up (device opened, socket connected or accepted). */
@@ -103,8 +113,16 @@ gboolean      kdh_transport_set_baud (KdhTransport  *transport,
  * its tcp_port was set to 0, which tests do), 0 otherwise. */
 guint16       kdh_transport_get_listen_port (KdhTransport *transport);
 
+/* Datagram transports (net:): datagrams received and sent, and those
+ * dropped (a bad tag, signature or length, a stale sequence number, a
+ * stranger's). FALSE, and zeros, for byte streams. */
+gboolean      kdh_transport_get_datagram_counts (KdhTransport *transport,
+                                                 guint64      *in,
+                                                 guint64      *out,
+                                                 guint64      *dropped);
+
 /* "com /dev/ttyS0 115200", "pipe /run/vm.sock", "tcp 127.0.0.1:4445",
- * "tcp listen :4445", "sim". */
+ * "tcp listen :4445", "net :50000", "sim". */
 const gchar  *kdh_transport_describe (KdhTransport *transport);
 
 /* The far end's own counters where the transport knows them (the
