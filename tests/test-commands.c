@@ -212,6 +212,33 @@ test_vertarget_product (void)
   kdh_test_engine_clear (&t);
 }
 
+/* A hypervisor stub reports an AMD64 machine with DBGKD_VERS_FLAG_PTR64
+ * clear: the machine type decides the pointer width, and no address is
+ * shown cut to 32 bits. */
+static void
+test_stub_without_ptr64_flag (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *ver = NULL, *lm = NULL, *dq = NULL, *pattern = NULL;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:ptr64-flag=0");
+  g_assert_nonnull (strstr (t.output->str, "ptr64 TRUE"));
+  g_assert_nonnull (strstr (t.output->str, "Kernel base = 0xfffff800`02000000"));
+  ver = kdh_test_engine_run (&t, "vertarget", FALSE);
+  g_assert_null (strstr (ver, "PTR64"));
+  g_assert_nonnull (strstr (ver, "Machine type 0x8664"));
+  lm = kdh_test_engine_run (&t, "lm", FALSE);
+  g_assert_nonnull (strstr (lm, "fffff800`02000000 "));
+  g_assert_nonnull (strstr (lm, "   nt         ntoskrnl.exe\n"));
+  g_assert_null (strstr (lm, "image0000000000000000"));
+  dq = kdh_test_engine_run (&t, "dq 0xfffff80000100000 L1", FALSE);
+  g_assert_true (g_str_has_prefix (dq, "fffff800`00100000  "));
+  pattern = kdh_test_engine_run (&t, "dq fffff800`00400000 L2", FALSE);
+  g_assert_cmpuint (kdh_test_check_pattern_dump (pattern), ==, 2);
+  kdh_test_engine_clear (&t);
+}
+
 /* .echo "a;b": one command, shown without its quotes, as KD does. */
 static void
 test_echo_quoted (void)
@@ -259,5 +286,6 @@ main (int   argc,
   g_test_add_func ("/commands/no-arguments-ignored", test_no_arguments_ignored);
   g_test_add_func ("/commands/vertarget-product", test_vertarget_product);
   g_test_add_func ("/commands/echo-quoted", test_echo_quoted);
+  g_test_add_func ("/commands/stub-without-ptr64-flag", test_stub_without_ptr64_flag);
   return g_test_run ();
 }

@@ -26,6 +26,7 @@ typedef enum {
   VALUE_BAUD,          /* guint, 0 or 1..MAX_BAUD */
   VALUE_CPUS,          /* guint, 1..MAX_CPUS */
   VALUE_PERCENT,       /* guint, 1..100 */
+  VALUE_BIT,           /* guint, 0 or 1 */
 } ValueType;
 
 typedef struct {
@@ -64,10 +65,12 @@ static const SimOption sim_options[] = {
     N_("driver load time"), N_("a whole number of seconds") },
   { "cpu-budget", VALUE_PERCENT, G_STRUCT_OFFSET (KdhSimOptions, cpu_budget),
     N_("CPU budget"), N_("a whole percentage from 1 to 100") },
+  { "ptr64-flag", VALUE_BIT, G_STRUCT_OFFSET (KdhSimOptions, ptr64_flag),
+    N_("PTR64 flag"), N_("0 or 1") },
 };
 
 #define KNOWN_KEYS "drop, corrupt, dup, reorder, seed, stall-ms, silent-after, reboot-after, " \
-                   "dbgprint-rate, baud, cpus, load-driver-after or cpu-budget"
+                   "dbgprint-rate, baud, cpus, load-driver-after, cpu-budget or ptr64-flag"
 
 void
 kdh_sim_options_init (KdhSimOptions *opts)
@@ -78,6 +81,7 @@ kdh_sim_options_init (KdhSimOptions *opts)
   opts->seed = 1;
   opts->cpus = 2;
   opts->cpu_budget = 25;
+  opts->ptr64_flag = 1;
 }
 
 /* Every message has the same shape (kdh-option-text.h), so callers that
@@ -225,6 +229,12 @@ set_option (KdhSimOptions  *opts,
       *(guint *) field = (guint) u;
       return TRUE;
 
+    case VALUE_BIT:
+      if (!parse_unsigned (value, 0, 1, &u))
+        break;
+      *(guint *) field = (guint) u;
+      return TRUE;
+
     default:
       g_assert_not_reached ();
     }
@@ -356,6 +366,7 @@ kdh_sim_options_to_string (const KdhSimOptions *opts)
         case VALUE_BAUD:
         case VALUE_CPUS:
         case VALUE_PERCENT:
+        case VALUE_BIT:
           if (*(const guint *) field != *(const guint *) def)
             {
               g_snprintf (buf, sizeof buf, "%u", *(const guint *) field);

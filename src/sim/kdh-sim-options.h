@@ -56,6 +56,9 @@ typedef struct {
   guint cpus;                /* processors, 1..64 */
   guint load_driver_after;   /* seconds after boot to load kdhtest2.sys, 0 = never */
   guint cpu_budget;          /* percent of one core the emulator may use, 1..100 */
+  /* GetVersion's DBGKD_VERS_FLAG_PTR64: 0 plays a hypervisor stub that
+   * reports an AMD64 machine with the flag clear. */
+  guint ptr64_flag;
 } KdhSimOptions;
 
 /* Defaults: no faults, seed 1, no DbgPrint generator, no throttle, 2 CPUs,

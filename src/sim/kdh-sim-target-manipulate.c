@@ -133,6 +133,8 @@ _kdh_sim_target_serve_manipulate (KdhSimTarget *t,
         KdhVersion v;
 
         kdh_sim_kernel_get_version (t->kernel, &v);
+        if (!t->opts.ptr64_flag)
+          v.flags &= ~KDH_VERS_FLAG_PTR64;
         kdh_version_encode (&m, &v);
         reply (t, &m, KDH_STATUS_SUCCESS, NULL, 0);
       }
