@@ -269,7 +269,8 @@ kdh_target_read_virtual (KdhTarget  *t,
           return FALSE;
         }
       got = MIN (MIN ((gsize) kdh_manipulate_memory_actual (&reply), reply.data_len), chunk);
-      memcpy (buffer + done, reply.data, got);
+      if (got > 0)
+        memcpy (buffer + done, reply.data, got);
       done += got;
       if (got < chunk)
         break;
