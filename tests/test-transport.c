@@ -15,7 +15,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -54,29 +56,55 @@ typedef struct {
   gboolean master_eof;
 
   gchar *tmpdir;
-  guint fds_at_start;
+  GHashTable *fds_at_start;
 } Fixture;
 
-/* Open descriptors other than GLib's own eventfds, which its singletons
- * (the default and worker contexts) create on first use and keep. */
-static guint
-count_fds (void)
+/* The open descriptors, other than GLib's own eventfds (its singletons
+ * create them on first use and keep them), each named by what it refers
+ * to.  Comparing identities rather than counts keeps a descriptor that a
+ * GIO helper thread of an earlier test closes late from reading as a leak,
+ * while a new descriptor that reuses a closed one's number still shows. */
+static GHashTable *
+snapshot_fds (void)
 {
   g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  GHashTable *fds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   const gchar *name;
-  guint n = 0;
 
-  if (dir == NULL)
-    return 0;
-  while ((name = g_dir_read_name (dir)) != NULL)
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
       g_autofree gchar *path = g_build_filename ("/proc/self/fd", name, NULL);
       g_autofree gchar *target = g_file_read_link (path, NULL);
+      struct stat st;
 
-      if (target == NULL || !g_str_has_prefix (target, "anon_inode:"))
-        n++;
+      if (target == NULL || g_str_has_prefix (target, "anon_inode:"))
+        continue;
+      if (stat (path, &st) != 0)
+        continue;
+      g_hash_table_insert (fds,
+                           g_strdup_printf ("%s %ju:%ju", name,
+                                            (uintmax_t) st.st_dev,
+                                            (uintmax_t) st.st_ino),
+                           g_steal_pointer (&target));
     }
-  return n;
+  return fds;
+}
+
+static void
+assert_no_new_fds (GHashTable *before)
+{
+  g_autoptr(GHashTable) now = snapshot_fds ();
+  g_autoptr(GString) leaked = g_string_new (NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, now);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (before, key))
+      g_string_append_printf (leaked, " fd %s -> %s;", (const gchar *) key,
+                              (const gchar *) value);
+  if (leaked->len > 0)
+    g_error ("descriptors left open:%s", leaked->str);
 }
 
 /* Callbacks */
@@ -168,7 +196,7 @@ static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
-  f->fds_at_start = count_fds ();
+  f->fds_at_start = snapshot_fds ();
   f->context = g_main_context_new ();
   g_main_context_push_thread_default (f->context);
   f->received = g_byte_array_new ();
@@ -198,7 +226,8 @@ fixture_teardown (Fixture       *f,
   g_main_context_unref (f->context);
 
   /* Everything the transport opened is closed again. */
-  g_assert_cmpuint (count_fds (), ==, f->fds_at_start);
+  assert_no_new_fds (f->fds_at_start);
+  g_clear_pointer (&f->fds_at_start, g_hash_table_unref);
 
   if (f->tmpdir != NULL)
     {
