@@ -3,6 +3,7 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "kdh-exec.h"
 #include "kdh-session-private.h"
 
 #include <glib/gi18n.h>
@@ -36,6 +37,8 @@ kdh_session_handle_stop (KdhSession *s,
   gboolean auto_continue = s->auto_continue;
   guint64 stale_breakin_pc = 0;
   KdhStopAction action;
+  g_autofree gchar *headline = NULL;
+  gboolean quiet = FALSE, rebooted = s->rebooted;
 
   s->auto_continue = FALSE;
   if (s->stale_breakin_until_us && g_get_monotonic_time () <= s->stale_breakin_until_us
@@ -57,8 +60,9 @@ kdh_session_handle_stop (KdhSession *s,
       /* A rebooted machine is a new connection: announce it again. */
       s->announced = FALSE;
     }
+  _kdh_session_exec_stopped (s, payload, rebooted, &headline, &quiet);
   if (!kdh_stop_handle (s->host, s->target, payload, !s->announced, auto_continue,
-                        stale_breakin_pc,
+                        stale_breakin_pc, headline, quiet,
                         &action, error))
     return FALSE;
   s->announced = TRUE;
@@ -80,6 +84,7 @@ kdh_session_handle_stop (KdhSession *s,
   g_clear_pointer (&s->current_stop, g_bytes_unref);
   s->current_stop = g_bytes_ref (payload);
   kdh_session_set_state (s, KDH_CONN_BREAK, NULL, 0);
+  _kdh_session_exec_after_stop (s);
   return TRUE;
 }
 

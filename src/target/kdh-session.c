@@ -9,6 +9,7 @@
  * kdh-session-request.c sends requests and waits for their replies;
  * kdh-session-backend.c is the session as the engine's backend.
  */
+#include "kdh-exec.h"
 #include "kdh-session-private.h"
 
 #include <glib/gi18n.h>
@@ -503,6 +504,7 @@ kdh_session_free (KdhSession *s)
     return;
   kdh_session_close (s);
   kdh_target_free (s->target);
+  _kdh_session_exec_free (s);
   kdh_link_free (s->link);
   kdh_connection_string_free (s->cs);
   g_free (s->description);

@@ -104,6 +104,8 @@ kdh_stop_handle (KdhHost       *host,
                  gboolean       first,
                  gboolean       auto_continue,
                  guint64        stale_breakin_pc,
+                 const gchar   *headline,
+                 gboolean       quiet,
                  KdhStopAction *action,
                  GError       **error)
 {
@@ -172,7 +174,11 @@ kdh_stop_handle (KdhHost       *host,
           *action = KDH_STOP_CONTINUE;
           break;
         }
-      if (sc.u.exception.code != KDH_STATUS_WAKE_SYSTEM_DEBUGGER)
+      if (quiet)
+        break;
+      if (headline != NULL)
+        kdh_host_output (host, KDH_OUTPUT_DEBUGGER, headline);
+      else if (sc.u.exception.code != KDH_STATUS_WAKE_SYSTEM_DEBUGGER)
         kdh_host_printf (host, KDH_OUTPUT_DEBUGGER, "%s - code %08x (%s)\n",
                            exception_name (sc.u.exception.code), sc.u.exception.code,
                            sc.u.exception.first_chance ? "first chance" : "!!! second chance !!!");

@@ -1,0 +1,198 @@
+/* kdh-commands-exec.c: g, t, p, gu and what a breakpoint's commands do
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The target runs through target/kdh-exec.h; a step shows the registers
+ * and the next instruction afterwards, as KD does.
+ */
+#include "kdh-commands-private.h"
+
+#include <glib/gi18n.h>
+#include <gio/gio.h>
+#include <string.h>
+
+#include "kd/kdh-context.h"
+#include "kdh-disasm.h"
+#include "target/kdh-exec.h"
+
+#define say kdh_command_call_print
+
+/* KD's limit for a step count is far above any use; this one keeps a
+ * mistyped count from holding the engine for hours. */
+#define MAX_STEPS 100000
+
+void
+kdh_commands_run_hit (gpointer     data,
+                      const gchar *commands)
+{
+  KdhCommands *c = data;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *last = g_steal_pointer (&c->last_line);
+
+  /* The breakpoint's commands are not what Enter repeats. */
+  if (!kdh_commands_execute (c, commands, NULL, &error) && error != NULL)
+    kdh_host_printf (c->host, KDH_OUTPUT_ERROR, "%s\n", error->message);
+  g_free (c->last_line);
+  c->last_line = g_steal_pointer (&last);
+}
+
+/* The registers and the next instruction, as KD shows them after a step. */
+static gboolean
+show_step (KdhCommandCall *inv,
+           KdhTarget      *target,
+           GError        **error)
+{
+  g_autoptr (GBytes) ctx = kdh_target_get_context (target, kdh_target_get_cpu (target), error);
+  g_autofree gchar *text = NULL;
+  const guint8 *bytes;
+  gsize len;
+
+  if (ctx == NULL)
+    return FALSE;
+  bytes = g_bytes_get_data (ctx, &len);
+  text = kdh_context_format (bytes, len, kdh_target_get_machine (target));
+  say (inv, "%s", text);
+  kdh_commands_show_location (inv->commands, target);
+  return TRUE;
+}
+
+static gboolean
+parse_count (KdhCommandCall *inv,
+             KdhTarget      *target,
+             guint64        *count,
+             GError        **error)
+{
+  KdhExprScope scope;
+
+  *count = 1;
+  if (*inv->args == '\0')
+    return TRUE;
+  if (*inv->args == '=')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("'%s =ADDRESS' (start elsewhere) is not supported; set rip with 'r rip=...'."),
+                   inv->name);
+      return FALSE;
+    }
+  kdh_commands_init_scope (&scope, target);
+  if (!kdh_expr_evaluate (inv->args, &scope, count, error))
+    return FALSE;
+  if (*count == 0 || *count > MAX_STEPS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("The step count must be 1 to %u, not %" G_GUINT64_FORMAT "."), MAX_STEPS,
+                   *count);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The instruction at the current address: its length, and whether it is
+ * a call (p steps over those). */
+static gboolean
+decode_current (KdhTarget *target,
+                gsize     *length,
+                gboolean  *is_call,
+                GError   **error)
+{
+  const KdhStateChange *stop = kdh_target_get_stop (target);
+  guint8 code[16];
+  gsize got = 0;
+  g_autofree gchar *text = NULL;
+
+  if (!kdh_target_read_virtual (target, stop->program_counter, code, sizeof code, &got, error))
+    return FALSE;
+  text = kdh_disasm_one (kdh_target_get_machine (target), stop->program_counter, code, got,
+                         length);
+  if (text == NULL)
+    {
+      g_autofree gchar *where = kdh_commands_format_address (target, stop->program_counter);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("The instruction at %s cannot be decoded; p cannot step over it."), where);
+      return FALSE;
+    }
+  *is_call = g_str_has_prefix (text, "call");
+  return TRUE;
+}
+
+static gboolean
+cmd_step (KdhCommandCall *inv,
+          gpointer        data,
+          GError        **error)
+{
+  KdhTarget *target = kdh_commands_need_stopped (inv, error);
+  KdhSession *s = inv->commands->session;
+  gboolean over = inv->name[0] == 'p';
+  guint64 count;
+
+  if (target == NULL || !parse_count (inv, target, &count, error))
+    return FALSE;
+  for (guint64 i = 0; i < count; i++)
+    {
+      KdhStepResult result;
+      gboolean ok, is_call = FALSE;
+      gsize length = 0;
+
+      if (over && !decode_current (target, &length, &is_call, error))
+        return FALSE;
+      if (is_call)
+        ok = kdh_session_run_to (s, kdh_target_get_stop (target)->program_counter + length, TRUE,
+                                 &result, error);
+      else
+        ok = kdh_session_trace (s, &result, error);
+      if (!ok)
+        return FALSE;
+      if (result == KDH_STEP_RUNNING)
+        {
+          say (inv, "%s", _("The target is still running the call; it is shown when it "
+                            "stops.\n"));
+          return TRUE;
+        }
+      if (result == KDH_STEP_STOPPED_ELSEWHERE)
+        return TRUE;
+      if (!show_step (inv, target, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+cmd_go (KdhCommandCall *inv,
+        gpointer        data,
+        GError        **error)
+{
+  KdhTarget *target = kdh_commands_need_stopped (inv, error);
+  KdhSession *s = inv->commands->session;
+  KdhExprScope scope;
+  KdhStepResult result;
+  guint64 address;
+
+  if (target == NULL)
+    return FALSE;
+  if (*inv->args == '\0')
+    return kdh_session_go (s, error);
+  if (*inv->args == '=')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("'g =ADDRESS' (start elsewhere) is not supported; set rip with "
+                     "'r rip=...' and use 'g'."));
+      return FALSE;
+    }
+  kdh_commands_init_scope (&scope, target);
+  if (!kdh_expr_evaluate (inv->args, &scope, &address, error))
+    return FALSE;
+  return kdh_session_run_to (s, address, FALSE, &result, error);
+}
+
+void
+kdh_commands_add_exec (KdhCommands *c)
+{
+  kdh_commands_add (c, "g", "g [ADDR]          go: let the target run (to ADDR)", cmd_go, NULL,
+                    NULL);
+  kdh_commands_add (c, "p", "p [N]             step over calls (N instructions)", cmd_step, NULL,
+                    NULL);
+  kdh_commands_add (c, "t", "t [N]             trace into calls (N instructions)", cmd_step, NULL,
+                    NULL);
+}

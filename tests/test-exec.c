@@ -1,0 +1,613 @@
+/* test-exec.c: breakpoints, stacks and stepping on the executing simulator
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The engine against the in-process simulated machine (sim:), whose guest
+ * images really run. What the commands show is checked against readers
+ * that are not ours: function ranges from llvm-pdbutil over the guest
+ * PDBs, instruction lengths from Capstone over the image files' bytes, and
+ * export addresses from the simulator's own loader.
+ */
+#include <capstone/capstone.h>
+#include <string.h>
+
+#include "kdh-sim-kernel.h"
+#include "kdh-test-engine.h"
+
+/* ---- Independent facts about the guest images ---------------------------- */
+
+typedef struct {
+  gchar *name;
+  guint64 start;
+  guint64 size;
+} Function;
+
+static KdhSimKernel *
+sim_kernel (void)
+{
+  return kdh_sim_kernel_new (1, 1);
+}
+
+static guint64
+module_base (const gchar *name)
+{
+  KdhSimKernel *k = sim_kernel ();
+  guint64 base = 0;
+
+  for (guint i = 0; i < kdh_sim_kernel_n_modules (k); i++)
+    if (g_strcmp0 (kdh_sim_kernel_module (k, i)->base_name, name) == 0)
+      base = kdh_sim_kernel_module (k, i)->base;
+  kdh_sim_kernel_free (k);
+  g_assert_cmphex (base, !=, 0);
+  return base;
+}
+
+static guint64
+sim_export (const gchar *module,
+            const gchar *name)
+{
+  KdhSimKernel *k = sim_kernel ();
+  guint64 a = kdh_sim_kernel_lookup_export (k, module, name);
+
+  kdh_sim_kernel_free (k);
+  g_assert_cmphex (a, !=, 0);
+  return a;
+}
+
+static gchar *
+run_tool (const gchar *const *argv)
+{
+  g_autoptr (GError) error = NULL;
+  gchar *out = NULL;
+  gint status = 0;
+  g_autofree gchar *program = g_find_program_in_path (argv[0]);
+
+  if (program == NULL)
+    g_error ("%s is not installed (scripts/install-deps installs llvm)", argv[0]);
+  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return out;
+}
+
+/* Every procedure in @stem's PDB (llvm-pdbutil), at its load address. */
+static GArray *
+pdb_functions (const gchar *stem,
+               const gchar *module)
+{
+  g_autofree gchar *pdb = g_strdup_printf ("%s/%s.pdb", KDH_SIM_GUEST_DIR, stem);
+  const gchar *argv[] = { "llvm-pdbutil", "dump", "--symbols", pdb, NULL };
+  g_autofree gchar *out = run_tool (argv);
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  GArray *functions = g_array_new (FALSE, FALSE, sizeof (Function));
+  guint64 base = module_base (module);
+
+  for (guint i = 0; lines[i] && lines[i + 1]; i++)
+    {
+      const gchar *tick, *addr, *size;
+      Function f;
+
+      if (strstr (lines[i], "S_GPROC32") == NULL && strstr (lines[i], "S_LPROC32") == NULL)
+        continue;
+      tick = strchr (lines[i], '`');
+      addr = strstr (lines[i + 1], "addr = 0001:");
+      size = strstr (lines[i + 1], "code size = ");
+      g_assert_nonnull (tick);
+      g_assert_nonnull (addr);
+      g_assert_nonnull (size);
+      f.name = g_strndup (tick + 1, strcspn (tick + 1, "`"));
+      /* lld puts .text, section 1, at RVA 0x1000. */
+      f.start = base + 0x1000 + g_ascii_strtoull (addr + strlen ("addr = 0001:"), NULL, 10);
+      f.size = g_ascii_strtoull (size + strlen ("code size = "), NULL, 10);
+      g_array_append_val (functions, f);
+    }
+  g_assert_cmpuint (functions->len, >, 3);
+  return functions;
+}
+
+static const gchar *
+function_at (GArray  *functions,
+             guint64  address)
+{
+  for (guint i = 0; i < functions->len; i++)
+    {
+      Function *f = &g_array_index (functions, Function, i);
+
+      if (address >= f->start && address < f->start + f->size)
+        return f->name;
+    }
+  return NULL;
+}
+
+static guint64
+function_start (GArray      *functions,
+                const gchar *name)
+{
+  for (guint i = 0; i < functions->len; i++)
+    if (strcmp (g_array_index (functions, Function, i).name, name) == 0)
+      return g_array_index (functions, Function, i).start;
+  g_error ("no function %s in the PDB", name);
+  return 0;
+}
+
+static void
+functions_free (GArray *functions)
+{
+  for (guint i = 0; i < functions->len; i++)
+    g_free (g_array_index (functions, Function, i).name);
+  g_array_unref (functions);
+}
+
+/* The bytes of the image file at @address (kdhtest.sys is loaded at
+ * @base, sections at their RVAs). */
+static void
+file_bytes (const gchar *file,
+            guint64      base,
+            guint64      address,
+            guint8      *out,
+            gsize        len)
+{
+  g_autofree gchar *path = g_build_filename (KDH_SIM_GUEST_DIR, file, NULL);
+  g_autofree gchar *data = NULL;
+  gsize size;
+  const guint8 *p;
+  guint32 pe, n_sections, opt_size;
+  guint64 rva = address - base;
+
+  g_assert_true (g_file_get_contents (path, &data, &size, NULL));
+  p = (const guint8 *) data;
+  pe = p[0x3C] | p[0x3D] << 8 | p[0x3E] << 16 | (guint32) p[0x3F] << 24;
+  n_sections = p[pe + 6] | p[pe + 7] << 8;
+  opt_size = p[pe + 20] | p[pe + 21] << 8;
+  for (guint i = 0; i < n_sections; i++)
+    {
+      const guint8 *s = p + pe + 24 + opt_size + 40 * i;
+      guint32 va = s[12] | s[13] << 8 | s[14] << 16 | (guint32) s[15] << 24;
+      guint32 raw_size = s[16] | s[17] << 8 | s[18] << 16 | (guint32) s[19] << 24;
+      guint32 raw = s[20] | s[21] << 8 | s[22] << 16 | (guint32) s[23] << 24;
+
+      if (rva >= va && rva + len <= (guint64) va + raw_size)
+        {
+          memcpy (out, p + raw + (rva - va), len);
+          return;
+        }
+    }
+  g_error ("%" G_GINT64_MODIFIER "x is in no section of %s", address, file);
+}
+
+/* Capstone over the file's bytes: the instruction's length and mnemonic. */
+static gsize
+decode (guint64   address,
+        gchar   **mnemonic)
+{
+  guint8 code[16];
+  csh handle;
+  cs_insn *insn = NULL;
+  gsize length;
+
+  file_bytes ("kdhtest.sys", module_base ("kdhtest"), address, code, sizeof code);
+  g_assert_cmpint (cs_open (CS_ARCH_X86, CS_MODE_64, &handle), ==, CS_ERR_OK);
+  g_assert_cmpuint (cs_disasm (handle, code, sizeof code, address, 1, &insn), ==, 1);
+  length = insn->size;
+  if (mnemonic)
+    *mnemonic = g_strdup (insn->mnemonic);
+  cs_free (insn, 1);
+  cs_close (&handle);
+  return length;
+}
+
+/* ---- Driving the debugger ------------------------------------------------ */
+
+static gchar *
+hex (guint64 a)
+{
+  return g_strdup_printf ("%08x`%08x", (guint32) (a >> 32), (guint32) a);
+}
+
+static guint64
+parse_address (const gchar *text)
+{
+  g_autofree gchar *copy = g_strndup (text, 17);
+
+  g_assert_cmpint (copy[8], ==, '`');
+  memmove (copy + 8, copy + 9, 9);
+  return g_ascii_strtoull (copy, NULL, 16);
+}
+
+static guint64
+reg (KdhTestEngine *t,
+     const gchar   *name)
+{
+  g_autofree gchar *line = g_strdup_printf ("r %s", name);
+  g_autofree gchar *out = kdh_test_engine_run (t, line, FALSE);
+  const gchar *eq = strchr (out, '=');
+
+  g_assert_nonnull (eq);
+  return g_ascii_strtoull (eq + 1, NULL, 16);
+}
+
+/* Runs @line (g and friends) and waits for the stop it ends in; returns
+ * the output from the command to the stop. */
+static gchar *
+run_to_stop (KdhTestEngine *t,
+             const gchar   *line)
+{
+  gsize start = t->output->len;
+  g_autofree gchar *out = kdh_test_engine_run (t, line, FALSE);
+
+  kdh_test_engine_wait_state (t, KDH_CONN_BREAK, 60);
+  /* The place is shown before the state becomes Break. */
+  return g_strdup (t->output->str + start);
+}
+
+typedef struct {
+  KdhTestEngine *t;
+  const gchar *needle;
+} OutputWait;
+
+static gboolean
+output_has (gpointer data)
+{
+  OutputWait *w = data;
+
+  return strstr (w->t->output->str, w->needle) != NULL;
+}
+
+static void
+wait_output (KdhTestEngine *t,
+             const gchar   *needle)
+{
+  OutputWait w = { t, needle };
+
+  kdh_test_run_until (output_has, &w, 60, needle);
+}
+
+typedef struct {
+  guint64 child_sp;
+  guint64 ret;
+  guint64 ip;
+} Frame;
+
+/* The frames of "kn" output. */
+static GArray *
+parse_kn (const gchar *text)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  GArray *frames = g_array_new (FALSE, FALSE, sizeof (Frame));
+
+  for (guint i = 0; lines[i]; i++)
+    {
+      Frame f = { 0 };
+
+      if (strlen (lines[i]) < 40 || !g_ascii_isxdigit (lines[i][0]) || lines[i][2] != ' '
+          || lines[i][11] != '`')
+        continue;
+      f.child_sp = parse_address (lines[i] + 3);
+      f.ret = parse_address (lines[i] + 21);
+      g_array_append_val (frames, f);
+    }
+  return frames;
+}
+
+static void
+attach (KdhTestEngine *t,
+        const gchar   *connection)
+{
+  kdh_test_engine_init (t);
+  kdh_test_engine_attach (t, connection);
+  g_assert_cmpint (t->state, ==, KDH_CONN_BREAK);
+}
+
+static guint64
+read_u64 (KdhTestEngine *t,
+          guint64        address)
+{
+  g_autofree gchar *a = hex (address);
+  g_autofree gchar *line = g_strdup_printf ("dq %s L1", a);
+  g_autofree gchar *out = kdh_test_engine_run (t, line, FALSE);
+
+  g_assert_cmpuint (strlen (out), >=, 36);
+  return parse_address (out + 19);
+}
+
+/* ---- Tests --------------------------------------------------------------- */
+
+/* bp on the tick routine, g: it stops there as KD says; g again steps off
+ * it and it is hit on the next tick. */
+static void
+test_breakpoint_hit (void)
+{
+  KdhTestEngine t;
+  guint64 tick = sim_export ("kdhtest", "KdhTestTick");
+  guint64 count_at = sim_export ("kdhtest", "KdhTestTickCount");
+  g_autofree gchar *at = hex (tick);
+  g_autofree gchar *set = NULL, *hit = NULL, *again = NULL, *expect = NULL, *bl = NULL;
+  g_autofree gchar *mem = NULL;
+  guint64 before, after;
+  guint8 original;
+
+  attach (&t, "sim:");
+  set = kdh_test_engine_run (&t, "bp kdhtest!KdhTestTick", FALSE);
+  expect = g_strdup_printf ("Breakpoint 0 set at %s (kdhtest!KdhTestTick)\n", at);
+  g_assert_cmpstr (set, ==, expect);
+
+  hit = run_to_stop (&t, "g");
+  g_clear_pointer (&expect, g_free);
+  expect = g_strdup_printf ("Breakpoint 0 hit\nkdhtest!KdhTestTick:\n%s ", at);
+  g_assert_nonnull (strstr (hit, expect));
+  g_assert_null (strstr (hit, "Break instruction exception"));
+  g_assert_cmphex (reg (&t, "rip"), ==, tick);
+  /* Stopped, the breakpoint is out of memory: the original byte shows. */
+  file_bytes ("kdhtest.sys", module_base ("kdhtest"), tick, &original, 1);
+  mem = kdh_test_engine_run (&t, "db kdhtest!KdhTestTick L1", FALSE);
+  {
+    g_autofree gchar *byte = g_strdup_printf (" %02x", original);
+
+    g_assert_nonnull (strstr (mem, byte));
+    g_assert_cmpint (original, !=, 0xCC);
+  }
+
+  /* g again: off the breakpoint (one step with it out of memory), then
+   * hit on the next tick, which counted once more. */
+  before = read_u64 (&t, count_at);
+  again = run_to_stop (&t, "g");
+  g_assert_nonnull (strstr (again, "Breakpoint 0 hit\nkdhtest!KdhTestTick:\n"));
+  after = read_u64 (&t, count_at);
+  g_assert_cmpuint (after, ==, before + 1);
+  g_assert_cmphex (reg (&t, "rip"), ==, tick);
+
+  bl = kdh_test_engine_run (&t, "bl", FALSE);
+  g_assert_nonnull (strstr (bl, " 0 e"));
+  g_assert_nonnull (strstr (bl, at));
+  kdh_test_engine_clear (&t);
+}
+
+/* k at the tick routine: its real callers, as the PDB places them, down
+ * to the idle loop; asked again, no packet goes to the target. */
+static void
+test_stack (void)
+{
+  KdhTestEngine t;
+  g_autoptr (GArray) frames = NULL;
+  g_autofree gchar *hit = NULL, *kn = NULL, *again = NULL, *k = NULL, *kb = NULL, *l2 = NULL;
+  GArray *nt = pdb_functions ("ntoskrnl", "nt");
+  GArray *drv = pdb_functions ("kdhtest", "kdhtest");
+  static const gchar *const chain[] = { "KdhTestTick", "KeUpdateSystemTime", "KiClockInterrupt",
+                                        "KiIdleLoop" };
+  KdhSimCounters before, after;
+
+  attach (&t, "sim:");
+  kdh_test_engine_run (&t, "bp kdhtest!KdhTestTick", FALSE);
+  hit = run_to_stop (&t, "g");
+  kn = kdh_test_engine_run (&t, "kn", FALSE);
+  g_assert_true (g_str_has_prefix (kn, " # Child-SP          RetAddr               Call Site\n"));
+  frames = parse_kn (kn);
+  g_assert_cmpuint (frames->len, >=, G_N_ELEMENTS (chain));
+  g_array_index (frames, Frame, 0).ip = reg (&t, "rip");
+  for (guint i = 1; i < frames->len; i++)
+    g_array_index (frames, Frame, i).ip = g_array_index (frames, Frame, i - 1).ret;
+  for (guint i = 0; i < G_N_ELEMENTS (chain); i++)
+    {
+      guint64 ip = g_array_index (frames, Frame, i).ip;
+      const gchar *name = function_at (i == 0 ? drv : nt, ip);
+
+      g_assert_cmpstr (name, ==, chain[i]);
+    }
+  g_assert_cmphex (g_array_index (frames, Frame, 0).child_sp, ==, reg (&t, "rsp"));
+  for (guint i = 1; i < frames->len; i++)
+    g_assert_cmphex (g_array_index (frames, Frame, i).child_sp, >,
+                     g_array_index (frames, Frame, i - 1).child_sp);
+
+  /* The same stop, the same stack: from the cache. */
+  before = kdh_test_engine_sim_counters (&t);
+  again = kdh_test_engine_run (&t, "kn", FALSE);
+  k = kdh_test_engine_run (&t, "k", FALSE);
+  kb = kdh_test_engine_run (&t, "kb", FALSE);
+  after = kdh_test_engine_sim_counters (&t);
+  g_assert_cmpstr (again, ==, kn);
+  g_assert_cmpuint (after.packets_received, ==, before.packets_received);
+  g_assert_true (g_str_has_prefix (k, "Child-SP          RetAddr               Call Site\n"));
+  g_assert_nonnull (strstr (kb, ": Args to Child"));
+
+  /* L n: that many frames. */
+  l2 = kdh_test_engine_run (&t, "kn L2", FALSE);
+  {
+    g_autoptr (GArray) two = parse_kn (l2);
+
+    g_assert_cmpuint (two->len, ==, 2);
+  }
+  functions_free (nt);
+  functions_free (drv);
+  kdh_test_engine_clear (&t);
+}
+
+/* A breakpoint in the deepest helper: at least three kdhtest frames. */
+static void
+test_stack_deep (void)
+{
+  KdhTestEngine t;
+  GArray *drv = pdb_functions ("kdhtest", "kdhtest");
+  guint64 helper = function_start (drv, "KdhTestRecordSample");
+  g_autofree gchar *at = hex (helper), *line = g_strdup_printf ("bp %s", at);
+  g_autofree gchar *hit = NULL, *kn = NULL;
+  g_autoptr (GArray) frames = NULL;
+  static const gchar *const chain[] = { "KdhTestRecordSample", "KdhTestUpdateDevice",
+                                        "KdhTestWalkDevices", "KdhTestTick" };
+  guint64 ip;
+
+  attach (&t, "sim:");
+  kdh_test_engine_run (&t, line, FALSE);
+  hit = run_to_stop (&t, "g");
+  g_assert_nonnull (strstr (hit, "Breakpoint 0 hit\n"));
+  kn = kdh_test_engine_run (&t, "kn", FALSE);
+  frames = parse_kn (kn);
+  g_assert_cmpuint (frames->len, >=, G_N_ELEMENTS (chain));
+  ip = reg (&t, "rip");
+  for (guint i = 0; i < G_N_ELEMENTS (chain); i++)
+    {
+      g_assert_cmpstr (function_at (drv, ip), ==, chain[i]);
+      ip = g_array_index (frames, Frame, i).ret;
+    }
+  functions_free (drv);
+  kdh_test_engine_clear (&t);
+}
+
+/* KDHTEST_DEVICE.Statistics.Updates (guest/kdhtest.c): after Next, Id,
+ * Kind, Flags, Enabled, Name[16] and Description. */
+#define DEVICE_UPDATES 0x30
+
+/* t moves rip by the instruction's length; p over a call lands after it
+ * with the callee run; t N takes N steps. */
+static void
+test_step (void)
+{
+  KdhTestEngine t;
+  guint64 tick = sim_export ("kdhtest", "KdhTestTick");
+  GArray *drv = pdb_functions ("kdhtest", "kdhtest");
+  g_autofree gchar *hit = NULL, *out = NULL, *three = NULL;
+  guint64 rip, rsp, updates;
+  guint64 devices = sim_export ("kdhtest", "KdhTestDeviceList");
+  gboolean stepped_over = FALSE;
+
+  attach (&t, "sim:");
+  kdh_test_engine_run (&t, "bp kdhtest!KdhTestTick", FALSE);
+  hit = run_to_stop (&t, "g");
+  kdh_test_engine_run (&t, "bc *", FALSE);
+  rip = reg (&t, "rip");
+  g_assert_cmphex (rip, ==, tick);
+
+  out = kdh_test_engine_run (&t, "t", FALSE);
+  g_assert_nonnull (strstr (out, "rax="));
+  g_assert_nonnull (strstr (out, "kdhtest!KdhTestTick+0x"));
+  g_assert_cmphex (reg (&t, "rip"), ==, rip + decode (rip, NULL));
+
+  /* Step on to the call of KdhTestWalkDevices, then over it. */
+  for (guint i = 0; i < 40 && !stepped_over; i++)
+    {
+      g_autofree gchar *mnemonic = NULL;
+      gsize length;
+
+      rip = reg (&t, "rip");
+      length = decode (rip, &mnemonic);
+      if (strcmp (mnemonic, "call") == 0)
+        {
+          g_autofree gchar *p = NULL;
+          guint8 code[5];
+
+          file_bytes ("kdhtest.sys", module_base ("kdhtest"), rip, code, 5);
+          g_assert_cmpint (code[0], ==, 0xE8);
+          rsp = reg (&t, "rsp");
+          updates = read_u64 (&t, read_u64 (&t, devices) + DEVICE_UPDATES);
+          p = kdh_test_engine_run (&t, "p", FALSE);
+          g_assert_cmphex (reg (&t, "rip"), ==, rip + length);
+          g_assert_cmphex (reg (&t, "rsp"), ==, rsp);
+          {
+            guint64 target = rip + 5 + (guint64) (gint64) (gint32) (code[1] | code[2] << 8
+                                                                   | code[3] << 16
+                                                                   | (guint32) code[4] << 24);
+
+            g_assert_cmpstr (function_at (drv, target), ==, "KdhTestWalkDevices");
+          }
+          /* It updated the first device's statistics once more. */
+          g_assert_cmpuint (read_u64 (&t, read_u64 (&t, devices) + DEVICE_UPDATES), ==,
+                            updates + 1);
+          stepped_over = TRUE;
+        }
+      else
+        {
+          g_autofree gchar *s = kdh_test_engine_run (&t, "t", FALSE);
+        }
+    }
+  g_assert_true (stepped_over);
+
+  three = kdh_test_engine_run (&t, "t 3", FALSE);
+  {
+    guint n = 0;
+
+    for (const gchar *p = three; (p = strstr (p, "rax=")); p++)
+      n++;
+    g_assert_cmpuint (n, ==, 3);
+  }
+  functions_free (drv);
+  kdh_test_engine_clear (&t);
+}
+
+/* gu: back in the caller at the return address k shows; g ADDR: a
+ * one-shot breakpoint that is gone afterwards. */
+static void
+test_go_up_and_go_to (void)
+{
+  KdhTestEngine t;
+  GArray *nt = pdb_functions ("ntoskrnl", "nt");
+  GArray *drv = pdb_functions ("kdhtest", "kdhtest");
+  g_autofree gchar *hit = NULL, *kn = NULL, *gu = NULL, *to = NULL, *bl = NULL;
+  g_autofree gchar *line = NULL, *at = NULL;
+  g_autoptr (GArray) frames = NULL;
+  guint64 ret, walk = function_start (drv, "KdhTestWalkDevices");
+
+  attach (&t, "sim:");
+  kdh_test_engine_run (&t, "bp kdhtest!KdhTestTick", FALSE);
+  hit = run_to_stop (&t, "g");
+  kdh_test_engine_run (&t, "bc 0", FALSE);
+  kn = kdh_test_engine_run (&t, "kn", FALSE);
+  frames = parse_kn (kn);
+  ret = g_array_index (frames, Frame, 0).ret;
+  gu = kdh_test_engine_run (&t, "gu", FALSE);
+  g_assert_cmphex (reg (&t, "rip"), ==, ret);
+  g_assert_cmpstr (function_at (nt, ret), ==, "KeUpdateSystemTime");
+  g_assert_null (strstr (gu, "Breakpoint"));
+
+  at = hex (walk);
+  line = g_strdup_printf ("g %s", at);
+  to = run_to_stop (&t, line);
+  g_assert_cmphex (reg (&t, "rip"), ==, walk);
+  g_assert_null (strstr (to, "Breakpoint"));
+  g_assert_null (strstr (to, "Break instruction exception"));
+  bl = kdh_test_engine_run (&t, "bl", FALSE);
+  g_assert_cmpstr (bl, ==, "");
+  functions_free (nt);
+  functions_free (drv);
+  kdh_test_engine_clear (&t);
+}
+
+/* A breakpoint's commands run after its hit is shown. */
+static void
+test_breakpoint_commands (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *hit = NULL, *bad = NULL;
+  const gchar *shown, *ran;
+
+  attach (&t, "sim:");
+  kdh_test_engine_run (&t, "bp kdhtest!KdhTestTick \".echo tick-commands-ran; r rip\"", FALSE);
+  hit = run_to_stop (&t, "g");
+  /* The state becomes Break before the commands run: wait for them. */
+  wait_output (&t, "tick-commands-ran");
+  (void) hit;
+  shown = strstr (t.output->str, "Breakpoint 0 hit");
+  ran = strstr (t.output->str, "tick-commands-ran");
+  g_assert_nonnull (shown);
+  g_assert_nonnull (ran);
+  g_assert_cmpuint ((gsize) (ran - t.output->str), >, (gsize) (shown - t.output->str));
+
+  /* An unterminated command string changes nothing. */
+  bad = kdh_test_engine_run (&t, "bp kdhtest!KdhTestTick+1 \"k", TRUE);
+  g_assert_nonnull (strstr (bad, "one quoted string"));
+  kdh_test_engine_clear (&t);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/exec/breakpoint-hit", test_breakpoint_hit);
+  g_test_add_func ("/exec/stack", test_stack);
+  g_test_add_func ("/exec/stack-deep", test_stack_deep);
+  g_test_add_func ("/exec/step", test_step);
+  g_test_add_func ("/exec/go-up-and-go-to", test_go_up_and_go_to);
+  g_test_add_func ("/exec/breakpoint-commands", test_breakpoint_commands);
+  return g_test_run ();
+}
