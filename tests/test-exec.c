@@ -200,6 +200,16 @@ decode (guint64   address,
 
 /* ---- Driving the debugger ------------------------------------------------ */
 
+static guint
+count_lines (const gchar *text)
+{
+  guint n = 0;
+
+  for (const gchar *p = text; *p; p++)
+    n += *p == '\n';
+  return n;
+}
+
 static gchar *
 hex (guint64 a)
 {
@@ -598,6 +608,193 @@ test_breakpoint_commands (void)
   kdh_test_engine_clear (&t);
 }
 
+/* ba w8 on the tick counter: a stop right after the instruction that
+ * wrote it, through the debug registers; a fifth one is refused. */
+static void
+test_data_breakpoint (void)
+{
+  KdhTestEngine t;
+  GArray *drv = pdb_functions ("kdhtest", "kdhtest");
+  guint64 count_at = sim_export ("kdhtest", "KdhTestTickCount");
+  guint64 tick = function_start (drv, "KdhTestTick");
+  g_autofree gchar *hit = NULL, *fifth = NULL, *bl = NULL, *misaligned = NULL;
+  g_autofree gchar *last = NULL;
+  guint64 before, rip, at;
+
+  attach (&t, "sim:");
+  kdh_test_engine_run (&t, "ba w8 kdhtest!KdhTestTickCount", FALSE);
+  before = read_u64 (&t, count_at);
+  hit = run_to_stop (&t, "g");
+  g_assert_nonnull (strstr (hit, "Breakpoint 0 hit\nkdhtest!KdhTestTick+0x"));
+  g_assert_cmpuint (read_u64 (&t, count_at), ==, before + 1);
+  rip = reg (&t, "rip");
+  g_assert_cmpstr (function_at (drv, rip), ==, "KdhTestTick");
+  /* rip is on an instruction boundary, right after one that adds to
+   * memory (Capstone over the file, from the function's start). */
+  for (at = tick; at < rip;)
+    {
+      g_free (last);
+      last = NULL;
+      at += decode (at, &last);
+    }
+  g_assert_cmphex (at, ==, rip);
+  g_assert_nonnull (last);
+  g_assert_true (strstr (last, "add") != NULL || strstr (last, "inc") != NULL);
+
+  /* Four debug registers: the fifth data breakpoint changes nothing. */
+  kdh_test_engine_run (&t, "ba r8 kdhtest!KdhTestTickCount+8", FALSE);
+  kdh_test_engine_run (&t, "ba w4 kdhtest!KdhTestTickCount+0x10", FALSE);
+  kdh_test_engine_run (&t, "ba e1 kdhtest!KdhTestTick", FALSE);
+  fifth = kdh_test_engine_run (&t, "ba w8 kdhtest!KdhTestTickCount+0x18", TRUE);
+  g_assert_nonnull (strstr (fifth, "Too many data breakpoints"));
+  misaligned = kdh_test_engine_run (&t, "ba w8 kdhtest!KdhTestTickCount+4", TRUE);
+  g_assert_nonnull (strstr (misaligned, "must be aligned"));
+  bl = kdh_test_engine_run (&t, "bl", FALSE);
+  g_assert_cmpuint (count_lines (bl), ==, 4);
+  functions_free (drv);
+  kdh_test_engine_clear (&t);
+}
+
+/* bu on a driver that loads later: pending until it loads, then hit at
+ * its export; pending again after a reboot. */
+static void
+test_deferred_breakpoint (void)
+{
+  KdhTestEngine t;
+  guint64 tick = sim_export ("kdhtest", "KdhTestTick"), base2;
+  g_autofree gchar *set = NULL, *bl = NULL, *hit = NULL, *bl2 = NULL, *bl3 = NULL;
+  const gchar *loaded, *after;
+
+  attach (&t, "sim:load-driver-after=1");
+  set = kdh_test_engine_run (&t, "bu kdhtest2!KdhTestTick", FALSE);
+  g_assert_nonnull (strstr (set, "Breakpoint 0 deferred"));
+  bl = kdh_test_engine_run (&t, "bl", FALSE);
+  g_assert_nonnull (strstr (bl, " 0 eu "));
+  g_assert_nonnull (strstr (bl, "(kdhtest2!KdhTestTick)"));
+
+  hit = run_to_stop (&t, "g");
+  loaded = strstr (hit, "kdhtest2.sys at ");
+  g_assert_nonnull (loaded);
+  base2 = parse_address (loaded + strlen ("kdhtest2.sys at "));
+  g_assert_nonnull (strstr (hit, "Breakpoint 0 hit\nkdhtest2!KdhTestTick:\n"));
+  g_assert_cmphex (reg (&t, "rip"), ==, base2 + (tick - module_base ("kdhtest")));
+  bl2 = kdh_test_engine_run (&t, "bl", FALSE);
+  g_assert_null (strstr (bl2, " 0 eu "));
+
+  /* A new machine: the breakpoint is pending again until the driver
+   * loads there once more, then resolved and hit again. */
+  kdh_test_engine_run (&t, ".reboot", FALSE);
+  kdh_test_engine_wait_state (&t, KDH_CONN_RUNNING, 60);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 60);
+  after = strstr (t.output->str, "The target rebooted");
+  g_assert_nonnull (after);
+  wait_output (&t, "Breakpoint 0 hit\nkdhtest2!KdhTestTick:\n");
+  after = strstr (t.output->str, "The target rebooted");
+  {
+    const gchar *load = strstr (after, "kdhtest2.sys at ");
+    const gchar *resolved = strstr (after, "Breakpoint 0 resolved");
+    const gchar *again = strstr (after, "Breakpoint 0 hit");
+
+    g_assert_nonnull (load);
+    g_assert_nonnull (resolved);
+    g_assert_nonnull (again);
+    g_assert_true (load < resolved && resolved < again);
+  }
+  (void) bl3;
+  kdh_test_engine_clear (&t);
+}
+
+/* Breakpoints outlive .restart and a reboot: hit again afterwards. */
+static void
+test_breakpoints_survive (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *hit = NULL, *hit2 = NULL;
+
+  attach (&t, "sim:");
+  kdh_test_engine_run (&t, "bp kdhtest!KdhTestTick", FALSE);
+  kdh_test_engine_run (&t, ".restart", FALSE);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 60);
+  hit = run_to_stop (&t, "g");
+  g_assert_nonnull (strstr (hit, "Breakpoint 0 hit\nkdhtest!KdhTestTick:\n"));
+
+  kdh_test_engine_run (&t, ".reboot", FALSE);
+  kdh_test_engine_wait_state (&t, KDH_CONN_RUNNING, 60);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 60);
+  /* The rebooted machine's first stop may be the breakpoint already (it
+   * is written again when the debugger lets the new machine run). */
+  if (strstr (strstr (t.output->str, "The target rebooted"), "Breakpoint 0 hit") == NULL)
+    g_free (run_to_stop (&t, "g"));
+  hit2 = g_strdup (strstr (strstr (t.output->str, "The target rebooted"), "Breakpoint 0 hit"));
+  g_assert_nonnull (hit2);
+  g_assert_true (g_str_has_prefix (hit2, "Breakpoint 0 hit\nkdhtest!KdhTestTick:\n"));
+  g_assert_cmphex (reg (&t, "rip"), ==, sim_export ("kdhtest", "KdhTestTick"));
+  kdh_test_engine_clear (&t);
+}
+
+/* bd/be with lists; bm on a pattern; bp on unreadable memory is refused. */
+static void
+test_breakpoint_editing (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *bm = NULL, *bl = NULL, *bl2 = NULL, *bad = NULL, *bl3 = NULL, *hit = NULL;
+  g_autofree gchar *none = NULL;
+
+  attach (&t, "sim:");
+  bm = kdh_test_engine_run (&t, "bm kdhtest!KdhTest*Tick", FALSE);
+  g_assert_nonnull (strstr (bm, "@!\"kdhtest!KdhTestTick\""));
+  g_assert_cmpuint (count_lines (bm), ==, 1);
+  none = kdh_test_engine_run (&t, "bm kdhtest!NoSuch*", TRUE);
+  g_assert_nonnull (strstr (none, "No matching code symbols"));
+  kdh_test_engine_run (&t, "bp nt!KeUpdateSystemTime", FALSE);
+  kdh_test_engine_run (&t, "bd 0-1", FALSE);
+  bl = kdh_test_engine_run (&t, "bl", FALSE);
+  g_assert_nonnull (strstr (bl, " 0 d "));
+  g_assert_nonnull (strstr (bl, " 1 d "));
+  kdh_test_engine_run (&t, "be 1", FALSE);
+  bl2 = kdh_test_engine_run (&t, "bl", FALSE);
+  g_assert_nonnull (strstr (bl2, " 1 e "));
+
+  /* Disabled, 0 does not stop the target; 1 does. */
+  hit = run_to_stop (&t, "g");
+  g_assert_nonnull (strstr (hit, "Breakpoint 1 hit\nnt!KeUpdateSystemTime:\n"));
+
+  bad = kdh_test_engine_run (&t, "bp 0", TRUE);
+  g_assert_nonnull (strstr (bad, "the memory cannot be read"));
+  bl3 = kdh_test_engine_run (&t, "bl", FALSE);
+  g_assert_cmpstr (bl3, ==, bl2);
+  kdh_test_engine_clear (&t);
+}
+
+/* ~1: processor 1 reports; the prompt, r and k follow it. */
+static void
+test_processor_switch (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *kn0 = NULL, *kn1 = NULL, *out = NULL;
+  g_autoptr (GArray) f0 = NULL, f1 = NULL;
+  guint64 rsp0, rsp1;
+
+  attach (&t, "sim:");
+  g_assert_cmpstr (t.prompt, ==, "0: kd> ");
+  rsp0 = reg (&t, "rsp");
+  kn0 = kdh_test_engine_run (&t, "kn", FALSE);
+  out = kdh_test_engine_run (&t, "~1", FALSE);
+  g_assert_cmpstr (t.prompt, ==, "1: kd> ");
+  rsp1 = reg (&t, "rsp");
+  g_assert_cmphex (rsp1, !=, rsp0);
+  kn1 = kdh_test_engine_run (&t, "kn", FALSE);
+  f0 = parse_kn (kn0);
+  f1 = parse_kn (kn1);
+  g_assert_cmphex (g_array_index (f0, Frame, 0).child_sp, ==, rsp0);
+  g_assert_cmphex (g_array_index (f1, Frame, 0).child_sp, ==, rsp1);
+  g_free (out);
+  out = kdh_test_engine_run (&t, "~7", TRUE);
+  g_assert_nonnull (strstr (out, "There is no processor 7"));
+  g_assert_cmpstr (t.prompt, ==, "1: kd> ");
+  kdh_test_engine_clear (&t);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -609,5 +806,10 @@ main (int    argc,
   g_test_add_func ("/exec/step", test_step);
   g_test_add_func ("/exec/go-up-and-go-to", test_go_up_and_go_to);
   g_test_add_func ("/exec/breakpoint-commands", test_breakpoint_commands);
+  g_test_add_func ("/exec/data-breakpoint", test_data_breakpoint);
+  g_test_add_func ("/exec/deferred-breakpoint", test_deferred_breakpoint);
+  g_test_add_func ("/exec/breakpoints-survive", test_breakpoints_survive);
+  g_test_add_func ("/exec/breakpoint-editing", test_breakpoint_editing);
+  g_test_add_func ("/exec/processor-switch", test_processor_switch);
   return g_test_run ();
 }
