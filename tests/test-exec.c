@@ -14,6 +14,7 @@
 
 #include "kdh-sim-kernel.h"
 #include "kdh-test-engine.h"
+#include "kdh-test-net.h"
 
 /* ---- Independent facts about the guest images ---------------------------- */
 
@@ -795,6 +796,44 @@ test_processor_switch (void)
   kdh_test_engine_clear (&t);
 }
 
+/* bp, g and k from a debugging client (-remote): the server's session
+ * stops at the breakpoint and the client sees what the server sees. */
+static void
+test_remote_client (void)
+{
+  KdhTestEngine server, client;
+  guint16 port = kdh_test_free_port ();
+  g_autofree gchar *remote = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1", port);
+  g_autofree gchar *line = g_strdup_printf (".server tcp:port=%u,bind=127.0.0.1", port);
+  g_autofree gchar *started = NULL, *set = NULL, *kn = NULL, *server_kn = NULL;
+  guint token;
+
+  attach (&server, "sim:");
+  started = kdh_test_engine_run (&server, line, FALSE);
+  g_assert_nonnull (strstr (started, "-remote"));
+  kdh_test_engine_init (&client);
+  token = kdh_engine_connect_remote (client.engine, remote);
+  g_assert_true (kdh_test_engine_wait_token (&client, token, 60));
+  kdh_test_engine_wait_state (&client, KDH_CONN_BREAK, 60);
+
+  set = kdh_test_engine_run (&client, "bp kdhtest!KdhTestTick", FALSE);
+  g_assert_nonnull (strstr (set, "Breakpoint 0 set at"));
+  g_free (kdh_test_engine_run (&client, "g", FALSE));
+  wait_output (&client, "Breakpoint 0 hit\nkdhtest!KdhTestTick:\n");
+  kdh_test_engine_wait_state (&server, KDH_CONN_BREAK, 60);
+  kdh_test_engine_wait_state (&client, KDH_CONN_BREAK, 60);
+  kn = kdh_test_engine_run (&client, "kn", FALSE);
+  server_kn = kdh_test_engine_run (&server, "kn", FALSE);
+  g_assert_cmpstr (kn, ==, server_kn);
+  {
+    g_autoptr (GArray) frames = parse_kn (kn);
+
+    g_assert_cmpuint (frames->len, >=, 4);
+  }
+  kdh_test_engine_clear (&client);
+  kdh_test_engine_clear (&server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -811,5 +850,6 @@ main (int    argc,
   g_test_add_func ("/exec/breakpoints-survive", test_breakpoints_survive);
   g_test_add_func ("/exec/breakpoint-editing", test_breakpoint_editing);
   g_test_add_func ("/exec/processor-switch", test_processor_switch);
+  g_test_add_func ("/exec/remote-client", test_remote_client);
   return g_test_run ();
 }
