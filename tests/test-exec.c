@@ -545,6 +545,40 @@ test_step (void)
   kdh_test_engine_clear (&t);
 }
 
+/* tc stops on the next call (tracing into calls), pt on the next return
+ * (stepping over calls). */
+static void
+test_step_to (void)
+{
+  KdhTestEngine t;
+  GArray *drv = pdb_functions ("kdhtest", "kdhtest");
+  g_autofree gchar *hit = NULL, *m1 = NULL, *m2 = NULL, *m3 = NULL;
+  g_autofree gchar *o1 = NULL, *o2 = NULL, *o3 = NULL;
+  guint64 rip;
+
+  attach (&t, "sim:");
+  kdh_test_engine_run (&t, "bp kdhtest!KdhTestTick", FALSE);
+  hit = run_to_stop (&t, "g");
+  kdh_test_engine_run (&t, "bc *", FALSE);
+  o1 = kdh_test_engine_run (&t, "tc", FALSE);
+  rip = reg (&t, "rip");
+  decode (rip, &m1);
+  g_assert_cmpstr (m1, ==, "call");
+  g_assert_cmpstr (function_at (drv, rip), ==, "KdhTestTick");
+  o2 = kdh_test_engine_run (&t, "tc", FALSE);
+  rip = reg (&t, "rip");
+  decode (rip, &m2);
+  g_assert_cmpstr (m2, ==, "call");
+  g_assert_cmpstr (function_at (drv, rip), ==, "KdhTestWalkDevices");
+  o3 = kdh_test_engine_run (&t, "pt", FALSE);
+  rip = reg (&t, "rip");
+  decode (rip, &m3);
+  g_assert_cmpstr (m3, ==, "ret");
+  g_assert_cmpstr (function_at (drv, rip), ==, "KdhTestWalkDevices");
+  functions_free (drv);
+  kdh_test_engine_clear (&t);
+}
+
 /* gu: back in the caller at the return address k shows; g ADDR: a
  * one-shot breakpoint that is gone afterwards. */
 static void
@@ -843,6 +877,7 @@ main (int    argc,
   g_test_add_func ("/exec/stack", test_stack);
   g_test_add_func ("/exec/stack-deep", test_stack_deep);
   g_test_add_func ("/exec/step", test_step);
+  g_test_add_func ("/exec/step-to", test_step_to);
   g_test_add_func ("/exec/go-up-and-go-to", test_go_up_and_go_to);
   g_test_add_func ("/exec/breakpoint-commands", test_breakpoint_commands);
   g_test_add_func ("/exec/data-breakpoint", test_data_breakpoint);

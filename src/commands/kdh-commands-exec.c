@@ -158,6 +158,68 @@ cmd_step (KdhCommandCall *inv,
   return TRUE;
 }
 
+/* pt: step over calls up to the next return; tc: trace up to the next
+ * call. Each is a run of single steps, shown at the end only. */
+#define MAX_STEP_TO 10000
+
+static gboolean
+cmd_step_to (KdhCommandCall *inv,
+             gpointer        data,
+             GError        **error)
+{
+  KdhTarget *target = kdh_commands_need_stopped (inv, error);
+  KdhSession *s = inv->commands->session;
+  gboolean to_return = inv->name[0] == 'p';
+
+  if (target == NULL)
+    return FALSE;
+  if (*inv->args != '\0')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("%s takes no arguments here, not '%s'."), inv->name, inv->args);
+      return FALSE;
+    }
+  for (guint i = 0; i < MAX_STEP_TO; i++)
+    {
+      const KdhStateChange *stop = kdh_target_get_stop (target);
+      guint8 code[16];
+      gsize got = 0, length = 0;
+      g_autofree gchar *text = NULL;
+      KdhStepResult result;
+      gboolean ok;
+
+      if (!kdh_target_read_virtual (target, stop->program_counter, code, sizeof code, &got,
+                                    error))
+        return FALSE;
+      text = kdh_disasm_one (kdh_target_get_machine (target), stop->program_counter, code, got,
+                             &length);
+      /* Where it is to stop: on the return (pt) or the call (tc), after at
+       * least one step. */
+      if (i > 0 && text != NULL
+          && (to_return ? g_str_has_prefix (text, "ret") : g_str_has_prefix (text, "call")))
+        return show_step (inv, target, error);
+      if (to_return && text != NULL && g_str_has_prefix (text, "call"))
+        ok = kdh_session_run_to (s, stop->program_counter + length, TRUE, &result, error);
+      else
+        ok = kdh_session_trace (s, &result, error);
+      if (!ok)
+        return FALSE;
+      if (result == KDH_STEP_RUNNING)
+        {
+          say (inv, "%s", _("The target is still running a call; it is shown when it "
+                            "stops.\n"));
+          return TRUE;
+        }
+      if (result == KDH_STEP_STOPPED_ELSEWHERE)
+        return TRUE;
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+               _("No %s within %u instructions; stopped here."),
+               to_return ? "return" : "call", MAX_STEP_TO);
+  show_step (inv, target, NULL);
+  return FALSE;
+}
+
 static gboolean
 cmd_go (KdhCommandCall *inv,
         gpointer        data,
@@ -195,4 +257,6 @@ kdh_commands_add_exec (KdhCommands *c)
                     NULL);
   kdh_commands_add (c, "t", "t [N]             trace into calls (N instructions)", cmd_step, NULL,
                     NULL);
+  kdh_commands_add (c, "pt", "pt                step to the next return", cmd_step_to, NULL, NULL);
+  kdh_commands_add (c, "tc", "tc                trace to the next call", cmd_step_to, NULL, NULL);
 }

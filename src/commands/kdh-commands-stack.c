@@ -134,6 +134,17 @@ cmd_k (KdhCommandCall *inv,
 }
 
 static gboolean
+cmd_kp (KdhCommandCall *inv,
+        gpointer        data,
+        GError        **error)
+{
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       _("kp needs the functions' parameter types from private symbols, which "
+                         "kdhost does not read yet; kb shows the argument values."));
+  return FALSE;
+}
+
+static gboolean
 cmd_frame (KdhCommandCall *inv,
            gpointer        data,
            GError        **error)
@@ -292,6 +303,7 @@ kdh_commands_add_stack (KdhCommands *c)
     kdh_commands_add (c, k_names[i],
                       i == 0 ? "k[b|n|v] [L n]     the call stack (b: arguments, n: numbers)"
                              : NULL, cmd_k, NULL, NULL);
+  kdh_commands_add (c, "kp", NULL, cmd_kp, NULL, NULL);
   kdh_commands_add (c, ".frame", ".frame [/r] [N]   choose a stack frame (/r: its registers)",
                     cmd_frame, NULL, NULL);
   kdh_commands_add (c, "gu", "gu                go up: run until the function returns", cmd_gu,
