@@ -631,7 +631,8 @@ test_breakpoint_commands (void)
   const gchar *shown, *ran;
 
   attach (&t, "sim:");
-  g_free (kdh_test_engine_run (&t, "bp kdhtest!KdhTestTick \".echo tick-commands-ran; r rip\"", FALSE));
+  g_free (kdh_test_engine_run (&t, "bp kdhtest!KdhTestTick \".echo tick-commands-ran; r rip\"",
+                              FALSE));
   hit = run_to_stop (&t, "g");
   /* The state becomes Break before the commands run: wait for them. */
   wait_output (&t, "tick-commands-ran");

@@ -72,8 +72,9 @@ find_same (KdhBreakpoints   *bps,
 
       if (bp->kind != kind)
         continue;
-      if (expression != NULL ? (bp->deferred && g_ascii_strcasecmp (bp->expression, expression) == 0)
-                             : (!bp->deferred && bp->address == address))
+      if (expression != NULL
+          ? (bp->deferred && g_ascii_strcasecmp (bp->expression, expression) == 0)
+          : (!bp->deferred && bp->address == address))
         return bp;
     }
   return NULL;
@@ -270,7 +271,8 @@ cmd_ba (KdhCommandCall *inv,
   while (*p == ' ')
     p++;
   size = g_ascii_strtoull (p, &end, 10);
-  if (end == p || (size != 1 && size != 2 && size != 4 && size != 8) || (*end != ' ' && *end != '\0'))
+  if (end == p || (size != 1 && size != 2 && size != 4 && size != 8)
+      || (*end != ' ' && *end != '\0'))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    _("The size of a data breakpoint must be 1, 2, 4 or 8: '%s'."), inv->args);
@@ -367,7 +369,8 @@ cmd_bl (KdhCommandCall *inv,
                ? kdh_target_symbolize (target, bp->address) : NULL;
       kind = bp->kind == KDH_BREAKPOINT_HARDWARE ? g_strdup_printf (" %c %u", bp->access, bp->size)
                                                  : g_strdup ("    ");
-      say (inv, "%2x %c  %s%s 0001 (0001) %s%s%s%s\n", bp->id, bp->enabled ? 'e' : 'd', where, kind, symbol ? symbol : "",
+      say (inv, "%2x %c  %s%s 0001 (0001) %s%s%s%s\n", bp->id, bp->enabled ? 'e' : 'd', where,
+           kind, symbol ? symbol : "",
            bp->command ? " \"" : "", bp->command ? bp->command : "", bp->command ? "\"" : "");
     }
   return TRUE;

@@ -227,7 +227,8 @@ kdh_stack_get (KdhTarget     *target,
     return NULL;
   known = g_hash_table_lookup (cache->stacks, GUINT_TO_POINTER (cpu));
   /* The same registers (no "r rip=..." since): the same stack. */
-  if (known != NULL && cache->contexts[cpu] != NULL && g_bytes_equal (cache->contexts[cpu], context))
+  if (known != NULL && cache->contexts[cpu] != NULL
+      && g_bytes_equal (cache->contexts[cpu], context))
     return known;
   ctx = g_bytes_get_data (context, &len);
   if (len < CTX_RAX + 8 * KDH_UNWIND_N_REGS)

@@ -238,7 +238,8 @@ emulate_epilogue (Unwinder *u,
   if (code[i] == 0xE9)
     {
       /* A tail call: an epilogue only when it leaves the function. */
-      guint64 target = r[KDH_UNWIND_RIP] + i + 5 + (guint64) (gint64) (gint32) kdh_read_le32 (code + i + 1);
+      gint64 rel = (gint32) kdh_read_le32 (code + i + 1);
+      guint64 target = r[KDH_UNWIND_RIP] + i + 5 + (guint64) rel;
 
       if (target >= u->base + begin_rva && target < u->base + end_rva)
         return FALSE;
