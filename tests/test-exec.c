@@ -836,6 +836,47 @@ test_processor_switch (void)
   kdh_test_engine_clear (&t);
 }
 
+/* Closing the connection while the target runs takes our breakpoints out
+ * of its memory first: attached again, the byte is the original. */
+static void
+test_detach_running (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *socket = NULL, *listen = NULL, *where = NULL, *connection = NULL;
+  g_autofree gchar *db = NULL, *want = NULL;
+  guint64 bug_check = sim_export ("nt", "KeBugCheckEx");
+  guint8 original;
+  guint token;
+
+  kdh_test_engine_init (&t);
+  socket = g_build_filename (t.tmpdir, "sim.sock", NULL);
+  listen = g_strdup_printf ("--listen=unix:%s", socket);
+  {
+    const gchar *args[] = { listen, "--quiet", NULL };
+
+    where = kdh_test_start_sim (&t, args);
+  }
+  connection = g_strdup_printf ("com:pipe,port=%s", socket);
+  kdh_test_engine_attach (&t, connection);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 60);
+  /* A breakpoint that is never hit, and a running target. */
+  g_free (kdh_test_engine_run (&t, "bp nt!KeBugCheckEx", FALSE));
+  g_free (kdh_test_engine_run (&t, "g", FALSE));
+  g_assert_cmpint (t.state, ==, KDH_CONN_RUNNING);
+  token = kdh_engine_detach (t.engine);
+  g_assert_true (kdh_test_engine_wait_token (&t, token, 60));
+  g_assert_nonnull (strstr (t.output->str, "Taking the breakpoints out"));
+
+  kdh_test_engine_attach (&t, connection);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 60);
+  file_bytes ("ntoskrnl.exe", module_base ("nt"), bug_check, &original, 1);
+  g_assert_cmpint (original, !=, 0xCC);
+  db = kdh_test_engine_run (&t, "db nt!KeBugCheckEx L1", FALSE);
+  want = g_strdup_printf (" %02x", original);
+  g_assert_nonnull (strstr (db, want));
+  kdh_test_engine_clear (&t);
+}
+
 /* bp, g and k from a debugging client (-remote): the server's session
  * stops at the breakpoint and the client sees what the server sees. */
 static void
@@ -891,6 +932,7 @@ main (int    argc,
   g_test_add_func ("/exec/breakpoints-survive", test_breakpoints_survive);
   g_test_add_func ("/exec/breakpoint-editing", test_breakpoint_editing);
   g_test_add_func ("/exec/processor-switch", test_processor_switch);
+  g_test_add_func ("/exec/detach-running", test_detach_running);
   g_test_add_func ("/exec/remote-client", test_remote_client);
   return g_test_run ();
 }

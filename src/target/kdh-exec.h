@@ -83,5 +83,8 @@ void     _kdh_session_exec_stopped (KdhSession  *s,
 /* The stop has been handled and the session is at Break. */
 void     _kdh_session_exec_after_stop (KdhSession *s);
 void     _kdh_session_exec_free   (KdhSession *s);
+/* Before the connection closes: a running target gets its breakpoints
+ * taken out (break in, remove, continue). */
+void     _kdh_session_exec_detach (KdhSession *s);
 
 G_END_DECLS

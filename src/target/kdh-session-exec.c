@@ -43,6 +43,7 @@ struct _KdhSessionExec
   KdhStackCache *stacks;        /* for the current stop */
   guint frame;                  /* .frame: the frame r and the k marker use */
 
+  guint64 running_dr7;          /* the DR7 the target was last let run with */
   gboolean dr_valid;            /* dr_written is what every processor holds */
   guint64 dr_written[KDH_BREAKPOINT_MAX_HARDWARE];
 };
@@ -485,6 +486,7 @@ _kdh_session_exec_prepare (KdhSession *s,
         }
     }
   *dr7 = kdh_breakpoints_debug_registers (x->bps, dr);
+  x->running_dr7 = *dr7;
   if (*dr7 != 0 && (!x->dr_valid || memcmp (dr, x->dr_written, sizeof dr) != 0))
     {
       if (!write_debug_registers (s, dr, error))
@@ -597,4 +599,52 @@ kdh_session_switch_processor (KdhSession *s,
       return FALSE;
     }
   return TRUE;
+}
+
+/* ---- Detaching ------------------------------------------------------------ */
+
+/* The connection is closing while the target runs with our breakpoints
+ * in memory or in its debug registers: break in, take them out and let it
+ * run free, so that nothing stops a machine no debugger listens to. */
+void
+_kdh_session_exec_detach (KdhSession *s)
+{
+  KdhSessionExec *x = s->exec;
+  GPtrArray *list;
+  gboolean inserted;
+  g_autoptr (GBytes) payload = NULL;
+  g_autoptr (GError) error = NULL;
+  KdhStateChange sc;
+  gsize len;
+  const guint8 *data;
+
+  if (x == NULL || !s->transport_open || s->state != KDH_CONN_RUNNING)
+    return;
+  list = kdh_breakpoints_list (x->bps);
+  inserted = x->one_shot_handle != 0 || x->running_dr7 != 0;
+  for (guint i = 0; i < list->len; i++)
+    inserted |= ((KdhBreakpoint *) g_ptr_array_index (list, i))->handle != 0;
+  if (!inserted)
+    return;
+  kdh_host_output (s->host, KDH_OUTPUT_DEBUGGER,
+                   _("Taking the breakpoints out of the running target before closing.\n"));
+  kdh_session_break (s, FALSE);
+  if (!kdh_session_wait (s, stop_arrived, g_get_monotonic_time () + TRACE_WAIT_MS * 1000,
+                         &error) || s->stop == NULL)
+    {
+      kdh_host_printf (s->host, KDH_OUTPUT_ERROR,
+                       _("The target did not stop; its breakpoints stay in its memory%s%s\n"),
+                       error ? ": " : ".", error ? error->message : "");
+      return;
+    }
+  payload = g_steal_pointer (&s->stop);
+  s->break_outstanding = FALSE;
+  data = g_bytes_get_data (payload, &len);
+  if (kdh_state_change_decode (data, len, &sc, NULL))
+    kdh_target_set_stop (s->target, &sc);
+  kdh_state_change_clear (&sc);
+  remove_all (s);
+  x->running_dr7 = 0;
+  if (!_kdh_session_continue (s, FALSE, 0, &error))
+    kdh_host_printf (s->host, KDH_OUTPUT_ERROR, "%s\n", error->message);
 }

@@ -483,6 +483,7 @@ kdh_session_new (KdhHost             *host,
 void
 kdh_session_close (KdhSession *s)
 {
+  _kdh_session_exec_detach (s);
   if (s->link_timer)
     {
       g_source_destroy (s->link_timer);
