@@ -584,6 +584,50 @@ test_step_to (void)
   kdh_test_engine_clear (&t);
 }
 
+/* gu on processor 1 while processor 0, stopped earlier in the same
+ * routine, runs first and passes the same return address: only processor
+ * 1's return ends the step. */
+static void
+test_step_other_processor (void)
+{
+  KdhTestEngine t;
+  guint64 tick = sim_export ("kdhtest", "KdhTestTick"), rip = 0, ret;
+  g_autofree gchar *kn = NULL, *gu = NULL;
+  g_autoptr (GArray) frames = NULL;
+
+  attach (&t, "sim:");
+  g_free (kdh_test_engine_run (&t, "bp kdhtest!KdhTestTick", FALSE));
+  for (guint i = 0; i < 4; i++)
+    {
+      g_free (run_to_stop (&t, "g"));
+      if (g_strcmp0 (t.prompt, "0: kd> ") == 0)
+        break;
+    }
+  g_assert_cmpstr (t.prompt, ==, "0: kd> ");
+  g_free (kdh_test_engine_run (&t, "bc *", FALSE));
+
+  /* Processor 1 has this tick still to run: trace it into the routine. */
+  g_free (kdh_test_engine_run (&t, "~1", FALSE));
+  g_assert_cmpstr (t.prompt, ==, "1: kd> ");
+  for (guint i = 0; i < 16 && rip != tick; i++)
+    {
+      g_free (kdh_test_engine_run (&t, "tc", FALSE));
+      g_free (kdh_test_engine_run (&t, "t", FALSE));
+      rip = reg (&t, "rip");
+    }
+  g_assert_cmphex (rip, ==, tick);
+  g_assert_cmpstr (t.prompt, ==, "1: kd> ");
+  kn = kdh_test_engine_run (&t, "kn", FALSE);
+  frames = parse_kn (kn);
+  ret = g_array_index (frames, Frame, 0).ret;
+
+  gu = kdh_test_engine_run (&t, "gu", FALSE);
+  g_assert_cmpstr (t.prompt, ==, "1: kd> ");
+  g_assert_cmphex (reg (&t, "rip"), ==, ret);
+  g_assert_cmphex (reg (&t, "rsp"), ==, g_array_index (frames, Frame, 1).child_sp);
+  kdh_test_engine_clear (&t);
+}
+
 /* gu: back in the caller at the return address k shows; g ADDR: a
  * one-shot breakpoint that is gone afterwards. */
 static void
@@ -926,6 +970,7 @@ main (int    argc,
   g_test_add_func ("/exec/step", test_step);
   g_test_add_func ("/exec/step-to", test_step_to);
   g_test_add_func ("/exec/go-up-and-go-to", test_go_up_and_go_to);
+  g_test_add_func ("/exec/step-other-processor", test_step_other_processor);
   g_test_add_func ("/exec/breakpoint-commands", test_breakpoint_commands);
   g_test_add_func ("/exec/data-breakpoint", test_data_breakpoint);
   g_test_add_func ("/exec/deferred-breakpoint", test_deferred_breakpoint);

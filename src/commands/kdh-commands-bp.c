@@ -369,7 +369,7 @@ cmd_bl (KdhCommandCall *inv,
                ? kdh_target_symbolize (target, bp->address) : NULL;
       kind = bp->kind == KDH_BREAKPOINT_HARDWARE ? g_strdup_printf (" %c %u", bp->access, bp->size)
                                                  : g_strdup ("    ");
-      say (inv, "%2x %c  %s%s 0001 (0001) %s%s%s%s\n", bp->id, bp->enabled ? 'e' : 'd', where,
+      say (inv, "%2x %c %s%s 0001 (0001) %s%s%s%s\n", bp->id, bp->enabled ? 'e' : 'd', where,
            kind, symbol ? symbol : "",
            bp->command ? " \"" : "", bp->command ? bp->command : "", bp->command ? "\"" : "");
     }

@@ -57,6 +57,17 @@ show_step (KdhCommandCall *inv,
   return TRUE;
 }
 
+/* rsp now: after a call returns it is back here. */
+static guint64
+current_sp (KdhTarget *target)
+{
+  guint64 rsp = 0;
+
+  if (!kdh_target_get_register (target, "rsp", &rsp, NULL))
+    return 0;
+  return rsp;
+}
+
 static gboolean
 parse_count (KdhCommandCall *inv,
              KdhTarget      *target,
@@ -138,8 +149,8 @@ cmd_step (KdhCommandCall *inv,
       if (over && !decode_current (target, &length, &is_call, error))
         return FALSE;
       if (is_call)
-        ok = kdh_session_run_to (s, kdh_target_get_stop (target)->program_counter + length, TRUE,
-                                 &result, error);
+        ok = kdh_session_run_to (s, kdh_target_get_stop (target)->program_counter + length,
+                                 current_sp (target), TRUE, &result, error);
       else
         ok = kdh_session_trace (s, &result, error);
       if (!ok)
@@ -199,7 +210,8 @@ cmd_step_to (KdhCommandCall *inv,
           && (to_return ? g_str_has_prefix (text, "ret") : g_str_has_prefix (text, "call")))
         return show_step (inv, target, error);
       if (to_return && text != NULL && g_str_has_prefix (text, "call"))
-        ok = kdh_session_run_to (s, stop->program_counter + length, TRUE, &result, error);
+        ok = kdh_session_run_to (s, stop->program_counter + length, current_sp (target), TRUE,
+                                 &result, error);
       else
         ok = kdh_session_trace (s, &result, error);
       if (!ok)
@@ -245,7 +257,7 @@ cmd_go (KdhCommandCall *inv,
   kdh_commands_init_scope (&scope, target);
   if (!kdh_expr_evaluate (inv->args, &scope, &address, error))
     return FALSE;
-  return kdh_session_run_to (s, address, FALSE, &result, error);
+  return kdh_session_run_to (s, address, 0, FALSE, &result, error);
 }
 
 void

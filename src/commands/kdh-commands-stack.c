@@ -242,7 +242,8 @@ cmd_gu (KdhCommandCall *inv,
                              "frame cannot be unwound); gu would not stop."));
       return FALSE;
     }
-  if (!kdh_session_run_to (s, f->return_address, TRUE, &result, error))
+  /* Returned, rsp is the caller's: above the return address. */
+  if (!kdh_session_run_to (s, f->return_address, f->child_sp + 8, TRUE, &result, error))
     return FALSE;
   if (result == KDH_STEP_RUNNING)
     {

@@ -43,11 +43,15 @@ gboolean kdh_session_trace   (KdhSession     *session,
                               KdhStepResult  *result,
                               GError        **error);
 /* Runs with the breakpoints written and a one-shot breakpoint at
- * @address (g ADDR, gu, p over a call). @wait: wait (bounded) for the stop
- * and leave it unshown when it is the one-shot's; otherwise return with the
- * target running, the stop shown when it comes. */
+ * @address (g ADDR, gu, p over a call). With @frame_sp not 0 only the
+ * current processor stops there, and only with rsp at or above @frame_sp
+ * (the instance of the function being left, not another processor's or a
+ * deeper recursion's); other hits go on silently. @wait: wait (bounded)
+ * for the stop and leave it unshown when it is the one-shot's; otherwise
+ * return with the target running, the stop shown when it comes. */
 gboolean kdh_session_run_to  (KdhSession     *session,
                               guint64         address,
+                              guint64         frame_sp,
                               gboolean        wait,
                               KdhStepResult  *result,
                               GError        **error);
@@ -80,6 +84,8 @@ void     _kdh_session_exec_stopped (KdhSession  *s,
                                     gboolean     rebooted,
                                     gchar      **headline,
                                     gboolean    *quiet);
+/* The stop was a one-shot's hit by the wrong instance: resume quietly. */
+gboolean _kdh_session_exec_take_resume (KdhSession *s);
 /* The stop has been handled and the session is at Break. */
 void     _kdh_session_exec_after_stop (KdhSession *s);
 void     _kdh_session_exec_free   (KdhSession *s);

@@ -35,6 +35,9 @@ struct _KdhSessionExec
   gboolean have_one_shot;       /* g ADDR, gu, p: taken out at any stop */
   guint64 one_shot;
   guint32 one_shot_handle;
+  guint one_shot_cpu;           /* with one_shot_sp: only this processor ... */
+  guint64 one_shot_sp;          /* ... with rsp at least this; 0: any hit */
+  gboolean resume;              /* the stop was a wrong instance's: go on */
   gboolean tracing;             /* our trace flag: its single step is expected */
   gboolean waiting;             /* a command waits for that stop and shows it itself */
   gboolean last_was_ours;       /* the last stop was the trace's or the one-shot's */
@@ -242,22 +245,29 @@ wait_own_stop (KdhSession    *s,
   g_autoptr (GError) local = NULL;
   gboolean ok;
 
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
   x->waiting = TRUE;
-  ok = kdh_session_wait (s, stop_arrived, g_get_monotonic_time () + (gint64) timeout_ms * 1000,
-                         &local);
-  if (!ok || s->stop == NULL)
+  do
     {
-      x->waiting = FALSE;
-      if (local != NULL && !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+      ok = kdh_session_wait (s, stop_arrived, deadline, &local);
+      if (!ok || s->stop == NULL)
         {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
+          x->waiting = FALSE;
+          if (local != NULL && !g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+            {
+              g_propagate_error (error, g_steal_pointer (&local));
+              return FALSE;
+            }
+          /* Still running: its stop is shown when it comes, like g's. */
+          *result = KDH_STEP_RUNNING;
+          return TRUE;
         }
-      /* Still running: its stop is shown when it comes, like g's. */
-      *result = KDH_STEP_RUNNING;
-      return TRUE;
+      ok = kdh_session_handle_stop (s, error);
     }
-  ok = kdh_session_handle_stop (s, error);
+  /* A stop that was resumed (a module load, another processor at the
+   * one-shot) is not the end of the step. */
+  while (ok && s->state == KDH_CONN_RUNNING);
   x->waiting = FALSE;
   if (!ok)
     return FALSE;
@@ -297,6 +307,43 @@ hardware_hit (KdhSession           *s,
       slot++;
     }
   return FALSE;
+}
+
+/* The one-shot's processor, with the frame of the function being left
+ * returned from (rsp at or above where it will be). */
+static gboolean
+right_instance (KdhSession           *s,
+                const KdhStateChange *sc)
+{
+  KdhSessionExec *x = get_exec (s);
+  guint64 rsp = 0;
+  g_autoptr (GBytes) context = NULL;
+  gsize len;
+  const guint8 *data;
+
+  if (x->one_shot_sp == 0)
+    return TRUE;
+  if (sc->processor != x->one_shot_cpu)
+    return FALSE;
+  context = kdh_target_get_context (s->target, sc->processor, NULL);
+  if (context == NULL)
+    return TRUE;                /* cannot tell: stop rather than run on */
+  data = g_bytes_get_data (context, &len);
+  if (len < 0xA0)
+    return TRUE;
+  for (guint i = 0; i < 8; i++)
+    rsp |= (guint64) data[0x98 + i] << (8 * i);     /* CONTEXT.Rsp */
+  return rsp >= x->one_shot_sp;
+}
+
+gboolean
+_kdh_session_exec_take_resume (KdhSession *s)
+{
+  KdhSessionExec *x = get_exec (s);
+  gboolean resume = x->resume;
+
+  x->resume = FALSE;
+  return resume;
 }
 
 void
@@ -352,6 +399,15 @@ _kdh_session_exec_stopped (KdhSession *s,
     }
   else if (sc.u.exception.code == STATUS_SINGLE_STEP && hardware_hit (s, &sc, &id))
     *headline = g_strdup_printf ("Breakpoint %x hit\n", id);
+  else if (sc.u.exception.code == STATUS_BREAKPOINT && one_shot
+           && sc.program_counter == one_shot_at && !right_instance (s, &sc))
+    {
+      /* Another processor, or a deeper call of the same function: not
+       * where the step meant to stop. */
+      x->have_one_shot = TRUE;
+      x->resume = TRUE;
+      *quiet = TRUE;
+    }
   else if ((sc.u.exception.code == STATUS_BREAKPOINT && one_shot
             && sc.program_counter == one_shot_at)
            || (sc.u.exception.code == STATUS_SINGLE_STEP && tracing))
@@ -524,6 +580,7 @@ kdh_session_trace (KdhSession     *s,
 gboolean
 kdh_session_run_to (KdhSession     *s,
                     guint64         address,
+                    guint64         frame_sp,
                     gboolean        wait,
                     KdhStepResult  *result,
                     GError        **error)
@@ -533,6 +590,8 @@ kdh_session_run_to (KdhSession     *s,
   *result = KDH_STEP_RUNNING;
   x->have_one_shot = TRUE;
   x->one_shot = address;
+  x->one_shot_sp = frame_sp;
+  x->one_shot_cpu = kdh_target_get_cpu (s->target);
   if (!kdh_session_go (s, error))
     {
       x->have_one_shot = FALSE;
