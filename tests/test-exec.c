@@ -439,6 +439,29 @@ test_stack (void)
   kdh_test_engine_clear (&t);
 }
 
+/* A return address in no module: the frame is shown and marked, and the
+ * stack ends there instead of going on from a guess. */
+static void
+test_stack_unexplained (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *kn = NULL;
+  g_autoptr (GArray) frames = NULL;
+
+  attach (&t, "sim:");
+  /* rip in no module (a leaf as far as anyone can tell), and rsp on the
+   * simulator's pattern region, whose qwords are no code addresses. */
+  g_free (kdh_test_engine_run (&t, "r rip=1000", FALSE));
+  g_free (kdh_test_engine_run (&t, "r rsp=fffff800`00400000", FALSE));
+  kn = kdh_test_engine_run (&t, "kn", FALSE);
+  frames = parse_kn (kn);
+  g_assert_cmpuint (frames->len, ==, 2);
+  g_assert_nonnull (strstr (kn, "00 fffff800`00400000 "));
+  g_assert_nonnull (strstr (kn, "01 fffff800`00400008 ????????`????????"));
+  g_assert_nonnull (strstr (kn, "no unwind data explains"));
+  kdh_test_engine_clear (&t);
+}
+
 /* A breakpoint in the deepest helper: at least three kdhtest frames. */
 static void
 test_stack_deep (void)
@@ -967,6 +990,7 @@ main (int    argc,
   g_test_add_func ("/exec/breakpoint-hit", test_breakpoint_hit);
   g_test_add_func ("/exec/stack", test_stack);
   g_test_add_func ("/exec/stack-deep", test_stack_deep);
+  g_test_add_func ("/exec/stack-unexplained", test_stack_unexplained);
   g_test_add_func ("/exec/step", test_step);
   g_test_add_func ("/exec/step-to", test_step_to);
   g_test_add_func ("/exec/go-up-and-go-to", test_go_up_and_go_to);
