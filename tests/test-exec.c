@@ -239,6 +239,12 @@ reg (KdhTestEngine *t,
   return g_ascii_strtoull (eq + 1, NULL, 16);
 }
 
+static gboolean
+is_ready (gpointer data)
+{
+  return ((KdhTestEngine *) data)->ready;
+}
+
 /* Runs @line (g and friends) and waits for the stop it ends in; returns
  * the output from the command to the stop. */
 static gchar *
@@ -249,6 +255,8 @@ run_to_stop (KdhTestEngine *t,
   g_autofree gchar *out = kdh_test_engine_run (t, line, FALSE);
 
   kdh_test_engine_wait_state (t, KDH_CONN_BREAK, 60);
+  /* The prompt follows the state. */
+  kdh_test_run_until (is_ready, t, 60, "the prompt");
   /* The place is shown before the state becomes Break. */
   return g_strdup (t->output->str + start);
 }
