@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "kd/kdh-dbgkd.h"
 #include "target/kdh-exec.h"
 
 #define say kdh_command_call_print
@@ -246,7 +247,7 @@ cmd_ba (KdhCommandCall *inv,
         GError        **error)
 {
   KdhTarget *target = kdh_commands_need_stopped (inv, error);
-  g_autofree gchar *rest_copy = NULL, *address_text = NULL, *commands = NULL;
+  g_autofree gchar *address_text = NULL, *commands = NULL;
   const gchar *p;
   gchar access;
   guint64 size, address;
@@ -257,6 +258,14 @@ cmd_ba (KdhCommandCall *inv,
 
   if (target == NULL)
     return FALSE;
+  if (kdh_target_get_machine (target) != KDH_MACHINE_AMD64)
+    {
+      /* The debug registers are written where x64's KSPECIAL_REGISTERS
+       * keeps them. */
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("ba is supported on x64 targets only so far."));
+      return FALSE;
+    }
   bps = kdh_session_get_breakpoints (inv->commands->session);
   p = inv->args;
   access = g_ascii_tolower (*p);
@@ -323,7 +332,6 @@ cmd_ba (KdhCommandCall *inv,
   g_free (bp->command);
   bp->command = g_steal_pointer (&commands);
   describe_set (inv, target, bp);
-  (void) rest_copy;
   return TRUE;
 }
 
