@@ -400,7 +400,8 @@ _kdh_session_exec_stopped (KdhSession *s,
   else if (sc.u.exception.code == STATUS_SINGLE_STEP && hardware_hit (s, &sc, &id))
     *headline = g_strdup_printf ("Breakpoint %x hit\n", id);
   else if (sc.u.exception.code == STATUS_BREAKPOINT && one_shot
-           && sc.program_counter == one_shot_at && !right_instance (s, &sc))
+           && sc.program_counter == one_shot_at && !s->break_outstanding
+           && !right_instance (s, &sc))
     {
       /* Another processor, or a deeper call of the same function: not
        * where the step meant to stop. */

@@ -69,7 +69,7 @@ kdh_session_handle_stop (KdhSession *s,
   s->cpu = kdh_target_get_cpu (s->target);
   s->lost_attempts = 0;
   s->lost_retry_us = G_MAXINT64;
-  if (action == KDH_STOP_BREAK && _kdh_session_exec_take_resume (s) && !s->break_outstanding)
+  if (action == KDH_STOP_BREAK && _kdh_session_exec_take_resume (s))
     action = KDH_STOP_CONTINUE;
   /* The user asked to break in and this stop came first (a module load, a
    * reboot's first stop, our own resync break-in): stay here. Resuming
