@@ -158,7 +158,9 @@ kdh_stop_handle (KdhHost       *host,
       break;
 
     case KDH_STATE_EXCEPTION:
-      if (auto_continue && sc.u.exception.code == KDH_STATUS_BREAKPOINT)
+      /* One of the user's breakpoints hit before our break-in is news,
+       * not a stop we caused. */
+      if (auto_continue && sc.u.exception.code == KDH_STATUS_BREAKPOINT && headline == NULL)
         {
           *action = KDH_STOP_CONTINUE;
           break;
