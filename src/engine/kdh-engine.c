@@ -546,10 +546,10 @@ run_command (KdhEngine        *engine,
     }
   if (!ok && error)
     {
-      /* Interruptions are reported by whatever interrupted; a debugging
-       * server has shown its own errors to everyone already. */
+      /* Interruptions are reported by whatever interrupted; a backend may
+       * have shown the failure to everyone already. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-          && !g_error_matches (error, KDH_REMOTE_CLIENT_ERROR, KDH_REMOTE_CLIENT_ERROR_REPORTED))
+          && !g_error_matches (error, KDH_BACKEND_ERROR, KDH_BACKEND_ERROR_REPORTED))
         kdh_engine_printf (engine, KDH_OUTPUT_ERROR, "%s\n", error->message);
     }
   engine->busy = FALSE;
