@@ -28,6 +28,7 @@ struct _KdhCommands
   gchar dump_format;
   guint64 dump_next;
   guint64 dump_count;          /* units */
+  gchar *repeat;               /* Enter runs this instead of the last line (u) */
 };
 
 struct _KdhCommandCall
@@ -40,6 +41,23 @@ struct _KdhCommandCall
 
 /* kdh-commands-builtin.c: adds the built-in commands to the table. */
 void       kdh_commands_add_builtins (KdhCommands *commands);
+
+/* The commands of other files, added by kdh_commands_add_builtins(). */
+void       kdh_commands_add_disasm  (KdhCommands *commands);   /* kdh-commands-disasm.c */
+void       kdh_commands_add_memory  (KdhCommands *commands);   /* kdh-commands-memory.c */
+void       kdh_commands_add_search  (KdhCommands *commands);   /* kdh-commands-search.c */
+void       kdh_commands_add_session (KdhCommands *commands);   /* kdh-commands-session.c */
+
+/* Enter (an empty line) after this command runs @line instead of
+ * repeating the command, until another command runs: "u" goes on. */
+void       kdh_commands_set_repeat (KdhCommands *commands,
+                                    const gchar *line);
+/* Runs one command (no ';' splitting) without making it the line Enter
+ * repeats. */
+gboolean   kdh_commands_run_one    (KdhCommands  *commands,
+                                    const gchar  *text,
+                                    const gchar  *origin,
+                                    GError      **error);
 
 /* Helpers for commands. */
 void       kdh_commands_say      (KdhCommandCall *call,
