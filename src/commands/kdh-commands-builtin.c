@@ -699,4 +699,5 @@ kdh_commands_add_builtins (KdhCommands *c)
   kdh_commands_add_memory (c);
   kdh_commands_add_search (c);
   kdh_commands_add_file (c);
+  kdh_commands_add_session (c);
 }

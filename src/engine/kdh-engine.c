@@ -692,6 +692,7 @@ kdh_engine_new (GMainContext       *context,
   engine->cmds = kdh_commands_new (&engine->host);
   engine->quit_command = kdh_commands_add (engine->cmds, "q", "q                 end the session",
                                            cmd_quit, engine, NULL);
+  kdh_engine_log_add_commands (engine);
   engine->thread = g_thread_new ("kdh-engine", engine_thread, engine);
   return engine;
 }
@@ -703,6 +704,7 @@ kdh_engine_free (KdhEngine *engine)
     return;
   kdh_engine_post_command (engine, CMD_QUIT, NULL, NULL, FALSE, TRUE);
   g_thread_join (engine->thread);
+  kdh_engine_log_close (engine);
 
   kdh_engine_delivery_shutdown (engine);
   g_async_queue_unref (engine->commands);
