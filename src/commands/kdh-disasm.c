@@ -174,8 +174,10 @@ fill (KdhInstruction      *out,
   memcpy (out->bytes, insn->bytes, MIN (insn->size, sizeof out->bytes));
   out->valid = TRUE;
   classify (out, insn, pointer64);
-  /* WinDbg spells the one-byte breakpoint "int 3". */
-  out->mnemonic = g_strdup (g_str_equal (insn->mnemonic, "int3") ? "int" : insn->mnemonic);
+  /* WinDbg spells the one-byte breakpoint "int 3", and a 64-bit
+   * immediate load "mov". */
+  out->mnemonic = g_strdup (g_str_equal (insn->mnemonic, "int3") ? "int"
+                            : g_str_equal (insn->mnemonic, "movabs") ? "mov" : insn->mnemonic);
   if (g_str_equal (insn->mnemonic, "int3"))
     out->operands = g_strdup ("3");
   else if (out->has_target)
