@@ -7,6 +7,8 @@
  * output event (echoed commands, the debugger's output and errors, the
  * target's DbgPrint lines) as it queues it for the subscribers, so the
  * file matches the command window whichever front end typed the command.
+ * A debugging client keeps its own log, as KD's clients do: its engine
+ * runs the log commands itself rather than send them to the server.
  */
 #include "kdh-engine-private.h"
 
@@ -172,6 +174,21 @@ cmd_logclose (KdhCommandCall *call,
   kdh_engine_flush_output (engine);
   kdh_engine_log_close (engine);
   return TRUE;
+}
+
+gboolean
+kdh_engine_log_is_command (const gchar *line)
+{
+  g_autofree gchar *text = g_strstrip (g_strdup (line ? line : ""));
+  gsize name_len = strcspn (text, " \t");
+
+  /* One log command alone on its line (a ';' would send the rest to the
+   * server too). */
+  if (strchr (text, ';') != NULL)
+    return FALSE;
+  return (name_len == 8 && g_ascii_strncasecmp (text, ".logopen", 8) == 0)
+         || (name_len == 10 && g_ascii_strncasecmp (text, ".logappend", 10) == 0)
+         || (name_len == 9 && g_ascii_strncasecmp (text, ".logclose", 9) == 0);
 }
 
 void

@@ -153,5 +153,7 @@ void     kdh_engine_log_add_commands  (KdhEngine      *engine);
 void     kdh_engine_log_event         (KdhEngine      *engine,
                                        const KdhEvent *event);
 void     kdh_engine_log_close         (KdhEngine      *engine);
+/* @line is one log command: a remote client's engine runs it itself. */
+gboolean kdh_engine_log_is_command    (const gchar    *line);
 
 G_END_DECLS

@@ -471,7 +471,7 @@ run_execute (KdhEngine        *engine,
   KdhBackend *backend = engine->backend;
   gboolean ok;
 
-  if (backend && backend->klass->execute)
+  if (backend && backend->klass->execute && !kdh_engine_log_is_command (cmd->text))
     {
       /* Nobody else can echo it while the backend does not. */
       if (!backend->klass->echoes_commands || !backend->klass->echoes_commands (backend))
