@@ -22,6 +22,14 @@ is_ready (gpointer data)
   return ((KdhTestEngine *) data)->ready;
 }
 
+static gboolean
+server_saw_client (gpointer data)
+{
+  KdhTestEngine *t = data;
+
+  return strstr (t->output->str, "from the client\n") != NULL;
+}
+
 static void
 test_same_output (void)
 {
@@ -90,6 +98,28 @@ test_same_output (void)
     g_assert_nonnull (strstr (refused, "a remote client may not use it"));
     g_assert_false (g_file_test ("/tmp/kdh-client.bin", G_FILE_TEST_EXISTS));
   }
+  /* The server's log shows who typed a client's command. */
+  {
+    g_autofree gchar *dir = g_dir_make_tmp ("kdh-server-log-XXXXXX", NULL);
+    g_autofree gchar *path = g_build_filename (dir, "server.log", NULL);
+    g_autofree gchar *cmd = g_strdup_printf (".logopen %s", path);
+    g_autofree gchar *open = kdh_test_engine_run (&server, cmd, FALSE);
+    g_autofree gchar *echo = kdh_test_engine_run (&client, ".echo from the client", FALSE);
+    g_autofree gchar *close = NULL;
+    g_autofree gchar *log = NULL;
+    g_autofree gchar *who = g_strdup_printf ("] 0: kd> .echo from the client\nfrom the client\n");
+
+    /* The client's command is done before the server has written its
+     * echo: wait for the server to have shown it. */
+    kdh_test_run_until (server_saw_client, &server, WAIT_S, "the client's command on the server");
+    close = kdh_test_engine_run (&server, ".logclose", FALSE);
+    g_assert_true (g_file_get_contents (path, &log, NULL, NULL));
+    g_assert_nonnull (strstr (log, who));
+    g_assert_nonnull (strstr (log, "\n["));
+    g_remove (path);
+    g_rmdir (dir);
+  }
+
   /* A client keeps its own log of what it is shown, as KD's clients do. */
   {
     g_autofree gchar *dir = g_dir_make_tmp ("kdh-client-log-XXXXXX", NULL);
@@ -103,8 +133,15 @@ test_same_output (void)
     g_assert_true (g_file_get_contents (path, &log, NULL, NULL));
     g_assert_true (g_str_has_prefix (log, "Opened log file"));
     g_assert_nonnull (strstr (log, "0: kd> db fffff800`00400100 L10\n"));
-    g_assert_nonnull (strstr (log, db));
-    g_assert_true (g_str_has_suffix (log, close));
+    /* (The client may also be shown the server user's .logclose.) */
+    g_assert_nonnull (strstr (db, "fffff800`00400100  11 22 33 "));
+    g_assert_nonnull (strstr (log, "fffff800`00400100  11 22 33 "));
+    {
+      g_autofree gchar *last = g_strdup_printf ("Closing open log file %s\n", path);
+
+      g_assert_nonnull (strstr (close, last));
+      g_assert_true (g_str_has_suffix (log, last));
+    }
     g_remove (path);
     g_rmdir (dir);
   }

@@ -25,6 +25,14 @@ kdh_engine_log_event (KdhEngine      *engine,
 {
   if (engine->log == NULL || event->kind != KDH_EVENT_OUTPUT || event->text == NULL)
     return;
+  /* A client's command shows who typed it, as the front ends show it. */
+  if (event->output_kind == KDH_OUTPUT_ECHO && event->origin
+      && fprintf (engine->log, "[%s] ", event->origin) < 0)
+    {
+      g_warning ("writing the log %s failed: %s", engine->log_path, g_strerror (errno));
+      kdh_engine_log_close (engine);
+      return;
+    }
   /* Written through at once: the log is for when the debugger dies. */
   if (fputs (event->text, engine->log) < 0 || fflush (engine->log) != 0)
     {
