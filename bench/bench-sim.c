@@ -9,6 +9,10 @@
  *     processor 0 idles;
  *   - the host CPU time the idle machine (two processors taking their
  *     1 ms clock ticks) costs per simulated second.
+ * The target's side of a memory read: a host link and the simulated
+ * target in this thread with no I/O between them (tests/kdh-test-sim.c's
+ * loop), CPU time per 3944-byte ReadVirtualMemory, to set beside
+ * bench-memread's time per request on a socket.
  * A server in this process with that spinning processor, under two CPU
  * budgets. Then kdhost-sim as a process, running with a debugger attached
  * (`g`): its CPU use, idle and while printing DbgPrint lines, from /proc.
@@ -20,6 +24,7 @@
 #include <unistd.h>
 
 #include "kdh-bench.h"
+#include "kdh-test-sim.h"
 #include "sim/kdh-sim-kernel.h"
 #include "sim/kdh-sim-server.h"
 
@@ -205,6 +210,38 @@ process_cpu (const gchar *label,
   kdh_bench_remove_tree (dir);
 }
 
+static gdouble
+thread_cpu_s (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The simulator must never be what limits a memory read: its cost per
+ * request, with the host's link, and no line between them. */
+static void
+request_cost (void)
+{
+  const gsize total = 16 * 1024 * 1024;
+  g_autoptr (KdhTestSim) s = kdh_test_sim_new ("", FALSE);
+  g_autofree guint8 *buf = g_malloc (total);
+  KdhStateChange sc;
+  gdouble start, cpu;
+  guint requests = (guint) ((total + KDH_MAX_MEMORY_TRANSFER - 1) / KDH_MAX_MEMORY_TRANSFER);
+
+  kdh_test_sim_attach (s, &sc);
+  kdh_state_change_clear (&sc);
+  start = thread_cpu_s ();
+  kdh_test_sim_read_memory (s, KDH_SIM_PATTERN_BASE, buf, total);
+  cpu = thread_cpu_s () - start;
+  kdh_test_check_pattern_bytes (KDH_SIM_PATTERN_BASE, buf, 4096);
+  printf ("sim request cost              %u ReadVirtualMemory of %u bytes: %.1f µs of CPU each "
+          "(host link and target, no I/O), %.0f MB/s\n", requests, KDH_MAX_MEMORY_TRANSFER,
+          cpu * 1e6 / requests, total / cpu / 1e6);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -223,6 +260,7 @@ main (int   argc,
       return 2;
     }
   instruction_rate ();
+  request_cost ();
   idle_cost ();
   budget (25);
   budget (10);

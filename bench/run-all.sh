@@ -91,6 +91,7 @@ fanout_lat="$(pick "$log/fanout" 's/^fanout .*added latency per line: p50=\([0-9
 fanout_rate="$(pick "$log/fanout" 's/^fanout .*flood .*slowest client \([0-9]*\) lines\/s.*/\1 lines\/s/p')"
 fanout_rate_server="$(pick "$log/fanout" 's/^fanout .*flood *server \([0-9]*\) lines\/s.*/\1 lines\/s/p')"
 sim_rate="$(pick "$log/sim" 's/^emulated instruction rate.*: \([0-9.]*\) M instructions\/s.*/\1 M instructions\/s/p')"
+sim_request="$(pick "$log/sim" 's/^sim request cost .*: \([0-9.]*\) µs of CPU each.*/\1 µs/p')"
 sim_idle="$(pick "$log/sim" 's/^kdhost-sim running, idle kernel.*: \([0-9.]*\) % of a core.*/\1 %/p')"
 na() { [ -n "$1" ] && echo "$1" || echo "n/a"; }
 
@@ -147,6 +148,7 @@ section() {   # section NAME: the benchmark's own output, verbatim
     echo "| remote fan-out, 8 clients | TODO: pending (bench-fanout did not run) | |"
   fi
   echo "| emulated instruction rate (simulated target) | $(na "$sim_rate") | a spinning processor, instruction-counted |"
+  echo "| the simulated target's cost per 3944-byte memory read, with the host's link, no I/O | $(na "$sim_request") of CPU | the simulator is not what bounds a read |"
   echo "| kdhost-sim's CPU use, running, debugger attached | $(na "$sim_idle") of a core | --cpu-budget caps it at 25 % |"
   echo
   echo "## Resync latency (\`bench-resync\`)"

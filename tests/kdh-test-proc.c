@@ -28,6 +28,47 @@ kdh_test_proc_wait_until (gboolean (*pred) (gpointer data),
   return kdh_test_wait (pred, data, KDH_TEST_PROC_WAIT_SECONDS);
 }
 
+/* ---- Stopping a process ------------------------------------------------ */
+
+static gboolean
+all_threads_stopped (gpointer data)
+{
+  const gchar *pid = data;
+  g_autofree gchar *tasks = g_build_filename ("/proc", pid, "task", NULL);
+  g_autoptr (GDir) dir = g_dir_open (tasks, 0, NULL);
+  const gchar *tid;
+
+  if (dir == NULL)
+    return FALSE;
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename (tasks, tid, "stat", NULL);
+      g_autofree gchar *stat = NULL;
+      const gchar *state;
+
+      /* A thread that exits between the listing and the read is gone,
+       * which is as good as stopped. */
+      if (!g_file_get_contents (path, &stat, NULL, NULL))
+        continue;
+      /* "tid (comm) S ...": the command may hold spaces and parentheses. */
+      state = strrchr (stat, ')');
+      if (state == NULL || state[1] != ' ' || (state[2] != 'T' && state[2] != 't'))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+void
+kdh_test_proc_freeze (GSubprocess *proc)
+{
+  const gchar *pid = g_subprocess_get_identifier (proc);
+
+  g_assert_nonnull (pid);
+  g_subprocess_send_signal (proc, SIGSTOP);
+  if (!kdh_test_wait (all_threads_stopped, (gpointer) pid, KDH_TEST_PROC_WAIT_SECONDS))
+    g_error ("process %s did not stop within %d s of SIGSTOP", pid, KDH_TEST_PROC_WAIT_SECONDS);
+}
+
 /* ---- Its output --------------------------------------------------------- */
 
 static void read_more (KdhTestProc *p);

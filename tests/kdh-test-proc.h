@@ -124,4 +124,9 @@ void         kdh_test_proc_fail_at        (KdhTestProc *p,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KdhTestProc, kdh_test_proc_free)
 
+/* SIGSTOP, and back only when every thread of @proc has stopped: kill()
+ * only makes the signal pending, and a thread running on another processor
+ * can still read and answer a packet before it takes the signal. */
+void         kdh_test_proc_freeze         (GSubprocess *proc);
+
 G_END_DECLS

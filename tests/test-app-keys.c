@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kdh-test-engine.h"
+#include "kdh-test-proc.h"
 #include "kdh-test-x11.h"
 
 #define SESSION_PATH "/org/kdhost/Kdhost/session/1"
@@ -605,7 +606,7 @@ test_progress_screenshots (App *app,
   guint64 resets = counter (app, "resets_received");
   guint from = app->states->len;
 
-  g_subprocess_send_signal (sim, SIGSTOP);
+  kdh_test_proc_freeze (sim);
   press (app, "ctrl+alt+r");
   from = wait_state (app, from, "resynchronizing");
   /* The second round, with its attempt count on screen. */
@@ -615,7 +616,7 @@ test_progress_screenshots (App *app,
   from = wait_state (app, from, "break");
   wait_counter (app, "resets_received", resets + 1);
 
-  g_subprocess_send_signal (sim, SIGSTOP);
+  kdh_test_proc_freeze (sim);
   execute (app, ".restart");
   from = wait_state (app, from, "restarting");
   from = wait_state (app, from, "synchronizing");

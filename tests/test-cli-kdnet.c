@@ -111,6 +111,49 @@ test_script (void)
   g_assert_cmpint (kdh_test_proc_wait_exit (cli), ==, 0);
 }
 
+/* A KDNET session shared with -server: a -remote client reads the
+ * target's memory through it and resynchronizes the KDNET link. */
+static void
+test_shared (void)
+{
+  guint16 port = kdh_test_free_udp_port ();
+  guint16 server_port = kdh_test_free_port ();
+  g_autofree gchar *connection = g_strdup_printf ("net:port=%u,key=1.2.3.4", port);
+  g_autofree gchar *kdnet = g_strdup_printf ("--kdnet=127.0.0.1:%u,key=1.2.3.4", port);
+  g_autofree gchar *server = g_strdup_printf ("tcp:port=%u,bind=127.0.0.1", server_port);
+  g_autofree gchar *remote = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1", server_port);
+  g_autoptr (KdhTestProc) cli = NULL;
+  g_autoptr (KdhTestProc) sim = NULL;
+  g_autoptr (KdhTestProc) client = NULL;
+
+  cli = kdh_test_proc_spawn_piped ("cli", "kdhost-cli", "-k", connection, "-server", server,
+                                   NULL);
+  if (cli == NULL)
+    return;
+  sim = kdh_test_proc_spawn_piped ("sim", "kdhost-sim", kdnet, "--quiet", NULL);
+  kdh_test_proc_expect (cli, "Kernel Debugger connection established.\n");
+  kdh_test_proc_expect (cli, "nt!DbgBreakPointWithStatus:\n");
+
+  client = kdh_test_proc_spawn_piped ("cli", "kdhost-cli", "-remote", remote, NULL);
+  kdh_test_proc_expect (client, "Connected to the debugging server");
+  kdh_test_proc_send (client, "db nt L10\n");
+  kdh_test_proc_expect (client, "fffff800`02000000  4d 5a ");
+  /* Ran on the server's session: its owner sees it too. */
+  kdh_test_proc_expect (cli, "fffff800`02000000  4d 5a ");
+
+  /* The client's Ctrl+R Enter: a resync of the KDNET link, for both. */
+  kdh_test_proc_send (client, "\x12\n");
+  kdh_test_proc_expect (cli, "resynchronized");
+  kdh_test_proc_expect (client, "resynchronized");
+  kdh_test_proc_send (client, "db nt L10\n");
+  kdh_test_proc_expect (client, "fffff800`02000000  4d 5a ");
+
+  kdh_test_proc_send (client, "q\n");
+  g_assert_cmpint (kdh_test_proc_wait_exit (client), ==, 0);
+  kdh_test_proc_send (cli, "q\n");
+  g_assert_cmpint (kdh_test_proc_wait_exit (cli), ==, 0);
+}
+
 /* target= by name (localhost: ::1 and 127.0.0.1 both) and bind=. */
 static void
 test_target_and_bind (void)
@@ -169,6 +212,7 @@ main (int    argc,
   g_test_add_func ("/cli/kdnet/key", test_kdnet_key);
   g_test_add_func ("/cli/kdnet/key-refuses", test_kdnet_key_refuses);
   g_test_add_func ("/cli/kdnet/script", test_script);
+  g_test_add_func ("/cli/kdnet/shared", test_shared);
   g_test_add_func ("/cli/kdnet/target-and-bind", test_target_and_bind);
   g_test_add_func ("/cli/kdnet/port-taken", test_port_taken);
   return g_test_run ();

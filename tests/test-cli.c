@@ -395,6 +395,53 @@ test_sim_process_resync (void)
   g_rmdir (dir);
 }
 
+/* A resync that fails is said once, as the connection's loss with its
+ * reason, and not a second time as the command's error. */
+static void
+test_sim_process_failed_resync (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = NULL, *socket_path = NULL, *listen = NULL, *connection = NULL;
+  g_autofree gchar *listening = NULL, *sim_binary = NULL;
+  g_autoptr (KdhTestProc) sim = NULL;
+  g_autoptr (KdhTestProc) cli = NULL;
+  const gchar *lost;
+
+  sim_binary = kdh_test_proc_find_binary ("sim", "kdhost-sim");
+  if (sim_binary == NULL)
+    return;
+  dir = g_dir_make_tmp ("kdh-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+  socket_path = g_build_filename (dir, "sim.sock", NULL);
+  listen = g_strconcat ("unix:", socket_path, NULL);
+  connection = g_strconcat ("com:pipe,port=", socket_path, NULL);
+  sim = kdh_test_proc_spawn_piped ("sim", "kdhost-sim", "--listen", listen, "--quiet", NULL);
+  listening = g_strconcat ("kdhost-sim: listening on unix:", socket_path, "\n", NULL);
+  kdh_test_proc_expect (sim, listening);
+
+  cli = kdh_test_proc_spawn_piped ("cli", "kdhost-cli", "-k", connection, NULL);
+  kdh_test_proc_expect (cli, "Break instruction exception - code 80000003 (first chance)\n");
+  kdh_test_proc_send (cli, "r rip\n");
+  kdh_test_proc_expect (cli, "rip=fffff80002001010\n");
+
+  kdh_test_proc_freeze (sim->proc);
+  kdh_test_proc_send (cli, "\x12\n");
+  kdh_test_proc_expect (cli, "Kernel connection lost: no RESET answer after ");
+  kdh_test_proc_send (cli, ".echo after the loss\n");
+  kdh_test_proc_expect (cli, "after the loss\n");
+  lost = strstr (cli->text->str, "Kernel connection lost: no RESET answer after ");
+  g_assert_nonnull (lost);
+  g_assert_null (strstr (lost, "\nno RESET answer after "));
+
+  g_subprocess_send_signal (sim->proc, SIGCONT);
+  kdh_test_proc_send (cli, "q\n");
+  g_assert_cmpint (kdh_test_proc_wait_exit (cli), ==, 0);
+  g_subprocess_send_signal (sim->proc, SIGTERM);
+  g_assert_cmpint (kdh_test_proc_wait_exit (sim), ==, 0);
+  g_unlink (socket_path);
+  g_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -412,6 +459,7 @@ main (int    argc,
   g_test_add_func ("/cli/errors/no-socket", test_error_no_socket);
   g_test_add_func ("/cli/errors/local-kernel", test_error_local_kernel);
   g_test_add_func ("/cli/errors/unknown-command", test_error_unknown_command);
+  g_test_add_func ("/cli/sim-process/failed-resync", test_sim_process_failed_resync);
   g_test_add_func ("/cli/sim-process/resync", test_sim_process_resync);
 
   return g_test_run ();

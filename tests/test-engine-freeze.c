@@ -19,6 +19,7 @@
 #include <glib/gstdio.h>
 
 #include "kdh-test-engine.h"
+#include "kdh-test-proc.h"
 
 /* 0x200 qwords of the simulator's pattern region, across a page boundary. */
 #define PATTERN_READ "dq fffff800`00400f00 L200"
@@ -235,7 +236,7 @@ freeze (Fixture *f)
 {
   f->mark = f->t.output->len;
   f->before = f->t.stats;
-  g_subprocess_send_signal (f->sim, SIGSTOP);
+  kdh_test_proc_freeze (f->sim);
 }
 
 static void

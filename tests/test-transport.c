@@ -69,6 +69,8 @@ snapshot_fds (void)
 {
   g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
   GHashTable *fds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* The listing's own descriptor, whatever number it gets. */
+  g_autofree gchar *listing = g_strdup_printf ("/proc/%d/fd", (int) getpid ());
   const gchar *name;
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
@@ -77,7 +79,8 @@ snapshot_fds (void)
       g_autofree gchar *target = g_file_read_link (path, NULL);
       struct stat st;
 
-      if (target == NULL || g_str_has_prefix (target, "anon_inode:"))
+      if (target == NULL || g_str_has_prefix (target, "anon_inode:")
+          || strcmp (target, listing) == 0)
         continue;
       if (stat (path, &st) != 0)
         continue;

@@ -487,6 +487,11 @@ kdh_commands_add_builtins (KdhCommands *c)
 {
   for (guint i = 0; i < G_N_ELEMENTS (builtins); i++)
     kdh_commands_add (c, builtins[i].name, builtins[i].help, builtins[i].func, NULL, NULL);
+  kdh_commands_add_disasm (c);
+  kdh_commands_add_memory (c);
+  kdh_commands_add_search (c);
+  kdh_commands_add_file (c);
+  kdh_commands_add_session (c);
   kdh_commands_add_breakpoints (c);
   kdh_commands_add_exec (c);
   kdh_commands_add_stack (c);

@@ -29,12 +29,18 @@ kdh_commands_run_hit (gpointer     data,
   KdhCommands *c = data;
   g_autoptr (GError) error = NULL;
   g_autofree gchar *last = g_steal_pointer (&c->last_line);
+  g_autofree gchar *repeat = g_steal_pointer (&c->repeat);
+  gboolean dump_valid = c->dump_valid;
 
-  /* The breakpoint's commands are not what Enter repeats. */
+  /* The breakpoint's commands are not what Enter repeats: the user's
+   * last command (a dump or u going on) stays. */
   if (!kdh_commands_execute (c, commands, NULL, &error) && error != NULL)
     kdh_host_printf (c->host, KDH_OUTPUT_ERROR, "%s\n", error->message);
   g_free (c->last_line);
   c->last_line = g_steal_pointer (&last);
+  g_free (c->repeat);
+  c->repeat = g_steal_pointer (&repeat);
+  c->dump_valid = dump_valid;
 }
 
 /* The registers and the next instruction, as KD shows them after a step. */
@@ -99,32 +105,37 @@ parse_count (KdhCommandCall *inv,
   return TRUE;
 }
 
-/* The instruction at the current address: its length, and whether it is
- * a call (p steps over those). */
+/* The instruction at @address: its length and how it goes on (p steps
+ * over calls, pt stops at returns, tc at calls). FALSE with @error when
+ * it cannot be read or decoded. */
 static gboolean
-decode_current (KdhTarget *target,
-                gsize     *length,
-                gboolean  *is_call,
-                GError   **error)
+decode_at (KdhTarget          *target,
+           guint64             address,
+           gsize              *length,
+           KdhInstructionFlow *flow,
+           GError            **error)
 {
-  const KdhStateChange *stop = kdh_target_get_stop (target);
   guint8 code[16];
   gsize got = 0;
-  g_autofree gchar *text = NULL;
+  g_autoptr (GArray) insns = NULL;
+  const KdhInstruction *insn;
 
-  if (!kdh_target_read_virtual (target, stop->program_counter, code, sizeof code, &got, error))
+  if (!kdh_target_read_virtual (target, address, code, sizeof code, &got, error))
     return FALSE;
-  text = kdh_disasm_one (kdh_target_get_machine (target), stop->program_counter, code, got,
-                         length);
-  if (text == NULL)
+  insns = kdh_disasm_decode (kdh_target_get_machine (target), address, code, sizeof code, got, 1,
+                             NULL, NULL);
+  insn = insns->len > 0 ? &g_array_index (insns, KdhInstruction, 0) : NULL;
+  if (insn == NULL || !insn->valid)
     {
-      g_autofree gchar *where = kdh_commands_format_address (target, stop->program_counter);
+      g_autofree gchar *where = kdh_commands_format_address (target, address);
 
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("The instruction at %s cannot be decoded; p cannot step over it."), where);
+                   _("The instruction at %s cannot be decoded; it cannot be stepped over."),
+                   where);
       return FALSE;
     }
-  *is_call = g_str_has_prefix (text, "call");
+  *length = insn->length;
+  *flow = insn->flow;
   return TRUE;
 }
 
@@ -143,12 +154,14 @@ cmd_step (KdhCommandCall *inv,
   for (guint64 i = 0; i < count; i++)
     {
       KdhStepResult result;
-      gboolean ok, is_call = FALSE;
+      KdhInstructionFlow flow = KDH_FLOW_NEXT;
+      gboolean ok;
       gsize length = 0;
 
-      if (over && !decode_current (target, &length, &is_call, error))
+      if (over && !decode_at (target, kdh_target_get_stop (target)->program_counter, &length,
+                              &flow, error))
         return FALSE;
-      if (is_call)
+      if (flow == KDH_FLOW_CALL)
         ok = kdh_session_run_to (s, kdh_target_get_stop (target)->program_counter + length,
                                  current_sp (target), TRUE, &result, error);
       else
@@ -193,23 +206,18 @@ cmd_step_to (KdhCommandCall *inv,
   for (guint i = 0; i < MAX_STEP_TO; i++)
     {
       const KdhStateChange *stop = kdh_target_get_stop (target);
-      guint8 code[16];
-      gsize got = 0, length = 0;
-      g_autofree gchar *text = NULL;
+      gsize length = 0;
+      KdhInstructionFlow flow = KDH_FLOW_NEXT;
       KdhStepResult result;
       gboolean ok;
 
-      if (!kdh_target_read_virtual (target, stop->program_counter, code, sizeof code, &got,
-                                    error))
+      if (!decode_at (target, stop->program_counter, &length, &flow, error))
         return FALSE;
-      text = kdh_disasm_one (kdh_target_get_machine (target), stop->program_counter, code, got,
-                             &length);
       /* Where it is to stop: on the return (pt) or the call (tc), after at
        * least one step. */
-      if (i > 0 && text != NULL
-          && (to_return ? g_str_has_prefix (text, "ret") : g_str_has_prefix (text, "call")))
+      if (i > 0 && flow == (to_return ? KDH_FLOW_RETURN : KDH_FLOW_CALL))
         return show_step (inv, target, error);
-      if (to_return && text != NULL && g_str_has_prefix (text, "call"))
+      if (to_return && flow == KDH_FLOW_CALL)
         ok = kdh_session_run_to (s, stop->program_counter + length, current_sp (target), TRUE,
                                  &result, error);
       else

@@ -28,6 +28,7 @@ struct _KdhCommands
   gchar dump_format;
   guint64 dump_next;
   guint64 dump_count;          /* units */
+  gchar *repeat;               /* Enter runs this instead of the last line (u) */
 };
 
 struct _KdhCommandCall
@@ -47,6 +48,53 @@ void       kdh_commands_add_stack       (KdhCommands *commands);
 /* Runs a breakpoint's commands after its hit (kdh_session_set_hit_func). */
 void       kdh_commands_run_hit         (gpointer     commands,
                                          const gchar *line);
+
+/* The commands of other files, added by kdh_commands_add_builtins(). */
+void       kdh_commands_add_disasm  (KdhCommands *commands);   /* kdh-commands-disasm.c */
+void       kdh_commands_add_memory  (KdhCommands *commands);   /* kdh-commands-memory.c */
+void       kdh_commands_add_search  (KdhCommands *commands);   /* kdh-commands-search.c */
+void       kdh_commands_add_file    (KdhCommands *commands);   /* kdh-commands-file.c */
+void       kdh_commands_add_session (KdhCommands *commands);   /* kdh-commands-session.c */
+
+/* Enter (an empty line) after this command runs @line instead of
+ * repeating the command, until another command runs: "u" goes on. */
+void       kdh_commands_set_repeat (KdhCommands *commands,
+                                    const gchar *line);
+/* Runs one command (no ';' splitting) without making it the line Enter
+ * repeats. */
+gboolean   kdh_commands_run_one    (KdhCommands  *commands,
+                                    const gchar  *text,
+                                    const gchar  *origin,
+                                    GError      **error);
+
+/* kdh-commands-memory.c: what the memory commands share. A range at the
+ * start of @args ("ADDR L20", "ADDR END") in units of @unit bytes (256 MB
+ * at most unless L?), and in @rest what follows it. */
+gboolean   kdh_commands_parse_range_prefix (KdhTarget    *target,
+                                            const gchar  *args,
+                                            guint         unit,
+                                            guint64       default_count,
+                                            guint64      *address,
+                                            guint64      *count,
+                                            const gchar **rest,
+                                            GError      **error);
+/* Values separated by spaces, each an expression that fits in @unit
+ * bytes ('c' for a byte), appended little-endian to @out. */
+gboolean   kdh_commands_parse_values (KdhTarget    *target,
+                                      const gchar  *text,
+                                      guint         unit,
+                                      GByteArray   *out,
+                                      GError      **error);
+/* "Memory access error at ..." unless all of the range can be read. */
+gboolean   kdh_commands_check_readable (KdhTarget  *target,
+                                        guint64     address,
+                                        guint64     length,
+                                        GError    **error);
+gboolean   kdh_commands_write (KdhTarget     *target,
+                               guint64        address,
+                               const guint8  *data,
+                               gsize          length,
+                               GError       **error);
 
 /* Helpers for commands. */
 void       kdh_commands_say      (KdhCommandCall *call,

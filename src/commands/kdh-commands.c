@@ -78,6 +78,7 @@ kdh_commands_free (KdhCommands *c)
   g_ptr_array_unref (c->table);
   g_mutex_clear (&c->lock);
   g_free (c->last_line);
+  g_free (c->repeat);
   g_free (c);
 }
 
@@ -87,6 +88,7 @@ kdh_commands_set_session (KdhCommands *c,
 {
   c->session = session;
   c->dump_valid = FALSE;
+  g_clear_pointer (&c->repeat, g_free);
   if (session != NULL)
     kdh_session_set_hit_func (session, kdh_commands_run_hit, c);
 }
@@ -364,8 +366,16 @@ kdh_commands_help (KdhCommandCall *call,
 
 /* Splits one command into its name and arguments: "db nt L20" -> "db",
  * "nt L20"; "?1+2" -> "?", "1+2". */
-static gboolean
-run_one (KdhCommands  *c,
+void
+kdh_commands_set_repeat (KdhCommands *c,
+                         const gchar *line)
+{
+  g_free (c->repeat);
+  c->repeat = g_strdup (line);
+}
+
+gboolean
+kdh_commands_run_one (KdhCommands  *c,
          const gchar  *text,
          const gchar  *origin,
          GError      **error)
@@ -386,6 +396,7 @@ run_one (KdhCommands  *c,
   /* Only a dump keeps the dump's continuation going (it sets it again). */
   c->dump_was_valid = c->dump_valid;
   c->dump_valid = FALSE;
+  g_clear_pointer (&c->repeat, g_free);
   ok = e->func (&call, e->data, error);
   entry_unref (e);
   return ok;
@@ -409,7 +420,13 @@ kdh_commands_execute (KdhCommands  *c,
         {
           g_autofree gchar *name = g_strdup_printf ("d%c", c->dump_format);
 
-          return run_one (c, name, origin, error);
+          return kdh_commands_run_one (c, name, origin, error);
+        }
+      if (c->repeat)
+        {
+          g_autofree gchar *again = g_strdup (c->repeat);
+
+          return kdh_commands_run_one (c, again, origin, error);
         }
       g_free (stripped);
       stripped = g_strdup (c->last_line);
@@ -427,7 +444,7 @@ kdh_commands_execute (KdhCommands  *c,
 
       if (*part == '\0')
         continue;
-      if (!run_one (c, part, origin, error))
+      if (!kdh_commands_run_one (c, part, origin, error))
         return FALSE;
     }
   return TRUE;

@@ -166,6 +166,7 @@ static void
 queue_event (KdhEngine *engine,
              KdhEvent  *event)
 {
+  kdh_engine_log_event (engine, event);
   g_mutex_lock (&engine->out_lock);
   for (guint i = 0; i < engine->subscriptions->len; i++)
     enqueue (engine->subscriptions->pdata[i], event);

@@ -11,6 +11,8 @@
  */
 #pragma once
 
+#include <stdio.h>
+
 #include "kdh-engine.h"
 
 #include "commands/kdh-commands.h"
@@ -62,6 +64,8 @@ struct _KdhEngine
   KdhEvent *last_state;           /* for new subscribers */
   gchar *last_prompt;
   gint last_ready;                /* -1: none sent yet */
+  FILE *log;                      /* .logopen (kdh-engine-log.c); NULL: none */
+  gchar *log_path;
 };
 
 typedef enum {
@@ -142,5 +146,14 @@ void kdh_engine_subscription_unref (KdhEngineSubscription *subscription);
  * gives it the current state and prompt first. */
 void     kdh_engine_add_subscription  (KdhEngine             *engine,
                                        KdhEngineSubscription *subscription);
+
+/* kdh-engine-log.c: .logopen, .logappend, .logclose. The engine writes
+ * every output event it queues to the open log. Engine thread. */
+void     kdh_engine_log_add_commands  (KdhEngine      *engine);
+void     kdh_engine_log_event         (KdhEngine      *engine,
+                                       const KdhEvent *event);
+void     kdh_engine_log_close         (KdhEngine      *engine);
+/* @line is one log command: a remote client's engine runs it itself. */
+gboolean kdh_engine_log_is_command    (const gchar    *line);
 
 G_END_DECLS

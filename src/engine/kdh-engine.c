@@ -471,7 +471,7 @@ run_execute (KdhEngine        *engine,
   KdhBackend *backend = engine->backend;
   gboolean ok;
 
-  if (backend && backend->klass->execute)
+  if (backend && backend->klass->execute && !kdh_engine_log_is_command (cmd->text))
     {
       /* Nobody else can echo it while the backend does not. */
       if (!backend->klass->echoes_commands || !backend->klass->echoes_commands (backend))
@@ -546,10 +546,10 @@ run_command (KdhEngine        *engine,
     }
   if (!ok && error)
     {
-      /* Interruptions are reported by whatever interrupted; a debugging
-       * server has shown its own errors to everyone already. */
+      /* Interruptions are reported by whatever interrupted; a backend may
+       * have shown the failure to everyone already. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-          && !g_error_matches (error, KDH_REMOTE_CLIENT_ERROR, KDH_REMOTE_CLIENT_ERROR_REPORTED))
+          && !g_error_matches (error, KDH_BACKEND_ERROR, KDH_BACKEND_ERROR_REPORTED))
         kdh_engine_printf (engine, KDH_OUTPUT_ERROR, "%s\n", error->message);
     }
   engine->busy = FALSE;
@@ -692,6 +692,7 @@ kdh_engine_new (GMainContext       *context,
   engine->cmds = kdh_commands_new (&engine->host);
   engine->quit_command = kdh_commands_add (engine->cmds, "q", "q                 end the session",
                                            cmd_quit, engine, NULL);
+  kdh_engine_log_add_commands (engine);
   engine->thread = g_thread_new ("kdh-engine", engine_thread, engine);
   return engine;
 }
@@ -703,6 +704,7 @@ kdh_engine_free (KdhEngine *engine)
     return;
   kdh_engine_post_command (engine, CMD_QUIT, NULL, NULL, FALSE, TRUE);
   g_thread_join (engine->thread);
+  kdh_engine_log_close (engine);
 
   kdh_engine_delivery_shutdown (engine);
   g_async_queue_unref (engine->commands);

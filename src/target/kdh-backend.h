@@ -16,6 +16,16 @@ G_BEGIN_DECLS
 
 typedef struct _KdhBackend KdhBackend;
 
+#define KDH_BACKEND_ERROR (kdh_backend_error_quark ())
+GQuark kdh_backend_error_quark (void);
+
+typedef enum {
+  /* The backend has already shown this failure to every front end (the
+   * connection's loss with its reason, a debugging server's own error
+   * message): the engine must not print it a second time. */
+  KDH_BACKEND_ERROR_REPORTED,
+} KdhBackendError;
+
 typedef struct {
   const gchar *name;             /* "session", "remote client" */
   void     (*free)             (KdhBackend  *backend);

@@ -169,7 +169,7 @@ kdh_session_request (KdhSession          *s,
 
               s->awaiting_api = 0;
               kdh_session_set_lost (s, reason, TRUE);
-              g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, reason);
+              g_set_error_literal (error, KDH_BACKEND_ERROR, KDH_BACKEND_ERROR_REPORTED, reason);
               return FALSE;
             }
           if (!wants_reply)
@@ -210,7 +210,7 @@ kdh_session_request (KdhSession          *s,
     g_autofree gchar *reason = g_strdup_printf (_("%s: no reply from the target after %u tries"),
                                                 name, REQUEST_TRIES);
     kdh_session_set_lost (s, reason, TRUE);
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, reason);
+    g_set_error_literal (error, KDH_BACKEND_ERROR, KDH_BACKEND_ERROR_REPORTED, reason);
   }
   return FALSE;
 }

@@ -170,7 +170,7 @@ sync_complete (KdhSession *s,
       reason = g_strdup_printf (_("the target answered RESET but reported no state within %.1f s"),
                                 sync_timeout_us (s) / 1e6);
       kdh_session_set_lost (s, reason, TRUE);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, reason);
+      g_set_error_literal (error, KDH_BACKEND_ERROR, KDH_BACKEND_ERROR_REPORTED, reason);
       return FALSE;
     }
 
@@ -253,9 +253,14 @@ kdh_session_sync (KdhSession *s,
       if (local == NULL)
         local = g_error_new (G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE, _("connection lost: %s"),
                              s->transport_error ? s->transport_error : _("closed"));
-      if (!g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        kdh_session_set_lost (s, local->message, !s->transport_dead);
-      g_propagate_error (error, g_steal_pointer (&local));
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      /* Said once, as the connection's loss. */
+      kdh_session_set_lost (s, local->message, !s->transport_dead);
+      g_set_error_literal (error, KDH_BACKEND_ERROR, KDH_BACKEND_ERROR_REPORTED, local->message);
       return FALSE;
     }
   if (s->sync_failed)
@@ -264,7 +269,7 @@ kdh_session_sync (KdhSession *s,
        * was frozen) finishes this sync (kdh_session_sync_late). */
       s->sync_answer_due = TRUE;
       kdh_session_set_lost (s, s->sync_error, TRUE);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, s->sync_error);
+      g_set_error_literal (error, KDH_BACKEND_ERROR, KDH_BACKEND_ERROR_REPORTED, s->sync_error);
       return FALSE;
     }
   return sync_complete (s, error);

@@ -15,10 +15,14 @@
 /* The status DbgBreakPointWithStatus gets for a Ctrl-C break-in. */
 #define DBG_STATUS_CONTROL_C 1
 
-static gchar *
-format_time (GDateTime *now)
+gchar *
+kdh_stop_format_time (GDateTime *now)
 {
-  g_autofree gchar *stamp = g_date_time_format (now, "%a %b %e %H:%M:%S");
+  /* Not %e: GLib pads it with U+2007 (a figure space); KD with a space. */
+  g_autofree gchar *day = g_date_time_format (now, "%a %b");
+  g_autofree gchar *clock = g_date_time_format (now, "%H:%M:%S");
+  g_autofree gchar *stamp = g_strdup_printf ("%s %2d %s", day,
+                                             g_date_time_get_day_of_month (now), clock);
   g_autofree gchar *year = g_date_time_format (now, "%Y");
   gint64 offset_min = g_date_time_get_utc_offset (now) / G_TIME_SPAN_MINUTE;
 
@@ -35,7 +39,7 @@ announce (KdhHost   *host,
 {
   const KdhVersion *v = kdh_target_get_version (target);
   g_autoptr (GDateTime) now = g_date_time_new_now_local ();
-  g_autofree gchar *when = format_time (now);
+  g_autofree gchar *when = kdh_stop_format_time (now);
   g_autofree gchar *kernbase = kdh_format_address (v->kern_base, kdh_target_is_ptr64 (target));
   g_autofree gchar *modlist = kdh_format_address (v->ps_loaded_module_list,
                                                        kdh_target_is_ptr64 (target));

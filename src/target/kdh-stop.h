@@ -38,4 +38,7 @@ gboolean kdh_stop_handle (KdhHost       *host,
                           KdhStopAction *action,
                           GError       **error);
 
+/* "Mon Dec  7 03:11:10.568 2026 (UTC + 0:00)", as KD writes times. */
+gchar   *kdh_stop_format_time (GDateTime *now);
+
 G_END_DECLS

@@ -165,7 +165,7 @@ kdh_remote_client_execute (KdhRemoteClient *client,
       g_variant_get (call->reply, "(b&s&s)", &success, NULL, &message);
       if (!success)
         {
-          g_set_error_literal (error, KDH_REMOTE_CLIENT_ERROR, KDH_REMOTE_CLIENT_ERROR_REPORTED,
+          g_set_error_literal (error, KDH_BACKEND_ERROR, KDH_BACKEND_ERROR_REPORTED,
                                *message ? message : _("The command failed on the debugging "
                                                       "server."));
           ok = FALSE;

@@ -24,9 +24,8 @@ GQuark kdh_remote_client_error_quark (void);
 
 typedef enum {
   KDH_REMOTE_CLIENT_ERROR_FAILED,
-  /* A command failed on the server, which has already shown its error to
-   * every participant: the client must not print it again. */
-  KDH_REMOTE_CLIENT_ERROR_REPORTED,
+  /* (A command that failed on the server, which has shown its error to
+   * every participant already, fails with KDH_BACKEND_ERROR_REPORTED.) */
   KDH_REMOTE_CLIENT_ERROR_NOT_CONNECTED,
   KDH_REMOTE_CLIENT_ERROR_NOT_ALLOWED,
 } KdhRemoteClientError;
