@@ -5,6 +5,7 @@
  *
  * kdh-commands.c          the table, line splitting, repetition, .help
  * kdh-commands-builtin.c  the commands that work on the target
+ * kdh-commands-symbols.c  the symbol commands
  */
 #pragma once
 
@@ -40,6 +41,18 @@ struct _KdhCommandCall
 
 /* kdh-commands-builtin.c: adds the built-in commands to the table. */
 void       kdh_commands_add_builtins (KdhCommands *commands);
+
+/* kdh-commands-symbols.c: .sympath, .reload, x, ln and friends; symbol
+ * messages of @session's target go to the host; lm's symbol column and
+ * lmv's lines. */
+void       kdh_commands_add_symbols (KdhCommands *commands);
+void       kdh_commands_attach_symbols (KdhCommands *commands,
+                                        KdhSession  *session);
+gchar     *kdh_commands_symbol_column (KdhTarget *target,
+                                       KdhModule *module);
+void       kdh_commands_print_module_details (KdhCommandCall *call,
+                                              KdhTarget      *target,
+                                              KdhModule      *module);
 
 /* Helpers for commands. */
 void       kdh_commands_say      (KdhCommandCall *call,
