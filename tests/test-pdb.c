@@ -17,6 +17,7 @@
 #include <glib.h>
 
 #include "symbols/kdh-pdb.h"
+#include "symbols/kdh-pdb-types.h"
 
 static const gchar *const pdbs[] = {
   "ntoskrnl.pdb", "hal.pdb", "kdcom.pdb", "kdhtest.pdb", "CI.pdb", "ACPI.pdb", "Ntfs.pdb",
@@ -305,9 +306,188 @@ test_damaged (void)
       if (pdb != NULL)
         for (guint i = 0; i < kdh_pdb_get_n_symbols (pdb); i++)
           kdh_pdb_lookup_address (pdb, kdh_pdb_get_symbol (pdb, i)->rva, NULL);
+      if (pdb != NULL && kdh_pdb_load_types (pdb, NULL))
+        for (guint32 index = 0x1000; index < 0x1100; index++)
+          {
+            g_autofree gchar *name = kdh_pdb_type_name (pdb, index);
+            KdhType t;
+
+            if (kdh_pdb_get_type (pdb, index, &t) && t.field_list != 0)
+              {
+                GArray *members = kdh_pdb_get_members (pdb, t.field_list);
+
+                g_clear_pointer (&members, g_array_unref);
+              }
+            kdh_pdb_type_size (pdb, kdh_pdb_resolve_type (pdb, index));
+          }
       kdh_pdb_free (pdb);
     }
   g_rand_free (rand);
+}
+
+/* "name type offset" (or "name = value" for enumerators) of each member
+ * llvm-pdbutil prints under the field list at @at. */
+static gchar *
+llvm_members (const gchar *at)
+{
+  GString *out = g_string_new (NULL);
+  const gchar *end = strstr (at + 1, "\n  0x");
+  g_autofree gchar *record = end ? g_strndup (at, end - at) : g_strdup (at);
+  g_auto (GStrv) lines = g_strsplit (record, "\n", -1);
+
+  for (guint i = 1; lines[i]; i++)
+    {
+      gchar name[256];
+      guint type;
+      guint64 offset;
+
+      if (sscanf (lines[i], " - LF_MEMBER [name = `%255[^`]`, Type = 0x%x", name, &type) == 2)
+        {
+          g_assert_cmpint (sscanf (strstr (lines[i], "offset = "), "offset = %" G_GUINT64_FORMAT,
+                                   &offset), ==, 1);
+          g_string_append_printf (out, "%s 0x%04X %" G_GUINT64_FORMAT "\n", name, type, offset);
+        }
+      else if (sscanf (lines[i], " - LF_ENUMERATE [%255[^ ] = %" G_GUINT64_FORMAT "]", name,
+                      &offset) == 2)
+        g_string_append_printf (out, "%s = %" G_GUINT64_FORMAT "\n", name, offset);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static gchar *
+our_members (KdhPdb  *pdb,
+             guint32  field_list,
+             gboolean enumerators)
+{
+  g_autoptr (GArray) members = kdh_pdb_get_members (pdb, field_list);
+  GString *out = g_string_new (NULL);
+
+  g_assert_nonnull (members);
+  for (guint i = 0; i < members->len; i++)
+    {
+      const KdhTypeMember *m = &g_array_index (members, KdhTypeMember, i);
+
+      if (enumerators)
+        g_string_append_printf (out, "%s = %" G_GUINT64_FORMAT "\n", m->name, m->value);
+      else
+        g_string_append_printf (out, "%s 0x%04X %" G_GUINT64_FORMAT "\n", m->name, m->type,
+                                m->value);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Every struct, union and enum llvm-pdbutil's -types shows: the same name,
+ * size and members (name, type index, offset; enumerators and values),
+ * forward references resolved to the definitions, and names found. */
+static void
+test_types (void)
+{
+  static const gchar *const with_types[] = { "kdhtest.pdb", "ntoskrnl.pdb" };
+
+  for (guint n = 0; n < G_N_ELEMENTS (with_types); n++)
+    {
+      g_autofree gchar *path = g_build_filename (KDH_SIM_GUEST_DIR, with_types[n], NULL);
+      g_autofree gchar *dump = pdbutil ("-types", NULL, path);
+      g_autofree gchar *data = NULL;
+      g_autoptr (KdhPdb) pdb = NULL;
+      g_autoptr (GError) error = NULL;
+      g_auto (GStrv) lines = g_strsplit (dump, "\n", -1);
+      guint checked = 0, forwards = 0;
+      gsize length;
+
+      data = read_pdb (with_types[n], &length);
+      pdb = kdh_pdb_new ((const guint8 *) data, length, &error);
+      g_assert_no_error (error);
+      g_assert_true (kdh_pdb_load_types (pdb, &error));
+      g_assert_no_error (error);
+      for (guint i = 0; lines[i] && lines[i + 1] && lines[i + 2]; i++)
+        {
+          guint index, field_list = 0, size = 0;
+          gchar leaf[32], name[256];
+          const gchar *fl, *sz;
+          KdhType t;
+
+          if (sscanf (lines[i], " 0x%x | %31s [size = %*u] `%255[^`]`", &index, leaf, name) != 3
+              || (strcmp (leaf, "LF_STRUCTURE") != 0 && strcmp (leaf, "LF_UNION") != 0
+                  && strcmp (leaf, "LF_ENUM") != 0))
+            continue;
+          g_assert_true (kdh_pdb_get_type (pdb, index, &t));
+          g_assert_cmpstr (t.name, ==, name);
+          fl = strstr (lines[i + 1], "field list: ");
+          g_assert_nonnull (fl);
+          if (strncmp (fl, "field list: <no type>", 21) == 0)
+            {
+              /* A forward reference: resolved to a definition of the name. */
+              KdhType def;
+
+              g_assert_true (t.is_forward);
+              g_assert_true (kdh_pdb_get_type (pdb, kdh_pdb_resolve_type (pdb, index), &def));
+              g_assert_cmpstr (def.name, ==, name);
+              g_assert_false (def.is_forward);
+              forwards++;
+              continue;
+            }
+          g_assert_cmpint (sscanf (fl, "field list: 0x%x", &field_list), ==, 1);
+          g_assert_cmphex (t.field_list, ==, field_list);
+          g_assert_false (t.is_forward);
+          if (strcmp (leaf, "LF_ENUM") != 0)
+            {
+              sz = strstr (lines[i + 2], "sizeof ");
+              g_assert_nonnull (sz);
+              g_assert_cmpint (sscanf (sz, "sizeof %u", &size), ==, 1);
+              g_assert_cmpuint (t.size, ==, size);
+            }
+          {
+            g_autofree gchar *title = g_strdup_printf ("\n  0x%04X | LF_FIELDLIST", field_list);
+            const gchar *at = strstr (dump, title);
+            g_autofree gchar *want = NULL, *got = NULL;
+
+            g_assert_nonnull (at);
+            want = llvm_members (at + 1);
+            got = our_members (pdb, field_list, strcmp (leaf, "LF_ENUM") == 0);
+            g_assert_cmpstr (got, ==, want);
+          }
+          g_assert_cmphex (kdh_pdb_find_type (pdb, name), ==, index);
+          checked++;
+        }
+      g_assert_cmpuint (checked, >=, 3);
+      g_assert_cmpuint (forwards, >=, 1);
+      g_test_message ("%s: %u definitions, %u forward references", with_types[n], checked,
+                      forwards);
+    }
+}
+
+/* The names dt shows for _KDHTEST_DEVICE's members, against the C
+ * declarations in src/sim/guest/kdhtest.c. */
+static void
+test_type_names (void)
+{
+  static const gchar *const want[][2] = {
+    { "Next", "Ptr64 _KDHTEST_DEVICE" }, { "Id", "Uint4B" }, { "Kind", "_KDHTEST_DEVICE_KIND" },
+    { "Flags", "Uint2B" }, { "Enabled", "UChar" }, { "Name", "[16] Char" },
+    { "Description", "Ptr64 Char" }, { "Statistics", "_KDHTEST_STATISTICS" },
+    { "Samples", "[4] Uint8B" }, { "SampleIndex", "Uint4B" },
+  };
+  g_autofree gchar *data = NULL;
+  g_autoptr (KdhPdb) pdb = NULL;
+  g_autoptr (GArray) members = NULL;
+  gsize length;
+  KdhType t;
+
+  data = read_pdb ("kdhtest.pdb", &length);
+  pdb = kdh_pdb_new ((const guint8 *) data, length, NULL);
+  g_assert_true (kdh_pdb_load_types (pdb, NULL));
+  g_assert_true (kdh_pdb_get_type (pdb, kdh_pdb_find_type (pdb, "_kdhtest_device"), &t));
+  members = kdh_pdb_get_members (pdb, t.field_list);
+  g_assert_cmpuint (members->len, ==, G_N_ELEMENTS (want));
+  for (guint i = 0; i < members->len; i++)
+    {
+      const KdhTypeMember *m = &g_array_index (members, KdhTypeMember, i);
+      g_autofree gchar *name = kdh_pdb_type_name (pdb, m->type);
+
+      g_assert_cmpstr (m->name, ==, want[i][0]);
+      g_assert_cmpstr (name, ==, want[i][1]);
+    }
 }
 
 int
@@ -317,6 +497,8 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/pdb/against-llvm-pdbutil", test_against_llvm);
   g_test_add_func ("/pdb/store-key", test_store_key);
+  g_test_add_func ("/pdb/types", test_types);
+  g_test_add_func ("/pdb/type-names", test_type_names);
   g_test_add_func ("/pdb/damaged", test_damaged);
   return g_test_run ();
 }

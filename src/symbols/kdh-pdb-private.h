@@ -5,6 +5,7 @@
  *
  * kdh-pdb.c          the info and DBI streams, sections, the whole load
  * kdh-pdb-symbols.c  symbol records, and the name and address indexes
+ * kdh-pdb-types.c    the TPI stream's type records
  */
 #pragma once
 
@@ -54,6 +55,10 @@ struct _KdhPdb
   GArray *symbols;             /* KdhPdbSymbol */
   GArray *by_address;          /* guint32 indexes into symbols, by rva */
   GHashTable *by_name;         /* folded name -> index + 1 */
+  GBytes *tpi;                 /* the TPI stream, once types are loaded */
+  guint32 type_begin;          /* the first type index in it */
+  GArray *type_offsets;        /* guint32: each record's offset in tpi */
+  GHashTable *types_by_name;   /* folded tag -> type index (definitions first) */
 };
 
 /* kdh-pdb-symbols.c */
@@ -65,5 +70,8 @@ gboolean kdh_pdb_read_symbol_records (KdhPdb        *pdb,
                                       guint16        module,
                                       GError       **error);
 void     kdh_pdb_build_indexes       (KdhPdb        *pdb);
+guint    kdh_pdb_fold_hash           (gconstpointer  key);
+gboolean kdh_pdb_fold_equal          (gconstpointer  a,
+                                      gconstpointer  b);
 
 G_END_DECLS

@@ -168,8 +168,8 @@ rank (const KdhPdbSymbol *s)
     }
 }
 
-static guint
-fold_hash (gconstpointer key)
+guint
+kdh_pdb_fold_hash (gconstpointer key)
 {
   guint h = 5381;
 
@@ -178,9 +178,9 @@ fold_hash (gconstpointer key)
   return h;
 }
 
-static gboolean
-fold_equal (gconstpointer a,
-            gconstpointer b)
+gboolean
+kdh_pdb_fold_equal (gconstpointer a,
+                    gconstpointer b)
 {
   return g_ascii_strcasecmp (a, b) == 0;
 }
@@ -207,7 +207,7 @@ kdh_pdb_build_indexes (KdhPdb *pdb)
   const KdhPdbSymbol *symbols = (const KdhPdbSymbol *) pdb->symbols->data;
   guint32 kept = 0;
 
-  pdb->by_name = g_hash_table_new (fold_hash, fold_equal);
+  pdb->by_name = g_hash_table_new (kdh_pdb_fold_hash, kdh_pdb_fold_equal);
   pdb->by_address = g_array_sized_new (FALSE, FALSE, sizeof (guint32), pdb->symbols->len);
   for (guint32 i = 0; i < pdb->symbols->len; i++)
     {

@@ -399,6 +399,9 @@ kdh_pdb_free (KdhPdb *pdb)
   g_array_unref (pdb->symbols);
   g_clear_pointer (&pdb->by_address, g_array_unref);
   g_clear_pointer (&pdb->by_name, g_hash_table_unref);
+  g_clear_pointer (&pdb->tpi, g_bytes_unref);
+  g_clear_pointer (&pdb->type_offsets, g_array_unref);
+  g_clear_pointer (&pdb->types_by_name, g_hash_table_unref);
   g_free (pdb);
 }
 

@@ -42,6 +42,7 @@ typedef struct {
   guint16 module;              /* DBI module + 1 for procedures, else 0 */
 } KdhPdbSymbol;
 
+/* @data must outlive the KdhPdb: types are read from it on first use. */
 KdhPdb   *kdh_pdb_new            (const guint8  *data,
                                   gsize          length,
                                   GError       **error);
