@@ -352,6 +352,98 @@ test_arguments (void)
   kdh_test_engine_clear (&t);
 }
 
+/* dt's layout of _KDHTEST_DEVICE has the members, in order, at the offsets
+ * llvm-pdbutil's -types gives; on the first device of the driver's list
+ * it shows what target memory holds (dq/dd) and what the driver set. */
+static void
+test_display_type (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *types = pdbutil ("-types", "kdhtest.pdb");
+  g_autofree gchar *dir = NULL, *layout = NULL, *values = NULL, *next = NULL, *id = NULL;
+  g_autofree gchar *field = NULL, *recursive = NULL, *bad = NULL;
+  const gchar *def, *list;
+  guint field_list = 0, members = 0;
+
+  /* The definition (not the forward reference) and its field list. */
+  def = strstr (types, "LF_STRUCTURE [size = 40] `_KDHTEST_DEVICE`\n           vtable: <no type>, "
+                "base list: <no type>, field list: 0x");
+  g_assert_nonnull (def);
+  g_assert_cmpint (sscanf (strstr (def, "field list: 0x"), "field list: 0x%x", &field_list), ==, 1);
+  {
+    g_autofree gchar *title = g_strdup_printf ("0x%04X | LF_FIELDLIST", field_list);
+
+    list = strstr (types, title);
+    g_assert_nonnull (list);
+  }
+
+  kdh_test_engine_init (&t);
+  dir = g_build_filename (t.tmpdir, "plain", NULL);
+  copy_file ("kdhtest.pdb", dir, "kdhtest.pdb", 0);
+  kdh_test_engine_attach (&t, "sim:");
+  g_free (run (&t, ".sympath %s", dir));
+  layout = kdh_test_engine_run (&t, "dt kdhtest!_KDHTEST_DEVICE", FALSE);
+  g_assert_true (g_str_has_prefix (layout, "kdhtest!_KDHTEST_DEVICE\n"));
+  {
+    g_auto (GStrv) lines = g_strsplit (list, "\n", -1);
+    const gchar *at = layout;
+
+    for (guint i = 1; lines[i] && strstr (lines[i], "- LF_MEMBER"); i++)
+      {
+        gchar name[64];
+        guint offset;
+        g_autofree gchar *want = NULL;
+
+        g_assert_cmpint (sscanf (lines[i], " - LF_MEMBER [name = `%63[^`]`", name), ==, 1);
+        g_assert_cmpint (sscanf (strstr (lines[i], "offset = "), "offset = %u", &offset), ==, 1);
+        want = g_strdup_printf ("\n   +0x%03x %-16s : ", offset, name);
+        /* In the PDB's order. */
+        at = strstr (at, want);
+        g_assert_nonnull (at);
+        members++;
+      }
+  }
+  g_assert_cmpuint (members, ==, 10);
+  g_assert_nonnull (strstr (layout, " Next             : Ptr64 _KDHTEST_DEVICE\n"));
+  g_assert_nonnull (strstr (layout, " Name             : [16] Char\n"));
+
+  values = kdh_test_engine_run (&t, "dt kdhtest!KdhTestDeviceList", FALSE);
+  next = kdh_test_engine_run (&t, "dq poi(kdhtest!KdhTestDeviceList) L1", FALSE);
+  id = kdh_test_engine_run (&t, "dd poi(kdhtest!KdhTestDeviceList)+8 L1", FALSE);
+  {
+    /* "fffff800`04008180  fffff800`04008210" and "...  00000100". */
+    g_auto (GStrv) q = g_strsplit_set (next, " \n", -1);
+    g_auto (GStrv) dw = g_strsplit_set (id, " \n", -1);
+    g_autofree gchar *want_next = g_strdup_printf (" Next             : 0x%s _KDHTEST_DEVICE\n",
+                                                   q[2]);
+    g_autofree gchar *want_id = g_strdup_printf (" Id               : 0x%" G_GINT64_MODIFIER "x\n",
+                                                 g_ascii_strtoull (dw[2], NULL, 16));
+
+    g_assert_nonnull (strstr (values, want_next));
+    g_assert_nonnull (strstr (values, want_id));
+  }
+  /* What DriverEntry set for device 0 (src/sim/guest/kdhtest.c). */
+  g_assert_nonnull (strstr (values, " Id               : 0x100\n"));
+  g_assert_nonnull (strstr (values, " Kind             : 0n1 ( KdhTestDeviceTimer )\n"));
+  g_assert_nonnull (strstr (values, " Name             : [16]  \"kdh0\"\n"));
+  g_assert_nonnull (strstr (values, " Description      : 0x"));
+  g_assert_nonnull (strstr (values, "  \"periodic timer\"\n"));
+  g_assert_nonnull (strstr (values, " Statistics       : _KDHTEST_STATISTICS\n"));
+
+  field = kdh_test_engine_run (&t, "dt kdhtest!_KDHTEST_DEVICE Name poi(kdhtest!KdhTestDeviceList)",
+                               FALSE);
+  g_assert_cmpstr (field, ==, "   +0x013 Name             : [16]  \"kdh0\"\n");
+  recursive = kdh_test_engine_run (&t, "dt kdhtest!_KDHTEST_DEVICE poi(kdhtest!KdhTestDeviceList) "
+                                   "-r1", FALSE);
+  g_assert_nonnull (strstr (recursive, "\n      +0x000 Updates          : 0x"));
+  bad = kdh_test_engine_run (&t, "dt kdhtest!_KDHTEST_DEVICE -v", TRUE);
+  g_assert_nonnull (strstr (bad, "dt option '-v' is not supported yet"));
+  g_free (bad);
+  bad = kdh_test_engine_run (&t, "dt kdhtest!_NO_SUCH_TYPE", TRUE);
+  g_assert_nonnull (strstr (bad, "Symbol kdhtest!_NO_SUCH_TYPE not found"));
+  kdh_test_engine_clear (&t);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -366,5 +458,6 @@ main (int    argc,
   g_test_add_func ("/symbols/cache", test_cache);
   g_test_add_func ("/symbols/refused", test_refused);
   g_test_add_func ("/symbols/arguments", test_arguments);
+  g_test_add_func ("/symbols/display-type", test_display_type);
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
  * kdh-commands.c          the table, line splitting, repetition, .help
  * kdh-commands-builtin.c  the commands that work on the target
  * kdh-commands-symbols.c  the symbol commands
+ * kdh-commands-types.c    dt
  */
 #pragma once
 
@@ -46,6 +47,8 @@ void       kdh_commands_add_builtins (KdhCommands *commands);
  * messages of @session's target go to the host; lm's symbol column and
  * lmv's lines. */
 void       kdh_commands_add_symbols (KdhCommands *commands);
+/* kdh-commands-types.c: dt. */
+void       kdh_commands_add_types   (KdhCommands *commands);
 void       kdh_commands_attach_symbols (KdhCommands *commands,
                                         KdhSession  *session);
 gchar     *kdh_commands_symbol_column (KdhTarget *target,

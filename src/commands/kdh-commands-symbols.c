@@ -491,4 +491,5 @@ kdh_commands_add_symbols (KdhCommands *c)
   kdh_commands_add (c, "x", "x MOD!PATTERN     list symbols (wildcards)", cmd_examine, NULL,
                     NULL);
   kdh_commands_add (c, "ln", "ln ADDR           nearest symbols", cmd_list_near, NULL, NULL);
+  kdh_commands_add_types (c);
 }

@@ -301,6 +301,14 @@ kdh_target_load_symbols (KdhTarget *t,
   say (t, s->noisy ? log->str : refusals->str);
 }
 
+KdhPdb *
+kdh_target_get_pdb (KdhTarget *t,
+                    KdhModule *m)
+{
+  kdh_target_load_symbols (t, m);
+  return m->symbols->pdb;
+}
+
 void
 kdh_target_unload_symbols (KdhTarget *t,
                            KdhModule *m)

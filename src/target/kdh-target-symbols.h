@@ -60,6 +60,10 @@ void         kdh_target_get_module_symbols (KdhTarget           *target,
 /* Loads a deferred module's symbols now (PDB or exports). */
 void         kdh_target_load_symbols      (KdhTarget *target,
                                            KdhModule *module);
+/* The module's PDB, loading the module's symbols if deferred; NULL when
+ * it has export symbols only. */
+KdhPdb      *kdh_target_get_pdb           (KdhTarget *target,
+                                           KdhModule *module);
 /* Back to deferred: the next use searches again. */
 void         kdh_target_unload_symbols    (KdhTarget *target,
                                            KdhModule *module);
