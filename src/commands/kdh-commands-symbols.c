@@ -15,23 +15,6 @@
 #define say kdh_command_call_print
 #define MICROSOFT_SYMBOLS "https://msdl.microsoft.com/download/symbols"
 
-static void
-print_symbol_text (const gchar *text,
-                   gpointer     data)
-{
-  KdhCommands *c = data;
-
-  kdh_host_printf (c->host, KDH_OUTPUT_DEBUGGER, "%s", text);
-}
-
-void
-kdh_commands_attach_symbols (KdhCommands *c,
-                             KdhSession  *session)
-{
-  if (session != NULL)
-    kdh_target_set_symbol_output (kdh_session_get_target (session), print_symbol_text, c);
-}
-
 /* The target for commands that need no stop (the symbol path). */
 static KdhTarget *
 need_target (KdhCommandCall  *inv,
@@ -206,6 +189,12 @@ cmd_reload (KdhCommandCall *inv,
       if (info.state != KDH_SYMBOLS_PDB)
         say (inv, "*** ERROR: Symbol file could not be found.  Defaulted to export symbols for "
              "%s - %s\n", m->name, info.reason);
+      if (info.cancelled)
+        {
+          /* Ctrl+C is for the whole command: the rest stay deferred. */
+          say (inv, "Symbol loading stopped; the other modules stay deferred.\n");
+          break;
+        }
     }
   return TRUE;
 }

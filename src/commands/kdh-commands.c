@@ -85,7 +85,6 @@ kdh_commands_set_session (KdhCommands *c,
 {
   c->session = session;
   c->dump_valid = FALSE;
-  kdh_commands_attach_symbols (c, session);
 }
 
 guint

@@ -121,12 +121,6 @@ try_store (const KdhSymbolQuery *q,
   g_autofree gchar *ptr = g_build_filename (store, q->pdb_name, q->key, "file.ptr", NULL);
   g_autofree gchar *target = NULL;
 
-  if (is_url (store))
-    {
-      g_string_append_printf (log, "SYMSRV:  %s: downloading from symbol servers is not "
-                              "supported yet\n", store);
-      return NULL;
-    }
   if (g_file_test (file, G_FILE_TEST_IS_REGULAR))
     {
       g_string_append_printf (log, "SYMSRV:  %s - found\n", file);
@@ -170,6 +164,54 @@ copy_to_cache (const KdhSymbolQuery *q,
   return g_steal_pointer (&dest);
 }
 
+/* Downloads NAME, or else NAME compressed, from the server @url into
+ * @cache; the file @try took. A file refused is deleted again, so that the
+ * cache never answers with it. */
+static gchar *
+try_server (const KdhSymbolQuery *q,
+            const gchar          *url,
+            const gchar          *cache,
+            KdhSymbolTryFunc      try_file,
+            gpointer              data,
+            GString              *log)
+{
+  g_autofree gchar *dir = NULL, *dest = NULL, *packed = NULL;
+  gboolean got;
+
+  if (cache == NULL || q->fetch == NULL)
+    {
+      g_string_append_printf (log, "SYMSRV:  %s: %s\n", url,
+                              cache == NULL ? "no cache before it to download into"
+                                            : "downloads are not available here");
+      return NULL;
+    }
+  dir = g_build_filename (cache, q->pdb_name, q->key, NULL);
+  dest = g_build_filename (dir, q->pdb_name, NULL);
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_string_append_printf (log, "SYMSRV:  %s: %s\n", dir, g_strerror (errno));
+      return NULL;
+    }
+  {
+    g_autofree gchar *base = g_str_has_suffix (url, "/") ? g_strdup (url)
+                                                         : g_strconcat (url, "/", NULL);
+    g_autofree gchar *file_url = g_strconcat (base, q->pdb_name, "/", q->key, "/", q->pdb_name,
+                                              NULL);
+
+    packed = g_strdup (file_url);
+    packed[strlen (packed) - 1] = '_';
+    got = q->fetch (file_url, dest, FALSE, q->fetch_data, log)
+          || (strlen (q->pdb_name) > 1 && q->fetch (packed, dest, TRUE, q->fetch_data, log));
+  }
+  if (!got)
+    return NULL;
+  g_string_append_printf (log, "SYMSRV:  %s - downloaded\n", dest);
+  if (try_file (dest, data))
+    return g_steal_pointer (&dest);
+  g_unlink (dest);
+  return NULL;
+}
+
 static gchar *
 search_chain (const KdhSymbolQuery *q,
               gchar               **stores,
@@ -179,7 +221,20 @@ search_chain (const KdhSymbolQuery *q,
 {
   for (guint i = 0; stores[i]; i++)
     {
-      g_autofree gchar *found = try_store (q, stores[i], try_file, data, log);
+      const gchar *cache = NULL;
+      g_autofree gchar *found = NULL;
+
+      if (is_url (stores[i]))
+        {
+          for (guint k = 0; k < i; k++)
+            if (!is_url (stores[k]))
+              cache = stores[k];
+          found = try_server (q, stores[i], cache, try_file, data, log);
+          if (found != NULL)
+            return g_steal_pointer (&found);
+          continue;
+        }
+      found = try_store (q, stores[i], try_file, data, log);
 
       if (found == NULL)
         continue;

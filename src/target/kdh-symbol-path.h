@@ -8,7 +8,9 @@
  * elements after it copy into); srv*STORE*...*STORE (a symbol server
  * chain: the first stores are downstream caches, the last the server; an
  * empty store means the default cache). Stores use symsrv's layout,
- * NAME/KEY/NAME with KEY the PDB's GUID digits and age, and file.ptr.
+ * NAME/KEY/NAME with KEY the PDB's GUID digits and age, file.ptr, and on
+ * servers NAME with its last letter '_' (a CAB). A server's files are
+ * downloaded into the nearest cache before it in the chain.
  */
 #pragma once
 
@@ -21,11 +23,21 @@ G_BEGIN_DECLS
 typedef gboolean (*KdhSymbolTryFunc) (const gchar *file,
                                       gpointer     data);
 
+/* Downloads @url into @dest (@compressed: a CAB to expand into it);
+ * FALSE (with a line in the log) to go on. */
+typedef gboolean (*KdhSymbolFetchFunc) (const gchar *url,
+                                        const gchar *dest,
+                                        gboolean     compressed,
+                                        gpointer     data,
+                                        GString     *log);
+
 typedef struct {
   const gchar *path;           /* the symbol path; NULL or "" searches nothing */
   const gchar *pdb_name;       /* "ntoskrnl.pdb": the RSDS record's, without folders */
   const gchar *image_name;     /* "ntoskrnl.exe": for DIR/exe/NAME */
   const gchar *key;            /* kdh_pdb_store_key() */
+  KdhSymbolFetchFunc fetch;    /* for http:// and https:// stores; NULL: skip them */
+  gpointer fetch_data;
 } KdhSymbolQuery;
 
 /* The file that @try took (in the nearest cache when it came from further

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/kdh-le.h"
+#include "kdh-symbol-download.h"
 #include "kdh-symbol-path.h"
 #include "kdh-target-private.h"
 
@@ -22,8 +23,9 @@ struct _KdhSymbolSettings
 {
   gchar *path;
   gboolean noisy;
-  KdhSymbolOutputFunc output;
-  gpointer output_data;
+  KdhHost *host;
+  GCancellable *download;      /* the download under way, if any */
+  gboolean cancelled;          /* Ctrl+C during this module's search */
 };
 
 struct _KdhModuleSymbols
@@ -35,6 +37,7 @@ struct _KdhModuleSymbols
   guint8 guid[16];
   guint32 age;
   gchar *pdb_name;
+  gboolean cancelled;          /* the search was stopped by Ctrl+C */
   GMappedFile *file;           /* what pdb was read from */
   KdhPdb *pdb;
 };
@@ -74,14 +77,19 @@ kdh_module_symbols_free (KdhModuleSymbols *ms)
 }
 
 void
-kdh_target_set_symbol_output (KdhTarget           *t,
-                              KdhSymbolOutputFunc  func,
-                              gpointer             data)
+kdh_target_set_symbol_host (KdhTarget *t,
+                            KdhHost   *host)
+{
+  kdh_target_get_symbol_settings (t)->host = host;
+}
+
+void
+kdh_target_cancel_symbol_downloads (KdhTarget *t)
 {
   KdhSymbolSettings *s = kdh_target_get_symbol_settings (t);
 
-  s->output = func;
-  s->output_data = data;
+  if (s->download != NULL)
+    g_cancellable_cancel (s->download);
 }
 
 const gchar *
@@ -123,8 +131,8 @@ say (KdhTarget   *t,
 {
   KdhSymbolSettings *s = kdh_target_get_symbol_settings (t);
 
-  if (s->output != NULL && *text != '\0')
-    s->output (text, s->output_data);
+  if (s->host != NULL && *text != '\0')
+    kdh_host_output (s->host, KDH_OUTPUT_DEBUGGER, text);
 }
 
 /* ---- The image's CodeView record --------------------------------------- */
@@ -254,6 +262,51 @@ try_file (const gchar *path,
   return TRUE;
 }
 
+/* A server element's file: downloaded through the host's wait, so that
+ * Ctrl+C cancels it. The search's log is shown as it goes, so the
+ * progress lines come in order. */
+static gboolean
+fetch (const gchar *url,
+       const gchar *dest,
+       gboolean     compressed,
+       gpointer     data,
+       GString     *log)
+{
+  KdhTarget *t = data;
+  KdhSymbolSettings *s = kdh_target_get_symbol_settings (t);
+  g_autoptr (GError) error = NULL;
+  gboolean ok;
+
+  if (s->host == NULL || s->cancelled)
+    {
+      /* After Ctrl+C the search goes no further than local files. */
+      g_string_append_printf (log, "SYMSRV:  %s: %s\n", url,
+                              s->cancelled ? "skipped: cancelled" : "no way to wait for a download here");
+      return FALSE;
+    }
+  say (t, s->noisy ? log->str : "");
+  g_string_truncate (log, 0);
+  s->download = g_cancellable_new ();
+  ok = kdh_symbol_download (s->host, s->download, url, dest, compressed, &error);
+  g_clear_object (&s->download);
+  if (!ok && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    s->cancelled = TRUE;
+  if (!ok)
+    {
+      g_string_append_printf (log, "SYMSRV:  %s: %s\n", url, error->message);
+      /* Not finding a file is the normal way to move on; failing to
+       * download one is worth a word even when quiet. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) && !s->noisy)
+        {
+          g_autofree gchar *line = g_strdup_printf ("*** WARNING: %s: %s\n", url,
+                                                    error->message);
+
+          say (t, line);
+        }
+    }
+  return ok;
+}
+
 void
 kdh_target_load_symbols (KdhTarget *t,
                          KdhModule *m)
@@ -267,18 +320,25 @@ kdh_target_load_symbols (KdhTarget *t,
     return;
   ms = m->symbols = g_new0 (KdhModuleSymbols, 1);
   ms->state = KDH_SYMBOLS_EXPORT;
+  s->cancelled = FALSE;
   kdh_target_ensure_exports (t, m, NULL);
   if (read_rsds (t, m, ms))
     {
       g_autofree gchar *key = kdh_pdb_store_key (ms->guid, ms->age);
-      KdhSymbolQuery q = { s->path, ms->pdb_name, m->name, key };
+      KdhSymbolQuery q = { s->path, ms->pdb_name, m->name, key, fetch, t };
       Attempt a = { ms, log, refusals };
 
       ms->pdb_path = kdh_symbol_path_find (&q, try_file, &a, log);
+      ms->cancelled = s->cancelled;
       if (ms->pdb_path != NULL)
         {
           ms->state = KDH_SYMBOLS_PDB;
           g_clear_pointer (&ms->reason, g_free);
+        }
+      else if (ms->cancelled)
+        {
+          g_free (ms->reason);
+          ms->reason = g_strdup (_("the download was cancelled"));
         }
       else if (ms->reason == NULL)
         {
@@ -334,6 +394,7 @@ kdh_target_get_module_symbols (KdhTarget           *t,
   memcpy (info->guid, ms->guid, 16);
   info->age = ms->age;
   info->pdb_name = ms->pdb_name;
+  info->cancelled = ms->cancelled;
 }
 
 /* ---- Names and addresses ----------------------------------------------- */

@@ -13,6 +13,7 @@
  */
 #pragma once
 
+#include "kdh-host.h"
 #include "kdh-target.h"
 #include "symbols/kdh-pdb.h"
 
@@ -33,16 +34,16 @@ typedef struct {
   guint8 guid[16];
   guint32 age;
   const gchar *pdb_name;       /* from the RSDS record */
+  gboolean cancelled;          /* Ctrl+C stopped the search */
 } KdhModuleSymbolInfo;
 
-/* Where messages about symbol loading go (the command layer prints them
- * as debugger output): refusals always, the search too when noisy. */
-typedef void (*KdhSymbolOutputFunc) (const gchar *text,
-                                     gpointer     data);
-
-void         kdh_target_set_symbol_output (KdhTarget           *target,
-                                           KdhSymbolOutputFunc  func,
-                                           gpointer             data);
+/* Where messages about symbol loading go (refusals always, the search
+ * when noisy, download progress) and how downloads wait: the session's
+ * host. */
+void         kdh_target_set_symbol_host   (KdhTarget    *target,
+                                           KdhHost      *host);
+/* Ctrl+C: stops the download the current command waits for, if any. */
+void         kdh_target_cancel_symbol_downloads (KdhTarget *target);
 /* The symbol path; "" when there is none. Starts as $_NT_SYMBOL_PATH. */
 const gchar *kdh_target_get_symbol_path   (KdhTarget    *target);
 /* Checks the grammar first; modules keep what they have until reloaded. */
