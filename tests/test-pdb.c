@@ -252,7 +252,7 @@ test_store_key (void)
 {
   g_autofree gchar *path = g_build_filename (KDH_SIM_GUEST_DIR, "kdhtest.pdb", NULL);
   g_autofree gchar *summary = pdbutil ("-summary", NULL, path);
-  g_autofree gchar *data = NULL, *key = NULL;
+  g_autofree gchar *data = NULL, *key = NULL, *want = NULL;
   g_autoptr (KdhPdb) pdb = NULL;
   gchar g[5][13];
   guint age;
@@ -265,7 +265,8 @@ test_store_key (void)
   pdb = kdh_pdb_new ((const guint8 *) data, length, NULL);
   g_assert_nonnull (pdb);
   key = kdh_pdb_store_key (kdh_pdb_get_guid (pdb), kdh_pdb_get_age (pdb));
-  g_assert_cmpstr (key, ==, g_strdup_printf ("%s%s%s%s%s%X", g[0], g[1], g[2], g[3], g[4], age));
+  want = g_strdup_printf ("%s%s%s%s%s%X", g[0], g[1], g[2], g[3], g[4], age);
+  g_assert_cmpstr (key, ==, want);
 }
 
 /* Truncated anywhere, or with bytes overwritten, a PDB gives an error or a

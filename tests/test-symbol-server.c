@@ -96,8 +96,20 @@ server_stop (Server *s)
 
 static gboolean
 requested (Server      *s,
-           const gchar *text)
+           const gchar *format,
+           ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+requested (Server      *s,
+           const gchar *format,
+           ...)
 {
+  va_list ap;
+  g_autofree gchar *text = NULL;
+
+  va_start (ap, format);
+  text = g_strdup_vprintf (format, ap);
+  va_end (ap);
   for (guint i = 0; i < s->requests->len; i++)
     if (strcmp (s->requests->pdata[i], text) == 0)
       return TRUE;
@@ -257,7 +269,7 @@ test_download_then_cache (void)
   g_assert_null (strstr (first, "ERROR"));
   cached = g_build_filename (cache, "ntoskrnl.pdb", key, "ntoskrnl.pdb", NULL);
   assert_same_file (cached, "ntoskrnl.pdb");
-  g_assert_true (requested (&s, g_strdup_printf ("GET /ntoskrnl.pdb/%s/ntoskrnl.pdb -> 200", key)));
+  g_assert_true (requested (&s, "GET /ntoskrnl.pdb/%s/ntoskrnl.pdb -> 200", key));
   want = g_strdup_printf ("   nt         (pdb symbols)          %s\n", cached);
   lm = kdh_test_engine_run (&t, "lm m nt", FALSE);
   g_assert_nonnull (strstr (lm, want));
@@ -303,14 +315,16 @@ test_next_element_and_compressed (void)
   g_free (run (&t, FALSE, ".sympath srv*%s*%s/empty;srv*%s*http://127.0.0.1:%u;srv*%s*%s/packed",
                cache, s.url, cache, dead_port, cache, s.url));
   out = kdh_test_engine_run (&t, ".reload /f kdhtest", FALSE);
-  g_assert_true (requested (&s, g_strdup_printf ("GET /empty/kdhtest.pdb/%s/kdhtest.pdb -> 404", key)));
-  g_assert_true (requested (&s, g_strdup_printf ("GET /empty/kdhtest.pdb/%s/kdhtest.pd_ -> 404", key)));
-  g_assert_true (requested (&s, g_strdup_printf ("GET /packed/kdhtest.pdb/%s/kdhtest.pdb -> 404",
-                                                 key)));
-  g_assert_true (requested (&s, g_strdup_printf ("GET /packed/kdhtest.pdb/%s/kdhtest.pd_ -> 200",
-                                                 key)));
+  g_assert_true (requested (&s, "GET /empty/kdhtest.pdb/%s/kdhtest.pdb -> 404", key));
+  g_assert_true (requested (&s, "GET /empty/kdhtest.pdb/%s/kdhtest.pd_ -> 404", key));
+  g_assert_true (requested (&s, "GET /packed/kdhtest.pdb/%s/kdhtest.pdb -> 404", key));
+  g_assert_true (requested (&s, "GET /packed/kdhtest.pdb/%s/kdhtest.pd_ -> 200", key));
   /* The refused connection is reported, and is not the end. */
-  g_assert_nonnull (strstr (out, g_strdup_printf ("*** WARNING: http://127.0.0.1:%u/", dead_port)));
+  {
+    g_autofree gchar *refused = g_strdup_printf ("*** WARNING: http://127.0.0.1:%u/", dead_port);
+
+    g_assert_nonnull (strstr (out, refused));
+  }
   cached = g_build_filename (cache, "kdhtest.pdb", key, "kdhtest.pdb", NULL);
   assert_same_file (cached, "kdhtest.pdb");
   want = g_strdup_printf ("   kdhtest    (pdb symbols)          %s\n", cached);
