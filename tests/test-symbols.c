@@ -436,6 +436,21 @@ test_display_type (void)
   recursive = kdh_test_engine_run (&t, "dt kdhtest!_KDHTEST_DEVICE poi(kdhtest!KdhTestDeviceList) "
                                    "-r1", FALSE);
   g_assert_nonnull (strstr (recursive, "\n      +0x000 Updates          : 0x"));
+  /* x with types: a function's parameters (kdhtest.c declares them;
+   * llvm-pdbutil's arglist 0x1019 lists the same), a variable's value. */
+  {
+    g_autofree gchar *sig = kdh_test_engine_run (&t, "x kdhtest!KdhTestUpdateDevice", FALSE);
+    g_autofree gchar *var = kdh_test_engine_run (&t, "x kdhtest!KdhTestDeviceList", FALSE);
+    g_auto (GStrv) q = g_strsplit_set (next, " \n", -1);
+    g_autofree gchar *want = g_strdup_printf (" kdhtest!KdhTestDeviceList = 0x%s _KDHTEST_DEVICE\n",
+                                              q[0]);
+
+    g_assert_nonnull (strstr (types, "`_KDHTEST_DEVICE*`\n           0x0075 (unsigned): `unsigned`\n"
+                              "           0x0023 (unsigned __int64): `unsigned __int64`"));
+    g_assert_nonnull (strstr (sig, " kdhtest!KdhTestUpdateDevice (struct _KDHTEST_DEVICE *, "
+                              "unsigned int, unsigned __int64)\n"));
+    g_assert_nonnull (strstr (var, want));
+  }
   bad = kdh_test_engine_run (&t, "dt kdhtest!_KDHTEST_DEVICE -v", TRUE);
   g_assert_nonnull (strstr (bad, "dt option '-v' is not supported yet"));
   g_free (bad);

@@ -14,6 +14,7 @@
 
 #include "common/kdh-address.h"
 #include "kdh-expr.h"
+#include "symbols/kdh-pdb.h"
 
 G_BEGIN_DECLS
 
@@ -47,8 +48,13 @@ void       kdh_commands_add_builtins (KdhCommands *commands);
  * messages of @session's target go to the host; lm's symbol column and
  * lmv's lines. */
 void       kdh_commands_add_symbols (KdhCommands *commands);
-/* kdh-commands-types.c: dt. */
+/* kdh-commands-types.c: dt; a value of a PDB type in target memory as dt
+ * writes it. */
 void       kdh_commands_add_types   (KdhCommands *commands);
+gchar     *kdh_commands_format_value (KdhTarget *target,
+                                      KdhPdb    *pdb,
+                                      guint32    type,
+                                      guint64    address);
 void       kdh_commands_attach_symbols (KdhCommands *commands,
                                         KdhSession  *session);
 gchar     *kdh_commands_symbol_column (KdhTarget *target,

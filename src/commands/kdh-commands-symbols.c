@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "symbols/kdh-pdb-types.h"
 #include "target/kdh-target-symbols.h"
 
 #define say kdh_command_call_print
@@ -254,6 +255,7 @@ typedef struct {
   const gchar *name;
   gboolean is_code;
   gboolean is_data;
+  guint32 type;                /* from the PDB's function or variable; 0: none */
 } Listed;
 
 static gint
@@ -282,7 +284,8 @@ module_symbols (KdhTarget *target,
     for (guint i = 0; i < kdh_pdb_get_n_symbols (info.pdb); i++)
       {
         const KdhPdbSymbol *s = kdh_pdb_get_symbol (info.pdb, i);
-        Listed l = { m->base + s->rva, s->name, s->is_code, s->kind == KDH_PDB_DATA };
+        Listed l = { m->base + s->rva, s->name, s->is_code, s->kind == KDH_PDB_DATA,
+                     s->kind == KDH_PDB_PUBLIC ? 0 : s->type_index };
 
         if (s->has_address && s->kind != KDH_PDB_CONSTANT && s->kind != KDH_PDB_UDT)
           g_array_append_val (out, l);
@@ -291,7 +294,7 @@ module_symbols (KdhTarget *target,
     for (guint i = 0; i < m->exports->len; i++)
       {
         const KdhExport *e = &g_array_index (m->exports, KdhExport, i);
-        Listed l = { e->address, e->name, FALSE, FALSE };
+        Listed l = { e->address, e->name, FALSE, FALSE, 0 };
 
         g_array_append_val (out, l);
       }
@@ -307,12 +310,43 @@ module_symbols (KdhTarget *target,
 
           prev->is_code |= l->is_code;
           prev->is_data |= l->is_data;
+          if (prev->type == 0)
+            prev->type = l->type;
           continue;
         }
       g_array_index (out, Listed, kept++) = *l;
     }
   g_array_set_size (out, kept);
   return out;
+}
+
+/* What x and ln write after a name: a function's parameters, a
+ * variable's value (dt's format), or that the PDB has no types for it. */
+static gchar *
+describe (KdhTarget    *target,
+          KdhModule    *m,
+          const Listed *l)
+{
+  KdhPdb *pdb = l->type != 0 ? kdh_target_get_pdb (target, m) : NULL;
+
+  if (pdb != NULL && kdh_pdb_load_types (pdb, NULL))
+    {
+      if (l->is_code)
+        {
+          g_autofree gchar *args = kdh_pdb_procedure_arguments (pdb, l->type);
+
+          if (args != NULL)
+            return g_strconcat (" ", args, NULL);
+        }
+      else if (l->is_data)
+        {
+          g_autofree gchar *value = kdh_commands_format_value (target, pdb, l->type, l->address);
+
+          return g_strconcat (" = ", value, NULL);
+        }
+    }
+  return g_strdup (l->is_code ? " (<no parameter info>)"
+                   : l->is_data ? " = <no type information>" : "");
 }
 
 static void
@@ -323,8 +357,7 @@ print_listed (KdhCommandCall *inv,
               gboolean        with_address)
 {
   g_autofree gchar *where = kdh_commands_format_address (target, l->address);
-  const gchar *what = l->is_code ? " (<no parameter info>)"
-                      : l->is_data ? " = <no type information>" : "";
+  g_autofree gchar *what = describe (target, m, l);
 
   if (with_address)
     say (inv, "%s %s!%s%s\n", where, m->short_name, l->name, what);

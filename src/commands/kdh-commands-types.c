@@ -489,6 +489,19 @@ cmd_display_type (KdhCommandCall *inv,
   return TRUE;
 }
 
+gchar *
+kdh_commands_format_value (KdhTarget *target,
+                           KdhPdb    *pdb,
+                           guint32    type,
+                           guint64    address)
+{
+  Dump d = { NULL, target, pdb, TRUE, NULL };
+  GString *out = g_string_new (NULL);
+
+  append_value (&d, out, type, address);
+  return g_string_free (out, FALSE);
+}
+
 void
 kdh_commands_add_types (KdhCommands *c)
 {

@@ -74,4 +74,13 @@ guint64  kdh_pdb_type_size       (KdhPdb      *pdb,
 gchar   *kdh_pdb_type_name       (KdhPdb      *pdb,
                                   guint32      index);
 
+/* kdh-pdb-cnames.c: as C writes it: "unsigned long", "char *",
+ * "struct _KDHTEST_DEVICE *". */
+gchar   *kdh_pdb_c_type_name     (KdhPdb      *pdb,
+                                  guint32      index);
+/* A procedure type's parameters as x shows them: "(void)",
+ * "(const char *, ...)"; NULL when @procedure is not a procedure. */
+gchar   *kdh_pdb_procedure_arguments (KdhPdb  *pdb,
+                                      guint32  procedure);
+
 G_END_DECLS
