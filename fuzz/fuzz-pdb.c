@@ -69,9 +69,13 @@ check_types (KdhPdb *pdb)
   for (guint32 index = 0; index < 0x1000 + TYPES_TRIED; index += index < 0x1000 ? 0x11 : 1)
     {
       g_autofree gchar *name = kdh_pdb_type_name (pdb, index);
+      g_autofree gchar *c_name = kdh_pdb_c_type_name (pdb, index);
+      g_autofree gchar *args = kdh_pdb_procedure_arguments (pdb, index);
       KdhType t;
 
       g_assert_nonnull (name);
+      g_assert_nonnull (c_name);
+      g_assert_true (args == NULL || (args[0] == '(' && g_str_has_suffix (args, ")")));
       kdh_pdb_type_size (pdb, index);
       if (!kdh_pdb_get_type (pdb, kdh_pdb_resolve_type (pdb, index), &t))
         continue;
