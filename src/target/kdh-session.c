@@ -10,6 +10,7 @@
  * kdh-session-backend.c is the session as the engine's backend.
  */
 #include "kdh-session-private.h"
+#include "kdh-target-symbols.h"
 
 #include <glib/gi18n.h>
 #include <gio/gio.h>
@@ -473,6 +474,7 @@ kdh_session_new (KdhHost             *host,
   s->description = kdh_connection_string_describe (cs);
   s->state = KDH_CONN_DISCONNECTED;
   s->target = kdh_target_new (target_request, s);
+  kdh_target_set_symbol_host (s->target, host);
   s->lost_retry_us = G_MAXINT64;
   s->breakin_retry_us = G_MAXINT64;
   kdh_session_make_link (s);
