@@ -695,4 +695,5 @@ kdh_commands_add_builtins (KdhCommands *c)
 {
   for (guint i = 0; i < G_N_ELEMENTS (builtins); i++)
     kdh_commands_add (c, builtins[i].name, builtins[i].help, builtins[i].func, NULL, NULL);
+  kdh_commands_add_crashdump (c);
 }

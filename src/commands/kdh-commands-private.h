@@ -40,6 +40,8 @@ struct _KdhCommandCall
 
 /* kdh-commands-builtin.c: adds the built-in commands to the table. */
 void       kdh_commands_add_builtins (KdhCommands *commands);
+/* kdh-commands-crashdump.c: .dump, .bugcheck */
+void       kdh_commands_add_crashdump (KdhCommands *commands);
 
 /* Helpers for commands. */
 void       kdh_commands_say      (KdhCommandCall *call,
