@@ -325,11 +325,29 @@ test_open_errors (void)
   g_assert_nonnull (strstr (error->message, "Cannot open the dump file"));
 }
 
+/* KDH_DUMP_CORPUS=DIR: writes the dumps made here as fuzz seeds
+ * (fuzz/corpus/dump-file/ holds them). */
+static void
+write_corpus (const gchar *dir)
+{
+  g_autoptr (GByteArray) full = make_dump ();
+  g_autoptr (GByteArray) bitmap = make_bitmap (0x40);
+  g_autofree gchar *a = g_build_filename (dir, "full", NULL);
+  g_autofree gchar *b = g_build_filename (dir, "kernel-sdmp", NULL);
+
+  g_assert_true (g_file_set_contents (a, (const gchar *) full->data, full->len, NULL));
+  set32 (bitmap, 0xF98, KDH_DUMP_TYPE_KERNEL);
+  memcpy (bitmap->data + 0x2000, "SDMP", 4);
+  g_assert_true (g_file_set_contents (b, (const gchar *) bitmap->data, bitmap->len, NULL));
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  if (g_getenv ("KDH_DUMP_CORPUS"))
+    write_corpus (g_getenv ("KDH_DUMP_CORPUS"));
   g_test_add_func ("/dump-file/layout", test_layout);
   g_test_add_func ("/dump-file/reads", test_reads);
   g_test_add_func ("/dump-file/malformed-header", test_malformed_header);
