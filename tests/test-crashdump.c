@@ -123,7 +123,7 @@ open_dump (KdhTestEngine *t,
 
 /* What the live target and a dump of it must agree on. */
 typedef struct {
-  gchar *r, *lm, *dq, *nt, *bugcheck;
+  gchar *r, *lm, *dq, *nt, *bugcheck, *stack;
 } Views;
 
 static void
@@ -135,6 +135,7 @@ views_take (KdhTestEngine *t,
   v->dq = run (t, "dq " PATTERN " L40");
   v->nt = run (t, "db nt L80");
   v->bugcheck = run (t, ".bugcheck");
+  v->stack = run (t, "dq @rsp L20");
 }
 
 static void
@@ -145,6 +146,7 @@ views_clear (Views *v)
   g_free (v->dq);
   g_free (v->nt);
   g_free (v->bugcheck);
+  g_free (v->stack);
 }
 
 static void
@@ -156,6 +158,7 @@ views_assert_equal (const Views *a,
   g_assert_cmpstr (a->dq, ==, b->dq);
   g_assert_cmpstr (a->nt, ==, b->nt);
   g_assert_cmpstr (a->bugcheck, ==, b->bugcheck);
+  g_assert_cmpstr (a->stack, ==, b->stack);
 }
 
 static void
@@ -350,6 +353,41 @@ test_overwrite_and_cancel (void)
   kdh_test_engine_clear (&t);
 }
 
+/* .crash, then .dump: the dump holds the bug check 0xE2 and the stack of
+ * the processor that bug checked. */
+static void
+test_bug_check (void)
+{
+  KdhTestEngine t;
+  Views live = { 0 }, dump = { 0 };
+  g_autofree gchar *path = NULL, *line = NULL;
+  g_autoptr (GHashTable) h = NULL;
+  gsize banner;
+
+  kdh_test_engine_init (&t);
+  path = g_build_filename (t.tmpdir, "crash.dmp", NULL);
+  kdh_test_engine_attach (&t, "sim:");
+  assert_refused (&t, ".crash now", "no arguments");
+  g_free (run (&t, ".crash"));
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 60);
+  views_take (&t, &live);
+  g_assert_nonnull (strstr (live.bugcheck, "Bugcheck code 000000E2"));
+  line = g_strdup_printf (".dump /f %s", path);
+  g_free (run (&t, line));
+  h = python_header (path);
+  g_assert_cmphex (field (h, "bugcheck_code"), ==, 0xE2);
+  g_assert_cmphex (field (h, "rsp"), ==, evaluate (&t, "@rsp"));
+
+  banner = t.output->len;
+  open_dump (&t, path);
+  g_assert_nonnull (strstr (t.output->str + banner, "BugCheck E2, {0, 0, 0, 0}"));
+  views_take (&t, &dump);
+  views_assert_equal (&live, &dump);
+  views_clear (&live);
+  views_clear (&dump);
+  kdh_test_engine_clear (&t);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -357,5 +395,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/crashdump/full", test_full_dump);
   g_test_add_func ("/crashdump/overwrite-and-cancel", test_overwrite_and_cancel);
+  g_test_add_func ("/crashdump/bug-check", test_bug_check);
   return g_test_run ();
 }

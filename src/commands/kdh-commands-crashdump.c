@@ -1,4 +1,4 @@
-/* kdh-commands-crashdump.c: .dump and .bugcheck
+/* kdh-commands-crashdump.c: .dump, .bugcheck and .crash
  *
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -570,9 +570,31 @@ cmd_bugcheck (KdhCommandCall *inv,
   return TRUE;
 }
 
+/* .crash: the target bug checks with MANUALLY_INITIATED_CRASH (0xE2) and
+ * breaks in again when it does. */
+static gboolean
+cmd_crash (KdhCommandCall *inv,
+           gpointer        data,
+           GError        **error)
+{
+  KdhSession *s = kdh_commands_need_session (inv, error);
+
+  if (*inv->args != '\0')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _(".crash takes no arguments, not '%s'."), inv->args);
+      return FALSE;
+    }
+  if (s == NULL || kdh_commands_need_stopped (inv, error) == NULL)
+    return FALSE;
+  return kdh_session_cause_bugcheck (s, error);
+}
+
 void
 kdh_commands_add_crashdump (KdhCommands *c)
 {
+  kdh_commands_add (c, ".crash", ".crash            make the target bug check (0xE2)",
+                    cmd_crash, NULL, NULL);
   kdh_commands_add (c, ".dump", ".dump [/o] /f FILE   write a complete crash dump",
                     cmd_dump_file, NULL, NULL);
   kdh_commands_add (c, ".bugcheck", ".bugcheck         show the bug check code and parameters",

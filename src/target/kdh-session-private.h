@@ -10,6 +10,7 @@
  * kdh-session-backend.c  the session as the engine's backend
  * kdh-session-net.c      what a datagram transport (KDNET) adds
  * kdh-session-dump.c     a crash dump file instead of a connection
+ * kdh-session-crash.c    .crash: the target bug checks
  */
 #pragma once
 

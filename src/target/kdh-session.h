@@ -40,6 +40,10 @@ void         kdh_session_free     (KdhSession *session);
 KdhSession  *kdh_session_open_dump (KdhHost     *host,
                                     const gchar *path,
                                     GError     **error);
+/* .crash: the stopped processor bug checks (0xE2); the target runs until
+ * the bug check breaks in, as after a Continue (kdh-session-crash.c). */
+gboolean     kdh_session_cause_bugcheck (KdhSession  *session,
+                                         GError     **error);
 /* Whether the user asked to break in (Ctrl+C) while a command ran with
  * the target stopped; a long command (.dump) takes it as "cancel". */
 gboolean     kdh_session_take_break_request (KdhSession *session);
