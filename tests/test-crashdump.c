@@ -291,6 +291,52 @@ test_full_dump (void)
   kdh_test_engine_clear (&t);
 }
 
+/* .dump /ka: a kernel summary dump (type 2, SDMP bitmap) of the pages the
+ * kernel's page tables map, smaller than the complete one and showing the
+ * same kernel memory. */
+static void
+test_kernel_dump (void)
+{
+  KdhTestEngine t;
+  Views live = { 0 }, dump = { 0 };
+  g_autofree gchar *full = NULL, *kernel = NULL, *line = NULL, *pattern = NULL, *nt = NULL;
+  g_autofree gchar *full_pattern = NULL;
+  g_autoptr (GHashTable) hf = NULL, hk = NULL;
+
+  kdh_test_engine_init (&t);
+  full = g_build_filename (t.tmpdir, "full.dmp", NULL);
+  kernel = g_build_filename (t.tmpdir, "kernel.dmp", NULL);
+  kdh_test_engine_attach (&t, "sim:");
+  views_take (&t, &live);
+  line = g_strdup_printf (".dump /f %s", full);
+  g_free (run (&t, line));
+  g_free (line);
+  line = g_strdup_printf (".dump /ka %s", kernel);
+  g_free (run (&t, line));
+  hf = python_header (full);
+  hk = python_header (kernel);
+  g_assert_cmphex (field (hk, "dump_type"), ==, 2);
+  g_assert_cmphex (field (hk, "required_space"), ==, field (hk, "file_size"));
+  g_assert_cmpuint (field (hk, "file_size"), <, field (hf, "file_size"));
+  g_assert_cmphex (field (hk, "dtb"), ==, field (hf, "dtb"));
+  g_assert_cmphex (field (hk, "rip"), ==, field (hf, "rip"));
+  /* The independent reader finds the same kernel bytes through the bitmap. */
+  pattern = python ("read", kernel, "fffff80000400000", "1000");
+  full_pattern = python ("read", full, "fffff80000400000", "1000");
+  g_assert_cmpuint (strlen (pattern), ==, 2 * 0x1000 + 1);
+  g_assert_cmpstr (pattern, ==, full_pattern);
+  nt = python ("read", kernel, "fffff80002000000", "2");
+  g_assert_cmpstr (nt, ==, "4d5a\n");
+
+  open_dump (&t, kernel);
+  g_assert_nonnull (strstr (t.output->str, "Kernel Summary Dump File"));
+  views_take (&t, &dump);
+  views_assert_equal (&live, &dump);
+  views_clear (&live);
+  views_clear (&dump);
+  kdh_test_engine_clear (&t);
+}
+
 static guint
 count_partial_files (const gchar *dir)
 {
@@ -321,7 +367,7 @@ test_overwrite_and_cancel (void)
   assert_refused (&t, ".dump /f", "Usage");
   assert_refused (&t, ".dump /x a.dmp", "not supported");
   line = g_strdup_printf (".dump %s", path);
-  assert_refused (&t, line, "/f");
+  assert_refused (&t, line, "/ka");
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 
   g_free (line);
@@ -396,5 +442,6 @@ main (int    argc,
   g_test_add_func ("/crashdump/full", test_full_dump);
   g_test_add_func ("/crashdump/overwrite-and-cancel", test_overwrite_and_cancel);
   g_test_add_func ("/crashdump/bug-check", test_bug_check);
+  g_test_add_func ("/crashdump/kernel", test_kernel_dump);
   return g_test_run ();
 }

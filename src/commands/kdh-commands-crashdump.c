@@ -12,16 +12,12 @@
  */
 #include "kdh-commands-private.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <gio/gio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/kdh-le.h"
-#include "dump/kdh-dump-write.h"
+#include "kdh-commands-crashdump.h"
 
 #define say kdh_command_call_print
 
@@ -43,8 +39,6 @@
 #define KUSER_INTERRUPT_TIME 0x08
 #define KUSER_SYSTEM_TIME    0x14
 
-#define WRITE_CHUNK (1024 * 1024)
-#define PROGRESS_US (1 * G_USEC_PER_SEC)
 
 static gboolean
 read_u64 (KdhTarget  *target,
@@ -212,14 +206,16 @@ read_control_u64 (KdhSession  *s,
 }
 
 /* The header as Windows fills it at a bug check, from the stopped target. */
-static gboolean
-build_header (KdhCommandCall *inv,
+gboolean
+kdh_crashdump_build_header (KdhCommandCall *inv,
               KdhSession     *s,
               KdhTarget      *target,
               guint8          header[KDH_DUMP_HEADER64_SIZE],
               KdhDumpRun     *runs,
               guint          *n_runs,
               guint64        *n_pages,
+              KdhDumpType     type,
+              guint64        *dtb,
               GError        **error)
 {
   const KdhVersion *v = kdh_target_get_version (target);
@@ -260,7 +256,8 @@ build_header (KdhCommandCall *inv,
   h.bugcheck_code = (guint32) bugcheck[0];
   memcpy (h.bugcheck_parameters, bugcheck + 1, sizeof h.bugcheck_parameters);
   h.kd_debugger_data_block = kdbg;
-  h.dump_type = KDH_DUMP_TYPE_FULL;
+  h.dump_type = type;
+  *dtb = h.directory_table_base;
   /* KUSER_SHARED_DATA's InterruptTime and SystemTime (KSYSTEM_TIME: low
    * part, then the high part twice). */
   if (kdh_target_read_virtual (target, KUSER_SHARED_DATA + KUSER_INTERRUPT_TIME, raw, sizeof raw,
@@ -285,188 +282,7 @@ build_header (KdhCommandCall *inv,
   return TRUE;
 }
 
-static gboolean
-write_all (gint          fd,
-           const guint8 *data,
-           gsize         len,
-           const gchar  *path,
-           GError      **error)
-{
-  while (len > 0)
-    {
-      gssize n = write (fd, data, len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          int saved = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       _("Cannot write %s: %s"), path, g_strerror (saved));
-          return FALSE;
-        }
-      data += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
-}
-
-/* Reads [address, address + len) physically into @buffer; pages the target
- * cannot read are left as zeros and counted. */
-static gboolean
-read_physical (KdhSession *s,
-               guint64     address,
-               guint8     *buffer,
-               gsize       len,
-               guint64    *unreadable_pages,
-               GError    **error)
-{
-  gsize done = 0;
-
-  memset (buffer, 0, len);
-  while (done < len)
-    {
-      guint32 chunk = (guint32) MIN (len - done, (gsize) KDH_MAX_MEMORY_TRANSFER);
-      KdhManipulate request, reply;
-      g_autoptr (GBytes) payload = NULL;
-      gsize got;
-
-      kdh_manipulate_init_memory (&request, KDH_API_READ_PHYSICAL_MEMORY, 0, address + done, chunk);
-      if (!kdh_session_request (s, &request, NULL, 0, &reply, &payload, error))
-        return FALSE;
-      got = MIN (MIN ((gsize) kdh_manipulate_memory_actual (&reply), reply.data_len), chunk);
-      if (got > 0)
-        memcpy (buffer + done, reply.data, got);
-      done += got;
-      if (got < chunk)
-        {
-          /* Skip to the next page. */
-          guint64 a = address + done;
-
-          done = (gsize) ((a | (KDH_DUMP_PAGE_SIZE - 1)) + 1 - address);
-          (*unreadable_pages)++;
-        }
-    }
-  return TRUE;
-}
-
-static void
-progress (KdhCommandCall *inv,
-          guint64         done,
-          guint64         total,
-          gint64          started_us)
-{
-  gdouble seconds = (g_get_monotonic_time () - started_us) / (gdouble) G_USEC_PER_SEC;
-  gdouble rate = seconds > 0 ? done / seconds : 0;
-  guint64 eta = rate > 0 ? (guint64) ((total - done) / rate) : 0;
-
-  say (inv, _("Dumping physical memory: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-              " MiB (%u%%), %.1f MB/s, about %" G_GUINT64_FORMAT " s left\n"),
-       done >> 20, total >> 20, total ? (guint) (done * 100 / total) : 100, rate / 1e6, eta);
-}
-
-static gboolean
-write_dump (KdhCommandCall *inv,
-            KdhSession     *s,
-            KdhTarget      *target,
-            const gchar    *path,
-            gboolean        overwrite,
-            GError        **error)
-{
-  guint8 header[KDH_DUMP_HEADER64_SIZE];
-  KdhDumpRun runs[KDH_DUMP_MAX_RUNS];
-  guint n_runs = 0;
-  guint64 n_pages = 0, done = 0, unreadable = 0;
-  g_autofree gchar *dir = g_path_get_dirname (path);
-  g_autofree gchar *base = g_path_get_basename (path);
-  g_autofree gchar *tmp = g_strdup_printf ("%s/.%s.partial-XXXXXX", dir, base);
-  g_autofree guint8 *buffer = NULL;
-  gint64 started = g_get_monotonic_time (), last = started;
-  gint fd;
-
-  if (!overwrite && g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                   _("%s exists; use .dump /o to overwrite it."), path);
-      return FALSE;
-    }
-  if (!build_header (inv, s, target, header, runs, &n_runs, &n_pages, error))
-    return FALSE;
-  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Cannot create a file in %s: %s"), dir, g_strerror (saved));
-      return FALSE;
-    }
-  say (inv, _("Creating %s - complete memory dump (%" G_GUINT64_FORMAT " MiB)\n"), path,
-       (n_pages * KDH_DUMP_PAGE_SIZE) >> 20);
-  if (!write_all (fd, header, sizeof header, tmp, error))
-    goto fail;
-  buffer = g_malloc (WRITE_CHUNK);
-  for (guint i = 0; i < n_runs; i++)
-    {
-      guint64 start = runs[i].base_page * KDH_DUMP_PAGE_SIZE;
-      guint64 end = start + runs[i].page_count * KDH_DUMP_PAGE_SIZE;
-
-      for (guint64 a = start; a < end; a += WRITE_CHUNK)
-        {
-          gsize len = (gsize) MIN ((guint64) WRITE_CHUNK, end - a);
-
-          if (kdh_session_take_break_request (s))
-            {
-              /* Not G_IO_ERROR_CANCELLED: the engine leaves those unsaid,
-               * and the user should see that no file was written. */
-              g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                                   _("The dump was cancelled (Ctrl+C); no file was written."));
-              goto fail;
-            }
-          if (!read_physical (s, a, buffer, len, &unreadable, error)
-              || !write_all (fd, buffer, len, tmp, error))
-            goto fail;
-          done += len;
-          if (g_get_monotonic_time () - last >= PROGRESS_US)
-            {
-              last = g_get_monotonic_time ();
-              progress (inv, done, n_pages * KDH_DUMP_PAGE_SIZE, started);
-            }
-        }
-    }
-  if (fsync (fd) != 0 || close (fd) != 0)
-    {
-      int saved = errno;
-
-      fd = -1;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Cannot write %s: %s"), tmp, g_strerror (saved));
-      goto fail;
-    }
-  fd = -1;
-  if (g_rename (tmp, path) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Cannot rename the dump to %s: %s"), path, g_strerror (saved));
-      goto fail;
-    }
-  if (unreadable > 0)
-    say (inv, _("%" G_GUINT64_FORMAT " pages could not be read and are zeros in the dump.\n"),
-         unreadable);
-  say (inv, _("Dump successfully written\n"));
-  return TRUE;
-
-fail:
-  if (fd >= 0)
-    close (fd);
-  g_unlink (tmp);
-  return FALSE;
-}
-
-/* .dump [/o] /f FileName */
+/* .dump [/o] /f|/ka FileName */
 static gboolean
 cmd_dump_file (KdhCommandCall *inv,
                gpointer        data,
@@ -475,29 +291,37 @@ cmd_dump_file (KdhCommandCall *inv,
   g_auto (GStrv) argv = NULL;
   KdhSession *s;
   KdhTarget *target;
-  gboolean full = FALSE, overwrite = FALSE;
+  KdhDumpType type = 0;
+  gboolean overwrite = FALSE;
   const gchar *path = NULL;
   g_autoptr (GError) parse_error = NULL;
 
   if (!g_shell_parse_argv (inv->args, NULL, &argv, &parse_error))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           _("Usage: .dump [/o] /f FileName"));
+                           _("Usage: .dump [/o] /f|/ka FileName"));
       return FALSE;
     }
   for (guint i = 0; argv[i]; i++)
     {
       const gchar *a = argv[i];
 
-      if (a[0] == '/' && path == NULL && strlen (a) == 2 && (a[1] == 'f' || a[1] == 'F'))
-        full = TRUE;
-      else if (a[0] == '/' && path == NULL && strlen (a) == 2 && (a[1] == 'o' || a[1] == 'O'))
-        overwrite = TRUE;
-      else if (a[0] == '/' && path == NULL && a[1] != '\0' && strchr (a + 1, '/') == NULL)
+      /* Options come before the name; "/tmp/x.dmp" is a name. */
+      if (path == NULL && a[0] == '/' && a[1] != '\0' && strchr (a + 1, '/') == NULL)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                       _(".dump option '%s' is not supported (/f complete dump, /o overwrite)."), a);
-          return FALSE;
+          if (g_str_equal (a, "/f"))
+            type = KDH_DUMP_TYPE_FULL;
+          else if (g_str_equal (a, "/ka"))
+            type = KDH_DUMP_TYPE_KERNEL;
+          else if (g_str_equal (a, "/o"))
+            overwrite = TRUE;
+          else
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _(".dump option '%s' is not supported (/f complete dump, /ka kernel "
+                             "dump, /o overwrite)."), a);
+              return FALSE;
+            }
         }
       else if (path == NULL)
         path = a;
@@ -508,11 +332,12 @@ cmd_dump_file (KdhCommandCall *inv,
           return FALSE;
         }
     }
-  if (path == NULL || !full)
+  if (path == NULL || type == 0)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           path == NULL ? _("Usage: .dump [/o] /f FileName")
-                                        : _("Only complete dumps (/f) are supported: .dump [/o] /f FileName"));
+                           path == NULL ? _("Usage: .dump [/o] /f|/ka FileName")
+                                        : _("Say which dump: /f (complete) or /ka (kernel); small "
+                                            "dumps (/m) are not supported: .dump [/o] /f|/ka FileName"));
       return FALSE;
     }
   s = kdh_commands_need_session (inv, error);
@@ -526,7 +351,7 @@ cmd_dump_file (KdhCommandCall *inv,
     }
   if (!kdh_target_ensure_version (target, error))
     return FALSE;
-  return write_dump (inv, s, target, path, overwrite, error);
+  return kdh_crashdump_write (inv, s, target, path, type, overwrite, error);
 }
 
 /* .bugcheck: the bug check code and parameters, from the dump's header or
@@ -595,7 +420,7 @@ kdh_commands_add_crashdump (KdhCommands *c)
 {
   kdh_commands_add (c, ".crash", ".crash            make the target bug check (0xE2)",
                     cmd_crash, NULL, NULL);
-  kdh_commands_add (c, ".dump", ".dump [/o] /f FILE   write a complete crash dump",
+  kdh_commands_add (c, ".dump", ".dump [/o] /f|/ka FILE   write a complete or kernel crash dump",
                     cmd_dump_file, NULL, NULL);
   kdh_commands_add (c, ".bugcheck", ".bugcheck         show the bug check code and parameters",
                     cmd_bugcheck, NULL, NULL);
