@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "common/kdh-le.h"
 
@@ -304,6 +305,12 @@ kdh_dump_file_open (const gchar *path,
   d->mapped = mapped;
   d->data = (const guint8 *) g_mapped_file_get_contents (mapped);
   d->size = g_mapped_file_get_length (mapped);
+#ifdef MADV_RANDOM
+  /* Reads jump about the file (page tables, then the page): read-ahead
+   * would fault in 128 KiB for every 4 KiB asked for. */
+  if (d->data != NULL && d->size > 0)
+    madvise ((void *) d->data, d->size, MADV_RANDOM);
+#endif
   return load (d, error);
 }
 
