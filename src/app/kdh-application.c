@@ -32,6 +32,7 @@ static const struct {
   const gchar *accels[3];
 } default_accels[] = {
   { "win.kernel-debug", { "<Control>k", NULL } },
+  { "win.open-dump", { "<Control>d", NULL } },
   { "win.stop-debugging", { "<Shift>F5", NULL } },
   { "win.go", { "F5", NULL } },
   { "win.break", { "<Control>Break", "<Control>Pause", NULL } },
