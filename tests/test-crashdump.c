@@ -123,7 +123,7 @@ open_dump (KdhTestEngine *t,
 
 /* What the live target and a dump of it must agree on. */
 typedef struct {
-  gchar *r, *lm, *dq, *nt, *bugcheck, *stack;
+  gchar *r, *lm, *dq, *nt, *bugcheck, *stack, *exr;
 } Views;
 
 static void
@@ -136,6 +136,7 @@ views_take (KdhTestEngine *t,
   v->nt = run (t, "db nt L80");
   v->bugcheck = run (t, ".bugcheck");
   v->stack = run (t, "dq @rsp L20");
+  v->exr = run (t, ".exr -1");
 }
 
 static void
@@ -147,6 +148,7 @@ views_clear (Views *v)
   g_free (v->nt);
   g_free (v->bugcheck);
   g_free (v->stack);
+  g_free (v->exr);
 }
 
 static void
@@ -159,6 +161,7 @@ views_assert_equal (const Views *a,
   g_assert_cmpstr (a->nt, ==, b->nt);
   g_assert_cmpstr (a->bugcheck, ==, b->bugcheck);
   g_assert_cmpstr (a->stack, ==, b->stack);
+  g_assert_cmpstr (a->exr, ==, b->exr);
 }
 
 static void
@@ -190,6 +193,7 @@ test_full_dump (void)
   kdh_test_engine_attach (&t, "sim:");
   views_take (&t, &live);
   g_assert_nonnull (strstr (live.bugcheck, "Bugcheck code 00000000"));
+  g_assert_nonnull (strstr (live.exr, "ExceptionCode: 80000003 (Break instruction exception)"));
   rip = evaluate (&t, "@rip");
   rsp = evaluate (&t, "@rsp");
   block = evaluate (&t, "poi(poi(nt!KdDebuggerDataBlock+0x270))");

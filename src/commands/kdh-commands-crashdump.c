@@ -1,4 +1,4 @@
-/* kdh-commands-crashdump.c: .dump, .bugcheck and .crash
+/* kdh-commands-crashdump.c: .dump, .bugcheck, .crash and .exr
  *
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -18,6 +18,7 @@
 
 #include "common/kdh-le.h"
 #include "kdh-commands-crashdump.h"
+#include "target/kdh-stop.h"
 
 #define say kdh_command_call_print
 
@@ -415,9 +416,74 @@ cmd_crash (KdhCommandCall *inv,
   return kdh_session_cause_bugcheck (s, error);
 }
 
+/* .exr -1 (the exception of the current stop, or the dump's) or .exr ADDR
+ * (an EXCEPTION_RECORD64 in memory). */
+static gboolean
+cmd_exr (KdhCommandCall *inv,
+         gpointer        data,
+         GError        **error)
+{
+  KdhTarget *target = kdh_commands_need_stopped (inv, error);
+  KdhException64 e = { 0 };
+  g_autofree gchar *where = NULL, *symbol = NULL;
+
+  if (target == NULL)
+    return FALSE;
+  if (g_str_equal (inv->args, "-1"))
+    e = kdh_target_get_stop (target)->u.exception;
+  else if (*inv->args == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Usage: .exr -1 | .exr ADDRESS"));
+      return FALSE;
+    }
+  else
+    {
+      KdhExprScope scope;
+      guint64 address;
+      guint8 raw[KDH_DUMP_EXCEPTION_SIZE];
+      gsize got = 0;
+
+      kdh_commands_init_scope (&scope, target);
+      if (!kdh_expr_evaluate (inv->args, &scope, &address, error)
+          || !kdh_target_read_virtual (target, address, raw, sizeof raw, &got, error))
+        return FALSE;
+      if (got < sizeof raw)
+        {
+          g_autofree gchar *at = kdh_commands_format_address (target, address);
+
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       _("Cannot read the exception record at %s."), at);
+          return FALSE;
+        }
+      e.code = kdh_read_le32 (raw);
+      e.flags = kdh_read_le32 (raw + 4);
+      e.record = kdh_read_le64 (raw + 8);
+      e.address = kdh_read_le64 (raw + 0x10);
+      e.number_parameters = kdh_read_le32 (raw + 0x18);
+      for (guint i = 0; i < MIN (e.number_parameters, 15u); i++)
+        e.information[i] = kdh_read_le64 (raw + 0x20 + 8 * i);
+    }
+  /* .exr writes addresses whole, without the backtick. */
+  where = g_strdup_printf ("%016" G_GINT64_MODIFIER "x", e.address);
+  symbol = kdh_target_symbolize (target, e.address);
+  if (symbol)
+    say (inv, "ExceptionAddress: %s (%s)\n", where, symbol);
+  else
+    say (inv, "ExceptionAddress: %s\n", where);
+  say (inv, "   ExceptionCode: %08x (%s)\n", e.code, kdh_stop_exception_name (e.code));
+  say (inv, "  ExceptionFlags: %08x\n", e.flags);
+  say (inv, "NumberParameters: %u\n", e.number_parameters);
+  for (guint i = 0; i < MIN (e.number_parameters, 15u); i++)
+    say (inv, "   Parameter[%u]: %016" G_GINT64_MODIFIER "x\n", i, e.information[i]);
+  return TRUE;
+}
+
 void
 kdh_commands_add_crashdump (KdhCommands *c)
 {
+  kdh_commands_add (c, ".exr", ".exr -1|ADDR     show an exception record (-1: the last one)",
+                    cmd_exr, NULL, NULL);
   kdh_commands_add (c, ".crash", ".crash            make the target bug check (0xE2)",
                     cmd_crash, NULL, NULL);
   kdh_commands_add (c, ".dump", ".dump [/o] /f|/ka FILE   write a complete or kernel crash dump",

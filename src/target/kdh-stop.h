@@ -34,4 +34,8 @@ gboolean kdh_stop_handle (KdhHost       *host,
                           KdhStopAction *action,
                           GError       **error);
 
+/* "Break instruction exception" for 0x80000003 and the like, as the stop
+ * line and .exr say it ("Unknown exception" for codes without a name). */
+const gchar *kdh_stop_exception_name (guint32 code);
+
 G_END_DECLS
