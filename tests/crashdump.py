@@ -10,6 +10,12 @@ dmp_specs.h, kdmp-parser, volatility), not from kdhost's code:
   crashdump.py bitmap IN OUT      converts full dump IN into a bitmap full
                                   dump (type 5, FDMP) OUT holding the same
                                   pages
+  crashdump.py make32 OUT         writes a small 32-bit (PAGEDUMP, x86, PAE)
+                                  full dump from the published 32-bit layout
+                                  (Bin2Dmp's DUMP_HEADER32, volatility): one
+                                  module "ntkrnlpa.exe" at 0x80401000 on
+                                  PsLoadedModuleList, eip 0x80401010,
+                                  eax 0x12345678, bug check 0xE2
 """
 
 import struct
@@ -142,8 +148,69 @@ def to_bitmap(data):
     return bytes(out)
 
 
+def make32():
+    """Pages 0x0-0x1f and 0x100-0x10f. PAE: PDPT at 0x1000, PD at 0x2000,
+    PT at 0x3000 mapping 0x80400000-0x8040ffff onto pages 0x100-0x10f."""
+    runs = [(0, 0x20), (0x100, 0x10)]
+    header = bytearray(b"PAGE" * (0x1000 // 4))
+    header[4:8] = b"DUMP"
+    struct.pack_into("<IIIIIIIIII", header, 0x08, 0xF, 2600, 0x1000, 0x80500000,
+                     0x80400000, 0x80400008, 0x14C, 1, 0xE2, 1)
+    struct.pack_into("<III", header, 0x30, 2, 3, 4)     # parameters 2-4
+    header[0x5C] = 1                                     # PaeEnabled
+    header[0x5D] = 2                                     # KdSecondaryVersion
+    struct.pack_into("<I", header, 0x60, 0x80400200)     # KdDebuggerDataBlock
+    block = struct.pack("<II", len(runs), sum(c for _, c in runs))
+    for base, count in runs:
+        block += struct.pack("<II", base, count)
+    header[0x64:0x64 + 700] = block.ljust(700, b"\0")
+    context = bytearray(1200)
+    struct.pack_into("<I", context, 0, 0x1003F)          # CONTEXT_i386 | all
+    struct.pack_into("<IIIIIIIIIIIII", context, 0x8C, 0, 0x30, 0x23, 0x23, 0x11, 0x22,
+                     0x33, 0x44, 0x55, 0x12345678, 0x80400F00, 0x80401010, 8)
+    struct.pack_into("<II", context, 0xC0, 0x246, 0x80400E00)   # EFlags, Esp
+    struct.pack_into("<I", context, 0xC8, 0x10)          # SegSs
+    header[0x320:0x320 + 1200] = context
+    exception = struct.pack("<IIIII", 0x80000003, 0, 0, 0x80401010, 1) + b"\0" * 60
+    header[0x7D0:0x7D0 + 0x50] = exception
+    header[0x820:0x820 + 128] = b"\0" * 128
+    struct.pack_into("<IIIIII", header, 0xF88, 1, 0, 0, 1, 0x110, 0)
+    pages = {}
+    for base, count in runs:
+        for p in range(base, base + count):
+            pages[p] = bytearray(PAGE)
+    struct.pack_into("<Q", pages[1], 8 * 2, 0x2000 | 1)          # PDPT[2]: 0x80000000
+    struct.pack_into("<Q", pages[2], 8 * 2, 0x3000 | 3)          # PD[2]: 0x80400000
+    for i in range(0x10):
+        struct.pack_into("<Q", pages[3], 8 * i, (0x100 + i) * PAGE | 3)
+    data = pages[0x100]                                          # 0x80400000
+    struct.pack_into("<II", data, 0, 0x80400040, 0x80400040)     # PsLoadedModuleList
+    struct.pack_into("<II", data, 8, 0x80400008, 0x80400008)     # PsActiveProcessHead
+    name = "ntkrnlpa.exe".encode("utf-16-le")
+    entry = struct.pack("<II", 0x80400000, 0x80400000) + b"\0" * 16
+    entry += struct.pack("<III", 0x80401000, 0x80401010, 0x2000)
+    entry += struct.pack("<HHI", len(name), len(name) + 2, 0x80400100)     # FullDllName
+    entry += struct.pack("<HHI", len(name), len(name) + 2, 0x80400100)     # BaseDllName
+    data[0x40:0x40 + len(entry)] = entry
+    data[0x100:0x100 + len(name)] = name
+    struct.pack_into("<Q", data, 0x200 + 0x18, 0xFFFFFFFF80401000)  # KDDEBUGGER_DATA64.KernBase
+    struct.pack_into("<I", data, 0x200 + 0x10, 0x4742444B)           # OwnerTag KDBG
+    image = pages[0x101]                                         # 0x80401000
+    image[0:2] = b"MZ"
+    image[0x10:0x14] = b"\xcc\x90\x90\xc3"
+    out = bytes(header)
+    for base, count in runs:
+        for p in range(base, base + count):
+            out += bytes(pages[p])
+    return out
+
+
 def main():
     cmd = sys.argv[1]
+    if cmd == "make32":
+        with open(sys.argv[2], "wb") as fh:
+            fh.write(make32())
+        return
     with open(sys.argv[2], "rb") as fh:
         data = fh.read()
     if cmd == "header":

@@ -438,6 +438,45 @@ test_bug_check (void)
   kdh_test_engine_clear (&t);
 }
 
+/* A 32-bit PAGEDUMP (x86, PAE) full dump written by the independent
+ * writer in tests/crashdump.py: the x86 context, the module on
+ * PsLoadedModuleList, memory through the PAE tables, the bug check. */
+static void
+test_x86_dump (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *path = NULL, *r = NULL, *lm = NULL, *db = NULL, *bc = NULL, *exr = NULL;
+  g_autofree gchar *vt = NULL;
+
+  kdh_test_engine_init (&t);
+  path = g_build_filename (t.tmpdir, "x86.dmp", NULL);
+  g_free (python ("make32", path, NULL, NULL));
+  open_dump (&t, path);
+  g_assert_nonnull (strstr (t.output->str, "BugCheck E2, {1, 2, 3, 4}"));
+  vt = run (&t, "vertarget");
+  g_assert_nonnull (strstr (vt, "Kernel Version 2600 UP (1 procs) Free x86"));
+  g_assert_nonnull (strstr (vt, "Kernel base = 0x80401000 PsLoadedModuleList = 0x80400000"));
+  r = run (&t, "r");
+  g_assert_nonnull (strstr (r, "eax=12345678 ebx=00000033 ecx=00000055 edx=00000044"));
+  g_assert_nonnull (strstr (r, "eip=80401010 esp=80400e00 ebp=80400f00"));
+  lm = run (&t, "lm");
+  g_assert_nonnull (strstr (lm, "80401000 80403000   nt         ntkrnlpa.exe"));
+  db = run (&t, "db nt+0x10 L4");
+  g_assert_nonnull (strstr (db, "80401010  cc 90 90 c3"));
+  bc = run (&t, ".bugcheck");
+  g_assert_nonnull (strstr (bc, "Arguments 00000001 00000002 00000003 00000004"));
+  exr = run (&t, ".exr -1");
+  g_assert_nonnull (strstr (exr, "ExceptionAddress: 80401010 (nt+0x10)"));
+  assert_refused (&t, "g", "crash dump");
+  /* Outside what the tables map. */
+  assert_refused (&t, "db 80410000 L4", "80410000  ?? ?? ?? ??");
+  g_free (run (&t, ".restart"));
+  g_clear_pointer (&r, g_free);
+  r = run (&t, "r eip");
+  g_assert_nonnull (strstr (r, "eip=80401010"));
+  kdh_test_engine_clear (&t);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -447,5 +486,6 @@ main (int    argc,
   g_test_add_func ("/crashdump/overwrite-and-cancel", test_overwrite_and_cancel);
   g_test_add_func ("/crashdump/bug-check", test_bug_check);
   g_test_add_func ("/crashdump/kernel", test_kernel_dump);
+  g_test_add_func ("/crashdump/x86", test_x86_dump);
   return g_test_run ();
 }

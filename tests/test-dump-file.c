@@ -158,7 +158,7 @@ test_malformed_header (void)
     const gchar *words;
   } cases[] = {
     { 0x000, 4, 0x12345678, KDH_DUMP_ERROR_NOT_A_DUMP, "signature" },
-    { 0x004, 4, 0x504D5544, KDH_DUMP_ERROR_UNSUPPORTED, "32-bit" },
+    { 0x004, 4, 0x504D5544, KDH_DUMP_ERROR_UNSUPPORTED, "MachineImageType" },
     { 0x030, 4, 0x014C, KDH_DUMP_ERROR_UNSUPPORTED, "MachineImageType" },
     { 0x034, 4, 0, KDH_DUMP_ERROR_CORRUPT, "NumberProcessors" },
     { 0x034, 4, 100000, KDH_DUMP_ERROR_CORRUPT, "NumberProcessors" },
@@ -284,6 +284,8 @@ test_bitmap (void)
   }
 }
 
+static GByteArray *make_dump32 (void);
+
 /* Random damage to the header and the bitmap header: an error or a dump
  * whose reads stay inside the file. */
 static void
@@ -293,7 +295,8 @@ test_random_damage (void)
 
   for (guint i = 0; i < 3000; i++)
     {
-      g_autoptr (GByteArray) a = i % 2 ? make_dump () : make_bitmap (0x40 + i % 300);
+      g_autoptr (GByteArray) a = i % 3 == 0 ? make_dump () : i % 3 == 1 ? make_bitmap (0x40 + i % 300)
+                                                                    : make_dump32 ();
       g_autoptr (GError) error = NULL;
       KdhDumpFile *d;
       guint8 buf[64];
@@ -314,6 +317,77 @@ test_random_damage (void)
         }
       kdh_dump_file_free (d);
     }
+}
+
+/* A 32-bit PAGEDUMP header (x86, not PAE): one run of 4 pages, a page
+ * directory at page 0 whose entry for 0x80000000 is a 4 MiB page and
+ * whose entry for 0x80400000 leads to a page table at page 1. */
+static GByteArray *
+make_dump32 (void)
+{
+  GByteArray *a = g_byte_array_new ();
+
+  g_byte_array_set_size (a, 0x1000 + 4 * PAGE);
+  for (gsize i = 0; i < 0x1000; i += 4)
+    memcpy (a->data + i, "PAGE", 4);
+  memset (a->data + 0x1000, 0, 4 * PAGE);
+  memcpy (a->data + 4, "DUMP", 4);
+  set32 (a, 0x10, 0);                          /* DirectoryTableBase */
+  set32 (a, 0x20, 0x14C);
+  set32 (a, 0x24, 1);
+  a->data[0x5C] = 0;                           /* PaeEnabled */
+  set32 (a, 0x64, 1);                          /* NumberOfRuns */
+  set32 (a, 0x68, 4);                          /* NumberOfPages */
+  set32 (a, 0x6C, 0);                          /* BasePage */
+  set32 (a, 0x70, 4);                          /* PageCount */
+  set32 (a, 0xF88, 1);                         /* DumpType */
+  set32 (a, 0x1000 + 4 * (0x80000000u >> 22), 0x00000083);   /* 4 MiB page at 0 */
+  set32 (a, 0x1000 + 4 * (0x80400000u >> 22), 0x1000 | 1);
+  set32 (a, 0x2000 + 4 * 3, 0x3000 | 1);      /* 0x80403000 -> page 3 */
+  memset (a->data + 0x1000 + 3 * PAGE, 0x5A, PAGE);
+  return a;
+}
+
+static void
+test_x86 (void)
+{
+  g_autoptr (GByteArray) a = make_dump32 ();
+  g_autoptr (GError) error = NULL;
+  KdhDumpFile *d = open_bytes (a, a->len, &error);
+  guint64 pa = 0;
+  guint8 buf[8];
+
+  g_assert_no_error (error);
+  g_assert_false (kdh_dump_file_get_header (d)->is_64);
+  g_assert_true (kdh_dump_file_translate (d, 0, G_GUINT64_CONSTANT (0xFFFFFFFF80000123), &pa));
+  g_assert_cmphex (pa, ==, 0x123);
+  g_assert_true (kdh_dump_file_translate (d, 0, 0x80403010, &pa));
+  g_assert_cmphex (pa, ==, 0x3010);
+  g_assert_cmpuint (kdh_dump_file_read_virtual (d, 0x80403000, buf, 8), ==, 8);
+  g_assert_cmphex (buf[0], ==, 0x5A);
+  g_assert_false (kdh_dump_file_translate (d, 0, 0x80404000, &pa));
+  g_assert_false (kdh_dump_file_translate (d, 0, G_GUINT64_CONSTANT (0x180000000), &pa));
+  kdh_dump_file_free (d);
+
+  {
+    g_autoptr (GByteArray) b = make_dump32 ();
+
+    set32 (b, 0xF88, 2);
+    expect_error (b, b->len, KDH_DUMP_ERROR_UNSUPPORTED, "32-bit kernel");
+    set32 (b, 0xF88, 9);
+    expect_error (b, b->len, KDH_DUMP_ERROR_CORRUPT, "DumpType");
+    set32 (b, 0xF88, 1);
+    set32 (b, 0x20, 0x8664);
+    expect_error (b, b->len, KDH_DUMP_ERROR_UNSUPPORTED, "MachineImageType");
+    set32 (b, 0x20, 0x14C);
+    set32 (b, 0x64, 87);
+    expect_error (b, b->len, KDH_DUMP_ERROR_CORRUPT, "NumberOfRuns");
+    set32 (b, 0x64, 1);
+    set32 (b, 0x70, 5);
+    set32 (b, 0x68, 5);
+    expect_error (b, b->len, KDH_DUMP_ERROR_CORRUPT, "truncated");
+    expect_error (b, 0xFFF, KDH_DUMP_ERROR_CORRUPT, "header");
+  }
 }
 
 static void
@@ -339,6 +413,12 @@ write_corpus (const gchar *dir)
   set32 (bitmap, 0xF98, KDH_DUMP_TYPE_KERNEL);
   memcpy (bitmap->data + 0x2000, "SDMP", 4);
   g_assert_true (g_file_set_contents (b, (const gchar *) bitmap->data, bitmap->len, NULL));
+  {
+    g_autoptr (GByteArray) x86 = make_dump32 ();
+    g_autofree gchar *c = g_build_filename (dir, "x86-full", NULL);
+
+    g_assert_true (g_file_set_contents (c, (const gchar *) x86->data, x86->len, NULL));
+  }
 }
 
 int
@@ -354,6 +434,7 @@ main (int    argc,
   g_test_add_func ("/dump-file/truncated", test_truncated);
   g_test_add_func ("/dump-file/bitmap", test_bitmap);
   g_test_add_func ("/dump-file/random-damage", test_random_damage);
+  g_test_add_func ("/dump-file/x86", test_x86);
   g_test_add_func ("/dump-file/open-errors", test_open_errors);
   return g_test_run ();
 }

@@ -390,9 +390,13 @@ cmd_bugcheck (KdhCommandCall *inv,
         return FALSE;
     }
   say (inv, "Bugcheck code %08X\n", (guint32) code[0]);
-  say (inv, "Arguments %08x`%08x %08x`%08x %08x`%08x %08x`%08x\n",
-       (guint32) (code[1] >> 32), (guint32) code[1], (guint32) (code[2] >> 32), (guint32) code[2],
-       (guint32) (code[3] >> 32), (guint32) code[3], (guint32) (code[4] >> 32), (guint32) code[4]);
+  if (kdh_target_is_ptr64 (target))
+    say (inv, "Arguments %08x`%08x %08x`%08x %08x`%08x %08x`%08x\n",
+         (guint32) (code[1] >> 32), (guint32) code[1], (guint32) (code[2] >> 32), (guint32) code[2],
+         (guint32) (code[3] >> 32), (guint32) code[3], (guint32) (code[4] >> 32), (guint32) code[4]);
+  else
+    say (inv, "Arguments %08x %08x %08x %08x\n", (guint32) code[1], (guint32) code[2],
+         (guint32) code[3], (guint32) code[4]);
   return TRUE;
 }
 
@@ -465,7 +469,8 @@ cmd_exr (KdhCommandCall *inv,
         e.information[i] = kdh_read_le64 (raw + 0x20 + 8 * i);
     }
   /* .exr writes addresses whole, without the backtick. */
-  where = g_strdup_printf ("%016" G_GINT64_MODIFIER "x", e.address);
+  where = kdh_target_is_ptr64 (target) ? g_strdup_printf ("%016" G_GINT64_MODIFIER "x", e.address)
+                                         : g_strdup_printf ("%08x", (guint32) e.address);
   symbol = kdh_target_symbolize (target, e.address);
   if (symbol)
     say (inv, "ExceptionAddress: %s (%s)\n", where, symbol);
@@ -475,7 +480,10 @@ cmd_exr (KdhCommandCall *inv,
   say (inv, "  ExceptionFlags: %08x\n", e.flags);
   say (inv, "NumberParameters: %u\n", e.number_parameters);
   for (guint i = 0; i < MIN (e.number_parameters, 15u); i++)
-    say (inv, "   Parameter[%u]: %016" G_GINT64_MODIFIER "x\n", i, e.information[i]);
+    if (kdh_target_is_ptr64 (target))
+      say (inv, "   Parameter[%u]: %016" G_GINT64_MODIFIER "x\n", i, e.information[i]);
+    else
+      say (inv, "   Parameter[%u]: %08x\n", i, (guint32) e.information[i]);
   return TRUE;
 }
 

@@ -38,6 +38,7 @@ struct _KdhDumpFile
   GBytes *bytes;                  /* ... the bytes given */
   const guint8 *data;
   gsize size;
+  gsize data_offset;              /* full dumps: where the runs' pages start */
   KdhDumpHeader header;
   /* Full dumps: the runs, ascending. */
   Run *runs;
@@ -90,7 +91,7 @@ corrupt (GError     **error,
 static void
 decode_header (KdhDumpFile *d)
 {
-  const guint8 *p = d->data;
+  const guint8 *p = d->data, *e;
   KdhDumpHeader *h = &d->header;
 
   h->major_version = kdh_read_le32 (p + KDH_DUMP_OFF_MAJOR);
@@ -113,29 +114,94 @@ decode_header (KdhDumpFile *d)
   h->suite_mask = kdh_read_le32 (p + KDH_DUMP_OFF_SUITE_MASK);
   h->kd_secondary_version = p[KDH_DUMP_OFF_KD_SECONDARY];
   h->context = p + KDH_DUMP_OFF_CONTEXT;
-  h->exception = p + KDH_DUMP_OFF_EXCEPTION;
+  h->context_size = KDH_DUMP_CONTEXT_SIZE;
+  h->is_64 = TRUE;
+  e = p + KDH_DUMP_OFF_EXCEPTION;
+  h->has_exception = kdh_read_le32 (e) != KDH_DUMP_FILL;
+  if (h->has_exception)
+    {
+      h->exception_code = kdh_read_le32 (e);
+      h->exception_flags = kdh_read_le32 (e + 4);
+      h->exception_record = kdh_read_le64 (e + 8);
+      h->exception_address = kdh_read_le64 (e + 0x10);
+      h->exception_n_parameters = MIN (kdh_read_le32 (e + 0x18), 15u);
+      for (guint i = 0; i < h->exception_n_parameters; i++)
+        h->exception_information[i] = kdh_read_le64 (e + 0x20 + 8 * i);
+    }
 }
 
+static guint64
+sign_extend32 (guint32 v)
+{
+  return (guint64) (gint64) (gint32) v;
+}
+
+static void
+decode_header32 (KdhDumpFile *d)
+{
+  const guint8 *p = d->data, *e = p + KDH_DUMP32_OFF_EXCEPTION;
+  KdhDumpHeader *h = &d->header;
+
+  h->is_64 = FALSE;
+  h->major_version = kdh_read_le32 (p + KDH_DUMP_OFF_MAJOR);
+  h->minor_version = kdh_read_le32 (p + KDH_DUMP_OFF_MINOR);
+  h->directory_table_base = kdh_read_le32 (p + KDH_DUMP32_OFF_DTB);
+  h->pfn_database = sign_extend32 (kdh_read_le32 (p + KDH_DUMP32_OFF_PFN_DATABASE));
+  h->ps_loaded_module_list = sign_extend32 (kdh_read_le32 (p + KDH_DUMP32_OFF_MODULE_LIST));
+  h->ps_active_process_head = sign_extend32 (kdh_read_le32 (p + KDH_DUMP32_OFF_PROCESS_HEAD));
+  h->machine_type = kdh_read_le32 (p + KDH_DUMP32_OFF_MACHINE);
+  h->number_processors = kdh_read_le32 (p + KDH_DUMP32_OFF_N_PROCESSORS);
+  h->bugcheck_code = kdh_read_le32 (p + KDH_DUMP32_OFF_BUGCHECK_CODE);
+  for (guint i = 0; i < 4; i++)
+    h->bugcheck_parameters[i] = kdh_read_le32 (p + KDH_DUMP32_OFF_BUGCHECK_PARAMS + 4 * i);
+  h->pae_enabled = p[KDH_DUMP32_OFF_PAE_ENABLED] != 0;
+  h->kd_secondary_version = p[KDH_DUMP32_OFF_KD_SECONDARY];
+  h->kd_debugger_data_block = sign_extend32 (kdh_read_le32 (p + KDH_DUMP32_OFF_KDDEBUGGER_DATA));
+  h->dump_type = kdh_read_le32 (p + KDH_DUMP32_OFF_DUMP_TYPE);
+  h->product_type = kdh_read_le32 (p + KDH_DUMP32_OFF_PRODUCT_TYPE);
+  h->suite_mask = kdh_read_le32 (p + KDH_DUMP32_OFF_SUITE_MASK);
+  h->required_dump_space = kdh_read_le64 (p + KDH_DUMP32_OFF_REQUIRED_SPACE);
+  h->system_up_time = kdh_read_le64 (p + KDH_DUMP32_OFF_SYSTEM_UP_TIME);
+  h->system_time = kdh_read_le64 (p + KDH_DUMP32_OFF_SYSTEM_TIME);
+  h->context = p + KDH_DUMP32_OFF_CONTEXT;
+  h->context_size = KDH_DUMP32_CONTEXT_SIZE;
+  h->has_exception = kdh_read_le32 (e) != KDH_DUMP_FILL;
+  if (h->has_exception)
+    {
+      h->exception_code = kdh_read_le32 (e);
+      h->exception_flags = kdh_read_le32 (e + 4);
+      h->exception_record = sign_extend32 (kdh_read_le32 (e + 8));
+      h->exception_address = sign_extend32 (kdh_read_le32 (e + 0x0C));
+      h->exception_n_parameters = MIN (kdh_read_le32 (e + 0x10), 15u);
+      for (guint i = 0; i < h->exception_n_parameters; i++)
+        h->exception_information[i] = kdh_read_le32 (e + 0x14 + 4 * i);
+    }
+}
+
+/* PHYSICAL_MEMORY_DESCRIPTOR: 64-bit {u32 + pad, u64, {u64, u64}...} or
+ * 32-bit {u32, u32, {u32, u32}...}. */
 static gboolean
 load_runs (KdhDumpFile *d,
            GError     **error)
 {
-  const guint8 *block = d->data + KDH_DUMP_OFF_PHYS_BLOCK;
+  gboolean w64 = d->header.is_64;
+  const guint8 *block = d->data + (w64 ? KDH_DUMP_OFF_PHYS_BLOCK : KDH_DUMP32_OFF_PHYS_BLOCK);
   guint32 n_runs = kdh_read_le32 (block);
-  guint64 n_pages = kdh_read_le64 (block + 8);
+  guint64 n_pages = w64 ? kdh_read_le64 (block + 8) : kdh_read_le32 (block + 4);
+  guint max_runs = w64 ? KDH_DUMP_MAX_RUNS : KDH_DUMP32_MAX_RUNS;
   guint64 total = 0, end = 0;
 
-  if (n_runs == 0 || n_runs > KDH_DUMP_MAX_RUNS)
+  if (n_runs == 0 || n_runs > max_runs)
     return corrupt (error, _("PhysicalMemoryBlock.NumberOfRuns is %u (1 to %u fit in the header)"),
-                    n_runs, (guint) KDH_DUMP_MAX_RUNS);
+                    n_runs, max_runs);
   d->runs = g_new0 (Run, n_runs);
   d->n_runs = n_runs;
   for (guint i = 0; i < n_runs; i++)
     {
       Run *r = &d->runs[i];
 
-      r->base_page = kdh_read_le64 (block + 0x10 + 0x10 * i);
-      r->page_count = kdh_read_le64 (block + 0x18 + 0x10 * i);
+      r->base_page = w64 ? kdh_read_le64 (block + 0x10 + 0x10 * i) : kdh_read_le32 (block + 8 + 8 * i);
+      r->page_count = w64 ? kdh_read_le64 (block + 0x18 + 0x10 * i) : kdh_read_le32 (block + 12 + 8 * i);
       if (r->page_count == 0 || r->base_page >= MAX_PAGE_NUMBER
           || r->page_count > MAX_PAGE_NUMBER - r->base_page)
         return corrupt (error, _("run %u (base page 0x%" G_GINT64_MODIFIER "x, 0x%"
@@ -151,10 +217,10 @@ load_runs (KdhDumpFile *d,
     return corrupt (error, _("PhysicalMemoryBlock.NumberOfPages is 0x%" G_GINT64_MODIFIER
                              "x but its runs hold 0x%" G_GINT64_MODIFIER "x pages"),
                     n_pages, total);
-  if (total > (d->size - KDH_DUMP_HEADER64_SIZE) / KDH_DUMP_PAGE_SIZE)
+  if (total > (d->size - d->data_offset) / KDH_DUMP_PAGE_SIZE)
     return corrupt (error, _("the runs hold 0x%" G_GINT64_MODIFIER "x pages, the file only 0x%"
                              G_GINT64_MODIFIER "x (truncated)"),
-                    total, (guint64) ((d->size - KDH_DUMP_HEADER64_SIZE) / KDH_DUMP_PAGE_SIZE));
+                    total, (guint64) ((d->size - d->data_offset) / KDH_DUMP_PAGE_SIZE));
   d->header.n_pages = total;
   return TRUE;
 }
@@ -216,6 +282,51 @@ load_bitmap (KdhDumpFile *d,
   return TRUE;
 }
 
+/* PAGEDUMP: x86, full dumps (the 32-bit summary and bitmap layouts are
+ * not read). */
+static KdhDumpFile *
+load32 (KdhDumpFile *d,
+        GError     **error)
+{
+  if (d->size < KDH_DUMP_HEADER32_SIZE)
+    {
+      corrupt (error, _("the file ends inside its 0x1000-byte header"));
+      goto fail;
+    }
+  decode_header32 (d);
+  if (d->header.machine_type != 0x014C)
+    {
+      g_set_error (error, KDH_DUMP_ERROR, KDH_DUMP_ERROR_UNSUPPORTED,
+                   _("The 32-bit dump's MachineImageType 0x%x is not supported (x86 0x14c is)."),
+                   d->header.machine_type);
+      goto fail;
+    }
+  if (d->header.number_processors == 0 || d->header.number_processors > MAX_PROCESSORS)
+    {
+      corrupt (error, _("NumberProcessors is %u"), d->header.number_processors);
+      goto fail;
+    }
+  if (d->header.dump_type != KDH_DUMP_TYPE_FULL)
+    {
+      if (kdh_dump_type_name (d->header.dump_type))
+        g_set_error (error, KDH_DUMP_ERROR, KDH_DUMP_ERROR_UNSUPPORTED,
+                     _("32-bit %s dumps are not supported; 32-bit full ones are."),
+                     kdh_dump_type_name (d->header.dump_type));
+      else
+        corrupt (error, _("DumpType is %u (1, 2, 5 and 6 are dumps of physical memory)"),
+                 d->header.dump_type);
+      goto fail;
+    }
+  d->data_offset = KDH_DUMP_HEADER32_SIZE;
+  if (!load_runs (d, error))
+    goto fail;
+  return d;
+
+fail:
+  kdh_dump_file_free (d);
+  return NULL;
+}
+
 static KdhDumpFile *
 load (KdhDumpFile *d,
       GError     **error)
@@ -237,11 +348,7 @@ load (KdhDumpFile *d,
       goto fail;
     }
   if (valid == KDH_DUMP_VALID32)
-    {
-      g_set_error_literal (error, KDH_DUMP_ERROR, KDH_DUMP_ERROR_UNSUPPORTED,
-                           _("32-bit (PAGEDUMP) dumps are not supported yet; 64-bit PAGEDU64 ones are."));
-      goto fail;
-    }
+    return load32 (d, error);
   if (d->size < KDH_DUMP_HEADER64_SIZE)
     {
       corrupt (error, _("the file ends inside its 0x2000-byte header"));
@@ -263,6 +370,7 @@ load (KdhDumpFile *d,
   switch (d->header.dump_type)
     {
     case KDH_DUMP_TYPE_FULL:
+      d->data_offset = KDH_DUMP_HEADER64_SIZE;
       if (!load_runs (d, error))
         goto fail;
       break;
@@ -362,7 +470,7 @@ find_page (KdhDumpFile *d,
           else if (page - r->base_page >= r->page_count)
             lo = mid + 1;
           else
-            return d->data + KDH_DUMP_HEADER64_SIZE
+            return d->data + d->data_offset
                    + (r->file_page + (page - r->base_page)) * KDH_DUMP_PAGE_SIZE;
         }
       return NULL;
@@ -429,6 +537,81 @@ read_entry (KdhDumpFile *d,
   return TRUE;
 }
 
+static gboolean
+read_entry32 (KdhDumpFile *d,
+              guint64      table,
+              guint        index,
+              guint64     *entry)
+{
+  guint8 raw[4];
+
+  if (kdh_dump_file_read_physical (d, table + 4 * index, raw, 4) != 4)
+    return FALSE;
+  *entry = kdh_read_le32 (raw);
+  return TRUE;
+}
+
+static gboolean
+leaf (guint64  entry,
+      guint64  frame,
+      guint64  address,
+      guint64 *physical)
+{
+  if (entry & PTE_PRESENT)
+    {
+      *physical = frame | (address & PAGE_MASK);
+      return TRUE;
+    }
+  /* A page on the standby or modified list is still in memory. */
+  if ((entry & PTE_TRANSITION) && !(entry & PTE_PROTOTYPE))
+    {
+      *physical = frame | (address & PAGE_MASK);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* x86: PAE (a 4-entry PDPT at CR3, then 8-byte PD and PT entries, 2 MiB
+ * large pages) or the classic 2 levels of 4-byte entries (4 MiB pages). */
+static gboolean
+translate32 (KdhDumpFile *d,
+             guint64      dtb,
+             guint32      va,
+             guint64     *physical)
+{
+  guint64 e;
+
+  if (d->header.pae_enabled)
+    {
+      guint8 raw[8];
+
+      if (kdh_dump_file_read_physical (d, (dtb & ~G_GUINT64_CONSTANT (0x1F)) + 8 * (va >> 30),
+                                       raw, 8) != 8)
+        return FALSE;
+      e = kdh_read_le64 (raw);
+      if (!(e & PTE_PRESENT) || !read_entry (d, e, (va >> 21) & 0x1FF, &e) || !(e & PTE_PRESENT))
+        return FALSE;
+      if (e & PTE_LARGE)
+        {
+          *physical = (e & PTE_FRAME & ~G_GUINT64_CONSTANT (0x1FFFFF)) | (va & 0x1FFFFF);
+          return TRUE;
+        }
+      if (!read_entry (d, e, (va >> 12) & 0x1FF, &e))
+        return FALSE;
+      return leaf (e, e & PTE_FRAME, va, physical);
+    }
+  if (!read_entry32 (d, dtb & ~G_GUINT64_CONSTANT (0xFFF), va >> 22, &e) || !(e & PTE_PRESENT))
+    return FALSE;
+  if (e & PTE_LARGE)
+    {
+      *physical = (e & 0xFFC00000u) | (va & 0x3FFFFF);
+      return TRUE;
+    }
+  if (!read_entry32 (d, e & 0xFFFFF000u, (va >> 12) & 0x3FF, &e))
+    return FALSE;
+  return leaf (e, e & 0xFFFFF000u, va, physical);
+}
+
 gboolean
 kdh_dump_file_translate (KdhDumpFile *d,
                          guint64      dtb,
@@ -436,6 +619,14 @@ kdh_dump_file_translate (KdhDumpFile *d,
                          guint64     *physical)
 {
   guint64 table = dtb, entry = 0;
+
+  if (!d->header.is_64)
+    {
+      /* Sign-extended as the protocol carries them, or plain. */
+      if ((address >> 32) != 0 && (address >> 32) != 0xFFFFFFFFu)
+        return FALSE;
+      return translate32 (d, dtb, (guint32) address, physical);
+    }
 
   for (gint level = 3; level >= 0; level--)
     {

@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A 64-bit PAGEDU64 dump (full, or kernel and bitmap ones with an
- * SDMP/FDMP bitmap), memory-mapped and read lazily: opening a dump of many
+ * SDMP/FDMP bitmap) or a 32-bit PAGEDUMP full dump (PAE or not), memory-mapped and read lazily: opening a dump of many
  * GiB checks the header and builds an index of a few KiB, and each read
  * looks its pages up. Every offset and count in the file is checked
  * against the file's size before use; a file that does not hold together
@@ -28,8 +28,11 @@ typedef enum {
   KDH_DUMP_ERROR_CORRUPT,         /* a field out of range, a truncated file */
 } KdhDumpError;
 
-/* What the header says, decoded. */
+/* What the header says, decoded; 32-bit dumps' addresses sign-extended
+ * as the KD protocol carries them. */
 typedef struct {
+  gboolean is_64;                 /* PAGEDU64; FALSE: PAGEDUMP (x86) */
+  gboolean pae_enabled;           /* x86: 3-level PAE page tables */
   guint32 major_version;
   guint32 minor_version;          /* the build */
   guint64 directory_table_base;
@@ -48,8 +51,16 @@ typedef struct {
   guint32 product_type;
   guint32 suite_mask;
   guint8 kd_secondary_version;
-  const guint8 *context;          /* KDH_DUMP_CONTEXT_SIZE bytes, in the mapping */
-  const guint8 *exception;        /* KDH_DUMP_EXCEPTION_SIZE bytes */
+  const guint8 *context;          /* context_size bytes, in the mapping */
+  gsize context_size;             /* 3000 (64-bit header) or 1200 (32-bit) */
+  /* The exception record, when the header holds one (not "PAGE"). */
+  gboolean has_exception;
+  guint32 exception_code;
+  guint32 exception_flags;
+  guint64 exception_record;
+  guint64 exception_address;
+  guint32 exception_n_parameters; /* at most 15 */
+  guint64 exception_information[15];
   guint64 n_pages;                /* physical pages the dump holds */
 } KdhDumpHeader;
 
@@ -70,9 +81,9 @@ gsize        kdh_dump_file_read_physical (KdhDumpFile *dump,
                                           guint64      address,
                                           guint8      *buffer,
                                           gsize        length);
-/* Virtual to physical through the 4-level tables at @dtb (large pages,
- * transition entries); FALSE when not mapped or the tables are not in
- * the dump. */
+/* Virtual to physical through the tables at @dtb: 4-level on x64, PAE or
+ * 2-level on x86 (large pages, transition entries); FALSE when not mapped
+ * or the tables are not in the dump. */
 gboolean     kdh_dump_file_translate     (KdhDumpFile *dump,
                                           guint64      dtb,
                                           guint64      address,

@@ -57,6 +57,34 @@ G_BEGIN_DECLS
  * (u64), then {BasePage, PageCount} pairs of u64. */
 #define KDH_DUMP_MAX_RUNS ((KDH_DUMP_PHYS_BLOCK_SIZE - 0x10) / 0x10)   /* 43 */
 
+/* The 32-bit header (PAGEDUMP, 0x1000 bytes): where it differs. Bin2Dmp's
+ * DUMP_HEADER32 and volatility agree; rizin's struct leaves out the
+ * reserved bytes before DumpType. */
+#define KDH_DUMP_HEADER32_SIZE        0x1000u
+#define KDH_DUMP32_OFF_DTB            0x010
+#define KDH_DUMP32_OFF_PFN_DATABASE   0x014
+#define KDH_DUMP32_OFF_MODULE_LIST    0x018
+#define KDH_DUMP32_OFF_PROCESS_HEAD   0x01C
+#define KDH_DUMP32_OFF_MACHINE        0x020
+#define KDH_DUMP32_OFF_N_PROCESSORS   0x024
+#define KDH_DUMP32_OFF_BUGCHECK_CODE  0x028
+#define KDH_DUMP32_OFF_BUGCHECK_PARAMS 0x02C               /* 4 x u32 */
+#define KDH_DUMP32_OFF_PAE_ENABLED    0x05C
+#define KDH_DUMP32_OFF_KD_SECONDARY   0x05D
+#define KDH_DUMP32_OFF_KDDEBUGGER_DATA 0x060
+#define KDH_DUMP32_OFF_PHYS_BLOCK     0x064                /* NumberOfRuns, NumberOfPages, {u32, u32} */
+#define KDH_DUMP32_PHYS_BLOCK_SIZE    700
+#define KDH_DUMP32_OFF_CONTEXT        0x320                /* 1200 bytes */
+#define KDH_DUMP32_CONTEXT_SIZE       1200
+#define KDH_DUMP32_OFF_EXCEPTION      0x7D0                /* EXCEPTION_RECORD32, 0x50 */
+#define KDH_DUMP32_OFF_DUMP_TYPE      0xF88
+#define KDH_DUMP32_OFF_PRODUCT_TYPE   0xF94
+#define KDH_DUMP32_OFF_SUITE_MASK     0xF98
+#define KDH_DUMP32_OFF_REQUIRED_SPACE 0xFA0
+#define KDH_DUMP32_OFF_SYSTEM_UP_TIME 0xFB8
+#define KDH_DUMP32_OFF_SYSTEM_TIME    0xFC0
+#define KDH_DUMP32_MAX_RUNS ((KDH_DUMP32_PHYS_BLOCK_SIZE - 8) / 8)         /* 86 */
+
 /* The bitmap header at 0x2000 in dump types 5 and 6. */
 #define KDH_DUMP_BMP_SDMP             0x504D4453u          /* "SDMP" */
 #define KDH_DUMP_BMP_FDMP             0x504D4446u          /* "FDMP" */

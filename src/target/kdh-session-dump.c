@@ -72,7 +72,7 @@ kdh_session_dump_request (KdhSession          *s,
         v.minor_version = (guint16) h->minor_version;
         v.protocol_version = 6;
         v.kd_secondary_version = h->kd_secondary_version;
-        v.flags = KDH_VERS_FLAG_DATA | KDH_VERS_FLAG_PTR64
+        v.flags = KDH_VERS_FLAG_DATA | (h->is_64 ? KDH_VERS_FLAG_PTR64 : 0)
                   | (h->number_processors > 1 ? KDH_VERS_FLAG_MP : 0);
         v.machine_type = (guint16) h->machine_type;
         v.max_packet_type = 0x0C;   /* as a live Windows target says */
@@ -107,7 +107,7 @@ kdh_session_dump_request (KdhSession          *s,
       {
         gsize size = kdh_context_size ((guint16) h->machine_type);
 
-        if (request->processor != s->cpu || size == 0 || size > KDH_DUMP_CONTEXT_SIZE)
+        if (request->processor != s->cpu || size == 0 || size > h->context_size)
           {
             g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                          _("The dump holds the registers of the processor that stopped (%u) only."),
@@ -159,26 +159,28 @@ static void
 set_stop (KdhSession *s)
 {
   const KdhDumpHeader *h = kdh_dump_file_get_header (s->dump);
-  const KdhRegisterInfo *rip = kdh_context_find_register ((guint16) h->machine_type, "rip");
+  guint16 machine = (guint16) h->machine_type;
+  const KdhRegisterInfo *pc_reg = kdh_context_find_register (machine, h->is_64 ? "rip" : "eip");
   KdhStateChange sc = { 0 };
-  const guint8 *e = h->exception;
   guint64 pc = 0;
 
-  if (rip)
-    kdh_context_get (h->context, kdh_context_size ((guint16) h->machine_type), rip, &pc);
+  if (pc_reg)
+    kdh_context_get (h->context, MIN (kdh_context_size (machine), h->context_size), pc_reg, &pc);
+  if (!h->is_64)
+    pc = (guint64) (gint64) (gint32) pc;
   sc.new_state = KDH_STATE_EXCEPTION;
   sc.processor = (guint16) s->cpu;
   sc.number_processors = h->number_processors;
   sc.program_counter = pc;
-  if (kdh_read_le32 (e) != KDH_DUMP_FILL)
+  if (h->has_exception)
     {
-      sc.u.exception.code = kdh_read_le32 (e);
-      sc.u.exception.flags = kdh_read_le32 (e + 4);
-      sc.u.exception.record = kdh_read_le64 (e + 8);
-      sc.u.exception.address = kdh_read_le64 (e + 0x10);
-      sc.u.exception.number_parameters = MIN (kdh_read_le32 (e + 0x18), 15u);
-      for (guint i = 0; i < sc.u.exception.number_parameters; i++)
-        sc.u.exception.information[i] = kdh_read_le64 (e + 0x20 + 8 * i);
+      sc.u.exception.code = h->exception_code;
+      sc.u.exception.flags = h->exception_flags;
+      sc.u.exception.record = h->exception_record;
+      sc.u.exception.address = h->exception_address;
+      sc.u.exception.number_parameters = h->exception_n_parameters;
+      memcpy (sc.u.exception.information, h->exception_information,
+              sizeof sc.u.exception.information);
     }
   kdh_target_set_stop (s->target, &sc);
 }
@@ -200,8 +202,9 @@ announce (KdhSession *s)
 {
   const KdhDumpHeader *h = kdh_dump_file_get_header (s->dump);
   const KdhVersion *v = kdh_target_get_version (s->target);
-  g_autofree gchar *kernbase = kdh_format_address (v->kern_base, TRUE);
-  g_autofree gchar *modlist = kdh_format_address (v->ps_loaded_module_list, TRUE);
+  g_autofree gchar *kernbase = kdh_format_address (v->kern_base, kdh_target_is_ptr64 (s->target));
+  g_autofree gchar *modlist = kdh_format_address (v->ps_loaded_module_list,
+                                                  kdh_target_is_ptr64 (s->target));
   g_autoptr (GDateTime) utc = h->system_time >= G_GUINT64_CONSTANT (116444736000000000)
                               ? g_date_time_new_from_unix_utc ((gint64) ((h->system_time
                                   - G_GUINT64_CONSTANT (116444736000000000)) / 10000000))
@@ -234,9 +237,13 @@ announce (KdhSession *s)
   kdh_host_printf (s->host, KDH_OUTPUT_DEBUGGER, "Kernel base = 0x%s PsLoadedModuleList = 0x%s\n",
                    kernbase, modlist);
   kdh_host_printf (s->host, KDH_OUTPUT_DEBUGGER, "Debug session time: %s\n", when);
-  kdh_host_printf (s->host, KDH_OUTPUT_DEBUGGER, "System Uptime: %" G_GUINT64_FORMAT
-                   " days %u:%02u:%02u\n", up / 86400, (guint) (up / 3600 % 24),
-                   (guint) (up / 60 % 60), (guint) (up % 60));
+  /* Unset fields hold "PAGE". */
+  if (h->system_up_time == G_GUINT64_CONSTANT (0x4547415045474150))
+    kdh_host_output (s->host, KDH_OUTPUT_DEBUGGER, "System Uptime: not available\n");
+  else
+    kdh_host_printf (s->host, KDH_OUTPUT_DEBUGGER, "System Uptime: %" G_GUINT64_FORMAT
+                     " days %u:%02u:%02u\n", up / 86400, (guint) (up / 3600 % 24),
+                     (guint) (up / 60 % 60), (guint) (up % 60));
   if (h->bugcheck_code != 0)
     kdh_host_printf (s->host, KDH_OUTPUT_DEBUGGER,
                      "BugCheck %X, {%" G_GINT64_MODIFIER "x, %" G_GINT64_MODIFIER "x, %"
