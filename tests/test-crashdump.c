@@ -255,8 +255,12 @@ test_full_dump (void)
       g_assert_cmphex (v, ==, a ^ KDH_SIM_PATTERN_XOR);
     }
 
-  /* -z: the same views, and the connection says what it is. */
+  /* -z: the same views, and the connection says what it is; the link
+   * counters start again from zero (a dump has no link). */
+  g_assert_cmpuint (t.stats.packets_in, >, 0);
   open_dump (&t, path);
+  g_assert_cmpuint (t.stats.packets_in, ==, 0);
+  g_assert_cmpuint (t.stats.bytes_out, ==, 0);
   g_assert_cmpint (t.state, ==, KDH_CONN_BREAK);
   transport = g_ptr_array_index (t.transports, t.transports->len - 1);
   g_assert_nonnull (strstr (transport, "Dump file"));

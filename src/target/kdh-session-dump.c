@@ -263,6 +263,9 @@ load (KdhSession  *s,
   if (s->dump == NULL)
     return FALSE;
   s->cpu = 0;
+  /* No link: the front ends' counters start from zero, as for a new
+   * connection, rather than keep the last connection's. */
+  kdh_host_post (s->host, kdh_event_new (KDH_EVENT_STATS));
   set_stop (s);
   if (!kdh_target_ensure_version (s->target, error))
     {
