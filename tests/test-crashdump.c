@@ -481,6 +481,44 @@ test_x86_dump (void)
   kdh_test_engine_clear (&t);
 }
 
+static gboolean
+progress_shown (gpointer data)
+{
+  KdhTestEngine *t = data;
+
+  return strstr (t->output->str, "Dumping physical memory: ") != NULL;
+}
+
+/* On a slow line (the simulator at 921600 baud) the dump prints its
+ * progress with the rate and the time left; Ctrl+C in the middle cancels
+ * it and leaves no file. */
+static void
+test_progress_and_cancel (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *path = NULL, *line = NULL;
+  const gchar *progress;
+  guint token;
+
+  kdh_test_engine_init (&t);
+  path = g_build_filename (t.tmpdir, "slow.dmp", NULL);
+  kdh_test_engine_attach (&t, "sim:baud=921600");
+  line = g_strdup_printf (".dump /f %s", path);
+  token = kdh_engine_execute (t.engine, line, NULL);
+  kdh_test_run_until (progress_shown, &t, 120, "the dump's progress line");
+  progress = strstr (t.output->str, "Dumping physical memory: ");
+  g_assert_nonnull (strstr (progress, " MiB ("));
+  g_assert_nonnull (strstr (progress, " MB/s, about "));
+  g_assert_nonnull (strstr (progress, " s left\n"));
+  kdh_engine_break (t.engine);
+  g_assert_false (kdh_test_engine_wait_token (&t, token, 120));
+  g_assert_nonnull (strstr (t.errors->str, "cancelled"));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_partial_files (t.tmpdir), ==, 0);
+  g_free (run (&t, "r rip"));
+  kdh_test_engine_clear (&t);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -491,5 +529,6 @@ main (int    argc,
   g_test_add_func ("/crashdump/bug-check", test_bug_check);
   g_test_add_func ("/crashdump/kernel", test_kernel_dump);
   g_test_add_func ("/crashdump/x86", test_x86_dump);
+  g_test_add_func ("/crashdump/progress-and-cancel", test_progress_and_cancel);
   return g_test_run ();
 }

@@ -61,14 +61,46 @@ write_all (gint          fd,
   return TRUE;
 }
 
+/* Where a dump has got to, for its progress line. */
+typedef struct {
+  KdhCommandCall *inv;
+  guint64 done;
+  guint64 total;
+  gint64 started_us;
+  gint64 last_us;
+} Progress;
+
+static void
+progress_add (Progress *p,
+              guint64   bytes)
+{
+  gint64 now = g_get_monotonic_time ();
+  gdouble seconds, rate;
+  guint64 eta;
+
+  p->done += bytes;
+  if (now - p->last_us < PROGRESS_US)
+    return;
+  p->last_us = now;
+  seconds = (now - p->started_us) / (gdouble) G_USEC_PER_SEC;
+  rate = seconds > 0 ? p->done / seconds : 0;
+  eta = rate > 0 ? (guint64) ((p->total - MIN (p->done, p->total)) / rate) : 0;
+  say (p->inv, _("Dumping physical memory: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                 " MiB (%u%%), %.1f MB/s, about %" G_GUINT64_FORMAT " s left\n"),
+       p->done >> 20, p->total >> 20, p->total ? (guint) (MIN (p->done, p->total) * 100 / p->total) : 100,
+       rate / 1e6, eta);
+}
+
 /* Reads [address, address + len) physically into @buffer; pages the target
- * cannot read are left as zeros and counted. */
+ * cannot read are left as zeros and counted. Ctrl+C between two requests
+ * cancels; @progress (may be NULL) is told of every request. */
 static gboolean
 read_physical (KdhSession *s,
                guint64     address,
                guint8     *buffer,
                gsize       len,
                guint64    *unreadable_pages,
+               Progress   *progress,
                GError    **error)
 {
   gsize done = 0;
@@ -79,8 +111,16 @@ read_physical (KdhSession *s,
       guint32 chunk = (guint32) MIN (len - done, (gsize) KDH_MAX_MEMORY_TRANSFER);
       KdhManipulate request, reply;
       g_autoptr (GBytes) payload = NULL;
-      gsize got;
+      gsize got, before = done;
 
+      if (kdh_session_take_break_request (s))
+        {
+          /* Not G_IO_ERROR_CANCELLED: the engine leaves those unsaid, and
+           * the user should see that no file was written. */
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               _("The dump was cancelled (Ctrl+C); no file was written."));
+          return FALSE;
+        }
       kdh_manipulate_init_memory (&request, KDH_API_READ_PHYSICAL_MEMORY, 0, address + done, chunk);
       if (!kdh_session_request (s, &request, NULL, 0, &reply, &payload, error))
         return FALSE;
@@ -93,26 +133,13 @@ read_physical (KdhSession *s,
           /* Skip to the next page. */
           guint64 a = address + done;
 
-          done = (gsize) ((a | (KDH_DUMP_PAGE_SIZE - 1)) + 1 - address);
+          done = (gsize) MIN ((gsize) ((a | (KDH_DUMP_PAGE_SIZE - 1)) + 1 - address), len);
           (*unreadable_pages)++;
         }
+      if (progress)
+        progress_add (progress, done - before);
     }
   return TRUE;
-}
-
-static void
-progress (KdhCommandCall *inv,
-          guint64         done,
-          guint64         total,
-          gint64          started_us)
-{
-  gdouble seconds = (g_get_monotonic_time () - started_us) / (gdouble) G_USEC_PER_SEC;
-  gdouble rate = seconds > 0 ? done / seconds : 0;
-  guint64 eta = rate > 0 ? (guint64) ((total - done) / rate) : 0;
-
-  say (inv, _("Dumping physical memory: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-              " MiB (%u%%), %.1f MB/s, about %" G_GUINT64_FORMAT " s left\n"),
-       done >> 20, total >> 20, total ? (guint) (done * 100 / total) : 100, rate / 1e6, eta);
 }
 
 /* ---- Which pages --------------------------------------------------------- */
@@ -161,7 +188,7 @@ walk (Walk    *w,
   if (page >= w->n_bits || !in_runs (w, page) || (w->tables[page / 8] & (1u << (page & 7))))
     return TRUE;
   w->tables[page / 8] |= (guint8) (1u << (page & 7));
-  if (!read_physical (w->s, table, raw, sizeof raw, &missing, error))
+  if (!read_physical (w->s, table, raw, sizeof raw, &missing, NULL, error))
     return FALSE;
   if (missing)
     {
@@ -274,14 +301,14 @@ kdh_crashdump_write (KdhCommandCall *inv,
 {
   KdhDumpRun runs[KDH_DUMP_MAX_RUNS];
   guint n_runs = 0;
-  guint64 n_pages = 0, done = 0, unreadable = 0, total = 0, dtb = 0;
+  guint64 n_pages = 0, unreadable = 0, total = 0, dtb = 0;
   g_autoptr (GByteArray) prefix = g_byte_array_new ();
   g_autoptr (GArray) ranges = g_array_new (FALSE, FALSE, sizeof (KdhDumpRun));
   g_autofree gchar *dir = g_path_get_dirname (path);
   g_autofree gchar *base = g_path_get_basename (path);
   g_autofree gchar *tmp = g_strdup_printf ("%s/.%s.partial-XXXXXX", dir, base);
   g_autofree guint8 *buffer = NULL;
-  gint64 started = g_get_monotonic_time (), last = started;
+  Progress progress = { inv, 0, 0, g_get_monotonic_time (), g_get_monotonic_time () };
   gint fd;
 
   if (!overwrite && g_file_test (path, G_FILE_TEST_EXISTS))
@@ -300,6 +327,7 @@ kdh_crashdump_write (KdhCommandCall *inv,
     return FALSE;
   for (guint i = 0; i < ranges->len; i++)
     total += g_array_index (ranges, KdhDumpRun, i).page_count * KDH_DUMP_PAGE_SIZE;
+  progress.total = total;
   fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0)
     {
@@ -324,23 +352,9 @@ kdh_crashdump_write (KdhCommandCall *inv,
         {
           gsize len = (gsize) MIN ((guint64) WRITE_CHUNK, end - a);
 
-          if (kdh_session_take_break_request (s))
-            {
-              /* Not G_IO_ERROR_CANCELLED: the engine leaves those unsaid,
-               * and the user should see that no file was written. */
-              g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                                   _("The dump was cancelled (Ctrl+C); no file was written."));
-              goto fail;
-            }
-          if (!read_physical (s, a, buffer, len, &unreadable, error)
+          if (!read_physical (s, a, buffer, len, &unreadable, &progress, error)
               || !write_all (fd, buffer, len, tmp, error))
             goto fail;
-          done += len;
-          if (g_get_monotonic_time () - last >= PROGRESS_US)
-            {
-              last = g_get_monotonic_time ();
-              progress (inv, done, total, started);
-            }
         }
     }
   if (fsync (fd) != 0 || close (fd) != 0)
