@@ -164,6 +164,29 @@ views_assert_equal (const Views *a,
   g_assert_cmpstr (a->exr, ==, b->exr);
 }
 
+/* The line of @text that starts with @prefix. */
+static gchar *
+line_of (const gchar *text,
+         const gchar *prefix)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix (lines[i], prefix))
+      return g_strdup (lines[i]);
+  g_error ("no line '%s...' in '%s'", prefix, text);
+}
+
+static void
+assert_same_line (const gchar *a,
+                  const gchar *b,
+                  const gchar *prefix)
+{
+  g_autofree gchar *la = line_of (a, prefix), *lb = line_of (b, prefix);
+
+  g_assert_cmpstr (la, ==, lb);
+}
+
 static void
 assert_refused (KdhTestEngine *t,
                 const gchar   *line,
@@ -183,6 +206,7 @@ test_full_dump (void)
   KdhTestEngine t;
   Views live = { 0 }, dump = { 0 }, again = { 0 }, bitmap = { 0 };
   g_autofree gchar *path = NULL, *bitmap_path = NULL, *out = NULL, *pattern = NULL, *line = NULL;
+  g_autofree gchar *live_vt = NULL, *dump_vt = NULL;
   g_autoptr (GHashTable) h = NULL;
   guint64 block, n_runs, pages = 0, rip, rsp;
   const gchar *transport;
@@ -192,6 +216,7 @@ test_full_dump (void)
   bitmap_path = g_build_filename (t.tmpdir, "bitmap.dmp", NULL);
   kdh_test_engine_attach (&t, "sim:");
   views_take (&t, &live);
+  live_vt = run (&t, "vertarget");
   g_assert_nonnull (strstr (live.bugcheck, "Bugcheck code 00000000"));
   g_assert_nonnull (strstr (live.exr, "ExceptionCode: 80000003 (Break instruction exception)"));
   rip = evaluate (&t, "@rip");
@@ -268,6 +293,12 @@ test_full_dump (void)
   g_assert_nonnull (strstr (t.output->str, "Kernel Complete Dump File"));
   views_take (&t, &dump);
   views_assert_equal (&live, &dump);
+  /* What GetVersion gives, from the header and the debugger data block. */
+  dump_vt = run (&t, "vertarget");
+  assert_same_line (live_vt, dump_vt, "Windows 10 Kernel Version");
+  assert_same_line (live_vt, dump_vt, "Kernel base =");
+  assert_same_line (live_vt, dump_vt, "Debugger data list =");
+  assert_same_line (live_vt, dump_vt, "Product:");
   assert_refused (&t, "g", "crash dump");
   assert_refused (&t, "bp nt!KeBugCheckEx", "crash dump");
   assert_refused (&t, ".reboot", "crash dump");

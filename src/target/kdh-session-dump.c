@@ -37,6 +37,29 @@ needs_live (GError     **error,
   return FALSE;
 }
 
+/* The header names KdDebuggerDataBlock; GetVersion names the list head it
+ * hangs on (KdpDebuggerDataListHead), which is what the block's own list
+ * entry points to when the block is the list's only one, as on Windows.
+ * 0 when the dump does not bear that out. */
+static guint64
+debugger_data_list (KdhDumpFile         *dump,
+                    const KdhDumpHeader *h)
+{
+  guint8 raw[8];
+  guint64 head;
+  gsize ptr = h->is_64 ? 8 : 4;
+
+  if (kdh_dump_file_read_virtual (dump, h->kd_debugger_data_block, raw, ptr) != ptr)
+    return 0;
+  head = h->is_64 ? kdh_read_le64 (raw) : (guint64) (gint64) (gint32) kdh_read_le32 (raw);
+  if (kdh_dump_file_read_virtual (dump, head, raw, ptr) != ptr)
+    return 0;
+  if ((h->is_64 ? kdh_read_le64 (raw) : (guint64) (gint64) (gint32) kdh_read_le32 (raw))
+      != h->kd_debugger_data_block)
+    return 0;
+  return head;
+}
+
 /* The manipulate requests of kdh-target.c, answered from the dump. */
 gboolean
 kdh_session_dump_request (KdhSession          *s,
@@ -82,8 +105,7 @@ kdh_session_dump_request (KdhSession          *s,
                                         kernbase, 8) == 8)
           v.kern_base = kdh_read_le64 (kernbase);
         v.ps_loaded_module_list = h->ps_loaded_module_list;
-        /* A dump has the block itself, not the list head it hangs on. */
-        v.debugger_data_list = 0;
+        v.debugger_data_list = debugger_data_list (s->dump, h);
         kdh_version_encode (&m, &v);
         break;
       }
