@@ -244,9 +244,20 @@ kernel_pages (KdhCommandCall *inv,
   for (guint i = 0; i < n_runs; i++)
     w.n_bits = MAX (w.n_bits, runs[i].base_page + runs[i].page_count);
   bitmap_len = (gsize) ((w.n_bits + 7) / 8);
-  w.keep = g_malloc0 (bitmap_len);
-  w.tables = g_malloc0 (bitmap_len);
-  ok = walk (&w, dtb & PTE_FRAME, 3, dtb, error);
+  /* Two bitmaps of the physical address space the runs span: 32 MiB each
+   * for 1 TiB of it. A target that claims more gets an error, not an
+   * allocation that cannot be made. */
+  w.keep = g_try_malloc0 (bitmap_len);
+  w.tables = g_try_malloc0 (bitmap_len);
+  if (w.keep == NULL || w.tables == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                   _("The physical memory runs span 0x%" G_GINT64_MODIFIER "x pages; their "
+                     "bitmap does not fit in memory."), w.n_bits);
+      ok = FALSE;
+    }
+  else
+    ok = walk (&w, dtb & PTE_FRAME, 3, dtb, error);
   if (ok)
     {
       guint8 sub[BMP_HEADER] = { 0 };

@@ -166,7 +166,9 @@ read_runs (KdhTarget   *target,
     {
       runs[i].base_page = kdh_read_le64 (raw + 16 * i);
       runs[i].page_count = kdh_read_le64 (raw + 16 * i + 8);
+      /* 52-bit physical addresses: 2^40 pages at most. */
       if (runs[i].page_count > (G_GUINT64_CONSTANT (1) << 40)
+          || runs[i].base_page > (G_GUINT64_CONSTANT (1) << 40) - runs[i].page_count
           || (i > 0 && runs[i].base_page < runs[i - 1].base_page + runs[i - 1].page_count))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
