@@ -720,4 +720,5 @@ kdh_commands_add_builtins (KdhCommands *c)
   kdh_commands_add_file (c);
   kdh_commands_add_session (c);
   kdh_commands_add_symbols (c);
+  kdh_commands_add_crashdump (c);
 }

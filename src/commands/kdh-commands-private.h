@@ -44,6 +44,8 @@ struct _KdhCommandCall
 
 /* kdh-commands-builtin.c: adds the built-in commands to the table. */
 void       kdh_commands_add_builtins (KdhCommands *commands);
+/* kdh-commands-crashdump.c: .dump, .bugcheck */
+void       kdh_commands_add_crashdump (KdhCommands *commands);
 
 /* The commands of other files, added by kdh_commands_add_builtins(). */
 void       kdh_commands_add_disasm  (KdhCommands *commands);   /* kdh-commands-disasm.c */

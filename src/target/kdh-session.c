@@ -516,6 +516,8 @@ kdh_session_free (KdhSession *s)
   g_clear_pointer (&s->reply, g_bytes_unref);
   g_clear_pointer (&s->stop, g_bytes_unref);
   g_clear_pointer (&s->current_stop, g_bytes_unref);
+  kdh_dump_file_free (s->dump);
+  g_free (s->dump_path);
   g_free (s);
 }
 
