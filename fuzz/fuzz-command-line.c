@@ -27,6 +27,10 @@ check_split (const gchar *line,
   gsize semicolons = 0;
   gboolean quoted = FALSE;
 
+  const gchar *last = NULL;
+  gboolean rest_of_line;
+  gsize kept = 0;
+
   g_assert (parts->len >= 1);
   for (const gchar *p = line; *p; p++)
     {
@@ -35,7 +39,29 @@ check_split (const gchar *line,
       else if (*p == ';' && !quoted)
         semicolons++;
     }
-  g_assert (parts->len == semicolons + 1);
+  /* .sympath takes the rest of the line: its ';' stay in the last part
+   * (which starts outside quotes, as every part does). */
+  last = parts->pdata[parts->len - 1];
+  rest_of_line = g_ascii_strncasecmp (last, ".sympath", 8) == 0
+                 && (last[8] == '+' || last[8] == '\0' || g_ascii_isspace (last[8]));
+  quoted = FALSE;
+  for (const gchar *p = last; rest_of_line && *p; p++)
+    {
+      if (*p == '"')
+        quoted = !quoted;
+      else if (*p == ';' && !quoted)
+        kept++;
+    }
+  g_assert (parts->len + kept == semicolons + 1);
+  for (guint i = 0; i + 1 < parts->len; i++)
+    {
+      const gchar *part = parts->pdata[i];
+
+      /* Only the last part can be a .sympath with arguments (".sympath;r"
+       * is two commands). */
+      g_assert (!(g_ascii_strncasecmp (part, ".sympath", 8) == 0
+                  && (part[8] == '+' || g_ascii_isspace (part[8]))));
+    }
 
   for (guint i = 0; i < parts->len; i++)
     {
@@ -50,7 +76,7 @@ check_split (const gchar *line,
           if (*p == '"')
             in_quotes = !in_quotes;
           /* A part starts outside quotes (the line is only cut there). */
-          g_assert (*p != ';' || in_quotes);
+          g_assert (*p != ';' || in_quotes || (rest_of_line && i == parts->len - 1));
         }
       if (i > 0)
         g_string_append_c (rebuilt, ';');

@@ -4,12 +4,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 #   cmake -DFUZZER=... -DCORPUS=... -DWORK=... -DSECONDS=N -DMAX_LEN=N [-DDICT=...] \
-#         -P run-fuzzer.cmake
+#         [-DSEEDS=DIR/GLOB] -P run-fuzzer.cmake
 #
 # First replays every seed in CORPUS (the regression inputs kept in the
 # repository), then fuzzes for SECONDS. New inputs go to WORK/corpus and
 # crash, leak or timeout inputs to WORK/ (the build tree, never the
 # repository); the message names the file to add to corpus/ once fixed.
+# SEEDS names files the build makes (the guest images' PDBs): they are
+# copied into WORK/corpus and replayed with the seeds.
 
 foreach(var FUZZER CORPUS WORK SECONDS MAX_LEN)
   if(NOT DEFINED ${var})
@@ -23,8 +25,18 @@ if(DICT)
   list(APPEND common -dict=${DICT})
 endif()
 
-message(STATUS "Replaying ${CORPUS}")
-execute_process(COMMAND ${FUZZER} ${common} -runs=0 ${CORPUS}
+set(replay ${CORPUS})
+if(SEEDS)
+  file(GLOB seed_files ${SEEDS})
+  if(NOT seed_files)
+    message(FATAL_ERROR "run-fuzzer.cmake: no seed files match ${SEEDS}")
+  endif()
+  file(COPY ${seed_files} DESTINATION ${WORK}/corpus)
+  list(APPEND replay ${WORK}/corpus)
+endif()
+
+message(STATUS "Replaying ${replay}")
+execute_process(COMMAND ${FUZZER} ${common} -runs=0 ${replay}
                 RESULT_VARIABLE result)
 if(NOT result EQUAL 0)
   message(FATAL_ERROR "${FUZZER} failed on its seed corpus ${CORPUS} (exit ${result})")

@@ -15,22 +15,25 @@ import sys
 ALLOWED = {
     "common": set(),
     "kd": {"common"},
+    "dump": {"common"},
     "transport": {"kd", "common"},
+    "symbols": {"common"},
     "sim": {"kd", "common"},
     # The simulated machine's Windows images: freestanding C for another
     # target, built by clang and lld-link, including nothing of kdhost's.
     "sim/guest": set(),
     "sim-transport": {"sim", "transport", "kd", "common"},
-    "target": {"transport", "kd", "common"},
-    "commands": {"target", "transport", "kd", "common"},
+    "target": {"symbols", "transport", "dump", "kd", "common"},
+    "commands": {"target", "symbols", "transport", "dump", "kd", "common"},
     "remote": {"common"},
-    "remote/client": {"remote", "target", "transport", "kd", "common"},
-    "engine": {"commands", "remote/client", "remote", "target", "transport", "kd", "common"},
-    "remote/server": {"engine", "commands", "remote", "target", "common"},
+    "remote/client": {"remote", "target", "symbols", "transport", "dump", "kd", "common"},
+    "engine": {"commands", "remote/client", "remote", "target", "symbols", "transport", "dump",
+               "kd", "common"},
+    "remote/server": {"engine", "commands", "remote", "target", "symbols", "dump", "common"},
     "cli": {"engine", "remote/server", "sim-transport", "commands", "target", "transport",
-            "common"},
+            "dump", "common"},
     "app": {"engine", "remote/server", "sim-transport", "sim", "remote", "transport", "target",
-            "commands", "kd", "common"},
+            "commands", "dump", "kd", "common"},
 }
 MAX_LINES = 800
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -650,6 +650,83 @@ test_waiting (App *app,
   screenshot (app, "waiting");
 }
 
+static gboolean
+transport_is_dump (gpointer data)
+{
+  App *app = data;
+  g_autoptr (GVariant) reply =
+    g_dbus_connection_call_sync (app->bus, "org.kdhost.Kdhost", SESSION_PATH,
+                                 "org.kdhost.Window1", "GetState", NULL, NULL,
+                                 G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+  const gchar *state = NULL, *transport = NULL;
+
+  if (reply)
+    g_variant_get (reply, "(&s&s&s&s)", &state, NULL, &transport, NULL);
+  return reply && g_str_equal (state, "break") && g_str_has_prefix (transport, "Dump file ");
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  gchar **id = data;
+  const gchar *argv[] = { "xdotool", "search", "--onlyvisible", "--name", "Open Crash Dump", NULL };
+  g_autofree gchar *out = kdh_test_x11_run (argv);
+
+  if (out == NULL || *out == '\0')
+    return FALSE;
+  g_free (*id);
+  *id = g_strndup (out, strcspn (out, "\n"));
+  return TRUE;
+}
+
+/* Ctrl+D (File > Open Crash Dump…): a file chooser; the path typed into
+ * it (Ctrl+L) opens the dump written a moment before with .dump, and the
+ * window's session becomes that dump. */
+static void
+test_open_dump (App *app,
+                gconstpointer data)
+{
+  g_autofree gchar *path = g_build_filename (app->t.tmpdir, "window.dmp", NULL);
+  g_autofree gchar *line = g_strdup_printf (".dump /f %s", path);
+  g_autofree gchar *dialog = NULL;
+  gsize from = app->output->len;
+
+  g_dbus_connection_call_sync (app->bus, "org.kdhost.Kdhost", SESSION_PATH, "org.kdhost.Window1",
+                               "Execute", g_variant_new ("(s)", line), NULL,
+                               G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
+  wait_output (app, from, "Dump successfully written");
+  press (app, "ctrl+d");
+  kdh_test_run_until (dialog_shown, &dialog, 30, "the Open Crash Dump dialog");
+  /* Keys typed before the chooser is ready for them are lost on a busy
+   * machine: type the path again while the dialog is still there. */
+  for (guint attempt = 0; attempt < 5 && !transport_is_dump (app); attempt++)
+    {
+      gint64 until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+      if (!dialog_shown (&dialog))
+        break;
+      kdh_test_x11_focus (dialog);
+      kdh_test_x11_key ("ctrl+l");
+      kdh_test_x11_key ("ctrl+a");      /* what an earlier attempt left there */
+      kdh_test_x11_type (path, 20);
+      kdh_test_x11_screenshot (dialog, "open-dump-dialog");
+      kdh_test_x11_key ("Return");
+      while (!transport_is_dump (app) && g_get_monotonic_time () < until)
+        {
+          while (g_main_context_iteration (NULL, FALSE))
+            ;
+          g_usleep (20 * 1000);
+        }
+    }
+  kdh_test_run_until (transport_is_dump, app, 60, "the window on the dump file");
+  from = app->output->len;
+  g_dbus_connection_call_sync (app->bus, "org.kdhost.Kdhost", SESSION_PATH, "org.kdhost.Window1",
+                               "Execute", g_variant_new ("(s)", "lm"), NULL,
+                               G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
+  wait_output (app, from, "ntoskrnl.exe");
+  screenshot (app, "dump");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -675,6 +752,7 @@ main (int argc, char **argv)
   ADD ("action-states", test_action_states);
   ADD ("lost-and-stop", test_lost_and_stop);
   ADD ("progress-screenshots", test_progress_screenshots);
+  ADD ("open-dump", test_open_dump);
   g_test_add ("/app/keys/waiting", App, "waiting", app_setup, test_waiting, app_teardown);
 #undef ADD
   return g_test_run ();

@@ -30,6 +30,10 @@ test_split (void)
     { ".echo \"a;b\"; r", ".echo \"a;b\"|r" },
     { ".echo \"unclosed;quote", ".echo \"unclosed;quote" },
     { ";", "|" },
+    /* A symbol path's elements are separated by ';'. */
+    { ".sympath a;srv*b*c; r", ".sympath a;srv*b*c; r" },
+    { "r; .SYMPATH+ x;y", "r|.SYMPATH+ x;y" },
+    { ".sympathy; r", ".sympathy|r" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

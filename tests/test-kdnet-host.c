@@ -328,6 +328,28 @@ test_replayed_poke (Fixture       *f,
   g_assert_false (kdh_kdnet_host_next_event (f->host, &(KdhKdnetHostEvent){ 0 }));
 }
 
+/* A keepalive repeated or overtaken by the next one (a line that
+ * duplicates and reorders datagrams) is not answered: the target would
+ * take the answer as a new session, and the host would report a reboot
+ * (found by test-engine-kdnet with 1 % duplicates and reordering). */
+static void
+test_stale_keepalive_not_answered (Fixture       *f,
+                                   gconstpointer  data)
+{
+  guint64 first;
+
+  handshake (f);
+  first = ++f->target.control_seq;
+  send_poke (f, &f->target, 50000, first);
+  send_poke (f, &f->target, 50000, first);            /* duplicated */
+  send_poke (f, &f->target, 50000, ++f->target.control_seq);
+  send_poke (f, &f->target, 50000, first);            /* overtaken */
+  g_assert_cmpuint (collect (f, &f->target, NULL), ==, 0);
+  g_assert_cmpuint (kdh_kdnet_host_get_stats (f->host)->keepalives, ==, 2);
+  g_assert_cmpuint (kdh_kdnet_host_get_stats (f->host)->stale, ==, 2);
+  g_assert_false (kdh_kdnet_host_next_event (f->host, &(KdhKdnetHostEvent){ 0 }));
+}
+
 /* Pokes with the key from another port of the target's machine, numbered
  * far ahead, must not make the target's own next keepalive look like a
  * fresh start (found by test-engine-kdnet's flood). */
@@ -514,6 +536,7 @@ main (int    argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/kdnet-host/handshake-and-data", test_handshake_and_data);
   ADD ("/kdnet-host/keepalive-not-answered", test_keepalive_not_answered);
+  ADD ("/kdnet-host/stale-keepalive-not-answered", test_stale_keepalive_not_answered);
   ADD ("/kdnet-host/reboot-renegotiates", test_reboot_renegotiates);
   ADD ("/kdnet-host/replayed-poke", test_replayed_poke);
   ADD ("/kdnet-host/other-port-pokes", test_other_port_pokes);

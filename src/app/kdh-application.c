@@ -32,6 +32,7 @@ static const struct {
   const gchar *accels[3];
 } default_accels[] = {
   { "win.kernel-debug", { "<Control>k", NULL } },
+  { "win.open-dump", { "<Control>d", NULL } },
   { "win.stop-debugging", { "<Shift>F5", NULL } },
   { "win.go", { "F5", NULL } },
   { "win.break", { "<Control>Break", "<Control>Pause", NULL } },
@@ -145,17 +146,29 @@ kdh_application_command_line (GApplication            *app,
   GVariantDict *options = g_application_command_line_get_options_dict (command_line);
   g_autofree gchar *connection = NULL;
   g_autofree gchar *remote = NULL;
+  g_autofree gchar *dump_arg = NULL;
+  g_autofree gchar *dump = NULL;
   g_auto (GStrv) servers = NULL;
   KdhWindow *window;
 
   g_variant_dict_lookup (options, "kernel", "s", &connection);
   g_variant_dict_lookup (options, "remote", "s", &remote);
   g_variant_dict_lookup (options, "server", "^as", &servers);
-  if (connection && remote)
+  g_variant_dict_lookup (options, "dump", "^ay", &dump_arg);
+  if ((connection != NULL) + (remote != NULL) + (dump_arg != NULL) > 1)
     {
       g_application_command_line_printerr (command_line, "%s\n",
-                                           _("kdhost: -k and -remote cannot be used together"));
+                                           _("kdhost: -k, -z and -remote cannot be used together"));
       return 2;
+    }
+  if (dump_arg)
+    {
+      /* Relative to where kdhost was started, which may be another
+       * instance's directory. */
+      g_autoptr (GFile) file = g_application_command_line_create_file_for_arg (command_line,
+                                                                               dump_arg);
+
+      dump = g_file_get_path (file);
     }
   window = open_window (self);
   if (g_variant_dict_contains (options, "no-initial-break"))
@@ -172,6 +185,8 @@ kdh_application_command_line (GApplication            *app,
     kdh_window_attach (window, connection);
   else if (remote)
     kdh_window_connect_remote (window, remote);
+  else if (dump)
+    kdh_engine_open_dump (kdh_window_get_engine (window), dump);
   return 0;
 }
 
@@ -206,6 +221,8 @@ kdh_application_class_init (KdhApplicationClass *klass)
 static const GOptionEntry option_entries[] = {
   { "kernel", 'k', 0, G_OPTION_ARG_STRING, NULL,
     N_("Kernel connection, e.g. com:pipe,port=/run/vm.sock or sim:"), N_("CONNECTION") },
+  { "dump", 'z', 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Open a kernel crash dump file"), N_("FILE") },
   { "no-initial-break", 'n', 0, G_OPTION_ARG_NONE, NULL,
     N_("Leave the target running once connected"), NULL },
   { "remote", 0, 0, G_OPTION_ARG_STRING, NULL,

@@ -229,6 +229,7 @@ verbose_change (GSimpleAction *action,
 
 static const GActionEntry window_actions[] = {
   { "kernel-debug", kernel_debug_action },
+  { "open-dump", kdh_window_open_dump_action },
   { "connect-remote", connect_remote_action },
   { "stop-debugging", stop_debugging_action },
   { "go", go_action },

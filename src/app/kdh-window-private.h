@@ -45,6 +45,11 @@ struct _KdhWindow
 void kdh_window_install_actions  (KdhWindow *self);
 void kdh_window_update_actions   (KdhWindow *self);
 
+/* kdh-window-dump.c: File > Open Crash Dump… */
+void kdh_window_open_dump_action (GSimpleAction *action,
+                                  GVariant      *param,
+                                  gpointer       data);
+
 /* kdh-window-bus.c: the session as org.kdhost.Window1 on the session
  * bus, so that scripts (and tests) can see and drive it. */
 void kdh_window_bus_export       (KdhWindow *self);

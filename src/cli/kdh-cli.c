@@ -441,6 +441,7 @@ main (int    argc,
 {
   g_autofree gchar *connection = NULL;
   g_autofree gchar *remote = NULL;
+  g_autofree gchar *dump = NULL;
   g_auto (GStrv) servers = NULL;
   g_auto (GStrv) args = NULL;
   g_autofree gchar *commands = NULL;
@@ -451,6 +452,8 @@ main (int    argc,
   GOptionEntry entries[] = {
     { "kernel", 'k', 0, G_OPTION_ARG_STRING, &connection,
       N_("Kernel connection, e.g. com:pipe,port=/run/vm.sock or sim:"), N_("CONNECTION") },
+    { "dump", 'z', 0, G_OPTION_ARG_FILENAME, &dump,
+      N_("Open a kernel crash dump file"), N_("FILE") },
     { "remote", 0, 0, G_OPTION_ARG_STRING, &remote,
       N_("Join a debugging server's session, e.g. tcp:Port=5005,Server=HOST (also -remote)"),
       N_("STRING") },
@@ -493,9 +496,9 @@ main (int    argc,
       g_printerr ("kdhost-cli: %s\n", error->message);
       return 2;
     }
-  if (connection && remote)
+  if ((connection != NULL) + (remote != NULL) + (dump != NULL) > 1)
     {
-      g_printerr ("kdhost-cli: %s\n", _("-k and -remote cannot be used together"));
+      g_printerr ("kdhost-cli: %s\n", _("-k, -z and -remote cannot be used together"));
       return 2;
     }
   if (version)
@@ -550,6 +553,8 @@ main (int    argc,
     cli.last_token = cli.attach_token = kdh_engine_attach (cli.engine, connection);
   else if (remote)
     cli.last_token = cli.attach_token = kdh_engine_connect_remote (cli.engine, remote);
+  else if (dump)
+    cli.last_token = cli.attach_token = kdh_engine_open_dump (cli.engine, dump);
   else if (servers == NULL)
     g_print ("%s", _("No kernel connection given (-k CONNECTION, or -remote STRING for a "
                      "debugging server's session); try -k sim: for the simulated target.\n"));

@@ -6,6 +6,17 @@
  */
 #include "kdh-command-line.h"
 
+/* Commands whose argument is the rest of the line, semicolons and all:
+ * a symbol path separates its elements with them. */
+static gboolean
+takes_rest_of_line (const gchar *command)
+{
+  while (g_ascii_isspace (*command))
+    command++;
+  return g_ascii_strncasecmp (command, ".sympath", 8) == 0
+         && (command[8] == '+' || command[8] == '\0' || g_ascii_isspace (command[8]));
+}
+
 GPtrArray *
 kdh_command_line_split (const gchar *line)
 {
@@ -15,6 +26,11 @@ kdh_command_line_split (const gchar *line)
 
   for (const gchar *p = line; *p; p++)
     {
+      if (current->len == 0 && takes_rest_of_line (p))
+        {
+          g_string_append (current, p);
+          break;
+        }
       if (*p == '"')
         quoted = !quoted;
       if (*p == ';' && !quoted)

@@ -13,8 +13,9 @@
 G_BEGIN_DECLS
 
 /* Splits @line on ';' outside double quotes, as KD does ("r rax; g",
- * ".echo \"a;b\""). Every part is stripped of surrounding whitespace and
- * may be empty. Never returns an empty array. */
+ * ".echo \"a;b\""); .sympath takes the rest of the line. Every part is
+ * stripped of surrounding whitespace and may be empty. Never returns an
+ * empty array. */
 GPtrArray *kdh_command_line_split (const gchar *line);
 
 /* Splits one stripped command into its name, lower case (the first word;

@@ -46,6 +46,22 @@ split_commands (const gchar  *args,
   return TRUE;
 }
 
+/* A crash dump does not run: breakpoints in it would never be hit. */
+static KdhTarget *
+need_live_target (KdhCommandCall *inv,
+                  GError        **error)
+{
+  KdhTarget *target = kdh_commands_need_stopped (inv, error);
+
+  if (target != NULL && kdh_session_get_dump_header (inv->commands->session) != NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("Cannot set breakpoints: this is a crash dump, not a live target."));
+      return NULL;
+    }
+  return target;
+}
+
 static void
 describe_set (KdhCommandCall *inv,
               KdhTarget      *target,
@@ -107,7 +123,7 @@ cmd_bp (KdhCommandCall *inv,
         gpointer        data,
         GError        **error)
 {
-  KdhTarget *target = kdh_commands_need_stopped (inv, error);
+  KdhTarget *target = need_live_target (inv, error);
   gboolean deferred = inv->name[1] == 'u';
   g_autofree gchar *expression = NULL, *commands = NULL;
   KdhBreakpoints *bps;
@@ -169,7 +185,7 @@ cmd_bm (KdhCommandCall *inv,
         gpointer        data,
         GError        **error)
 {
-  KdhTarget *target = kdh_commands_need_stopped (inv, error);
+  KdhTarget *target = need_live_target (inv, error);
   g_autofree gchar *pattern_text = NULL, *commands = NULL;
   g_autoptr (GPatternSpec) pattern = NULL;
   KdhBreakpoints *bps;
@@ -246,7 +262,7 @@ cmd_ba (KdhCommandCall *inv,
         gpointer        data,
         GError        **error)
 {
-  KdhTarget *target = kdh_commands_need_stopped (inv, error);
+  KdhTarget *target = need_live_target (inv, error);
   g_autofree gchar *address_text = NULL, *commands = NULL;
   const gchar *p;
   gchar access;

@@ -298,6 +298,7 @@ typedef struct {
   gboolean have_address;       /* a ADDRESS: the module holding it */
   guint64 address;
   gboolean by_name;            /* sm: sorted by name (default: by address) */
+  gboolean verbose;            /* v: image and symbol details */
 } LmOptions;
 
 static void
@@ -316,9 +317,20 @@ parse_lm (KdhCommandCall *inv,
           LmOptions      *o,
           GError        **error)
 {
-  g_auto (GStrv) words = g_strsplit_set (inv->args, " \t", -1);
+  g_auto (GStrv) words = NULL;
   guint i = 0;
 
+  /* KD glues options to the name: lmv, lmvm PATTERN. */
+  if (strcmp (inv->name, "lm") != 0)
+    {
+      g_autofree gchar *spaced = g_strdup_printf ("%s %s", inv->name[3] == 'm' ? "m" : "",
+                                                  inv->args);
+
+      o->verbose = TRUE;
+      words = g_strsplit_set (spaced, " \t", -1);
+    }
+  else
+    words = g_strsplit_set (inv->args, " \t", -1);
   for (i = 0; words[i]; i++)
     {
       const gchar *w = words[i];
@@ -356,11 +368,13 @@ parse_lm (KdhCommandCall *inv,
         }
       else if (strcmp (w, "sm") == 0)
         o->by_name = TRUE;
+      else if (strcmp (w, "v") == 0)
+        o->verbose = TRUE;
       else
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                        _("lm option '%s' is not supported yet (lm takes m PATTERN, M PATTERN, "
-                         "a ADDRESS and sm)."), w);
+                         "a ADDRESS, sm and v)."), w);
           return FALSE;
         }
     }
@@ -429,8 +443,11 @@ cmd_modules (KdhCommandCall *inv,
       KdhModule *m = shown->pdata[i];
       g_autofree gchar *start = kdh_commands_format_address (target, m->base);
       g_autofree gchar *end = kdh_commands_format_address (target, m->base + m->size);
+      g_autofree gchar *symbols = kdh_commands_symbol_column (target, m);
 
-      say (inv, "%s %s   %-10s %s\n", start, end, m->short_name, m->name);
+      say (inv, "%s %s   %-10s %s\n", start, end, m->short_name, symbols);
+      if (options.verbose)
+        kdh_commands_print_module_details (inv, target, m);
     }
   return TRUE;
 }
@@ -473,7 +490,9 @@ static const struct {
   { "dd", cmd_dump, NULL },
   { "dq", cmd_dump, NULL },
   { "dw", cmd_dump, NULL },
-  { "lm", cmd_modules, "lm [m PATTERN] [a ADDR] [sm]   list loaded modules" },
+  { "lmv", cmd_modules, NULL },
+  { "lmvm", cmd_modules, NULL },
+  { "lm", cmd_modules, "lm [v] [m PATTERN] [a ADDR] [sm]   list loaded modules" },
   { "r", cmd_registers, "r [REG[=EXPR]]    show or set registers" },
   { "vertarget", cmd_vertarget, "vertarget         show the target's version" },
   { ".echo", cmd_echo, ".echo TEXT        print TEXT" },
@@ -492,6 +511,8 @@ kdh_commands_add_builtins (KdhCommands *c)
   kdh_commands_add_search (c);
   kdh_commands_add_file (c);
   kdh_commands_add_session (c);
+  kdh_commands_add_symbols (c);
+  kdh_commands_add_crashdump (c);
   kdh_commands_add_breakpoints (c);
   kdh_commands_add_exec (c);
   kdh_commands_add_stack (c);

@@ -5,6 +5,8 @@
  *
  * kdh-commands.c          the table, line splitting, repetition, .help
  * kdh-commands-builtin.c  the commands that work on the target
+ * kdh-commands-symbols.c  the symbol commands
+ * kdh-commands-types.c    dt
  */
 #pragma once
 
@@ -12,6 +14,7 @@
 
 #include "common/kdh-address.h"
 #include "kdh-expr.h"
+#include "symbols/kdh-pdb.h"
 
 G_BEGIN_DECLS
 
@@ -48,6 +51,8 @@ void       kdh_commands_add_stack       (KdhCommands *commands);
 /* Runs a breakpoint's commands after its hit (kdh_session_set_hit_func). */
 void       kdh_commands_run_hit         (gpointer     commands,
                                          const gchar *line);
+/* kdh-commands-crashdump.c: .dump, .bugcheck */
+void       kdh_commands_add_crashdump (KdhCommands *commands);
 
 /* The commands of other files, added by kdh_commands_add_builtins(). */
 void       kdh_commands_add_disasm  (KdhCommands *commands);   /* kdh-commands-disasm.c */
@@ -95,6 +100,24 @@ gboolean   kdh_commands_write (KdhTarget     *target,
                                const guint8  *data,
                                gsize          length,
                                GError       **error);
+/* kdh-commands-symbols.c: .sympath, .reload, x, ln and friends; symbol
+ * messages of @session's target go to the host; lm's symbol column and
+ * lmv's lines. */
+void       kdh_commands_add_symbols (KdhCommands *commands);
+/* kdh-commands-types.c: dt; a value of a PDB type in target memory as dt
+ * writes it. */
+void       kdh_commands_add_types   (KdhCommands *commands);
+gchar     *kdh_commands_format_value (KdhTarget *target,
+                                      KdhPdb    *pdb,
+                                      guint32    type,
+                                      guint64    address);
+void       kdh_commands_attach_symbols (KdhCommands *commands,
+                                        KdhSession  *session);
+gchar     *kdh_commands_symbol_column (KdhTarget *target,
+                                       KdhModule *module);
+void       kdh_commands_print_module_details (KdhCommandCall *call,
+                                              KdhTarget      *target,
+                                              KdhModule      *module);
 
 /* Helpers for commands. */
 void       kdh_commands_say      (KdhCommandCall *call,

@@ -16,6 +16,13 @@ kdh_engine_attach (KdhEngine   *engine,
 }
 
 guint
+kdh_engine_open_dump (KdhEngine   *engine,
+                      const gchar *path)
+{
+  return kdh_engine_post_command (engine, CMD_OPEN_DUMP, path, NULL, FALSE, FALSE);
+}
+
+guint
 kdh_engine_connect_remote (KdhEngine   *engine,
                            const gchar *remote_string)
 {

@@ -83,6 +83,7 @@ typedef enum {
   CMD_CONNECT_REMOTE,
   CMD_SUBSCRIBE,
   CMD_PRINT,
+  CMD_OPEN_DUMP,
 } KdhEngineCommandKind;
 
 typedef struct {

@@ -442,6 +442,24 @@ run_attach (KdhEngine   *engine,
   return kdh_session_attach (engine->session, error);
 }
 
+static gboolean
+run_open_dump (KdhEngine   *engine,
+               const gchar *path,
+               GError     **error)
+{
+  KdhSession *session;
+
+  close_backend (engine);
+  session = kdh_session_open_dump (&engine->host, path, error);
+  if (session == NULL)
+    return FALSE;
+  engine->session = session;
+  engine->backend = kdh_session_as_backend (session);
+  kdh_commands_set_session (engine->cmds, session);
+  set_connection_snapshot (engine);
+  return TRUE;
+}
+
 /* Remote mode: the engine is a debugging client, and commands go to the
  * server, which echoes them to everyone (this front end included). */
 static gboolean
@@ -520,6 +538,9 @@ run_command (KdhEngine        *engine,
       break;
     case CMD_ATTACH:
       ok = run_attach (engine, cmd->text, &error);
+      break;
+    case CMD_OPEN_DUMP:
+      ok = run_open_dump (engine, cmd->text, &error);
       break;
     case CMD_EXECUTE:
       ok = run_execute (engine, cmd, &error);

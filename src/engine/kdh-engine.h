@@ -48,6 +48,10 @@ void       kdh_engine_free  (KdhEngine *engine);
 /* Each returns a token that the COMMAND_DONE event carries. */
 guint kdh_engine_attach     (KdhEngine   *engine,
                              const gchar *connection);     /* "-k" string */
+/* Opens a kernel crash dump file (-z) as the target: stopped for good,
+ * read-only; .restart reopens it. */
+guint kdh_engine_open_dump  (KdhEngine   *engine,
+                             const gchar *path);
 /* Becomes a debugging client of the server named by @remote_string
  * (WinDbg's -remote: "tcp:Port=5005,Server=HOST", npipe:, ssl:, com:)
  * instead of a kernel connection: the server's state, prompt and output

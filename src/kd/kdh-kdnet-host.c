@@ -337,9 +337,16 @@ handle_poke (KdhKdnetHost           *host,
     }
   else
     advances = FALSE;
-  if (poke.host_port != 0 && advances)
+  if (poke.host_port != 0)
     {
-      host->stats.keepalives++;
+      /* A target that names a host port has its session. A keepalive
+       * repeated or overtaken on the way (not above the last number) is
+       * stale: answering it would hand the target a new session it takes
+       * up, which reads as a reboot. */
+      if (advances)
+        host->stats.keepalives++;
+      else
+        host->stats.stale++;
       return;
     }
   if (host->current.used || !kdh_kdnet_peer_equal (from, &host->current.peer))

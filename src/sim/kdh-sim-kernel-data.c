@@ -419,4 +419,5 @@ _kdh_sim_build_data (KdhSimKernel *k)
   idle = build_processes (k);
   build_processors (k, idle);
   build_kuser_shared_data (k);
+  _kdh_sim_build_memory_block (k);
 }

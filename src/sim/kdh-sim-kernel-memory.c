@@ -513,3 +513,64 @@ _kdh_sim_memory_clear (KdhSimKernel *k)
   g_clear_pointer (&k->present, g_free);
   g_clear_pointer (&k->regions, g_array_unref);
 }
+
+/* The RAM a boot loader's memory map would report: the 1 MiB granules in
+ * use at boot, with the pool, the area later drivers load into and the
+ * first page-table pages whole, as PHYSICAL_MEMORY_DESCRIPTOR runs that
+ * KdDebuggerDataBlock.MmPhysicalMemoryBlock (0x270) points to through
+ * the kernel's variable. A debugger writing a complete dump reads these
+ * runs; pages in them that nothing uses read as zeros would on a real
+ * machine, and here they are simply not present. */
+#define GRANULE (G_GUINT64_CONSTANT (1) << 20)
+#define N_GRANULES (KDH_SIM_PHYS_SIZE / GRANULE)
+
+static void
+mark_ram (gboolean *ram,
+          guint64   pa,
+          guint64   size)
+{
+  for (guint64 g = pa / GRANULE; g < (pa + size + GRANULE - 1) / GRANULE && g < N_GRANULES; g++)
+    ram[g] = TRUE;
+}
+
+void
+_kdh_sim_build_memory_block (KdhSimKernel *k)
+{
+  guint64 variable = _kdh_sim_peek_u64 (k, k->sym.kd_debugger_data_block + 0x270);
+  gboolean ram[N_GRANULES] = { 0 };
+  guint64 runs[N_GRANULES][2];
+  guint n_runs = 0;
+  guint64 pages = 0, block;
+
+  if (variable == 0)
+    return;
+  for (guint64 p = 0; p < KDH_SIM_PHYS_SIZE / KDH_SIM_PAGE_SIZE; p++)
+    if (k->present[p])
+      ram[p * KDH_SIM_PAGE_SIZE / GRANULE] = TRUE;
+  mark_ram (ram, KDH_SIM_POOL_BASE - KDH_SIM_PHYS_BASE, KDH_SIM_POOL_SIZE);
+  mark_ram (ram, KDH_SIM_LATE_BASE - KDH_SIM_PHYS_BASE, 2 * GRANULE);
+  mark_ram (ram, KDH_SIM_PHYS_SIZE - KDH_SIM_PHYS_EXTRA, 2 * GRANULE);
+  for (guint g = 0; g < N_GRANULES; g++)
+    {
+      if (!ram[g])
+        continue;
+      if (n_runs > 0 && runs[n_runs - 1][0] + runs[n_runs - 1][1] == g * (GRANULE / KDH_SIM_PAGE_SIZE))
+        runs[n_runs - 1][1] += GRANULE / KDH_SIM_PAGE_SIZE;
+      else
+        {
+          runs[n_runs][0] = g * (GRANULE / KDH_SIM_PAGE_SIZE);
+          runs[n_runs][1] = GRANULE / KDH_SIM_PAGE_SIZE;
+          n_runs++;
+        }
+      pages += GRANULE / KDH_SIM_PAGE_SIZE;
+    }
+  block = _kdh_sim_pool_alloc (k, 0x10 + 0x10 * n_runs, "MmPm");
+  _kdh_sim_poke_u32 (k, block, n_runs);
+  _kdh_sim_poke_u64 (k, block + 8, pages);
+  for (guint i = 0; i < n_runs; i++)
+    {
+      _kdh_sim_poke_u64 (k, block + 0x10 + 0x10 * i, runs[i][0]);
+      _kdh_sim_poke_u64 (k, block + 0x18 + 0x10 * i, runs[i][1]);
+    }
+  _kdh_sim_poke_u64 (k, variable, block);
+}

@@ -259,6 +259,8 @@ guint32 _kdh_sim_peek_u32   (KdhSimKernel *k, guint64 address);
 gsize   _kdh_sim_poke_utf16 (KdhSimKernel *k, guint64 address, const gchar *s);
 /* A nonpaged pool block with a POOL_HEADER carrying @tag ("MmLd"). */
 guint64 _kdh_sim_pool_alloc (KdhSimKernel *k, gsize size, const gchar *tag);
+/* MmPhysicalMemoryBlock: the machine's RAM runs, once everything is mapped. */
+void    _kdh_sim_build_memory_block (KdhSimKernel *k);
 
 /* kdh-sim-loader.c */
 void                _kdh_sim_load_boot_images (KdhSimKernel *k);

@@ -7,6 +7,7 @@
  * (kdh-backend.h); these are the session's entries.
  */
 #include "kdh-session-private.h"
+#include "kdh-target-symbols.h"
 
 static KdhSession *
 from_backend (KdhBackend *backend)
@@ -48,6 +49,8 @@ static void
 backend_interrupt (KdhBackend *backend,
                    gboolean    defer)
 {
+  /* Ctrl+C also stops a symbol download the current command waits for. */
+  kdh_target_cancel_symbol_downloads (kdh_session_get_target (from_backend (backend)));
   kdh_session_break (from_backend (backend), defer);
 }
 

@@ -9,11 +9,14 @@
  * kdh-session-request.c  manipulate requests and their replies, Continue
  * kdh-session-backend.c  the session as the engine's backend
  * kdh-session-net.c      what a datagram transport (KDNET) adds
+ * kdh-session-dump.c     a crash dump file instead of a connection
+ * kdh-session-crash.c    .crash: the target bug checks
  */
 #pragma once
 
 #include "kdh-session.h"
 
+#include "dump/kdh-dump-file.h"
 #include "kd/kdh-link.h"
 #include "kdh-stop.h"
 #include "kdh-target.h"
@@ -126,6 +129,10 @@ struct _KdhSession
   /* Flow control (kdh_session_throttle_input). */
   gint64 input_paused_us;         /* since when reading is paused, or 0 */
   guint64 input_resume_packets;   /* after a forced resume: read until past this */
+
+  /* A crash dump instead of a connection (kdh-session-dump.c). */
+  KdhDumpFile *dump;
+  gchar *dump_path;
 };
 
 #define STALE_BREAKIN_WINDOW_MS 5000
@@ -176,6 +183,13 @@ gboolean kdh_session_sync_late     (KdhSession   *s,
 void     kdh_session_set_lost      (KdhSession   *s,
                                     const gchar  *reason,
                                     gboolean      retry);
+
+/* kdh-session-dump.c: the requests answered from the dump */
+gboolean kdh_session_dump_request  (KdhSession          *s,
+                                    const KdhManipulate *request,
+                                    KdhManipulate       *reply,
+                                    GBytes             **reply_payload,
+                                    GError             **error);
 
 /* kdh-session-request.c */
 /* Continue2 (@trace: one instruction on the current processor). */

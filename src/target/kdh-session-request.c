@@ -113,6 +113,8 @@ kdh_session_request (KdhSession          *s,
   gboolean wants_reply = kdh_manipulate_api_has_reply (request->api);
   const gchar *name = kdh_api_name (request->api);
 
+  if (s->dump_path)
+    return kdh_session_dump_request (s, request, reply, reply_payload, error);
   if (!s->transport_open)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,

@@ -327,6 +327,8 @@ gboolean
 kdh_session_resync (KdhSession *s,
                     GError    **error)
 {
+  if (s->dump_path)
+    return s->backend.klass->resync (&s->backend, error);
   if (!s->transport_open)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
@@ -343,6 +345,8 @@ gboolean
 kdh_session_restart (KdhSession *s,
                      GError    **error)
 {
+  if (s->dump_path)
+    return s->backend.klass->restart (&s->backend, error);
   /* The target behind the reopened transport is most likely the same one,
    * still stopped where we left it. */
   gboolean was_stopped = s->state == KDH_CONN_BREAK;

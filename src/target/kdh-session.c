@@ -11,6 +11,7 @@
  */
 #include "kdh-exec.h"
 #include "kdh-session-private.h"
+#include "kdh-target-symbols.h"
 
 #include <glib/gi18n.h>
 #include <gio/gio.h>
@@ -474,6 +475,7 @@ kdh_session_new (KdhHost             *host,
   s->description = kdh_connection_string_describe (cs);
   s->state = KDH_CONN_DISCONNECTED;
   s->target = kdh_target_new (target_request, s);
+  kdh_target_set_symbol_host (s->target, host);
   s->lost_retry_us = G_MAXINT64;
   s->breakin_retry_us = G_MAXINT64;
   kdh_session_make_link (s);
@@ -517,6 +519,8 @@ kdh_session_free (KdhSession *s)
   g_clear_pointer (&s->reply, g_bytes_unref);
   g_clear_pointer (&s->stop, g_bytes_unref);
   g_clear_pointer (&s->current_stop, g_bytes_unref);
+  kdh_dump_file_free (s->dump);
+  g_free (s->dump_path);
   g_free (s);
 }
 

@@ -15,6 +15,7 @@
 
 #include <glib.h>
 
+#include "dump/kdh-dump-file.h"
 #include "kd/kdh-dbgkd.h"
 #include "kdh-backend.h"
 #include "kdh-host.h"
@@ -31,6 +32,23 @@ KdhSession  *kdh_session_new      (KdhHost             *host,
 /* The session as the engine's backend; freeing that frees the session. */
 KdhBackend  *kdh_session_as_backend (KdhSession *session);
 void         kdh_session_free     (KdhSession *session);
+/* A crash dump file as the target (kdh-session-dump.c): opens it, prints
+ * what KD prints on loading one, and stays at Break for good; requests
+ * are answered from the file, and what needs a live target is refused.
+ * Its backend's restart reopens the file. NULL with why the file cannot
+ * be read. */
+KdhSession  *kdh_session_open_dump (KdhHost     *host,
+                                    const gchar *path,
+                                    GError     **error);
+/* .crash: the stopped processor bug checks (0xE2); the target runs until
+ * the bug check breaks in, as after a Continue (kdh-session-crash.c). */
+gboolean     kdh_session_cause_bugcheck (KdhSession  *session,
+                                         GError     **error);
+/* Whether the user asked to break in (Ctrl+C) while a command ran with
+ * the target stopped; a long command (.dump) takes it as "cancel". */
+gboolean     kdh_session_take_break_request (KdhSession *session);
+/* The dump's header, or NULL for a live connection. */
+const KdhDumpHeader *kdh_session_get_dump_header (KdhSession *session);
 
 /* Opens the transport and synchronizes as a new debugger would; returns
  * when the target's first event has been handled (Break, or Running when

@@ -198,3 +198,9 @@ kdh_stop_handle (KdhHost       *host,
     }
   return TRUE;
 }
+
+const gchar *
+kdh_stop_exception_name (guint32 code)
+{
+  return exception_name (code);
+}

@@ -41,4 +41,8 @@ gboolean kdh_stop_handle (KdhHost       *host,
 /* "Mon Dec  7 03:11:10.568 2026 (UTC + 0:00)", as KD writes times. */
 gchar   *kdh_stop_format_time (GDateTime *now);
 
+/* "Break instruction exception" for 0x80000003 and the like, as the stop
+ * line and .exr say it ("Unknown exception" for codes without a name). */
+const gchar *kdh_stop_exception_name (guint32 code);
+
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/kdh-le.h"
+#include "kdh-target-private.h"
 #include "kdh-windows-name.h"
 #include "kd/kdh-context.h"
 
@@ -33,6 +34,7 @@ struct _KdhTarget
   GArray *breakpoints;         /* KdhBreakpointRecord, by handle */
   KdhProductType product;      /* from KUSER_SHARED_DATA, with the version */
   guint32 suite_mask;
+  KdhSymbolSettings *symbol_settings;   /* kdh-target-symbols.c */
 };
 
 static void
@@ -42,6 +44,7 @@ module_free (gpointer data)
 
   g_free (m->name);
   g_free (m->short_name);
+  kdh_module_symbols_free (m->symbols);
   if (m->exports)
     {
       for (guint i = 0; i < m->exports->len; i++)
@@ -61,7 +64,14 @@ kdh_target_new (KdhTargetRequestFunc request,
   t->request_data = request_data;
   t->contexts = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_bytes_unref);
   t->breakpoints = g_array_new (FALSE, FALSE, sizeof (KdhBreakpointRecord));
+  t->symbol_settings = kdh_symbol_settings_new ();
   return t;
+}
+
+KdhSymbolSettings *
+kdh_target_get_symbol_settings (KdhTarget *t)
+{
+  return t->symbol_settings;
 }
 
 void
@@ -91,6 +101,7 @@ kdh_target_free (KdhTarget *t)
   kdh_target_forget_all (t);
   g_hash_table_unref (t->contexts);
   g_array_unref (t->breakpoints);
+  kdh_symbol_settings_free (t->symbol_settings);
   g_free (t);
 }
 
@@ -655,111 +666,6 @@ kdh_target_ensure_exports (KdhTarget  *t,
   g_array_unref (m->exports);
   m->exports = g_steal_pointer (&exports);
   return TRUE;
-}
-
-static KdhModule *
-module_at (KdhTarget *t,
-           guint64    address)
-{
-  if (t->modules == NULL)
-    return NULL;
-  for (guint i = 0; i < t->modules->len; i++)
-    {
-      KdhModule *m = t->modules->pdata[i];
-
-      if (address >= m->base && address - m->base < m->size)
-        return m;
-    }
-  return NULL;
-}
-
-gchar *
-kdh_target_symbolize (KdhTarget *t,
-                      guint64    address)
-{
-  KdhModule *m;
-  const KdhExport *best = NULL;
-
-  if (!kdh_target_ensure_modules (t, NULL))
-    return NULL;
-  m = module_at (t, address);
-  if (m == NULL)
-    return NULL;
-  kdh_target_ensure_exports (t, m, NULL);
-  for (guint lo = 0, hi = m->exports->len; lo < hi;)
-    {
-      guint mid = (lo + hi) / 2;
-      const KdhExport *e = &g_array_index (m->exports, KdhExport, mid);
-
-      if (e->address <= address)
-        best = e, lo = mid + 1;
-      else
-        hi = mid;
-    }
-  if (best == NULL)
-    return address == m->base ? g_strdup (m->short_name)
-                              : g_strdup_printf ("%s+0x%" G_GINT64_MODIFIER "x", m->short_name,
-                                                 address - m->base);
-  if (best->address == address)
-    return g_strdup_printf ("%s!%s", m->short_name, best->name);
-  return g_strdup_printf ("%s!%s+0x%" G_GINT64_MODIFIER "x", m->short_name, best->name,
-                          address - best->address);
-}
-
-static gboolean
-module_matches (const KdhModule *m,
-                const gchar     *name)
-{
-  gsize n = strlen (name);
-
-  return g_ascii_strcasecmp (m->short_name, name) == 0 || g_ascii_strcasecmp (m->name, name) == 0
-         || (g_ascii_strncasecmp (m->name, name, n) == 0 && m->name[n] == '.');
-}
-
-static gboolean
-find_export (KdhTarget   *t,
-             KdhModule   *m,
-             const gchar *name,
-             guint64     *address)
-{
-  if (!kdh_target_ensure_exports (t, m, NULL))
-    return FALSE;
-  for (guint i = 0; i < m->exports->len; i++)
-    {
-      const KdhExport *e = &g_array_index (m->exports, KdhExport, i);
-
-      if (g_ascii_strcasecmp (e->name, name) == 0)
-        {
-          *address = e->address;
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
-
-gboolean
-kdh_target_lookup_symbol (KdhTarget   *t,
-                          const gchar *module,
-                          const gchar *name,
-                          guint64     *address)
-{
-  if (!kdh_target_ensure_modules (t, NULL))
-    return FALSE;
-  for (guint i = 0; i < t->modules->len; i++)
-    {
-      KdhModule *m = t->modules->pdata[i];
-
-      if (module && !module_matches (m, module))
-        continue;
-      if (name == NULL)
-        {
-          *address = m->base;
-          return TRUE;
-        }
-      if (find_export (t, m, name, address))
-        return TRUE;
-    }
-  return FALSE;
 }
 
 /* ---- Breakpoints ------------------------------------------------------- */

@@ -19,6 +19,10 @@
 
 G_BEGIN_DECLS
 
+/* The module's PDB or why it has none (kdh-target-symbols.h); NULL while
+ * deferred. */
+typedef struct _KdhModuleSymbols KdhModuleSymbols;
+
 typedef struct {
   gchar *name;                 /* "ntoskrnl.exe" */
   gchar *short_name;           /* "nt" as WinDbg names it */
@@ -27,6 +31,7 @@ typedef struct {
   guint32 checksum;
   guint32 timestamp;
   GArray *exports;             /* KdhExport, sorted by address; NULL until loaded */
+  KdhModuleSymbols *symbols;
 } KdhModule;
 
 typedef struct {
@@ -116,11 +121,13 @@ gboolean   kdh_target_ensure_exports (KdhTarget  *target,
                                       KdhModule  *module,
                                       GError    **error);
 /* "nt!DbgBreakPointWithStatus+0x4", "nt+0x1234", or NULL when the address
- * is in no module. Reads module data as needed; failures give NULL. */
+ * is in no module. Reads module data as needed (loading a deferred
+ * module's PDB, kdh-target-symbols.c); failures give NULL. */
 gchar     *kdh_target_symbolize      (KdhTarget *target,
                                       guint64    address);
 /* "nt!DbgPrint", "DbgPrint" (@module NULL: any module), or "nt" (@name
- * NULL: the module base). */
+ * NULL: the module base); PDB names where the module has its PDB, else
+ * exports. */
 gboolean   kdh_target_lookup_symbol  (KdhTarget   *target,
                                       const gchar *module,
                                       const gchar *name,

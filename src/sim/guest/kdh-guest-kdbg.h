@@ -173,6 +173,7 @@ typedef struct _KDDEBUGGER_DATA64 {
 
 STATIC_ASSERT (offsetof (KDDEBUGGER_DATA64, KiBugcheckData) == 0x088);
 STATIC_ASSERT (offsetof (KDDEBUGGER_DATA64, MmPfnDatabase) == 0x0C0);
+STATIC_ASSERT (offsetof (KDDEBUGGER_DATA64, MmPhysicalMemoryBlock) == 0x270);
 STATIC_ASSERT (offsetof (KDDEBUGGER_DATA64, MmHighestUserAddress) == 0x1C8);
 STATIC_ASSERT (offsetof (KDDEBUGGER_DATA64, NtBuildLab) == 0x208);
 STATIC_ASSERT (offsetof (KDDEBUGGER_DATA64, KiProcessorBlock) == 0x218);

@@ -34,6 +34,9 @@ NTKERNELAPI ULONG_PTR KiBugCheckData[5];
 ULONG KeTimeIncrement = KDH_CLOCK_INCREMENT;
 ULONG CmNtCSDVersion;
 ULONG64 MmPfnDatabase = 0xFFFFC68000000000ull;
+/* The RAM's runs (PHYSICAL_MEMORY_DESCRIPTOR), built by the host at boot
+ * as a boot loader's memory map gives them to Windows. */
+PVOID MmPhysicalMemoryBlock;
 ULONG64 KeUserCallbackDispatcher = 0x00007FFB3C8D3A40ull;
 CHAR NtBuildLab[64] = "19041.1.amd64fre.vb_release.191206-1406";
 /* The nonpaged pool the loader hands over: [next, end). */
@@ -62,6 +65,7 @@ NTKERNELAPI KDDEBUGGER_DATA64 KdDebuggerDataBlock = {
   .NtBuildLab = (ULONG64) NtBuildLab,
   .KiProcessorBlock = (ULONG64) KiProcessorBlock,
   .CmNtCSDVersion = (ULONG64) &CmNtCSDVersion,
+  .MmPhysicalMemoryBlock = (ULONG64) &MmPhysicalMemoryBlock,
   /* Structure offsets for hosts without symbols */
   .OffsetKThreadKernelStack = 0x58,
   .OffsetKThreadInitialStack = 0x28,
