@@ -21,7 +21,7 @@ log="$(mktemp -d)"
 trap 'rm -rf "$log"' EXIT
 
 echo "Building..."
-targets="kdhost-sim kdhost-cli bench-resync bench-memread bench-flood-cli bench-startup bench-fanout bench-sim bench-kdnet bench-pdb bench-dump"
+targets="kdhost-sim kdhost-cli bench-resync bench-memread bench-exec bench-flood-cli bench-startup bench-fanout bench-sim bench-kdnet bench-pdb bench-dump"
 grep -q '^KDH_BUILD_APP:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null && targets="$targets kdhost"
 # shellcheck disable=SC2086
 cmake --build "$build" -j"$(nproc)" --target $targets > "$log/build" 2>&1 \
@@ -48,6 +48,7 @@ run() {
 export KDH_BUILD_DIR="$build" GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1
 run resync "$build/bench/bench-resync" --count 50
 run memread "$build/bench/bench-memread"
+run exec "$build/bench/bench-exec"
 run kdnet "$build/bench/bench-kdnet"
 run flood-cli "$build/bench/bench-flood-cli" --seconds 20
 if [ "$have_display" = yes ]; then
@@ -179,6 +180,14 @@ section() {   # section NAME: the benchmark's own output, verbatim
   echo "ceiling before any turnaround time."
   echo
   section memread
+  echo
+  echo "## Stacks and steps (\`bench-exec\`)"
+  echo
+  echo "Stopped at a breakpoint in the test driver's tick routine: the requests and the"
+  echo "time to the prompt of \`kn\` on a fresh stop and again (from the cache), \`t\` and"
+  echo "\`p\`, on a Unix socket and the 115200-baud pty."
+  echo
+  section exec
   echo
   echo "## KDNET (\`bench-kdnet\`)"
   echo

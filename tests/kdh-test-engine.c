@@ -59,6 +59,8 @@ on_event (KdhEngine      *engine,
     case KDH_EVENT_PROMPT:
       t->ready = event->ready;
       t->prompt_events++;
+      g_free (t->prompt);
+      t->prompt = g_strdup (event->prompt);
       break;
     case KDH_EVENT_STATS:
       t->stats = event->stats;
@@ -118,6 +120,7 @@ kdh_test_engine_clear (KdhTestEngine *t)
       g_subprocess_wait (p, NULL, NULL);
     }
   g_ptr_array_unref (t->processes);
+  g_clear_pointer (&t->prompt, g_free);
   g_string_free (t->output, TRUE);
   g_string_free (t->target_output, TRUE);
   g_string_free (t->errors, TRUE);

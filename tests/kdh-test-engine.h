@@ -36,6 +36,7 @@ typedef struct {
   GHashTable *done;         /* token -> GINT_TO_POINTER (1 ok, 2 failed) */
   gboolean ready;
   guint prompt_events;
+  gchar *prompt;            /* the latest PROMPT event's text ("0: kd> ") */
   KdhLinkStats stats;       /* the latest STATS event */
   guint stats_events;
   GPtrArray *processes;     /* GSubprocess started by the test */

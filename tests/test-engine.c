@@ -129,7 +129,7 @@ test_symbols_and_modules (void)
                                               g_ascii_strtoull (break_point, NULL, 16)
                                               - G_GUINT64_CONSTANT (0xfffff80002000000));
   g_autofree gchar *tick = sim_address ("kdhtest", "KdhTestTick", FALSE);
-  g_autofree gchar *bp_text = g_strdup_printf ("Breakpoint 1 set at %s (kdhtest!KdhTestTick)", tick);
+  g_autofree gchar *bp_text = g_strdup_printf ("Breakpoint 0 set at %s (kdhtest!KdhTestTick)", tick);
 
   kdh_test_engine_init (&t);
   kdh_test_engine_attach (&t, "sim:");

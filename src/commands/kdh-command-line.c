@@ -52,7 +52,7 @@ kdh_command_line_name (const gchar  *command,
   const gchar *p = command;
   gchar *name;
 
-  if (*p == '?')
+  if (*p == '?' || *p == '~')   /* "?1+2", "~1": no space needed */
     p++;
   else
     while (*p && !g_ascii_isspace (*p))

@@ -265,28 +265,6 @@ cmd_dump (KdhCommandCall *inv,
 }
 
 static gboolean
-cmd_go (KdhCommandCall *inv,
-        gpointer        data,
-        GError        **error)
-{
-  KdhSession *s = kdh_commands_need_session (inv, error);
-
-  if (s == NULL || kdh_commands_need_stopped (inv, error) == NULL)
-    return FALSE;
-  if (*inv->args != '\0')
-    {
-      /* "g ADDR" (run to ADDR) and "g =START" need a breakpoint that the
-       * engine removes at the next stop; until it has one, say so rather
-       * than let the target run past the address. */
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("'g %s' is not supported yet: g takes no address here. Set a breakpoint "
-                     "('bp ADDR') and use 'g'."), inv->args);
-      return FALSE;
-    }
-  return kdh_session_go (s, error);
-}
-
-static gboolean
 cmd_restart (KdhCommandCall *inv,
              gpointer        data,
              GError        **error)
@@ -474,188 +452,6 @@ cmd_modules (KdhCommandCall *inv,
   return TRUE;
 }
 
-/* ---- Breakpoints ------------------------------------------------------- */
-
-static gboolean
-cmd_breakpoint (KdhCommandCall *inv,
-                gpointer        data,
-                GError        **error)
-{
-  KdhTarget *target = kdh_commands_need_stopped (inv, error);
-  KdhSession *s = inv->commands->session;
-  KdhExprScope scope;
-  KdhManipulate request, reply;
-  guint64 address;
-  guint32 handle;
-  g_autofree gchar *symbol = NULL, *where = NULL;
-
-  if (target == NULL)
-    return FALSE;
-  if (*inv->args == '\0')
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           _("bp needs an address, e.g. 'bp nt!DbgBreakPointWithStatus'."));
-      return FALSE;
-    }
-  kdh_commands_init_scope (&scope, target);
-  if (!kdh_expr_evaluate (inv->args, &scope, &address, error))
-    return FALSE;
-  where = kdh_commands_format_address (target, address);
-  kdh_manipulate_init_write_breakpoint (&request, address);
-  if (!kdh_session_request (s, &request, NULL, 0, &reply, NULL, error))
-    return FALSE;
-  handle = kdh_manipulate_get_u32 (&reply, 0x08);
-  if (reply.return_status != KDH_STATUS_SUCCESS || handle == 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("The target could not set a breakpoint at %s (status 0x%08x)."),
-                   where, reply.return_status);
-      return FALSE;
-    }
-  kdh_target_add_breakpoint (target, handle, address);
-  symbol = kdh_target_symbolize (target, address);
-  say (inv, "Breakpoint %u set at %s%s%s%s\n", handle, where, symbol ? " (" : "",
-       symbol ? symbol : "", symbol ? ")" : "");
-  return TRUE;
-}
-
-static gboolean
-cmd_breakpoint_list (KdhCommandCall *inv,
-                     gpointer        data,
-                     GError        **error)
-{
-  KdhTarget *target = kdh_commands_need_stopped (inv, error);
-  const GArray *bps;
-
-  if (target == NULL)
-    return FALSE;
-  if (*inv->args != '\0')
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("bl lists every breakpoint; a list of breakpoints ('%s') is not "
-                     "supported yet."), inv->args);
-      return FALSE;
-    }
-  bps = kdh_target_get_breakpoints (target);
-  for (guint i = 0; i < bps->len; i++)
-    {
-      const KdhBreakpointRecord *bp = &g_array_index (bps, KdhBreakpointRecord, i);
-      g_autofree gchar *where = kdh_commands_format_address (target, bp->address);
-      g_autofree gchar *symbol = kdh_target_symbolize (target, bp->address);
-
-      say (inv, " %u e %s     %s\n", bp->handle, where, symbol ? symbol : "");
-    }
-  return TRUE;
-}
-
-/* "bc *", "bc 1 3", "bc 1,3", "bc 1-3": the handles of the breakpoints
- * set, in the order given, each once. */
-static GArray *
-parse_breakpoint_list (const gchar  *args,
-                       const GArray *known,
-                       GError      **error)
-{
-  g_autoptr (GArray) handles = g_array_new (FALSE, FALSE, sizeof (guint32));
-  g_auto (GStrv) words = g_strsplit_set (args, " \t,", -1);
-
-  for (guint i = 0; words[i]; i++)
-    {
-      const gchar *w = words[i];
-      g_auto (GStrv) range = NULL;
-      guint64 first, last;
-
-      if (*w == '\0')
-        continue;
-      if (strcmp (w, "*") == 0)
-        {
-          for (guint k = 0; k < known->len; k++)
-            g_array_append_val (handles, g_array_index (known, KdhBreakpointRecord, k).handle);
-          continue;
-        }
-      range = g_strsplit (w, "-", 2);
-      if (!g_ascii_string_to_unsigned (range[0], 10, 0, G_MAXUINT32, &first, NULL)
-          || (range[1] && !g_ascii_string_to_unsigned (range[1], 10, first, G_MAXUINT32, &last,
-                                                       NULL)))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                       _("'%s' is not a breakpoint number, a range (1-3) or '*'."), w);
-          return NULL;
-        }
-      if (!range[1])
-        last = first;
-      for (guint k = 0; k < known->len; k++)
-        {
-          guint32 h = g_array_index (known, KdhBreakpointRecord, k).handle;
-
-          if (h >= first && h <= last)
-            g_array_append_val (handles, h);
-        }
-      if (!range[1])
-        {
-          gboolean found = FALSE;
-
-          for (guint k = 0; k < known->len && !found; k++)
-            found = g_array_index (known, KdhBreakpointRecord, k).handle == first;
-          if (!found)
-            {
-              g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                           _("There is no breakpoint %" G_GUINT64_FORMAT " (bl lists them)."),
-                           first);
-              return NULL;
-            }
-        }
-    }
-  return g_steal_pointer (&handles);
-}
-
-static gboolean
-cmd_breakpoint_clear (KdhCommandCall *inv,
-                      gpointer        data,
-                      GError        **error)
-{
-  KdhTarget *target = kdh_commands_need_stopped (inv, error);
-  KdhSession *s = inv->commands->session;
-  g_autoptr (GArray) handles = NULL;
-
-  if (target == NULL)
-    return FALSE;
-  if (*inv->args == '\0')
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           _("bc needs breakpoints to clear: numbers as bl lists them, ranges "
-                             "(1-3) or '*'."));
-      return FALSE;
-    }
-  handles = parse_breakpoint_list (inv->args, kdh_target_get_breakpoints (target), error);
-  if (handles == NULL)
-    return FALSE;
-  for (guint i = 0; i < handles->len; i++)
-    {
-      guint32 handle = g_array_index (handles, guint32, i);
-      KdhManipulate request, reply;
-      gboolean seen = FALSE;
-
-      /* "bc 1 1" or "bc 1 1-2" name one twice: clear it once. */
-      for (guint k = 0; k < i && !seen; k++)
-        seen = g_array_index (handles, guint32, k) == handle;
-      if (seen)
-        continue;
-      kdh_manipulate_init_restore_breakpoint (&request, handle);
-      if (!kdh_session_request (s, &request, NULL, 0, &reply, NULL, error))
-        return FALSE;
-      kdh_target_remove_breakpoint (target, handle);
-      if (reply.return_status != KDH_STATUS_SUCCESS)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                       _("The target has no breakpoint %u (status 0x%08x)."), handle,
-                       reply.return_status);
-          return FALSE;
-        }
-      say (inv, "Breakpoint %u cleared\n", handle);
-    }
-  return TRUE;
-}
-
 static gboolean
 cmd_reboot (KdhCommandCall *inv,
             gpointer        data,
@@ -689,15 +485,11 @@ static const struct {
   const gchar *help;
 } builtins[] = {
   { "?", cmd_evaluate, "? EXPR            evaluate an expression" },
-  { "bc", cmd_breakpoint_clear, "bc N|N-M|*        clear breakpoints" },
-  { "bl", cmd_breakpoint_list, "bl                list breakpoints" },
-  { "bp", cmd_breakpoint, "bp ADDR           set a software breakpoint" },
   { "db", cmd_dump, "db ADDR [L n]     display bytes (also dw, dd, dq, dc)" },
   { "dc", cmd_dump, NULL },
   { "dd", cmd_dump, NULL },
   { "dq", cmd_dump, NULL },
   { "dw", cmd_dump, NULL },
-  { "g", cmd_go, "g                 go: let the target run" },
   { "lmv", cmd_modules, NULL },
   { "lmvm", cmd_modules, NULL },
   { "lm", cmd_modules, "lm [v] [m PATTERN] [a ADDR] [sm]   list loaded modules" },
@@ -721,4 +513,7 @@ kdh_commands_add_builtins (KdhCommands *c)
   kdh_commands_add_session (c);
   kdh_commands_add_symbols (c);
   kdh_commands_add_crashdump (c);
+  kdh_commands_add_breakpoints (c);
+  kdh_commands_add_exec (c);
+  kdh_commands_add_stack (c);
 }

@@ -44,6 +44,13 @@ struct _KdhCommandCall
 
 /* kdh-commands-builtin.c: adds the built-in commands to the table. */
 void       kdh_commands_add_builtins (KdhCommands *commands);
+/* kdh-commands-bp.c, kdh-commands-exec.c, kdh-commands-stack.c */
+void       kdh_commands_add_breakpoints (KdhCommands *commands);
+void       kdh_commands_add_exec        (KdhCommands *commands);
+void       kdh_commands_add_stack       (KdhCommands *commands);
+/* Runs a breakpoint's commands after its hit (kdh_session_set_hit_func). */
+void       kdh_commands_run_hit         (gpointer     commands,
+                                         const gchar *line);
 /* kdh-commands-crashdump.c: .dump, .bugcheck */
 void       kdh_commands_add_crashdump (KdhCommands *commands);
 

@@ -5,6 +5,8 @@
  */
 #include "kdh-commands-private.h"
 
+#include "target/kdh-exec.h"
+
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 #include <stdarg.h>
@@ -87,6 +89,8 @@ kdh_commands_set_session (KdhCommands *c,
   c->session = session;
   c->dump_valid = FALSE;
   g_clear_pointer (&c->repeat, g_free);
+  if (session != NULL)
+    kdh_session_set_hit_func (session, kdh_commands_run_hit, c);
 }
 
 guint

@@ -24,6 +24,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _KdhSessionExec KdhSessionExec;
+
 #define US_PER_MS 1000
 #define STATS_INTERVAL_US (250 * US_PER_MS)
 /* Re-issue an acknowledged but unanswered request this many times. */
@@ -122,6 +124,8 @@ struct _KdhSession
   guint64 stale_breakin_pc;       /* where the sync's stop was */
   gint64 stale_breakin_until_us;  /* after that Continue: the window, or 0 */
 
+  struct _KdhSessionExec *exec;   /* breakpoints and stepping (kdh-session-exec.c) */
+
   /* Flow control (kdh_session_throttle_input). */
   gint64 input_paused_us;         /* since when reading is paused, or 0 */
   guint64 input_resume_packets;   /* after a forced resume: read until past this */
@@ -188,6 +192,11 @@ gboolean kdh_session_dump_request  (KdhSession          *s,
                                     GError             **error);
 
 /* kdh-session-request.c */
+/* Continue2 (@trace: one instruction on the current processor). */
+gboolean _kdh_session_continue     (KdhSession          *s,
+                                    gboolean             trace,
+                                    guint64              dr7,
+                                    GError             **error);
 /* Waits for @predicate, failing when the transport dies for good. */
 gboolean kdh_session_wait          (KdhSession          *s,
                                     KdhSessionPredicate  predicate,

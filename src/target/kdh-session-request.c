@@ -3,6 +3,7 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "kdh-exec.h"
 #include "kdh-session-private.h"
 
 #include <glib/gi18n.h>
@@ -220,11 +221,29 @@ gboolean
 kdh_session_go (KdhSession *s,
                 GError    **error)
 {
+  guint64 dr7 = 0;
+  gboolean stopped = FALSE;
+
+  /* The breakpoints go in first (kdh-session-exec.c); stepping off one at
+   * the current address may end in another stop, shown already. */
+  if (!_kdh_session_exec_prepare (s, &dr7, &stopped, error))
+    return FALSE;
+  if (stopped)
+    return TRUE;
+  return _kdh_session_continue (s, FALSE, dr7, error);
+}
+
+gboolean
+_kdh_session_continue (KdhSession *s,
+                       gboolean    trace,
+                       guint64     dr7,
+                       GError    **error)
+{
   KdhManipulate m;
   guint16 machine = kdh_target_get_machine (s->target);
 
   kdh_manipulate_init_continue2 (&m, machine ? machine : KDH_MACHINE_AMD64, KDH_DBG_CONTINUE,
-                                 FALSE, 0, 1, 0);
+                                 trace, dr7, 1, 0);
   m.processor = (guint16) s->cpu;
   /* Before sending: a stop that comes with the acknowledgement is a new
    * one, even if it looks the same (a break-in left pending). */

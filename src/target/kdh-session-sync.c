@@ -3,6 +3,7 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "kdh-exec.h"
 #include "kdh-session-private.h"
 
 #include <glib/gi18n.h>
@@ -36,6 +37,8 @@ kdh_session_handle_stop (KdhSession *s,
   gboolean auto_continue = s->auto_continue;
   guint64 stale_breakin_pc = 0;
   KdhStopAction action;
+  g_autofree gchar *headline = NULL;
+  gboolean quiet = FALSE, rebooted = s->rebooted;
 
   s->auto_continue = FALSE;
   if (s->stale_breakin_until_us && g_get_monotonic_time () <= s->stale_breakin_until_us
@@ -57,14 +60,17 @@ kdh_session_handle_stop (KdhSession *s,
       /* A rebooted machine is a new connection: announce it again. */
       s->announced = FALSE;
     }
+  _kdh_session_exec_stopped (s, payload, rebooted, &headline, &quiet);
   if (!kdh_stop_handle (s->host, s->target, payload, !s->announced, auto_continue,
-                        stale_breakin_pc,
+                        stale_breakin_pc, headline, quiet,
                         &action, error))
     return FALSE;
   s->announced = TRUE;
   s->cpu = kdh_target_get_cpu (s->target);
   s->lost_attempts = 0;
   s->lost_retry_us = G_MAXINT64;
+  if (action == KDH_STOP_BREAK && _kdh_session_exec_take_resume (s))
+    action = KDH_STOP_CONTINUE;
   /* The user asked to break in and this stop came first (a module load, a
    * reboot's first stop, our own resync break-in): stay here. Resuming
    * would need another break-in, and a target that keeps rebooting or
@@ -80,6 +86,7 @@ kdh_session_handle_stop (KdhSession *s,
   g_clear_pointer (&s->current_stop, g_bytes_unref);
   s->current_stop = g_bytes_ref (payload);
   kdh_session_set_state (s, KDH_CONN_BREAK, NULL, 0);
+  _kdh_session_exec_after_stop (s);
   return TRUE;
 }
 

@@ -9,6 +9,7 @@
  * kdh-session-request.c sends requests and waits for their replies;
  * kdh-session-backend.c is the session as the engine's backend.
  */
+#include "kdh-exec.h"
 #include "kdh-session-private.h"
 #include "kdh-target-symbols.h"
 
@@ -484,6 +485,7 @@ kdh_session_new (KdhHost             *host,
 void
 kdh_session_close (KdhSession *s)
 {
+  _kdh_session_exec_detach (s);
   if (s->link_timer)
     {
       g_source_destroy (s->link_timer);
@@ -505,6 +507,7 @@ kdh_session_free (KdhSession *s)
     return;
   kdh_session_close (s);
   kdh_target_free (s->target);
+  _kdh_session_exec_free (s);
   kdh_link_free (s->link);
   kdh_connection_string_free (s->cs);
   g_free (s->description);

@@ -108,6 +108,8 @@ kdh_stop_handle (KdhHost       *host,
                  gboolean       first,
                  gboolean       auto_continue,
                  guint64        stale_breakin_pc,
+                 const gchar   *headline,
+                 gboolean       quiet,
                  KdhStopAction *action,
                  GError       **error)
 {
@@ -160,7 +162,9 @@ kdh_stop_handle (KdhHost       *host,
       break;
 
     case KDH_STATE_EXCEPTION:
-      if (auto_continue && sc.u.exception.code == KDH_STATUS_BREAKPOINT)
+      /* One of the user's breakpoints hit before our break-in is news,
+       * not a stop we caused. */
+      if (auto_continue && sc.u.exception.code == KDH_STATUS_BREAKPOINT && headline == NULL)
         {
           *action = KDH_STOP_CONTINUE;
           break;
@@ -176,7 +180,11 @@ kdh_stop_handle (KdhHost       *host,
           *action = KDH_STOP_CONTINUE;
           break;
         }
-      if (sc.u.exception.code != KDH_STATUS_WAKE_SYSTEM_DEBUGGER)
+      if (quiet)
+        break;
+      if (headline != NULL)
+        kdh_host_output (host, KDH_OUTPUT_DEBUGGER, headline);
+      else if (sc.u.exception.code != KDH_STATUS_WAKE_SYSTEM_DEBUGGER)
         kdh_host_printf (host, KDH_OUTPUT_DEBUGGER, "%s - code %08x (%s)\n",
                            exception_name (sc.u.exception.code), sc.u.exception.code,
                            sc.u.exception.first_chance ? "first chance" : "!!! second chance !!!");

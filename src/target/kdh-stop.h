@@ -24,13 +24,17 @@ typedef enum {
  * caused only to get the target talking (resync of a running target, an
  * attach without initial break). @stale_breakin_pc: not 0 when this stop
  * may be a break-in left pending in the target by a sync (the sync's stop
- * was at that address); it is resumed when it is one. */
+ * was at that address); it is resumed when it is one. An exception is
+ * shown with @headline ("Breakpoint 0 hit"; "" for the place alone)
+ * instead of its name when given, and not at all when @quiet. */
 gboolean kdh_stop_handle (KdhHost       *host,
                           KdhTarget     *target,
                           GBytes        *payload,
                           gboolean       announce,
                           gboolean       auto_continue,
                           guint64        stale_breakin_pc,
+                          const gchar   *headline,
+                          gboolean       quiet,
                           KdhStopAction *action,
                           GError       **error);
 

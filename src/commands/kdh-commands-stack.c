@@ -1,0 +1,313 @@
+/* kdh-commands-stack.c: k, kb, kn, kv, .frame, gu and ~N
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The text is made from the session's stack (target/kdh-stack.h), the
+ * same frames a view of the window would show.
+ */
+#include "kdh-commands-private.h"
+
+#include <glib/gi18n.h>
+#include <gio/gio.h>
+#include <string.h>
+
+#include "kd/kdh-context.h"
+#include "target/kdh-exec.h"
+#include "target/kdh-stack.h"
+
+#define say kdh_command_call_print
+
+/* KD's default frame count. */
+#define DEFAULT_FRAMES 20
+#define CTX_RAX 0x78
+
+static gchar *
+call_site (KdhTarget *target,
+           guint64    address)
+{
+  gchar *symbol = kdh_target_symbolize (target, address);
+  g_autofree gchar *raw = NULL;
+
+  if (symbol != NULL)
+    return symbol;
+  raw = kdh_commands_format_address (target, address);
+  return g_strdup_printf ("0x%s", raw);
+}
+
+/* "", "L 5", "L5", "5": how many frames. */
+static gboolean
+parse_frame_count (KdhCommandCall *inv,
+                   KdhTarget      *target,
+                   guint64        *count,
+                   GError        **error)
+{
+  const gchar *p = inv->args;
+  KdhExprScope scope;
+
+  *count = DEFAULT_FRAMES;
+  if (*p == '\0')
+    return TRUE;
+  if (*p == 'L' || *p == 'l')
+    {
+      p++;
+      while (*p == ' ')
+        p++;
+    }
+  kdh_commands_init_scope (&scope, target);
+  if (!kdh_expr_evaluate (p, &scope, count, error))
+    return FALSE;
+  if (*count == 0 || *count > KDH_STACK_MAX_FRAMES)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("The frame count must be 1 to %u, not %" G_GUINT64_FORMAT "."),
+                   KDH_STACK_MAX_FRAMES, *count);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+print_frame (KdhCommandCall      *inv,
+             KdhTarget           *target,
+             guint                number,
+             const KdhStackFrame *f,
+             gboolean             numbers,
+             gboolean             args,
+             gboolean             verbose)
+{
+  g_autofree gchar *sp = kdh_commands_format_address (target, f->child_sp);
+  g_autofree gchar *ret = f->unexplained ? g_strdup ("????????`????????")
+                                         : kdh_commands_format_address (target, f->return_address);
+  g_autofree gchar *site = call_site (target, f->instruction);
+  g_autoptr (GString) line = g_string_new (NULL);
+
+  if (numbers)
+    g_string_append_printf (line, "%02x ", number);
+  g_string_append_printf (line, "%s %s    ", sp, ret);
+  if (args)
+    {
+      g_string_append (line, " :");
+      for (guint i = 0; i < 4; i++)
+        {
+          g_autofree gchar *a = kdh_commands_format_address (target, f->args[i]);
+
+          g_string_append_printf (line, " %s", a);
+        }
+      g_string_append (line, " :");
+    }
+  g_string_append_printf (line, " %s", site);
+  if (verbose && f->trap_frame)
+    g_string_append (line, " (interrupt or trap frame below)");
+  if (f->unexplained)
+    g_string_append (line, _("  <- no unwind data explains the caller; the stack shown ends here"));
+  say (inv, "%s\n", line->str);
+}
+
+static gboolean
+cmd_k (KdhCommandCall *inv,
+       gpointer        data,
+       GError        **error)
+{
+  KdhTarget *target = kdh_commands_need_stopped (inv, error);
+  const gchar *name = inv->name;
+  gboolean numbers = strchr (name + 1, 'n') != NULL;
+  gboolean args = strchr (name + 1, 'b') != NULL || strchr (name + 1, 'v') != NULL;
+  gboolean verbose = strchr (name + 1, 'v') != NULL;
+  const GArray *frames;
+  guint64 count;
+
+  if (target == NULL || !parse_frame_count (inv, target, &count, error))
+    return FALSE;
+  frames = kdh_session_get_stack (inv->commands->session, kdh_target_get_cpu (target), error);
+  if (frames == NULL)
+    return FALSE;
+  if (args)
+    say (inv, "%sChild-SP          RetAddr               : Args to Child                         "
+         "                                  : Call Site\n", numbers ? " # " : "");
+  else
+    say (inv, "%sChild-SP          RetAddr               Call Site\n", numbers ? " # " : "");
+  for (guint i = 0; i < frames->len && i < count; i++)
+    print_frame (inv, target, i, &g_array_index (frames, KdhStackFrame, i), numbers, args,
+                 verbose);
+  return TRUE;
+}
+
+static gboolean
+cmd_kp (KdhCommandCall *inv,
+        gpointer        data,
+        GError        **error)
+{
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       _("kp needs the functions' parameter types from private symbols, which "
+                         "kdhost does not read yet; kb shows the argument values."));
+  return FALSE;
+}
+
+static gboolean
+cmd_frame (KdhCommandCall *inv,
+           gpointer        data,
+           GError        **error)
+{
+  KdhTarget *target = kdh_commands_need_stopped (inv, error);
+  KdhSession *s = inv->commands->session;
+  const gchar *p = inv->args;
+  gboolean registers = FALSE;
+  const GArray *frames;
+  const KdhStackFrame *f;
+  KdhExprScope scope;
+  guint64 n;
+
+  if (target == NULL)
+    return FALSE;
+  if (g_str_has_prefix (p, "/r"))
+    {
+      registers = TRUE;
+      p += 2;
+      while (*p == ' ')
+        p++;
+    }
+  frames = kdh_session_get_stack (s, kdh_target_get_cpu (target), error);
+  if (frames == NULL)
+    return FALSE;
+  n = kdh_session_get_frame (s);
+  if (*p != '\0')
+    {
+      kdh_commands_init_scope (&scope, target);
+      if (!kdh_expr_evaluate (p, &scope, &n, error))
+        return FALSE;
+    }
+  if (n >= frames->len)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("Frame %" G_GINT64_MODIFIER "x is not on the stack (k shows frames 0 to %x)."),
+                   n, frames->len - 1);
+      return FALSE;
+    }
+  kdh_session_set_frame (s, (guint) n);
+  f = &g_array_index (frames, KdhStackFrame, n);
+  print_frame (inv, target, (guint) n, f, TRUE, FALSE, FALSE);
+  if (registers)
+    {
+      g_autoptr (GBytes) context = kdh_target_get_context (target, kdh_target_get_cpu (target),
+                                                           error);
+      g_autofree guint8 *copy = NULL;
+      g_autofree gchar *text = NULL;
+      gsize len;
+      const guint8 *bytes;
+
+      if (context == NULL)
+        return FALSE;
+      bytes = g_bytes_get_data (context, &len);
+
+      copy = g_memdup2 (bytes, len);
+      /* The frame's registers over the processor's: volatile ones a
+       * caller does not get back are shown as the unwinder left them. */
+      for (guint i = 0; i < KDH_UNWIND_N_REGS && CTX_RAX + 8 * i + 8 <= len; i++)
+        for (guint b = 0; b < 8; b++)
+          copy[CTX_RAX + 8 * i + b] = (guint8) (f->regs.r[i] >> (8 * b));
+      text = kdh_context_format (copy, len, kdh_target_get_machine (target));
+      say (inv, "%s", text);
+    }
+  return TRUE;
+}
+
+static gboolean
+cmd_gu (KdhCommandCall *inv,
+        gpointer        data,
+        GError        **error)
+{
+  KdhTarget *target = kdh_commands_need_stopped (inv, error);
+  KdhSession *s = inv->commands->session;
+  const GArray *frames;
+  const KdhStackFrame *f;
+  KdhStepResult result;
+
+  if (target == NULL)
+    return FALSE;
+  if (*inv->args != '\0')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("gu takes no arguments, not '%s'."), inv->args);
+      return FALSE;
+    }
+  frames = kdh_session_get_stack (s, kdh_target_get_cpu (target), error);
+  if (frames == NULL)
+    return FALSE;
+  f = &g_array_index (frames, KdhStackFrame, 0);
+  if (f->unexplained || f->return_address == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           _("The return address of the current function is not known (its "
+                             "frame cannot be unwound); gu would not stop."));
+      return FALSE;
+    }
+  /* Returned, rsp is the caller's: above the return address. */
+  if (!kdh_session_run_to (s, f->return_address, f->child_sp + 8, TRUE, &result, error))
+    return FALSE;
+  if (result == KDH_STEP_RUNNING)
+    {
+      say (inv, "%s", _("The function has not returned yet; the stop is shown when it comes.\n"));
+      return TRUE;
+    }
+  if (result == KDH_STEP_DONE)
+    kdh_commands_show_location (inv->commands, target);
+  return TRUE;
+}
+
+/* "~1": the processor the commands work on. */
+static gboolean
+cmd_processor (KdhCommandCall *inv,
+               gpointer        data,
+               GError        **error)
+{
+  KdhTarget *target = kdh_commands_need_stopped (inv, error);
+  const gchar *text = inv->name + 1;
+  g_autofree gchar *all = NULL;
+  gchar *end = NULL;
+  guint64 cpu;
+
+  if (target == NULL)
+    return FALSE;
+  all = g_strconcat (text, inv->args, NULL);
+  g_strstrip (all);
+  if (*all == '\0')
+    {
+      say (inv, "%u\n", kdh_target_get_cpu (target));
+      return TRUE;
+    }
+  cpu = g_ascii_strtoull (all, &end, 16);
+  if (end == all || *end != '\0')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("~ takes a processor number, not '%s'."), all);
+      return FALSE;
+    }
+  if (cpu >= kdh_target_get_n_cpus (target))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("There is no processor %" G_GINT64_MODIFIER "x: the target has %u."), cpu,
+                   kdh_target_get_n_cpus (target));
+      return FALSE;
+    }
+  if (cpu == kdh_target_get_cpu (target))
+    return TRUE;
+  return kdh_session_switch_processor (inv->commands->session, (guint) cpu, error);
+}
+
+void
+kdh_commands_add_stack (KdhCommands *c)
+{
+  static const gchar *const k_names[] = { "k", "kb", "kn", "kv", "kbn", "knb", "kvn", "knv" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (k_names); i++)
+    kdh_commands_add (c, k_names[i],
+                      i == 0 ? "k[b|n|v] [L n]     the call stack (b: arguments, n: numbers)"
+                             : NULL, cmd_k, NULL, NULL);
+  kdh_commands_add (c, "kp", NULL, cmd_kp, NULL, NULL);
+  kdh_commands_add (c, ".frame", ".frame [/r] [N]   choose a stack frame (/r: its registers)",
+                    cmd_frame, NULL, NULL);
+  kdh_commands_add (c, "gu", "gu                go up: run until the function returns", cmd_gu,
+                    NULL, NULL);
+  kdh_commands_add (c, "~", "~N                switch to processor N", cmd_processor, NULL, NULL);
+}
