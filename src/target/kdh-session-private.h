@@ -122,7 +122,7 @@ struct _KdhSession
   gboolean believe_stopped;       /* a .restart from Break: the target is stopped */
   gboolean stale_breakin_armed;   /* the sync sent break-in bytes; waiting for the Continue */
   guint64 stale_breakin_pc;       /* where the sync's stop was */
-  gint64 stale_breakin_until_us;  /* after that Continue: the window, or 0 */
+  gboolean stale_breakin_open;    /* after that Continue, until the next stop */
 
   struct _KdhSessionExec *exec;   /* breakpoints and stepping (kdh-session-exec.c) */
 
@@ -135,7 +135,6 @@ struct _KdhSession
   gchar *dump_path;
 };
 
-#define STALE_BREAKIN_WINDOW_MS 5000
 
 typedef gboolean (*KdhSessionPredicate) (KdhSession *s);
 

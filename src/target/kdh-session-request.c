@@ -253,7 +253,7 @@ _kdh_session_continue (KdhSession *s,
   if (s->stale_breakin_armed)
     {
       s->stale_breakin_armed = FALSE;
-      s->stale_breakin_until_us = g_get_monotonic_time () + STALE_BREAKIN_WINDOW_MS * US_PER_MS;
+      s->stale_breakin_open = TRUE;
     }
   kdh_target_forget_stop (s->target);
   s->target_running = TRUE;

@@ -41,10 +41,12 @@ kdh_session_handle_stop (KdhSession *s,
   gboolean quiet = FALSE, rebooted = s->rebooted;
 
   s->auto_continue = FALSE;
-  if (s->stale_breakin_until_us && g_get_monotonic_time () <= s->stale_breakin_until_us
-      && !s->break_outstanding && !s->break_requested)
+  /* Only the first stop after that Continue, however late it comes: a
+   * loaded host or a lossy line can delay it by seconds, and the other
+   * conditions (kdh_stop_handle) tell it from any stop of the target's own. */
+  if (s->stale_breakin_open && !s->break_outstanding && !s->break_requested)
     stale_breakin_pc = s->stale_breakin_pc;
-  s->stale_breakin_until_us = 0;
+  s->stale_breakin_open = FALSE;
   if (s->rebooted)
     {
       s->rebooted = FALSE;
@@ -227,7 +229,7 @@ kdh_session_sync (KdhSession *s,
   s->peer_restarted = FALSE;
   s->believe_stopped = FALSE;
   s->stale_breakin_armed = FALSE;
-  s->stale_breakin_until_us = 0;
+  s->stale_breakin_open = FALSE;
   g_clear_pointer (&s->stop, g_bytes_unref);
   /* From here until the state change arrives (the RESET answer and the
    * target's pending packet often come in one read). */
