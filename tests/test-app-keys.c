@@ -321,8 +321,8 @@ test_shortcut_does_not_leak (App *app,
 }
 
 /* With the output terminal focused (clicked), Ctrl+Alt+R still works, and
- * keys typed there go nowhere: the terminal is output only, and nothing
- * reaches the command line behind its back. */
+ * keys typed there go to the command line: "xyz" and Enter run as a
+ * command, none of it lost. */
 static void
 test_shortcut_in_terminal (App *app,
                            gconstpointer data)
@@ -337,12 +337,57 @@ test_shortcut_in_terminal (App *app,
   g_free (kdh_test_x11_run (click));
   type_text (app, "xyz");
   press (app, "Return");
+  wait_output (app, mark, "Unknown command 'xyz'");
   press (app, "ctrl+alt+r");
   wait_state (app, from, "resynchronizing");
   wait_counter (app, "resets_received", resets + 1);
   wait_output (app, mark, "Kernel debugger connection resynchronized.");
-  g_assert_null (strstr (app->output->str + mark, "xyz"));
 }
+
+static void
+on_exited (GObject      *process,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (process), result, NULL);
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* Ctrl+W at a break asks before closing (Escape keeps the window and the
+ * session); Enter takes the default, Go and Detach: the target runs, the
+ * connection closes, and the window (the last one) with it. */
+static void
+test_ctrl_w (App *app,
+             gconstpointer data)
+{
+  guint from = app->states->len;
+  gboolean exited = FALSE;
+
+  press (app, "ctrl+w");
+  /* The question is up: the window and its session are still there. */
+  g_usleep (G_USEC_PER_SEC);
+  kdh_test_x11_key ("Escape");
+  g_usleep (G_USEC_PER_SEC);
+  g_assert_nonnull (kdh_test_x11_window_of (app->kdhost));
+  g_assert_cmpuint (app->states->len, ==, from);
+
+  press (app, "ctrl+w");
+  g_usleep (G_USEC_PER_SEC);
+  screenshot (app, "close-question");
+  kdh_test_x11_key ("Return");
+  wait_state (app, from, "running");
+  g_subprocess_wait_async (app->kdhost, NULL, on_exited, &exited);
+  kdh_test_run_until (is_true, &exited, 30, "kdhost to exit");
+}
+
+static void execute (App         *app,
+                     const gchar *command);
 
 /* F5 goes, Ctrl+Break breaks in. */
 static void
@@ -355,6 +400,12 @@ test_go_and_break_keys (App *app,
   press (app, "F5");
   from = wait_state (app, from, "running");
   screenshot (app, "running");
+  /* Messages name the window's keys, not the console's. */
+  execute (app, "r");
+  wait_output (app, 0, "break in first (Ctrl+Break)");
+  execute (app, ".help");
+  wait_output (app, 0, "Ctrl+Alt+R resynchronizes");
+  g_assert_null (strstr (app->output->str, "Ctrl+R then Enter"));
   press (app, "ctrl+Break");
   wait_state (app, from, "break");
   wait_counter (app, "breakins", breakins + 1);
@@ -668,6 +719,7 @@ main (int argc, char **argv)
   ADD ("ctrl-alt-r", test_ctrl_alt_r);
   ADD ("shortcut-does-not-leak", test_shortcut_does_not_leak);
   ADD ("shortcut-in-terminal", test_shortcut_in_terminal);
+  ADD ("ctrl-w", test_ctrl_w);
   ADD ("go-and-break", test_go_and_break_keys);
   ADD ("menu-path", test_menu_path);
   ADD ("menu-model", test_menu_model);

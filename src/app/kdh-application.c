@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "kdh-app-resources.h"
+#include "common/kdh-front-end-keys.h"
 #include "kdh-mainloop-probe.h"
 #include "kdh-window.h"
 
@@ -33,6 +34,11 @@ static const struct {
 } default_accels[] = {
   { "win.kernel-debug", { "<Control>k", NULL } },
   { "win.stop-debugging", { "<Shift>F5", NULL } },
+  { "win.close", { "<Control>w", NULL } },
+  { "win.reconnect", { "<Control><Shift>F5", NULL } },
+  { "win.copy", { "<Control>c", NULL } },
+  { "win.select-all", { "<Control>a", NULL } },
+  { "win.find", { "<Control>f", NULL } },
   { "win.go", { "F5", NULL } },
   { "win.break", { "<Control>Break", "<Control>Pause", NULL } },
   { "win.cycle-baud", { "<Control><Alt>a", NULL } },
@@ -77,13 +83,14 @@ quit_action (GSimpleAction *action,
 {
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (data));
 
-  /* Destroying a window stops its engine (and closes its connection). */
+  /* Each window closes as its close button would: one with a live target
+   * asks first. Closing a window stops its engine and its connection. */
   while (windows)
     {
       GtkWidget *window = windows->data;
 
       windows = windows->next;
-      gtk_widget_destroy (window);
+      gtk_window_close (GTK_WINDOW (window));
     }
 }
 
@@ -217,9 +224,15 @@ static const GOptionEntry option_entries[] = {
   { NULL }
 };
 
+/* What messages name for keys, in this window (the console names its own). */
+static const gchar *const window_keys[KDH_FRONT_END_N_KEYS] = {
+  "Ctrl+Break", "Ctrl+Alt+R", "Ctrl+Alt+D", "Ctrl+W",
+};
+
 static void
 kdh_application_init (KdhApplication *self)
 {
+  kdh_front_end_keys_set (window_keys);
   /* Before GtkApplication looks for gtk/menus.ui under its base path. */
   kdh_app_ensure_resources ();
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);

@@ -31,9 +31,7 @@ on_connect_response (GtkDialog *dialog,
       /* The dialog only offers Connect for a valid string. */
       if (connection)
         {
-          if (self->settings)
-            kdh_connect_dialog_remember (self->settings, connection);
-          kdh_window_attach (self, connection);
+          kdh_window_drop_session (self, KDH_DROP_CONNECT, connection);
         }
       else
         kdh_command_view_append (self->command_view, KDH_OUTPUT_ERROR, error->message);
@@ -49,6 +47,9 @@ kernel_debug_action (GSimpleAction *action,
   KdhWindow *self = data;
   GtkWidget *dialog = kdh_connect_dialog_new (GTK_WINDOW (self), self->settings);
 
+  /* This window's connection, not whichever window connected last. */
+  if (self->connection && !self->is_remote)
+    kdh_connect_dialog_set_connection (KDH_CONNECT_DIALOG (dialog), self->connection);
   g_signal_connect (dialog, "response", G_CALLBACK (on_connect_response), self);
   gtk_widget_show (dialog);
 }
@@ -85,7 +86,41 @@ stop_debugging_action (GSimpleAction *action,
 {
   KdhWindow *self = data;
 
-  kdh_engine_detach (self->engine);
+  kdh_window_drop_session (self, KDH_DROP_STOP, NULL);
+}
+
+/* WinDbg's Restart (Ctrl+Shift+F5): the last connection again, also after
+ * Stop Debugging. */
+static void
+reconnect_action (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       data)
+{
+  KdhWindow *self = data;
+  g_autofree gchar *connection = g_strdup (self->connection);
+
+  if (connection)
+    kdh_window_drop_session (self, KDH_DROP_CONNECT, connection);
+}
+
+/* File > Recent Connections > one of them. */
+static void
+connect_recent_action (GSimpleAction *action,
+                       GVariant      *param,
+                       gpointer       data)
+{
+  KdhWindow *self = data;
+
+  kdh_window_drop_session (self, KDH_DROP_CONNECT, g_variant_get_string (param, NULL));
+}
+
+static void
+close_action (GSimpleAction *action,
+              GVariant      *param,
+              gpointer       data)
+{
+  /* Through delete-event, which asks first when a target is attached. */
+  gtk_window_close (GTK_WINDOW (data));
 }
 
 static void
@@ -231,6 +266,9 @@ static const GActionEntry window_actions[] = {
   { "kernel-debug", kernel_debug_action },
   { "connect-remote", connect_remote_action },
   { "stop-debugging", stop_debugging_action },
+  { "close", close_action },
+  { "reconnect", reconnect_action },
+  { "connect-recent", connect_recent_action, "s" },
   { "go", go_action },
   { "break", break_action },
   { "cycle-baud", cycle_baud_action },
@@ -266,6 +304,7 @@ kdh_window_update_actions (KdhWindow *self)
   set_enabled (self, "resync", has_connection);
   set_enabled (self, "restart", has_connection);
   set_enabled (self, "cycle-baud", has_connection);
+  set_enabled (self, "reconnect", self->connection != NULL && !self->is_remote);
   set_enabled (self, "show-version", kdh_conn_state_connected (self->state));
 }
 
