@@ -14,6 +14,7 @@
 
 #include "kdh-test-engine.h"
 #include "kdh-test-gtk.h"
+#include "kdh-app-resources.h"
 #include "kdh-window-private.h"
 #include "kdh-word-wrap.h"
 
@@ -445,6 +446,64 @@ test_find (void)
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
+/* The application icon comes from the GResource (GtkApplication adds
+ * its icons folder to the theme), not only from an installed path. */
+static void
+test_icon_from_resource (void)
+{
+  GtkIconTheme *theme;
+  g_autoptr (GdkPixbuf) icon = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  kdh_app_ensure_resources ();
+  theme = gtk_icon_theme_new ();
+  gtk_icon_theme_add_resource_path (theme, "/org/kdhost/Kdhost/icons");
+  icon = gtk_icon_theme_load_icon (theme, "org.kdhost.Kdhost", 128, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (icon), ==, 128);
+  g_object_unref (theme);
+}
+
+/* The state's hover text is there in every state: the reason, or what
+ * the state means. q in a window without a session says so. */
+static void
+test_state_tooltip_and_q (void)
+{
+  KdhWindow *window;
+  g_autofree gchar *tip = NULL, *tip2 = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = kdh_window_new (NULL);
+  gtk_widget_show (GTK_WIDGET (window));
+  g_signal_emit_by_name (window->command_view, "command", "q");
+  wait_text (window, "There is no session to end");
+  kdh_window_attach (window, "sim:");
+  wait_state (window, KDH_CONN_BREAK);
+  tip = kdh_status_bar_dup_state_tooltip (window->status_bar);
+  g_assert_nonnull (tip);
+  g_assert_cmpstr (tip, !=, "");
+  kdh_engine_execute (window->engine, "g", NULL);
+  wait_state (window, KDH_CONN_RUNNING);
+  tip2 = kdh_status_bar_dup_state_tooltip (window->status_bar);
+  g_assert_nonnull (tip2);
+  g_assert_cmpstr (tip2, !=, tip);
+  /* q with a live target asks, as Stop Debugging does. */
+  g_signal_emit_by_name (window->command_view, "command", "q");
+  g_assert_nonnull (window->confirm_dialog);
+  gtk_dialog_response (GTK_DIALOG (window->confirm_dialog), 2 /* Detach */);
+  wait_state (window, KDH_CONN_DISCONNECTED);
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -462,6 +521,8 @@ main (int   argc,
   g_test_add_func ("/app/window/typing-in-output", test_typing_in_output);
   g_test_add_func ("/app/window/colors-and-cursor", test_colors_and_cursor);
   g_test_add_func ("/app/window/find", test_find);
+  g_test_add_func ("/app/window/icon-from-resource", test_icon_from_resource);
+  g_test_add_func ("/app/window/state-tooltip-and-q", test_state_tooltip_and_q);
 
   return g_test_run ();
 }

@@ -111,6 +111,32 @@ about_action (GSimpleAction *action,
                          NULL);
 }
 
+/* File > Recent Connections: the Kernel Debug dialog's list and every -k
+ * connection, most recent first; choosing one connects the window. */
+static void
+fill_recent (GSettings   *settings,
+             const gchar *key,
+             gpointer     data)
+{
+  GMenu *menu = data;
+  g_auto (GStrv) recent = g_settings_get_strv (settings, "recent-connections");
+
+  g_menu_remove_all (menu);
+  for (guint i = 0; recent[i]; i++)
+    {
+      /* Underscores are mnemonics in a menu label. */
+      g_auto (GStrv) parts = g_strsplit (recent[i], "_", -1);
+      g_autofree gchar *label = g_strjoinv ("__", parts);
+      g_autoptr (GMenuItem) item = g_menu_item_new (label, NULL);
+
+      g_menu_item_set_action_and_target_value (item, "win.connect-recent",
+                                               g_variant_new_string (recent[i]));
+      g_menu_append_item (menu, item);
+    }
+  if (recent[0] == NULL)
+    g_menu_append (menu, _("No recent connections"), "win.no-recent");
+}
+
 static const GActionEntry app_actions[] = {
   { "new-window", new_window_action },
   { "quit", quit_action },
@@ -130,6 +156,16 @@ kdh_application_startup (GApplication *app)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), default_accels[i].action,
                                            default_accels[i].accels);
 
+  {
+    GMenu *recent = gtk_application_get_menu_by_id (GTK_APPLICATION (app), "recent-connections");
+
+    if (recent)
+      {
+        fill_recent (KDH_APPLICATION (app)->settings, NULL, recent);
+        g_signal_connect_object (KDH_APPLICATION (app)->settings, "changed::recent-connections",
+                                 G_CALLBACK (fill_recent), recent, 0);
+      }
+  }
   gtk_css_provider_load_from_resource (css, "/org/kdhost/Kdhost/style.css");
   gtk_style_context_add_provider_for_screen (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);

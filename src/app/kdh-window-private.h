@@ -54,6 +54,7 @@ struct _KdhWindow
   KdhDropWhat drop_pending;    /* what that dialog is about */
   KdhDropWhat drop_after_running; /* Go and Detach: what follows once running */
   gchar *drop_connection;      /* KDH_DROP_CONNECT's string */
+  gchar *prompt_echo;          /* the last prompt, to echo a line the window handles */
   gint cls_pending;            /* .cls ran (engine thread); cleared at its end */
 };
 

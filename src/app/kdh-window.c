@@ -69,6 +69,8 @@ on_engine_event (KdhEngine      *engine,
       break;
 
     case KDH_EVENT_PROMPT:
+      g_free (self->prompt_echo);
+      self->prompt_echo = g_strdup (event->prompt);
       kdh_command_view_set_prompt (self->command_view, event->prompt, event->ready);
       break;
 
@@ -128,6 +130,24 @@ on_command (KdhCommandView *view,
 {
   KdhWindow *self = data;
 
+  /* KD's q ends the session; as the console does, the front end decides
+   * what that means here: the question a live target deserves, or a word
+   * on why nothing happens. */
+  if (g_ascii_strcasecmp (line, "q") == 0 && !self->is_remote)
+    {
+      if (self->state == KDH_CONN_DISCONNECTED)
+        {
+          g_autofree gchar *text = g_strdup_printf ("%s%s\n", self->prompt_echo ? self->prompt_echo
+                                                                      : "", line);
+
+          kdh_command_view_append (self->command_view, KDH_OUTPUT_ECHO, text);
+          kdh_command_view_append (self->command_view, KDH_OUTPUT_ERROR,
+                                   _("There is no session to end. Ctrl+W closes the window.\n"));
+        }
+      else
+        kdh_window_drop_session (self, KDH_DROP_STOP, NULL);
+      return;
+    }
   kdh_engine_execute (self->engine, line, NULL);
 }
 
@@ -235,6 +255,7 @@ kdh_window_finalize (GObject *object)
   g_free (self->last_target);
   g_free (self->connection);
   g_free (self->drop_connection);
+  g_free (self->prompt_echo);
   G_OBJECT_CLASS (kdh_window_parent_class)->finalize (object);
 }
 
