@@ -504,6 +504,44 @@ test_state_tooltip_and_q (void)
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
+static gboolean
+initial_break_off (gpointer data)
+{
+  return !kdh_engine_get_initial_break (data);
+}
+
+/* Cycle Baud Rate is for serial lines only; Cycle Initial Break says
+ * what it did and the Break on Connect check box shows the state. */
+static void
+test_kernel_connection_items (void)
+{
+  KdhWindow *window;
+  g_autoptr (GVariant) before = NULL, after = NULL;
+  g_autofree gchar *text = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = window_at_break ();
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "cycle-baud"));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "resync"));
+  before = g_action_group_get_action_state (G_ACTION_GROUP (window), "initial-break");
+  g_assert_null (g_action_group_get_action_state_type (G_ACTION_GROUP (window),
+                                                       "cycle-initial-break"));
+  activate (window, "cycle-initial-break");
+  after = g_action_group_get_action_state (G_ACTION_GROUP (window), "initial-break");
+  /* On by default (no settings here): cycled off. */
+  g_assert_true (g_variant_get_boolean (before));
+  g_assert_false (g_variant_get_boolean (after));
+  /* The engine takes the switch on its own thread. */
+  kdh_test_run_until (initial_break_off, window->engine, 10, "the engine's initial break off");
+  text = kdh_command_view_dup_text (window->command_view);
+  g_assert_nonnull (strstr (text, g_variant_get_boolean (after) ? "Will break in when the target connects." : "Will leave the target running when it connects."));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -521,6 +559,7 @@ main (int   argc,
   g_test_add_func ("/app/window/typing-in-output", test_typing_in_output);
   g_test_add_func ("/app/window/colors-and-cursor", test_colors_and_cursor);
   g_test_add_func ("/app/window/find", test_find);
+  g_test_add_func ("/app/window/kernel-connection-items", test_kernel_connection_items);
   g_test_add_func ("/app/window/icon-from-resource", test_icon_from_resource);
   g_test_add_func ("/app/window/state-tooltip-and-q", test_state_tooltip_and_q);
 

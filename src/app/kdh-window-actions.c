@@ -194,9 +194,9 @@ show_version_action (GSimpleAction *action,
 }
 
 static void
-cycle_initial_break_change (GSimpleAction *action,
-                            GVariant      *value,
-                            gpointer       data)
+initial_break_change (GSimpleAction *action,
+                      GVariant      *value,
+                      gpointer       data)
 {
   KdhWindow *self = data;
   gboolean on = g_variant_get_boolean (value);
@@ -205,6 +205,24 @@ cycle_initial_break_change (GSimpleAction *action,
   kdh_engine_set_initial_break (self->engine, on);
   if (self->settings)
     g_settings_set_boolean (self->settings, "initial-break", on);
+}
+
+/* WinDbg's Cycle Initial Break (Ctrl+Alt+K): an action that says what it
+ * did; the state itself is the Break on Connect check box. */
+static void
+cycle_initial_break_action (GSimpleAction *action,
+                            GVariant      *param,
+                            gpointer       data)
+{
+  KdhWindow *self = data;
+  GAction *state = g_action_map_lookup_action (G_ACTION_MAP (self), "initial-break");
+  g_autoptr (GVariant) old = g_action_get_state (state);
+  gboolean on = !g_variant_get_boolean (old);
+
+  g_action_change_state (state, g_variant_new_boolean (on));
+  kdh_command_view_append (self->command_view, KDH_OUTPUT_DEBUGGER,
+                           on ? _("Will break in when the target connects.\n")
+                              : _("Will leave the target running when it connects.\n"));
 }
 
 static void
@@ -272,7 +290,8 @@ static const GActionEntry window_actions[] = {
   { "go", go_action },
   { "break", break_action },
   { "cycle-baud", cycle_baud_action },
-  { "cycle-initial-break", NULL, NULL, "true", cycle_initial_break_change },
+  { "cycle-initial-break", cycle_initial_break_action },
+  { "initial-break", NULL, NULL, "true", initial_break_change },
   { "resync", resync_action },
   { "restart", restart_action },
   { "show-command", show_command_action },
@@ -303,7 +322,8 @@ kdh_window_update_actions (KdhWindow *self)
   set_enabled (self, "stop-debugging", has_connection);
   set_enabled (self, "resync", has_connection);
   set_enabled (self, "restart", has_connection);
-  set_enabled (self, "cycle-baud", has_connection);
+  /* Only a serial line has a baud rate to cycle. */
+  set_enabled (self, "cycle-baud", has_connection && self->serial && !self->is_remote);
   set_enabled (self, "reconnect", self->connection != NULL && !self->is_remote);
   set_enabled (self, "show-version", kdh_conn_state_connected (self->state));
 }
@@ -318,7 +338,7 @@ kdh_window_install_actions (KdhWindow *self)
     {
       GAction *action;
 
-      action = g_action_map_lookup_action (G_ACTION_MAP (self), "cycle-initial-break");
+      action = g_action_map_lookup_action (G_ACTION_MAP (self), "initial-break");
       g_simple_action_set_state (G_SIMPLE_ACTION (action),
                                  g_variant_new_boolean (g_settings_get_boolean (self->settings,
                                                                                 "initial-break")));

@@ -49,6 +49,7 @@ struct _KdhWindow
   gchar *last_target;
   gboolean is_remote;          /* a debugging server's session (-remote) */
   gchar *connection;           /* the last kernel connection string attached */
+  gboolean serial;             /* ... and it is a serial line (Cycle Baud Rate) */
 
   GtkWidget *confirm_dialog;   /* asking before a live target is let go */
   KdhDropWhat drop_pending;    /* what that dialog is about */

@@ -14,6 +14,7 @@
 
 #include "kdh-application.h"
 #include "kdh-connect-dialog.h"
+#include "transport/kdh-connection-string.h"
 #include "kdh-mainloop-probe.h"
 #include "sim/kdh-sim-transport.h"
 
@@ -159,6 +160,11 @@ kdh_window_attach (KdhWindow   *self,
   self->is_remote = FALSE;
   g_free (self->connection);
   self->connection = g_strdup (connection);
+  {
+    g_autoptr (KdhConnectionString) cs = kdh_connection_string_parse (connection, NULL);
+
+    self->serial = cs && cs->kind == KDH_TRANSPORT_SERIAL;
+  }
   /* -k connections are recent connections as much as the dialog's. */
   if (self->settings)
     kdh_connect_dialog_remember (self->settings, connection);
