@@ -542,6 +542,84 @@ test_kernel_connection_items (void)
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
+static void
+find_label (GtkWidget *widget,
+            gpointer   data)
+{
+  gpointer *found = data;
+
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), found[0]))
+    found[1] = widget;
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), find_label, data);
+}
+
+static gboolean
+has_label (GtkWidget   *widget,
+           const gchar *text)
+{
+  gpointer found[2] = { (gpointer) text, NULL };
+
+  find_label (widget, found);
+  return found[1] != NULL;
+}
+
+/* An empty packet log says that capture is off and how to start it;
+ * with capture on it says so; the direction column has a title. */
+static void
+test_packet_log_capture_hint (void)
+{
+  KdhWindow *window;
+  GtkTreeView *tree = NULL;
+  GList *columns;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = kdh_window_new (NULL);
+  gtk_widget_show (GTK_WIDGET (window));
+  g_assert_true (has_label (GTK_WIDGET (window->packet_log), "Ctrl+Alt+D"));
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "packet-capture",
+                                      g_variant_new_boolean (TRUE));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->packet_log)));
+  g_assert_true (has_label (GTK_WIDGET (window->packet_log), "Capturing"));
+  g_assert_false (has_label (GTK_WIDGET (window->packet_log), "Ctrl+Alt+D"));
+  /* Every column has a title (the direction's too). */
+  {
+    GtkWidget *w = GTK_WIDGET (window->packet_log);
+    GList *stack = g_list_prepend (NULL, w);
+
+    while (stack && tree == NULL)
+      {
+        GtkWidget *top = stack->data;
+
+        stack = g_list_delete_link (stack, stack);
+        if (GTK_IS_TREE_VIEW (top))
+          tree = GTK_TREE_VIEW (top);
+        else if (GTK_IS_CONTAINER (top))
+          {
+            GList *kids = gtk_container_get_children (GTK_CONTAINER (top));
+
+            stack = g_list_concat (stack, kids);
+          }
+      }
+    g_list_free (stack);
+  }
+  g_assert_nonnull (tree);
+  columns = gtk_tree_view_get_columns (tree);
+  for (GList *l = columns; l; l = l->next)
+    {
+      const gchar *title = gtk_tree_view_column_get_title (l->data);
+
+      g_assert_nonnull (title);
+      g_assert_cmpstr (title, !=, "");
+    }
+  g_list_free (columns);
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -559,6 +637,7 @@ main (int   argc,
   g_test_add_func ("/app/window/typing-in-output", test_typing_in_output);
   g_test_add_func ("/app/window/colors-and-cursor", test_colors_and_cursor);
   g_test_add_func ("/app/window/find", test_find);
+  g_test_add_func ("/app/window/packet-log-capture-hint", test_packet_log_capture_hint);
   g_test_add_func ("/app/window/kernel-connection-items", test_kernel_connection_items);
   g_test_add_func ("/app/window/icon-from-resource", test_icon_from_resource);
   g_test_add_func ("/app/window/state-tooltip-and-q", test_state_tooltip_and_q);

@@ -263,6 +263,7 @@ packet_capture_change (GSimpleAction *action,
 
   g_simple_action_set_state (action, value);
   kdh_engine_set_trace (self->engine, on);
+  kdh_packet_log_set_capturing (self->packet_log, on);
   /* Capturing into a hidden log would be pointless: show it. */
   if (on)
     g_action_group_change_action_state (G_ACTION_GROUP (self), "show-packet-log",
