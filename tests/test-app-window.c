@@ -620,6 +620,40 @@ test_packet_log_capture_hint (void)
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
+/* At 800×600 and at 1100×400, with the monitor and the packet log shown,
+ * the output keeps the larger part of the window. */
+static void
+test_small_window_layout (void)
+{
+  static const gint sizes[][2] = { { 800, 600 }, { 1100, 400 }, { 1100, 720 } };
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      KdhWindow *window = kdh_window_new (NULL);
+      GtkAllocation out, log, win;
+
+      gtk_widget_show (GTK_WIDGET (window->packet_log));
+      gtk_widget_show (GTK_WIDGET (window->monitor));
+      gtk_window_resize (GTK_WINDOW (window), sizes[i][0], sizes[i][1]);
+      gtk_widget_show (GTK_WIDGET (window));
+      kdh_test_wait (never, NULL, 1);
+      gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+      gtk_widget_get_allocation (GTK_WIDGET (window), &win);
+      gtk_widget_get_allocation (GTK_WIDGET (window->command_view), &out);
+      gtk_widget_get_allocation (GTK_WIDGET (window->packet_log), &log);
+      g_test_message ("%dx%d: output %dx%d, packet log %dx%d", win.width, win.height, out.width,
+                      out.height, log.width, log.height);
+      g_assert_cmpint (out.width, >=, win.width * 65 / 100);
+      g_assert_cmpint (out.height, >, log.height);
+      gtk_widget_destroy (GTK_WIDGET (window));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -637,6 +671,7 @@ main (int   argc,
   g_test_add_func ("/app/window/typing-in-output", test_typing_in_output);
   g_test_add_func ("/app/window/colors-and-cursor", test_colors_and_cursor);
   g_test_add_func ("/app/window/find", test_find);
+  g_test_add_func ("/app/window/small-window-layout", test_small_window_layout);
   g_test_add_func ("/app/window/packet-log-capture-hint", test_packet_log_capture_hint);
   g_test_add_func ("/app/window/kernel-connection-items", test_kernel_connection_items);
   g_test_add_func ("/app/window/icon-from-resource", test_icon_from_resource);

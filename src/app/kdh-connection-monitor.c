@@ -368,7 +368,7 @@ update_timing (KdhConnectionMonitor *self)
   if (!self->have_stats)
     last_rx = g_strdup ("—");
   else if (self->stats.last_rx_us == 0)
-    last_rx = g_strdup (_("never"));
+    last_rx = g_strdup ("—");   /* as every empty value */
   else
     {
       gint64 ago = g_get_monotonic_time () - self->stats.last_rx_us;

@@ -56,12 +56,18 @@ struct _KdhWindow
   KdhDropWhat drop_after_running; /* Go and Detach: what follows once running */
   gchar *drop_connection;      /* KDH_DROP_CONNECT's string */
   gchar *prompt_echo;          /* the last prompt, to echo a line the window handles */
-  gint cls_pending;            /* .cls ran (engine thread); cleared at its end */
+  gint cls_pending;
+  gboolean layout_setting;     /* the window is moving a divider itself */
+  gboolean main_moved;         /* the user moved the monitor's divider */
+  gboolean left_moved;         /* ... the packet log's */            /* .cls ran (engine thread); cleared at its end */
 };
 
 /* kdh-window-actions.c */
 void kdh_window_install_actions  (KdhWindow *self);
 void kdh_window_update_actions   (KdhWindow *self);
+
+/* kdh-window-layout.c */
+void     kdh_window_layout_init           (KdhWindow *self);
 
 /* kdh-window-edit.c */
 void     kdh_window_install_edit          (KdhWindow *self);

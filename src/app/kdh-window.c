@@ -299,6 +299,7 @@ kdh_window_init (KdhWindow *self)
   g_signal_connect (self->command_view, "command", G_CALLBACK (on_command), self);
   g_signal_connect (self->command_view, "notify::backlogged", G_CALLBACK (on_backlogged), self);
   kdh_window_confirm_init (self);
+  kdh_window_layout_init (self);
 }
 
 KdhWindow *
