@@ -186,7 +186,7 @@ test_confirm_close (void)
   kdh_test_run_until (asking, window, 10, "the question");
   g_assert_nonnull (weak);
   gtk_dialog_response (GTK_DIALOG (window->confirm_dialog), 2 /* Detach */);
-  g_assert_null (weak);
+  kdh_test_run_until (is_null, &weak, 10, "the window closed");
 
   /* Disconnected: no question. */
   window = kdh_window_new (NULL);
@@ -401,7 +401,7 @@ test_colors_and_cursor (void)
   kdh_command_view_get_color (window->command_view, KDH_COMMAND_VIEW_BACKGROUND, &light_bg);
   g_assert_cmpfloat (drawn_contrast (terminal, TRUE), >=, 4.5);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
-  kdh_test_gtk_draw (GTK_WIDGET (window), "app-window-light");
+  cairo_surface_destroy (kdh_test_gtk_draw (GTK_WIDGET (window), "app-window-light"));
 
   g_object_set (settings, "gtk-application-prefer-dark-theme", TRUE, NULL);
   kdh_test_wait (never, NULL, 1);
@@ -410,7 +410,7 @@ test_colors_and_cursor (void)
                      dark_bg.red + dark_bg.green + dark_bg.blue + 1.0);
   g_assert_cmpfloat (drawn_contrast (terminal, TRUE), >=, 4.5);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
-  kdh_test_gtk_draw (GTK_WIDGET (window), "app-window-dark");
+  cairo_surface_destroy (kdh_test_gtk_draw (GTK_WIDGET (window), "app-window-dark"));
   g_object_set (settings, "gtk-application-prefer-dark-theme", FALSE, NULL);
   gtk_widget_destroy (GTK_WIDGET (window));
 }

@@ -36,6 +36,13 @@ kdh_window_has_live_target (KdhWindow *self)
     }
 }
 
+static gboolean
+destroy_idle (gpointer data)
+{
+  gtk_widget_destroy (data);
+  return G_SOURCE_REMOVE;
+}
+
 /* What the user asked for, once the target has been dealt with. */
 static void
 finish (KdhWindow   *self,
@@ -50,9 +57,12 @@ finish (KdhWindow   *self,
       kdh_engine_detach (self->engine);
       break;
     case KDH_DROP_CLOSE:
-      /* Destroying the window stops its engine and closes the connection. */
+      /* Destroying the window stops its engine and closes the connection;
+       * from an idle, since this may run inside the engine's event
+       * delivery, which must not free the engine under itself. */
       kdh_engine_detach (self->engine);
-      gtk_widget_destroy (GTK_WIDGET (self));
+      gtk_widget_hide (GTK_WIDGET (self));
+      g_idle_add_full (G_PRIORITY_DEFAULT, destroy_idle, g_object_ref (self), g_object_unref);
       break;
     case KDH_DROP_CONNECT:
       kdh_window_attach (self, connection);
