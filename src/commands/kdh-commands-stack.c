@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kd/kdh-context.h"
+#include "kdh-disasm.h"
 #include "target/kdh-exec.h"
 #include "target/kdh-stack.h"
 
@@ -189,9 +190,7 @@ cmd_frame (KdhCommandCall *inv,
   print_frame (inv, target, (guint) n, f, TRUE, FALSE, FALSE);
   if (registers)
     {
-      g_autoptr (GBytes) context = kdh_target_get_context (target, kdh_target_get_cpu (target),
-                                                           error);
-      g_autofree guint8 *copy = NULL;
+      g_autoptr (GBytes) context = kdh_commands_scope_context (inv, target, NULL, error);
       g_autofree gchar *text = NULL;
       gsize len;
       const guint8 *bytes;
@@ -199,17 +198,73 @@ cmd_frame (KdhCommandCall *inv,
       if (context == NULL)
         return FALSE;
       bytes = g_bytes_get_data (context, &len);
-
-      copy = g_memdup2 (bytes, len);
-      /* The frame's registers over the processor's: volatile ones a
-       * caller does not get back are shown as the unwinder left them. */
-      for (guint i = 0; i < KDH_UNWIND_N_REGS && CTX_RAX + 8 * i + 8 <= len; i++)
-        for (guint b = 0; b < 8; b++)
-          copy[CTX_RAX + 8 * i + b] = (guint8) (f->regs.r[i] >> (8 * b));
-      text = kdh_context_format (copy, len, kdh_target_get_machine (target));
+      text = kdh_context_format (bytes, len, kdh_target_get_machine (target));
       say (inv, "%s", text);
     }
   return TRUE;
+}
+
+GBytes *
+kdh_commands_scope_context (KdhCommandCall *inv,
+                            KdhTarget      *target,
+                            guint          *frame,
+                            GError        **error)
+{
+  KdhSession *s = inv->commands->session;
+  g_autoptr (GBytes) context = kdh_target_get_context (target, kdh_target_get_cpu (target),
+                                                       error);
+  const GArray *frames;
+  const KdhStackFrame *f;
+  guint n = s != NULL ? kdh_session_get_frame (s) : 0;
+  guint8 *copy;
+  gsize len;
+
+  if (frame != NULL)
+    *frame = 0;
+  if (context == NULL || n == 0)
+    return g_steal_pointer (&context);
+  frames = kdh_session_get_stack (s, kdh_target_get_cpu (target), error);
+  if (frames == NULL)
+    return NULL;
+  if (n >= frames->len)
+    return g_steal_pointer (&context);
+  if (frame != NULL)
+    *frame = n;
+  f = &g_array_index (frames, KdhStackFrame, n);
+  copy = g_bytes_unref_to_data (g_steal_pointer (&context), &len);
+  /* The frame's registers over the processor's: volatile ones a caller
+   * does not get back are shown as the unwinder left them. */
+  for (guint i = 0; i < KDH_UNWIND_N_REGS && CTX_RAX + 8 * i + 8 <= len; i++)
+    for (guint b = 0; b < 8; b++)
+      copy[CTX_RAX + 8 * i + b] = (guint8) (f->regs.r[i] >> (8 * b));
+  return g_bytes_new_take (copy, len);
+}
+
+void
+kdh_commands_show_scope_location (KdhCommandCall *inv,
+                                  KdhTarget      *target,
+                                  GBytes         *context)
+{
+  guint16 machine = kdh_target_get_machine (target);
+  const KdhRegisterInfo *pc = kdh_context_find_register (machine,
+                                                         machine == KDH_MACHINE_I386 ? "eip"
+                                                                                     : "rip");
+  g_autofree gchar *symbol = NULL;
+  g_autofree gchar *line = NULL;
+  guint8 code[16];
+  gsize code_len = 0;
+  guint64 ip;
+
+  if (pc == NULL || !kdh_context_get (g_bytes_get_data (context, NULL),
+                                      g_bytes_get_size (context), pc, &ip))
+    return;
+  symbol = kdh_target_symbolize (target, ip);
+  if (symbol != NULL)
+    say (inv, "%s:\n", symbol);
+  if (!kdh_target_read_virtual (target, ip, code, sizeof code, &code_len, NULL))
+    code_len = 0;
+  line = kdh_disasm_format_line (machine, ip, code, code_len, kdh_target_is_ptr64 (target));
+  say (inv, "%s\n", line);
 }
 
 static gboolean
