@@ -21,7 +21,16 @@
 
 /* KD's default frame count. */
 #define DEFAULT_FRAMES 20
-#define CTX_RAX 0x78
+
+/* The context's registers in KdhUnwindRegs order. */
+static const gchar *const amd64_names[KDH_UNWIND_N_REGS] = {
+  "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+  "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip",
+};
+static const gchar *const x86_names[KDH_UNWIND_N_REGS] = {
+  "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
+  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "eip",
+};
 
 static gchar *
 call_site (KdhTarget *target,
@@ -85,6 +94,24 @@ print_frame (KdhCommandCall      *inv,
 
   if (numbers)
     g_string_append_printf (line, "%02x ", number);
+  if (kdh_target_get_machine (target) == KDH_MACHINE_I386)
+    {
+      /* KD's x86 columns: the frame's EBP, the return address and three
+       * arguments. */
+      g_string_append_printf (line, "%08x ", (guint32) f->regs.r[KDH_UNWIND_RBP]);
+      g_string_append (line, f->unexplained ? "????????" : "");
+      if (!f->unexplained)
+        g_string_append_printf (line, "%08x", (guint32) f->return_address);
+      if (args)
+        for (guint i = 0; i < 3; i++)
+          g_string_append_printf (line, " %08x", (guint32) f->args[i]);
+      g_string_append_printf (line, " %s", site);
+      if (f->unexplained)
+        g_string_append (line, _("  <- no frame pointer chain explains the caller; the stack "
+                                 "shown ends here"));
+      say (inv, "%s\n", line->str);
+      return;
+    }
   g_string_append_printf (line, "%s %s    ", sp, ret);
   if (args)
     {
@@ -123,7 +150,9 @@ cmd_k (KdhCommandCall *inv,
   frames = kdh_session_get_stack (inv->commands->session, kdh_target_get_cpu (target), error);
   if (frames == NULL)
     return FALSE;
-  if (args)
+  if (kdh_target_get_machine (target) == KDH_MACHINE_I386)
+    say (inv, "%sChildEBP RetAddr  %s\n", numbers ? " # " : "", args ? "Args to Child" : "");
+  else if (args)
     say (inv, "%sChild-SP          RetAddr               : Args to Child                         "
          "                                  : Call Site\n", numbers ? " # " : "");
   else
@@ -234,9 +263,16 @@ kdh_commands_scope_context (KdhCommandCall *inv,
   copy = g_bytes_unref_to_data (g_steal_pointer (&context), &len);
   /* The frame's registers over the processor's: volatile ones a caller
    * does not get back are shown as the unwinder left them. */
-  for (guint i = 0; i < KDH_UNWIND_N_REGS && CTX_RAX + 8 * i + 8 <= len; i++)
-    for (guint b = 0; b < 8; b++)
-      copy[CTX_RAX + 8 * i + b] = (guint8) (f->regs.r[i] >> (8 * b));
+  for (guint i = 0; i < KDH_UNWIND_N_REGS; i++)
+    {
+      const gchar *name = kdh_target_get_machine (target) == KDH_MACHINE_I386 ? x86_names[i]
+                                                                              : amd64_names[i];
+      const KdhRegisterInfo *reg = name ? kdh_context_find_register (kdh_target_get_machine (target),
+                                                                     name) : NULL;
+
+      if (reg != NULL)
+        kdh_context_set (copy, len, reg, f->regs.r[i]);
+    }
   return g_bytes_new_take (copy, len);
 }
 
