@@ -123,7 +123,7 @@ open_dump (KdhTestEngine *t,
 
 /* What the live target and a dump of it must agree on. */
 typedef struct {
-  gchar *r, *lm, *dq, *nt, *bugcheck, *stack, *exr;
+  gchar *r, *lm, *dq, *nt, *bugcheck, *stack, *exr, *k, *u;
 } Views;
 
 static void
@@ -137,6 +137,8 @@ views_take (KdhTestEngine *t,
   v->bugcheck = run (t, ".bugcheck");
   v->stack = run (t, "dq @rsp L20");
   v->exr = run (t, ".exr -1");
+  v->k = run (t, "kn");
+  v->u = run (t, "u @rip L8");
 }
 
 static void
@@ -149,6 +151,8 @@ views_clear (Views *v)
   g_free (v->bugcheck);
   g_free (v->stack);
   g_free (v->exr);
+  g_free (v->k);
+  g_free (v->u);
 }
 
 static void
@@ -162,6 +166,8 @@ views_assert_equal (const Views *a,
   g_assert_cmpstr (a->bugcheck, ==, b->bugcheck);
   g_assert_cmpstr (a->stack, ==, b->stack);
   g_assert_cmpstr (a->exr, ==, b->exr);
+  g_assert_cmpstr (a->k, ==, b->k);
+  g_assert_cmpstr (a->u, ==, b->u);
 }
 
 /* The line of @text that starts with @prefix. */
