@@ -469,11 +469,30 @@ test_bug_check (void)
   g_assert_cmphex (field (h, "bugcheck_code"), ==, 0xE2);
   g_assert_cmphex (field (h, "rsp"), ==, evaluate (&t, "@rsp"));
 
+  /* A live target has no exception context record. */
+  assert_refused (&t, ".ecxr", "Unable to get exception context");
+
   banner = t.output->len;
   open_dump (&t, path);
   g_assert_nonnull (strstr (t.output->str + banner, "BugCheck E2, {0, 0, 0, 0}"));
   views_take (&t, &dump);
   views_assert_equal (&live, &dump);
+  /* .ecxr: the header's context (rsp as Python reads it), which is the
+   * crashed processor's, so the same text as r; after .frame 1, .ecxr
+   * goes back to it. */
+  {
+    g_autofree gchar *ecxr = run (&t, ".ecxr");
+    g_autofree gchar *rsp = g_strdup_printf ("rsp=%016" G_GINT64_MODIFIER "x", field (h, "rsp"));
+    g_autofree gchar *again = NULL;
+
+    g_assert_cmpstr (ecxr, ==, dump.r);
+    g_assert_nonnull (strstr (ecxr, rsp));
+    g_free (run (&t, ".frame 1"));
+    again = run (&t, ".ecxr");
+    g_assert_cmpstr (again, ==, ecxr);
+    g_assert_cmpuint (evaluate (&t, "@rsp"), ==, field (h, "rsp"));
+    assert_refused (&t, ".ecxr now", "no arguments");
+  }
   views_clear (&live);
   views_clear (&dump);
   kdh_test_engine_clear (&t);
@@ -487,7 +506,7 @@ test_x86_dump (void)
 {
   KdhTestEngine t;
   g_autofree gchar *path = NULL, *r = NULL, *lm = NULL, *db = NULL, *bc = NULL, *exr = NULL;
-  g_autofree gchar *vt = NULL;
+  g_autofree gchar *vt = NULL, *k = NULL, *kb = NULL, *ecxr = NULL;
 
   kdh_test_engine_init (&t);
   path = g_build_filename (t.tmpdir, "x86.dmp", NULL);
@@ -509,6 +528,17 @@ test_x86_dump (void)
   g_assert_nonnull (strstr (bc, "Arguments 00000001 00000002 00000003 00000004"));
   exr = run (&t, ".exr -1");
   g_assert_nonnull (strstr (exr, "ExceptionAddress: 80401010 (nt+0x10)"));
+  /* The EBP chain the writer planted: nt+0x10 called from nt+0x20. */
+  k = run (&t, "k");
+  g_assert_cmpstr (k, ==, "ChildEBP RetAddr  \n"
+                          "80400f00 80401020 nt+0x10\n"
+                          "80400f40 00000000 nt+0x20\n");
+  kb = run (&t, "kb");
+  g_assert_nonnull (strstr (kb, "80400f00 80401020 000000a1 000000a2 000000a3 nt+0x10\n"));
+  /* The header's exception context. */
+  ecxr = run (&t, ".ecxr");
+  g_assert_nonnull (strstr (ecxr, "eip=80401010 esp=80400e00 ebp=80400f00"));
+  g_assert_nonnull (strstr (ecxr, "80401010 cc              int     3"));
   assert_refused (&t, "g", "crash dump");
   /* Outside what the tables map. */
   assert_refused (&t, "db 80410000 L4", "80410000  ?? ?? ?? ??");

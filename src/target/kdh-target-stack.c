@@ -252,7 +252,7 @@ kdh_stack_get (KdhTarget     *target,
     for (guint i = 0; i < G_N_ELEMENTS (x86_offsets); i++)
       {
         if (x86_offsets[i] != 0)
-          regs.r[i] = kdh_read_le32 (ctx + x86_offsets[i]);
+          regs.r[i] = (guint64) (gint64) (gint32) kdh_read_le32 (ctx + x86_offsets[i]);
       }
   else
     for (guint i = 0; i < KDH_UNWIND_N_REGS; i++)

@@ -12,15 +12,19 @@
  */
 #include "kdh-unwind.h"
 
+/* 32-bit addresses travel sign-extended, as the KD protocol and the
+ * module list give them (0x80401000 is 0xffffffff`80401000). */
+#define SX(v) ((guint64) (gint64) (gint32) (guint32) (v))
+
 static gboolean
 read32 (KdhUnwindReadFunc  read,
         gpointer           data,
-        guint64            address,
+        guint32            address,
         guint32           *value)
 {
   guint8 b[4];
 
-  if (address > G_MAXUINT32 - 3 || !read (data, address, b, sizeof b))
+  if (!read (data, SX (address), b, sizeof b))
     return FALSE;
   *value = (guint32) b[0] | (guint32) b[1] << 8 | (guint32) b[2] << 16 | (guint32) b[3] << 24;
   return TRUE;
@@ -39,23 +43,23 @@ kdh_unwind_x86_step (KdhUnwindReadFunc  read,
 
   /* At "push ebp" the return address is on top of the stack; after it,
    * at "mov ebp, esp" (8B EC or 89 E5), the caller's EBP is. */
-  if (read (data, eip, code, sizeof code))
+  if (read (data, SX (eip), code, sizeof code))
     {
       if (code[0] == 0x55)
         {
           if (!read32 (read, data, esp, &ret))
             return KDH_UNWIND_FAILED;
-          regs->r[KDH_UNWIND_RIP] = ret;
-          regs->r[KDH_UNWIND_RSP] = (guint64) esp + 4;
+          regs->r[KDH_UNWIND_RIP] = SX (ret);
+          regs->r[KDH_UNWIND_RSP] = SX (esp + 4);
           return KDH_UNWIND_OK;
         }
       if ((code[0] == 0x8B && code[1] == 0xEC) || (code[0] == 0x89 && code[1] == 0xE5))
         {
-          if (!read32 (read, data, esp, &saved_ebp) || !read32 (read, data, (guint64) esp + 4, &ret))
+          if (!read32 (read, data, esp, &saved_ebp) || !read32 (read, data, esp + 4, &ret))
             return KDH_UNWIND_FAILED;
-          regs->r[KDH_UNWIND_RIP] = ret;
-          regs->r[KDH_UNWIND_RBP] = saved_ebp;
-          regs->r[KDH_UNWIND_RSP] = (guint64) esp + 8;
+          regs->r[KDH_UNWIND_RIP] = SX (ret);
+          regs->r[KDH_UNWIND_RBP] = SX (saved_ebp);
+          regs->r[KDH_UNWIND_RSP] = SX (esp + 8);
           return KDH_UNWIND_OK;
         }
     }
@@ -63,10 +67,11 @@ kdh_unwind_x86_step (KdhUnwindReadFunc  read,
    * of the chain (a function that uses EBP for something else). */
   if (ebp == 0 || (ebp & 3) != 0 || ebp < esp)
     return KDH_UNWIND_FAILED;
-  if (!read32 (read, data, ebp, &saved_ebp) || !read32 (read, data, (guint64) ebp + 4, &ret))
+  if (ebp > G_MAXUINT32 - 8 || !read32 (read, data, ebp, &saved_ebp)
+      || !read32 (read, data, ebp + 4, &ret))
     return KDH_UNWIND_FAILED;
-  regs->r[KDH_UNWIND_RIP] = ret;
-  regs->r[KDH_UNWIND_RBP] = saved_ebp;
-  regs->r[KDH_UNWIND_RSP] = (guint64) ebp + 8;
+  regs->r[KDH_UNWIND_RIP] = SX (ret);
+  regs->r[KDH_UNWIND_RBP] = SX (saved_ebp);
+  regs->r[KDH_UNWIND_RSP] = SX (ebp + 8);
   return KDH_UNWIND_OK;
 }
