@@ -435,6 +435,26 @@ test_stack (void)
   g_assert_true (g_str_has_prefix (k, "Child-SP          RetAddr               Call Site\n"));
   g_assert_nonnull (strstr (kb, ": Args to Child"));
 
+  /* kp: the same frames, each function with its parameter types as the
+   * sources declare them (kdhtest.c, ntoskrnl.c). */
+  {
+    g_autofree gchar *sympath = g_strdup_printf (".sympath %s", KDH_SIM_GUEST_DIR);
+    g_autofree gchar *kp = (g_free (kdh_test_engine_run (&t, sympath, FALSE)),
+                            g_free (kdh_test_engine_run (&t, ".reload", FALSE)),
+                            kdh_test_engine_run (&t, "kp", FALSE));
+    g_autoptr (GArray) typed = parse_kn (kp);
+    g_autofree gchar *kpn = kdh_test_engine_run (&t, "kpn L2", FALSE);
+
+    g_assert_true (g_str_has_prefix (kp, "Child-SP          RetAddr               Call Site\n"));
+    g_assert_nonnull (strstr (kp, " kdhtest!KdhTestTick(unsigned int, unsigned __int64)\n"));
+    g_assert_nonnull (strstr (kp, " nt!KeUpdateSystemTime(unsigned int)+0x"));
+    g_assert_nonnull (strstr (kp, " nt!KiIdleLoop(void)+0x"));
+    g_assert_nonnull (strstr (kpn, "00 "));
+    g_assert_nonnull (strstr (kpn, "01 "));
+    g_assert_null (strstr (kpn, "02 "));
+    (void) typed;
+  }
+
   /* L n: that many frames. */
   l2 = kdh_test_engine_run (&t, "kn L2", FALSE);
   {

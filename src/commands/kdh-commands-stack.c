@@ -14,6 +14,8 @@
 
 #include "kd/kdh-context.h"
 #include "kdh-disasm.h"
+#include "symbols/kdh-pdb-types.h"
+#include "target/kdh-target-symbols.h"
 #include "target/kdh-exec.h"
 #include "target/kdh-stack.h"
 
@@ -43,6 +45,34 @@ call_site (KdhTarget *target,
     return symbol;
   raw = kdh_commands_format_address (target, address);
   return g_strdup_printf ("0x%s", raw);
+}
+
+/* kp's call site: the function with its parameter types from the PDB's
+ * procedure type, "kdhtest!KdhTestTick(unsigned int, unsigned __int64)+0x1c".
+ * Parameter names and values need the procedures' local symbols, which
+ * are not read; a function without a type keeps the plain call site. */
+static gchar *
+call_site_with_types (KdhTarget *target,
+                      guint64    address)
+{
+  g_autofree gchar *site = call_site (target, address);
+  KdhModule *m = kdh_target_module_at (target, address);
+  KdhPdb *pdb = m != NULL ? kdh_target_get_pdb (target, m) : NULL;
+  const KdhPdbSymbol *sym;
+  g_autofree gchar *args = NULL;
+  const gchar *bang, *plus;
+
+  if (pdb == NULL || !kdh_pdb_load_types (pdb, NULL))
+    return g_steal_pointer (&site);
+  sym = kdh_pdb_lookup_address (pdb, (guint32) (address - m->base), NULL);
+  if (sym == NULL || sym->kind != KDH_PDB_FUNCTION || sym->type_index == 0)
+    return g_steal_pointer (&site);
+  args = kdh_pdb_procedure_arguments (pdb, sym->type_index);
+  bang = strchr (site, '!');
+  if (args == NULL || bang == NULL || strncmp (bang + 1, sym->name, strlen (sym->name)) != 0)
+    return g_steal_pointer (&site);
+  plus = bang + 1 + strlen (sym->name);
+  return g_strdup_printf ("%.*s%s%s", (int) (plus - site), site, args, plus);
 }
 
 /* "", "L 5", "L5", "5": how many frames. */
@@ -84,12 +114,14 @@ print_frame (KdhCommandCall      *inv,
              const KdhStackFrame *f,
              gboolean             numbers,
              gboolean             args,
-             gboolean             verbose)
+             gboolean             verbose,
+             gboolean             typed)
 {
   g_autofree gchar *sp = kdh_commands_format_address (target, f->child_sp);
   g_autofree gchar *ret = f->unexplained ? g_strdup ("????????`????????")
                                          : kdh_commands_format_address (target, f->return_address);
-  g_autofree gchar *site = call_site (target, f->instruction);
+  g_autofree gchar *site = typed ? call_site_with_types (target, f->instruction)
+                                 : call_site (target, f->instruction);
   g_autoptr (GString) line = g_string_new (NULL);
 
   if (numbers)
@@ -142,6 +174,7 @@ cmd_k (KdhCommandCall *inv,
   gboolean numbers = strchr (name + 1, 'n') != NULL;
   gboolean args = strchr (name + 1, 'b') != NULL || strchr (name + 1, 'v') != NULL;
   gboolean verbose = strchr (name + 1, 'v') != NULL;
+  gboolean typed = strchr (name + 1, 'p') != NULL;
   const GArray *frames;
   guint64 count;
 
@@ -159,19 +192,8 @@ cmd_k (KdhCommandCall *inv,
     say (inv, "%sChild-SP          RetAddr               Call Site\n", numbers ? " # " : "");
   for (guint i = 0; i < frames->len && i < count; i++)
     print_frame (inv, target, i, &g_array_index (frames, KdhStackFrame, i), numbers, args,
-                 verbose);
+                 verbose, typed);
   return TRUE;
-}
-
-static gboolean
-cmd_kp (KdhCommandCall *inv,
-        gpointer        data,
-        GError        **error)
-{
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                       _("kp needs the functions' parameter types from private symbols, which "
-                         "kdhost does not read yet; kb shows the argument values."));
-  return FALSE;
 }
 
 static gboolean
@@ -216,7 +238,7 @@ cmd_frame (KdhCommandCall *inv,
     }
   kdh_session_set_frame (s, (guint) n);
   f = &g_array_index (frames, KdhStackFrame, n);
-  print_frame (inv, target, (guint) n, f, TRUE, FALSE, FALSE);
+  print_frame (inv, target, (guint) n, f, TRUE, FALSE, FALSE, FALSE);
   if (registers)
     {
       g_autoptr (GBytes) context = kdh_commands_scope_context (inv, target, NULL, error);
@@ -389,13 +411,14 @@ cmd_processor (KdhCommandCall *inv,
 void
 kdh_commands_add_stack (KdhCommands *c)
 {
-  static const gchar *const k_names[] = { "k", "kb", "kn", "kv", "kbn", "knb", "kvn", "knv" };
+  static const gchar *const k_names[] = { "k", "kb", "kn", "kv", "kbn", "knb", "kvn", "knv",
+                                          "kp", "kpn", "knp" };
 
   for (guint i = 0; i < G_N_ELEMENTS (k_names); i++)
     kdh_commands_add (c, k_names[i],
-                      i == 0 ? "k[b|n|v] [L n]     the call stack (b: arguments, n: numbers)"
+                      i == 0 ? "k[b|n|v|p] [L n]   the call stack (b: arguments, n: numbers, "
+                               "p: parameter types)"
                              : NULL, cmd_k, NULL, NULL);
-  kdh_commands_add (c, "kp", NULL, cmd_kp, NULL, NULL);
   kdh_commands_add (c, ".frame", ".frame [/r] [N]   choose a stack frame (/r: its registers)",
                     cmd_frame, NULL, NULL);
   kdh_commands_add (c, "gu", "gu                go up: run until the function returns", cmd_gu,
