@@ -178,26 +178,20 @@ test_symbol_path_setting (void)
   g_autofree gchar *dir = g_dir_make_tmp ("kdh-cli-settings-XXXXXX", NULL);
   g_autofree gchar *settings_dir = g_build_filename (dir, "glib-2.0", "settings", NULL);
   g_autofree gchar *keyfile = g_build_filename (settings_dir, "keyfile", NULL);
-  g_autofree gchar *backend = g_strdup (g_getenv ("GSETTINGS_BACKEND"));
-  g_autofree gchar *config = g_strdup (g_getenv ("XDG_CONFIG_HOME"));
+  g_autofree gchar *config = g_strdup_printf ("XDG_CONFIG_HOME=%s", dir);
+  const gchar *from_settings[] = { "GSETTINGS_BACKEND=keyfile", config, "_NT_SYMBOL_PATH", NULL };
+  const gchar *from_env[] = { "GSETTINGS_BACKEND=keyfile", config,
+                              "_NT_SYMBOL_PATH=/tmp/from-the-environment", NULL };
   g_autoptr (KdhTestProc) cli = NULL, env = NULL;
 
   g_assert_cmpint (g_mkdir_with_parents (settings_dir, 0700), ==, 0);
   g_assert_true (g_file_set_contents (keyfile, "[org/kdhost/Kdhost]\n"
                                       "symbol-path='srv*/tmp/kdh-cache*https://example.invalid/symbols'\n",
                                       -1, NULL));
-  g_setenv ("GSETTINGS_BACKEND", "keyfile", TRUE);
-  g_setenv ("XDG_CONFIG_HOME", dir, TRUE);
-  g_unsetenv ("_NT_SYMBOL_PATH");
-  cli = kdh_test_proc_spawn_piped ("cli", "kdhost-cli", "-k", "sim:", "-c", ".sympath", NULL);
-  g_setenv ("_NT_SYMBOL_PATH", "/tmp/from-the-environment", TRUE);
-  env = kdh_test_proc_spawn_piped ("cli", "kdhost-cli", "-k", "sim:", "-c", ".sympath", NULL);
-  g_unsetenv ("_NT_SYMBOL_PATH");
-  g_setenv ("GSETTINGS_BACKEND", backend != NULL ? backend : "memory", TRUE);
-  if (config != NULL)
-    g_setenv ("XDG_CONFIG_HOME", config, TRUE);
-  else
-    g_unsetenv ("XDG_CONFIG_HOME");
+  cli = kdh_test_proc_spawn_piped_env (from_settings, "cli", "kdhost-cli", "-k", "sim:", "-c",
+                                       ".sympath", NULL);
+  env = kdh_test_proc_spawn_piped_env (from_env, "cli", "kdhost-cli", "-k", "sim:", "-c",
+                                       ".sympath", NULL);
   if (cli == NULL || env == NULL)
     return;
   kdh_test_proc_close_input (cli);
