@@ -213,6 +213,7 @@ test_full_dump (void)
   Views live = { 0 }, dump = { 0 }, again = { 0 }, bitmap = { 0 };
   g_autofree gchar *path = NULL, *bitmap_path = NULL, *out = NULL, *pattern = NULL, *line = NULL;
   g_autofree gchar *live_vt = NULL, *dump_vt = NULL;
+  g_autofree gchar *live_r1 = NULL, *live_k1 = NULL, *dump_r1 = NULL, *dump_k1 = NULL;
   g_autoptr (GHashTable) h = NULL;
   guint64 block, n_runs, pages = 0, rip, rsp;
   const gchar *transport;
@@ -233,6 +234,11 @@ test_full_dump (void)
   line = g_strdup_printf (".dump /f %s", path);
   out = run (&t, line);
   g_assert_nonnull (strstr (out, "Dump successfully written"));
+  /* The other processor, frozen at the same stop. */
+  g_free (run (&t, "~1"));
+  live_r1 = run (&t, "r");
+  live_k1 = run (&t, "kn");
+  g_free (run (&t, "~0"));
 
   /* The header, field by field, as the independent reader sees it. */
   h = python_header (path);
@@ -299,6 +305,22 @@ test_full_dump (void)
   g_assert_nonnull (strstr (t.output->str, "Kernel Complete Dump File"));
   views_take (&t, &dump);
   views_assert_equal (&live, &dump);
+  /* ~1: processor 1's registers from its KPRCB, its stack from them. */
+  g_free (run (&t, "~1"));
+  g_assert_cmpstr (t.prompt, ==, "1: kd> ");
+  dump_r1 = run (&t, "r");
+  dump_k1 = run (&t, "kn");
+  g_assert_cmpstr (dump_r1, ==, live_r1);
+  g_assert_cmpstr (dump_k1, ==, live_k1);
+  g_assert_cmpstr (dump_r1, !=, dump.r);
+  assert_refused (&t, "~2", "no processor 2");
+  g_free (run (&t, "~0"));
+  g_assert_cmpstr (t.prompt, ==, "0: kd> ");
+  {
+    g_autofree gchar *r0 = run (&t, "r");
+
+    g_assert_cmpstr (r0, ==, dump.r);
+  }
   /* What GetVersion gives, from the header and the debugger data block. */
   dump_vt = run (&t, "vertarget");
   assert_same_line (live_vt, dump_vt, "Windows 10 Kernel Version");
