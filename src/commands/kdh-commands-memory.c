@@ -278,29 +278,29 @@ cmd_fill (KdhCommandCall *inv,
 
 /* ---- dps, dqs, dds: values with symbols -------------------------------------- */
 
+/* The range of a display command (dps, da and the like): ADDR [L n|END]
+ * and nothing after it, at most 0x10000 units; @example names a register
+ * for the message when the address is missing. */
 static gboolean
-cmd_dump_symbols (KdhCommandCall *inv,
-                  gpointer        data,
-                  GError        **error)
+parse_display_range (KdhCommandCall *inv,
+                     KdhTarget      *target,
+                     guint           unit,
+                     guint64         default_count,
+                     const gchar    *example,
+                     const gchar    *units,
+                     guint64        *address,
+                     guint64        *count,
+                     GError        **error)
 {
-  KdhTarget *target = kdh_commands_need_stopped (inv, error);
-  gchar kind = inv->name[1];
-  guint unit;
   const gchar *rest = NULL;
-  guint64 address, count;
-  g_autoptr (KdhMemoryRange) range = NULL;
-  g_autoptr (GString) out = g_string_new (NULL);
 
-  if (target == NULL || !kdh_target_ensure_version (target, error))
-    return FALSE;
-  unit = kind == 'd' ? 4 : kind == 'q' ? 8 : kdh_target_is_ptr64 (target) ? 8 : 4;
   if (*inv->args == '\0')
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("%s needs an address, e.g. '%s rsp'."), inv->name, inv->name);
+                   _("%s needs an address, e.g. '%s %s'."), inv->name, inv->name, example);
       return FALSE;
     }
-  if (!kdh_commands_parse_range_prefix (target, inv->args, unit, 128 / unit, &address, &count,
+  if (!kdh_commands_parse_range_prefix (target, inv->args, unit, default_count, address, count,
                                         &rest, error))
     return FALSE;
   if (*rest != '\0')
@@ -309,12 +309,33 @@ cmd_dump_symbols (KdhCommandCall *inv,
                    _("%s takes a range, not '%s' after it."), inv->name, rest);
       return FALSE;
     }
-  if (count > 0x10000)
+  if (*count > 0x10000)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("Range error: %s shows at most 0x10000 values."), inv->name);
+                   _("Range error: %s shows at most 0x10000 %s."), inv->name, units);
       return FALSE;
     }
+  return TRUE;
+}
+
+static gboolean
+cmd_dump_symbols (KdhCommandCall *inv,
+                  gpointer        data,
+                  GError        **error)
+{
+  KdhTarget *target = kdh_commands_need_stopped (inv, error);
+  gchar kind = inv->name[1];
+  guint unit;
+  guint64 address, count;
+  g_autoptr (KdhMemoryRange) range = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  if (target == NULL || !kdh_target_ensure_version (target, error))
+    return FALSE;
+  unit = kind == 'd' ? 4 : kind == 'q' ? 8 : kdh_target_is_ptr64 (target) ? 8 : 4;
+  if (!parse_display_range (inv, target, unit, 128 / unit, "rsp", _("values"), &address,
+                            &count, error))
+    return FALSE;
   range = kdh_query_memory (target, address, (gsize) (count * unit), error);
   if (range == NULL)
     return FALSE;
@@ -357,7 +378,6 @@ cmd_dump_string (KdhCommandCall *inv,
   KdhTarget *target = kdh_commands_need_stopped (inv, error);
   gboolean wide = inv->name[1] == 'u';
   guint unit = wide ? 2 : 1;
-  const gchar *rest = NULL;
   guint64 address, count, n = 0;
   g_autoptr (KdhMemoryRange) range = NULL;
   g_autoptr (GString) out = g_string_new (NULL);
@@ -365,27 +385,9 @@ cmd_dump_string (KdhCommandCall *inv,
 
   if (target == NULL)
     return FALSE;
-  if (*inv->args == '\0')
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("%s needs an address, e.g. '%s rcx'."), inv->name, inv->name);
-      return FALSE;
-    }
-  if (!kdh_commands_parse_range_prefix (target, inv->args, unit, 0x100 / unit, &address, &count,
-                                        &rest, error))
+  if (!parse_display_range (inv, target, unit, 0x100 / unit, "rcx", _("characters"), &address,
+                            &count, error))
     return FALSE;
-  if (*rest != '\0')
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("%s takes a range, not '%s' after it."), inv->name, rest);
-      return FALSE;
-    }
-  if (count > 0x10000)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("Range error: %s shows at most 0x10000 characters."), inv->name);
-      return FALSE;
-    }
   range = kdh_query_memory (target, address, (gsize) (count * unit), error);
   if (range == NULL)
     return FALSE;
