@@ -145,15 +145,16 @@ test_disassembly (void)
   g_autoptr (GVariantIter) iter = NULL;
   g_autoptr (GString) text = g_string_new (NULL);
   const gchar *label, *line, *insn;
-  gboolean bp, current;
+  gint bp;
+  gboolean current;
   guint64 rip, address, first = 0;
   guint n = 0;
 
   stop_at_tick (&t);
   u = kdh_test_engine_run (&t, "u", FALSE);
   answer = ask (&t, KDH_VIEW_QUERY_DISASSEMBLY, G_MAXUINT64, 8);
-  g_variant_get (answer->result, "(ta(tsssbb))", &rip, &iter);
-  while (g_variant_iter_next (iter, "(t&s&s&sbb)", &address, &label, &line, &insn, &bp, &current))
+  g_variant_get (answer->result, "(ta(tsssib))", &rip, &iter);
+  while (g_variant_iter_next (iter, "(t&s&s&sib)", &address, &label, &line, &insn, &bp, &current))
     {
       if (*label)
         g_string_append_printf (text, "%s:\n", label);
@@ -161,7 +162,7 @@ test_disassembly (void)
       /* The instruction column is the end of u's line. */
       g_assert_true (*insn != '\0' && g_str_has_suffix (line, insn));
       /* bp kdhtest!KdhTestTick is at the first one, which is rip. */
-      g_assert_cmpint (bp, ==, n == 0);
+      g_assert_cmpint (bp, ==, n == 0 ? 0 : -1);
       g_assert_cmpint (current, ==, n == 0);
       if (n++ == 0)
         first = address;
@@ -174,10 +175,10 @@ test_disassembly (void)
   g_clear_pointer (&answer, kdh_event_unref);
   g_clear_pointer (&iter, g_variant_iter_free);
   answer = ask (&t, KDH_VIEW_QUERY_DISASSEMBLY, rip, 1);
-  g_variant_get (answer->result, "(ta(tsssbb))", &rip, &iter);
-  g_assert_true (g_variant_iter_next (iter, "(t&s&s&sbb)", &address, &label, &line, &insn, &bp,
+  g_variant_get (answer->result, "(ta(tsssib))", &rip, &iter);
+  g_assert_true (g_variant_iter_next (iter, "(t&s&s&sib)", &address, &label, &line, &insn, &bp,
                                       &current));
-  g_assert_false (bp);
+  g_assert_cmpint (bp, ==, -1);
   bps = ask (&t, KDH_VIEW_QUERY_BREAKPOINTS, 0, 0);
   g_assert_cmpstr (g_variant_get_type_string (bps->result), ==, "a(ubbstu)");
   g_assert_cmpuint (g_variant_n_children (bps->result), ==, 1);

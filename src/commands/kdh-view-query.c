@@ -141,12 +141,13 @@ query_disassembly (KdhCommands *c,
   insns = kdh_query_disassembly (target, address, CLAMP (count, 1, VIEW_MAX_INSTRUCTIONS), error);
   if (insns == NULL)
     return NULL;
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(tsssbb)"));
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(tsssib)"));
   for (guint i = 0; i < insns->len; i++)
     {
       const KdhInstruction *insn = &g_array_index (insns, KdhInstruction, i);
       g_autofree gchar *line = kdh_instruction_format (insn, ptr64);
       const gchar *text = line;
+      const KdhBreakpoint *bp = kdh_breakpoints_find_at (bps, insn->address);
       /* u's rule: the first line, and where a symbol starts. */
       gboolean label = insn->symbol && (i == 0 || strstr (insn->symbol, "+0x") == NULL);
 
@@ -157,11 +158,10 @@ query_disassembly (KdhCommands *c,
           text += strspn (text, " ");
         }
 
-      g_variant_builder_add (&b, "(tsssbb)", insn->address, label ? insn->symbol : "", line, text,
-                             kdh_breakpoints_find_at (bps, insn->address) != NULL,
-                             insn->address == rip);
+      g_variant_builder_add (&b, "(tsssib)", insn->address, label ? insn->symbol : "", line, text,
+                             bp ? (gint32) bp->id : -1, insn->address == rip);
     }
-  return g_variant_ref_sink (g_variant_new ("(ta(tsssbb))", rip, &b));
+  return g_variant_ref_sink (g_variant_new ("(ta(tsssib))", rip, &b));
 }
 
 static GVariant *

@@ -24,11 +24,11 @@ typedef enum {
   /* a(tssss): per frame as k prints it: the frame's rip, Child-SP,
    * RetAddr, call site, a note ("" or why the stack ends) */
   KDH_VIEW_QUERY_STACK,
-  /* (ta(tsssbb)): the current rip; @count instructions from @address
+  /* (ta(tsssib)): the current rip; @count instructions from @address
    * (G_MAXUINT64: from the current rip): address, label (the symbol
    * line u prints before it, or ""), u's line, its instruction part,
-   * whether a breakpoint is in force there, whether it is the current
-   * instruction */
+   * the id of the breakpoint in force there (-1: none), whether it is
+   * the current instruction */
   KDH_VIEW_QUERY_DISASSEMBLY,
   /* a(ttssu): per module: start, end, name, short name, timestamp */
   KDH_VIEW_QUERY_MODULES,
