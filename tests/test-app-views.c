@@ -315,6 +315,68 @@ test_views_at_breakpoint (App          *app,
   g_assert_nonnull (strstr (bl, expect));
 }
 
+static gboolean
+stopped_again (gpointer data)
+{
+  Expect *e = data;
+
+  return e->app->breaks > e->from;
+}
+
+/* Presses @keys (a step) and returns rip where the target stopped, as
+ * "r rip" prints it. */
+static gchar *
+step_key (App         *app,
+          const gchar *keys)
+{
+  Expect e = { app, app->breaks, NULL };
+  g_autofree gchar *what = g_strdup_printf ("the stop after %s", keys);
+  g_autofree gchar *out = NULL;
+
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key (keys);
+  kdh_test_run_until (stopped_again, &e, 60, what);
+  out = run_typed (app, "r rip");
+  g_assert_true (g_str_has_prefix (out, "rip="));
+  return g_strndup (out + 4, 16);
+}
+
+/* F11, F10 and Shift+F11 step as t, p and gu do: into the next
+ * instruction, over the next one, and out to the caller's return
+ * address (k's first RetAddr). */
+static void
+test_step_keys (App          *app,
+                gconstpointer data)
+{
+  g_autofree gchar *u = NULL, *k = NULL, *rip = NULL;
+  g_auto (GStrv) u_lines = NULL, k_lines = NULL;
+  g_autofree gchar *expect = NULL;
+
+  g_free (run_typed (app, "bp kdhtest!KdhTestTick"));
+  g_free (run_typed (app, "g"));
+  g_free (run_typed (app, "bc *"));
+  u = run_typed (app, "u");
+  k = run_typed (app, "k");
+  u_lines = g_strsplit (u, "\n", -1);
+  k_lines = g_strsplit (k, "\n", -1);
+
+  rip = step_key (app, "F11");
+  expect = g_strdup_printf ("%.8s%.8s", u_lines[2], u_lines[2] + 9);
+  g_assert_cmpstr (rip, ==, expect);
+  g_clear_pointer (&rip, g_free);
+  g_clear_pointer (&expect, g_free);
+
+  rip = step_key (app, "F10");
+  expect = g_strdup_printf ("%.8s%.8s", u_lines[3], u_lines[3] + 9);
+  g_assert_cmpstr (rip, ==, expect);
+  g_clear_pointer (&rip, g_free);
+  g_clear_pointer (&expect, g_free);
+
+  rip = step_key (app, "shift+F11");
+  expect = g_strdup_printf ("%.8s%.8s", k_lines[1] + 18, k_lines[1] + 27);
+  g_assert_cmpstr (rip, ==, expect);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -343,5 +405,6 @@ main (int argc, char **argv)
     }
   g_test_add ("/app/views/at-breakpoint", App, NULL, app_setup, test_views_at_breakpoint,
               app_teardown);
+  g_test_add ("/app/views/step-keys", App, NULL, app_setup, test_step_keys, app_teardown);
   return g_test_run ();
 }
