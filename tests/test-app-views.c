@@ -243,7 +243,7 @@ test_views_at_breakpoint (App          *app,
                           gconstpointer data)
 {
   g_autofree gchar *r = NULL, *k = NULL, *u = NULL, *bl = NULL, *shown = NULL;
-  g_auto (GStrv) regs = NULL, frames = NULL, code = NULL, code2 = NULL, u_lines = NULL;
+  g_auto (GStrv) bps = NULL, regs = NULL, frames = NULL, code = NULL, code2 = NULL, u_lines = NULL;
   g_autoptr (GString) from_view = g_string_new ("Child-SP          RetAddr               Call Site\n");
   g_autofree gchar *second = NULL, *expect = NULL, *rip_row = NULL;
   guint checked = 0, k_frames = 0;
@@ -313,6 +313,16 @@ test_views_at_breakpoint (App          *app,
   bl = run_typed (app, "bl");
   expect = g_strdup_printf (" 1 e %s     0001 (0001) kdhtest!KdhTestTick+0x", second);
   g_assert_nonnull (strstr (bl, expect));
+
+  /* Breakpoints (Alt+F9): bl's two, by id, address and what was typed. */
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("alt+F9");
+  bps = wait_table ("Breakpoints", second);
+  g_assert_cmpuint (g_strv_length (bps), ==, 2);
+  g_assert_nonnull (strstr (bps[0], "\t0\t"));
+  g_assert_nonnull (strstr (bps[0], "kdhtest!KdhTestTick"));
+  g_assert_nonnull (strstr (bps[1], "\t1\t"));
+  kdh_test_x11_screenshot (app->window_id, "views-breakpoints");
 }
 
 static gboolean

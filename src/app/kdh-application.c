@@ -46,6 +46,7 @@ static const struct {
   { "win.show-registers", { "<Alt>4", NULL } },
   { "win.show-stack", { "<Alt>6", NULL } },
   { "win.show-disassembly", { "<Alt>7", NULL } },
+  { "win.show-breakpoints", { "<Alt>F9", NULL } },
   { "win.step-over", { "F10", NULL } },
   { "win.step-into", { "F11", NULL } },
   { "win.step-out", { "<Shift>F11", NULL } },

@@ -3,7 +3,8 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Registers (Alt+4), Call Stack (Alt+6) and Disassembly (Alt+7) open as
+ * Registers (Alt+4), Call Stack (Alt+6), Disassembly (Alt+7), Modules and
+ * Breakpoints (Alt+F9) open as
  * pages of a notebook to the right of the command window, and WinDbg's
  * stepping keys (F10, F11, Shift+F11) run p, t and gu as if typed. Each
  * view gets every engine event and asks the engine for its own data.
@@ -12,7 +13,9 @@
 
 #include <glib/gi18n.h>
 
+#include "kdh-view-breakpoints.h"
 #include "kdh-view-disassembly.h"
+#include "kdh-view-modules.h"
 #include "kdh-view-registers.h"
 #include "kdh-view-stack.h"
 
@@ -26,6 +29,8 @@ static const ViewKind view_kinds[] = {
   { "show-registers", N_("Registers"), kdh_view_registers_get_type },
   { "show-stack", N_("Call Stack"), kdh_view_stack_get_type },
   { "show-disassembly", N_("Disassembly"), kdh_view_disassembly_get_type },
+  { "show-modules", N_("Modules"), kdh_view_modules_get_type },
+  { "show-breakpoints", N_("Breakpoints"), kdh_view_breakpoints_get_type },
 };
 static void
 on_close_clicked (GtkButton *button,
@@ -99,7 +104,14 @@ show_view_action (GSimpleAction *action,
           gtk_notebook_set_tab_reorderable (self->views, view, TRUE);
           kdh_view_set_engine (KDH_VIEW (view), self->engine);
         }
-      gtk_widget_show (GTK_WIDGET (self->views));
+      if (!gtk_widget_get_visible (GTK_WIDGET (self->views)))
+        {
+          GtkWidget *paned = gtk_widget_get_parent (GTK_WIDGET (self->views));
+
+          /* Opening the first view shares the width with the command window. */
+          gtk_widget_show (GTK_WIDGET (self->views));
+          gtk_paned_set_position (GTK_PANED (paned), gtk_widget_get_allocated_width (paned) / 2);
+        }
       page = gtk_notebook_page_num (self->views, view);
       gtk_notebook_set_current_page (self->views, page);
       gtk_widget_grab_focus (kdh_view_get_content (KDH_VIEW (view)));
@@ -128,6 +140,8 @@ static const GActionEntry view_actions[] = {
   { "show-registers", show_view_action },
   { "show-stack", show_view_action },
   { "show-disassembly", show_view_action },
+  { "show-modules", show_view_action },
+  { "show-breakpoints", show_view_action },
   { "step-over", step_action },
   { "step-into", step_action },
   { "step-out", step_action },
