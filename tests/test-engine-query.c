@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kdh-test-engine.h"
+#include "kdh-test-net.h"
 
 typedef struct {
   guint token;
@@ -236,6 +237,47 @@ test_modules_and_errors (void)
   kdh_test_engine_clear (&t);
 }
 
+/* A debugging client's engine forwards the queries to its server (Query
+ * on org.kdhost.Session1): the same answers as the server's own, and the
+ * server's reason when there is none. */
+static void
+test_remote_client (void)
+{
+  KdhTestEngine server, client;
+  guint16 port = kdh_test_free_port ();
+  g_autofree gchar *remote = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1", port);
+  g_autofree gchar *line = g_strdup_printf (".server tcp:port=%u,bind=127.0.0.1", port);
+  static const KdhViewQuery queries[] = { KDH_VIEW_QUERY_REGISTERS, KDH_VIEW_QUERY_STACK,
+                                          KDH_VIEW_QUERY_DISASSEMBLY, KDH_VIEW_QUERY_MODULES,
+                                          KDH_VIEW_QUERY_BREAKPOINTS };
+  g_autoptr (KdhEvent) running = NULL;
+  guint token;
+
+  stop_at_tick (&server);
+  g_free (kdh_test_engine_run (&server, line, FALSE));
+  kdh_test_engine_init (&client);
+  token = kdh_engine_connect_remote (client.engine, remote);
+  g_assert_true (kdh_test_engine_wait_token (&client, token, 60));
+  kdh_test_engine_wait_state (&client, KDH_CONN_BREAK, 60);
+  for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
+    {
+      g_autoptr (KdhEvent) here = ask (&server, queries[i], G_MAXUINT64, 8);
+      g_autoptr (KdhEvent) there = ask (&client, queries[i], G_MAXUINT64, 8);
+
+      g_assert_nonnull (there->result);
+      g_assert_true (g_variant_equal (here->result, there->result));
+    }
+  /* Without the breakpoint it runs until told otherwise. */
+  g_free (kdh_test_engine_run (&client, "bc *", FALSE));
+  g_free (kdh_test_engine_run (&client, "g", FALSE));
+  kdh_test_engine_wait_state (&server, KDH_CONN_RUNNING, 60);
+  running = ask (&client, KDH_VIEW_QUERY_REGISTERS, 0, 0);
+  g_assert_null (running->result);
+  g_assert_nonnull (strstr (running->error, "running"));
+  kdh_test_engine_clear (&client);
+  kdh_test_engine_clear (&server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -245,5 +287,6 @@ main (int    argc,
   g_test_add_func ("/engine-query/stack", test_stack);
   g_test_add_func ("/engine-query/disassembly", test_disassembly);
   g_test_add_func ("/engine-query/modules-and-errors", test_modules_and_errors);
+  g_test_add_func ("/engine-query/remote-client", test_remote_client);
   return g_test_run ();
 }

@@ -5,7 +5,8 @@
  *
  * A query waits its turn behind the commands posted before it (so it sees
  * their effect: a bp, a .frame, a step) and answers with one QUERY_RESULT
- * event; it prints nothing, so the command window is not disturbed.
+ * event; it prints nothing, so the command window is not disturbed. A
+ * debugging client's engine forwards it to its server.
  */
 #include "kdh-engine-private.h"
 
@@ -19,10 +20,10 @@ kdh_engine_run_query (KdhEngine        *engine,
   g_autoptr (GError) error = NULL;
   KdhEvent *event = kdh_event_new (KDH_EVENT_QUERY_RESULT);
 
-  if (engine->backend != NULL && engine->session == NULL)
-    /* A debugging server does not answer them over its wire yet. */
-    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                         _("The views are not fed through a debugging server yet."));
+  if (engine->backend != NULL && engine->backend->klass->query != NULL)
+    /* A debugging client asks its server (Query). */
+    event->result = engine->backend->klass->query (engine->backend, cmd->query, cmd->address,
+                                                   cmd->count, &error);
   else
     event->result = kdh_commands_view_query (engine->cmds, cmd->query, cmd->address, cmd->count,
                                              &error);
