@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 #include <gtk/gtk.h>
 #include <signal.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "kdh-test-engine.h"
@@ -171,14 +172,23 @@ wait_table (const gchar *table,
   return w.rows;
 }
 
+static void start_kdhost (App         *app,
+                          const gchar *config);
+
+static void
+stop_kdhost (App *app)
+{
+  g_subprocess_send_signal (app->kdhost, SIGTERM);
+  g_subprocess_wait (app->kdhost, NULL, NULL);
+  g_clear_object (&app->kdhost);
+  g_clear_pointer (&app->window_id, g_free);
+}
+
 static void
 app_setup (App          *app,
            gconstpointer data)
 {
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *kdhost_path = g_build_filename (g_getenv ("KDH_BUILD_DIR"), "src", "app",
-                                                    "kdhost", NULL);
 
   memset (app, 0, sizeof *app);
   app->output = g_string_new (NULL);
@@ -193,8 +203,28 @@ app_setup (App          *app,
                                                           NULL, SESSION_PATH, NULL,
                                                           G_DBUS_SIGNAL_FLAGS_NONE, on_signal,
                                                           app, NULL);
+  start_kdhost (app, NULL);
+}
+
+/* kdhost -k sim:, stopped at its first break. @config: settings kept
+ * in a key file under this XDG_CONFIG_HOME (NULL: in memory only). */
+static void
+start_kdhost (App         *app,
+              const gchar *config)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *kdhost_path = g_build_filename (g_getenv ("KDH_BUILD_DIR"), "src", "app",
+                                                    "kdhost", NULL);
+
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
+  if (config)
+    {
+      g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "keyfile", TRUE);
+      g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
+    }
+  else
+    g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
   /* The test environment turns the bridge off for the other tests. */
   g_subprocess_launcher_unsetenv (launcher, "NO_AT_BRIDGE");
   g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "atk", TRUE);
@@ -208,15 +238,12 @@ static void
 app_teardown (App          *app,
               gconstpointer data)
 {
-  g_subprocess_send_signal (app->kdhost, SIGTERM);
-  g_subprocess_wait (app->kdhost, NULL, NULL);
-  g_object_unref (app->kdhost);
+  stop_kdhost (app);
   g_dbus_connection_signal_unsubscribe (app->bus, app->subscription);
   g_object_unref (app->bus);
   g_test_dbus_down (app->bus_fixture);
   g_object_unref (app->bus_fixture);
   g_string_free (app->output, TRUE);
-  g_free (app->window_id);
 }
 
 /* The view's rows of the disassembly as u's lines (the gutter dropped). */
@@ -387,6 +414,38 @@ test_step_keys (App          *app,
   g_assert_cmpstr (rip, ==, expect);
 }
 
+/* The open views come back in the next run (GSettings open-views). */
+static void
+test_views_remembered (App          *app,
+                       gconstpointer data)
+{
+  g_autofree gchar *config = g_dir_make_tmp ("kdh-views-XXXXXX", NULL);
+  g_autofree gchar *keyfile = g_build_filename (config, "glib-2.0", "settings", "keyfile", NULL);
+  g_auto (GStrv) before = NULL, after = NULL;
+
+  stop_kdhost (app);
+  start_kdhost (app, config);
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("alt+6");
+  before = wait_table ("Call Stack", "nt!DbgBreakPointWithStatus");
+  stop_kdhost (app);
+  g_assert_true (g_file_test (keyfile, G_FILE_TEST_EXISTS));
+
+  /* No key pressed this time. */
+  start_kdhost (app, config);
+  after = wait_table ("Call Stack", "nt!DbgBreakPointWithStatus");
+  g_assert_cmpstr (after[0], ==, before[0]);
+  g_remove (keyfile);
+  for (guint up = 0; up < 3; up++)
+    {
+      gchar *dir = g_path_get_dirname (keyfile);
+
+      g_rmdir (dir);
+      g_free (keyfile);
+      keyfile = dir;
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -415,6 +474,7 @@ main (int argc, char **argv)
     }
   g_test_add ("/app/views/at-breakpoint", App, NULL, app_setup, test_views_at_breakpoint,
               app_teardown);
+  g_test_add ("/app/views/remembered", App, NULL, app_setup, test_views_remembered, app_teardown);
   g_test_add ("/app/views/step-keys", App, NULL, app_setup, test_step_keys, app_teardown);
   return g_test_run ();
 }

@@ -12,6 +12,7 @@
 #include "kdh-window-private.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "kdh-view-breakpoints.h"
 #include "kdh-view-disassembly.h"
@@ -20,7 +21,7 @@
 #include "kdh-view-stack.h"
 
 typedef struct {
-  const gchar *action;
+  const gchar *action;          /* "show-" and the name kept in open-views */
   const gchar *title;
   GType (*get_type) (void);
 } ViewKind;
@@ -78,13 +79,19 @@ find_view (KdhWindow *self,
 }
 
 static void
-show_view_action (GSimpleAction *action,
-                  GVariant      *param,
-                  gpointer       data)
+half_width (GtkWidget     *paned,
+            GdkRectangle  *allocation,
+            gpointer       data)
 {
-  KdhWindow *self = data;
-  const gchar *name = g_action_get_name (G_ACTION (action));
+  g_signal_handlers_disconnect_by_func (paned, half_width, data);
+  gtk_paned_set_position (GTK_PANED (paned), allocation->width / 2);
+}
 
+/* Opens (or finds) the view whose action is @name; returns its content. */
+static GtkWidget *
+open_view (KdhWindow   *self,
+           const gchar *name)
+{
   for (guint k = 0; k < G_N_ELEMENTS (view_kinds); k++)
     {
       GType type;
@@ -108,15 +115,55 @@ show_view_action (GSimpleAction *action,
         {
           GtkWidget *paned = gtk_widget_get_parent (GTK_WIDGET (self->views));
 
-          /* Opening the first view shares the width with the command window. */
+          /* Opening the first view shares the width with the command window
+           * (once the window has one, when views are restored). */
           gtk_widget_show (GTK_WIDGET (self->views));
-          gtk_paned_set_position (GTK_PANED (paned), gtk_widget_get_allocated_width (paned) / 2);
+          if (gtk_widget_get_allocated_width (paned) > 1)
+            gtk_paned_set_position (GTK_PANED (paned), gtk_widget_get_allocated_width (paned) / 2);
+          else
+            g_signal_connect (paned, "size-allocate", G_CALLBACK (half_width), NULL);
         }
       page = gtk_notebook_page_num (self->views, view);
       gtk_notebook_set_current_page (self->views, page);
-      gtk_widget_grab_focus (kdh_view_get_content (KDH_VIEW (view)));
-      return;
+      return kdh_view_get_content (KDH_VIEW (view));
     }
+  return NULL;
+}
+
+static void
+show_view_action (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       data)
+{
+  KdhWindow *self = data;
+  GtkWidget *content = open_view (self, g_action_get_name (G_ACTION (action)));
+
+  if (content)
+    gtk_widget_grab_focus (content);
+}
+
+/* The open views, in tab order, for the next run. */
+static void
+remember_views (GtkNotebook *notebook,
+                GtkWidget   *child,
+                guint        page_num,
+                gpointer     data)
+{
+  KdhWindow *self = data;
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+
+  if (self->settings == NULL || gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;
+  for (gint i = 0; i < gtk_notebook_get_n_pages (notebook); i++)
+    {
+      GtkWidget *page = gtk_notebook_get_nth_page (notebook, i);
+
+      for (guint k = 0; k < G_N_ELEMENTS (view_kinds); k++)
+        if (G_TYPE_CHECK_INSTANCE_TYPE (page, view_kinds[k].get_type ()))
+          g_ptr_array_add (names, (gpointer) (view_kinds[k].action + strlen ("show-")));
+    }
+  g_ptr_array_add (names, NULL);
+  g_settings_set_strv (self->settings, "open-views", (const gchar *const *) names->pdata);
 }
 
 static void
@@ -198,6 +245,20 @@ kdh_window_views_setup (KdhWindow *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), view_actions, G_N_ELEMENTS (view_actions),
                                     self);
   set_stepping_enabled (self, FALSE);
+  if (self->settings)
+    {
+      g_auto (GStrv) open = g_settings_get_strv (self->settings, "open-views");
+
+      for (guint i = 0; open[i]; i++)
+        {
+          g_autofree gchar *action = g_strdup_printf ("show-%s", open[i]);
+
+          open_view (self, action);
+        }
+    }
+  g_signal_connect (self->views, "page-added", G_CALLBACK (remember_views), self);
+  g_signal_connect (self->views, "page-removed", G_CALLBACK (remember_views), self);
+  g_signal_connect (self->views, "page-reordered", G_CALLBACK (remember_views), self);
   /* F10 is WinDbg's step over, not the menu bar's key. */
   g_object_set (gtk_widget_get_settings (GTK_WIDGET (self)), "gtk-menu-bar-accel", "", NULL);
 }
