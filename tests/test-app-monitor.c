@@ -120,7 +120,7 @@ test_monitor_counters (void)
                       *expect[i].field);
   g_assert_cmpuint (kdh_connection_monitor_get_counter (monitor, "restarts"), ==, 0);
   g_assert_cmpstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "rtt_label"), ==, "—");
-  g_assert_cmpstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "last_rx_label"), ==, "never");
+  g_assert_cmpstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "last_rx_label"), ==, "—");
 
   stats.packets_in++;
   stats.last_rtt_us = 1500;

@@ -463,7 +463,7 @@ test_errors (void)
     { "KiNothing", KDH_EXPR_ERROR_UNKNOWN_SYMBOL, "not a number, register or symbol" },
     { "foo!bar+8", KDH_EXPR_ERROR_UNKNOWN_SYMBOL, "unknown symbol 'foo!bar' in 'foo!bar+8'" },
     { "nt!Missing", KDH_EXPR_ERROR_UNKNOWN_SYMBOL, "unknown symbol 'nt!Missing'" },
-    { "@foo", KDH_EXPR_ERROR_UNKNOWN_REGISTER, "unknown register '@foo' in '@foo'" },
+    { "@foo", KDH_EXPR_ERROR_UNKNOWN_REGISTER, "unknown register '@foo'" },
     { "@$peb", KDH_EXPR_ERROR_UNKNOWN_REGISTER, "unknown register '@$peb'" },
     { "@", KDH_EXPR_ERROR_SYNTAX, "syntax error at '@'" },
     { "$", KDH_EXPR_ERROR_SYNTAX, "syntax error at '$'" },
@@ -501,6 +501,22 @@ test_errors (void)
   };
 
   check_errors (cases, G_N_ELEMENTS (cases), &scope64);
+}
+
+/* The whole text as the bad part is not quoted twice; a part of it still
+ * says where it came from. */
+static void
+test_error_not_repeated (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) error2 = NULL;
+  guint64 v = 0;
+
+  g_assert_false (kdh_expr_evaluate ("zzz", &scope64, &v, &error));
+  g_assert_cmpstr (error->message, ==, "syntax error at 'zzz' (not a number, register or symbol)");
+  g_assert_false (kdh_expr_evaluate ("1+zzz", &scope64, &v, &error2));
+  g_assert_cmpstr (error2->message, ==,
+                   "syntax error at 'zzz' in '1+zzz' (not a number, register or symbol)");
 }
 
 /* With no callbacks nothing resolves, but numbers still work. */
@@ -811,6 +827,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/engine/expr/numbers", test_numbers);
+  g_test_add_func ("/engine/expr/error-not-repeated", test_error_not_repeated);
   g_test_add_func ("/engine/expr/operators", test_operators);
   g_test_add_func ("/engine/expr/precedence", test_precedence);
   g_test_add_func ("/engine/expr/registers", test_registers);

@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "kdh-app-resources.h"
+#include "common/kdh-front-end-keys.h"
 #include "kdh-mainloop-probe.h"
 #include "kdh-window.h"
 
@@ -34,6 +35,11 @@ static const struct {
   { "win.kernel-debug", { "<Control>k", NULL } },
   { "win.open-dump", { "<Control>d", NULL } },
   { "win.stop-debugging", { "<Shift>F5", NULL } },
+  { "win.close", { "<Control>w", NULL } },
+  { "win.reconnect", { "<Control><Shift>F5", NULL } },
+  { "win.copy", { "<Control>c", NULL } },
+  { "win.select-all", { "<Control>a", NULL } },
+  { "win.find", { "<Control>f", NULL } },
   { "win.go", { "F5", NULL } },
   { "win.break", { "<Control>Break", "<Control>Pause", NULL } },
   { "win.cycle-baud", { "<Control><Alt>a", NULL } },
@@ -85,13 +91,14 @@ quit_action (GSimpleAction *action,
 {
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (data));
 
-  /* Destroying a window stops its engine (and closes its connection). */
+  /* Each window closes as its close button would: one with a live target
+   * asks first. Closing a window stops its engine and its connection. */
   while (windows)
     {
       GtkWidget *window = windows->data;
 
       windows = windows->next;
-      gtk_widget_destroy (window);
+      gtk_window_close (GTK_WINDOW (window));
     }
 }
 
@@ -110,6 +117,32 @@ about_action (GSimpleAction *action,
                          "license-type", GTK_LICENSE_GPL_3_0,
                          "authors", authors,
                          NULL);
+}
+
+/* File > Recent Connections: the Kernel Debug dialog's list and every -k
+ * connection, most recent first; choosing one connects the window. */
+static void
+fill_recent (GSettings   *settings,
+             const gchar *key,
+             gpointer     data)
+{
+  GMenu *menu = data;
+  g_auto (GStrv) recent = g_settings_get_strv (settings, "recent-connections");
+
+  g_menu_remove_all (menu);
+  for (guint i = 0; recent[i]; i++)
+    {
+      /* Underscores are mnemonics in a menu label. */
+      g_auto (GStrv) parts = g_strsplit (recent[i], "_", -1);
+      g_autofree gchar *label = g_strjoinv ("__", parts);
+      g_autoptr (GMenuItem) item = g_menu_item_new (label, NULL);
+
+      g_menu_item_set_action_and_target_value (item, "win.connect-recent",
+                                               g_variant_new_string (recent[i]));
+      g_menu_append_item (menu, item);
+    }
+  if (recent[0] == NULL)
+    g_menu_append (menu, _("No recent connections"), "win.no-recent");
 }
 
 static const GActionEntry app_actions[] = {
@@ -131,6 +164,16 @@ kdh_application_startup (GApplication *app)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), default_accels[i].action,
                                            default_accels[i].accels);
 
+  {
+    GMenu *recent = gtk_application_get_menu_by_id (GTK_APPLICATION (app), "recent-connections");
+
+    if (recent)
+      {
+        fill_recent (KDH_APPLICATION (app)->settings, NULL, recent);
+        g_signal_connect_object (KDH_APPLICATION (app)->settings, "changed::recent-connections",
+                                 G_CALLBACK (fill_recent), recent, 0);
+      }
+  }
   gtk_css_provider_load_from_resource (css, "/org/kdhost/Kdhost/style.css");
   gtk_style_context_add_provider_for_screen (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
@@ -241,9 +284,15 @@ static const GOptionEntry option_entries[] = {
   { NULL }
 };
 
+/* What messages name for keys, in this window (the console names its own). */
+static const gchar *const window_keys[KDH_FRONT_END_N_KEYS] = {
+  "Ctrl+Break", "Ctrl+Alt+R", "Ctrl+Alt+D", "Ctrl+W",
+};
+
 static void
 kdh_application_init (KdhApplication *self)
 {
+  kdh_front_end_keys_set (window_keys);
   /* Before GtkApplication looks for gtk/menus.ui under its base path. */
   kdh_app_ensure_resources ();
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);

@@ -5,9 +5,11 @@
  */
 #include "kdh-command-view.h"
 #include "kdh-app-resources.h"
+#include "kdh-word-wrap.h"
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 /* Output not yet on screen is never cut: with an unlimited scrollback (a
@@ -38,6 +40,14 @@ struct _KdhCommandView
   VteTerminal *terminal;
   GtkLabel *prompt_label;
   GtkEntry *entry;
+  GtkSearchBar *search_bar;
+  GtkSearchEntry *search_entry;
+  GtkButton *search_prev;
+  GtkButton *search_next;
+  GtkLabel *search_status;
+  GMenuModel *context_menu;    /* NULL: no context menu */
+  GdkRGBA colors[KDH_COMMAND_VIEW_N_COLORS];
+  guint column;                /* where the terminal's cursor is, for word wrap */
 
   GString *pending;            /* bytes for the terminal, SGR and \r\n included */
   gboolean backlogged;         /* pending went over PENDING_HIGH, not yet under PENDING_LOW */
@@ -178,20 +188,16 @@ kdh_command_view_append (KdhCommandView *self,
 
   /* An echoed command starts on a line of its own. */
   if (kind == KDH_OUTPUT_ECHO && !self->at_line_start)
-    g_string_append (self->pending, "\r\n");
+    {
+      g_string_append (self->pending, "\r\n");
+      self->column = 0;
+    }
   if (style)
     g_string_append (self->pending, style);
-  /* The terminal needs CR LF; the engine speaks in LF. */
-  for (const gchar *p = text, *eol; *p; p = eol + 1)
-    {
-      if ((eol = strchr (p, '\n')) == NULL)
-        {
-          g_string_append (self->pending, p);
-          break;
-        }
-      g_string_append_len (self->pending, p, eol - p);
-      g_string_append_len (self->pending, "\r\n", 2);
-    }
+  /* The terminal needs CR LF (the engine speaks in LF) and cuts lines
+   * mid-word: break them between words instead. */
+  kdh_word_wrap_append (self->pending, text, (guint) vte_terminal_get_column_count (self->terminal),
+                        &self->column);
   if (style)
     g_string_append (self->pending, "\033[0m");
   self->at_line_start = text[strlen (text) - 1] == '\n';
@@ -376,6 +382,273 @@ on_entry_activate (GtkEntry *entry,
   g_signal_emit (self, signals[SIGNAL_COMMAND], 0, line);
 }
 
+/* ---- Edit: copy, select all, clear, find -------------------------------- */
+
+gboolean
+kdh_command_view_copy (KdhCommandView *self)
+{
+  GtkWidget *toplevel, *focus;
+
+  g_return_val_if_fail (KDH_IS_COMMAND_VIEW (self), FALSE);
+  /* The command line's or the find bar's selection, when it has the focus. */
+  toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+  focus = GTK_IS_WINDOW (toplevel) ? gtk_window_get_focus (GTK_WINDOW (toplevel)) : NULL;
+  if (GTK_IS_EDITABLE (focus) && gtk_widget_is_ancestor (focus, GTK_WIDGET (self))
+      && gtk_editable_get_selection_bounds (GTK_EDITABLE (focus), NULL, NULL))
+    {
+      gtk_editable_copy_clipboard (GTK_EDITABLE (focus));
+      return TRUE;
+    }
+  if (!vte_terminal_get_has_selection (self->terminal))
+    return FALSE;
+  vte_terminal_copy_clipboard_format (self->terminal, VTE_FORMAT_TEXT);
+  return TRUE;
+}
+
+void
+kdh_command_view_select_all (KdhCommandView *self)
+{
+  g_return_if_fail (KDH_IS_COMMAND_VIEW (self));
+  if (gtk_widget_has_focus (GTK_WIDGET (self->entry))
+      && gtk_entry_get_text_length (self->entry) > 0)
+    gtk_editable_select_region (GTK_EDITABLE (self->entry), 0, -1);
+  else
+    vte_terminal_select_all (self->terminal);
+}
+
+/* DECTCEM off: the output is read only, a cursor there would say
+ * otherwise. A reset turns it on again. */
+#define HIDE_CURSOR "\033[?25l"
+
+void
+kdh_command_view_clear (KdhCommandView *self)
+{
+  g_return_if_fail (KDH_IS_COMMAND_VIEW (self));
+  /* What was about to be shown goes too: it was printed before the clear. */
+  g_string_truncate (self->pending, 0);
+  g_string_truncate (self->text_copy, 0);
+  update_backlogged (self);
+  vte_terminal_reset (self->terminal, TRUE, TRUE);
+  vte_terminal_feed (self->terminal, HIDE_CURSOR, -1);
+  self->column = 0;
+  self->at_line_start = TRUE;
+}
+
+static void
+search (KdhCommandView *self,
+        gboolean        backwards)
+{
+  const gchar *text = gtk_entry_get_text (GTK_ENTRY (self->search_entry));
+  gboolean found;
+
+  if (*text == '\0')
+    {
+      gtk_label_set_text (self->search_status, "");
+      return;
+    }
+  found = backwards ? vte_terminal_search_find_previous (self->terminal)
+                    : vte_terminal_search_find_next (self->terminal);
+  gtk_label_set_text (self->search_status, found ? "" : _("Not found"));
+}
+
+static void
+on_search_changed (GtkSearchEntry *entry,
+                   gpointer        data)
+{
+  KdhCommandView *self = data;
+  const gchar *text = gtk_entry_get_text (GTK_ENTRY (entry));
+  g_autofree gchar *pattern = g_regex_escape_string (text, -1);
+  VteRegex *regex = NULL;
+
+  /* A plain, case-insensitive search: what a user types is text, not a
+   * regular expression (addresses are full of characters PCRE treats). */
+  if (*text)
+    regex = vte_regex_new_for_search (pattern, -1, 0x00000008u /* PCRE2_CASELESS */
+                                      | 0x00080000u /* PCRE2_UTF */
+                                      | 0x00000400u /* PCRE2_MULTILINE */, NULL);
+  vte_terminal_search_set_regex (self->terminal, regex, 0);
+  vte_terminal_search_set_wrap_around (self->terminal, TRUE);
+  if (regex)
+    vte_regex_unref (regex);
+  vte_terminal_unselect_all (self->terminal);
+  /* From the end: the latest output is the likeliest target. */
+  search (self, TRUE);
+}
+
+static void
+on_search_activate (GtkEntry *entry,
+                    gpointer  data)
+{
+  search (data, TRUE);
+}
+
+static void
+on_search_next (GtkButton *button,
+                gpointer   data)
+{
+  search (data, FALSE);
+}
+
+static void
+on_search_prev (GtkButton *button,
+                gpointer   data)
+{
+  search (data, TRUE);
+}
+
+static gboolean
+on_search_key_press (GtkWidget   *widget,
+                     GdkEventKey *event,
+                     gpointer     data)
+{
+  KdhCommandView *self = data;
+
+  if (event->keyval == GDK_KEY_Escape)
+    {
+      gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+      kdh_command_view_focus_entry (self);
+      return GDK_EVENT_STOP;
+    }
+  if ((event->keyval == GDK_KEY_Return || event->keyval == GDK_KEY_KP_Enter)
+      && (event->state & GDK_SHIFT_MASK))
+    {
+      search (self, FALSE);
+      return GDK_EVENT_STOP;
+    }
+  return GDK_EVENT_PROPAGATE;
+}
+
+void
+kdh_command_view_find (KdhCommandView *self)
+{
+  g_return_if_fail (KDH_IS_COMMAND_VIEW (self));
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+void
+kdh_command_view_set_context_menu (KdhCommandView *self,
+                                   GMenuModel     *menu)
+{
+  g_set_object (&self->context_menu, menu);
+}
+
+static gboolean
+on_terminal_button_press (GtkWidget      *widget,
+                          GdkEventButton *event,
+                          gpointer        data)
+{
+  KdhCommandView *self = data;
+  GtkWidget *menu;
+
+  if (!gdk_event_triggers_context_menu ((GdkEvent *) event) || self->context_menu == NULL)
+    return GDK_EVENT_PROPAGATE;
+  menu = gtk_menu_new_from_model (self->context_menu);
+  gtk_menu_attach_to_widget (GTK_MENU (menu), widget, NULL);
+  g_signal_connect (menu, "deactivate", G_CALLBACK (gtk_widget_destroy), NULL);
+  gtk_menu_popup_at_pointer (GTK_MENU (menu), (GdkEvent *) event);
+  return GDK_EVENT_STOP;
+}
+
+static gboolean
+on_terminal_popup_menu (GtkWidget *widget,
+                        gpointer   data)
+{
+  KdhCommandView *self = data;
+  GtkWidget *menu;
+
+  if (self->context_menu == NULL)
+    return FALSE;
+  menu = gtk_menu_new_from_model (self->context_menu);
+  gtk_menu_attach_to_widget (GTK_MENU (menu), widget, NULL);
+  g_signal_connect (menu, "deactivate", G_CALLBACK (gtk_widget_destroy), NULL);
+  gtk_menu_popup_at_widget (GTK_MENU (menu), widget, GDK_GRAVITY_CENTER, GDK_GRAVITY_NORTH_WEST,
+                            NULL);
+  return TRUE;
+}
+
+/* Typing in the output goes to the command line: the output takes no
+ * input, and a key lost silently would be a surprise. Keys that select,
+ * scroll or carry a modifier (the window's shortcuts) stay. */
+static gboolean
+on_terminal_key_press (GtkWidget   *widget,
+                       GdkEventKey *event,
+                       gpointer     data)
+{
+  KdhCommandView *self = data;
+  gboolean text = gdk_keyval_to_unicode (event->keyval) != 0
+                  && !g_unichar_iscntrl (gdk_keyval_to_unicode (event->keyval));
+
+  if (event->state & (GDK_CONTROL_MASK | GDK_MOD1_MASK | GDK_SUPER_MASK))
+    return GDK_EVENT_PROPAGATE;
+  if (!text && event->keyval != GDK_KEY_Return && event->keyval != GDK_KEY_KP_Enter
+      && event->keyval != GDK_KEY_BackSpace)
+    return GDK_EVENT_PROPAGATE;
+  gtk_entry_grab_focus_without_selecting (self->entry);
+  gtk_editable_set_position (GTK_EDITABLE (self->entry), -1);
+  return gtk_widget_event (GTK_WIDGET (self->entry), (GdkEvent *) event);
+}
+
+/* ---- Colours ------------------------------------------------------------- */
+
+static gdouble
+luminance (const GdkRGBA *c)
+{
+  gdouble v[3] = { c->red, c->green, c->blue };
+
+  for (guint i = 0; i < 3; i++)
+    v[i] = v[i] <= 0.03928 ? v[i] / 12.92 : pow ((v[i] + 0.055) / 1.055, 2.4);
+  return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+}
+
+/* The output's colours follow the theme: its own base and text colours,
+ * and GNOME's palette for errors and target output, the light or the dark
+ * shade so that each keeps a contrast of 4.5:1 or more (WCAG AA). */
+static void
+update_colors (KdhCommandView *self)
+{
+  GtkStyleContext *context = gtk_widget_get_style_context (GTK_WIDGET (self->entry));
+  GdkRGBA bg, fg, palette[8];
+  gboolean dark;
+  /* GNOME palette: dark-3, red, green, yellow, blue, purple, blue (for
+   * cyan: the palette has none), light-1; the first set for a light
+   * background, the second for a dark one. */
+  static const gchar *light[8] = { "#3d3846", "#c01c28", "#26a269", "#9c6e03",
+                                   "#1a5fb4", "#813d9c", "#1a5fb4", "#5e5c64" };
+  static const gchar *dark_set[8] = { "#77767b", "#ff7b63", "#8ff0a4", "#f9f06b",
+                                      "#99c1f1", "#dc8add", "#99c1f1", "#ffffff" };
+
+  if (!gtk_style_context_lookup_color (context, "theme_base_color", &bg))
+    gdk_rgba_parse (&bg, "#ffffff");
+  if (!gtk_style_context_lookup_color (context, "theme_text_color", &fg))
+    gtk_style_context_get_color (context, GTK_STATE_FLAG_NORMAL, &fg);
+  bg.alpha = fg.alpha = 1.0;
+  dark = luminance (&bg) < 0.2;
+  for (guint i = 0; i < 8; i++)
+    gdk_rgba_parse (&palette[i], (dark ? dark_set : light)[i]);
+  vte_terminal_set_colors (self->terminal, &fg, &bg, palette, 8);
+  self->colors[KDH_COMMAND_VIEW_BACKGROUND] = bg;
+  self->colors[KDH_COMMAND_VIEW_FOREGROUND] = fg;
+  self->colors[KDH_COMMAND_VIEW_ERROR] = palette[1];
+  self->colors[KDH_COMMAND_VIEW_TARGET] = palette[6];
+}
+
+void
+kdh_command_view_get_color (KdhCommandView      *self,
+                            KdhCommandViewColor  which,
+                            GdkRGBA             *color)
+{
+  g_return_if_fail (KDH_IS_COMMAND_VIEW (self) && which < KDH_COMMAND_VIEW_N_COLORS);
+  *color = self->colors[which];
+}
+
+static void
+on_style_updated (GtkWidget *widget,
+                  gpointer   data)
+{
+  update_colors (data);
+}
+
 /* ---- GObject ----------------------------------------------------------- */
 
 static void
@@ -389,6 +662,7 @@ kdh_command_view_dispose (GObject *object)
       self->tick_id = 0;
     }
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  g_clear_object (&self->context_menu);
   G_OBJECT_CLASS (kdh_command_view_parent_class)->dispose (object);
 }
 
@@ -448,6 +722,11 @@ kdh_command_view_class_init (KdhCommandViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KdhCommandView, terminal);
   gtk_widget_class_bind_template_child (widget_class, KdhCommandView, prompt_label);
   gtk_widget_class_bind_template_child (widget_class, KdhCommandView, entry);
+  gtk_widget_class_bind_template_child (widget_class, KdhCommandView, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, KdhCommandView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, KdhCommandView, search_prev);
+  gtk_widget_class_bind_template_child (widget_class, KdhCommandView, search_next);
+  gtk_widget_class_bind_template_child (widget_class, KdhCommandView, search_status);
 }
 
 static void
@@ -471,6 +750,19 @@ kdh_command_view_init (KdhCommandView *self)
   /* Output only: the terminal shows text and lets you select and copy it,
    * and never takes keys meant for the window's shortcuts. */
   vte_terminal_set_input_enabled (self->terminal, FALSE);
+  vte_terminal_feed (self->terminal, HIDE_CURSOR, -1);
+  update_colors (self);
+  g_signal_connect (self->entry, "style-updated", G_CALLBACK (on_style_updated), self);
+  g_signal_connect (self->terminal, "key-press-event", G_CALLBACK (on_terminal_key_press), self);
+  g_signal_connect (self->terminal, "button-press-event", G_CALLBACK (on_terminal_button_press),
+                    self);
+  g_signal_connect (self->terminal, "popup-menu", G_CALLBACK (on_terminal_popup_menu), self);
+  gtk_search_bar_connect_entry (self->search_bar, GTK_ENTRY (self->search_entry));
+  g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (on_search_changed), self);
+  g_signal_connect (self->search_entry, "activate", G_CALLBACK (on_search_activate), self);
+  g_signal_connect (self->search_entry, "key-press-event", G_CALLBACK (on_search_key_press), self);
+  g_signal_connect (self->search_next, "clicked", G_CALLBACK (on_search_next), self);
+  g_signal_connect (self->search_prev, "clicked", G_CALLBACK (on_search_prev), self);
 
   g_signal_connect (self->entry, "activate", G_CALLBACK (on_entry_activate), self);
   g_signal_connect (self->entry, "key-press-event", G_CALLBACK (on_entry_key_press), self);

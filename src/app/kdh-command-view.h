@@ -12,6 +12,15 @@
 
 G_BEGIN_DECLS
 
+/* The colours the output uses, from the theme (light or dark). */
+typedef enum {
+  KDH_COMMAND_VIEW_BACKGROUND,
+  KDH_COMMAND_VIEW_FOREGROUND,
+  KDH_COMMAND_VIEW_ERROR,
+  KDH_COMMAND_VIEW_TARGET,
+  KDH_COMMAND_VIEW_N_COLORS
+} KdhCommandViewColor;
+
 #define KDH_TYPE_COMMAND_VIEW (kdh_command_view_get_type ())
 G_DECLARE_FINAL_TYPE (KdhCommandView, kdh_command_view, KDH, COMMAND_VIEW, GtkBox)
 
@@ -42,6 +51,21 @@ void         kdh_command_view_set_history_file (KdhCommandView *self,
                                                 const gchar    *path);
 VteTerminal *kdh_command_view_get_terminal   (KdhCommandView *self);
 GtkEntry    *kdh_command_view_get_entry      (KdhCommandView *self);
+/* The Edit menu's and the context menu's. Copy copies the output's
+ * selection, or the command line's when it has the focus; FALSE when
+ * there was nothing selected to copy. */
+gboolean     kdh_command_view_copy           (KdhCommandView *self);
+void         kdh_command_view_select_all     (KdhCommandView *self);
+/* Empties the output (.cls, Clear Output). */
+void         kdh_command_view_clear          (KdhCommandView *self);
+/* Shows the find bar (Ctrl+F) and puts the focus in it. */
+void         kdh_command_view_find           (KdhCommandView *self);
+/* The output's context menu (actions resolved from the view's toplevel). */
+void         kdh_command_view_set_context_menu (KdhCommandView *self,
+                                                GMenuModel     *menu);
+void         kdh_command_view_get_color      (KdhCommandView      *self,
+                                              KdhCommandViewColor  which,
+                                              GdkRGBA             *color);
 /* Everything shown so far, as plain text (tests, export). */
 gchar       *kdh_command_view_dup_text       (KdhCommandView *self);
 

@@ -106,7 +106,9 @@ static const struct {
   { N_("ACKs"), COUNTER_ACKS_IN, COUNTER_ACKS_OUT },
   { N_("RESENDs"), COUNTER_RESENDS_IN, COUNTER_RESENDS_OUT },
   { N_("RESETs"), COUNTER_RESETS_IN, COUNTER_RESETS_OUT },
-  { N_("Checksum errors"), COUNTER_CHECKSUM_ERRORS, -1 },
+  /* As the packet log says: "damaged" (bad checksum, trailer, length or
+   * type, or cut short; each asked for again). */
+  { N_("Damaged packets"), COUNTER_CHECKSUM_ERRORS, -1 },
   { N_("Timeouts"), COUNTER_TIMEOUTS, -1 },
   { N_("Retransmits"), COUNTER_RETRANSMITS, -1 },
   { N_("Duplicates"), COUNTER_DUPLICATES, -1 },
@@ -366,7 +368,7 @@ update_timing (KdhConnectionMonitor *self)
   if (!self->have_stats)
     last_rx = g_strdup ("—");
   else if (self->stats.last_rx_us == 0)
-    last_rx = g_strdup (_("never"));
+    last_rx = g_strdup ("—");   /* as every empty value */
   else
     {
       gint64 ago = g_get_monotonic_time () - self->stats.last_rx_us;

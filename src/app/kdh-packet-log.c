@@ -73,6 +73,7 @@ struct _KdhPacketLog
   guint limit;
   gchar *needle;               /* case-folded; NULL shows every row */
   gboolean follow;             /* keep the newest row in view */
+  gboolean capturing;          /* the engine's packet trace is on */
 
   gint64 cached_second;        /* formatting the time of day once a second */
   gchar cached_hms[16];
@@ -122,7 +123,9 @@ update_count_label (KdhPacketLog *self)
 {
   g_autofree gchar *text = NULL;
 
-  if (self->needle == NULL)
+  if (self->needle == NULL && self->n_rows == 0 && !self->capturing)
+    text = g_strdup (_("Capture is off: View > Capture Packets (Ctrl+Alt+D) starts it"));
+  else if (self->needle == NULL)
     text = g_strdup_printf (ngettext ("%u packet", "%u packets", self->n_rows), self->n_rows);
   else
     {
@@ -131,7 +134,24 @@ update_count_label (KdhPacketLog *self)
       text = g_strdup_printf (ngettext ("%u of %u packet", "%u of %u packets", self->n_rows),
                               shown, self->n_rows);
     }
-  gtk_label_set_text (self->count_label, text);
+  if (self->capturing)
+    {
+      /* Capture on, in words: the log is live. */
+      g_autofree gchar *live = g_strdup_printf (_("Capturing · %s"), text);
+
+      gtk_label_set_text (self->count_label, live);
+    }
+  else
+    gtk_label_set_text (self->count_label, text);
+}
+
+void
+kdh_packet_log_set_capturing (KdhPacketLog *self,
+                              gboolean      capturing)
+{
+  g_return_if_fail (KDH_IS_PACKET_LOG (self));
+  self->capturing = capturing;
+  update_count_label (self);
 }
 
 static void
@@ -391,7 +411,8 @@ size_columns (KdhPacketLog *self)
   g_autofree gchar *length_title = g_markup_escape_text (_("Length"), -1);
 
   gtk_tree_view_column_set_fixed_width (self->time_column, text_width (self, "00:00:00.000"));
-  gtk_tree_view_column_set_fixed_width (self->direction_column, text_width (self, "→"));
+  gtk_tree_view_column_set_fixed_width (self->direction_column,
+                                        MAX (text_width (self, "→"), text_width (self, _("Dir"))));
   gtk_tree_view_column_set_fixed_width (self->type_column, text_width (self, "StateManipulate"));
   gtk_tree_view_column_set_fixed_width (self->id_column, text_width (self, "80800000"));
   gtk_tree_view_column_set_fixed_width (self->length_column,

@@ -42,4 +42,9 @@ gboolean   kdh_packet_log_export_finish (KdhPacketLog  *self,
                                          GAsyncResult  *result,
                                          GError       **error);
 
+/* Whether capture is on (the window's View > Capture Packets): the count
+ * says so, and an empty log without capture says how to start it. */
+void          kdh_packet_log_set_capturing (KdhPacketLog *self,
+                                            gboolean      capturing);
+
 G_END_DECLS

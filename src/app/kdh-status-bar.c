@@ -76,6 +76,34 @@ on_refresh (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* What a state means and what to do about it, for a change that came
+ * without a reason of its own (the hover always says something). */
+static const gchar *
+state_description (KdhConnState state)
+{
+  switch (state)
+    {
+    case KDH_CONN_DISCONNECTED:
+      return _("No kernel connection: File > Kernel Debug (Ctrl+K) opens one, "
+               "File > Reconnect (Ctrl+Shift+F5) opens the last one again.");
+    case KDH_CONN_OPENING: return _("Opening the connection to the target.");
+    case KDH_CONN_WAITING: return _("Waiting for the target to appear.");
+    case KDH_CONN_SYNCHRONIZING: return _("Synchronizing with the target.");
+    case KDH_CONN_BREAK: return _("The target is stopped and takes commands; F5 lets it run.");
+    case KDH_CONN_RUNNING: return _("The target is running; Ctrl+Break breaks in.");
+    case KDH_CONN_RESYNCHRONIZING: return _("Resynchronizing with the target.");
+    case KDH_CONN_RESTARTING: return _("Restarting the connection.");
+    case KDH_CONN_LOST: return _("The connection to the target is lost.");
+    default: return NULL;
+    }
+}
+
+gchar *
+kdh_status_bar_dup_state_tooltip (KdhStatusBar *self)
+{
+  return gtk_widget_get_tooltip_text (self->state_box);
+}
+
 void
 kdh_status_bar_set_state (KdhStatusBar   *self,
                           const KdhEvent *event)
@@ -92,9 +120,9 @@ kdh_status_bar_set_state (KdhStatusBar   *self,
   else
     label = g_strdup (kdh_conn_state_name (event->state));
   gtk_label_set_text (self->state_label, label);
-  /* The reason of the last transition, on hover. */
-  gtk_widget_set_tooltip_text (self->state_box, event->reason && *event->reason ? event->reason
-                                                                                : NULL);
+  /* The reason of the last transition, on hover; in every state. */
+  gtk_widget_set_tooltip_text (self->state_box, event->reason && *event->reason
+                                                ? event->reason : state_description (event->state));
   gtk_label_set_text (self->transport_label,
                       event->transport ? event->transport : _("No kernel connection"));
   gtk_label_set_text (self->target_label, event->target ? event->target : "");

@@ -24,5 +24,6 @@ void         kdh_status_bar_set_stats  (KdhStatusBar       *self,
                                         const KdhLinkStats *stats);
 KdhConnState kdh_status_bar_get_state  (KdhStatusBar *self);
 const gchar *kdh_status_bar_get_state_text (KdhStatusBar *self);   /* as shown */
+gchar       *kdh_status_bar_dup_state_tooltip (KdhStatusBar *self); /* on hover */
 
 G_END_DECLS

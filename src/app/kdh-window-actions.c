@@ -31,9 +31,7 @@ on_connect_response (GtkDialog *dialog,
       /* The dialog only offers Connect for a valid string. */
       if (connection)
         {
-          if (self->settings)
-            kdh_connect_dialog_remember (self->settings, connection);
-          kdh_window_attach (self, connection);
+          kdh_window_drop_session (self, KDH_DROP_CONNECT, connection);
         }
       else
         kdh_command_view_append (self->command_view, KDH_OUTPUT_ERROR, error->message);
@@ -49,6 +47,9 @@ kernel_debug_action (GSimpleAction *action,
   KdhWindow *self = data;
   GtkWidget *dialog = kdh_connect_dialog_new (GTK_WINDOW (self), self->settings);
 
+  /* This window's connection, not whichever window connected last. */
+  if (self->connection && !self->is_remote)
+    kdh_connect_dialog_set_connection (KDH_CONNECT_DIALOG (dialog), self->connection);
   g_signal_connect (dialog, "response", G_CALLBACK (on_connect_response), self);
   gtk_widget_show (dialog);
 }
@@ -85,7 +86,41 @@ stop_debugging_action (GSimpleAction *action,
 {
   KdhWindow *self = data;
 
-  kdh_engine_detach (self->engine);
+  kdh_window_drop_session (self, KDH_DROP_STOP, NULL);
+}
+
+/* WinDbg's Restart (Ctrl+Shift+F5): the last connection again, also after
+ * Stop Debugging. */
+static void
+reconnect_action (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       data)
+{
+  KdhWindow *self = data;
+  g_autofree gchar *connection = g_strdup (self->connection);
+
+  if (connection)
+    kdh_window_drop_session (self, KDH_DROP_CONNECT, connection);
+}
+
+/* File > Recent Connections > one of them. */
+static void
+connect_recent_action (GSimpleAction *action,
+                       GVariant      *param,
+                       gpointer       data)
+{
+  KdhWindow *self = data;
+
+  kdh_window_drop_session (self, KDH_DROP_CONNECT, g_variant_get_string (param, NULL));
+}
+
+static void
+close_action (GSimpleAction *action,
+              GVariant      *param,
+              gpointer       data)
+{
+  /* Through delete-event, which asks first when a target is attached. */
+  gtk_window_close (GTK_WINDOW (data));
 }
 
 static void
@@ -159,9 +194,9 @@ show_version_action (GSimpleAction *action,
 }
 
 static void
-cycle_initial_break_change (GSimpleAction *action,
-                            GVariant      *value,
-                            gpointer       data)
+initial_break_change (GSimpleAction *action,
+                      GVariant      *value,
+                      gpointer       data)
 {
   KdhWindow *self = data;
   gboolean on = g_variant_get_boolean (value);
@@ -170,6 +205,24 @@ cycle_initial_break_change (GSimpleAction *action,
   kdh_engine_set_initial_break (self->engine, on);
   if (self->settings)
     g_settings_set_boolean (self->settings, "initial-break", on);
+}
+
+/* WinDbg's Cycle Initial Break (Ctrl+Alt+K): an action that says what it
+ * did; the state itself is the Break on Connect check box. */
+static void
+cycle_initial_break_action (GSimpleAction *action,
+                            GVariant      *param,
+                            gpointer       data)
+{
+  KdhWindow *self = data;
+  GAction *state = g_action_map_lookup_action (G_ACTION_MAP (self), "initial-break");
+  g_autoptr (GVariant) old = g_action_get_state (state);
+  gboolean on = !g_variant_get_boolean (old);
+
+  g_action_change_state (state, g_variant_new_boolean (on));
+  kdh_command_view_append (self->command_view, KDH_OUTPUT_DEBUGGER,
+                           on ? _("Will break in when the target connects.\n")
+                              : _("Will leave the target running when it connects.\n"));
 }
 
 static void
@@ -210,6 +263,7 @@ packet_capture_change (GSimpleAction *action,
 
   g_simple_action_set_state (action, value);
   kdh_engine_set_trace (self->engine, on);
+  kdh_packet_log_set_capturing (self->packet_log, on);
   /* Capturing into a hidden log would be pointless: show it. */
   if (on)
     g_action_group_change_action_state (G_ACTION_GROUP (self), "show-packet-log",
@@ -232,10 +286,14 @@ static const GActionEntry window_actions[] = {
   { "open-dump", kdh_window_open_dump_action },
   { "connect-remote", connect_remote_action },
   { "stop-debugging", stop_debugging_action },
+  { "close", close_action },
+  { "reconnect", reconnect_action },
+  { "connect-recent", connect_recent_action, "s" },
   { "go", go_action },
   { "break", break_action },
   { "cycle-baud", cycle_baud_action },
-  { "cycle-initial-break", NULL, NULL, "true", cycle_initial_break_change },
+  { "cycle-initial-break", cycle_initial_break_action },
+  { "initial-break", NULL, NULL, "true", initial_break_change },
   { "resync", resync_action },
   { "restart", restart_action },
   { "show-command", show_command_action },
@@ -266,7 +324,9 @@ kdh_window_update_actions (KdhWindow *self)
   set_enabled (self, "stop-debugging", has_connection);
   set_enabled (self, "resync", has_connection);
   set_enabled (self, "restart", has_connection);
-  set_enabled (self, "cycle-baud", has_connection);
+  /* Only a serial line has a baud rate to cycle. */
+  set_enabled (self, "cycle-baud", has_connection && self->serial && !self->is_remote);
+  set_enabled (self, "reconnect", self->connection != NULL && !self->is_remote);
   set_enabled (self, "show-version", kdh_conn_state_connected (self->state));
 }
 
@@ -280,7 +340,7 @@ kdh_window_install_actions (KdhWindow *self)
     {
       GAction *action;
 
-      action = g_action_map_lookup_action (G_ACTION_MAP (self), "cycle-initial-break");
+      action = g_action_map_lookup_action (G_ACTION_MAP (self), "initial-break");
       g_simple_action_set_state (G_SIMPLE_ACTION (action),
                                  g_variant_new_boolean (g_settings_get_boolean (self->settings,
                                                                                 "initial-break")));

@@ -14,6 +14,14 @@
 
 G_BEGIN_DECLS
 
+/* What dropping the session is for (kdh-window-confirm.c). */
+typedef enum {
+  KDH_DROP_NONE,
+  KDH_DROP_STOP,               /* File > Stop Debugging */
+  KDH_DROP_CLOSE,              /* closing the window */
+  KDH_DROP_CONNECT,            /* a new connection in this window */
+} KdhDropWhat;
+
 struct _KdhWindow
 {
   GtkApplicationWindow parent_instance;
@@ -40,6 +48,19 @@ struct _KdhWindow
   gchar *last_reason;
   gchar *last_transport;
   gchar *last_target;
+  gboolean is_remote;          /* a debugging server's session (-remote) */
+  gchar *connection;           /* the last kernel connection string attached */
+  gboolean serial;             /* ... and it is a serial line (Cycle Baud Rate) */
+
+  GtkWidget *confirm_dialog;   /* asking before a live target is let go */
+  KdhDropWhat drop_pending;    /* what that dialog is about */
+  KdhDropWhat drop_after_running; /* Go and Detach: what follows once running */
+  gchar *drop_connection;      /* KDH_DROP_CONNECT's string */
+  gchar *prompt_echo;          /* the last prompt, to echo a line the window handles */
+  gint cls_pending;
+  gboolean layout_setting;     /* the window is moving a divider itself */
+  gboolean main_moved;         /* the user moved the monitor's divider */
+  gboolean left_moved;         /* ... the packet log's */            /* .cls ran (engine thread); cleared at its end */
 };
 
 /* kdh-window-actions.c */
@@ -56,6 +77,20 @@ void kdh_window_views_event      (KdhWindow      *self,
 void kdh_window_open_dump_action (GSimpleAction *action,
                                   GVariant      *param,
                                   gpointer       data);
+/* kdh-window-layout.c */
+void     kdh_window_layout_init           (KdhWindow *self);
+
+/* kdh-window-edit.c */
+void     kdh_window_install_edit          (KdhWindow *self);
+void     kdh_window_edit_command_done     (KdhWindow *self);
+
+/* kdh-window-confirm.c */
+void     kdh_window_confirm_init          (KdhWindow *self);
+gboolean kdh_window_has_live_target       (KdhWindow *self);
+void     kdh_window_drop_session          (KdhWindow   *self,
+                                           KdhDropWhat  what,
+                                           const gchar *connection);
+void     kdh_window_confirm_state_changed (KdhWindow *self);
 
 /* kdh-window-bus.c: the session as org.kdhost.Window1 on the session
  * bus, so that scripts (and tests) can see and drive it. */

@@ -13,6 +13,8 @@
 #include <glib/gi18n.h>
 
 #include "kdh-application.h"
+#include "kdh-connect-dialog.h"
+#include "transport/kdh-connection-string.h"
 #include "kdh-mainloop-probe.h"
 #include "sim/kdh-sim-transport.h"
 
@@ -24,7 +26,12 @@ update_title (KdhWindow *self)
   g_autofree gchar *title = NULL;
   const gchar *state = kdh_conn_state_name (self->state);
 
-  if (self->last_target && *self->last_target)
+  /* The connection too: two windows on two VMs of one Windows build are
+   * told apart by it, also in the taskbar. */
+  if (self->last_target && *self->last_target && self->last_transport && *self->last_transport)
+    title = g_strdup_printf ("%s — %s — %s — kdhost", self->last_target, self->last_transport,
+                             state);
+  else if (self->last_target && *self->last_target)
     title = g_strdup_printf ("%s — %s — kdhost", self->last_target, state);
   else if (self->last_transport && *self->last_transport)
     title = g_strdup_printf ("%s — %s — kdhost", self->last_transport, state);
@@ -64,6 +71,8 @@ on_engine_event (KdhEngine      *engine,
       break;
 
     case KDH_EVENT_PROMPT:
+      g_free (self->prompt_echo);
+      self->prompt_echo = g_strdup (event->prompt);
       kdh_command_view_set_prompt (self->command_view, event->prompt, event->ready);
       break;
 
@@ -80,6 +89,7 @@ on_engine_event (KdhEngine      *engine,
       kdh_window_update_actions (self);
       kdh_window_bus_state_changed (self, event);
       update_title (self);
+      kdh_window_confirm_state_changed (self);
       break;
 
     case KDH_EVENT_STATS:
@@ -92,6 +102,9 @@ on_engine_event (KdhEngine      *engine,
       break;
 
     case KDH_EVENT_COMMAND_DONE:
+      kdh_window_edit_command_done (self);
+      break;
+
     default:
       break;
     }
@@ -119,6 +132,24 @@ on_command (KdhCommandView *view,
 {
   KdhWindow *self = data;
 
+  /* KD's q ends the session; as the console does, the front end decides
+   * what that means here: the question a live target deserves, or a word
+   * on why nothing happens. */
+  if (g_ascii_strcasecmp (line, "q") == 0 && !self->is_remote)
+    {
+      if (self->state == KDH_CONN_DISCONNECTED)
+        {
+          g_autofree gchar *text = g_strdup_printf ("%s%s\n", self->prompt_echo ? self->prompt_echo
+                                                                      : "", line);
+
+          kdh_command_view_append (self->command_view, KDH_OUTPUT_ECHO, text);
+          kdh_command_view_append (self->command_view, KDH_OUTPUT_ERROR,
+                                   _("There is no session to end. Ctrl+W closes the window.\n"));
+        }
+      else
+        kdh_window_drop_session (self, KDH_DROP_STOP, NULL);
+      return;
+    }
   kdh_engine_execute (self->engine, line, NULL);
 }
 
@@ -127,7 +158,19 @@ kdh_window_attach (KdhWindow   *self,
                    const gchar *connection)
 {
   g_return_if_fail (KDH_IS_WINDOW (self));
+  self->is_remote = FALSE;
+  g_free (self->connection);
+  self->connection = g_strdup (connection);
+  {
+    g_autoptr (KdhConnectionString) cs = kdh_connection_string_parse (connection, NULL);
+
+    self->serial = cs && cs->kind == KDH_TRANSPORT_SERIAL;
+  }
+  /* -k connections are recent connections as much as the dialog's. */
+  if (self->settings)
+    kdh_connect_dialog_remember (self->settings, connection);
   kdh_engine_attach (self->engine, connection);
+  kdh_window_update_actions (self);
   kdh_command_view_focus_entry (self->command_view);
 }
 
@@ -136,7 +179,9 @@ kdh_window_connect_remote (KdhWindow   *self,
                            const gchar *remote_string)
 {
   g_return_if_fail (KDH_IS_WINDOW (self));
+  self->is_remote = TRUE;
   kdh_engine_connect_remote (self->engine, remote_string);
+  kdh_window_update_actions (self);
   kdh_command_view_focus_entry (self->command_view);
 }
 
@@ -181,6 +226,7 @@ setup_session (KdhWindow *self)
     kdh_engine_set_initial_break (self->engine,
                                   g_settings_get_boolean (self->settings, "initial-break"));
   kdh_window_install_actions (self);
+  kdh_window_install_edit (self);
   kdh_window_views_setup (self);
   kdh_window_update_actions (self);
   kdh_window_bus_export (self);
@@ -194,6 +240,11 @@ kdh_window_dispose (GObject *object)
   KdhWindow *self = KDH_WINDOW (object);
 
   kdh_window_bus_unexport (self);
+  if (self->confirm_dialog)
+    {
+      g_signal_handlers_disconnect_by_data (self->confirm_dialog, self);
+      gtk_widget_destroy (g_steal_pointer (&self->confirm_dialog));
+    }
   /* The servers first: they are a front end of the engine. Then the
    * engine thread; no event is delivered after this. */
   g_clear_pointer (&self->servers, kdh_server_set_free);
@@ -210,6 +261,9 @@ kdh_window_finalize (GObject *object)
   g_free (self->last_reason);
   g_free (self->last_transport);
   g_free (self->last_target);
+  g_free (self->connection);
+  g_free (self->drop_connection);
+  g_free (self->prompt_echo);
   G_OBJECT_CLASS (kdh_window_parent_class)->finalize (object);
 }
 
@@ -246,6 +300,8 @@ kdh_window_init (KdhWindow *self)
   self->state = KDH_CONN_DISCONNECTED;
   g_signal_connect (self->command_view, "command", G_CALLBACK (on_command), self);
   g_signal_connect (self->command_view, "notify::backlogged", G_CALLBACK (on_backlogged), self);
+  kdh_window_confirm_init (self);
+  kdh_window_layout_init (self);
 }
 
 KdhWindow *

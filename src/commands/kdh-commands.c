@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "common/kdh-front-end-keys.h"
 #include "kd/kdh-dbgkd.h"
 #include "kdh-command-line.h"
 #include "kdh-disasm.h"
@@ -223,8 +224,8 @@ kdh_commands_need_stopped (KdhCommandCall *call,
     case KDH_CONN_BREAK:
       return kdh_session_get_target (s);
     case KDH_CONN_RUNNING:
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                           _("The target is running; break in first (Ctrl+C, Ctrl+Break)."));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("The target is running; break in first (%s)."),
+                   kdh_front_end_key_name (KDH_FRONT_END_KEY_BREAK));
       return NULL;
     default:
       reason = kdh_session_get_state_reason (s);
@@ -355,9 +356,12 @@ kdh_commands_help (KdhCommandCall *call,
           g_string_append_printf (out, "  %s\n", e->help);
       }
   g_mutex_unlock (&c->lock);
-  g_string_append (out, _("Keys: Ctrl+C break, Ctrl+R Enter resynchronize, Ctrl+D Enter packet "
-                          "trace, Ctrl+B Enter quit (console); Ctrl+Alt+R resynchronize "
-                          "(window).\n"));
+  g_string_append_printf (out, _("Keys: %s breaks in, %s resynchronizes, %s switches the packet "
+                                 "trace, %s ends the session.\n"),
+                          kdh_front_end_key_name (KDH_FRONT_END_KEY_BREAK),
+                          kdh_front_end_key_name (KDH_FRONT_END_KEY_RESYNC),
+                          kdh_front_end_key_name (KDH_FRONT_END_KEY_TRACE),
+                          kdh_front_end_key_name (KDH_FRONT_END_KEY_QUIT));
   kdh_commands_say (call, out->str);
   return TRUE;
 }

@@ -21,4 +21,9 @@ gboolean kdh_expr_evaluate_in (const gchar        *whole,
                                const gchar       **end,
                                GError            **error);
 
+/* Whether @message ends by quoting all of @text ("syntax error at 'zzz'"
+ * for "zzz"), so that " in 'zzz'" would only repeat it. */
+gboolean kdh_expr_quotes_whole (const gchar *message,
+                                const gchar *text);
+
 G_END_DECLS

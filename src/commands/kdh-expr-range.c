@@ -130,3 +130,12 @@ kdh_expr_parse_range (const gchar        *text,
   return TRUE;
 }
 
+
+gboolean
+kdh_expr_quotes_whole (const gchar *message,
+                       const gchar *text)
+{
+  g_autofree gchar *quoted = g_strdup_printf ("'%s'", text);
+
+  return g_str_has_suffix (message, quoted);
+}

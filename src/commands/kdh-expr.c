@@ -120,8 +120,7 @@ static gboolean parse_binary (Parser  *ps,
 static gboolean parse_unary  (Parser  *ps,
                               guint64 *value);
 
-/* Messages read "<what> in '<text>' (<hint>)", like the connection-string
- * parser's: the bad part first, then the text it came from. */
+/* "<what> in '<text>' (<hint>)": the bad part, then where (unless it is all). */
 static gboolean G_GNUC_PRINTF (4, 5)
 fail (Parser       *ps,
       KdhExprError  code,
@@ -138,7 +137,8 @@ fail (Parser       *ps,
   va_end (args);
 
   msg = g_string_new (what);
-  g_string_append_printf (msg, _(" in '%s'"), ps->text);
+  if (!kdh_expr_quotes_whole (what, ps->text))
+    g_string_append_printf (msg, _(" in '%s'"), ps->text);
   if (hint != NULL)
     g_string_append_printf (msg, " (%s)", hint);
 

@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
+#include "common/kdh-front-end-keys.h"
 #include "common/kdh-le.h"
 #include "kd/kdh-packet.h"
 
@@ -701,8 +702,8 @@ kdh_session_poll (KdhSession *s)
           s->breakin_retry_us = G_MAXINT64;
           kdh_host_printf (s->host, KDH_OUTPUT_ERROR,
                              _("The target did not answer %u break-in requests; "
-                               "Ctrl+Alt+R (Ctrl+R in the console) resynchronizes.\n"),
-                             BREAKIN_MAX_TRIES);
+                               "%s resynchronizes.\n"),
+                             BREAKIN_MAX_TRIES, kdh_front_end_key_name (KDH_FRONT_END_KEY_RESYNC));
         }
     }
 }

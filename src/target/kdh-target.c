@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "common/kdh-front-end-keys.h"
 #include "common/kdh-le.h"
 #include "kdh-target-private.h"
 #include "kdh-windows-name.h"
@@ -337,8 +338,8 @@ kdh_target_get_context (KdhTarget  *t,
     return g_bytes_ref (cached);
   if (!t->have_stop)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                           _("The target is running; break in first (Ctrl+C / Ctrl+Break)."));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("The target is running; break in first (%s)."),
+                   kdh_front_end_key_name (KDH_FRONT_END_KEY_BREAK));
       return NULL;
     }
   if (!kdh_target_ensure_version (t, error))

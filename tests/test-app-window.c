@@ -1,0 +1,681 @@
+/* test-app-window.c: the window's rough edges, as a new user meets them
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Real KdhWindows on the in-process simulator (sim:), driven through their
+ * actions and widgets: asking before a live target is let go, the Edit
+ * menu's actions and .cls, typing into the output, the output's colours
+ * and cursor, reconnecting. The word-wrap cases need no display.
+ */
+#include <math.h>
+#include <string.h>
+#include <gtk/gtk.h>
+
+#include "kdh-test-engine.h"
+#include "kdh-test-gtk.h"
+#include "kdh-app-resources.h"
+#include "kdh-window-private.h"
+#include "kdh-word-wrap.h"
+
+static gboolean have_display;
+
+/* ---- Word wrap (no display) ------------------------------------------- */
+
+static gchar *
+wrap (const gchar *text,
+      guint        columns,
+      guint        start)
+{
+  GString *out = g_string_new (NULL);
+  guint column = start;
+
+  kdh_word_wrap_append (out, text, columns, &column);
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_word_wrap (void)
+{
+  g_autofree gchar *a = wrap ("the quick brown fox\n", 10, 0);
+  g_autofree gchar *b = wrap ("abcdefghijklmnop xy", 10, 0);
+  g_autofree gchar *c = wrap ("fox", 10, 8);
+  g_autofree gchar *d = wrap ("no wrap at all here", 0, 0);
+  g_autofree gchar *e = wrap ("a\tb", 10, 0);
+
+  /* Broken between words, never inside one; LF becomes CR LF. */
+  g_assert_cmpstr (a, ==, "the quick\r\nbrown fox\r\n");
+  /* A word longer than a line is the terminal's to cut. */
+  g_assert_cmpstr (b, ==, "abcdefghijklmnop xy");
+  /* The cursor's column counts: a word that no longer fits goes down. */
+  g_assert_cmpstr (c, ==, "\r\nfox");
+  g_assert_cmpstr (d, ==, "no wrap at all here");
+  g_assert_cmpstr (e, ==, "a\tb");
+}
+
+/* ---- Windows on sim: -------------------------------------------------- */
+
+static gboolean
+state_is (gpointer data)
+{
+  gpointer *w = data;
+
+  return kdh_window_get_state (w[0]) == (KdhConnState) GPOINTER_TO_INT (w[1]);
+}
+
+static void
+wait_state (KdhWindow    *window,
+            KdhConnState  state)
+{
+  gpointer w[2] = { window, GINT_TO_POINTER (state) };
+
+  kdh_test_run_until (state_is, w, 60, kdh_conn_state_name (state));
+}
+
+static gboolean
+text_shown (gpointer data)
+{
+  gpointer *w = data;
+  g_autofree gchar *text = kdh_command_view_dup_text (((KdhWindow *) w[0])->command_view);
+
+  return strstr (text, w[1]) != NULL;
+}
+
+static void
+wait_text (KdhWindow   *window,
+           const gchar *text)
+{
+  gpointer w[2] = { window, (gpointer) text };
+
+  kdh_test_run_until (text_shown, w, 60, text);
+}
+
+static KdhWindow *
+window_at_break (void)
+{
+  KdhWindow *window = kdh_window_new (NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_widget_show (GTK_WIDGET (window));
+  kdh_window_attach (window, "sim:");
+  wait_state (window, KDH_CONN_BREAK);
+  return window;
+}
+
+static void
+activate (KdhWindow   *window,
+          const gchar *action)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (window), action, NULL);
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+static gboolean
+asking (gpointer data)
+{
+  return ((KdhWindow *) data)->confirm_dialog != NULL;
+}
+
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* At a break, Stop Debugging asks and says the target stays frozen;
+ * Cancel keeps the session; Go and Detach lets the target run, then
+ * detaches. */
+static void
+test_confirm_stop (void)
+{
+  KdhWindow *window;
+  GtkWidget *dialog;
+  g_autofree gchar *secondary = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = window_at_break ();
+  activate (window, "stop-debugging");
+  dialog = window->confirm_dialog;
+  g_assert_nonnull (dialog);
+  g_assert_true (GTK_IS_MESSAGE_DIALOG (dialog));
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (window));
+  g_object_get (dialog, "secondary-text", &secondary, NULL);
+  g_assert_nonnull (strstr (secondary, "frozen"));
+  g_assert_nonnull (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog), 1));
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  g_assert_null (window->confirm_dialog);
+  kdh_test_wait (never, NULL, 1);
+  g_assert_cmpint (kdh_window_get_state (window), ==, KDH_CONN_BREAK);
+
+  activate (window, "stop-debugging");
+  g_assert_nonnull (window->confirm_dialog);
+  gtk_dialog_response (GTK_DIALOG (window->confirm_dialog), 1 /* Go and Detach */);
+  wait_state (window, KDH_CONN_DISCONNECTED);
+  /* It went (the engine echoed g) before the connection closed. */
+  wait_text (window, "kd> g\n");
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+/* Closing a window at a break asks; Detach closes it. A window with no
+ * live target closes at once, and so does Stop Debugging there. */
+static void
+test_confirm_close (void)
+{
+  KdhWindow *window;
+  GtkWidget *weak;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = window_at_break ();
+  weak = GTK_WIDGET (window);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &weak);
+  /* gtk_window_close() sends its delete event from an idle. */
+  activate (window, "close");
+  kdh_test_run_until (asking, window, 10, "the question");
+  g_assert_nonnull (weak);
+  gtk_dialog_response (GTK_DIALOG (window->confirm_dialog), 2 /* Detach */);
+  kdh_test_run_until (is_null, &weak, 10, "the window closed");
+
+  /* Disconnected: no question. */
+  window = kdh_window_new (NULL);
+  weak = GTK_WIDGET (window);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &weak);
+  gtk_widget_show (GTK_WIDGET (window));
+  kdh_test_wait (never, NULL, 1);
+  activate (window, "close");
+  kdh_test_run_until (is_null, &weak, 10, "the window closed");
+}
+
+/* After Stop Debugging, Reconnect (Ctrl+Shift+F5) opens the same
+ * connection again; the title names the connection. */
+static void
+test_reconnect (void)
+{
+  KdhWindow *window;
+  GtkWidget *dialog;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = window_at_break ();
+  g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (window)), window->last_transport));
+  g_assert_cmpstr (window->last_transport, !=, "");
+  activate (window, "stop-debugging");
+  dialog = window->confirm_dialog;
+  gtk_dialog_response (GTK_DIALOG (dialog), 2 /* Detach, leave stopped */);
+  wait_state (window, KDH_CONN_DISCONNECTED);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "reconnect"));
+  /* Disconnected: reconnecting asks nothing. */
+  activate (window, "reconnect");
+  g_assert_null (window->confirm_dialog);
+  wait_state (window, KDH_CONN_BREAK);
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static gchar *
+clipboard_text (void)
+{
+  return gtk_clipboard_wait_for_text (gtk_clipboard_get (GDK_SELECTION_CLIPBOARD));
+}
+
+/* Select All and Copy put the output on the clipboard; .cls and Clear
+ * Output empty it; with nothing selected, Ctrl+C's action breaks in. */
+static void
+test_edit_and_cls (void)
+{
+  KdhWindow *window;
+  g_autofree gchar *copied = NULL;
+  g_autofree gchar *after = NULL;
+  g_autofree gchar *bad = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = window_at_break ();
+  kdh_engine_execute (window->engine, "? 1234", NULL);
+  wait_text (window, "Evaluate expression: 4660");
+  kdh_test_wait (never, NULL, 1);
+  gtk_widget_grab_focus (GTK_WIDGET (kdh_command_view_get_terminal (window->command_view)));
+  activate (window, "select-all");
+  activate (window, "copy");
+  copied = clipboard_text ();
+  g_assert_nonnull (copied);
+  g_assert_nonnull (strstr (copied, "Evaluate expression: 4660"));
+
+  kdh_engine_execute (window->engine, ".cls zzz", NULL);
+  wait_text (window, ".cls takes no arguments");
+  kdh_engine_execute (window->engine, ".cls", NULL);
+  kdh_test_wait (never, NULL, 1);
+  after = kdh_command_view_dup_text (window->command_view);
+  g_assert_null (strstr (after, "4660"));
+  kdh_engine_execute (window->engine, "? 1", NULL);
+  wait_text (window, "Evaluate expression: 1");
+  activate (window, "clear");
+  bad = kdh_command_view_dup_text (window->command_view);
+  g_assert_cmpstr (bad, ==, "");
+
+  /* Nothing selected, target running: Copy is Ctrl+C, a break-in. */
+  vte_terminal_unselect_all (kdh_command_view_get_terminal (window->command_view));
+  kdh_engine_execute (window->engine, "g", NULL);
+  wait_state (window, KDH_CONN_RUNNING);
+  activate (window, "copy");
+  wait_state (window, KDH_CONN_BREAK);
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static void
+send_key (GtkWidget *widget,
+          guint      keyval)
+{
+  GdkEvent *event = gdk_event_new (GDK_KEY_PRESS);
+  GdkKeymapKey *keys = NULL;
+  gint n = 0;
+
+  event->key.window = g_object_ref (gtk_widget_get_window (widget));
+  event->key.keyval = keyval;
+  event->key.time = GDK_CURRENT_TIME;
+  if (gdk_keymap_get_entries_for_keyval (gdk_keymap_get_for_display (gdk_display_get_default ()),
+                                         keyval, &keys, &n) && n > 0)
+    event->key.hardware_keycode = (guint16) keys[0].keycode;
+  g_free (keys);
+  gdk_event_set_device (event, gdk_seat_get_keyboard (gdk_display_get_default_seat (
+                                  gdk_display_get_default ())));
+  gtk_widget_event (widget, event);
+  gdk_event_free (event);
+}
+
+/* Keys typed while the output has the focus land in the command line. */
+static void
+test_typing_in_output (void)
+{
+  KdhWindow *window;
+  GtkWidget *terminal;
+  GtkEntry *entry;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = kdh_window_new (NULL);
+  gtk_widget_show (GTK_WIDGET (window));
+  kdh_test_wait (never, NULL, 1);
+  terminal = GTK_WIDGET (kdh_command_view_get_terminal (window->command_view));
+  entry = kdh_command_view_get_entry (window->command_view);
+  gtk_widget_grab_focus (terminal);
+  send_key (terminal, GDK_KEY_r);
+  send_key (terminal, GDK_KEY_m);
+  g_assert_cmpstr (gtk_entry_get_text (entry), ==, "rm");
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (entry)));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static gdouble
+channel (gdouble v)
+{
+  return v <= 0.03928 ? v / 12.92 : pow ((v + 0.055) / 1.055, 2.4);
+}
+
+static gdouble
+contrast (gdouble r1, gdouble g1, gdouble b1, gdouble r2, gdouble g2, gdouble b2)
+{
+  gdouble l1 = 0.2126 * channel (r1) + 0.7152 * channel (g1) + 0.0722 * channel (b1);
+  gdouble l2 = 0.2126 * channel (r2) + 0.7152 * channel (g2) + 0.0722 * channel (b2);
+
+  return (MAX (l1, l2) + 0.05) / (MIN (l1, l2) + 0.05);
+}
+
+/* The largest contrast between any pixel of the terminal and its
+ * background pixel (top-left): the text's own colour, as drawn. */
+static gdouble
+drawn_contrast (GtkWidget *terminal,
+                gboolean   reddish_only)
+{
+  cairo_surface_t *surface;
+  gint w, h;
+  guint8 br, bg, bb, ba, r, g, b, a;
+  gdouble best = 1.0;
+
+  gtk_test_widget_wait_for_draw (gtk_widget_get_toplevel (terminal));
+  surface = kdh_test_gtk_draw (terminal, NULL);
+  w = cairo_image_surface_get_width (surface);
+  h = cairo_image_surface_get_height (surface);
+  kdh_test_gtk_pixel (surface, 0, 0, &br, &bg, &bb, &ba);
+  for (gint y = 0; y < h; y++)
+    for (gint x = 0; x < w; x++)
+      {
+        kdh_test_gtk_pixel (surface, x, y, &r, &g, &b, &a);
+        if (reddish_only && !(r > g + 40 && r > b + 40))
+          continue;
+        best = MAX (best, contrast (r / 255.0, g / 255.0, b / 255.0,
+                                    br / 255.0, bg / 255.0, bb / 255.0));
+      }
+  cairo_surface_destroy (surface);
+  return best;
+}
+
+/* An error line stands out from the background by 4.5:1 or more in the
+ * light and in the dark theme, and the background follows the theme. No
+ * cursor is drawn in the empty output. */
+static void
+test_colors_and_cursor (void)
+{
+  GtkSettings *settings = gtk_settings_get_default ();
+  KdhWindow *window;
+  GtkWidget *terminal;
+  GdkRGBA light_bg, dark_bg;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  g_object_set (settings, "gtk-theme-name", "Adwaita", "gtk-application-prefer-dark-theme", FALSE,
+                NULL);
+  window = kdh_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 600, 400);
+  gtk_widget_show (GTK_WIDGET (window));
+  terminal = GTK_WIDGET (kdh_command_view_get_terminal (window->command_view));
+  kdh_test_wait (never, NULL, 1);
+  /* Empty, read-only output: nothing but background (no block cursor). */
+  g_assert_cmpfloat (drawn_contrast (terminal, FALSE), ==, 1.0);
+
+  kdh_command_view_append (window->command_view, KDH_OUTPUT_ERROR, "ERROR ERROR ERROR\n");
+  kdh_test_wait (never, NULL, 1);
+  kdh_command_view_get_color (window->command_view, KDH_COMMAND_VIEW_BACKGROUND, &light_bg);
+  g_assert_cmpfloat (drawn_contrast (terminal, TRUE), >=, 4.5);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  cairo_surface_destroy (kdh_test_gtk_draw (GTK_WIDGET (window), "app-window-light"));
+
+  g_object_set (settings, "gtk-application-prefer-dark-theme", TRUE, NULL);
+  kdh_test_wait (never, NULL, 1);
+  kdh_command_view_get_color (window->command_view, KDH_COMMAND_VIEW_BACKGROUND, &dark_bg);
+  g_assert_cmpfloat (light_bg.red + light_bg.green + light_bg.blue, >,
+                     dark_bg.red + dark_bg.green + dark_bg.blue + 1.0);
+  g_assert_cmpfloat (drawn_contrast (terminal, TRUE), >=, 4.5);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  cairo_surface_destroy (kdh_test_gtk_draw (GTK_WIDGET (window), "app-window-dark"));
+  g_object_set (settings, "gtk-application-prefer-dark-theme", FALSE, NULL);
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+/* Find (Ctrl+F) shows the find bar; typed text selects its match. */
+static void
+test_find (void)
+{
+  KdhWindow *window;
+  VteTerminal *terminal;
+  g_autofree gchar *selected = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = kdh_window_new (NULL);
+  gtk_widget_show (GTK_WIDGET (window));
+  terminal = kdh_command_view_get_terminal (window->command_view);
+  kdh_command_view_append (window->command_view, KDH_OUTPUT_DEBUGGER,
+                           "alpha\nbeta NeedleX gamma\ndelta\n");
+  kdh_test_wait (never, NULL, 1);
+  activate (window, "find");
+  g_assert_true (gtk_widget_has_focus (gtk_window_get_focus (GTK_WINDOW (window))));
+  g_assert_true (GTK_IS_SEARCH_ENTRY (gtk_window_get_focus (GTK_WINDOW (window))));
+  gtk_entry_set_text (GTK_ENTRY (gtk_window_get_focus (GTK_WINDOW (window))), "needlex");
+  kdh_test_wait (never, NULL, 1);
+  g_assert_true (vte_terminal_get_has_selection (terminal));
+  activate (window, "copy");
+  selected = clipboard_text ();
+  g_assert_cmpstr (selected, ==, "NeedleX");
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+/* The application icon comes from the GResource (GtkApplication adds
+ * its icons folder to the theme), not only from an installed path. */
+static void
+test_icon_from_resource (void)
+{
+  GtkIconTheme *theme;
+  g_autoptr (GdkPixbuf) icon = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  kdh_app_ensure_resources ();
+  theme = gtk_icon_theme_new ();
+  gtk_icon_theme_add_resource_path (theme, "/org/kdhost/Kdhost/icons");
+  icon = gtk_icon_theme_load_icon (theme, "org.kdhost.Kdhost", 128, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (icon), ==, 128);
+  g_object_unref (theme);
+}
+
+/* The state's hover text is there in every state: the reason, or what
+ * the state means. q in a window without a session says so. */
+static void
+test_state_tooltip_and_q (void)
+{
+  KdhWindow *window;
+  g_autofree gchar *tip = NULL, *tip2 = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = kdh_window_new (NULL);
+  gtk_widget_show (GTK_WIDGET (window));
+  g_signal_emit_by_name (window->command_view, "command", "q");
+  wait_text (window, "There is no session to end");
+  kdh_window_attach (window, "sim:");
+  wait_state (window, KDH_CONN_BREAK);
+  tip = kdh_status_bar_dup_state_tooltip (window->status_bar);
+  g_assert_nonnull (tip);
+  g_assert_cmpstr (tip, !=, "");
+  kdh_engine_execute (window->engine, "g", NULL);
+  wait_state (window, KDH_CONN_RUNNING);
+  tip2 = kdh_status_bar_dup_state_tooltip (window->status_bar);
+  g_assert_nonnull (tip2);
+  g_assert_cmpstr (tip2, !=, tip);
+  /* q with a live target asks, as Stop Debugging does. */
+  g_signal_emit_by_name (window->command_view, "command", "q");
+  g_assert_nonnull (window->confirm_dialog);
+  gtk_dialog_response (GTK_DIALOG (window->confirm_dialog), 2 /* Detach */);
+  wait_state (window, KDH_CONN_DISCONNECTED);
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static gboolean
+initial_break_off (gpointer data)
+{
+  return !kdh_engine_get_initial_break (data);
+}
+
+/* Cycle Baud Rate is for serial lines only; Cycle Initial Break says
+ * what it did and the Break on Connect check box shows the state. */
+static void
+test_kernel_connection_items (void)
+{
+  KdhWindow *window;
+  g_autoptr (GVariant) before = NULL, after = NULL;
+  g_autofree gchar *text = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = window_at_break ();
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "cycle-baud"));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "resync"));
+  before = g_action_group_get_action_state (G_ACTION_GROUP (window), "initial-break");
+  g_assert_null (g_action_group_get_action_state_type (G_ACTION_GROUP (window),
+                                                       "cycle-initial-break"));
+  activate (window, "cycle-initial-break");
+  after = g_action_group_get_action_state (G_ACTION_GROUP (window), "initial-break");
+  /* On by default (no settings here): cycled off. */
+  g_assert_true (g_variant_get_boolean (before));
+  g_assert_false (g_variant_get_boolean (after));
+  /* The engine takes the switch on its own thread. */
+  kdh_test_run_until (initial_break_off, window->engine, 10, "the engine's initial break off");
+  text = kdh_command_view_dup_text (window->command_view);
+  g_assert_nonnull (strstr (text, g_variant_get_boolean (after) ? "Will break in when the target connects." : "Will leave the target running when it connects."));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static void
+find_label (GtkWidget *widget,
+            gpointer   data)
+{
+  gpointer *found = data;
+
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), found[0]))
+    found[1] = widget;
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), find_label, data);
+}
+
+static gboolean
+has_label (GtkWidget   *widget,
+           const gchar *text)
+{
+  gpointer found[2] = { (gpointer) text, NULL };
+
+  find_label (widget, found);
+  return found[1] != NULL;
+}
+
+/* An empty packet log says that capture is off and how to start it;
+ * with capture on it says so; the direction column has a title. */
+static void
+test_packet_log_capture_hint (void)
+{
+  KdhWindow *window;
+  GtkTreeView *tree = NULL;
+  GList *columns;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = kdh_window_new (NULL);
+  gtk_widget_show (GTK_WIDGET (window));
+  g_assert_true (has_label (GTK_WIDGET (window->packet_log), "Ctrl+Alt+D"));
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "packet-capture",
+                                      g_variant_new_boolean (TRUE));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window->packet_log)));
+  g_assert_true (has_label (GTK_WIDGET (window->packet_log), "Capturing"));
+  g_assert_false (has_label (GTK_WIDGET (window->packet_log), "Ctrl+Alt+D"));
+  /* Every column has a title (the direction's too). */
+  {
+    GtkWidget *w = GTK_WIDGET (window->packet_log);
+    GList *stack = g_list_prepend (NULL, w);
+
+    while (stack && tree == NULL)
+      {
+        GtkWidget *top = stack->data;
+
+        stack = g_list_delete_link (stack, stack);
+        if (GTK_IS_TREE_VIEW (top))
+          tree = GTK_TREE_VIEW (top);
+        else if (GTK_IS_CONTAINER (top))
+          {
+            GList *kids = gtk_container_get_children (GTK_CONTAINER (top));
+
+            stack = g_list_concat (stack, kids);
+          }
+      }
+    g_list_free (stack);
+  }
+  g_assert_nonnull (tree);
+  columns = gtk_tree_view_get_columns (tree);
+  for (GList *l = columns; l; l = l->next)
+    {
+      const gchar *title = gtk_tree_view_column_get_title (l->data);
+
+      g_assert_nonnull (title);
+      g_assert_cmpstr (title, !=, "");
+    }
+  g_list_free (columns);
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+/* At 800×600 and at 1100×400, with the monitor and the packet log shown,
+ * the output keeps the larger part of the window. */
+static void
+test_small_window_layout (void)
+{
+  static const gint sizes[][2] = { { 800, 600 }, { 1100, 400 }, { 1100, 720 } };
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      KdhWindow *window = kdh_window_new (NULL);
+      GtkAllocation out, log, win;
+
+      gtk_widget_show (GTK_WIDGET (window->packet_log));
+      gtk_widget_show (GTK_WIDGET (window->monitor));
+      gtk_window_resize (GTK_WINDOW (window), sizes[i][0], sizes[i][1]);
+      gtk_widget_show (GTK_WIDGET (window));
+      kdh_test_wait (never, NULL, 1);
+      gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+      gtk_widget_get_allocation (GTK_WIDGET (window), &win);
+      gtk_widget_get_allocation (GTK_WIDGET (window->command_view), &out);
+      gtk_widget_get_allocation (GTK_WIDGET (window->packet_log), &log);
+      g_test_message ("%dx%d: output %dx%d, packet log %dx%d", win.width, win.height, out.width,
+                      out.height, log.width, log.height);
+      g_assert_cmpint (out.width, >=, win.width * 65 / 100);
+      g_assert_cmpint (out.height, >, log.height);
+      gtk_widget_destroy (GTK_WIDGET (window));
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_setenv ("NO_AT_BRIDGE", "1", FALSE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", FALSE);
+  g_test_init (&argc, &argv, NULL);
+  have_display = kdh_test_gtk_init (&argc, &argv);
+
+  g_test_add_func ("/app/window/word-wrap", test_word_wrap);
+  g_test_add_func ("/app/window/confirm-stop", test_confirm_stop);
+  g_test_add_func ("/app/window/confirm-close", test_confirm_close);
+  g_test_add_func ("/app/window/reconnect", test_reconnect);
+  g_test_add_func ("/app/window/edit-and-cls", test_edit_and_cls);
+  g_test_add_func ("/app/window/typing-in-output", test_typing_in_output);
+  g_test_add_func ("/app/window/colors-and-cursor", test_colors_and_cursor);
+  g_test_add_func ("/app/window/find", test_find);
+  g_test_add_func ("/app/window/small-window-layout", test_small_window_layout);
+  g_test_add_func ("/app/window/packet-log-capture-hint", test_packet_log_capture_hint);
+  g_test_add_func ("/app/window/kernel-connection-items", test_kernel_connection_items);
+  g_test_add_func ("/app/window/icon-from-resource", test_icon_from_resource);
+  g_test_add_func ("/app/window/state-tooltip-and-q", test_state_tooltip_and_q);
+
+  return g_test_run ();
+}
