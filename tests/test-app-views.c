@@ -414,6 +414,28 @@ test_step_keys (App          *app,
   g_assert_cmpstr (rip, ==, expect);
 }
 
+/* A value edited in the Registers view reads back through r. */
+static void
+test_register_edit (App          *app,
+                    gconstpointer data)
+{
+  g_autofree gchar *r = NULL;
+  g_auto (GStrv) regs = NULL;
+
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("alt+4");
+  g_strfreev (wait_table ("Registers", "rax\t"));
+  /* The first row is rax: Home puts the cursor there, Enter edits it. */
+  kdh_test_x11_key ("Home");
+  kdh_test_x11_key ("Return");
+  kdh_test_x11_key ("ctrl+a");
+  kdh_test_x11_type ("1234abcd", 20);
+  kdh_test_x11_key ("Return");
+  regs = wait_table ("Registers", "rax\t000000001234abcd");
+  r = run_typed (app, "r rax");
+  g_assert_cmpstr (r, ==, "rax=000000001234abcd\n");
+}
+
 /* The open views come back in the next run (GSettings open-views). */
 static void
 test_views_remembered (App          *app,
@@ -474,6 +496,7 @@ main (int argc, char **argv)
     }
   g_test_add ("/app/views/at-breakpoint", App, NULL, app_setup, test_views_at_breakpoint,
               app_teardown);
+  g_test_add ("/app/views/register-edit", App, NULL, app_setup, test_register_edit, app_teardown);
   g_test_add ("/app/views/remembered", App, NULL, app_setup, test_views_remembered, app_teardown);
   g_test_add ("/app/views/step-keys", App, NULL, app_setup, test_step_keys, app_teardown);
   return g_test_run ();

@@ -5,6 +5,9 @@
  *
  * A value that differs from the one at the previous stop is shown in red,
  * as WinDbg does; within one stop the comparison stays with that stop.
+ * A value edited in place is written with r NAME=VALUE, as if typed, so
+ * the command window shows it and refuses it as r would (running, bad
+ * number).
  */
 #include "kdh-view-registers.h"
 #include "kdh-app-resources.h"
@@ -19,6 +22,8 @@ struct _KdhViewRegisters
 
   GtkTreeView *tree;
   GtkListStore *store;
+  GtkCellRendererText *value_renderer;
+  GtkTreeViewColumn *value_column;
   GHashTable *previous;         /* name -> value text at the previous stop */
   GHashTable *current;          /* name -> value text at this stop */
 };
@@ -70,6 +75,42 @@ registers_show (KdhView  *view,
 }
 
 static void
+on_value_edited (GtkCellRendererText *renderer,
+                 gchar               *path,
+                 gchar               *text,
+                 gpointer             data)
+{
+  KdhViewRegisters *self = data;
+  KdhEngine *engine = kdh_view_get_engine (KDH_VIEW (self));
+  g_autofree gchar *name = NULL, *old = NULL, *line = NULL;
+  g_autofree gchar *value = g_strstrip (g_strdup (text));
+  GtkTreeIter row;
+
+  if (engine == NULL
+      || !gtk_tree_model_get_iter_from_string (GTK_TREE_MODEL (self->store), &row, path))
+    return;
+  gtk_tree_model_get (GTK_TREE_MODEL (self->store), &row, COL_NAME, &name, COL_VALUE, &old, -1);
+  if (*value == '\0' || g_strcmp0 (value, old) == 0)
+    return;
+  /* Registers are shown in hex without a prefix; a bare number is read
+   * the same way (r's default radix is 16). */
+  line = g_strdup_printf ("r %s=%s", name, value);
+  kdh_engine_execute (engine, line, NULL);
+}
+
+/* Enter (or a double click) on a row edits its value. */
+static void
+on_row_activated (GtkTreeView       *tree,
+                  GtkTreePath       *path,
+                  GtkTreeViewColumn *column,
+                  gpointer           data)
+{
+  KdhViewRegisters *self = data;
+
+  gtk_tree_view_set_cursor (tree, path, self->value_column, TRUE);
+}
+
+static void
 kdh_view_registers_finalize (GObject *object)
 {
   KdhViewRegisters *self = KDH_VIEW_REGISTERS (object);
@@ -94,6 +135,8 @@ kdh_view_registers_class_init (KdhViewRegistersClass *klass)
                                                "/org/kdhost/Kdhost/ui/kdh-view-registers.ui");
   gtk_widget_class_bind_template_child (widget_class, KdhViewRegisters, tree);
   gtk_widget_class_bind_template_child (widget_class, KdhViewRegisters, store);
+  gtk_widget_class_bind_template_child (widget_class, KdhViewRegisters, value_renderer);
+  gtk_widget_class_bind_template_child (widget_class, KdhViewRegisters, value_column);
 }
 
 static void
@@ -103,8 +146,11 @@ kdh_view_registers_init (KdhViewRegisters *self)
   self->previous = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->current = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   kdh_view_set_content (KDH_VIEW (self), GTK_WIDGET (self->tree));
+  g_signal_connect (self->value_renderer, "edited", G_CALLBACK (on_value_edited), self);
+  g_signal_connect (self->tree, "row-activated", G_CALLBACK (on_row_activated), self);
   kdh_view_name_accessible (GTK_WIDGET (self->tree), _("Registers"),
-                            _("The current processor's registers; values changed since the last stop are red"));
+                            _("The current processor's registers; values changed since the last stop are red; "
+                              "Enter edits the selected value"));
 }
 
 GtkWidget *
