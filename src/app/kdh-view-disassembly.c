@@ -84,8 +84,12 @@ disassembly_show (KdhView  *view,
     {
       g_autoptr (GtkTreePath) path = gtk_tree_model_get_path (GTK_TREE_MODEL (self->store),
                                                               &current_row);
+      g_autoptr (GtkTreePath) above = gtk_tree_path_copy (path);
 
       gtk_tree_view_set_cursor (self->tree, path, NULL, FALSE);
+      /* The current line at the top, with its label (or the line before) above it. */
+      gtk_tree_path_prev (above);
+      gtk_tree_view_scroll_to_cell (self->tree, above, NULL, TRUE, 0, 0);
     }
 }
 
