@@ -291,11 +291,11 @@ test_views_at_breakpoint (App          *app,
   regs = wait_table ("Registers", "rip\t");
   for (guint i = 0; regs[i]; i++)
     {
-      g_auto (GStrv) cells = g_strsplit (regs[i], "\t", 2);
+      g_auto (GStrv) cells = g_strsplit (regs[i], "\t", 3);
       g_autofree gchar *needle = NULL;
       const gchar *at;
 
-      if (g_strv_length (cells) != 2)
+      if (g_strv_length (cells) < 2)
         continue;
       needle = g_strdup_printf ("%s=", cells[0]);
       at = strstr (r, needle);
@@ -380,7 +380,8 @@ step_key (App         *app,
 
 /* F11, F10 and Shift+F11 step as t, p and gu do: into the next
  * instruction, over the next one, and out to the caller's return
- * address (k's first RetAddr). */
+ * address (k's first RetAddr). The Registers view marks what the step
+ * changed. */
 static void
 test_step_keys (App          *app,
                 gconstpointer data)
@@ -397,9 +398,27 @@ test_step_keys (App          *app,
   u_lines = g_strsplit (u, "\n", -1);
   k_lines = g_strsplit (k, "\n", -1);
 
+  /* Registers open before the step, to compare with this stop. */
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("alt+4");
+  g_strfreev (wait_table ("Registers", "rip\t"));
   rip = step_key (app, "F11");
   expect = g_strdup_printf ("%.8s%.8s", u_lines[2], u_lines[2] + 9);
   g_assert_cmpstr (rip, ==, expect);
+  /* rip moved and push rsi moved rsp: both marked changed, rax not. */
+  {
+    g_autofree gchar *row = g_strdup_printf ("rip\t%s\tchanged", expect);
+    g_auto (GStrv) regs = wait_table ("Registers", row);
+    gboolean rsp_changed = FALSE, rax_changed = FALSE;
+
+    for (guint i = 0; regs[i]; i++)
+      {
+        rsp_changed |= g_str_has_prefix (regs[i], "rsp\t") && g_str_has_suffix (regs[i], "\tchanged");
+        rax_changed |= g_str_has_prefix (regs[i], "rax\t") && g_str_has_suffix (regs[i], "\tchanged");
+      }
+    g_assert_true (rsp_changed);
+    g_assert_false (rax_changed);
+  }
   g_clear_pointer (&rip, g_free);
   g_clear_pointer (&expect, g_free);
 

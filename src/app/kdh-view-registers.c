@@ -14,7 +14,7 @@
 
 #include <glib/gi18n.h>
 
-enum { COL_NAME, COL_VALUE, COL_CHANGED };
+enum { COL_NAME, COL_VALUE, COL_CHANGED, COL_CHANGED_TEXT };
 
 struct _KdhViewRegisters
 {
@@ -67,10 +67,12 @@ registers_show (KdhView  *view,
   while (g_variant_iter_next (iter, "(&st&s)", &name, &value, &text))
     {
       const gchar *before = g_hash_table_lookup (self->previous, name);
+      gboolean changed = before && g_strcmp0 (before, text) != 0;
 
       g_hash_table_insert (self->current, g_strdup (name), g_strdup (text));
       gtk_list_store_insert_with_values (self->store, &row, -1, COL_NAME, name, COL_VALUE, text,
-                                         COL_CHANGED, before && g_strcmp0 (before, text) != 0, -1);
+                                         COL_CHANGED, changed,
+                                         COL_CHANGED_TEXT, changed ? _("changed") : "", -1);
     }
 }
 
