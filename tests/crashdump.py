@@ -193,6 +193,9 @@ def make32():
     entry += struct.pack("<HHI", len(name), len(name) + 2, 0x80400100)     # BaseDllName
     data[0x40:0x40 + len(entry)] = entry
     data[0x100:0x100 + len(name)] = name
+    # An EBP chain for k: nt+0x10 called from nt+0x20, which ends it.
+    struct.pack_into("<IIIII", data, 0xF00, 0x80400F40, 0x80401020, 0xA1, 0xA2, 0xA3)
+    struct.pack_into("<IIIII", data, 0xF40, 0, 0, 0xB1, 0xB2, 0xB3)
     struct.pack_into("<Q", data, 0x200 + 0x18, 0xFFFFFFFF80401000)  # KDDEBUGGER_DATA64.KernBase
     struct.pack_into("<I", data, 0x200 + 0x10, 0x4742444B)           # OwnerTag KDBG
     image = pages[0x101]                                         # 0x80401000

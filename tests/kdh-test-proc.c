@@ -190,29 +190,40 @@ make_argv (gchar       *binary,
   return argv;
 }
 
-KdhTestProc *
-kdh_test_proc_spawn_piped (const gchar *dir,
-                           const gchar *name,
-                           const gchar *first_arg,
-                           ...)
+static KdhTestProc *
+spawn_piped (const gchar *const *env,
+             const gchar        *dir,
+             const gchar        *name,
+             const gchar        *first_arg,
+             va_list             ap)
 {
   gchar *binary = kdh_test_proc_find_binary (dir, name);
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GPtrArray) argv = NULL;
   g_autoptr (GError) error = NULL;
-  va_list ap;
   KdhTestProc *p;
 
   if (binary == NULL)
     return NULL;
-  va_start (ap, first_arg);
   argv = make_argv (binary, first_arg, ap);
-  va_end (ap);
 
   p = proc_new (name);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
                                         | G_SUBPROCESS_FLAGS_STDOUT_PIPE
                                         | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      const gchar *eq = strchr (env[i], '=');
+
+      if (eq == NULL)
+        g_subprocess_launcher_unsetenv (launcher, env[i]);
+      else
+        {
+          g_autofree gchar *key = g_strndup (env[i], eq - env[i]);
+
+          g_subprocess_launcher_setenv (launcher, key, eq + 1, TRUE);
+        }
+    }
   g_subprocess_launcher_set_child_setup (launcher, pipe_child_setup, NULL, NULL);
   p->proc = g_subprocess_launcher_spawnv (launcher, (const gchar * const *) argv->pdata, &error);
   g_assert_no_error (error);
@@ -221,6 +232,37 @@ kdh_test_proc_spawn_piped (const gchar *dir,
   p->output_is_pipe = TRUE;
   read_more (p);
   g_subprocess_wait_async (p->proc, NULL, on_exited, p);
+  return p;
+}
+
+KdhTestProc *
+kdh_test_proc_spawn_piped (const gchar *dir,
+                           const gchar *name,
+                           const gchar *first_arg,
+                           ...)
+{
+  KdhTestProc *p;
+  va_list ap;
+
+  va_start (ap, first_arg);
+  p = spawn_piped (NULL, dir, name, first_arg, ap);
+  va_end (ap);
+  return p;
+}
+
+KdhTestProc *
+kdh_test_proc_spawn_piped_env (const gchar *const *env,
+                               const gchar        *dir,
+                               const gchar        *name,
+                               const gchar        *first_arg,
+                               ...)
+{
+  KdhTestProc *p;
+  va_list ap;
+
+  va_start (ap, first_arg);
+  p = spawn_piped (env, dir, name, first_arg, ap);
+  va_end (ap);
   return p;
 }
 

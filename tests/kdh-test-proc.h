@@ -60,6 +60,13 @@ KdhTestProc *kdh_test_proc_spawn_piped    (const gchar *dir,
                                            const gchar *first_arg,
                                            ...) G_GNUC_NULL_TERMINATED;
 
+/* The same with @env changed for it: "KEY=VALUE" sets, "KEY" unsets. */
+KdhTestProc *kdh_test_proc_spawn_piped_env (const gchar *const *env,
+                                            const gchar        *dir,
+                                            const gchar        *name,
+                                            const gchar        *first_arg,
+                                            ...) G_GNUC_NULL_TERMINATED;
+
 /* Starts kdhost-cli on a new 100x30 pseudo-terminal that becomes its
  * controlling terminal, as TERM=xterm with no inputrc (Readline's own
  * defaults) and $XDG_STATE_HOME at @state_home (its history goes there,

@@ -170,6 +170,47 @@ test_pipe_commands_then_eof (void)
   g_assert_cmpint (kdh_test_proc_wait_exit (cli), ==, 0);
 }
 
+/* The "symbol-path" settings key (a keyfile backend here) is the symbol
+ * path kdhost-cli starts with; $_NT_SYMBOL_PATH, when set, wins. */
+static void
+test_symbol_path_setting (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("kdh-cli-settings-XXXXXX", NULL);
+  g_autofree gchar *settings_dir = g_build_filename (dir, "glib-2.0", "settings", NULL);
+  g_autofree gchar *keyfile = g_build_filename (settings_dir, "keyfile", NULL);
+  g_autofree gchar *config = g_strdup_printf ("XDG_CONFIG_HOME=%s", dir);
+  const gchar *from_settings[] = { "GSETTINGS_BACKEND=keyfile", config, "_NT_SYMBOL_PATH", NULL };
+  const gchar *from_env[] = { "GSETTINGS_BACKEND=keyfile", config,
+                              "_NT_SYMBOL_PATH=/tmp/from-the-environment", NULL };
+  g_autoptr (KdhTestProc) cli = NULL, env = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (settings_dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (keyfile, "[org/kdhost/Kdhost]\n"
+                                      "symbol-path='srv*/tmp/kdh-cache*https://example.invalid/symbols'\n",
+                                      -1, NULL));
+  cli = kdh_test_proc_spawn_piped_env (from_settings, "cli", "kdhost-cli", "-k", "sim:", "-c",
+                                       ".sympath", NULL);
+  env = kdh_test_proc_spawn_piped_env (from_env, "cli", "kdhost-cli", "-k", "sim:", "-c",
+                                       ".sympath", NULL);
+  if (cli == NULL || env == NULL)
+    return;
+  kdh_test_proc_close_input (cli);
+  kdh_test_proc_expect (cli, "Symbol search path is: "
+                        "srv*/tmp/kdh-cache*https://example.invalid/symbols\n");
+  g_assert_cmpint (kdh_test_proc_wait_exit (cli), ==, 0);
+  kdh_test_proc_close_input (env);
+  kdh_test_proc_expect (env, "Symbol search path is: /tmp/from-the-environment\n");
+  g_assert_cmpint (kdh_test_proc_wait_exit (env), ==, 0);
+  g_unlink (keyfile);
+  g_rmdir (settings_dir);
+  {
+    g_autofree gchar *glib_dir = g_build_filename (dir, "glib-2.0", NULL);
+
+    g_rmdir (glib_dir);
+  }
+  g_rmdir (dir);
+}
+
 /* -c is split as the engine splits a line: a ';' inside quotes is text. */
 static void
 test_pipe_command_option_split (void)
@@ -453,6 +494,7 @@ main (int    argc,
   g_test_add_func ("/cli/pipe/session", test_pipe_session);
   g_test_add_func ("/cli/pipe/quit", test_pipe_quit);
   g_test_add_func ("/cli/pipe/commands-then-eof", test_pipe_commands_then_eof);
+  g_test_add_func ("/cli/symbol-path-setting", test_symbol_path_setting);
   g_test_add_func ("/cli/pipe/command-option-split", test_pipe_command_option_split);
   g_test_add_func ("/cli/pipe/go-break-script", test_pipe_go_break_script);
   g_test_add_func ("/cli/errors/bad-connection-string", test_error_bad_connection_string);

@@ -123,7 +123,7 @@ open_dump (KdhTestEngine *t,
 
 /* What the live target and a dump of it must agree on. */
 typedef struct {
-  gchar *r, *lm, *dq, *nt, *bugcheck, *stack, *exr;
+  gchar *r, *lm, *dq, *nt, *bugcheck, *stack, *exr, *k, *u;
 } Views;
 
 static void
@@ -137,6 +137,8 @@ views_take (KdhTestEngine *t,
   v->bugcheck = run (t, ".bugcheck");
   v->stack = run (t, "dq @rsp L20");
   v->exr = run (t, ".exr -1");
+  v->k = run (t, "kn");
+  v->u = run (t, "u @rip L8");
 }
 
 static void
@@ -149,6 +151,8 @@ views_clear (Views *v)
   g_free (v->bugcheck);
   g_free (v->stack);
   g_free (v->exr);
+  g_free (v->k);
+  g_free (v->u);
 }
 
 static void
@@ -162,6 +166,8 @@ views_assert_equal (const Views *a,
   g_assert_cmpstr (a->bugcheck, ==, b->bugcheck);
   g_assert_cmpstr (a->stack, ==, b->stack);
   g_assert_cmpstr (a->exr, ==, b->exr);
+  g_assert_cmpstr (a->k, ==, b->k);
+  g_assert_cmpstr (a->u, ==, b->u);
 }
 
 /* The line of @text that starts with @prefix. */
@@ -207,6 +213,7 @@ test_full_dump (void)
   Views live = { 0 }, dump = { 0 }, again = { 0 }, bitmap = { 0 };
   g_autofree gchar *path = NULL, *bitmap_path = NULL, *out = NULL, *pattern = NULL, *line = NULL;
   g_autofree gchar *live_vt = NULL, *dump_vt = NULL;
+  g_autofree gchar *live_r1 = NULL, *live_k1 = NULL, *dump_r1 = NULL, *dump_k1 = NULL;
   g_autoptr (GHashTable) h = NULL;
   guint64 block, n_runs, pages = 0, rip, rsp;
   const gchar *transport;
@@ -227,6 +234,11 @@ test_full_dump (void)
   line = g_strdup_printf (".dump /f %s", path);
   out = run (&t, line);
   g_assert_nonnull (strstr (out, "Dump successfully written"));
+  /* The other processor, frozen at the same stop. */
+  g_free (run (&t, "~1"));
+  live_r1 = run (&t, "r");
+  live_k1 = run (&t, "kn");
+  g_free (run (&t, "~0"));
 
   /* The header, field by field, as the independent reader sees it. */
   h = python_header (path);
@@ -293,6 +305,22 @@ test_full_dump (void)
   g_assert_nonnull (strstr (t.output->str, "Kernel Complete Dump File"));
   views_take (&t, &dump);
   views_assert_equal (&live, &dump);
+  /* ~1: processor 1's registers from its KPRCB, its stack from them. */
+  g_free (run (&t, "~1"));
+  g_assert_cmpstr (t.prompt, ==, "1: kd> ");
+  dump_r1 = run (&t, "r");
+  dump_k1 = run (&t, "kn");
+  g_assert_cmpstr (dump_r1, ==, live_r1);
+  g_assert_cmpstr (dump_k1, ==, live_k1);
+  g_assert_cmpstr (dump_r1, !=, dump.r);
+  assert_refused (&t, "~2", "no processor 2");
+  g_free (run (&t, "~0"));
+  g_assert_cmpstr (t.prompt, ==, "0: kd> ");
+  {
+    g_autofree gchar *r0 = run (&t, "r");
+
+    g_assert_cmpstr (r0, ==, dump.r);
+  }
   /* What GetVersion gives, from the header and the debugger data block. */
   dump_vt = run (&t, "vertarget");
   assert_same_line (live_vt, dump_vt, "Windows 10 Kernel Version");
@@ -463,11 +491,30 @@ test_bug_check (void)
   g_assert_cmphex (field (h, "bugcheck_code"), ==, 0xE2);
   g_assert_cmphex (field (h, "rsp"), ==, evaluate (&t, "@rsp"));
 
+  /* A live target has no exception context record. */
+  assert_refused (&t, ".ecxr", "Unable to get exception context");
+
   banner = t.output->len;
   open_dump (&t, path);
   g_assert_nonnull (strstr (t.output->str + banner, "BugCheck E2, {0, 0, 0, 0}"));
   views_take (&t, &dump);
   views_assert_equal (&live, &dump);
+  /* .ecxr: the header's context (rsp as Python reads it), which is the
+   * crashed processor's, so the same text as r; after .frame 1, .ecxr
+   * goes back to it. */
+  {
+    g_autofree gchar *ecxr = run (&t, ".ecxr");
+    g_autofree gchar *rsp = g_strdup_printf ("rsp=%016" G_GINT64_MODIFIER "x", field (h, "rsp"));
+    g_autofree gchar *again = NULL;
+
+    g_assert_cmpstr (ecxr, ==, dump.r);
+    g_assert_nonnull (strstr (ecxr, rsp));
+    g_free (run (&t, ".frame 1"));
+    again = run (&t, ".ecxr");
+    g_assert_cmpstr (again, ==, ecxr);
+    g_assert_cmpuint (evaluate (&t, "@rsp"), ==, field (h, "rsp"));
+    assert_refused (&t, ".ecxr now", "no arguments");
+  }
   views_clear (&live);
   views_clear (&dump);
   kdh_test_engine_clear (&t);
@@ -481,7 +528,7 @@ test_x86_dump (void)
 {
   KdhTestEngine t;
   g_autofree gchar *path = NULL, *r = NULL, *lm = NULL, *db = NULL, *bc = NULL, *exr = NULL;
-  g_autofree gchar *vt = NULL;
+  g_autofree gchar *vt = NULL, *k = NULL, *kb = NULL, *ecxr = NULL;
 
   kdh_test_engine_init (&t);
   path = g_build_filename (t.tmpdir, "x86.dmp", NULL);
@@ -503,6 +550,17 @@ test_x86_dump (void)
   g_assert_nonnull (strstr (bc, "Arguments 00000001 00000002 00000003 00000004"));
   exr = run (&t, ".exr -1");
   g_assert_nonnull (strstr (exr, "ExceptionAddress: 80401010 (nt+0x10)"));
+  /* The EBP chain the writer planted: nt+0x10 called from nt+0x20. */
+  k = run (&t, "k");
+  g_assert_cmpstr (k, ==, "ChildEBP RetAddr  \n"
+                          "80400f00 80401020 nt+0x10\n"
+                          "80400f40 00000000 nt+0x20\n");
+  kb = run (&t, "kb");
+  g_assert_nonnull (strstr (kb, "80400f00 80401020 000000a1 000000a2 000000a3 nt+0x10\n"));
+  /* The header's exception context. */
+  ecxr = run (&t, ".ecxr");
+  g_assert_nonnull (strstr (ecxr, "eip=80401010 esp=80400e00 ebp=80400f00"));
+  g_assert_nonnull (strstr (ecxr, "80401010 cc              int     3"));
   assert_refused (&t, "g", "crash dump");
   /* Outside what the tables map. */
   assert_refused (&t, "db 80410000 L4", "80410000  ?? ?? ?? ??");

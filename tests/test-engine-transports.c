@@ -608,6 +608,41 @@ test_attach_to_stopped (void)
   fixture_clear (&f);
 }
 
+/* The same, with a resync between the attach and the Continue: the resync
+ * of a stopped target sends no break-in byte, and the one the attach left
+ * pending is still the target's; it must still be recognised (the fault
+ * matrix met this as a stop nobody asked for). */
+static void
+test_attach_to_stopped_then_resync (void)
+{
+  Fixture f;
+  guint64 breakins;
+  gsize mark;
+  gpointer args[3];
+
+  fixture_init (&f, KIND_PIPE, NULL);
+  start_and_attach (&f, NULL);
+  g_assert_true (kdh_test_engine_wait_token (&f.t, kdh_engine_detach (f.t.engine), 30));
+  breakins = sim_counter_now (&f, "breakins");
+
+  mark = f.t.output->len;
+  kdh_test_engine_attach (&f.t, f.connection);
+  g_assert_cmpint (f.t.state, ==, KDH_CONN_BREAK);
+  g_assert_true (kdh_test_engine_wait_token (&f.t, kdh_engine_resync (f.t.engine), 30));
+  g_assert_cmpint (f.t.state, ==, KDH_CONN_BREAK);
+
+  g_free (kdh_test_engine_run (&f.t, "g", FALSE));
+  args[0] = &f.t;
+  args[1] = GSIZE_TO_POINTER (mark);
+  args[2] = "that the connection's break-in byte had left pending";
+  kdh_test_run_until (output_contains, args, 30, "the pending break-in to be resumed");
+  g_assert_cmpuint (sim_counter_now (&f, "breakins"), ==, breakins + 1);
+  kdh_test_engine_wait_state (&f.t, KDH_CONN_RUNNING, 30);
+  break_in (&f);
+  g_assert_cmpstr (f.t.errors->str, ==, "");
+  fixture_clear (&f);
+}
+
 /* .restart while the target runs: the new connection has to break in,
  * and ends in Break; no break-in is left over for later. */
 static void
@@ -1322,6 +1357,8 @@ main (int    argc,
                         test_pipe_reconnect);
   g_test_add_func ("/engine/transport-sim/pipe/lost", test_pipe_lost);
   g_test_add_func ("/engine/transport-sim/pipe/attach-to-stopped", test_attach_to_stopped);
+  g_test_add_func ("/engine/transport-sim/pipe/attach-to-stopped-then-resync",
+                   test_attach_to_stopped_then_resync);
   g_test_add_func ("/engine/transport-sim/pipe/resend-while-stopped", test_resend_while_stopped);
   g_test_add_data_func ("/engine/transport-sim/pty/reconnect-break", GINT_TO_POINTER (FALSE),
                         test_pty_reconnect);

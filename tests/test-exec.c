@@ -435,6 +435,26 @@ test_stack (void)
   g_assert_true (g_str_has_prefix (k, "Child-SP          RetAddr               Call Site\n"));
   g_assert_nonnull (strstr (kb, ": Args to Child"));
 
+  /* kp: the same frames, each function with its parameter types as the
+   * sources declare them (kdhtest.c, ntoskrnl.c). */
+  {
+    g_autofree gchar *sympath = g_strdup_printf (".sympath %s", KDH_SIM_GUEST_DIR);
+    g_autofree gchar *kp = (g_free (kdh_test_engine_run (&t, sympath, FALSE)),
+                            g_free (kdh_test_engine_run (&t, ".reload", FALSE)),
+                            kdh_test_engine_run (&t, "kp", FALSE));
+    g_autoptr (GArray) typed = parse_kn (kp);
+    g_autofree gchar *kpn = kdh_test_engine_run (&t, "kpn L2", FALSE);
+
+    g_assert_true (g_str_has_prefix (kp, "Child-SP          RetAddr               Call Site\n"));
+    g_assert_nonnull (strstr (kp, " kdhtest!KdhTestTick(unsigned int, unsigned __int64)\n"));
+    g_assert_nonnull (strstr (kp, " nt!KeUpdateSystemTime(unsigned int)+0x"));
+    g_assert_nonnull (strstr (kp, " nt!KiIdleLoop(void)+0x"));
+    g_assert_nonnull (strstr (kpn, "00 "));
+    g_assert_nonnull (strstr (kpn, "01 "));
+    g_assert_null (strstr (kpn, "02 "));
+    (void) typed;
+  }
+
   /* L n: that many frames. */
   l2 = kdh_test_engine_run (&t, "kn L2", FALSE);
   {
@@ -444,6 +464,47 @@ test_stack (void)
   }
   functions_free (nt);
   functions_free (drv);
+  kdh_test_engine_clear (&t);
+}
+
+/* .frame 1 then r: the caller's registers (KD's local context), rip in
+ * the caller as the PDB places it and rsp its Child-SP; the next stop
+ * goes back to frame 0. */
+static void
+test_frame_scope (void)
+{
+  KdhTestEngine t;
+  g_autoptr (GArray) frames = NULL;
+  g_autofree gchar *kn = NULL, *r = NULL, *want_rip = NULL, *want_rsp = NULL, *hit = NULL;
+  g_autofree gchar *r0 = NULL;
+  GArray *nt = pdb_functions ("ntoskrnl", "nt");
+  guint64 tick = sim_export ("kdhtest", "KdhTestTick");
+
+  attach (&t, "sim:");
+  g_free (kdh_test_engine_run (&t, "bp kdhtest!KdhTestTick", FALSE));
+  g_free (run_to_stop (&t, "g"));
+  kn = kdh_test_engine_run (&t, "kn", FALSE);
+  frames = parse_kn (kn);
+  g_assert_cmpuint (frames->len, >=, 2);
+  g_free (kdh_test_engine_run (&t, ".frame 1", FALSE));
+  g_assert_cmphex (reg (&t, "rip"), ==, g_array_index (frames, Frame, 0).ret);
+  g_assert_cmphex (reg (&t, "rsp"), ==, g_array_index (frames, Frame, 1).child_sp);
+  g_assert_cmpstr (function_at (nt, reg (&t, "rip")), ==, "KeUpdateSystemTime");
+  r = kdh_test_engine_run (&t, "r", FALSE);
+  want_rip = g_strdup_printf ("rip=%016" G_GINT64_MODIFIER "x", g_array_index (frames, Frame, 0).ret);
+  want_rsp = g_strdup_printf ("rsp=%016" G_GINT64_MODIFIER "x",
+                              g_array_index (frames, Frame, 1).child_sp);
+  g_assert_nonnull (strstr (r, want_rip));
+  g_assert_nonnull (strstr (r, want_rsp));
+  /* The place shown is the frame's: the call site in the caller. */
+  g_assert_nonnull (strstr (r, "nt!KeUpdateSystemTime+0x"));
+
+  /* The next stop: frame 0 again. */
+  hit = run_to_stop (&t, "g");
+  g_assert_cmphex (reg (&t, "rip"), ==, tick);
+  r0 = kdh_test_engine_run (&t, "r", FALSE);
+  g_assert_nonnull (strstr (r0, "kdhtest!KdhTestTick:"));
+  functions_free (nt);
   kdh_test_engine_clear (&t);
 }
 
@@ -998,6 +1059,7 @@ main (int    argc,
   g_test_add_func ("/exec/breakpoint-hit", test_breakpoint_hit);
   g_test_add_func ("/exec/stack", test_stack);
   g_test_add_func ("/exec/stack-deep", test_stack_deep);
+  g_test_add_func ("/exec/frame-scope", test_frame_scope);
   g_test_add_func ("/exec/stack-unexplained", test_stack_unexplained);
   g_test_add_func ("/exec/step", test_step);
   g_test_add_func ("/exec/step-to", test_step_to);

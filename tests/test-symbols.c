@@ -214,6 +214,21 @@ test_store_and_lookups (void)
 
     g_assert_nonnull (strstr (lmv, want));
   }
+  /* .reload /u nt: nt's symbols let go, back to deferred; the next name
+   * from its PDB loads them again. */
+  {
+    g_autofree gchar *u = kdh_test_engine_run (&t, ".reload /u nt", FALSE);
+    g_autofree gchar *after = kdh_test_engine_run (&t, "lm m nt", FALSE);
+    g_autofree gchar *again = NULL, *lm_again = NULL;
+
+    g_assert_cmpstr (u, ==, "Unloaded symbols for ntoskrnl.exe\n");
+    g_assert_nonnull (strstr (after, "   nt         (deferred)\n"));
+    g_assert_null (strstr (after, "pdb symbols"));
+    again = kdh_test_engine_run (&t, "ln nt!KiIdleLoop", FALSE);
+    g_assert_nonnull (strstr (again, "Exact matches:\n    nt!KiIdleLoop ("));
+    lm_again = kdh_test_engine_run (&t, "lm m nt", FALSE);
+    g_assert_nonnull (strstr (lm_again, "(pdb symbols)"));
+  }
   kdh_test_engine_clear (&t);
 }
 
@@ -345,8 +360,11 @@ test_arguments (void)
   g_assert_nonnull (strstr (c, "Module 'nosuch' is not loaded"));
   d = kdh_test_engine_run (&t, "x KiIdleLoop", TRUE);
   g_assert_nonnull (strstr (d, "x needs MODULE!PATTERN"));
-  e = kdh_test_engine_run (&t, ".reload /u", TRUE);
-  g_assert_nonnull (strstr (e, ".reload option '/u' is not supported yet"));
+  e = kdh_test_engine_run (&t, ".reload /x", TRUE);
+  g_assert_nonnull (strstr (e, ".reload option '/x' is not supported yet"));
+  g_free (e);
+  e = kdh_test_engine_run (&t, ".reload /f /u nt", TRUE);
+  g_assert_nonnull (strstr (e, "give one of them"));
   f = kdh_test_engine_run (&t, ".symfix /tmp/cache", FALSE);
   g_assert_nonnull (strstr (f, "srv*/tmp/cache*https://msdl.microsoft.com/download/symbols"));
   kdh_test_engine_clear (&t);

@@ -1,4 +1,4 @@
-/* test-unwind.c: the x64 unwinder against hand-built images and stacks
+/* test-unwind.c: the x64 unwinder (and the x86 frame-pointer one) against hand-built images and stacks
  *
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -362,6 +362,89 @@ test_leaf_and_failures (void)
   g_assert_cmpmem (&r, sizeof r, &before, sizeof before);
 }
 
+/* x86 by frame pointer: a chain of two EBP links built on the stack as
+ * "push ebp; mov ebp, esp" leaves them, ending at a zero EBP. */
+static void
+test_x86_chain (void)
+{
+  g_autofree Machine *m = machine_new ();
+  guint64 ebp0 = STACK + 0x100, ebp1 = STACK + 0x200;
+  KdhUnwindRegs r = { 0 }, before;
+
+  put32 (m->stack + 0x100, (guint32) ebp1);
+  put32 (m->stack + 0x104, 0x11111);
+  put32 (m->stack + 0x200, 0);
+  put32 (m->stack + 0x204, 0x22222);
+  put32 (m->stack + 0x208, 0xA1);                        /* an argument */
+  r.r[KDH_UNWIND_RIP] = BASE + FUNC + 0x10;              /* mid-function: nops */
+  r.r[KDH_UNWIND_RSP] = STACK + 0x80;
+  r.r[KDH_UNWIND_RBP] = ebp0;
+  r.r[KDH_UNWIND_RBX] = 0xB0B0;
+  g_assert_cmpint (kdh_unwind_x86_step (mem_read, m, &r), ==, KDH_UNWIND_OK);
+  g_assert_cmphex (r.r[KDH_UNWIND_RIP], ==, 0x11111);
+  g_assert_cmphex (r.r[KDH_UNWIND_RBP], ==, ebp1);
+  g_assert_cmphex (r.r[KDH_UNWIND_RSP], ==, ebp0 + 8);
+  g_assert_cmphex (r.r[KDH_UNWIND_RBX], ==, 0xB0B0);
+  g_assert_cmpint (kdh_unwind_x86_step (mem_read, m, &r), ==, KDH_UNWIND_OK);
+  g_assert_cmphex (r.r[KDH_UNWIND_RIP], ==, 0x22222);
+  g_assert_cmphex (r.r[KDH_UNWIND_RBP], ==, 0);
+  g_assert_cmphex (r.r[KDH_UNWIND_RSP], ==, ebp1 + 8);
+  /* The end of the chain: nothing more, the registers stay. */
+  before = r;
+  g_assert_cmpint (kdh_unwind_x86_step (mem_read, m, &r), ==, KDH_UNWIND_FAILED);
+  g_assert_cmpmem (&r, sizeof r, &before, sizeof before);
+}
+
+/* A stop at a function's entry, before its EBP link exists; and EBP
+ * values that cannot be links. */
+static void
+test_x86_prologue_and_failures (void)
+{
+  g_autofree Machine *m = machine_new ();
+  KdhUnwindRegs r = { 0 }, before;
+
+  m->image[FUNC] = 0x55;                                 /* push ebp */
+  m->image[FUNC + 1] = 0x8B;                             /* mov ebp, esp */
+  m->image[FUNC + 2] = 0xEC;
+  put32 (m->stack + 0x80, 0x33333);
+  r.r[KDH_UNWIND_RIP] = BASE + FUNC;
+  r.r[KDH_UNWIND_RSP] = STACK + 0x80;
+  r.r[KDH_UNWIND_RBP] = STACK + 0x400;                   /* the caller's, untouched */
+  g_assert_cmpint (kdh_unwind_x86_step (mem_read, m, &r), ==, KDH_UNWIND_OK);
+  g_assert_cmphex (r.r[KDH_UNWIND_RIP], ==, 0x33333);
+  g_assert_cmphex (r.r[KDH_UNWIND_RSP], ==, STACK + 0x84);
+  g_assert_cmphex (r.r[KDH_UNWIND_RBP], ==, STACK + 0x400);
+
+  /* After the push: the caller's EBP on top, the return address above. */
+  put32 (m->stack + 0x7C, STACK + 0x300);
+  memset (&r, 0, sizeof r);
+  r.r[KDH_UNWIND_RIP] = BASE + FUNC + 1;
+  r.r[KDH_UNWIND_RSP] = STACK + 0x7C;
+  r.r[KDH_UNWIND_RBP] = 0x12345678;
+  g_assert_cmpint (kdh_unwind_x86_step (mem_read, m, &r), ==, KDH_UNWIND_OK);
+  g_assert_cmphex (r.r[KDH_UNWIND_RIP], ==, 0x33333);
+  g_assert_cmphex (r.r[KDH_UNWIND_RBP], ==, STACK + 0x300);
+  g_assert_cmphex (r.r[KDH_UNWIND_RSP], ==, STACK + 0x84);
+
+  /* EBP below ESP, misaligned, unreadable: no frame is made up. */
+  memset (&r, 0, sizeof r);
+  r.r[KDH_UNWIND_RIP] = BASE + FUNC + 0x10;
+  r.r[KDH_UNWIND_RSP] = STACK + 0x200;
+  r.r[KDH_UNWIND_RBP] = STACK + 0x100;
+  before = r;
+  g_assert_cmpint (kdh_unwind_x86_step (mem_read, m, &r), ==, KDH_UNWIND_FAILED);
+  g_assert_cmpmem (&r, sizeof r, &before, sizeof before);
+  r.r[KDH_UNWIND_RBP] = STACK + 0x202;
+  g_assert_cmpint (kdh_unwind_x86_step (mem_read, m, &r), ==, KDH_UNWIND_FAILED);
+  r.r[KDH_UNWIND_RBP] = STACK + STACK_SIZE + 0x100;
+  g_assert_cmpint (kdh_unwind_x86_step (mem_read, m, &r), ==, KDH_UNWIND_FAILED);
+  r.r[KDH_UNWIND_RBP] = STACK + 0x300;
+  m->stack_unreadable = TRUE;
+  before = r;
+  g_assert_cmpint (kdh_unwind_x86_step (mem_read, m, &r), ==, KDH_UNWIND_FAILED);
+  g_assert_cmpmem (&r, sizeof r, &before, sizeof before);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -375,5 +458,7 @@ main (int    argc,
   g_test_add_func ("/unwind/machine-frame", test_machine_frame);
   g_test_add_func ("/unwind/epilogue", test_epilogue);
   g_test_add_func ("/unwind/leaf-and-failures", test_leaf_and_failures);
+  g_test_add_func ("/unwind/x86-chain", test_x86_chain);
+  g_test_add_func ("/unwind/x86-prologue-and-failures", test_x86_prologue_and_failures);
   return g_test_run ();
 }

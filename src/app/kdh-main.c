@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/kdh-symbol-setting.h"
 #include "kdh-application.h"
 #include "kdh-local-kernel.h"
 
@@ -104,6 +105,9 @@ main (int    argc,
     }
   if (!find_settings_schema (argv[0]))
     return 1;
+  /* The settings' symbol path, passed to the engine as _NT_SYMBOL_PATH
+   * (kept when already set); before any thread starts. */
+  g_free (kdh_symbol_setting_apply ());
   args = accept_windbg_options (argc, argv);
   app = kdh_application_new ();
   return g_application_run (G_APPLICATION (app), argc, args);

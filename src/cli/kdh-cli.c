@@ -27,6 +27,7 @@
 
 #include "engine/kdh-engine.h"
 #include "commands/kdh-command-line.h"
+#include "common/kdh-symbol-setting.h"
 #include "kdh-cli-readline.h"
 #include "remote/server/kdh-server.h"
 #include "transport/kdh-kdnet-setup.h"
@@ -478,6 +479,9 @@ main (int    argc,
   KdhServerSet *server_set;
 
   setlocale (LC_ALL, "");
+  /* The settings' symbol path, passed to the engine as _NT_SYMBOL_PATH;
+   * first, before any thread. */
+  g_free (kdh_symbol_setting_apply ());
   kdh_sim_transport_register ();
   context = g_option_context_new (_("- console kernel debugger for Windows targets"));
   g_option_context_add_main_entries (context, entries, NULL);

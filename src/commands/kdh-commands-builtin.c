@@ -122,6 +122,7 @@ cmd_registers (KdhCommandCall *inv,
   KdhTarget *target = kdh_commands_need_stopped (inv, error);
   g_autoptr (GBytes) ctx = NULL;
   g_auto (GStrv) items = NULL;
+  guint frame = 0;
 
   if (target == NULL)
     return FALSE;
@@ -131,13 +132,16 @@ cmd_registers (KdhCommandCall *inv,
       gsize len;
       const guint8 *bytes;
 
-      ctx = kdh_target_get_context (target, kdh_target_get_cpu (target), error);
+      ctx = kdh_commands_scope_context (inv, target, &frame, error);
       if (ctx == NULL)
         return FALSE;
       bytes = g_bytes_get_data (ctx, &len);
       text = kdh_context_format (bytes, len, kdh_target_get_machine (target));
       say (inv, "%s", text);
-      kdh_commands_show_location (inv->commands, target);
+      if (frame == 0)
+        kdh_commands_show_location (inv->commands, target);
+      else
+        kdh_commands_show_scope_location (inv, target, ctx);
       return TRUE;
     }
 
@@ -169,8 +173,14 @@ cmd_registers (KdhCommandCall *inv,
           const KdhRegisterInfo *reg = kdh_context_find_register (kdh_target_get_machine (target),
                                                                   name);
 
-          if (!kdh_target_get_register (target, name, &value, error))
+          /* After .frame N, the frame's value where unwinding gives one. */
+          if (ctx == NULL && (ctx = kdh_commands_scope_context (inv, target, &frame, error)) == NULL)
             return FALSE;
+          if (frame == 0 || reg == NULL
+              || !kdh_context_get (g_bytes_get_data (ctx, NULL), g_bytes_get_size (ctx), reg,
+                                   &value))
+            if (!kdh_target_get_register (target, name, &value, error))
+              return FALSE;
           say (inv, "%s=%0*" G_GINT64_MODIFIER "x\n", name, reg ? reg->size * 2 : 16, value);
         }
     }

@@ -18,6 +18,8 @@
 
 #include "common/kdh-le.h"
 #include "kdh-commands-crashdump.h"
+#include "kd/kdh-context.h"
+#include "target/kdh-exec.h"
 #include "target/kdh-stop.h"
 
 #define say kdh_command_call_print
@@ -489,9 +491,56 @@ cmd_exr (KdhCommandCall *inv,
   return TRUE;
 }
 
+/* .ecxr: the context record of the dump's exception (the header's
+ * CONTEXT, saved with the exception record), shown as r shows registers;
+ * it becomes the register context, so .frame goes back to 0. Without an
+ * exception record (a live target, a header without one) there is no
+ * such context, and KD says so in these words. */
+static gboolean
+cmd_ecxr (KdhCommandCall *inv,
+          gpointer        data,
+          GError        **error)
+{
+  KdhTarget *target = kdh_commands_need_stopped (inv, error);
+  KdhSession *s = inv->commands->session;
+  const KdhDumpHeader *h;
+  g_autoptr (GBytes) context = NULL;
+  g_autofree gchar *text = NULL;
+
+  if (target == NULL)
+    return FALSE;
+  if (*inv->args != '\0')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _(".ecxr takes no arguments, not '%s'."), inv->args);
+      return FALSE;
+    }
+  h = kdh_session_get_dump_header (s);
+  if (h == NULL || !h->has_exception || h->context == NULL
+      || h->context_size < kdh_context_size (kdh_target_get_machine (target)))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           h == NULL ? _("Unable to get exception context, HRESULT 0x8000FFFF "
+                                         "(a live target has no exception context record; "
+                                         ".exr -1 shows the stop's exception)")
+                                     : _("Unable to get exception context, HRESULT 0x8000FFFF "
+                                         "(the dump's header holds no exception record)"));
+      return FALSE;
+    }
+  context = g_bytes_new (h->context, kdh_context_size (kdh_target_get_machine (target)));
+  text = kdh_context_format (g_bytes_get_data (context, NULL), g_bytes_get_size (context),
+                             kdh_target_get_machine (target));
+  kdh_session_set_frame (s, 0);
+  say (inv, "%s", text);
+  kdh_commands_show_scope_location (inv, target, context);
+  return TRUE;
+}
+
 void
 kdh_commands_add_crashdump (KdhCommands *c)
 {
+  kdh_commands_add (c, ".ecxr", ".ecxr             show the dump's exception context record",
+                    cmd_ecxr, NULL, NULL);
   kdh_commands_add (c, ".exr", ".exr -1|ADDR     show an exception record (-1: the last one)",
                     cmd_exr, NULL, NULL);
   kdh_commands_add (c, ".crash", ".crash            make the target bug check (0xE2)",

@@ -135,6 +135,17 @@ void       kdh_commands_init_scope (KdhExprScope *scope,
 /* An address as this target writes them. */
 gchar     *kdh_commands_format_address (KdhTarget *target,
                                         guint64    address);
+/* The registers r shows: the processor's CONTEXT, or after ".frame N"
+ * (N > 0) that of frame N as unwinding restores it (KD's local context).
+ * *@frame gets N. */
+GBytes    *kdh_commands_scope_context (KdhCommandCall *call,
+                                       KdhTarget      *target,
+                                       guint          *frame,
+                                       GError        **error);
+/* The symbol and instruction at the rip of @context, as a stop shows them. */
+void       kdh_commands_show_scope_location (KdhCommandCall *call,
+                                             KdhTarget      *target,
+                                             GBytes         *context);
 gboolean   kdh_commands_help (KdhCommandCall *call,
                               gpointer        data,
                               GError        **error);

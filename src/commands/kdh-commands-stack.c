@@ -13,6 +13,9 @@
 #include <string.h>
 
 #include "kd/kdh-context.h"
+#include "kdh-disasm.h"
+#include "symbols/kdh-pdb-types.h"
+#include "target/kdh-target-symbols.h"
 #include "target/kdh-exec.h"
 #include "target/kdh-stack.h"
 
@@ -20,7 +23,16 @@
 
 /* KD's default frame count. */
 #define DEFAULT_FRAMES 20
-#define CTX_RAX 0x78
+
+/* The context's registers in KdhUnwindRegs order. */
+static const gchar *const amd64_names[KDH_UNWIND_N_REGS] = {
+  "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+  "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip",
+};
+static const gchar *const x86_names[KDH_UNWIND_N_REGS] = {
+  "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
+  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "eip",
+};
 
 static gchar *
 call_site (KdhTarget *target,
@@ -33,6 +45,34 @@ call_site (KdhTarget *target,
     return symbol;
   raw = kdh_commands_format_address (target, address);
   return g_strdup_printf ("0x%s", raw);
+}
+
+/* kp's call site: the function with its parameter types from the PDB's
+ * procedure type, "kdhtest!KdhTestTick(unsigned int, unsigned __int64)+0x1c".
+ * Parameter names and values need the procedures' local symbols, which
+ * are not read; a function without a type keeps the plain call site. */
+static gchar *
+call_site_with_types (KdhTarget *target,
+                      guint64    address)
+{
+  g_autofree gchar *site = call_site (target, address);
+  KdhModule *m = kdh_target_module_at (target, address);
+  KdhPdb *pdb = m != NULL ? kdh_target_get_pdb (target, m) : NULL;
+  const KdhPdbSymbol *sym;
+  g_autofree gchar *args = NULL;
+  const gchar *bang, *plus;
+
+  if (pdb == NULL || !kdh_pdb_load_types (pdb, NULL))
+    return g_steal_pointer (&site);
+  sym = kdh_pdb_lookup_address (pdb, (guint32) (address - m->base), NULL);
+  if (sym == NULL || sym->kind != KDH_PDB_FUNCTION || sym->type_index == 0)
+    return g_steal_pointer (&site);
+  args = kdh_pdb_procedure_arguments (pdb, sym->type_index);
+  bang = strchr (site, '!');
+  if (args == NULL || bang == NULL || strncmp (bang + 1, sym->name, strlen (sym->name)) != 0)
+    return g_steal_pointer (&site);
+  plus = bang + 1 + strlen (sym->name);
+  return g_strdup_printf ("%.*s%s%s", (int) (plus - site), site, args, plus);
 }
 
 /* "", "L 5", "L5", "5": how many frames. */
@@ -74,16 +114,36 @@ print_frame (KdhCommandCall      *inv,
              const KdhStackFrame *f,
              gboolean             numbers,
              gboolean             args,
-             gboolean             verbose)
+             gboolean             verbose,
+             gboolean             typed)
 {
   g_autofree gchar *sp = kdh_commands_format_address (target, f->child_sp);
   g_autofree gchar *ret = f->unexplained ? g_strdup ("????????`????????")
                                          : kdh_commands_format_address (target, f->return_address);
-  g_autofree gchar *site = call_site (target, f->instruction);
+  g_autofree gchar *site = typed ? call_site_with_types (target, f->instruction)
+                                 : call_site (target, f->instruction);
   g_autoptr (GString) line = g_string_new (NULL);
 
   if (numbers)
     g_string_append_printf (line, "%02x ", number);
+  if (kdh_target_get_machine (target) == KDH_MACHINE_I386)
+    {
+      /* KD's x86 columns: the frame's EBP, the return address and three
+       * arguments. */
+      g_string_append_printf (line, "%08x ", (guint32) f->regs.r[KDH_UNWIND_RBP]);
+      g_string_append (line, f->unexplained ? "????????" : "");
+      if (!f->unexplained)
+        g_string_append_printf (line, "%08x", (guint32) f->return_address);
+      if (args)
+        for (guint i = 0; i < 3; i++)
+          g_string_append_printf (line, " %08x", (guint32) f->args[i]);
+      g_string_append_printf (line, " %s", site);
+      if (f->unexplained)
+        g_string_append (line, _("  <- no frame pointer chain explains the caller; the stack "
+                                 "shown ends here"));
+      say (inv, "%s\n", line->str);
+      return;
+    }
   g_string_append_printf (line, "%s %s    ", sp, ret);
   if (args)
     {
@@ -114,6 +174,7 @@ cmd_k (KdhCommandCall *inv,
   gboolean numbers = strchr (name + 1, 'n') != NULL;
   gboolean args = strchr (name + 1, 'b') != NULL || strchr (name + 1, 'v') != NULL;
   gboolean verbose = strchr (name + 1, 'v') != NULL;
+  gboolean typed = strchr (name + 1, 'p') != NULL;
   const GArray *frames;
   guint64 count;
 
@@ -122,26 +183,17 @@ cmd_k (KdhCommandCall *inv,
   frames = kdh_session_get_stack (inv->commands->session, kdh_target_get_cpu (target), error);
   if (frames == NULL)
     return FALSE;
-  if (args)
+  if (kdh_target_get_machine (target) == KDH_MACHINE_I386)
+    say (inv, "%sChildEBP RetAddr  %s\n", numbers ? " # " : "", args ? "Args to Child" : "");
+  else if (args)
     say (inv, "%sChild-SP          RetAddr               : Args to Child                         "
          "                                  : Call Site\n", numbers ? " # " : "");
   else
     say (inv, "%sChild-SP          RetAddr               Call Site\n", numbers ? " # " : "");
   for (guint i = 0; i < frames->len && i < count; i++)
     print_frame (inv, target, i, &g_array_index (frames, KdhStackFrame, i), numbers, args,
-                 verbose);
+                 verbose, typed);
   return TRUE;
-}
-
-static gboolean
-cmd_kp (KdhCommandCall *inv,
-        gpointer        data,
-        GError        **error)
-{
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                       _("kp needs the functions' parameter types from private symbols, which "
-                         "kdhost does not read yet; kb shows the argument values."));
-  return FALSE;
 }
 
 static gboolean
@@ -186,12 +238,10 @@ cmd_frame (KdhCommandCall *inv,
     }
   kdh_session_set_frame (s, (guint) n);
   f = &g_array_index (frames, KdhStackFrame, n);
-  print_frame (inv, target, (guint) n, f, TRUE, FALSE, FALSE);
+  print_frame (inv, target, (guint) n, f, TRUE, FALSE, FALSE, FALSE);
   if (registers)
     {
-      g_autoptr (GBytes) context = kdh_target_get_context (target, kdh_target_get_cpu (target),
-                                                           error);
-      g_autofree guint8 *copy = NULL;
+      g_autoptr (GBytes) context = kdh_commands_scope_context (inv, target, NULL, error);
       g_autofree gchar *text = NULL;
       gsize len;
       const guint8 *bytes;
@@ -199,17 +249,80 @@ cmd_frame (KdhCommandCall *inv,
       if (context == NULL)
         return FALSE;
       bytes = g_bytes_get_data (context, &len);
-
-      copy = g_memdup2 (bytes, len);
-      /* The frame's registers over the processor's: volatile ones a
-       * caller does not get back are shown as the unwinder left them. */
-      for (guint i = 0; i < KDH_UNWIND_N_REGS && CTX_RAX + 8 * i + 8 <= len; i++)
-        for (guint b = 0; b < 8; b++)
-          copy[CTX_RAX + 8 * i + b] = (guint8) (f->regs.r[i] >> (8 * b));
-      text = kdh_context_format (copy, len, kdh_target_get_machine (target));
+      text = kdh_context_format (bytes, len, kdh_target_get_machine (target));
       say (inv, "%s", text);
     }
   return TRUE;
+}
+
+GBytes *
+kdh_commands_scope_context (KdhCommandCall *inv,
+                            KdhTarget      *target,
+                            guint          *frame,
+                            GError        **error)
+{
+  KdhSession *s = inv->commands->session;
+  g_autoptr (GBytes) context = kdh_target_get_context (target, kdh_target_get_cpu (target),
+                                                       error);
+  const GArray *frames;
+  const KdhStackFrame *f;
+  guint n = s != NULL ? kdh_session_get_frame (s) : 0;
+  guint8 *copy;
+  gsize len;
+
+  if (frame != NULL)
+    *frame = 0;
+  if (context == NULL || n == 0)
+    return g_steal_pointer (&context);
+  frames = kdh_session_get_stack (s, kdh_target_get_cpu (target), error);
+  if (frames == NULL)
+    return NULL;
+  if (n >= frames->len)
+    return g_steal_pointer (&context);
+  if (frame != NULL)
+    *frame = n;
+  f = &g_array_index (frames, KdhStackFrame, n);
+  copy = g_bytes_unref_to_data (g_steal_pointer (&context), &len);
+  /* The frame's registers over the processor's: volatile ones a caller
+   * does not get back are shown as the unwinder left them. */
+  for (guint i = 0; i < KDH_UNWIND_N_REGS; i++)
+    {
+      const gchar *name = kdh_target_get_machine (target) == KDH_MACHINE_I386 ? x86_names[i]
+                                                                              : amd64_names[i];
+      const KdhRegisterInfo *reg = name ? kdh_context_find_register (kdh_target_get_machine (target),
+                                                                     name) : NULL;
+
+      if (reg != NULL)
+        kdh_context_set (copy, len, reg, f->regs.r[i]);
+    }
+  return g_bytes_new_take (copy, len);
+}
+
+void
+kdh_commands_show_scope_location (KdhCommandCall *inv,
+                                  KdhTarget      *target,
+                                  GBytes         *context)
+{
+  guint16 machine = kdh_target_get_machine (target);
+  const KdhRegisterInfo *pc = kdh_context_find_register (machine,
+                                                         machine == KDH_MACHINE_I386 ? "eip"
+                                                                                     : "rip");
+  g_autofree gchar *symbol = NULL;
+  g_autofree gchar *line = NULL;
+  guint8 code[16];
+  gsize code_len = 0;
+  guint64 ip;
+
+  if (pc == NULL || !kdh_context_get (g_bytes_get_data (context, NULL),
+                                      g_bytes_get_size (context), pc, &ip))
+    return;
+  symbol = kdh_target_symbolize (target, ip);
+  if (symbol != NULL)
+    say (inv, "%s:\n", symbol);
+  if (!kdh_target_read_virtual (target, ip, code, sizeof code, &code_len, NULL))
+    code_len = 0;
+  line = kdh_disasm_format_line (machine, ip, code, code_len, kdh_target_is_ptr64 (target));
+  say (inv, "%s\n", line);
 }
 
 static gboolean
@@ -298,13 +411,14 @@ cmd_processor (KdhCommandCall *inv,
 void
 kdh_commands_add_stack (KdhCommands *c)
 {
-  static const gchar *const k_names[] = { "k", "kb", "kn", "kv", "kbn", "knb", "kvn", "knv" };
+  static const gchar *const k_names[] = { "k", "kb", "kn", "kv", "kbn", "knb", "kvn", "knv",
+                                          "kp", "kpn", "knp" };
 
   for (guint i = 0; i < G_N_ELEMENTS (k_names); i++)
     kdh_commands_add (c, k_names[i],
-                      i == 0 ? "k[b|n|v] [L n]     the call stack (b: arguments, n: numbers)"
+                      i == 0 ? "k[b|n|v|p] [L n]   the call stack (b: arguments, n: numbers, "
+                               "p: parameter types)"
                              : NULL, cmd_k, NULL, NULL);
-  kdh_commands_add (c, "kp", NULL, cmd_kp, NULL, NULL);
   kdh_commands_add (c, ".frame", ".frame [/r] [N]   choose a stack frame (/r: its registers)",
                     cmd_frame, NULL, NULL);
   kdh_commands_add (c, "gu", "gu                go up: run until the function returns", cmd_gu,

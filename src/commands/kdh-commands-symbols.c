@@ -133,7 +133,7 @@ cmd_reload (KdhCommandCall *inv,
   KdhTarget *target = kdh_commands_need_stopped (inv, error);
   g_auto (GStrv) words = g_strsplit_set (inv->args, " \t", -1);
   const gchar *module = NULL;
-  gboolean now = FALSE;
+  gboolean now = FALSE, unload = FALSE;
   GPtrArray *modules;
   guint matched = 0;
 
@@ -145,11 +145,13 @@ cmd_reload (KdhCommandCall *inv,
         continue;
       if (g_ascii_strcasecmp (words[i], "/f") == 0)
         now = TRUE;
+      else if (g_ascii_strcasecmp (words[i], "/u") == 0)
+        unload = TRUE;
       else if (words[i][0] == '/')
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                       _(".reload option '%s' is not supported yet (.reload takes /f and a "
-                         "module name)."), words[i]);
+                       _(".reload option '%s' is not supported yet (.reload takes /f or /u and "
+                         "a module name)."), words[i]);
           return FALSE;
         }
       else if (module != NULL)
@@ -160,6 +162,12 @@ cmd_reload (KdhCommandCall *inv,
         }
       else
         module = words[i];
+    }
+  if (now && unload)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _(".reload /f loads symbols and /u unloads them: give one of them."));
+      return FALSE;
     }
   if (!kdh_target_ensure_modules (target, error))
     return FALSE;
@@ -173,7 +181,7 @@ cmd_reload (KdhCommandCall *inv,
                    _("Module '%s' is not loaded (lm lists the modules)."), module);
       return FALSE;
     }
-  if (module == NULL)
+  if (module == NULL && !unload)
     say (inv, "Loading Kernel Symbols\n");
   for (guint i = 0; i < modules->len; i++)
     {
@@ -183,6 +191,10 @@ cmd_reload (KdhCommandCall *inv,
       if (module != NULL && !kdh_target_module_matches (m, module))
         continue;
       kdh_target_unload_symbols (target, m);
+      /* /u: the symbol file is let go; the module is deferred until a
+       * name in it is needed again. */
+      if (unload)
+        say (inv, "Unloaded symbols for %s\n", m->name);
       if (!now)
         continue;
       kdh_target_load_symbols (target, m);
@@ -506,7 +518,7 @@ kdh_commands_add_symbols (KdhCommands *c)
   kdh_commands_add (c, ".symfix", ".symfix [CACHE]   use Microsoft's symbol server", cmd_symfix,
                     NULL, NULL);
   kdh_commands_add (c, ".symfix+", NULL, cmd_symfix, NULL, NULL);
-  kdh_commands_add (c, ".reload", ".reload [/f] [MOD] reload symbols (/f: now)", cmd_reload,
+  kdh_commands_add (c, ".reload", ".reload [/f|/u] [MOD] reload symbols (/f: now, /u: unload)", cmd_reload,
                     NULL, NULL);
   kdh_commands_add (c, "!sym", "!sym noisy|quiet  show the symbol search or not", cmd_sym, NULL,
                     NULL);

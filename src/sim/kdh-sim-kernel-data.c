@@ -66,6 +66,8 @@
 #define SLOT_GDT            0xA000
 #define SLOT_TSS            0xB000
 #define SLOT_IDT            0xC000
+#define SLOT_CONTEXT        0xD000   /* the frozen processor's CONTEXT */
+#define KPRCB_CONTEXT       0x70     /* KPRCB.Context (guest/kdh-guest.h) */
 #define GDT_LIMIT           0x57
 #define IDT_LIMIT           0xFFF
 
@@ -331,6 +333,7 @@ build_processors (KdhSimKernel *k,
       _kdh_sim_poke_u64 (k, c->kprcb + KPRCB_IDLE_THREAD, t);
       _kdh_sim_poke_u32 (k, c->kprcb + KPRCB_NUMBER, i);
       _kdh_sim_poke_u64 (k, c->kprcb + KPRCB_RSP_BASE, c->stack_base);
+      _kdh_sim_poke_u64 (k, c->kprcb + KPRCB_CONTEXT, slot + SLOT_CONTEXT);
 
       build_gdt (k, c);
       build_special_registers (k, c);
@@ -420,4 +423,18 @@ _kdh_sim_build_data (KdhSimKernel *k)
   build_processors (k, idle);
   build_kuser_shared_data (k);
   _kdh_sim_build_memory_block (k);
+}
+
+/* Each processor's registers into its KPRCB's context area, as Windows
+ * saves a frozen processor's state: a dump written at this stop then
+ * holds every processor's registers, not only the current one's. */
+void
+kdh_sim_kernel_save_contexts (KdhSimKernel *k)
+{
+  for (guint i = 0; i < k->n_cpus; i++)
+    {
+      KdhSimCpu *c = &k->cpus[i];
+
+      _kdh_sim_raw_write (k, c->kpcr + SLOT_CONTEXT, CPU_CTX (c), KDH_CONTEXT_AMD64_SIZE);
+    }
 }

@@ -115,6 +115,8 @@ gsize kdh_sim_kernel_write_physical (KdhSimKernel *k, guint64 address, const gui
  * ss 0x18, ds/es/gs 0x2b, fs 0x53), eflags with IF, rsp in that CPU's
  * kernel stack, rip in nt. */
 guint8       *kdh_sim_kernel_context (KdhSimKernel *k, guint cpu);
+/* At a stop: every processor's CONTEXT into its KPRCB (KPRCB.Context). */
+void          kdh_sim_kernel_save_contexts (KdhSimKernel *k);
 
 /* AMD64 control space (docs/protocol.md §4.5): index 0 KPCR address, 1 KPRCB
  * address, 2 KSPECIAL_REGISTERS (0xF0 bytes: cr0, cr2, cr3, cr4, gdtr, idtr,

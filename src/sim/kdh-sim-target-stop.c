@@ -49,6 +49,7 @@ stop_with (KdhSimTarget *t,
 {
   t->state = KDH_SIM_STOPPED;
   t->cpu = cpu;
+  kdh_sim_kernel_save_contexts (t->kernel);
   memset (t->context_read, 0, sizeof t->context_read);
   g_clear_pointer (&t->state_change, g_bytes_unref);
   t->state_change = g_byte_array_free_to_bytes (payload);

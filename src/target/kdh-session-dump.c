@@ -21,6 +21,13 @@
 
 /* KDDEBUGGER_DATA64.KernBase */
 #define KDBG_KERN_BASE 0x18
+/* KDDEBUGGER_DATA64.KiProcessorBlock and .OffsetPrcbContext */
+#define KDBG_KI_PROCESSOR_BLOCK 0x218
+#define KDBG_OFFSET_PRCB_CONTEXT 0x338
+
+static GBytes *dump_context (KdhSession  *s,
+                             guint        cpu,
+                             GError     **error);
 
 static KdhSession *
 from_backend (KdhBackend *backend)
@@ -126,19 +133,10 @@ kdh_session_dump_request (KdhSession          *s,
         break;
       }
     case KDH_API_GET_CONTEXT:
-      {
-        gsize size = kdh_context_size ((guint16) h->machine_type);
-
-        if (request->processor != s->cpu || size == 0 || size > h->context_size)
-          {
-            g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                         _("The dump holds the registers of the processor that stopped (%u) only."),
-                         s->cpu);
-            return FALSE;
-          }
-        bytes = g_bytes_new (h->context, size);
-        break;
-      }
+      bytes = dump_context (s, request->processor, error);
+      if (bytes == NULL)
+        return FALSE;
+      break;
     case KDH_API_CONTINUE:
     case KDH_API_CONTINUE2:
       return needs_live (error, _("run the target"));
@@ -175,7 +173,60 @@ kdh_session_dump_request (KdhSession          *s,
   return TRUE;
 }
 
-/* The dump's moment as the target's current stop: the crashed processor
+/* Processor @cpu's registers: the header's for the processor that
+ * stopped (0), else the CONTEXT its KPRCB saved when it was frozen
+ * (KiProcessorBlock[cpu], then KPRCB.Context, both named by
+ * KdDebuggerDataBlock), as for Windows' own dumps. x64 only. */
+static GBytes *
+dump_context (KdhSession  *s,
+              guint        cpu,
+              GError     **error)
+{
+  const KdhDumpHeader *h = kdh_dump_file_get_header (s->dump);
+  gsize size = kdh_context_size ((guint16) h->machine_type);
+  guint8 raw[8];
+  guint8 *ctx;
+  guint64 blocks, prcb, at;
+  guint16 offset;
+
+  if (size == 0 || size > h->context_size)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           _("The dump's header holds no usable register context."));
+      return NULL;
+    }
+  if (cpu == 0)
+    return g_bytes_new (h->context, size);
+  if (!h->is_64 || cpu >= h->number_processors
+      || kdh_dump_file_read_virtual (s->dump, h->kd_debugger_data_block + KDBG_KI_PROCESSOR_BLOCK,
+                                     raw, 8) != 8
+      || (blocks = kdh_read_le64 (raw)) == 0
+      || kdh_dump_file_read_virtual (s->dump, blocks + 8 * (guint64) cpu, raw, 8) != 8
+      || (prcb = kdh_read_le64 (raw)) == 0
+      || kdh_dump_file_read_virtual (s->dump,
+                                     h->kd_debugger_data_block + KDBG_OFFSET_PRCB_CONTEXT,
+                                     raw, 2) != 2
+      || (offset = kdh_read_le16 (raw)) == 0
+      || kdh_dump_file_read_virtual (s->dump, prcb + offset, raw, 8) != 8
+      || (at = kdh_read_le64 (raw)) == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("The dump holds no registers of processor %u (no saved context in its "
+                     "KPRCB)."), cpu);
+      return NULL;
+    }
+  ctx = g_malloc (size);
+  if (kdh_dump_file_read_virtual (s->dump, at, ctx, size) != size)
+    {
+      g_free (ctx);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("The saved context of processor %u is not in the dump."), cpu);
+      return NULL;
+    }
+  return g_bytes_new_take (ctx, size);
+}
+
+/* The dump's moment as the target's current stop: the current processor
  * at the address in its context, with the exception record if any. */
 static void
 set_stop (KdhSession *s)
@@ -183,11 +234,12 @@ set_stop (KdhSession *s)
   const KdhDumpHeader *h = kdh_dump_file_get_header (s->dump);
   guint16 machine = (guint16) h->machine_type;
   const KdhRegisterInfo *pc_reg = kdh_context_find_register (machine, h->is_64 ? "rip" : "eip");
+  g_autoptr (GBytes) context = dump_context (s, s->cpu, NULL);
   KdhStateChange sc = { 0 };
   guint64 pc = 0;
 
-  if (pc_reg)
-    kdh_context_get (h->context, MIN (kdh_context_size (machine), h->context_size), pc_reg, &pc);
+  if (pc_reg && context != NULL)
+    kdh_context_get (g_bytes_get_data (context, NULL), g_bytes_get_size (context), pc_reg, &pc);
   if (!h->is_64)
     pc = (guint64) (gint64) (gint32) pc;
   sc.new_state = KDH_STATE_EXCEPTION;
@@ -438,4 +490,22 @@ const KdhDumpHeader *
 kdh_session_get_dump_header (KdhSession *s)
 {
   return s->dump ? kdh_dump_file_get_header (s->dump) : NULL;
+}
+
+/* ~N on a dump: nothing runs; processor N's saved registers become the
+ * current stop's. */
+gboolean
+kdh_session_dump_switch_processor (KdhSession  *s,
+                                   guint        cpu,
+                                   GError     **error)
+{
+  g_autoptr (GBytes) context = dump_context (s, cpu, error);
+
+  if (context == NULL)
+    return FALSE;
+  s->cpu = cpu;
+  kdh_target_forget_stop (s->target);
+  set_stop (s);
+  kdh_host_show_location (s->host, s->target);
+  return TRUE;
 }

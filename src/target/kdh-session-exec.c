@@ -643,6 +643,11 @@ kdh_session_switch_processor (KdhSession *s,
   KdhManipulate m;
   KdhStepResult result;
 
+  if (s->dump != NULL)
+    {
+      kdh_session_set_frame (s, 0);
+      return kdh_session_dump_switch_processor (s, cpu, error);
+    }
   /* The target answers with a state change from that processor. */
   kdh_manipulate_init_switch_processor (&m, (guint16) cpu);
   g_clear_pointer (&s->current_stop, g_bytes_unref);

@@ -29,6 +29,7 @@ kdh_session_note_closed (KdhSession   *s,
       /* A request in flight ends with "the target rebooted"; the next
        * sync's stop is a rebooted target's. */
       s->peer_restarted = s->rebooted = TRUE;
+      s->stale_breakin_armed = FALSE;
       s->peer_reboots++;
     }
   return s->cs->reconnect || s->cs->kind == KDH_TRANSPORT_TCP_LISTEN

@@ -202,4 +202,9 @@ gboolean kdh_session_wait          (KdhSession          *s,
                                     gint64               deadline_us,
                                     GError             **error);
 
+/* kdh-session-dump.c: ~N on a dump (processor N's saved registers). */
+gboolean kdh_session_dump_switch_processor (KdhSession  *s,
+                                            guint        cpu,
+                                            GError     **error);
+
 G_END_DECLS

@@ -228,7 +228,9 @@ kdh_session_sync (KdhSession *s,
   s->rebooted = s->peer_restarted;
   s->peer_restarted = FALSE;
   s->believe_stopped = FALSE;
-  s->stale_breakin_armed = FALSE;
+  /* A break-in byte an earlier sync left pending stays pending through
+   * this one (which may send none): only a Continue (or a reboot) ends
+   * what stale_breakin_armed remembers. */
   s->stale_breakin_open = FALSE;
   g_clear_pointer (&s->stop, g_bytes_unref);
   /* From here until the state change arrives (the RESET answer and the

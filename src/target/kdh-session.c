@@ -370,6 +370,9 @@ handle_link_event (KdhSession   *s,
       break;
     case KDH_LINK_EVENT_TARGET_REBOOTED:
       s->rebooted = TRUE;
+      /* A rebooted target holds no break-in byte of ours (the sync that
+       * finds it arms again if it sends one). */
+      s->stale_breakin_armed = FALSE;
       break;
     case KDH_LINK_EVENT_TRACE:
       if (kdh_host_trace_enabled (s->host))

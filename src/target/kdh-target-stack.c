@@ -17,6 +17,14 @@
 #define BLOCK 0x400u
 #define CTX_RAX 0x78            /* CONTEXT.Rax; Rcx ... R15, Rip follow it */
 
+/* The x86 CONTEXT's integer registers in KdhUnwindRegs order (0: none). */
+#define X86_CTX_ESP 0xC4
+static const guint16 x86_offsets[KDH_UNWIND_N_REGS] = {
+  [KDH_UNWIND_RAX] = 0xB0, [KDH_UNWIND_RCX] = 0xAC, [KDH_UNWIND_RDX] = 0xA8,
+  [KDH_UNWIND_RBX] = 0xA4, [KDH_UNWIND_RSP] = X86_CTX_ESP, [KDH_UNWIND_RBP] = 0xB4,
+  [KDH_UNWIND_RSI] = 0xA0, [KDH_UNWIND_RDI] = 0x9C, [KDH_UNWIND_RIP] = 0xB8,
+};
+
 typedef struct {
   guint8 bytes[BLOCK];
   gsize valid;                  /* readable bytes from the block's start */
@@ -210,10 +218,12 @@ kdh_stack_get (KdhTarget     *target,
   gsize len;
   GArray *known;
 
-  if (kdh_target_get_machine (target) != KDH_MACHINE_AMD64)
+  guint16 machine = kdh_target_get_machine (target);
+
+  if (machine != KDH_MACHINE_AMD64 && machine != KDH_MACHINE_I386)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           _("Stacks are unwound for x64 targets only."));
+                           _("Stacks are unwound for x64 and x86 targets only."));
       return NULL;
     }
   if (cpu >= G_N_ELEMENTS (cache->contexts))
@@ -231,14 +241,22 @@ kdh_stack_get (KdhTarget     *target,
       && g_bytes_equal (cache->contexts[cpu], context))
     return known;
   ctx = g_bytes_get_data (context, &len);
-  if (len < CTX_RAX + 8 * KDH_UNWIND_N_REGS)
+  if (len < (machine == KDH_MACHINE_I386 ? X86_CTX_ESP + 4 : CTX_RAX + 8 * KDH_UNWIND_N_REGS))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                            _("The processor's CONTEXT is too short to unwind from."));
       return NULL;
     }
-  for (guint i = 0; i < KDH_UNWIND_N_REGS; i++)
-    regs.r[i] = kdh_read_le64 (ctx + CTX_RAX + 8 * i);
+  memset (&regs, 0, sizeof regs);
+  if (machine == KDH_MACHINE_I386)
+    for (guint i = 0; i < G_N_ELEMENTS (x86_offsets); i++)
+      {
+        if (x86_offsets[i] != 0)
+          regs.r[i] = (guint64) (gint64) (gint32) kdh_read_le32 (ctx + x86_offsets[i]);
+      }
+  else
+    for (guint i = 0; i < KDH_UNWIND_N_REGS; i++)
+      regs.r[i] = kdh_read_le64 (ctx + CTX_RAX + 8 * i);
 
   frames = g_array_new (FALSE, TRUE, sizeof (KdhStackFrame));
   while (frames->len < KDH_STACK_MAX_FRAMES)
@@ -259,7 +277,10 @@ kdh_stack_get (KdhTarget     *target,
           g_array_append_val (frames, f);
           break;
         }
-      result = kdh_unwind_step (read_cached, find_image, &reader, &caller, NULL);
+      if (machine == KDH_MACHINE_I386)
+        result = kdh_unwind_x86_step (read_cached, &reader, &caller);
+      else
+        result = kdh_unwind_step (read_cached, find_image, &reader, &caller, NULL);
       if (result == KDH_UNWIND_FAILED)
         {
           f.unexplained = TRUE;
@@ -268,9 +289,12 @@ kdh_stack_get (KdhTarget     *target,
         }
       f.return_address = caller.r[KDH_UNWIND_RIP];
       f.trap_frame = result == KDH_UNWIND_MACHINE_FRAME;
+      /* x64: the home slots above the return address; x86: the
+       * arguments pushed above it. */
       if (read_cached (&reader, caller.r[KDH_UNWIND_RSP], home, sizeof home))
         for (guint i = 0; i < 4; i++)
-          f.args[i] = kdh_read_le64 (home + 8 * i);
+          f.args[i] = machine == KDH_MACHINE_I386 ? kdh_read_le32 (home + 4 * i)
+                                                  : kdh_read_le64 (home + 8 * i);
       g_array_append_val (frames, f);
       /* The stack ends at a zero return address; one that does not move
        * up the stack would loop. */

@@ -61,4 +61,11 @@ KdhUnwindResult kdh_unwind_step (KdhUnwindReadFunc   read,
                                  KdhUnwindRegs      *regs,
                                  guint64            *function_start);
 
+/* Unwinds the x86 registers in @regs (eip, esp and ebp in the rip, rsp
+ * and rbp slots) by one frame along the EBP chain: KDH_UNWIND_OK or
+ * KDH_UNWIND_FAILED (no chain link: @regs are left as they were). */
+KdhUnwindResult kdh_unwind_x86_step (KdhUnwindReadFunc   read,
+                                     gpointer            data,
+                                     KdhUnwindRegs      *regs);
+
 G_END_DECLS

@@ -119,6 +119,8 @@ typedef struct _KPRCB {
   ULONG64 IdleCount;                    /* 0x58: passes through the idle loop */
   ULONG64 DpcTime;                      /* 0x60 */
   ULONG64 InterruptTime;                /* 0x68 */
+  PVOID Context;                        /* 0x70: the CONTEXT saved when the processor was
+                                           frozen (the host writes it at each stop) */
 } KPRCB, *PKPRCB;
 
 /* KPCR: what gs points at in kernel mode. */

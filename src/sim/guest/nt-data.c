@@ -76,6 +76,7 @@ NTKERNELAPI KDDEBUGGER_DATA64 KdDebuggerDataBlock = {
   .SizePrcb = sizeof (KPRCB),
   .OffsetPrcbCurrentThread = offsetof (KPRCB, CurrentThread),
   .OffsetPrcbNumber = offsetof (KPRCB, Number),
+  .OffsetPrcbContext = offsetof (KPRCB, Context),
   .SizeEThread = 0x898,
   .SizePcr = sizeof (KPCR),
   .OffsetPcrSelfPcr = offsetof (KPCR, Self),
