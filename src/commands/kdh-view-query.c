@@ -44,12 +44,16 @@ stopped_target (KdhCommands *c,
 }
 
 static GVariant *
-query_registers (KdhTarget *target,
-                 GError   **error)
+query_registers (KdhCommands *c,
+                 KdhTarget   *target,
+                 GError     **error)
 {
+  /* The registers r shows: after .frame N, that frame's. */
+  KdhCommandCall call = { .commands = c, .name = "r", .args = "", .origin = NULL };
   guint cpu = kdh_target_get_cpu (target);
   guint16 machine = kdh_target_get_machine (target);
-  g_autoptr (GBytes) ctx = kdh_target_get_context (target, cpu, error);
+  guint frame = 0;
+  g_autoptr (GBytes) ctx = kdh_commands_scope_context (&call, target, &frame, error);
   const KdhRegisterInfo *regs;
   GVariantBuilder b;
   const guint8 *bytes;
@@ -229,7 +233,7 @@ kdh_commands_view_query (KdhCommands  *c,
   switch (query)
     {
     case KDH_VIEW_QUERY_REGISTERS:
-      return query_registers (target, error);
+      return query_registers (c, target, error);
     case KDH_VIEW_QUERY_STACK:
       return query_stack (c, target, error);
     case KDH_VIEW_QUERY_DISASSEMBLY:
