@@ -33,6 +33,7 @@ struct _KdhWindow
   KdhPacketLog *packet_log;
   GtkPaned *main_paned;
   GtkPaned *left_paned;
+  GtkNotebook *views;          /* the debugger views (kdh-window-views.c) */
 
   KdhEngine *engine;
   KdhServerSet *servers;       /* .server: this window's session shared */
@@ -65,6 +66,12 @@ struct _KdhWindow
 /* kdh-window-actions.c */
 void kdh_window_install_actions  (KdhWindow *self);
 void kdh_window_update_actions   (KdhWindow *self);
+
+/* kdh-window-views.c: Registers, Call Stack, Disassembly beside the
+ * command window, and the stepping keys. */
+void kdh_window_views_setup      (KdhWindow      *self);
+void kdh_window_views_event      (KdhWindow      *self,
+                                  const KdhEvent *event);
 
 /* kdh-window-dump.c: File > Open Crash Dump… */
 void kdh_window_open_dump_action (GSimpleAction *action,

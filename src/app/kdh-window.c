@@ -47,6 +47,7 @@ on_engine_event (KdhEngine      *engine,
 {
   KdhWindow *self = data;
 
+  kdh_window_views_event (self, event);
   switch (event->kind)
     {
     case KDH_EVENT_OUTPUT:
@@ -226,6 +227,7 @@ setup_session (KdhWindow *self)
                                   g_settings_get_boolean (self->settings, "initial-break"));
   kdh_window_install_actions (self);
   kdh_window_install_edit (self);
+  kdh_window_views_setup (self);
   kdh_window_update_actions (self);
   kdh_window_bus_export (self);
   update_title (self);

@@ -38,6 +38,20 @@ kdh_engine_execute (KdhEngine   *engine,
 }
 
 guint
+kdh_engine_query (KdhEngine   *engine,
+                  KdhViewQuery query,
+                  guint64      address,
+                  guint        count)
+{
+  KdhEngineCommand *cmd = kdh_engine_command_new (engine, CMD_QUERY, NULL, NULL, FALSE);
+
+  cmd->query = query;
+  cmd->address = address;
+  cmd->count = count;
+  return kdh_engine_push (engine, cmd, FALSE);
+}
+
+guint
 kdh_engine_resync (KdhEngine *engine)
 {
   return kdh_engine_post_command (engine, CMD_RESYNC, NULL, NULL, FALSE, TRUE);

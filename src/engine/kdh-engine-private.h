@@ -6,6 +6,7 @@
  * kdh-engine.c           the thread, its command queues, the host interface
  *                        (kdh-host.h) and the backend it drives
  * kdh-engine-api.c       the public calls: queueing commands, snapshots
+ * kdh-engine-query.c     the views' typed queries and their answers
  * kdh-engine-delivery.c  events to the subscribers: output coalescing,
  *                        per-subscriber queues, backlog and flow control
  */
@@ -84,6 +85,7 @@ typedef enum {
   CMD_SUBSCRIBE,
   CMD_PRINT,
   CMD_OPEN_DUMP,
+  CMD_QUERY,
 } KdhEngineCommandKind;
 
 typedef struct {
@@ -94,6 +96,9 @@ typedef struct {
   gboolean flag;
   KdhOutputKind output_kind;      /* PRINT */
   KdhEngineSubscription *subscription;  /* SUBSCRIBE: the engine's reference */
+  KdhViewQuery query;             /* QUERY, with its address and count */
+  guint64 address;
+  guint count;
 } KdhEngineCommand;
 
 /* kdh-engine.c */
@@ -147,6 +152,11 @@ void kdh_engine_subscription_unref (KdhEngineSubscription *subscription);
  * gives it the current state and prompt first. */
 void     kdh_engine_add_subscription  (KdhEngine             *engine,
                                        KdhEngineSubscription *subscription);
+
+/* kdh-engine-query.c: answers a view query with a QUERY_RESULT event.
+ * Engine thread. */
+void     kdh_engine_run_query         (KdhEngine        *engine,
+                                       KdhEngineCommand *cmd);
 
 /* kdh-engine-log.c: .logopen, .logappend, .logclose. The engine writes
  * every output event it queues to the open log. Engine thread. */

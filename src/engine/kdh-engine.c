@@ -529,6 +529,12 @@ run_command (KdhEngine        *engine,
         command_done (engine, cmd->token, NULL);
       return;
     }
+  if (cmd->kind == CMD_QUERY)
+    {
+      /* Not a command: no echo, no busy prompt. */
+      kdh_engine_run_query (engine, cmd);
+      return;
+    }
   engine->busy = TRUE;
   update_prompt (engine);
   switch (cmd->kind)

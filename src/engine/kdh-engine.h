@@ -26,6 +26,7 @@
 #include <glib.h>
 
 #include "commands/kdh-command.h"
+#include "commands/kdh-view-query.h"
 #include "target/kdh-event.h"
 
 G_BEGIN_DECLS
@@ -65,6 +66,14 @@ guint kdh_engine_connect_remote (KdhEngine   *engine,
 guint kdh_engine_execute    (KdhEngine   *engine,
                              const gchar *command_line,
                              const gchar *origin);         /* NULL: local user */
+/* Asks for typed data of the stopped target for a view (kdh-view-query.h:
+ * @address and @count are the disassembly's). The answer comes as a
+ * QUERY_RESULT event with the returned token, after the commands posted
+ * before it; the query prints nothing and does not touch the prompt. */
+guint kdh_engine_query      (KdhEngine   *engine,
+                             KdhViewQuery query,
+                             guint64      address,
+                             guint        count);
 guint kdh_engine_resync     (KdhEngine *engine);           /* Ctrl+Alt+R, Ctrl+R */
 guint kdh_engine_restart    (KdhEngine *engine);           /* .restart */
 guint kdh_engine_cycle_baud (KdhEngine *engine);           /* Ctrl+Alt+A */

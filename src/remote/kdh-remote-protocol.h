@@ -33,6 +33,10 @@
  *   GetState () -> (s state, s reason, u attempt, s transport, s target,
  *                   s prompt, b ready)
  *           state as kdh_conn_state_id ("break", "running", ...)
+ *   Query (u query, t address, u count) -> (v result)
+ *           a view's typed data of the stopped target (commands/kdh-view-query.h
+ *           gives the kinds and each answer's type); a D-Bus error says why
+ *           there is none (running, not connected). Prints nothing.
  *   GetOutput (t from_seq) -> (t first_seq, a(tsss) chunks)
  *           the kept history from from_seq on (bounded); first_seq > from_seq
  *           means older output is gone. A reply carries at most

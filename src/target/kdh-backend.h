@@ -68,6 +68,14 @@ typedef struct {
                                 gboolean     backlogged);
   /* The backend asked to be closed (a debugging client's "q"). */
   gboolean (*wants_close)      (KdhBackend  *backend);
+  /* Answers a view's query elsewhere (a debugging server; the query
+   * kinds of commands/kdh-view-query.h); NULL: the engine's own
+   * commands answer it, here. */
+  GVariant *(*query)           (KdhBackend  *backend,
+                                guint        query,
+                                guint64      address,
+                                guint        count,
+                                GError     **error);
 } KdhBackendClass;
 
 struct _KdhBackend {

@@ -75,5 +75,6 @@ kdh_event_unref (KdhEvent *event)
   g_free (event->error);
   g_free (event->verdict);
   g_free (event->meaning);
+  g_clear_pointer (&event->result, g_variant_unref);
   g_free (event);
 }

@@ -40,6 +40,7 @@ typedef enum {
   KDH_EVENT_COMMAND_DONE,    /* a command posted with a token finished (after its PROMPT) */
   KDH_EVENT_STATS,           /* link counters (at most a few per second) */
   KDH_EVENT_PACKET,          /* one packet, when the packet trace is on */
+  KDH_EVENT_QUERY_RESULT,    /* the answer to kdh_engine_query() (token, query, result or error) */
 } KdhEventKind;
 
 typedef enum {
@@ -88,6 +89,10 @@ typedef struct {
   guint16 byte_count;
   gchar *verdict;              /* "ok", "duplicate", "bad checksum", ... */
   gchar *meaning;              /* "Manipulate ReadVirtualMemory 0xfffff800... 0x1000" */
+
+  /* QUERY_RESULT (token and error as COMMAND_DONE) */
+  guint query;                 /* a KdhViewQuery */
+  GVariant *result;            /* its typed answer; NULL with @error */
 } KdhEvent;
 
 KdhEvent *kdh_event_new   (KdhEventKind kind);

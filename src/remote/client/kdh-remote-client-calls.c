@@ -353,6 +353,29 @@ backend_wants_close (KdhBackend *backend)
   return kdh_remote_client_quit_requested (from_backend (backend));
 }
 
+/* A view's query, answered by the server's engine (Query). Bounded: a
+ * view can ask again at the next stop. */
+static GVariant *
+backend_query (KdhBackend *backend,
+               guint       query,
+               guint64     address,
+               guint       count,
+               GError    **error)
+{
+  KdhRemoteClient *client = from_backend (backend);
+  KdhRemoteCall *call;
+  GVariant *result = NULL;
+
+  if (!_kdh_remote_client_require_connected (client, error))
+    return NULL;
+  call = _kdh_remote_client_call_start (client, "Query", g_variant_new ("(utu)", query, address, count),
+                                        G_VARIANT_TYPE ("(v)"), 60 * 1000, NULL, TRUE);
+  if (_kdh_remote_client_call_wait (client, call, error))
+    g_variant_get (call->reply, "(v)", &result);
+  _kdh_remote_client_call_unref (call);
+  return result;
+}
+
 const KdhBackendClass _kdh_remote_client_backend_class = {
   .name = "remote client",
   .free = backend_free,
@@ -365,6 +388,7 @@ const KdhBackendClass _kdh_remote_client_backend_class = {
   .dup_prompt = backend_dup_prompt,
   .dup_connection = backend_dup_connection,
   .wants_close = backend_wants_close,
+  .query = backend_query,
 };
 
 KdhBackend *

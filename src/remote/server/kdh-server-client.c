@@ -474,6 +474,14 @@ on_method_call (GDBusConnection       *connection,
           kdh_server_set_execute (set, client, invocation, line);
         }
     }
+  else if (g_strcmp0 (method, "Query") == 0)
+    {
+      guint32 query, count;
+      guint64 address;
+
+      g_variant_get (parameters, "(utu)", &query, &address, &count);
+      kdh_server_set_query (set, client, invocation, query, address, count);
+    }
   else if (g_strcmp0 (method, "Interrupt") == 0)
     {
       kdh_server_set_notice (set, KDH_OUTPUT_DEBUGGER, _("Break-in requested by %s.\n"),

@@ -124,6 +124,7 @@ typedef struct {
   GDBusMethodInvocation *invocation;
   GString *output;
   gsize dropped;               /* bytes past KDH_SERVER_MAX_REPLY_OUTPUT */
+  gboolean query;              /* a Query, answered by QUERY_RESULT */
 } KdhServerPending;
 
 struct _KdhServerSet
@@ -241,6 +242,13 @@ void     kdh_server_set_execute       (KdhServerSet          *set,
                                        KdhServerClient       *client,
                                        GDBusMethodInvocation *invocation,
                                        const gchar           *line);
+/* A client's Query: answered from the engine's QUERY_RESULT event. */
+void     kdh_server_set_query         (KdhServerSet          *set,
+                                       KdhServerClient       *client,
+                                       GDBusMethodInvocation *invocation,
+                                       guint                  query,
+                                       guint64                address,
+                                       guint                  count);
 /* GetState's reply, floating. */
 GVariant *kdh_server_set_get_state    (KdhServerSet *set);
 

@@ -153,6 +153,42 @@ kdh_server_set_execute (KdhServerSet          *set,
   g_hash_table_insert (set->pending, GUINT_TO_POINTER (p->token), p);
 }
 
+void
+kdh_server_set_query (KdhServerSet          *set,
+                      KdhServerClient       *client,
+                      GDBusMethodInvocation *invocation,
+                      guint                  query,
+                      guint64                address,
+                      guint                  count)
+{
+  KdhServerPending *p = g_new0 (KdhServerPending, 1);
+
+  p->token = kdh_engine_query (set->engine, query, address, count);
+  p->client = kdh_server_client_ref (client);
+  p->invocation = g_object_ref (invocation);
+  p->output = g_string_new (NULL);
+  p->query = TRUE;
+  g_hash_table_insert (set->pending, GUINT_TO_POINTER (p->token), p);
+}
+
+static void
+reply_query (KdhServerSet   *set,
+             const KdhEvent *event)
+{
+  KdhServerPending *p = g_hash_table_lookup (set->pending, GUINT_TO_POINTER (event->token));
+
+  if (p == NULL || !p->query)
+    return;
+  if (event->result)
+    g_dbus_method_invocation_return_value (g_steal_pointer (&p->invocation),
+                                           g_variant_new ("(v)", event->result));
+  else
+    g_dbus_method_invocation_return_dbus_error (g_steal_pointer (&p->invocation),
+                                                KDH_REMOTE_ERROR_FAILED,
+                                                event->error ? event->error : "");
+  g_hash_table_remove (set->pending, GUINT_TO_POINTER (event->token));
+}
+
 static void
 collect_output (KdhServerPending *p,
                 const gchar      *text)
@@ -255,6 +291,10 @@ on_event (KdhEngine      *engine,
       /* The command's output goes out as signals before its reply. */
       kdh_server_set_seal_output (set);
       reply_pending (set, event);
+      break;
+
+    case KDH_EVENT_QUERY_RESULT:
+      reply_query (set, event);
       break;
 
     default:

@@ -1,0 +1,48 @@
+/* kdh-view-query.h: what the window's views ask of a stopped target
+ *
+ * Copyright 2026 The kdhost authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Each answer is one immutable GVariant, built from the same data and
+ * formatting functions as the commands r, k, u, lm and bl, so that a
+ * view and the command window cannot disagree, and so that an answer can
+ * be handed across threads (and, later, over D-Bus) as it is. Engine
+ * thread only; the engine posts the answers (kdh_engine_query()).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "kdh-commands.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  /* (u a(sts)): the current processor; each register of the CONTEXT's
+   * table in WinDbg's order: name, value, value as r prints it */
+  KDH_VIEW_QUERY_REGISTERS,
+  /* a(tssss): per frame as k prints it: the frame's rip, Child-SP,
+   * RetAddr, call site, a note ("" or why the stack ends) */
+  KDH_VIEW_QUERY_STACK,
+  /* (ta(tsssib)): the current rip; @count instructions from @address
+   * (G_MAXUINT64: from the current rip): address, label (the symbol
+   * line u prints before it, or ""), u's line, its instruction part,
+   * the id of the breakpoint in force there (-1: none), whether it is
+   * the current instruction */
+  KDH_VIEW_QUERY_DISASSEMBLY,
+  /* a(ttssu): per module: start, end, name, short name, timestamp */
+  KDH_VIEW_QUERY_MODULES,
+  /* a(ubbstu): per breakpoint as bl lists it: id, enabled, deferred,
+   * expression, address (0 when unresolved), hits */
+  KDH_VIEW_QUERY_BREAKPOINTS,
+} KdhViewQuery;
+
+/* The answer, not floating; NULL with @error when there is no stopped
+ * target or it could not be read. */
+GVariant *kdh_commands_view_query (KdhCommands  *commands,
+                                   KdhViewQuery  query,
+                                   guint64       address,
+                                   guint         count,
+                                   GError      **error);
+
+G_END_DECLS
