@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kd/kdh-kdnet.h"
 #include "kdh-bench.h"
@@ -27,17 +26,6 @@
 static gint crypto_rounds = 20000;
 static gint mib = 16;
 static gint n_resyncs = 50;
-
-/* Microseconds of this thread's CPU time: the cost of the crypto itself,
- * which wall time on a shared machine would blur with other work. */
-static gdouble
-thread_cpu_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
 
 static void
 crypto_cost (void)
@@ -58,16 +46,16 @@ crypto_cost (void)
       gdouble start, seal_us, open_us;
       KdhKdnetDatagram out;
 
-      start = thread_cpu_us ();
+      start = kdh_bench_thread_cpu_s ();
       for (gint i = 0; i < crypto_rounds; i++)
         {
           g_byte_array_set_size (d, 0);
           kdh_kdnet_seal (d, 2, KDH_KDNET_CHANNEL_DATA, (guint64) i, TRUE, payload, sizes[s],
                           data_key, hmac);
         }
-      seal_us = (thread_cpu_us () - start) / crypto_rounds;
+      seal_us = (kdh_bench_thread_cpu_s () - start) * 1e6 / crypto_rounds;
       copy = g_malloc (d->len);
-      start = thread_cpu_us ();
+      start = kdh_bench_thread_cpu_s ();
       for (gint i = 0; i < crypto_rounds; i++)
         {
           memcpy (copy, d->data, d->len);
@@ -77,7 +65,7 @@ crypto_cost (void)
               exit (1);
             }
         }
-      open_us = (thread_cpu_us () - start) / crypto_rounds;
+      open_us = (kdh_bench_thread_cpu_s () - start) * 1e6 / crypto_rounds;
       printf ("kdnet crypto %-20s seal %.2f µs, open %.2f µs per datagram (%u bytes on the wire)\n",
               names[s], seal_us, open_us, d->len);
     }

@@ -210,15 +210,6 @@ process_cpu (const gchar *label,
   kdh_bench_remove_tree (dir);
 }
 
-static gdouble
-thread_cpu_s (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The simulator must never be what limits a memory read: its cost per
  * request, with the host's link, and no line between them. */
 static void
@@ -233,9 +224,9 @@ request_cost (void)
 
   kdh_test_sim_attach (s, &sc);
   kdh_state_change_clear (&sc);
-  start = thread_cpu_s ();
+  start = kdh_bench_thread_cpu_s ();
   kdh_test_sim_read_memory (s, KDH_SIM_PATTERN_BASE, buf, total);
-  cpu = thread_cpu_s () - start;
+  cpu = kdh_bench_thread_cpu_s () - start;
   kdh_test_check_pattern_bytes (KDH_SIM_PATTERN_BASE, buf, 4096);
   printf ("sim request cost              %u ReadVirtualMemory of %u bytes: %.1f µs of CPU each "
           "(host link and target, no I/O), %.0f MB/s\n", requests, KDH_MAX_MEMORY_TRANSFER,

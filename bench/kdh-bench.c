@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 
 static void
 on_event (KdhEngine      *engine,
@@ -332,4 +333,13 @@ kdh_bench_remove_tree (const gchar *path)
       g_remove (child);
     }
   g_rmdir (path);
+}
+
+gdouble
+kdh_bench_thread_cpu_s (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
 }

@@ -83,4 +83,8 @@ gdouble  kdh_bench_quantile     (GArray  *values,
 gchar   *kdh_bench_make_tmpdir  (void);
 void     kdh_bench_remove_tree  (const gchar *path);
 
+/* Seconds of CPU time this thread has used: the cost of work measured on
+ * its own, which wall time on a shared machine would blur with other work. */
+gdouble  kdh_bench_thread_cpu_s (void);
+
 G_END_DECLS
