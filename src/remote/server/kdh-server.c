@@ -439,6 +439,9 @@ shut_down (gpointer data)
       g_source_unref (timer);
     }
   kdh_engine_unsubscribe (set->engine, g_steal_pointer (&set->subscription));
+  /* Events that came during the drain may have armed the batch timer
+   * again; its source would outlive the context's (a leak). */
+  cancel_batch_timer (set);
   g_main_loop_quit (set->loop);
   return G_SOURCE_REMOVE;
 }
