@@ -395,6 +395,9 @@ test_ctrl_w (App *app,
   wait_state (app, from, "running");
   g_subprocess_wait_async (app->kdhost, NULL, on_exited, &exited);
   kdh_test_run_until (is_true, &exited, 30, "kdhost to exit");
+  /* A clean exit: in the sanitizer build also no leak at exit. */
+  g_assert_true (g_subprocess_get_if_exited (app->kdhost));
+  g_assert_cmpint (g_subprocess_get_exit_status (app->kdhost), ==, 0);
 }
 
 static void execute (App         *app,

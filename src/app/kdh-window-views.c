@@ -259,6 +259,8 @@ kdh_window_views_setup (KdhWindow *self)
   g_signal_connect (self->views, "page-added", G_CALLBACK (remember_views), self);
   g_signal_connect (self->views, "page-removed", G_CALLBACK (remember_views), self);
   g_signal_connect (self->views, "page-reordered", G_CALLBACK (remember_views), self);
-  /* F10 is WinDbg's step over, not the menu bar's key. */
-  g_object_set (gtk_widget_get_settings (GTK_WIDGET (self)), "gtk-menu-bar-accel", "", NULL);
+  /* F10 is WinDbg's step over, not the menu bar's key. NULL, not "":
+   * GTK 3.24 frees the string it reads back only when it is not empty,
+   * leaking one per accelerator key handled. */
+  g_object_set (gtk_widget_get_settings (GTK_WIDGET (self)), "gtk-menu-bar-accel", NULL, NULL);
 }
