@@ -9,8 +9,10 @@
  * registers .frame /r prints; kp's parameter names and types against
  * llvm-pdbutil's dump of the guest PDBs.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "kdh-sim-kernel.h"
 #include "kdh-test-engine.h"
 
 /* ---- Driving the debugger ------------------------------------------------ */
@@ -175,11 +177,443 @@ test_frame_expressions (void)
   kdh_test_engine_clear (&t);
 }
 
+/* ---- kp: parameters against llvm-pdbutil ------------------------------- */
+
+typedef struct {
+  gboolean frame_relative;      /* S_DEFRANGE_FRAMEPOINTER_REL, else a register */
+  gchar *reg;                   /* "rcx" */
+  guint size;                   /* of the register: ECX is 4 bytes of rcx */
+  gint offset;
+  guint start, end;             /* section offsets, gaps cut out */
+} Location;
+
+typedef struct {
+  gchar *name;
+  gchar *type;                  /* as llvm-pdbutil writes it: "unsigned", "_KPRCB*" */
+  GArray *locations;
+} Param;
+
+typedef struct {
+  gchar *name;
+  guint start, size;            /* in section 1 */
+  GPtrArray *params;
+} Proc;
+
+static void
+param_free (gpointer data)
+{
+  Param *p = data;
+
+  g_free (p->name);
+  g_free (p->type);
+  for (guint i = 0; i < p->locations->len; i++)
+    g_free (g_array_index (p->locations, Location, i).reg);
+  g_array_unref (p->locations);
+  g_free (p);
+}
+
+static void
+proc_free (gpointer data)
+{
+  Proc *p = data;
+
+  g_free (p->name);
+  g_ptr_array_unref (p->params);
+  g_free (p);
+}
+
+/* "ECX" -> rcx, 4 bytes; "R8D" -> r8, 4; "RSI" -> rsi, 8. */
+static gchar *
+register_name (const gchar *cv,
+               guint       *size)
+{
+  g_autofree gchar *lower = g_ascii_strdown (cv, -1);
+  gsize len = strlen (lower);
+
+  *size = 8;
+  if (lower[0] == 'e' && len == 3)
+    {
+      *size = 4;
+      return g_strdup_printf ("r%s", lower + 1);
+    }
+  if (lower[0] == 'r' && g_ascii_isdigit (lower[1]) && lower[len - 1] == 'd')
+    {
+      *size = 4;
+      return g_strndup (lower, len - 1);
+    }
+  g_assert_true (lower[0] == 'r' && len <= 3);
+  return g_steal_pointer (&lower);
+}
+
+static void
+add_range (Param    *p,
+           Location *loc,
+           guint     start,
+           guint     length,
+           const gchar *gaps)
+{
+  GRegex *re = g_regex_new ("\\((\\d+),(\\d+)\\)", 0, 0, NULL);
+  GMatchInfo *m = NULL;
+  guint at = start;
+
+  g_regex_match (re, gaps, 0, &m);
+  while (g_match_info_matches (m))
+    {
+      g_autofree gchar *a = g_match_info_fetch (m, 1), *b = g_match_info_fetch (m, 2);
+      guint gap = start + (guint) atoi (a), gap_length = (guint) atoi (b);
+
+      if (gap > at)
+        {
+          loc->start = at;
+          loc->end = gap;
+          g_array_append_val (p->locations, *loc);
+          loc->reg = g_strdup (loc->reg);
+        }
+      at = MAX (at, gap + gap_length);
+      g_match_info_next (m, NULL);
+    }
+  loc->start = at;
+  loc->end = start + length;
+  g_array_append_val (p->locations, *loc);
+  g_match_info_free (m);
+  g_regex_unref (re);
+}
+
+/* Every procedure of @stem's PDB with its own parameters (not those of
+ * calls inlined into it) and their location ranges, from llvm-pdbutil. */
+static GPtrArray *
+pdb_procs (const gchar *stem)
+{
+  g_autofree gchar *pdb = g_strdup_printf ("%s/%s.pdb", KDH_SIM_GUEST_DIR, stem);
+  const gchar *argv[] = { "llvm-pdbutil", "dump", "--symbols", pdb, NULL };
+  g_autofree gchar *out = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GError) error = NULL;
+  GPtrArray *procs = g_ptr_array_new_with_free_func (proc_free);
+  GRegex *head = g_regex_new ("^\\s*\\d+ \\| (S_[A-Z0-9_]+) \\[size = \\d+\\](?: `(.*)`)?$", 0, 0,
+                              NULL);
+  Proc *proc = NULL;
+  Param *param = NULL;
+  gint depth = 0, status = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] && lines[i + 1]; i++)
+    {
+      g_autoptr (GMatchInfo) m = NULL;
+      g_autofree gchar *kind = NULL, *name = NULL;
+      const gchar *next = lines[i + 1];
+
+      if (!g_regex_match (head, lines[i], 0, &m))
+        continue;
+      kind = g_match_info_fetch (m, 1);
+      name = g_match_info_fetch (m, 2);
+      if (g_str_equal (kind, "S_GPROC32") || g_str_equal (kind, "S_LPROC32"))
+        {
+          const gchar *addr = strstr (next, "addr = 0001:");
+          const gchar *size = strstr (next, "code size = ");
+
+          g_assert_nonnull (addr);
+          g_assert_nonnull (size);
+          proc = g_new0 (Proc, 1);
+          proc->name = g_strdup (name);
+          proc->start = (guint) atoi (addr + strlen ("addr = 0001:"));
+          proc->size = (guint) atoi (size + strlen ("code size = "));
+          proc->params = g_ptr_array_new_with_free_func (param_free);
+          g_ptr_array_add (procs, proc);
+          depth = 1;
+          param = NULL;
+        }
+      else if (g_str_equal (kind, "S_BLOCK32") || g_str_equal (kind, "S_INLINESITE"))
+        depth++, param = NULL;
+      else if (g_str_equal (kind, "S_END") || g_str_equal (kind, "S_INLINESITE_END"))
+        depth--, param = NULL;
+      else if (proc != NULL && depth == 1 && g_str_equal (kind, "S_FRAMEPROC"))
+        {
+          /* Frame-relative offsets below are from rsp after the prologue. */
+          g_assert_true (strstr (lines[i + 3], "param fp reg = RSP") != NULL
+                         || strstr (lines[i + 3], "param fp reg = NONE") != NULL);
+        }
+      else if (proc != NULL && depth == 1 && g_str_equal (kind, "S_LOCAL"))
+        {
+          const gchar *paren = strchr (next, '(');
+          const gchar *flags = strstr (next, "flags = ");
+
+          param = NULL;
+          g_assert_nonnull (paren);
+          g_assert_nonnull (flags);
+          if (strstr (flags, "param") == NULL)
+            continue;
+          param = g_new0 (Param, 1);
+          param->name = g_strdup (name);
+          param->type = g_strndup (paren + 1, strstr (next, "), flags") - paren - 1);
+          param->locations = g_array_new (FALSE, FALSE, sizeof (Location));
+          g_ptr_array_add (proc->params, param);
+        }
+      else if (param != NULL && depth == 1 && g_str_equal (kind, "S_DEFRANGE_REGISTER"))
+        {
+          Location loc = { FALSE };
+          gchar reg[16];
+          guint start, length;
+
+          g_assert_cmpint (sscanf (next, " register = %15[A-Z0-9], may have no name = %*[a-z], "
+                                   "range start = 0001:%u, length = %u", reg, &start, &length),
+                           ==, 3);
+          loc.reg = register_name (reg, &loc.size);
+          add_range (param, &loc, start, length, lines[i + 2]);
+        }
+      else if (param != NULL && depth == 1 && g_str_equal (kind, "S_DEFRANGE_FRAMEPOINTER_REL"))
+        {
+          Location loc = { TRUE };
+          guint start, length;
+
+          g_assert_cmpint (sscanf (next, " offset = %d, range = [0001:%u,+%u)", &loc.offset,
+                                   &start, &length), ==, 3);
+          add_range (param, &loc, start, length, lines[i + 2]);
+        }
+      else if (param != NULL && depth == 1 && g_str_has_prefix (kind, "S_DEFRANGE"))
+        g_error ("the test does not know %s (for %s)", kind, param->name);
+    }
+  g_regex_unref (head);
+  return procs;
+}
+
+static const Proc *
+proc_at (GPtrArray *procs,
+         guint      offset)
+{
+  for (guint i = 0; i < procs->len; i++)
+    {
+      const Proc *p = procs->pdata[i];
+
+      if (offset >= p->start && offset < p->start + p->size)
+        return p;
+    }
+  return NULL;
+}
+
+static const Location *
+location_at (const Param *p,
+             guint        offset)
+{
+  for (guint i = 0; i < p->locations->len; i++)
+    {
+      const Location *l = &g_array_index (p->locations, Location, i);
+
+      if (offset >= l->start && offset < l->end)
+        return l;
+    }
+  return NULL;
+}
+
+/* What unwinding gives back in a caller's frame (x64's nonvolatile ones). */
+static gboolean
+nonvolatile (const gchar *reg)
+{
+  static const gchar *const names[] = { "rbx", "rbp", "rsi", "rdi", "rsp", "r12", "r13", "r14",
+                                        "r15" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_str_equal (reg, names[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static guint64
+module_base (const gchar *name)
+{
+  KdhSimKernel *k = kdh_sim_kernel_new (1, 1);
+  guint64 base = 0;
+
+  for (guint i = 0; i < kdh_sim_kernel_n_modules (k); i++)
+    if (g_strcmp0 (kdh_sim_kernel_module (k, i)->base_name, name) == 0)
+      base = kdh_sim_kernel_module (k, i)->base;
+  kdh_sim_kernel_free (k);
+  g_assert_cmphex (base, !=, 0);
+  return base;
+}
+
+/* KD's writing of an unsigned value or a pointer. */
+static gchar *
+kp_value (const gchar *type,
+          guint64      value)
+{
+  if (strchr (type, '*') != NULL || value > G_MAXUINT32)
+    return g_strdup_printf ("0x%08x`%08x", (guint32) (value >> 32), (guint32) value);
+  g_assert_true (g_str_has_prefix (type, "unsigned"));
+  return value == 0 ? g_strdup ("0") : g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", value);
+}
+
+/* The parameters "T a = 1, T b = <...>" of a kp line, as name -> value. */
+static GHashTable *
+kp_params (const gchar *line)
+{
+  GHashTable *values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  const gchar *open = strchr (strchr (line, '!'), '(');
+  const gchar *close = strrchr (line, ')');
+  g_autofree gchar *inner = g_strndup (open + 1, close - open - 1);
+  g_auto (GStrv) items = g_strsplit (inner, ", ", -1);
+
+  for (guint i = 0; items[i]; i++)
+    {
+      const gchar *eq = strstr (items[i], " = ");
+      const gchar *name;
+
+      g_assert_nonnull (eq);
+      for (name = eq; name > items[i] && name[-1] != ' '; name--)
+        ;
+      g_hash_table_insert (values, g_strndup (name, eq - name), g_strdup (eq + 3));
+      /* The order is the PDB's: remembered by position too. */
+      g_hash_table_insert (values, g_strdup_printf ("#%u", i), g_strndup (name, eq - name));
+    }
+  return values;
+}
+
+/* Every frame of kpn in kdhtest and nt: each parameter's name in the
+ * PDB's order, and its value where llvm-pdbutil's ranges put it in a
+ * register unwinding gives back (read with .frame /r) or in the frame's
+ * stack (read with dd/dq), "<Value unavailable error>" elsewhere.
+ * Returns how many values were known. */
+static guint
+check_kp (KdhTestEngine *t)
+{
+  g_autofree gchar *kn = kdh_test_engine_run (t, "kn", FALSE);
+  g_autofree gchar *kpn = kdh_test_engine_run (t, "kpn", FALSE);
+  g_autoptr (GArray) frames = parse_kn (kn);
+  g_auto (GStrv) lines = g_strsplit (kpn, "\n", -1);
+  g_autoptr (GPtrArray) nt = pdb_procs ("ntoskrnl");
+  g_autoptr (GPtrArray) drv = pdb_procs ("kdhtest");
+  guint64 nt_base = module_base ("nt"), drv_base = module_base ("kdhtest");
+  guint known = 0, n = 0;
+
+  for (guint k = 0; lines[k]; k++)
+    {
+      g_autoptr (GHashTable) values = NULL;
+      g_autofree gchar *frame_line = NULL, *regs = NULL;
+      guint64 address, base;
+      const Proc *proc;
+      GPtrArray *procs;
+
+      if (strlen (lines[k]) < 40 || !g_ascii_isxdigit (lines[k][0]) || lines[k][2] != ' ')
+        continue;
+      g_assert_cmpuint (n, <, frames->len);
+      address = n == 0 ? evaluate (t, "@rip") : g_array_index (frames, Frame, n - 1).ret;
+      procs = strstr (lines[k], " kdhtest!") ? drv : strstr (lines[k], " nt!") ? nt : NULL;
+      if (procs == NULL)
+        {
+          n++;
+          continue;
+        }
+      base = procs == drv ? drv_base : nt_base;
+      /* lld puts .text, section 1, at RVA 0x1000. */
+      proc = proc_at (procs, (guint) (address - (n ? 1 : 0) - base - 0x1000));
+      g_assert_nonnull (proc);
+      g_assert_nonnull (strstr (lines[k], proc->name));
+      if (proc->params->len == 0)
+        {
+          n++;
+          continue;
+        }
+      values = kp_params (lines[k]);
+      frame_line = g_strdup_printf (".frame /r %x", n);
+      regs = kdh_test_engine_run (t, frame_line, FALSE);
+      for (guint i = 0; i < proc->params->len; i++)
+        {
+          const Param *p = proc->params->pdata[i];
+          g_autofree gchar *position = g_strdup_printf ("#%u", i);
+          guint offset = (guint) (address - base - 0x1000);
+          const Location *loc = location_at (p, offset - (n ? 1 : 0));
+          g_autofree gchar *want = NULL;
+
+          g_assert_cmpstr (g_hash_table_lookup (values, position), ==, p->name);
+          /* In a caller's frame a volatile register is not known; where
+           * the call returns to, the value may be in one that is. */
+          if (n > 0 && (loc == NULL || (!loc->frame_relative && !nonvolatile (loc->reg))))
+            {
+              const Location *after = location_at (p, offset);
+
+              if (after != NULL && (after->frame_relative || nonvolatile (after->reg)))
+                loc = after;
+            }
+          if (loc == NULL || (n > 0 && !loc->frame_relative && !nonvolatile (loc->reg)))
+            want = g_strdup ("<Value unavailable error>");
+          else if (!loc->frame_relative)
+            {
+              guint64 v = register_in (regs, loc->reg);
+
+              want = kp_value (p->type, loc->size < 8 ? v & ((G_GUINT64_CONSTANT (1) << (8 * loc->size)) - 1) : v);
+            }
+          else
+            {
+              guint64 at = g_array_index (frames, Frame, n).child_sp + loc->offset;
+              gboolean wide = strchr (p->type, '*') != NULL || strstr (p->type, "__int64");
+              g_autofree gchar *a = hex (at);
+              g_autofree gchar *cmd = g_strdup_printf ("%s %s L1", wide ? "dq" : "dd", a);
+              g_autofree gchar *mem = kdh_test_engine_run (t, cmd, FALSE);
+
+              want = kp_value (p->type, wide ? parse_address (mem + 19)
+                                             : g_ascii_strtoull (mem + 19, NULL, 16));
+            }
+          if (!g_str_equal (want, "<Value unavailable error>"))
+            known++;
+          g_assert_cmpstr (g_hash_table_lookup (values, p->name), ==, want);
+        }
+      n++;
+    }
+  g_assert_cmpuint (n, ==, frames->len);
+  return known;
+}
+
+/* kp at the leaf of kdhtest's recursion and in the device walk: names and
+ * values as llvm-pdbutil's records place them; Depth counts down the
+ * recursion as the sources say (kdhtest.c), and the fifth parameter,
+ * passed on the stack, is read there in every frame. */
+static void
+test_kp_values (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *kpn = NULL;
+  guint known;
+
+  attach_at (&t, "kdhtest!KdhTestNestLeaf");
+  known = check_kp (&t);
+  g_assert_cmpuint (known, >=, 10);
+  kpn = kdh_test_engine_run (&t, "kpn", FALSE);
+  {
+    g_auto (GStrv) lines = g_strsplit (kpn, "\n", -1);
+    const gchar *needle = " kdhtest!KdhTestNest(unsigned int Depth = 0x";
+    guint depths = 0;
+
+    /* Frame 1 is the call with Depth 0, frame 9 the first, Depth 8. */
+    for (guint i = 0; lines[i]; i++)
+      {
+        const gchar *at = strstr (lines[i], needle);
+
+        if (at == NULL)
+          continue;
+        g_assert_cmpuint (g_ascii_strtoull (at + strlen (needle), NULL, 16), ==,
+                          g_ascii_strtoull (lines[i], NULL, 16) - 1);
+        depths++;
+      }
+    g_assert_cmpuint (depths, ==, 8);
+  }
+  kdh_test_engine_clear (&t);
+
+  attach_at (&t, "kdhtest!KdhTestRecordSample");
+  known = check_kp (&t);
+  g_assert_cmpuint (known, >=, 5);
+  kdh_test_engine_clear (&t);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/exec-scope/frame-expressions", test_frame_expressions);
+  g_test_add_func ("/exec-scope/kp-values", test_kp_values);
   return g_test_run ();
 }

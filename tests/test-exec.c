@@ -435,7 +435,7 @@ test_stack (void)
   g_assert_true (g_str_has_prefix (k, "Child-SP          RetAddr               Call Site\n"));
   g_assert_nonnull (strstr (kb, ": Args to Child"));
 
-  /* kp: the same frames, each function with its parameter types as the
+  /* kp: the same frames, each function with its parameters as the
    * sources declare them (kdhtest.c, ntoskrnl.c). */
   {
     g_autofree gchar *sympath = g_strdup_printf (".sympath %s", KDH_SIM_GUEST_DIR);
@@ -446,8 +446,11 @@ test_stack (void)
     g_autofree gchar *kpn = kdh_test_engine_run (&t, "kpn L2", FALSE);
 
     g_assert_true (g_str_has_prefix (kp, "Child-SP          RetAddr               Call Site\n"));
-    g_assert_nonnull (strstr (kp, " kdhtest!KdhTestTick(unsigned int, unsigned __int64)\n"));
-    g_assert_nonnull (strstr (kp, " nt!KeUpdateSystemTime(unsigned int)+0x"));
+    /* With names and values from the PDB's records (test-exec-scope
+     * checks the values). */
+    g_assert_nonnull (strstr (kp, " kdhtest!KdhTestTick(unsigned int Processor = "));
+    g_assert_nonnull (strstr (kp, ", unsigned __int64 InterruptTime = "));
+    g_assert_nonnull (strstr (kp, " nt!KeUpdateSystemTime(unsigned int Increment = "));
     g_assert_nonnull (strstr (kp, " nt!KiIdleLoop(void)+0x"));
     g_assert_nonnull (strstr (kpn, "00 "));
     g_assert_nonnull (strstr (kpn, "01 "));

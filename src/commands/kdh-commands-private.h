@@ -142,6 +142,13 @@ GBytes    *kdh_commands_scope_context (KdhCommandCall *call,
                                        KdhTarget      *target,
                                        guint          *frame,
                                        GError        **error);
+/* kdh-commands-params.c: kp's call site of frame @n of @frames (a
+ * KdhStackFrame array), the function with its parameters' types, names
+ * and values, "kdhtest!KdhTestTick(unsigned int Processor = 0, ...)+0x19";
+ * NULL when the PDB does not describe its parameters. */
+gchar     *kdh_commands_kp_site (KdhTarget    *target,
+                                 const GArray *frames,
+                                 guint         n);
 /* The symbol and instruction at the rip of @context, as a stop shows them. */
 void       kdh_commands_show_scope_location (KdhCommandCall *call,
                                              KdhTarget      *target,
