@@ -608,6 +608,193 @@ test_kp_values (void)
   kdh_test_engine_clear (&t);
 }
 
+/* ---- !pcr ------------------------------------------------------------- */
+
+typedef struct {
+  guint offset;
+  guint size;
+} Member;
+
+/* The members of @type_name (its definition, not a forward reference) in
+ * @stem's PDB, from llvm-pdbutil: name -> Member*. */
+static GHashTable *
+pdb_members (const gchar *stem,
+             const gchar *type_name)
+{
+  g_autofree gchar *pdb = g_strdup_printf ("%s/%s.pdb", KDH_SIM_GUEST_DIR, stem);
+  const gchar *argv[] = { "llvm-pdbutil", "dump", "--types", pdb, NULL };
+  g_autofree gchar *out = NULL, *head = g_strdup_printf ("LF_STRUCTURE [size = ");
+  g_autofree gchar *tag = g_strdup_printf ("`%s`", type_name), *list = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GError) error = NULL;
+  GHashTable *members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  gint status = 0;
+  gboolean in_list = FALSE;
+
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] && lines[i + 1] && list == NULL; i++)
+    {
+      const gchar *field = strstr (lines[i + 1], "field list: 0x");
+
+      if (strstr (lines[i], head) && g_str_has_suffix (lines[i], tag) && field != NULL)
+        list = g_strdup_printf ("%.6s | LF_FIELDLIST", field + strlen ("field list: "));
+    }
+  g_assert_nonnull (list);
+  for (guint i = 0; lines[i]; i++)
+    {
+      const gchar *name = strstr (lines[i], "- LF_MEMBER [name = `");
+      const gchar *offset = strstr (lines[i], ", offset = ");
+      Member *m;
+
+      if (strstr (lines[i], list) != NULL)
+        {
+          in_list = TRUE;
+          continue;
+        }
+      if (in_list && strstr (lines[i], " | LF_") != NULL)
+        break;
+      if (!in_list || name == NULL || offset == NULL)
+        continue;
+      name += strlen ("- LF_MEMBER [name = `");
+      m = g_new0 (Member, 1);
+      m->offset = (guint) atoi (offset + strlen (", offset = "));
+      m->size = strstr (lines[i], "(unsigned char)") ? 1 : strstr (lines[i], "(unsigned short)") ? 2
+                : strstr (lines[i], "(unsigned)") ? 4 : 8;
+      g_hash_table_insert (members, g_strndup (name, strcspn (name, "`")), m);
+    }
+  g_assert_cmpuint (g_hash_table_size (members), >, 5);
+  return members;
+}
+
+/* @size bytes at @address, read with db/dw/dq. */
+static guint64
+read_value (KdhTestEngine *t,
+            guint64        address,
+            guint          size)
+{
+  g_autofree gchar *a = hex (address);
+  g_autofree gchar *line = g_strdup_printf ("%s %s L1", size == 1 ? "db" : size == 2 ? "dw" : "dq",
+                                            a);
+  g_autofree gchar *out = kdh_test_engine_run (t, line, FALSE);
+
+  g_assert_true (g_str_has_prefix (out, a));
+  return size == 8 ? parse_address (out + 19) : g_ascii_strtoull (out + 19, NULL, 16);
+}
+
+/* "\t  Label: 0000000000000000" in !pcr's output. */
+static gboolean
+pcr_field (const gchar *text,
+           const gchar *label,
+           guint64     *value)
+{
+  g_autofree gchar *needle = g_strdup_printf (" %s: ", label);
+  const gchar *at = strstr (text, needle);
+
+  if (at == NULL)
+    return FALSE;
+  *value = g_ascii_strtoull (at + strlen (needle), NULL, 16);
+  return TRUE;
+}
+
+/* !pcr N for both processors: the KPCR where KiProcessorBlock's KPRCB
+ * says (less _KPCR.Prcb's offset, from llvm-pdbutil), and each field the
+ * memory at its offset in _KPCR or _KPRCB holds. Without nt's PDB the
+ * same values where KdDebuggerDataBlock's offsets or the processor's
+ * special registers give them, and what neither gives is named. */
+static void
+test_pcr (void)
+{
+  static const struct { const gchar *label, *member; gboolean prcb; } shown[] = {
+    { "SelfPcr", "Self", FALSE }, { "Prcb", "CurrentPrcb", FALSE }, { "Irql", "Irql", FALSE },
+    { "IDT", "IdtBase", FALSE }, { "GDT", "GdtBase", FALSE }, { "TSS", "TssBase", FALSE },
+    { "CurrentThread", "CurrentThread", TRUE }, { "NextThread", "NextThread", TRUE },
+    { "IdleThread", "IdleThread", TRUE },
+  };
+  g_autoptr (GHashTable) kpcr = pdb_members ("ntoskrnl", "_KPCR");
+  g_autoptr (GHashTable) kprcb = pdb_members ("ntoskrnl", "_KPRCB");
+  const Member *contained = g_hash_table_lookup (kpcr, "Prcb");
+  g_autofree gchar *blocks = NULL, *empty = NULL, *sympath = NULL, *bad = NULL;
+  gchar *with[2] = { NULL, NULL };
+  KdhTestEngine t;
+
+  g_assert_nonnull (contained);
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  sympath = g_strdup_printf (".sympath %s", KDH_SIM_GUEST_DIR);
+  g_free (kdh_test_engine_run (&t, sympath, FALSE));
+  g_free (kdh_test_engine_run (&t, ".reload", FALSE));
+  blocks = kdh_test_engine_run (&t, "dq nt!KiProcessorBlock L2", FALSE);
+  for (guint cpu = 0; cpu < 2; cpu++)
+    {
+      guint64 prcb = parse_address (blocks + 19 + 18 * cpu), base = prcb - contained->offset;
+      g_autofree gchar *line = g_strdup_printf ("!pcr %u", cpu);
+      g_autofree gchar *head = NULL, *at = hex (base);
+      const Member *major = g_hash_table_lookup (kpcr, "MajorVersion");
+      const Member *minor = g_hash_table_lookup (kpcr, "MinorVersion");
+      g_autofree gchar *version = NULL;
+
+      with[cpu] = kdh_test_engine_run (&t, line, FALSE);
+      head = g_strdup_printf ("KPCR for Processor %u at %s:\n", cpu, at);
+      g_assert_true (g_str_has_prefix (with[cpu], head));
+      version = g_strdup_printf ("    Major %" G_GUINT64_FORMAT " Minor %" G_GUINT64_FORMAT "\n",
+                                 read_value (&t, base + major->offset, major->size),
+                                 read_value (&t, base + minor->offset, minor->size));
+      g_assert_nonnull (strstr (with[cpu], version));
+      for (guint i = 0; i < G_N_ELEMENTS (shown); i++)
+        {
+          const Member *m = g_hash_table_lookup (shown[i].prcb ? kprcb : kpcr, shown[i].member);
+          guint64 value;
+
+          g_assert_nonnull (m);
+          g_assert_true (pcr_field (with[cpu], shown[i].label, &value));
+          g_assert_cmphex (value, ==, read_value (&t, (shown[i].prcb ? prcb : base) + m->offset,
+                                                  m->size));
+        }
+      g_assert_null (strstr (with[cpu], "Not shown"));
+    }
+
+  /* No PDB: KdDebuggerDataBlock's offsets and the special registers give
+   * the same values, and what they cannot give is said. */
+  empty = g_strdup_printf (".sympath %s", t.tmpdir);
+  g_free (kdh_test_engine_run (&t, empty, FALSE));
+  g_free (kdh_test_engine_run (&t, ".reload", FALSE));
+  for (guint cpu = 0; cpu < 2; cpu++)
+    {
+      g_autofree gchar *line = g_strdup_printf ("!pcr %u", cpu);
+      g_autofree gchar *without = kdh_test_engine_run (&t, line, FALSE);
+
+      g_assert_true (g_str_has_prefix (without, "KPCR for Processor "));
+      {
+        g_autofree gchar *first = g_strndup (without, strchr (without, '\n') - without);
+
+        g_assert_true (g_str_has_prefix (with[cpu], first));
+      }
+      for (guint i = 0; i < G_N_ELEMENTS (shown); i++)
+        {
+          guint64 a, b;
+
+          if (g_str_equal (shown[i].label, "NextThread"))
+            {
+              g_assert_false (pcr_field (without, shown[i].label, &b));
+              continue;
+            }
+          g_assert_true (pcr_field (with[cpu], shown[i].label, &a));
+          g_assert_true (pcr_field (without, shown[i].label, &b));
+          g_assert_cmphex (a, ==, b);
+        }
+      g_assert_nonnull (strstr (without, "Not shown: Major, Minor, NextThread ("));
+    }
+
+  g_free (with[0]);
+  g_free (with[1]);
+  bad = kdh_test_engine_run (&t, "!pcr 2", TRUE);
+  g_assert_nonnull (strstr (bad, "There is no processor 2: the target has 2."));
+  kdh_test_engine_clear (&t);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -615,5 +802,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/exec-scope/frame-expressions", test_frame_expressions);
   g_test_add_func ("/exec-scope/kp-values", test_kp_values);
+  g_test_add_func ("/exec-scope/pcr", test_pcr);
   return g_test_run ();
 }

@@ -53,6 +53,8 @@ void       kdh_commands_run_hit         (gpointer     commands,
                                          const gchar *line);
 /* kdh-commands-crashdump.c: .dump, .bugcheck */
 void       kdh_commands_add_crashdump (KdhCommands *commands);
+/* kdh-commands-pcr.c: !pcr */
+void       kdh_commands_add_pcr       (KdhCommands *commands);
 
 /* The commands of other files, added by kdh_commands_add_builtins(). */
 void       kdh_commands_add_disasm  (KdhCommands *commands);   /* kdh-commands-disasm.c */
