@@ -423,7 +423,7 @@ kdh_commands_add_stack (KdhCommands *c)
   for (guint i = 0; i < G_N_ELEMENTS (k_names); i++)
     kdh_commands_add (c, k_names[i],
                       i == 0 ? "k[b|n|v|p] [L n]   the call stack (b: arguments, n: numbers, "
-                               "p: parameter types)"
+                               "p: parameters, with values where known)"
                              : NULL, cmd_k, NULL, NULL);
   kdh_commands_add (c, ".frame", ".frame [/r] [N]   choose a stack frame (/r: its registers)",
                     cmd_frame, NULL, NULL);
