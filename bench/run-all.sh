@@ -96,6 +96,12 @@ fanout_rate_server="$(pick "$log/fanout" 's/^fanout .*flood *server \([0-9]*\) l
 dump_open="$(pick "$log/dump" 's/^dump open, 4 GiB sparse complete dump *\([0-9.]*\) ms, memory +\([0-9]*\) KiB anonymous.*/\1 ms, +\2 KiB anonymous memory/p')"
 dump_reads="$(pick "$log/dump" 's/^dump random 4 KiB virtual reads *\([0-9]*\) reads\/s.*/\1 reads\/s/p')"
 dump_write="$(pick "$log/dump" 's/^dump .dump \/f over a Unix socket .*: \([0-9.]*\) MB\/s.*/\1 MB\/s/p')"
+dump_line="$(pick "$log/dump" 's/^dump .dump \/f over a 115200-baud pty .* = \([0-9.]*\) % of the line rate.*/\1 %/p')"
+exec_k_fresh="$(pick "$log/exec" 's/^exec unix socket *kn, fresh stop *\([0-9]*\) round trips.*(\([0-9]*\) frames)/\1 round trips (\2 frames)/p')"
+exec_k_again="$(pick "$log/exec" 's/^exec unix socket *kn, again *\([0-9]*\) round trips.*/\1 round trips/p')"
+exec_u="$(pick "$log/exec" 's/^exec unix socket *u, 16 instrs *\([0-9]*\) round trips.*/\1 round trips/p')"
+exec_t="$(pick "$log/exec" 's/^exec unix socket *t  *\([0-9]*\) round trips.*/\1 round trips/p')"
+exec_t_pty="$(pick "$log/exec" 's/^exec pty at 115200 baud *t  *[0-9]* round trips, *\([0-9.]*\) ms.*/\1 ms/p')"
 sim_rate="$(pick "$log/sim" 's/^emulated instruction rate.*: \([0-9.]*\) M instructions\/s.*/\1 M instructions\/s/p')"
 sim_request="$(pick "$log/sim" 's/^sim request cost .*: \([0-9.]*\) µs of CPU each.*/\1 µs/p')"
 sim_idle="$(pick "$log/sim" 's/^kdhost-sim running, idle kernel.*: \([0-9.]*\) % of a core.*/\1 %/p')"
@@ -156,6 +162,11 @@ section() {   # section NAME: the benchmark's own output, verbatim
   echo "| opening a 4 GiB (sparse) complete crash dump | $(na "$dump_open") | target < 1 s, < 50 MB |"
   echo "| random 4 KiB virtual reads from that dump | $(na "$dump_reads") | target ≥ 50 000 |"
   echo "| \`.dump /f\` of kdhost-sim over a Unix socket | $(na "$dump_write") | target ≥ 20 MB/s |"
+  echo "| \`.dump /f\` over a 115200-baud pty | $(na "$dump_line") of the line rate | target ≥ 90 %; measured over 60 s of it, then cancelled |"
+  echo "| \`k\` on a fresh stop (15 frames) | $(na "$exec_k_fresh") | target ≤ 12 |"
+  echo "| \`k\` again at the same stop | $(na "$exec_k_again") | target 0 |"
+  echo "| \`u\` of 16 instructions | $(na "$exec_u") | target 1 |"
+  echo "| \`t\`, key to prompt | $(na "$exec_t"); $(na "$exec_t_pty") on the 115200-baud pty | target ≤ 3 round trips |"
   echo "| emulated instruction rate (simulated target) | $(na "$sim_rate") | a spinning processor, instruction-counted |"
   echo "| the simulated target's cost per 3944-byte memory read, with the host's link, no I/O | $(na "$sim_request") of CPU | the simulator is not what bounds a read |"
   echo "| kdhost-sim's CPU use, running, debugger attached | $(na "$sim_idle") of a core | --cpu-budget caps it at 25 % |"
@@ -184,9 +195,13 @@ section() {   # section NAME: the benchmark's own output, verbatim
   echo
   echo "## Stacks and steps (\`bench-exec\`)"
   echo
-  echo "Stopped at a breakpoint in the test driver's tick routine: the requests and the"
-  echo "time to the prompt of \`kn\` on a fresh stop and again (from the cache), \`t\` and"
-  echo "\`p\`, on a Unix socket and the 115200-baud pty."
+  echo "Stopped at a breakpoint in the leaf of the test driver's recursion"
+  echo "(\`kdhtest!KdhTestNestLeaf\`, 15 frames deep), with the build's PDBs on the symbol"
+  echo "path: the round trips (manipulate requests the simulator served, from its counters"
+  echo "file) and the time to the prompt of \`kn\` on a fresh stop (the second hit; modules"
+  echo "and symbols are kept across stops, memory and stacks are not) and again, \`u\` of"
+  echo "16 instructions, \`t\` and \`p\`, on a Unix socket and the 115200-baud pty. Targets:"
+  echo "\`k\` ≤ 12 fresh and 0 again, \`u\` 1, \`t\` ≤ 3."
   echo
   section exec
   echo
@@ -271,8 +286,9 @@ section() {   # section NAME: the benchmark's own output, verbatim
   echo "A 4 GiB complete dump, sparse on disk, whose page tables map 4 GiB with 4 KiB pages:"
   echo "the time and memory \`kdh_dump_file_open()\` takes, and random 4 KiB virtual reads"
   echo "(each a 4-level walk through the mapped file). Then \`.dump /f\` of kdhost-sim over"
-  echo "a Unix socket. Over a 115200-baud line \`.dump\` uses the same ReadPhysicalMemory"
-  echo "exchanges as \`dq\`, so it runs at bench-memread's percentage of the line rate."
+  echo "a Unix socket, and over the 115200-baud pty: the whole dump would take about an hour"
+  echo "there, so 60 s of its pages are measured (the ReadPhysicalMemory requests the link"
+  echo "sent, 3944 bytes each) and the dump is then cancelled as Ctrl+C does, leaving no file."
   echo
   section dump
 } > "$out"

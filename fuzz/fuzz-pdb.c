@@ -10,13 +10,15 @@
  * found again by its name (as a symbol of that name) and by its address
  * (at or below it, the next one above); type names, members, sizes and
  * forward references can be asked for any type index without reading
- * outside the file; the stream sizes the directory gives are what reading
+ * outside the file; every function's parameters (kp) come with names and
+ * non-empty location ranges; the stream sizes the directory gives are what reading
  * the streams returns.
  */
 #include "kdh-fuzz.h"
 
 #include "symbols/kdh-msf.h"
 #include "symbols/kdh-pdb.h"
+#include "symbols/kdh-pdb-locals.h"
 #include "symbols/kdh-pdb-types.h"
 
 #define TYPES_TRIED 2048
@@ -92,6 +94,33 @@ check_types (KdhPdb *pdb)
     }
 }
 
+static void
+check_parameters (KdhPdb *pdb)
+{
+  for (guint i = 0; i < kdh_pdb_get_n_symbols (pdb); i++)
+    {
+      const KdhPdbSymbol *s = kdh_pdb_get_symbol (pdb, i);
+      g_autoptr (GPtrArray) params = NULL;
+
+      if (s->kind != KDH_PDB_FUNCTION)
+        continue;
+      params = kdh_pdb_get_parameters (pdb, s, NULL);
+      for (guint k = 0; params != NULL && k < params->len; k++)
+        {
+          const KdhPdbParameter *p = params->pdata[k];
+
+          g_assert_nonnull (p->name);
+          for (guint l = 0; l < p->locations->len; l++)
+            {
+              const KdhPdbLocation *loc = &g_array_index (p->locations, KdhPdbLocation, l);
+
+              g_assert_cmpuint (loc->start, <, loc->end);
+              g_assert_nonnull (kdh_pdb_parameter_location (p, loc->start));
+            }
+        }
+    }
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
@@ -116,5 +145,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   }
   check_symbols (pdb);
   check_types (pdb);
+  check_parameters (pdb);
   return 0;
 }

@@ -204,6 +204,10 @@ test_execute_same_text (App          *app,
     "ln kdhtest!KdhTestTick+0x4",
     "lm m kdh*",
     "r rip",
+    "!pcr 0",
+    ".frame 2",
+    "? @rsp",                            /* frame 2's */
+    ".frame 0",
   };
   Expect hit = { app, 0, "Breakpoint 0 hit" };
 

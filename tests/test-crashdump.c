@@ -367,7 +367,7 @@ test_kernel_dump (void)
   KdhTestEngine t;
   Views live = { 0 }, dump = { 0 };
   g_autofree gchar *full = NULL, *kernel = NULL, *line = NULL, *pattern = NULL, *nt = NULL;
-  g_autofree gchar *full_pattern = NULL;
+  g_autofree gchar *full_pattern = NULL, *pcr_live = NULL, *pcr_dump = NULL;
   g_autoptr (GHashTable) hf = NULL, hk = NULL;
 
   kdh_test_engine_init (&t);
@@ -375,6 +375,7 @@ test_kernel_dump (void)
   kernel = g_build_filename (t.tmpdir, "kernel.dmp", NULL);
   kdh_test_engine_attach (&t, "sim:");
   views_take (&t, &live);
+  pcr_live = run (&t, "!pcr 1");
   line = g_strdup_printf (".dump /f %s", full);
   g_free (run (&t, line));
   g_free (line);
@@ -397,6 +398,23 @@ test_kernel_dump (void)
 
   open_dump (&t, kernel);
   g_assert_nonnull (strstr (t.output->str, "Kernel Summary Dump File"));
+  /* !pcr finds the KPCR through KiProcessorBlock in a dump (control
+   * space on the live target): the same block and fields. */
+  pcr_dump = run (&t, "!pcr 1");
+  {
+    static const gchar *const same[] = { "KPCR for Processor 1 at ", " SelfPcr: ", " Prcb: ",
+                                         " CurrentThread: ", " IdleThread: " };
+
+    for (guint i = 0; i < G_N_ELEMENTS (same); i++)
+      {
+        const gchar *a = strstr (pcr_live, same[i]), *b = strstr (pcr_dump, same[i]);
+
+        g_assert_nonnull (a);
+        g_assert_nonnull (b);
+        g_assert_cmpint (strcspn (a, "\n"), ==, strcspn (b, "\n"));
+        g_assert_cmpint (strncmp (a, b, strcspn (a, "\n")), ==, 0);
+      }
+  }
   views_take (&t, &dump);
   views_assert_equal (&live, &dump);
   views_clear (&live);

@@ -48,6 +48,11 @@ test_same_output (void)
     "s -b fffff800`00400000 L1000 11 22 33",
     "dps fffff800`00400100 L2",
     "!dd 400100 L4",
+    "!pcr 1",
+    ".frame 1",
+    "? @rsp",                            /* frame 1's */
+    ".frame 0",
+    "kp L3",
     "u nosuch!thing",
   };
   g_autoptr (GPtrArray) theirs = g_ptr_array_new_with_free_func (g_free);
@@ -77,8 +82,8 @@ test_same_output (void)
       if (!g_str_has_prefix (commands[i], "eb"))
         g_assert_cmpstr (ours, !=, "");
       /* The client may be shown the server's history (its start, our
-       * connection), or only its last line, just before its first
-       * command's output. */
+       * connection, or only the latter when the start came earlier) just
+       * before its first command's output. */
       if (i == 0 && (g_str_has_prefix (theirs->pdata[i], "Server started.")
                      || g_str_has_prefix (theirs->pdata[i], "Client ")))
         {

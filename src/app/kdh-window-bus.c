@@ -18,6 +18,7 @@
  * output that preceded it.
  */
 #include "kdh-window-private.h"
+#include "kdh-window-crash.h"
 
 #define OUTPUT_BATCH_MS 20
 #define OUTPUT_BATCH_MAX (64 * 1024)
@@ -78,7 +79,8 @@ method_call (GDBusConnection       *connection,
       const gchar *command;
 
       g_variant_get (parameters, "(&s)", &command);
-      kdh_engine_execute (self->engine, command, NULL);
+      /* As if typed: .crash is asked about first. */
+      kdh_window_execute_line (self, command);
       g_dbus_method_invocation_return_value (invocation, NULL);
     }
   else if (g_str_equal (method, "Resync"))

@@ -8,6 +8,7 @@
  * the engine; the engine's events arrive on this (the main) thread.
  */
 #include "kdh-window-private.h"
+#include "kdh-window-crash.h"
 #include "kdh-app-resources.h"
 
 #include <glib/gi18n.h>
@@ -150,7 +151,7 @@ on_command (KdhCommandView *view,
         kdh_window_drop_session (self, KDH_DROP_STOP, NULL);
       return;
     }
-  kdh_engine_execute (self->engine, line, NULL);
+  kdh_window_execute_line (self, line);
 }
 
 void

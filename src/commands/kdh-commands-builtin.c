@@ -523,6 +523,7 @@ kdh_commands_add_builtins (KdhCommands *c)
   kdh_commands_add_session (c);
   kdh_commands_add_symbols (c);
   kdh_commands_add_crashdump (c);
+  kdh_commands_add_pcr (c);
   kdh_commands_add_breakpoints (c);
   kdh_commands_add_exec (c);
   kdh_commands_add_stack (c);

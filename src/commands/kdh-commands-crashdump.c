@@ -67,11 +67,10 @@ read_u64 (KdhTarget  *target,
   return TRUE;
 }
 
-/* KdDebuggerDataBlock: the first entry on the list GetVersion names. */
-static gboolean
-find_debugger_data (KdhTarget  *target,
-                    guint64    *kdbg,
-                    GError    **error)
+gboolean
+kdh_crashdump_find_debugger_data (KdhTarget  *target,
+                                  guint64    *kdbg,
+                                  GError    **error)
 {
   const KdhVersion *v = kdh_target_get_version (target);
   guint8 tag[4];
@@ -238,7 +237,8 @@ kdh_crashdump_build_header (KdhCommandCall *inv,
                            _("Only x64 targets can be dumped (a 64-bit PAGEDU64 dump)."));
       return FALSE;
     }
-  if (!find_debugger_data (target, &kdbg, error) || !read_runs (target, kdbg, runs, n_runs, n_pages, error)
+  if (!kdh_crashdump_find_debugger_data (target, &kdbg, error)
+      || !read_runs (target, kdbg, runs, n_runs, n_pages, error)
       || !read_bugcheck (target, kdbg, bugcheck, error))
     return FALSE;
   context = kdh_target_get_context (target, kdh_target_get_cpu (target), error);
@@ -389,7 +389,8 @@ cmd_bugcheck (KdhCommandCall *inv,
     {
       guint64 kdbg;
 
-      if (!kdh_target_ensure_version (target, error) || !find_debugger_data (target, &kdbg, error)
+      if (!kdh_target_ensure_version (target, error)
+          || !kdh_crashdump_find_debugger_data (target, &kdbg, error)
           || !read_bugcheck (target, kdbg, code, error))
         return FALSE;
     }

@@ -16,6 +16,12 @@
 
 G_BEGIN_DECLS
 
+/* KdDebuggerDataBlock (KDDEBUGGER_DATA64): the first entry on the list
+ * GetVersion names, checked by its "KDBG" tag. */
+gboolean kdh_crashdump_find_debugger_data (KdhTarget  *target,
+                                           guint64    *kdbg,
+                                           GError    **error);
+
 /* The 0x2000-byte header of a @type dump of the stopped @target, with
  * the physical memory runs it describes and the kernel's CR3. */
 gboolean kdh_crashdump_build_header (KdhCommandCall *inv,

@@ -53,6 +53,8 @@ void       kdh_commands_run_hit         (gpointer     commands,
                                          const gchar *line);
 /* kdh-commands-crashdump.c: .dump, .bugcheck */
 void       kdh_commands_add_crashdump (KdhCommands *commands);
+/* kdh-commands-pcr.c: !pcr */
+void       kdh_commands_add_pcr       (KdhCommands *commands);
 
 /* The commands of other files, added by kdh_commands_add_builtins(). */
 void       kdh_commands_add_disasm  (KdhCommands *commands);   /* kdh-commands-disasm.c */
@@ -142,6 +144,13 @@ GBytes    *kdh_commands_scope_context (KdhCommandCall *call,
                                        KdhTarget      *target,
                                        guint          *frame,
                                        GError        **error);
+/* kdh-commands-params.c: kp's call site of frame @n of @frames (a
+ * KdhStackFrame array), the function with its parameters' types, names
+ * and values, "kdhtest!KdhTestTick(unsigned int Processor = 0, ...)+0x19";
+ * NULL when the PDB does not describe its parameters. */
+gchar     *kdh_commands_kp_site (KdhTarget    *target,
+                                 const GArray *frames,
+                                 guint         n);
 /* The symbol and instruction at the rip of @context, as a stop shows them. */
 void       kdh_commands_show_scope_location (KdhCommandCall *call,
                                              KdhTarget      *target,

@@ -47,10 +47,9 @@ call_site (KdhTarget *target,
   return g_strdup_printf ("0x%s", raw);
 }
 
-/* kp's call site: the function with its parameter types from the PDB's
- * procedure type, "kdhtest!KdhTestTick(unsigned int, unsigned __int64)+0x1c".
- * Parameter names and values need the procedures' local symbols, which
- * are not read; a function without a type keeps the plain call site. */
+/* kp's call site where the PDB has the procedure's type but not its
+ * parameters' records: "kdhtest!KdhTestTick(unsigned int, unsigned
+ * __int64)+0x1c"; a function without a type keeps the plain call site. */
 static gchar *
 call_site_with_types (KdhTarget *target,
                       guint64    address)
@@ -110,6 +109,7 @@ parse_frame_count (KdhCommandCall *inv,
 static void
 print_frame (KdhCommandCall      *inv,
              KdhTarget           *target,
+             const GArray        *frames,
              guint                number,
              const KdhStackFrame *f,
              gboolean             numbers,
@@ -120,9 +120,15 @@ print_frame (KdhCommandCall      *inv,
   g_autofree gchar *sp = kdh_commands_format_address (target, f->child_sp);
   g_autofree gchar *ret = f->unexplained ? g_strdup ("????????`????????")
                                          : kdh_commands_format_address (target, f->return_address);
-  g_autofree gchar *site = typed ? call_site_with_types (target, f->instruction)
-                                 : call_site (target, f->instruction);
+  g_autofree gchar *site = !typed ? call_site (target, f->instruction) : NULL;
   g_autoptr (GString) line = g_string_new (NULL);
+
+  /* kp: with the parameters' names and values where the PDB places them,
+   * else with their types. */
+  if (site == NULL)
+    site = kdh_commands_kp_site (target, frames, number);
+  if (site == NULL)
+    site = call_site_with_types (target, f->instruction);
 
   if (numbers)
     g_string_append_printf (line, "%02x ", number);
@@ -191,7 +197,7 @@ cmd_k (KdhCommandCall *inv,
   else
     say (inv, "%sChild-SP          RetAddr               Call Site\n", numbers ? " # " : "");
   for (guint i = 0; i < frames->len && i < count; i++)
-    print_frame (inv, target, i, &g_array_index (frames, KdhStackFrame, i), numbers, args,
+    print_frame (inv, target, frames, i, &g_array_index (frames, KdhStackFrame, i), numbers, args,
                  verbose, typed);
   return TRUE;
 }
@@ -238,7 +244,7 @@ cmd_frame (KdhCommandCall *inv,
     }
   kdh_session_set_frame (s, (guint) n);
   f = &g_array_index (frames, KdhStackFrame, n);
-  print_frame (inv, target, (guint) n, f, TRUE, FALSE, FALSE, FALSE);
+  print_frame (inv, target, frames, (guint) n, f, TRUE, FALSE, FALSE, FALSE);
   if (registers)
     {
       g_autoptr (GBytes) context = kdh_commands_scope_context (inv, target, NULL, error);
@@ -417,7 +423,7 @@ kdh_commands_add_stack (KdhCommands *c)
   for (guint i = 0; i < G_N_ELEMENTS (k_names); i++)
     kdh_commands_add (c, k_names[i],
                       i == 0 ? "k[b|n|v|p] [L n]   the call stack (b: arguments, n: numbers, "
-                               "p: parameter types)"
+                               "p: parameters, with values where known)"
                              : NULL, cmd_k, NULL, NULL);
   kdh_commands_add (c, ".frame", ".frame [/r] [N]   choose a stack frame (/r: its registers)",
                     cmd_frame, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/kdh-front-end-keys.h"
+#include "kd/kdh-context.h"
 #include "kd/kdh-dbgkd.h"
 #include "kdh-command-line.h"
 #include "kdh-disasm.h"
@@ -241,11 +242,32 @@ kdh_commands_need_stopped (KdhCommandCall *call,
     }
 }
 
+/* The command running on this thread (the engine's: one at a time, a
+ * breakpoint's commands nested inside a g): its expressions read the
+ * registers of the frame .frame chose, as KD's local context does. */
+static GPrivate running_call;
+
 static gboolean
 scope_register (const gchar *name,
                 guint64     *value,
                 gpointer     data)
 {
+  KdhCommandCall *call = g_private_get (&running_call);
+  KdhSession *s = call != NULL ? call->commands->session : NULL;
+
+  if (s != NULL && kdh_session_get_target (s) == data && kdh_session_get_frame (s) > 0)
+    {
+      guint16 machine = kdh_target_get_machine (data);
+      const gchar *real = g_str_equal (name, "$ip") ? (machine == KDH_MACHINE_I386 ? "eip" : "rip")
+                                                    : name;
+      const KdhRegisterInfo *reg = kdh_context_find_register (machine, real);
+      g_autoptr (GBytes) ctx = reg != NULL ? kdh_commands_scope_context (call, data, NULL, NULL)
+                                           : NULL;
+
+      if (ctx != NULL && kdh_context_get (g_bytes_get_data (ctx, NULL), g_bytes_get_size (ctx),
+                                          reg, value))
+        return TRUE;
+    }
   return kdh_target_get_register (data, name, value, NULL);
 }
 
@@ -386,6 +408,7 @@ kdh_commands_run_one (KdhCommands  *c,
 {
   KdhCommandCall call = { c, NULL, NULL, origin };
   g_autofree gchar *name = kdh_command_line_name (text, &call.args);
+  KdhCommandCall *outer;
   Entry *e;
   gboolean ok;
 
@@ -401,7 +424,10 @@ kdh_commands_run_one (KdhCommands  *c,
   c->dump_was_valid = c->dump_valid;
   c->dump_valid = FALSE;
   g_clear_pointer (&c->repeat, g_free);
+  outer = g_private_get (&running_call);
+  g_private_set (&running_call, &call);
   ok = e->func (&call, e->data, error);
+  g_private_set (&running_call, outer);
   entry_unref (e);
   return ok;
 }

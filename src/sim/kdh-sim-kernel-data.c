@@ -54,6 +54,8 @@
 #define KPCR_CURRENT_PRCB   0x020
 #define KPCR_IDT_BASE       0x038
 #define KPCR_IRQL           0x050
+#define KPCR_MAJOR_VERSION  0x060
+#define KPCR_MINOR_VERSION  0x062
 #define KPCR_PRCB           0x180
 #define KPRCB_MXCSR         0x000
 #define KPRCB_LEGACY_NUMBER 0x004
@@ -327,6 +329,9 @@ build_processors (KdhSimKernel *k,
       _kdh_sim_poke_u64 (k, c->kpcr + KPCR_CURRENT_PRCB, c->kprcb);
       _kdh_sim_poke_u64 (k, c->kpcr + KPCR_IDT_BASE, c->idt);
       _kdh_sim_poke_u8 (k, c->kpcr + KPCR_IRQL, 0);
+      /* The KPCR's own version, 1.1 on every x64 Windows. */
+      _kdh_sim_poke_u16 (k, c->kpcr + KPCR_MAJOR_VERSION, 1);
+      _kdh_sim_poke_u16 (k, c->kpcr + KPCR_MINOR_VERSION, 1);
       _kdh_sim_poke_u32 (k, c->kprcb + KPRCB_MXCSR, 0x1F80);
       _kdh_sim_poke_u8 (k, c->kprcb + KPRCB_LEGACY_NUMBER, (guint8) i);
       _kdh_sim_poke_u64 (k, c->kprcb + KPRCB_CURRENT_THREAD, t);

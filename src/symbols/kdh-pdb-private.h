@@ -40,6 +40,11 @@ typedef struct {
   guint32 virtual_address;
 } KdhPdbSection;
 
+typedef struct {
+  guint16 stream;              /* 0xFFFF: none */
+  guint32 symbol_bytes;        /* the signature and symbol records at its start */
+} KdhPdbModuleStream;
+
 struct _KdhPdb
 {
   KdhMsf *msf;
@@ -51,6 +56,7 @@ struct _KdhPdb
   GHashTable *named_streams;   /* name -> stream + 1 */
   GArray *sections;            /* KdhPdbSection */
   GPtrArray *module_names;     /* gchar*, per DBI module */
+  GArray *module_streams;      /* KdhPdbModuleStream, per DBI module */
   GStringChunk *strings;
   GArray *symbols;             /* KdhPdbSymbol */
   GArray *by_address;          /* guint32 indexes into symbols, by rva */

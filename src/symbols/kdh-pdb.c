@@ -345,6 +345,7 @@ read_dbi (KdhPdb  *pdb,
     {
       guint16 stream;
       guint32 sym_bytes;
+      KdhPdbModuleStream ms;
 
       kdh_cursor_skip (&mods, 4 + 28 + 2);
       stream = kdh_cursor_u16 (&mods);
@@ -353,6 +354,9 @@ read_dbi (KdhPdb  *pdb,
       kdh_cursor_string (&mods);
       kdh_cursor_string (&mods);
       kdh_cursor_skip (&mods, (4 - mods.pos % 4) % 4);
+      ms.stream = stream;
+      ms.symbol_bytes = sym_bytes;
+      g_array_append_val (pdb->module_streams, ms);
       if (!read_module (pdb, stream, sym_bytes, m + 1, error))
         return FALSE;
     }
@@ -377,6 +381,7 @@ kdh_pdb_new (const guint8  *data,
   pdb->named_streams = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   pdb->sections = g_array_new (FALSE, FALSE, sizeof (KdhPdbSection));
   pdb->module_names = g_ptr_array_new ();
+  pdb->module_streams = g_array_new (FALSE, FALSE, sizeof (KdhPdbModuleStream));
   pdb->strings = g_string_chunk_new (4096);
   pdb->symbols = g_array_new (FALSE, FALSE, sizeof (KdhPdbSymbol));
   pdb->msf = kdh_msf_new (data, length, error);
@@ -395,6 +400,7 @@ kdh_pdb_free (KdhPdb *pdb)
   g_hash_table_unref (pdb->named_streams);
   g_array_unref (pdb->sections);
   g_ptr_array_unref (pdb->module_names);
+  g_array_unref (pdb->module_streams);
   g_string_chunk_free (pdb->strings);
   g_array_unref (pdb->symbols);
   g_clear_pointer (&pdb->by_address, g_array_unref);

@@ -189,6 +189,16 @@ KeGetCurrentPrcb (void)
   return prcb;
 }
 
+/* The KPCR through its Self field, as Windows' x64 KeGetPcr() reads it. */
+static inline PKPCR
+KeGetPcr (void)
+{
+  PKPCR pcr;
+
+  __asm__ volatile ("movq %%gs:0x18, %0" : "=r" (pcr));
+  return pcr;
+}
+
 /* ntoskrnl.exe's exports used by the drivers. */
 #ifndef KDH_GUEST_NT
 NTKERNELAPI extern BOOLEAN KdDebuggerNotPresent;

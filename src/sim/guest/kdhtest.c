@@ -8,6 +8,9 @@
  * counts itself in KdhTestTickCount, walks the devices three calls deep
  * (so a breakpoint there shows a real stack) and, on processor 0, prints
  * the DbgPrint lines kdhost-sim's --dbgprint-rate asks for, numbered.
+ * A second tick routine, KdhTestNestEntry, calls KdhTestNest recursively
+ * KDHTEST_NEST_DEPTH times down to KdhTestNestLeaf: a deep stack for
+ * debuggers, with a parameter passed on the stack (the fifth).
  */
 #include "kdh-guest.h"
 
@@ -17,6 +20,7 @@
 /* At most this many lines from one tick while catching up (or flooding). */
 #define KDHTEST_BURST 10
 #define KDHTEST_FLOOD_BURST 1024
+#define KDHTEST_NEST_DEPTH 8
 
 typedef enum _KDHTEST_DEVICE_KIND {
   KdhTestDeviceTimer = 1,
@@ -147,6 +151,10 @@ KdhTestTick (ULONG   Processor,
     KdhTestPrintDue (InterruptTime);
 }
 
+/* After DriverEntry, so that the code before it keeps its place. */
+__declspec (dllexport) VOID KdhTestNestEntry (ULONG   Processor,
+                                             ULONG64 InterruptTime);
+
 NTSTATUS
 DriverEntry (PVOID           DriverObject,
              PUNICODE_STRING RegistryPath)
@@ -171,5 +179,44 @@ DriverEntry (PVOID           DriverObject,
       *tail = d;
       tail = &d->Next;
     }
+  if (KdhRegisterTickRoutine (KdhTestNestEntry) != STATUS_SUCCESS)
+    return STATUS_INSUFFICIENT_RESOURCES;
   return KdhRegisterTickRoutine (KdhTestTick);
+}
+
+/* What each level of the recursion returned, so that each call does work
+ * after its callee returns and stays a real call. */
+__declspec (dllexport) ULONG64 KdhTestNestTrail[KDHTEST_NEST_DEPTH + 1];
+
+static NOINLINE ULONG64
+KdhTestNestLeaf (ULONG64 Seed,
+                 ULONG   Stride)
+{
+  return Seed ^ ((ULONG64) Stride << 32);
+}
+
+/* Exported, so that the compiler keeps its five parameters as declared
+ * (the fifth on the stack, as x64 passes every one after the fourth). */
+__declspec (dllexport) NOINLINE ULONG64
+KdhTestNest (ULONG   Depth,
+             ULONG   Processor,
+             ULONG64 InterruptTime,
+             ULONG64 Seed,
+             ULONG   Stride)
+{
+  ULONG64 r;
+
+  if (Depth == 0)
+    return KdhTestNestLeaf (Seed + InterruptTime, Stride + Processor);
+  r = KdhTestNest (Depth - 1, Processor, InterruptTime, Seed * 3 + Depth, Stride + 1);
+  KdhTestNestTrail[Depth] = r;
+  return r + Depth;
+}
+
+__declspec (dllexport) VOID
+KdhTestNestEntry (ULONG   Processor,
+                 ULONG64 InterruptTime)
+{
+  KdhTestNestTrail[0] = KdhTestNest (KDHTEST_NEST_DEPTH, Processor, InterruptTime,
+                                     KdhTestTickCount, (ULONG) InterruptTime & 0xFF);
 }

@@ -371,7 +371,8 @@ KiInitializeSystemCalls (void)
 VOID
 KiSystemStartup (PKDH_LOADER_BLOCK LoaderBlock)
 {
-  PKPRCB prcb = KeGetCurrentPrcb ();
+  /* Through the KPCR (which also puts its type in the PDB, for !pcr). */
+  PKPRCB prcb = KeGetPcr ()->CurrentPrcb;
 
   KiInitializeSystemCalls ();
   if (prcb->Number == 0)
