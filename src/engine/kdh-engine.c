@@ -61,6 +61,8 @@ host_publish_state (KdhHost     *host,
                     KdhConnState state,
                     const gchar *reason,
                     guint        attempt,
+                    guint        retry,
+                    gint64       retry_at_us,
                     const gchar *transport,
                     const gchar *target)
 {
@@ -83,6 +85,8 @@ host_publish_state (KdhHost     *host,
   event->state = state;
   event->reason = g_strdup (reason);
   event->attempt = attempt;
+  event->retry = retry;
+  event->retry_at_us = retry_at_us;
   event->transport = g_strdup (transport);
   event->target = g_strdup (target);
   kdh_engine_post (engine, event);

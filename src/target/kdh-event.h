@@ -60,6 +60,10 @@ typedef struct {
   KdhConnState state;
   gchar *reason;               /* why, e.g. "no RESET answer after 6 tries over 6.0 s" */
   guint attempt;               /* resync attempt, 0 when not applicable */
+  guint retry;                 /* automatic retries since the connection was
+                                * lost (LOST: the next one's number), 0: none */
+  gint64 retry_at_us;          /* LOST: when the next retry starts (monotonic),
+                                * 0 when none will */
   gchar *transport;            /* "pipe /run/vm.sock", NULL when none */
   gchar *target;               /* "Windows 10 19041 x64, 2 CPUs", NULL until known */
 

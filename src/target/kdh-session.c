@@ -37,7 +37,12 @@ kdh_session_set_state (KdhSession  *s,
   s->state = state;
   g_free (s->state_reason);
   s->state_reason = g_strdup (reason);
-  kdh_host_publish_state (s->host, state, reason, attempt, s->description, target);
+  /* The automatic retries after a loss count on across their rounds, each
+   * of which counts its RESETs from one again (@attempt). */
+  kdh_host_publish_state (s->host, state, reason, attempt, s->lost_attempts,
+                          state == KDH_CONN_LOST && s->lost_retry_us != G_MAXINT64
+                          ? s->lost_retry_us : 0,
+                          s->description, target);
 }
 
 KdhConnState
