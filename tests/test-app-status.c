@@ -5,7 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Real KdhWindows on the in-process simulator (sim:): the status bar's
- * retry count and countdown after a loss.
+ * retry count and countdown after a loss; the break-in byte and damaged
+ * packets in the packet log.
  */
 #include <string.h>
 #include <gtk/gtk.h>
@@ -24,7 +25,7 @@ state_is (gpointer data)
   return kdh_window_get_state (w[0]) == (KdhConnState) GPOINTER_TO_INT (w[1]);
 }
 
-G_GNUC_UNUSED static void
+static void
 wait_state (KdhWindow    *window,
             KdhConnState  state)
 {
@@ -121,6 +122,157 @@ test_retry_countdown (void)
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
+/* ---- The packet log ----------------------------------------------------- */
+
+static gboolean
+output_has (gpointer data)
+{
+  gpointer *w = data;
+  g_autofree gchar *text = kdh_command_view_dup_text (((KdhWindow *) w[0])->command_view);
+
+  return strstr (text, w[1]) != NULL;
+}
+
+/* Runs @line in @window and waits for its end (a marker echoed after it). */
+static void
+run_in_window (KdhWindow   *window,
+               const gchar *line)
+{
+  static guint n;
+  g_autofree gchar *mark = g_strdup_printf ("mark-%u-done", ++n);
+  g_autofree gchar *both = g_strdup_printf ("%s; .echo %s", line, mark);
+  gpointer w[2] = { window, mark };
+
+  kdh_engine_execute (window->engine, both, NULL);
+  kdh_test_run_until (output_has, w, 60, mark);
+}
+
+static void
+find_label (GtkWidget *widget,
+            gpointer   data)
+{
+  gpointer *found = data;
+
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), found[0]))
+    found[1] = widget;
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), find_label, data);
+}
+
+static gboolean
+has_label (GtkWidget   *widget,
+           const gchar *text)
+{
+  gpointer found[2] = { (gpointer) text, NULL };
+
+  find_label (widget, found);
+  return found[1] != NULL;
+}
+
+static KdhWindow *
+window_capturing (const gchar *connection)
+{
+  KdhWindow *window = kdh_window_new (NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 600);
+  gtk_widget_show (GTK_WIDGET (window));
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "packet-capture",
+                                      g_variant_new_boolean (TRUE));
+  kdh_window_attach (window, connection);
+  wait_state (window, KDH_CONN_BREAK);
+  return window;
+}
+
+static gboolean
+log_has (gpointer data)
+{
+  gpointer *w = data;
+  g_autofree gchar *text = kdh_packet_log_dup_text (((KdhWindow *) w[0])->packet_log);
+
+  return strstr (text, w[1]) != NULL;
+}
+
+/* Ctrl+Break's byte is on the wire as much as a packet is: a row of its
+ * own, towards the target. */
+static void
+test_breakin_logged (void)
+{
+  KdhWindow *window;
+  gpointer w[2];
+  g_autofree gchar *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint found = 0;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = window_capturing ("sim:");
+  kdh_engine_execute (window->engine, "g", NULL);
+  wait_state (window, KDH_CONN_RUNNING);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "break", NULL);
+  wait_state (window, KDH_CONN_BREAK);
+  w[0] = window;
+  w[1] = "Break-in";
+  kdh_test_run_until (log_has, w, 30, "the break-in row");
+  text = kdh_packet_log_dup_text (window->packet_log);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    if (strstr (lines[i], "Break-in"))
+      {
+        g_test_message ("%s", lines[i]);
+        g_assert_nonnull (strstr (lines[i], " → Break-in "));
+        g_assert_nonnull (strstr (lines[i], "ok: break-in byte 0x62"));
+        found++;
+        /* The target's stop follows it. */
+        g_assert_nonnull (lines[i + 1]);
+      }
+  g_assert_cmpuint (found, >=, 1);
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+/* The monitor's "Checksum errors" and the packet log say the same: as many
+ * rows found by "checksum" as the counter counts. */
+static void
+test_checksum_vocabulary (void)
+{
+  KdhWindow *window;
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *folded = NULL;
+  guint64 counted;
+  guint rows = 0;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = window_capturing ("sim:corrupt=0.2,drop=0.2,dup=0.1,seed=7");
+  for (guint i = 0; i < 10; i++)
+    run_in_window (window, "dq fffff800`00400000 L20");
+  /* Everything received has been through the log and the counters. */
+  kdh_test_gtk_iterate_for (1500);
+  counted = kdh_connection_monitor_get_counter (window->monitor, "checksum-errors");
+  text = kdh_packet_log_dup_text (window->packet_log);
+  folded = g_utf8_casefold (text, -1);
+  for (const gchar *p = folded; p && (p = strstr (p, "checksum")); p = strchr (p, '\n'))
+    {
+      const gchar *end = strchr (p, '\n');
+      g_autofree gchar *verdict = g_strndup (p, end ? (gsize) (end - p) : strlen (p));
+
+      g_test_message ("%s", verdict);
+      rows++;
+    }
+  g_test_message ("%" G_GUINT64_FORMAT " checksum errors counted, %u rows", counted, rows);
+  g_assert_cmpuint (counted, >, 0);
+  g_assert_cmpuint (rows, ==, counted);
+  /* Not only bad checksums: lost bytes cut packets short or hit trailers. */
+  g_assert_nonnull (strstr (folded, "checksum error: "));
+  g_assert_true (has_label (GTK_WIDGET (window->monitor), "Checksum errors"));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -131,6 +283,8 @@ main (int   argc,
   have_display = kdh_test_gtk_init (&argc, &argv);
 
   g_test_add_func ("/app/status/retry-countdown", test_retry_countdown);
+  g_test_add_func ("/app/status/breakin-logged", test_breakin_logged);
+  g_test_add_func ("/app/status/checksum-vocabulary", test_checksum_vocabulary);
 
   return g_test_run ();
 }

@@ -94,9 +94,10 @@ static const struct {
   { N_("ACKs"), COUNTER_ACKS_IN, COUNTER_ACKS_OUT },
   { N_("RESENDs"), COUNTER_RESENDS_IN, COUNTER_RESENDS_OUT },
   { N_("RESETs"), COUNTER_RESETS_IN, COUNTER_RESETS_OUT },
-  /* As the packet log says: "damaged" (bad checksum, trailer, length or
-   * type, or cut short; each asked for again). */
-  { N_("Damaged packets"), COUNTER_CHECKSUM_ERRORS, -1 },
+  /* Damaged packets: a bad checksum, trailer, length or type, or cut
+   * short; each asked for again. The packet log's verdicts name each
+   * "checksum error" too. */
+  { N_("Checksum errors"), COUNTER_CHECKSUM_ERRORS, -1 },
   { N_("Timeouts"), COUNTER_TIMEOUTS, -1 },
   { N_("Retransmits"), COUNTER_RETRANSMITS, -1 },
   { N_("Duplicates"), COUNTER_DUPLICATES, -1 },

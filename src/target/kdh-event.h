@@ -88,6 +88,7 @@ typedef struct {
   /* PACKET (text holds the whole line, for consoles) */
   gboolean outgoing;
   gboolean control;            /* ACK, RESEND, RESET */
+  gboolean breakin;            /* not a packet: the break-in byte, sent */
   guint16 packet_type;
   guint32 packet_id;
   guint16 byte_count;

@@ -211,19 +211,25 @@ post_trace (KdhSession           *s,
   gsize len = 0;
   const guint8 *payload = trace->payload ? g_bytes_get_data (trace->payload, &len) : NULL;
 
-  if (trace->header.control)
+  if (trace->breakin)
+    meaning = g_strdup_printf ("break-in byte 0x%02x", KDH_BREAKIN_BYTE);
+  else if (trace->header.control)
     meaning = g_strdup (kdh_packet_type_name (trace->header.type));
   else if (payload)
     meaning = kdh_dbgkd_describe (trace->header.type, payload, len);
   else
-    meaning = g_strdup_printf ("%s (damaged)", kdh_packet_type_name (trace->header.type));
+    meaning = g_strdup_printf ("%s (checksum error)", kdh_packet_type_name (trace->header.type));
   event->outgoing = trace->outgoing;
   event->control = trace->header.control;
   event->packet_type = trace->header.type;
   event->packet_id = trace->header.id;
-  event->byte_count = trace->header.byte_count;
+  event->byte_count = trace->breakin ? 1 : trace->header.byte_count;
+  event->breakin = trace->breakin;
   event->verdict = g_strdup (kdh_trace_verdict_name (trace->verdict));
-  event->text = g_strdup_printf ("%s id=%08x len=%u %s: %s\n", trace->outgoing ? ">>" : "<<",
+  if (trace->breakin)
+    event->text = g_strdup_printf (">> break-in len=1 %s: %s\n", event->verdict, meaning);
+  else
+    event->text = g_strdup_printf ("%s id=%08x len=%u %s: %s\n", trace->outgoing ? ">>" : "<<",
                                  trace->header.id, trace->header.byte_count, event->verdict,
                                  meaning);
   event->meaning = g_steal_pointer (&meaning);
