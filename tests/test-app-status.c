@@ -6,7 +6,7 @@
  *
  * Real KdhWindows on the in-process simulator (sim:): the status bar's
  * retry count and countdown after a loss; the break-in byte and damaged
- * packets in the packet log.
+ * packets in the packet log; the echo of a line typed while busy.
  */
 #include <string.h>
 #include <gtk/gtk.h>
@@ -273,6 +273,34 @@ test_checksum_vocabulary (void)
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
+/* ---- The echo ---------------------------------------------------------- */
+
+/* A command typed while the target runs is echoed with the prompt of the
+ * processor it will be read on, as at a break: "0: kd> r". */
+static void
+test_busy_echo (void)
+{
+  KdhWindow *window;
+  g_autofree gchar *text = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = kdh_window_new (NULL);
+  gtk_widget_show (GTK_WIDGET (window));
+  kdh_window_attach (window, "sim:");
+  wait_state (window, KDH_CONN_BREAK);
+  kdh_engine_execute (window->engine, "g", NULL);
+  wait_state (window, KDH_CONN_RUNNING);
+  run_in_window (window, ".echo typed-while-running");
+  text = kdh_command_view_dup_text (window->command_view);
+  g_assert_nonnull (strstr (text, "\n0: kd> .echo typed-while-running;"));
+  g_assert_null (strstr (text, "\nkd> .echo typed-while-running;"));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -285,6 +313,7 @@ main (int   argc,
   g_test_add_func ("/app/status/retry-countdown", test_retry_countdown);
   g_test_add_func ("/app/status/breakin-logged", test_breakin_logged);
   g_test_add_func ("/app/status/checksum-vocabulary", test_checksum_vocabulary);
+  g_test_add_func ("/app/status/busy-echo", test_busy_echo);
 
   return g_test_run ();
 }
