@@ -6,13 +6,16 @@
  *
  * Real KdhWindows on the in-process simulator (sim:): the status bar's
  * retry count and countdown after a loss; the break-in byte and damaged
- * packets in the packet log; the echo of a line typed while busy.
+ * packets in the packet log; the echo of a line typed while busy; File >
+ * Open Log File… through its file chooser.
  */
 #include <string.h>
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
 #include "kdh-test-engine.h"
 #include "kdh-test-gtk.h"
+#include "kdh-app-resources.h"
 #include "kdh-window-private.h"
 
 static gboolean have_display;
@@ -301,6 +304,162 @@ test_busy_echo (void)
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
+/* ---- File > Open Log File… ---------------------------------------------- */
+
+/* The item @label of the File menu's sections, and its action. */
+static gchar *
+file_menu_action (const gchar *label)
+{
+  g_autoptr (GtkBuilder) builder = NULL;
+  GMenuModel *menubar;
+  gchar *found = NULL;
+
+  kdh_app_ensure_resources ();
+  builder = gtk_builder_new_from_resource ("/org/kdhost/Kdhost/gtk/menus.ui");
+  menubar = G_MENU_MODEL (gtk_builder_get_object (builder, "menubar"));
+  for (gint i = 0; i < g_menu_model_get_n_items (menubar); i++)
+    {
+      g_autofree gchar *name = NULL;
+      g_autoptr (GMenuModel) file = NULL;
+
+      g_menu_model_get_item_attribute (menubar, i, "label", "s", &name);
+      if (g_strcmp0 (name, "_File") != 0)
+        continue;
+      file = g_menu_model_get_item_link (menubar, i, G_MENU_LINK_SUBMENU);
+      for (gint s = 0; s < g_menu_model_get_n_items (file); s++)
+        {
+          g_autoptr (GMenuModel) section = g_menu_model_get_item_link (file, s, G_MENU_LINK_SECTION);
+
+          for (gint j = 0; section && j < g_menu_model_get_n_items (section); j++)
+            {
+              g_autofree gchar *item = NULL;
+
+              g_menu_model_get_item_attribute (section, j, "label", "s", &item);
+              if (g_strcmp0 (item, label) == 0)
+                g_menu_model_get_item_attribute (section, j, "action", "s", &found);
+            }
+        }
+    }
+  return found;
+}
+
+static GtkWidget *
+find_chooser (void)
+{
+  GList *toplevels = gtk_window_list_toplevels ();
+  GtkWidget *found = NULL;
+
+  for (GList *l = toplevels; l; l = l->next)
+    if (GTK_IS_FILE_CHOOSER_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+      found = l->data;
+  g_list_free (toplevels);
+  return found;
+}
+
+static gboolean
+chooser_shown (gpointer data)
+{
+  return find_chooser () != NULL;
+}
+
+static gboolean
+chooser_gone (gpointer data)
+{
+  return find_chooser () == NULL;
+}
+
+static gboolean
+file_has (gpointer data)
+{
+  gpointer *w = data;
+  g_autofree gchar *contents = NULL;
+
+  return g_file_get_contents (w[0], &contents, NULL, NULL) && strstr (contents, w[1]) != NULL;
+}
+
+static gboolean
+chooser_has_file (gpointer data)
+{
+  g_autofree gchar *path = gtk_file_chooser_get_filename (data);
+
+  return path != NULL;
+}
+
+/* Chooses @name in @dir in the Open Log File dialog, appending or not. */
+static void
+choose_log (KdhWindow   *window,
+            const gchar *dir,
+            const gchar *name,
+            gboolean     append)
+{
+  GtkWidget *chooser;
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "open-log", NULL);
+  kdh_test_run_until (chooser_shown, NULL, 30, "the Open Log File dialog");
+  chooser = find_chooser ();
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (chooser)), ==, "Open Log File");
+  gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), dir);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (chooser), "append", append ? "true" : "false");
+  /* The folder loads in the background; the name counts once it has. */
+  g_assert_true (kdh_test_gtk_iterate_until (chooser_has_file, chooser, 30000));
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  kdh_test_run_until (chooser_gone, NULL, 30, "the Open Log File dialog to go");
+}
+
+/* File > Open Log File… and Close Log File are in the menu; the file chosen
+ * is logged to by .logopen (the output says so), Append keeps what it held
+ * (.logappend), and Close Log File ends it (.logclose). */
+static void
+test_log_menu (void)
+{
+  KdhWindow *window;
+  g_autofree gchar *open_action = file_menu_action ("Open _Log File…");
+  g_autofree gchar *close_action = file_menu_action ("Close Lo_g File");
+  g_autofree gchar *dir = g_dir_make_tmp ("kdh-log-XXXXXX", NULL);
+  g_autofree gchar *path = g_build_filename (dir, "with space; semicolon.log", NULL);
+  g_autofree gchar *opened = g_strdup_printf ("Opened log file '%s'", path);
+  g_autofree gchar *contents = NULL;
+  gpointer w[2] = { path, NULL };
+
+  g_assert_cmpstr (open_action, ==, "win.open-log");
+  g_assert_cmpstr (close_action, ==, "win.close-log");
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = kdh_window_new (NULL);
+  gtk_widget_show (GTK_WIDGET (window));
+  kdh_window_attach (window, "sim:");
+  wait_state (window, KDH_CONN_BREAK);
+
+  choose_log (window, dir, "with space; semicolon.log", FALSE);
+  {
+    gpointer o[2] = { window, opened };
+
+    kdh_test_run_until (output_has, o, 30, opened);
+  }
+  run_in_window (window, ".echo first-logged-line");
+  g_action_group_activate_action (G_ACTION_GROUP (window), "close-log", NULL);
+  w[1] = "Closing open log file";
+  kdh_test_run_until (file_has, w, 30, "the log closed");
+  run_in_window (window, ".echo not-logged");
+
+  /* Again, appending: the first line stays. */
+  choose_log (window, dir, "with space; semicolon.log", TRUE);
+  run_in_window (window, ".echo second-logged-line");
+  g_action_group_activate_action (G_ACTION_GROUP (window), "close-log", NULL);
+  w[1] = "second-logged-line";
+  kdh_test_run_until (file_has, w, 30, "the second line in the log");
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "first-logged-line"));
+  g_assert_null (strstr (contents, "not-logged"));
+  gtk_widget_destroy (GTK_WIDGET (window));
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -314,6 +473,7 @@ main (int   argc,
   g_test_add_func ("/app/status/breakin-logged", test_breakin_logged);
   g_test_add_func ("/app/status/checksum-vocabulary", test_checksum_vocabulary);
   g_test_add_func ("/app/status/busy-echo", test_busy_echo);
+  g_test_add_func ("/app/status/log-menu", test_log_menu);
 
   return g_test_run ();
 }

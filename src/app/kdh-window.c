@@ -227,6 +227,7 @@ setup_session (KdhWindow *self)
                                   g_settings_get_boolean (self->settings, "initial-break"));
   kdh_window_install_actions (self);
   kdh_window_install_edit (self);
+  kdh_window_install_log (self);
   kdh_window_views_setup (self);
   kdh_window_update_actions (self);
   kdh_window_bus_export (self);
