@@ -7,7 +7,9 @@
  * Real KdhWindows on the in-process simulator (sim:): the status bar's
  * retry count and countdown after a loss; the break-in byte and damaged
  * packets in the packet log; the echo of a line typed while busy; File >
- * Open Log File… through its file chooser.
+ * Open Log File… through its file chooser; a symbol download's progress
+ * bar and its Cancel, against the loopback symbol server of
+ * test-symbol-server (kdh-test-symsrv.c).
  */
 #include <string.h>
 #include <glib/gstdio.h>
@@ -15,6 +17,7 @@
 
 #include "kdh-test-engine.h"
 #include "kdh-test-gtk.h"
+#include "kdh-test-symsrv.h"
 #include "kdh-app-resources.h"
 #include "kdh-window-private.h"
 
@@ -460,6 +463,144 @@ test_log_menu (void)
   g_rmdir (dir);
 }
 
+/* ---- A download's progress ------------------------------------------- */
+
+typedef struct {
+  KdhWindow *window;
+  Server *server;
+} Download;
+
+static GtkWidget *
+status_part (KdhWindow   *window,
+             const gchar *name)
+{
+  GObject *part = gtk_widget_get_template_child (GTK_WIDGET (window->status_bar),
+                                                 KDH_TYPE_STATUS_BAR, name);
+
+  g_assert_nonnull (part);
+  return GTK_WIDGET (part);
+}
+
+static gboolean
+bar_at_half (gpointer data)
+{
+  Download *d = data;
+  GtkWidget *bar = status_part (d->window, "progress_bar");
+
+  /* The test server's sockets are served from this main context too. */
+  return gtk_widget_is_visible (bar)
+         && gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar)) > 0.45;
+}
+
+static gboolean
+bar_hidden (gpointer data)
+{
+  return !gtk_widget_is_visible (status_part (data, "progress_box"));
+}
+
+/* .reload of a PDB that the server sends half of and then holds: the status
+ * bar shows what is downloaded and how far (half of its size, as the bar's
+ * text says), and its Cancel stops the download as Ctrl+Break would: the
+ * bar goes, the output says cancelled, the module keeps its exports. A
+ * download that runs to its end takes its bar away too. */
+static void
+test_download_progress (void)
+{
+  KdhWindow *window;
+  Server server = { 0 };
+  Download d;
+  g_autofree gchar *tmp = g_dir_make_tmp ("kdh-symsrv-XXXXXX", NULL);
+  g_autofree gchar *root = g_build_filename (tmp, "www", NULL);
+  g_autofree gchar *cache = g_build_filename (tmp, "cache", NULL);
+  g_autofree gchar *line = NULL;
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *half = NULL, *whole = NULL, *expected = NULL;
+  gsize len;
+  GtkWidget *bar, *label, *cancel;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  kdh_test_symsrv_publish (root, "ntoskrnl.pdb", FALSE);
+  g_free (kdh_test_symsrv_guest_file ("ntoskrnl.pdb", &len));
+  kdh_test_symsrv_start (&server, root);
+  window = kdh_window_new (NULL);
+  gtk_widget_show (GTK_WIDGET (window));
+  kdh_window_attach (window, "sim:");
+  wait_state (window, KDH_CONN_BREAK);
+  g_assert_false (gtk_widget_is_visible (status_part (window, "progress_box")));
+
+  line = g_strdup_printf (".sympath srv*%s*%s/slow", cache, server.url);
+  run_in_window (window, line);
+  kdh_engine_execute (window->engine, ".reload /f nt", NULL);
+  d.window = window;
+  d.server = &server;
+  kdh_test_run_until (bar_at_half, &d, 60, "the progress bar at half");
+  bar = status_part (window, "progress_bar");
+  label = status_part (window, "progress_label");
+  cancel = status_part (window, "progress_cancel");
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar)), ==,
+                     (gdouble) (len / 2) / len);
+  half = g_format_size (len / 2);
+  whole = g_format_size (len);
+  expected = g_strdup_printf ("%s of %s", half, whole);
+  g_assert_cmpstr (gtk_progress_bar_get_text (GTK_PROGRESS_BAR (bar)), ==, expected);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, "Downloading ntoskrnl.pdb");
+  {
+    g_autofree gchar *tip = gtk_widget_get_tooltip_text (label);
+    g_autofree gchar *url = g_strdup_printf ("%s/slow/ntoskrnl.pdb/", server.url);
+
+    g_assert_true (g_str_has_prefix (tip, url));
+  }
+  g_assert_true (gtk_widget_is_sensitive (cancel));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  cairo_surface_destroy (kdh_test_gtk_draw (GTK_WIDGET (window->status_bar), "status-download"));
+
+  gtk_button_clicked (GTK_BUTTON (cancel));
+  kdh_test_run_until (bar_hidden, window, 60, "the progress bar gone");
+  {
+    gpointer w[2] = { window, "cancelled" };
+
+    kdh_test_run_until (output_has, w, 60, "the download cancelled");
+  }
+  run_in_window (window, "lm m nt");
+  text = kdh_command_view_dup_text (window->command_view);
+  if (strstr (text, "(export symbols)") == NULL)
+    g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "(export symbols)"));
+
+  /* A download that ends: no bar left behind. */
+  kdh_test_symsrv_release (&server);
+  g_clear_pointer (&line, g_free);
+  line = g_strdup_printf (".sympath srv*%s*%s", cache, server.url);
+  run_in_window (window, line);
+  run_in_window (window, ".reload /f nt");
+  if (gtk_widget_is_visible (status_part (window, "progress_box")))
+    {
+      g_autofree gchar *t = kdh_command_view_dup_text (window->command_view);
+
+      /* What the window showed, to tell why. */
+      g_test_message ("bar: %s / %s; output: %s", gtk_label_get_text (GTK_LABEL (label)),
+                      gtk_progress_bar_get_text (GTK_PROGRESS_BAR (bar)), t);
+    }
+  g_assert_false (gtk_widget_is_visible (status_part (window, "progress_box")));
+  g_clear_pointer (&text, g_free);
+  run_in_window (window, "lm m nt");
+  text = kdh_command_view_dup_text (window->command_view);
+  g_assert_nonnull (strstr (text, "(pdb symbols)"));
+
+  gtk_widget_destroy (GTK_WIDGET (window));
+  kdh_test_symsrv_stop (&server);
+  {
+    const gchar *argv[] = { "rm", "-rf", tmp, NULL };
+
+    g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
+                  NULL);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -474,6 +615,7 @@ main (int   argc,
   g_test_add_func ("/app/status/checksum-vocabulary", test_checksum_vocabulary);
   g_test_add_func ("/app/status/busy-echo", test_busy_echo);
   g_test_add_func ("/app/status/log-menu", test_log_menu);
+  g_test_add_func ("/app/status/download-progress", test_download_progress);
 
   return g_test_run ();
 }

@@ -20,6 +20,9 @@ struct _KdhStatusBar
   GtkLabel *target_label;
   GtkLabel *last_packet_label;
   GtkWidget *state_box;
+  GtkWidget *progress_box;
+  GtkLabel *progress_label;
+  GtkProgressBar *progress_bar;
 
   KdhConnState state;
   guint attempt;
@@ -170,6 +173,9 @@ kdh_status_bar_set_state (KdhStatusBar   *self,
   self->retry = event->retry;
   self->retry_at_us = event->retry_at_us;
   show_state (self);
+  /* Nothing waits for a download without a connection. */
+  if (event->state == KDH_CONN_DISCONNECTED)
+    gtk_widget_hide (self->progress_box);
   /* The reason of the last transition, on hover; in every state. */
   gtk_widget_set_tooltip_text (self->state_box, event->reason && *event->reason
                                                 ? event->reason : state_description (event->state));
@@ -178,6 +184,46 @@ kdh_status_bar_set_state (KdhStatusBar   *self,
   gtk_label_set_text (self->target_label, event->target ? event->target : "");
   gtk_widget_queue_draw (GTK_WIDGET (self->indicator));
   refresh_last_packet (self);
+}
+
+void
+kdh_status_bar_set_progress (KdhStatusBar   *self,
+                             const KdhEvent *event)
+{
+  g_autofree gchar *what = NULL;
+  g_autofree gchar *done = NULL;
+  g_autofree gchar *amount = NULL;
+
+  g_return_if_fail (KDH_IS_STATUS_BAR (self));
+  if (event->progress_end)
+    {
+      gtk_widget_hide (self->progress_box);
+      return;
+    }
+  /* TRANSLATORS: %s is a file, "ntkrnlmp.pdb" */
+  what = g_strdup_printf (_("Downloading %s"), event->text ? event->text : "");
+  gtk_label_set_text (self->progress_label, what);
+  /* Where from, in full, on hover. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->progress_label), event->reason);
+  done = g_format_size ((guint64) MAX (event->progress_done, 0));
+  if (event->progress_total > 0)
+    {
+      g_autofree gchar *total = g_format_size ((guint64) event->progress_total);
+
+      /* TRANSLATORS: "1.2 MB of 3.4 MB" */
+      amount = g_strdup_printf (_("%s of %s"), done, total);
+      gtk_progress_bar_set_fraction (self->progress_bar,
+                                     CLAMP ((gdouble) event->progress_done
+                                            / event->progress_total, 0, 1));
+    }
+  else
+    {
+      /* No size from the server: it moves, and says how much so far. */
+      amount = g_strdup (done);
+      gtk_progress_bar_pulse (self->progress_bar);
+    }
+  gtk_progress_bar_set_text (self->progress_bar, amount);
+  gtk_widget_show (self->progress_box);
 }
 
 void
@@ -226,6 +272,11 @@ kdh_status_bar_class_init (KdhStatusBarClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, target_label);
   gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, last_packet_label);
   gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, state_box);
+  gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, progress_box);
+  gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, progress_bar);
+  /* Not kept, but named for tests and accessibility tools. */
+  gtk_widget_class_bind_template_child_full (widget_class, "progress_cancel", FALSE, 0);
 }
 
 static void

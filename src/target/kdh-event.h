@@ -41,6 +41,7 @@ typedef enum {
   KDH_EVENT_STATS,           /* link counters (at most a few per second) */
   KDH_EVENT_PACKET,          /* one packet, when the packet trace is on */
   KDH_EVENT_QUERY_RESULT,    /* the answer to kdh_engine_query() (token, query, result or error) */
+  KDH_EVENT_PROGRESS,        /* long work the current command waits for (a symbol download) */
 } KdhEventKind;
 
 typedef enum {
@@ -94,6 +95,12 @@ typedef struct {
   guint16 byte_count;
   gchar *verdict;              /* "ok", "duplicate", "bad checksum", ... */
   gchar *meaning;              /* "Manipulate ReadVirtualMemory 0xfffff800... 0x1000" */
+
+  /* PROGRESS (text: what, "ntkrnlmp.pdb"; reason: where from, its URL; the
+   * console has its progress lines in the output instead) */
+  gint64 progress_done;        /* bytes so far */
+  gint64 progress_total;       /* -1: not known */
+  gboolean progress_end;       /* the work is over: done, failed or cancelled */
 
   /* QUERY_RESULT (token and error as COMMAND_DONE) */
   guint query;                 /* a KdhViewQuery */
