@@ -145,8 +145,11 @@ show_state (KdhStatusBar *self)
   else if (self->retry > 0 && (self->state == KDH_CONN_RESYNCHRONIZING
                                || self->state == KDH_CONN_SYNCHRONIZING))
     label = g_strdup_printf (_("%s (retry %u)"), name, self->retry);
+  /* A user's resync counts its RESETs; Lost with no retry to come (given
+   * up, or a debugging server's, which sends no countdown) its losses. */
   else if (self->attempt > 1 && (self->state == KDH_CONN_RESYNCHRONIZING
-                                 || self->state == KDH_CONN_SYNCHRONIZING))
+                                 || self->state == KDH_CONN_SYNCHRONIZING
+                                 || self->state == KDH_CONN_LOST))
     label = g_strdup_printf (_("%s (attempt %u)"), name, self->attempt);
   else
     label = g_strdup (name);

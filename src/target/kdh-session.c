@@ -230,8 +230,8 @@ post_trace (KdhSession           *s,
     event->text = g_strdup_printf (">> break-in len=1 %s: %s\n", event->verdict, meaning);
   else
     event->text = g_strdup_printf ("%s id=%08x len=%u %s: %s\n", trace->outgoing ? ">>" : "<<",
-                                 trace->header.id, trace->header.byte_count, event->verdict,
-                                 meaning);
+                                   trace->header.id, trace->header.byte_count, event->verdict,
+                                   meaning);
   event->meaning = g_steal_pointer (&meaning);
   kdh_host_post (s->host, event);
 }
