@@ -234,6 +234,23 @@ test_monitor_segments (void)
   kdh_test_gtk_iterate_for (1200);
 }
 
+static GtkWidget *monitor_part (GtkWidget   *monitor,
+                                const gchar *name);
+
+/* As the monitor writes a rate. */
+static gchar *
+rate_text (gdouble rate)
+{
+  g_autofree gchar *size = NULL;
+
+  if (rate < 1000)
+    return g_strdup_printf ("%.0f B/s", rate);
+  size = g_format_size ((guint64) rate);
+  return g_strdup_printf ("%s/s", size);
+}
+
+/* The corner shows the rate now (both ways, over the last two seconds),
+ * the legend each way; the graph's tooltip names its scale. */
 static void
 test_monitor_throughput (void)
 {
@@ -242,8 +259,10 @@ test_monitor_throughput (void)
   KdhConnectionMonitor *monitor;
   KdhLinkStats stats = { 0 };
   gint64 now = g_get_monotonic_time ();
-  g_autofree gchar *size = NULL;
   g_autofree gchar *expected = NULL;
+  g_autofree gchar *tooltip = NULL;
+  g_autofree gchar *in_text = NULL;
+  g_autofree gchar *legend = NULL;
 
   if (!have_display)
     {
@@ -254,30 +273,40 @@ test_monitor_throughput (void)
   monitor = KDH_CONNECTION_MONITOR (widget);
   window = kdh_test_gtk_show (widget, 360, 700);
 
-  /* At least 1 kB/s full scale with no traffic. */
-  size = g_format_size (1000);
-  expected = g_strdup_printf ("%s/s", size);
-  g_assert_cmpstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "scale_label"), ==, expected);
+  /* No traffic: 0, on a scale up to 1 kB/s. */
+  g_assert_cmpstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "rate_label"), ==, "0 B/s");
+  tooltip = gtk_widget_get_tooltip_text (monitor_part (widget, "graph"));
+  g_assert_nonnull (strstr (tooltip, "logarithmic scale up to 1 kB/s"));
 
   stats.last_rtt_us = -1;
-  kdh_connection_monitor_set_stats (monitor, &stats, now - 3 * SEC);
+  kdh_connection_monitor_set_stats (monitor, &stats, now - 2 * SEC);
   stats.bytes_in += 1500;
   stats.bytes_out += 100;
-  kdh_connection_monitor_set_stats (monitor, &stats, now - 2 * SEC);
-  stats.bytes_in += 4200;   /* 4.2 kB/s: the scale rounds up to 5 kB/s */
-  stats.bytes_out += 300;
   kdh_connection_monitor_set_stats (monitor, &stats, now - 1 * SEC);
-  g_clear_pointer (&size, g_free);
-  g_clear_pointer (&expected, g_free);
-  size = g_format_size (5000);
-  expected = g_strdup_printf ("%s/s", size);
-  g_assert_cmpstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "scale_label"), ==, expected);
+  stats.bytes_in += 4200;
+  stats.bytes_out += 300;
+  kdh_connection_monitor_set_stats (monitor, &stats, now);
+  /* (1500 + 4200) / 2 s in, (100 + 300) / 2 s out: the rate, not the
+   * scale's top. */
+  expected = rate_text ((1500 + 4200 + 100 + 300) / 2.0);
+  g_assert_cmpstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "rate_label"), ==, expected);
+  in_text = rate_text ((1500 + 4200) / 2.0);
+  legend = g_strdup_printf ("In %s", in_text);
+  g_assert_nonnull (strstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "legend_label"),
+                            legend));
+  g_assert_nonnull (strstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "legend_label"),
+                            "Out 200 B/s"));
+  g_clear_pointer (&tooltip, g_free);
+  tooltip = gtk_widget_get_tooltip_text (monitor_part (widget, "graph"));
+  g_assert_nonnull (strstr (tooltip, "up to 10 kB/s"));
 
   /* Counters that start again (a new link) do not make a negative rate. */
   stats.bytes_in = 10;
   kdh_connection_monitor_set_stats (monitor, &stats, now);
   g_assert_cmpuint (kdh_connection_monitor_get_counter (monitor, "bytes-in"), ==, 10);
-  g_assert_cmpstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "scale_label"), ==, expected);
+  g_clear_pointer (&expected, g_free);
+  expected = rate_text ((1500 + 4200 + 10 + 100 + 300) / 2.0);
+  g_assert_cmpstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "rate_label"), ==, expected);
 
   kdh_test_gtk_destroy (window, widget);
 }
@@ -440,7 +469,7 @@ check_timeline (GtkWidget *monitor,
 
 /* Traffic of a known shape, in snapshots a second apart as the engine
  * posts them: 4000 B/s in and 1000 out from 51 to 30 s ago, nothing until
- * 21 s ago, then 2000 in and 500 out. The scale is then 5 kB/s. */
+ * 21 s ago, then 2000 in and 500 out. The scale then reaches 10 kB/s. */
 static void
 feed_traffic (KdhConnectionMonitor *monitor,
               gint64                base)
@@ -501,8 +530,9 @@ graph_column (cairo_surface_t *surface,
     }
 }
 
-/* The lines at the heights the figures give (rate / scale of the height,
- * from the bottom), at zero where no snapshot came, nothing above them. */
+/* The lines at the heights the figures give on the logarithmic scale
+ * (log(1 + rate) / log(1 + top) of the height, from the bottom), at zero
+ * where no snapshot came, nothing above them. */
 static void
 check_graph (GtkWidget *monitor,
              gint64     base)
@@ -512,7 +542,7 @@ check_graph (GtkWidget *monitor,
   cairo_surface_t *surface = kdh_test_gtk_draw (graph, "monitor-graph");
   gint width = cairo_image_surface_get_width (surface);
   gint height = cairo_image_surface_get_height (surface);
-  const gdouble scale = 5000;
+  const gdouble top = 10000;
   static const struct {
     gdouble at_s;              /* seconds before base */
     gdouble in_rate, out_rate; /* bytes per second; 0: no line above zero */
@@ -546,8 +576,10 @@ check_graph (GtkWidget *monitor,
           continue;
         }
       {
-        gdouble in_y = height - 1 - (height - 2) * columns[i].in_rate / scale;
-        gdouble out_y = height - 1 - (height - 2) * columns[i].out_rate / scale;
+        gdouble in_y = height - 1 - (height - 2) * log10 (1 + columns[i].in_rate)
+                                     / log10 (1 + top);
+        gdouble out_y = height - 1 - (height - 2) * log10 (1 + columns[i].out_rate)
+                                      / log10 (1 + top);
 
         /* A 1.5-pixel line centred on y covers row y - 0.5 most. */
         g_assert_cmpint (in_strength, >=, 100);
@@ -573,8 +605,7 @@ test_monitor_render (void)
   GtkWidget *window;
   KdhConnectionMonitor *monitor;
   gint64 base = g_get_monotonic_time ();
-  g_autofree gchar *size = g_format_size (5000);
-  g_autofree gchar *scale = g_strdup_printf ("%s/s", size);
+  g_autofree gchar *rate = NULL;
 
   if (!have_display)
     {
@@ -589,7 +620,9 @@ test_monitor_render (void)
     add_state (monitor, history[i].state, history[i].ago_s * SEC, history[i].reason,
                history[i].attempt);
   feed_traffic (monitor, base);
-  g_assert_cmpstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "scale_label"), ==, scale);
+  /* The last two seconds: 2000 in and 500 out. */
+  rate = rate_text (2500);
+  g_assert_cmpstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "rate_label"), ==, rate);
   kdh_test_gtk_iterate_for (200);
   cairo_surface_destroy (kdh_test_gtk_draw (window, "monitor"));
 

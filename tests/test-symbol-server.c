@@ -11,202 +11,12 @@
  * (a CAB the test makes with libgcab) is expanded; a server that stalls is
  * cancelled by Ctrl+C and the module keeps its exports.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
-#include <libgcab.h>
-#include <libsoup/soup.h>
 
 #include "kdh-test-engine.h"
-
-typedef struct {
-  SoupServer *server;
-  gchar *root;                 /* what /PATH serves: ROOT/PATH */
-  gchar *url;                  /* http://127.0.0.1:PORT */
-  GPtrArray *requests;         /* "GET /path -> status" */
-  GPtrArray *stalled;          /* SoupServerMessage held without an answer */
-} Server;
-
-static void
-handle (SoupServer        *server,
-        SoupServerMessage *msg,
-        const char        *path,
-        GHashTable        *query,
-        gpointer           data)
-{
-  Server *s = data;
-  g_autofree gchar *file = g_build_filename (s->root, path, NULL);
-  g_autofree gchar *contents = NULL;
-  gsize len;
-
-  if (g_str_has_prefix (path, "/stall/"))
-    {
-      /* Accept the request and never answer it. */
-      g_ptr_array_add (s->requests, g_strdup_printf ("GET %s -> stalled", path));
-      g_ptr_array_add (s->stalled, g_object_ref (msg));
-      soup_server_message_pause (msg);
-      return;
-    }
-  if (g_file_get_contents (file, &contents, &len, NULL))
-    {
-      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-      soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_COPY,
-                                        contents, len);
-    }
-  else
-    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
-  g_ptr_array_add (s->requests, g_strdup_printf ("GET %s -> %u", path,
-                                                 soup_server_message_get_status (msg)));
-}
-
-static void
-server_start (Server      *s,
-              const gchar *root)
-{
-  g_autoptr (GError) error = NULL;
-  GSList *uris;
-
-  s->root = g_strdup (root);
-  s->requests = g_ptr_array_new_with_free_func (g_free);
-  s->stalled = g_ptr_array_new_with_free_func (g_object_unref);
-  s->server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (s->server, NULL, handle, s, NULL);
-  g_assert_true (soup_server_listen_local (s->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (s->server);
-  g_assert_nonnull (uris);
-  s->url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-}
-
-static void
-server_stop (Server *s)
-{
-  if (s->server == NULL)
-    return;
-  soup_server_disconnect (s->server);
-  g_ptr_array_unref (s->stalled);
-  g_clear_object (&s->server);
-  g_ptr_array_unref (s->requests);
-  g_free (s->root);
-  g_free (s->url);
-  memset (s, 0, sizeof *s);
-}
-
-static gboolean
-requested (Server      *s,
-           const gchar *format,
-           ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-requested (Server      *s,
-           const gchar *format,
-           ...)
-{
-  va_list ap;
-  g_autofree gchar *text = NULL;
-
-  va_start (ap, format);
-  text = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  for (guint i = 0; i < s->requests->len; i++)
-    if (strcmp (s->requests->pdata[i], text) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* Not inlined: GCC then mistakes the output buffer for a local. */
-static G_GNUC_NO_INLINE gchar *
-pdbutil_summary (const gchar *pdb)
-{
-  g_autofree gchar *program = g_find_program_in_path ("llvm-pdbutil");
-  g_autofree gchar *path = g_build_filename (KDH_SIM_GUEST_DIR, pdb, NULL);
-  const gchar *argv[] = { NULL, "dump", "-summary", path, NULL };
-  g_autoptr (GError) error = NULL;
-  gchar *out = NULL;
-  gint status = 0;
-
-  if (program == NULL)
-    program = g_find_program_in_path ("llvm-pdbutil-14");
-  g_assert_nonnull (program);
-  argv[0] = program;
-  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status,
-                &error);
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-  return out;
-}
-
-/* symsrv's directory for @pdb: GUID digits and age, from llvm-pdbutil. */
-static gchar *
-store_key (const gchar *pdb)
-{
-  g_autofree gchar *summary = pdbutil_summary (pdb);
-  gchar g[5][13];
-  guint age;
-
-  g_assert_cmpint (sscanf (strstr (summary, "Age:"), "Age: %u", &age), ==, 1);
-  g_assert_cmpint (sscanf (strstr (summary, "GUID:"), "GUID: {%8[0-9A-F]-%4[0-9A-F]-%4[0-9A-F]-"
-                           "%4[0-9A-F]-%12[0-9A-F]}", g[0], g[1], g[2], g[3], g[4]), ==, 5);
-  return g_strdup_printf ("%s%s%s%s%s%X", g[0], g[1], g[2], g[3], g[4], age);
-}
-
-static gchar *
-guest_file (const gchar *name,
-            gsize       *len)
-{
-  g_autofree gchar *path = g_build_filename (KDH_SIM_GUEST_DIR, name, NULL);
-  gchar *data = NULL;
-
-  g_assert_true (g_file_get_contents (path, &data, len, NULL));
-  return data;
-}
-
-/* Puts @pdb into the store under @root, as is or as a CAB (name.pd_). */
-static void
-publish (const gchar *root,
-         const gchar *pdb,
-         gboolean     compressed)
-{
-  g_autofree gchar *key = store_key (pdb);
-  g_autofree gchar *dir = g_build_filename (root, pdb, key, NULL);
-  g_autofree gchar *data = NULL;
-  gsize len;
-
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  data = guest_file (pdb, &len);
-  if (!compressed)
-    {
-      g_autofree gchar *dest = g_build_filename (dir, pdb, NULL);
-
-      g_assert_true (g_file_set_contents (dest, data, len, NULL));
-      return;
-    }
-  {
-    g_autofree gchar *packed_name = g_strdup (pdb);
-    g_autofree gchar *dest = NULL;
-    g_autoptr (GCabCabinet) cab = gcab_cabinet_new ();
-    g_autoptr (GCabFolder) folder = gcab_folder_new (GCAB_COMPRESSION_MSZIP);
-    g_autoptr (GBytes) bytes = g_bytes_new (data, len);
-    g_autoptr (GCabFile) file = gcab_file_new_with_bytes (pdb, bytes);
-    g_autoptr (GFile) out = NULL;
-    g_autoptr (GFileOutputStream) stream = NULL;
-    g_autoptr (GError) error = NULL;
-
-    packed_name[strlen (packed_name) - 1] = '_';
-    dest = g_build_filename (dir, packed_name, NULL);
-    out = g_file_new_for_path (dest);
-    g_assert_true (gcab_folder_add_file (folder, file, FALSE, NULL, &error));
-    g_assert_true (gcab_cabinet_add_folder (cab, folder, &error));
-    stream = g_file_replace (out, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error);
-    g_assert_no_error (error);
-    g_assert_true (gcab_cabinet_write_simple (cab, G_OUTPUT_STREAM (stream), NULL, NULL, NULL,
-                                              &error));
-    g_assert_no_error (error);
-    g_assert_true (g_output_stream_close (G_OUTPUT_STREAM (stream), NULL, &error));
-  }
-}
+#include "kdh-test-symsrv.h"
 
 static void
 assert_same_file (const gchar *path,
@@ -215,7 +25,7 @@ assert_same_file (const gchar *path,
   g_autofree gchar *want = NULL, *got = NULL;
   gsize want_len, got_len;
 
-  want = guest_file (pdb, &want_len);
+  want = kdh_test_symsrv_guest_file (pdb, &want_len);
   g_assert_true (g_file_get_contents (path, &got, &got_len, NULL));
   g_assert_cmpmem (got, got_len, want, want_len);
 }
@@ -248,7 +58,7 @@ test_download_then_cache (void)
 {
   KdhTestEngine t;
   Server s = { 0 };
-  g_autofree gchar *root = NULL, *cache = NULL, *cached = NULL, *key = store_key ("ntoskrnl.pdb");
+  g_autofree gchar *root = NULL, *cache = NULL, *cached = NULL, *key = kdh_test_symsrv_store_key ("ntoskrnl.pdb");
   g_autofree gchar *first = NULL, *second = NULL, *lm = NULL, *x = NULL, *progress = NULL;
   g_autofree gchar *want = NULL;
   gsize len;
@@ -256,9 +66,9 @@ test_download_then_cache (void)
   kdh_test_engine_init (&t);
   root = g_build_filename (t.tmpdir, "www", NULL);
   cache = g_build_filename (t.tmpdir, "cache", NULL);
-  publish (root, "ntoskrnl.pdb", FALSE);
-  g_free (guest_file ("ntoskrnl.pdb", &len));
-  server_start (&s, root);
+  kdh_test_symsrv_publish (root, "ntoskrnl.pdb", FALSE);
+  g_free (kdh_test_symsrv_guest_file ("ntoskrnl.pdb", &len));
+  kdh_test_symsrv_start (&s, root);
   kdh_test_engine_attach (&t, "sim:");
 
   g_free (run (&t, FALSE, ".sympath srv*%s*%s", cache, s.url));
@@ -269,12 +79,12 @@ test_download_then_cache (void)
   g_assert_null (strstr (first, "ERROR"));
   cached = g_build_filename (cache, "ntoskrnl.pdb", key, "ntoskrnl.pdb", NULL);
   assert_same_file (cached, "ntoskrnl.pdb");
-  g_assert_true (requested (&s, "GET /ntoskrnl.pdb/%s/ntoskrnl.pdb -> 200", key));
+  g_assert_true (kdh_test_symsrv_requested (&s, "GET /ntoskrnl.pdb/%s/ntoskrnl.pdb -> 200", key));
   want = g_strdup_printf ("   nt         (pdb symbols)          %s\n", cached);
   lm = kdh_test_engine_run (&t, "lm m nt", FALSE);
   g_assert_nonnull (strstr (lm, want));
 
-  server_stop (&s);
+  kdh_test_symsrv_stop (&s);
   second = kdh_test_engine_run (&t, ".reload /f nt", FALSE);
   g_assert_null (strstr (second, "SYMSRV"));
   g_assert_null (strstr (second, "ERROR"));
@@ -293,7 +103,7 @@ test_next_element_and_compressed (void)
 {
   KdhTestEngine t;
   Server s = { 0 };
-  g_autofree gchar *root = NULL, *cache = NULL, *key = store_key ("kdhtest.pdb");
+  g_autofree gchar *root = NULL, *cache = NULL, *key = kdh_test_symsrv_store_key ("kdhtest.pdb");
   g_autofree gchar *out = NULL, *lm = NULL, *cached = NULL, *want = NULL;
   g_autoptr (GSocketListener) closed = g_socket_listener_new ();
   guint16 dead_port;
@@ -308,17 +118,17 @@ test_next_element_and_compressed (void)
   {
     g_autofree gchar *packed = g_build_filename (root, "packed", NULL);
 
-    publish (packed, "kdhtest.pdb", TRUE);
+    kdh_test_symsrv_publish (packed, "kdhtest.pdb", TRUE);
   }
-  server_start (&s, root);
+  kdh_test_symsrv_start (&s, root);
   kdh_test_engine_attach (&t, "sim:");
   g_free (run (&t, FALSE, ".sympath srv*%s*%s/empty;srv*%s*http://127.0.0.1:%u;srv*%s*%s/packed",
                cache, s.url, cache, dead_port, cache, s.url));
   out = kdh_test_engine_run (&t, ".reload /f kdhtest", FALSE);
-  g_assert_true (requested (&s, "GET /empty/kdhtest.pdb/%s/kdhtest.pdb -> 404", key));
-  g_assert_true (requested (&s, "GET /empty/kdhtest.pdb/%s/kdhtest.pd_ -> 404", key));
-  g_assert_true (requested (&s, "GET /packed/kdhtest.pdb/%s/kdhtest.pdb -> 404", key));
-  g_assert_true (requested (&s, "GET /packed/kdhtest.pdb/%s/kdhtest.pd_ -> 200", key));
+  g_assert_true (kdh_test_symsrv_requested (&s, "GET /empty/kdhtest.pdb/%s/kdhtest.pdb -> 404", key));
+  g_assert_true (kdh_test_symsrv_requested (&s, "GET /empty/kdhtest.pdb/%s/kdhtest.pd_ -> 404", key));
+  g_assert_true (kdh_test_symsrv_requested (&s, "GET /packed/kdhtest.pdb/%s/kdhtest.pdb -> 404", key));
+  g_assert_true (kdh_test_symsrv_requested (&s, "GET /packed/kdhtest.pdb/%s/kdhtest.pd_ -> 200", key));
   /* The refused connection is reported, and is not the end. */
   {
     g_autofree gchar *refused = g_strdup_printf ("*** WARNING: http://127.0.0.1:%u/", dead_port);
@@ -330,7 +140,7 @@ test_next_element_and_compressed (void)
   want = g_strdup_printf ("   kdhtest    (pdb symbols)          %s\n", cached);
   lm = kdh_test_engine_run (&t, "lm m kdhtest", FALSE);
   g_assert_nonnull (strstr (lm, want));
-  server_stop (&s);
+  kdh_test_symsrv_stop (&s);
   kdh_test_engine_clear (&t);
 }
 
@@ -361,7 +171,7 @@ test_stall_cancelled (void)
   root = g_build_filename (t.tmpdir, "www", NULL);
   cache = g_build_filename (t.tmpdir, "cache", NULL);
   g_assert_cmpint (g_mkdir_with_parents (root, 0755), ==, 0);
-  server_start (&s, root);
+  kdh_test_symsrv_start (&s, root);
   kdh_test_engine_attach (&t, "sim:");
   g_free (run (&t, FALSE, ".sympath srv*%s*%s/stall", cache, s.url));
   start = t.output->len;
@@ -379,7 +189,7 @@ test_stall_cancelled (void)
    * other modules' symbols, from the stalling server). */
   eval = kdh_test_engine_run (&t, "db fffff800`01c00000 L2", FALSE);
   g_assert_nonnull (strstr (eval, "fffff800`01c00000  4d 5a"));
-  server_stop (&s);
+  kdh_test_symsrv_stop (&s);
   kdh_test_engine_clear (&t);
 }
 

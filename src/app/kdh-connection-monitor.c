@@ -15,15 +15,10 @@
 
 #include "kdh-monitor-draw.h"
 #include "kdh-state-style.h"
+#include "kdh-throughput-draw.h"
 
 #define TIMELINE_WINDOW_US   (5 * 60 * G_USEC_PER_SEC)
-#define THROUGHPUT_WINDOW_US (60 * G_USEC_PER_SEC)
 #define MAX_SEGMENTS         1000
-#define MAX_SAMPLES          1200
-/* The engine posts statistics only when they change, at most every 250 ms,
- * so a longer gap between two snapshots was quiet until its last moments. */
-#define MAX_SAMPLE_SPAN_US   G_USEC_PER_SEC
-#define MIN_SCALE            1000.0
 
 typedef struct {
   gint64 start_us;             /* monotonic */
@@ -32,13 +27,6 @@ typedef struct {
   guint attempt;
   gchar *reason;
 } Segment;
-
-typedef struct {
-  gint64 end_us;               /* monotonic */
-  gint64 span_us;
-  gdouble in_rate;             /* bytes per second */
-  gdouble out_rate;
-} Sample;
 
 typedef enum {
   COUNTER_PACKETS_IN,
@@ -106,9 +94,10 @@ static const struct {
   { N_("ACKs"), COUNTER_ACKS_IN, COUNTER_ACKS_OUT },
   { N_("RESENDs"), COUNTER_RESENDS_IN, COUNTER_RESENDS_OUT },
   { N_("RESETs"), COUNTER_RESETS_IN, COUNTER_RESETS_OUT },
-  /* As the packet log says: "damaged" (bad checksum, trailer, length or
-   * type, or cut short; each asked for again). */
-  { N_("Damaged packets"), COUNTER_CHECKSUM_ERRORS, -1 },
+  /* Damaged packets: a bad checksum, trailer, length or type, or cut
+   * short; each asked for again. The packet log's verdicts name each
+   * "checksum error" too. */
+  { N_("Checksum errors"), COUNTER_CHECKSUM_ERRORS, -1 },
   { N_("Timeouts"), COUNTER_TIMEOUTS, -1 },
   { N_("Retransmits"), COUNTER_RETRANSMITS, -1 },
   { N_("Duplicates"), COUNTER_DUPLICATES, -1 },
@@ -121,10 +110,6 @@ static const struct {
   { N_("Datagrams dropped"), COUNTER_DATAGRAMS_DROPPED, -1 },
 };
 
-/* GNOME palette: blue 3 and orange 4. */
-static const GdkRGBA in_color = { 0x35 / 255.0, 0x84 / 255.0, 0xe4 / 255.0, 1.0 };
-static const GdkRGBA out_color = { 0xe6 / 255.0, 0x61 / 255.0, 0x00 / 255.0, 1.0 };
-
 struct _KdhConnectionMonitor
 {
   GtkBox parent_instance;
@@ -134,7 +119,7 @@ struct _KdhConnectionMonitor
   GtkLabel *rtt_label;
   GtkLabel *last_rx_label;
   GtkGrid *counter_grid;
-  GtkLabel *scale_label;
+  GtkLabel *rate_label;
   GtkDrawingArea *graph;
   GtkLabel *legend_label;
 
@@ -142,12 +127,11 @@ struct _KdhConnectionMonitor
   guint64 shown[N_COUNTERS];
 
   GArray *segments;            /* Segment, oldest first */
-  GArray *samples;             /* Sample, oldest first */
+  KdhThroughput *throughput;
   KdhLinkStats stats;
-  gint64 stats_us;
   gboolean have_stats;
   guint64 restarts;
-  gdouble scale;               /* bytes per second at the top of the graph */
+  gdouble top;                 /* bytes per second at the top of the graph */
 
   guint clock_id;
 };
@@ -436,69 +420,38 @@ build_counter_grid (KdhConnectionMonitor *self)
 /* Throughput */
 
 static void
-prune_samples (KdhConnectionMonitor *self,
-               gint64                now)
-{
-  guint drop = 0;
-
-  while (drop < self->samples->len
-         && g_array_index (self->samples, Sample, drop).end_us < now - THROUGHPUT_WINDOW_US)
-    drop++;
-  if (self->samples->len - drop > MAX_SAMPLES)
-    drop = self->samples->len - MAX_SAMPLES;
-  if (drop > 0)
-    g_array_remove_range (self->samples, 0, drop);
-}
-
-static const Sample *
-latest_sample (KdhConnectionMonitor *self,
-               gint64                now)
-{
-  const Sample *sample;
-
-  if (self->samples->len == 0)
-    return NULL;
-  sample = &g_array_index (self->samples, Sample, self->samples->len - 1);
-  /* No snapshot for a while means nothing moved. */
-  if (now - sample->end_us > MAX_SAMPLE_SPAN_US)
-    return NULL;
-  return sample;
-}
-
-static void
 update_throughput (KdhConnectionMonitor *self)
 {
   gint64 now = g_get_monotonic_time ();
-  const Sample *latest;
-  gdouble peak = 0;
-  gdouble scale;
-  g_autofree gchar *in_hex = kdh_monitor_color_to_hex (&in_color);
-  g_autofree gchar *out_hex = kdh_monitor_color_to_hex (&out_color);
+  gdouble top = kdh_throughput_scale_top (kdh_throughput_peak (self->throughput, now));
+  gdouble in_rate, out_rate;
+  g_autofree gchar *in_hex = kdh_monitor_color_to_hex (&kdh_throughput_in_color);
+  g_autofree gchar *out_hex = kdh_monitor_color_to_hex (&kdh_throughput_out_color);
   g_autofree gchar *in_text = NULL;
   g_autofree gchar *out_text = NULL;
+  g_autofree gchar *total_text = NULL;
   g_autofree gchar *in_label = NULL;
   g_autofree gchar *out_label = NULL;
   g_autofree gchar *legend = NULL;
 
-  prune_samples (self, now);
-  for (guint i = 0; i < self->samples->len; i++)
+  if (top != self->top)
     {
-      const Sample *sample = &g_array_index (self->samples, Sample, i);
+      g_autofree gchar *top_text = kdh_throughput_format_tick (top);
+      g_autofree gchar *tooltip = NULL;
 
-      peak = MAX (peak, MAX (sample->in_rate, sample->out_rate));
-    }
-  scale = kdh_monitor_nice_ceiling (MAX (peak, MIN_SCALE));
-  if (scale != self->scale)
-    {
-      g_autofree gchar *text = kdh_monitor_format_rate (scale);
-
-      self->scale = scale;
-      gtk_label_set_text (self->scale_label, text);
+      self->top = top;
+      /* TRANSLATORS: %s is the top of the graph's scale, such as "10 kB/s" */
+      tooltip = g_strdup_printf (_("Bytes per second each way, one column a second; "
+                                   "logarithmic scale up to %s"), top_text);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->graph), tooltip);
     }
 
-  latest = latest_sample (self, now);
-  in_text = kdh_monitor_format_rate (latest ? latest->in_rate : 0);
-  out_text = kdh_monitor_format_rate (latest ? latest->out_rate : 0);
+  kdh_throughput_current (self->throughput, now, &in_rate, &out_rate);
+  in_text = kdh_monitor_format_rate (in_rate);
+  out_text = kdh_monitor_format_rate (out_rate);
+  /* The figure in the corner: both ways together, now. */
+  total_text = kdh_monitor_format_rate (in_rate + out_rate);
+  gtk_label_set_text (self->rate_label, total_text);
   /* TRANSLATORS: the incoming data rate, such as "In 1.2 kB/s" */
   in_label = g_strdup_printf (_("In %s"), in_text);
   /* TRANSLATORS: the outgoing data rate, such as "Out 300 B/s" */
@@ -509,102 +462,12 @@ update_throughput (KdhConnectionMonitor *self)
   gtk_label_set_markup (self->legend_label, legend);
 }
 
-static guint64
-counter_delta (guint64 now,
-               guint64 before)
-{
-  /* A new link starts counting from zero again. */
-  return now >= before ? now - before : now;
-}
-
-static void
-add_sample (KdhConnectionMonitor *self,
-            const KdhLinkStats   *stats,
-            gint64                time_us)
-{
-  Sample sample;
-
-  sample.end_us = time_us;
-  sample.span_us = MIN (time_us - self->stats_us, MAX_SAMPLE_SPAN_US);
-  sample.in_rate = counter_delta (stats->bytes_in, self->stats.bytes_in)
-                   * (gdouble) G_USEC_PER_SEC / sample.span_us;
-  sample.out_rate = counter_delta (stats->bytes_out, self->stats.bytes_out)
-                    * (gdouble) G_USEC_PER_SEC / sample.span_us;
-  g_array_append_val (self->samples, sample);
-}
-
-/* One step per snapshot: the rate between it and the one before. Gaps
- * without snapshots are drawn at zero. */
-static void
-plot_rate (cairo_t              *cr,
-           KdhConnectionMonitor *self,
-           gboolean              incoming,
-           gint64                from,
-           gdouble               width,
-           gdouble               height)
-{
-  const GdkRGBA *color = incoming ? &in_color : &out_color;
-  gdouble last_x = 0;
-  gboolean started = FALSE;
-
-  if (self->samples->len == 0)
-    return;
-  for (guint i = 0; i < self->samples->len; i++)
-    {
-      const Sample *sample = &g_array_index (self->samples, Sample, i);
-      gdouble rate = incoming ? sample->in_rate : sample->out_rate;
-      gdouble x0 = width * (sample->end_us - sample->span_us - from) / THROUGHPUT_WINDOW_US;
-      gdouble x1 = width * (sample->end_us - from) / THROUGHPUT_WINDOW_US;
-      gdouble y = height - 1 - (height - 2) * MIN (rate / self->scale, 1.0);
-
-      x0 = MAX (x0, last_x);
-      if (!started)
-        {
-          cairo_move_to (cr, x0, height);
-          started = TRUE;
-        }
-      else if (x0 > last_x + 0.5)
-        {
-          /* No snapshot in between: nothing moved. */
-          cairo_line_to (cr, last_x, height);
-          cairo_line_to (cr, x0, height);
-        }
-      cairo_line_to (cr, x0, y);
-      cairo_line_to (cr, x1, y);
-      last_x = x1;
-    }
-  cairo_line_to (cr, last_x, height);
-  cairo_close_path (cr);
-  cairo_set_source_rgba (cr, color->red, color->green, color->blue, 0.25);
-  cairo_fill_preserve (cr);
-  gdk_cairo_set_source_rgba (cr, color);
-  cairo_set_line_width (cr, 1.5);
-  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-  cairo_stroke (cr);
-}
-
 static gboolean
 graph_draw_cb (KdhConnectionMonitor *self,
                cairo_t              *cr,
                GtkWidget            *area)
 {
-  gdouble width = gtk_widget_get_allocated_width (area);
-  gdouble height = gtk_widget_get_allocated_height (area);
-  gint64 from = g_get_monotonic_time () - THROUGHPUT_WINDOW_US;
-  GdkRGBA fg;
-
-  kdh_monitor_get_foreground (area, &fg);
-  kdh_monitor_begin_trough (cr, &fg, width, height);
-  /* A line at half scale. */
-  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.12);
-  cairo_set_line_width (cr, 1);
-  cairo_move_to (cr, 0, (gint) (height / 2) + 0.5);
-  cairo_line_to (cr, width, (gint) (height / 2) + 0.5);
-  cairo_stroke (cr);
-  kdh_monitor_vertical_ticks (cr, &fg, width, height, 6);
-  plot_rate (cr, self, FALSE, from, width, height);
-  plot_rate (cr, self, TRUE, from, width, height);
-  kdh_monitor_end_trough (cr, &fg, width, height);
+  kdh_throughput_draw (cr, area, self->throughput, g_get_monotonic_time (), self->top);
   return FALSE;
 }
 
@@ -700,10 +563,8 @@ kdh_connection_monitor_set_stats (KdhConnectionMonitor *self,
   if (self->graph == NULL)
     return;
 
-  if (self->have_stats && time_us > self->stats_us)
-    add_sample (self, stats, time_us);
+  kdh_throughput_add (self->throughput, stats->bytes_in, stats->bytes_out, time_us);
   self->stats = *stats;
-  self->stats_us = self->have_stats ? MAX (time_us, self->stats_us) : time_us;
   self->have_stats = TRUE;
   update_counters (self);
   update_timing (self);
@@ -750,7 +611,7 @@ kdh_connection_monitor_finalize (GObject *object)
   KdhConnectionMonitor *self = KDH_CONNECTION_MONITOR (object);
 
   g_clear_pointer (&self->segments, g_array_unref);
-  g_clear_pointer (&self->samples, g_array_unref);
+  g_clear_pointer (&self->throughput, kdh_throughput_free);
   G_OBJECT_CLASS (kdh_connection_monitor_parent_class)->finalize (object);
 }
 
@@ -773,7 +634,7 @@ kdh_connection_monitor_class_init (KdhConnectionMonitorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KdhConnectionMonitor, rtt_label);
   gtk_widget_class_bind_template_child (widget_class, KdhConnectionMonitor, last_rx_label);
   gtk_widget_class_bind_template_child (widget_class, KdhConnectionMonitor, counter_grid);
-  gtk_widget_class_bind_template_child (widget_class, KdhConnectionMonitor, scale_label);
+  gtk_widget_class_bind_template_child (widget_class, KdhConnectionMonitor, rate_label);
   gtk_widget_class_bind_template_child (widget_class, KdhConnectionMonitor, graph);
   gtk_widget_class_bind_template_child (widget_class, KdhConnectionMonitor, legend_label);
   gtk_widget_class_bind_template_callback (widget_class, timeline_draw_cb);
@@ -789,7 +650,7 @@ kdh_connection_monitor_init (KdhConnectionMonitor *self)
 
   self->segments = g_array_new (FALSE, TRUE, sizeof (Segment));
   g_array_set_clear_func (self->segments, segment_clear);
-  self->samples = g_array_new (FALSE, TRUE, sizeof (Sample));
+  self->throughput = kdh_throughput_new ();
   self->stats.last_rtt_us = -1;
 
   build_counter_grid (self);

@@ -42,6 +42,7 @@ typedef struct {
   guint16 type;
   guint16 byte_count;
   gboolean outgoing;
+  gboolean breakin;            /* the break-in byte, not a packet */
   gchar *verdict;
   gchar *meaning;
 } PendingRow;
@@ -189,7 +190,9 @@ static void
 insert_row (KdhPacketLog     *self,
             const PendingRow *row)
 {
-  const gchar *type = kdh_packet_type_name (row->type);
+  /* TRANSLATORS: the packet log's type for the lone byte that asks a
+   * running target to stop */
+  const gchar *type = row->breakin ? _("Break-in") : kdh_packet_type_name (row->type);
   const gchar *verdict = row->verdict ? row->verdict : "";
   const gchar *meaning = row->meaning ? row->meaning : "";
   g_autofree gchar *joined = g_strjoin ("\n", type, meaning, verdict, NULL);
@@ -199,7 +202,8 @@ insert_row (KdhPacketLog     *self,
   gchar id[16];
 
   format_time (self, row->real_time_us, time, sizeof time);
-  g_snprintf (id, sizeof id, "%08x", row->id);
+  /* No packet, no id: empty, as every empty value. */
+  g_snprintf (id, sizeof id, row->breakin ? "—" : "%08x", row->id);
   gtk_list_store_insert_with_values (self->store, NULL, -1,
                                      COL_TIME, time,
                                      COL_DIRECTION, row->outgoing ? "→" : "←",
@@ -468,6 +472,7 @@ kdh_packet_log_append (KdhPacketLog   *self,
   row->type = packet_event->packet_type;
   row->byte_count = packet_event->byte_count;
   row->outgoing = packet_event->outgoing;
+  row->breakin = packet_event->breakin;
   row->verdict = g_strdup (packet_event->verdict);
   row->meaning = g_strdup (packet_event->meaning);
   g_queue_push_tail (&self->pending, row);

@@ -20,10 +20,17 @@ struct _KdhStatusBar
   GtkLabel *target_label;
   GtkLabel *last_packet_label;
   GtkWidget *state_box;
+  GtkWidget *progress_box;
+  GtkLabel *progress_label;
+  GtkProgressBar *progress_bar;
 
   KdhConnState state;
+  guint attempt;
+  guint retry;
+  gint64 retry_at_us;
   gint64 last_rx_us;
   guint refresh_id;
+  guint countdown_id;
 };
 
 G_DEFINE_FINAL_TYPE (KdhStatusBar, kdh_status_bar, GTK_TYPE_BOX)
@@ -104,22 +111,74 @@ kdh_status_bar_dup_state_tooltip (KdhStatusBar *self)
   return gtk_widget_get_tooltip_text (self->state_box);
 }
 
+static gboolean on_countdown (gpointer data);
+
+/* The state's name with the retry it is in or waits for: the number goes
+ * on across back-off rounds, and a countdown shows when the next starts. */
+static void
+show_state (KdhStatusBar *self)
+{
+  const gchar *name = kdh_conn_state_name (self->state);
+  g_autofree gchar *label = NULL;
+
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  if (self->state == KDH_CONN_LOST && self->retry_at_us > 0)
+    {
+      gint64 left = self->retry_at_us - g_get_monotonic_time ();
+
+      if (left > 0)
+        {
+          gint64 seconds = (left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+
+          /* TRANSLATORS: "Lost, retrying in 3 s (retry 2)" */
+          label = g_strdup_printf (_("%s, retrying in %u s (retry %u)"), name, (guint) seconds,
+                                   self->retry);
+          /* Again when the whole seconds left change. */
+          self->countdown_id = g_timeout_add ((guint) ((left - (seconds - 1) * G_USEC_PER_SEC
+                                                        + 999) / 1000),
+                                              on_countdown, self);
+        }
+      else
+        /* TRANSLATORS: "Lost, retrying now (retry 2)" */
+        label = g_strdup_printf (_("%s, retrying now (retry %u)"), name, self->retry);
+    }
+  else if (self->retry > 0 && (self->state == KDH_CONN_RESYNCHRONIZING
+                               || self->state == KDH_CONN_SYNCHRONIZING))
+    label = g_strdup_printf (_("%s (retry %u)"), name, self->retry);
+  /* A user's resync counts its RESETs; Lost with no retry to come (given
+   * up, or a debugging server's, which sends no countdown) its losses. */
+  else if (self->attempt > 1 && (self->state == KDH_CONN_RESYNCHRONIZING
+                                 || self->state == KDH_CONN_SYNCHRONIZING
+                                 || self->state == KDH_CONN_LOST))
+    label = g_strdup_printf (_("%s (attempt %u)"), name, self->attempt);
+  else
+    label = g_strdup (name);
+  gtk_label_set_text (self->state_label, label);
+}
+
+static gboolean
+on_countdown (gpointer data)
+{
+  KdhStatusBar *self = data;
+
+  self->countdown_id = 0;
+  show_state (self);
+  return G_SOURCE_REMOVE;
+}
+
 void
 kdh_status_bar_set_state (KdhStatusBar   *self,
                           const KdhEvent *event)
 {
-  g_autofree gchar *label = NULL;
-
   g_return_if_fail (KDH_IS_STATUS_BAR (self));
   self->state = event->state;
-  if (event->attempt > 1 && (event->state == KDH_CONN_RESYNCHRONIZING
-                             || event->state == KDH_CONN_SYNCHRONIZING
-                             || event->state == KDH_CONN_LOST))
-    label = g_strdup_printf (_("%s (attempt %u)"), kdh_conn_state_name (event->state),
-                             event->attempt);
-  else
-    label = g_strdup (kdh_conn_state_name (event->state));
-  gtk_label_set_text (self->state_label, label);
+  self->attempt = event->attempt;
+  self->retry = event->retry;
+  self->retry_at_us = event->retry_at_us;
+  show_state (self);
+  /* Nothing waits for a download without a connection. */
+  if (event->state == KDH_CONN_DISCONNECTED)
+    gtk_widget_hide (self->progress_box);
   /* The reason of the last transition, on hover; in every state. */
   gtk_widget_set_tooltip_text (self->state_box, event->reason && *event->reason
                                                 ? event->reason : state_description (event->state));
@@ -128,6 +187,46 @@ kdh_status_bar_set_state (KdhStatusBar   *self,
   gtk_label_set_text (self->target_label, event->target ? event->target : "");
   gtk_widget_queue_draw (GTK_WIDGET (self->indicator));
   refresh_last_packet (self);
+}
+
+void
+kdh_status_bar_set_progress (KdhStatusBar   *self,
+                             const KdhEvent *event)
+{
+  g_autofree gchar *what = NULL;
+  g_autofree gchar *done = NULL;
+  g_autofree gchar *amount = NULL;
+
+  g_return_if_fail (KDH_IS_STATUS_BAR (self));
+  if (event->progress_end)
+    {
+      gtk_widget_hide (self->progress_box);
+      return;
+    }
+  /* TRANSLATORS: %s is a file, "ntkrnlmp.pdb" */
+  what = g_strdup_printf (_("Downloading %s"), event->text ? event->text : "");
+  gtk_label_set_text (self->progress_label, what);
+  /* Where from, in full, on hover. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->progress_label), event->reason);
+  done = g_format_size ((guint64) MAX (event->progress_done, 0));
+  if (event->progress_total > 0)
+    {
+      g_autofree gchar *total = g_format_size ((guint64) event->progress_total);
+
+      /* TRANSLATORS: "1.2 MB of 3.4 MB" */
+      amount = g_strdup_printf (_("%s of %s"), done, total);
+      gtk_progress_bar_set_fraction (self->progress_bar,
+                                     CLAMP ((gdouble) event->progress_done
+                                            / event->progress_total, 0, 1));
+    }
+  else
+    {
+      /* No size from the server: it moves, and says how much so far. */
+      amount = g_strdup (done);
+      gtk_progress_bar_pulse (self->progress_bar);
+    }
+  gtk_progress_bar_set_text (self->progress_bar, amount);
+  gtk_widget_show (self->progress_box);
 }
 
 void
@@ -156,6 +255,7 @@ kdh_status_bar_dispose (GObject *object)
   KdhStatusBar *self = KDH_STATUS_BAR (object);
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
   G_OBJECT_CLASS (kdh_status_bar_parent_class)->dispose (object);
 }
 
@@ -175,6 +275,11 @@ kdh_status_bar_class_init (KdhStatusBarClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, target_label);
   gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, last_packet_label);
   gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, state_box);
+  gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, progress_box);
+  gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, KdhStatusBar, progress_bar);
+  /* Not kept, but named for tests and accessibility tools. */
+  gtk_widget_class_bind_template_child_full (widget_class, "progress_cancel", FALSE, 0);
 }
 
 static void

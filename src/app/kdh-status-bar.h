@@ -22,6 +22,10 @@ void         kdh_status_bar_set_state  (KdhStatusBar   *self,
                                         const KdhEvent *state_event);
 void         kdh_status_bar_set_stats  (KdhStatusBar       *self,
                                         const KdhLinkStats *stats);
+/* A PROGRESS event: a bar with what is downloaded and a Cancel button
+ * (win.cancel-download) while it runs; hidden at its end. */
+void         kdh_status_bar_set_progress (KdhStatusBar   *self,
+                                          const KdhEvent *event);
 KdhConnState kdh_status_bar_get_state  (KdhStatusBar *self);
 const gchar *kdh_status_bar_get_state_text (KdhStatusBar *self);   /* as shown */
 gchar       *kdh_status_bar_dup_state_tooltip (KdhStatusBar *self); /* on hover */

@@ -82,6 +82,16 @@ void     kdh_window_layout_init           (KdhWindow *self);
 
 /* kdh-window-edit.c */
 void     kdh_window_install_edit          (KdhWindow *self);
+
+/* kdh-window-progress.c: win.cancel-download, the status bar's Cancel */
+void     kdh_window_install_progress      (KdhWindow *self);
+
+/* kdh-window-log.c: File > Open Log File…, Close Log File */
+void     kdh_window_install_log           (KdhWindow *self);
+/* What the file chooser's answer does: .logopen or .logappend @path. */
+void     kdh_window_log_open              (KdhWindow   *self,
+                                           const gchar *path,
+                                           gboolean     append);
 void     kdh_window_edit_command_done     (KdhWindow *self);
 
 /* kdh-window-confirm.c */

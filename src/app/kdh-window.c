@@ -93,6 +93,10 @@ on_engine_event (KdhEngine      *engine,
       kdh_window_confirm_state_changed (self);
       break;
 
+    case KDH_EVENT_PROGRESS:
+      kdh_status_bar_set_progress (self->status_bar, event);
+      break;
+
     case KDH_EVENT_STATS:
       kdh_status_bar_set_stats (self->status_bar, &event->stats);
       kdh_connection_monitor_set_stats (self->monitor, &event->stats, event->time_us);
@@ -228,6 +232,8 @@ setup_session (KdhWindow *self)
                                   g_settings_get_boolean (self->settings, "initial-break"));
   kdh_window_install_actions (self);
   kdh_window_install_edit (self);
+  kdh_window_install_log (self);
+  kdh_window_install_progress (self);
   kdh_window_views_setup (self);
   kdh_window_update_actions (self);
   kdh_window_bus_export (self);

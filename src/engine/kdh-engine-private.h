@@ -64,6 +64,7 @@ struct _KdhEngine
   KdhConnState state;
   KdhEvent *last_state;           /* for new subscribers */
   gchar *last_prompt;
+  gchar *break_prompt;            /* the last prompt at a break ("0: kd> ") */
   gint last_ready;                /* -1: none sent yet */
   FILE *log;                      /* .logopen (kdh-engine-log.c); NULL: none */
   gchar *log_path;

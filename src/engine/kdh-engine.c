@@ -61,6 +61,8 @@ host_publish_state (KdhHost     *host,
                     KdhConnState state,
                     const gchar *reason,
                     guint        attempt,
+                    guint        retry,
+                    gint64       retry_at_us,
                     const gchar *transport,
                     const gchar *target)
 {
@@ -68,6 +70,9 @@ host_publish_state (KdhHost     *host,
   KdhEvent *event = kdh_event_new (KDH_EVENT_STATE);
 
   engine->state = state;
+  /* A new connection's processors are not the old one's. */
+  if (state == KDH_CONN_DISCONNECTED || state == KDH_CONN_OPENING)
+    g_clear_pointer (&engine->break_prompt, g_free);
   g_mutex_lock (&engine->snap_lock);
   engine->snap_state = state;
   g_mutex_unlock (&engine->snap_lock);
@@ -83,6 +88,8 @@ host_publish_state (KdhHost     *host,
   event->state = state;
   event->reason = g_strdup (reason);
   event->attempt = attempt;
+  event->retry = retry;
+  event->retry_at_us = retry_at_us;
   event->transport = g_strdup (transport);
   event->target = g_strdup (target);
   kdh_engine_post (engine, event);
@@ -117,6 +124,11 @@ update_prompt (KdhEngine *engine)
   engine->last_ready = ready;
   g_free (engine->last_prompt);
   engine->last_prompt = g_strdup (prompt);
+  if (ready && engine->state == KDH_CONN_BREAK)
+    {
+      g_free (engine->break_prompt);
+      engine->break_prompt = g_strdup (prompt);
+    }
   event = kdh_event_new (KDH_EVENT_PROMPT);
   event->prompt = g_steal_pointer (&prompt);
   event->ready = ready;
@@ -135,6 +147,13 @@ echo_command (KdhEngine   *engine,
   g_autofree gchar *prompt = current_prompt (engine, NULL);
   g_autofree gchar *shown = kdh_remote_string_mask_passwords (line ? line : "");
 
+  /* Typed while the target runs (or resyncs): the prompt keeps the
+   * processor it last stopped on ("0: kd> "), as it had when typed. */
+  if (engine->break_prompt && strchr (prompt, ':') == NULL && engine->state != KDH_CONN_BREAK)
+    {
+      g_free (prompt);
+      prompt = g_strdup (engine->break_prompt);
+    }
   event->output_kind = KDH_OUTPUT_ECHO;
   /* The debugging server matches a client's command to its output. */
   event->token = token;
@@ -742,6 +761,7 @@ kdh_engine_free (KdhEngine *engine)
   g_free (engine->snap_connection);
   g_clear_pointer (&engine->snap_peer_counters, g_variant_unref);
   g_free (engine->last_prompt);
+  g_free (engine->break_prompt);
   kdh_commands_free (engine->cmds);
   g_free (engine);
 }

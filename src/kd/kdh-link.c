@@ -124,11 +124,13 @@ kdh_trace_verdict_name (KdhTraceVerdict verdict)
     case KDH_TRACE_DUPLICATE: return "duplicate";
     case KDH_TRACE_RETRANSMIT: return "retransmit";
     case KDH_TRACE_BAD_CHECKSUM: return "bad checksum";
-    case KDH_TRACE_BAD_TRAILER: return "bad trailer";
-    case KDH_TRACE_BAD_LENGTH: return "bad length";
-    case KDH_TRACE_TRUNCATED: return "truncated";
+    /* The link counts all of these damaged packets as checksum errors,
+     * and the monitor shows them so: a filter on "checksum" finds each. */
+    case KDH_TRACE_BAD_TRAILER: return "checksum error: bad trailer";
+    case KDH_TRACE_BAD_LENGTH: return "checksum error: bad length";
+    case KDH_TRACE_TRUNCATED: return "checksum error: cut short";
     case KDH_TRACE_BAD_ID: return "bad id";
-    case KDH_TRACE_BAD_TYPE: return "payload does not fit type";
+    case KDH_TRACE_BAD_TYPE: return "checksum error: payload does not fit type";
     case KDH_TRACE_IGNORED: return "ignored";
     default: return "?";
     }
@@ -272,6 +274,15 @@ kdh_link_send_breakin (KdhLink *link)
   g_byte_array_append (link->out, &breakin, 1);
   link->stats.bytes_out++;
   link->stats.breakins_sent++;
+  /* It is on the wire as much as a packet is. */
+  if (link->trace)
+    {
+      KdhLinkEvent *event = kdh_link_push_event (link, KDH_LINK_EVENT_TRACE);
+
+      event->trace.outgoing = TRUE;
+      event->trace.breakin = TRUE;
+      event->trace.verdict = KDH_TRACE_OK;
+    }
 }
 
 void

@@ -73,6 +73,7 @@ typedef struct {
   KdhPacketHeader header;
   GBytes *payload;         /* NULL for control packets and damaged ones */
   KdhTraceVerdict verdict;
+  gboolean breakin;        /* no packet: the lone break-in byte, sent (header zero) */
 } KdhPacketTrace;
 
 typedef struct {

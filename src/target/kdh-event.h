@@ -41,6 +41,7 @@ typedef enum {
   KDH_EVENT_STATS,           /* link counters (at most a few per second) */
   KDH_EVENT_PACKET,          /* one packet, when the packet trace is on */
   KDH_EVENT_QUERY_RESULT,    /* the answer to kdh_engine_query() (token, query, result or error) */
+  KDH_EVENT_PROGRESS,        /* long work the current command waits for (a symbol download) */
 } KdhEventKind;
 
 typedef enum {
@@ -60,6 +61,10 @@ typedef struct {
   KdhConnState state;
   gchar *reason;               /* why, e.g. "no RESET answer after 6 tries over 6.0 s" */
   guint attempt;               /* resync attempt, 0 when not applicable */
+  guint retry;                 /* automatic retries since the connection was
+                                * lost (LOST: the next one's number), 0: none */
+  gint64 retry_at_us;          /* LOST: when the next retry starts (monotonic),
+                                * 0 when none will */
   gchar *transport;            /* "pipe /run/vm.sock", NULL when none */
   gchar *target;               /* "Windows 10 19041 x64, 2 CPUs", NULL until known */
 
@@ -84,11 +89,18 @@ typedef struct {
   /* PACKET (text holds the whole line, for consoles) */
   gboolean outgoing;
   gboolean control;            /* ACK, RESEND, RESET */
+  gboolean breakin;            /* not a packet: the break-in byte, sent */
   guint16 packet_type;
   guint32 packet_id;
   guint16 byte_count;
   gchar *verdict;              /* "ok", "duplicate", "bad checksum", ... */
   gchar *meaning;              /* "Manipulate ReadVirtualMemory 0xfffff800... 0x1000" */
+
+  /* PROGRESS (text: what, "ntkrnlmp.pdb"; reason: where from, its URL; the
+   * console has its progress lines in the output instead) */
+  gint64 progress_done;        /* bytes so far */
+  gint64 progress_total;       /* -1: not known */
+  gboolean progress_end;       /* the work is over: done, failed or cancelled */
 
   /* QUERY_RESULT (token and error as COMMAND_DONE) */
   guint query;                 /* a KdhViewQuery */

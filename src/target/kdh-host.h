@@ -30,11 +30,13 @@ typedef struct {
   void     (*post)           (KdhHost       *host,
                               KdhEvent      *event);
   /* The connection state changed (an event, and the snapshot other
-   * threads read). */
+   * threads read). @retry and @retry_at_us as KdhEvent's. */
   void     (*publish_state)  (KdhHost       *host,
                               KdhConnState   state,
                               const gchar   *reason,
                               guint          attempt,
+                              guint          retry,
+                              gint64         retry_at_us,
                               const gchar   *transport,
                               const gchar   *target);
   /* The one way to wait: runs the engine thread's main context until
@@ -97,10 +99,12 @@ kdh_host_publish_state (KdhHost     *host,
                         KdhConnState state,
                         const gchar *reason,
                         guint        attempt,
+                        guint        retry,
+                        gint64       retry_at_us,
                         const gchar *transport,
                         const gchar *target)
 {
-  host->funcs->publish_state (host, state, reason, attempt, transport, target);
+  host->funcs->publish_state (host, state, reason, attempt, retry, retry_at_us, transport, target);
 }
 
 static inline gboolean

@@ -37,7 +37,12 @@ kdh_session_set_state (KdhSession  *s,
   s->state = state;
   g_free (s->state_reason);
   s->state_reason = g_strdup (reason);
-  kdh_host_publish_state (s->host, state, reason, attempt, s->description, target);
+  /* The automatic retries after a loss count on across their rounds, each
+   * of which counts its RESETs from one again (@attempt). */
+  kdh_host_publish_state (s->host, state, reason, attempt, s->lost_attempts,
+                          state == KDH_CONN_LOST && s->lost_retry_us != G_MAXINT64
+                          ? s->lost_retry_us : 0,
+                          s->description, target);
 }
 
 KdhConnState
@@ -206,21 +211,27 @@ post_trace (KdhSession           *s,
   gsize len = 0;
   const guint8 *payload = trace->payload ? g_bytes_get_data (trace->payload, &len) : NULL;
 
-  if (trace->header.control)
+  if (trace->breakin)
+    meaning = g_strdup_printf ("break-in byte 0x%02x", KDH_BREAKIN_BYTE);
+  else if (trace->header.control)
     meaning = g_strdup (kdh_packet_type_name (trace->header.type));
   else if (payload)
     meaning = kdh_dbgkd_describe (trace->header.type, payload, len);
   else
-    meaning = g_strdup_printf ("%s (damaged)", kdh_packet_type_name (trace->header.type));
+    meaning = g_strdup_printf ("%s (checksum error)", kdh_packet_type_name (trace->header.type));
   event->outgoing = trace->outgoing;
   event->control = trace->header.control;
   event->packet_type = trace->header.type;
   event->packet_id = trace->header.id;
-  event->byte_count = trace->header.byte_count;
+  event->byte_count = trace->breakin ? 1 : trace->header.byte_count;
+  event->breakin = trace->breakin;
   event->verdict = g_strdup (kdh_trace_verdict_name (trace->verdict));
-  event->text = g_strdup_printf ("%s id=%08x len=%u %s: %s\n", trace->outgoing ? ">>" : "<<",
-                                 trace->header.id, trace->header.byte_count, event->verdict,
-                                 meaning);
+  if (trace->breakin)
+    event->text = g_strdup_printf (">> break-in len=1 %s: %s\n", event->verdict, meaning);
+  else
+    event->text = g_strdup_printf ("%s id=%08x len=%u %s: %s\n", trace->outgoing ? ">>" : "<<",
+                                   trace->header.id, trace->header.byte_count, event->verdict,
+                                   meaning);
   event->meaning = g_steal_pointer (&meaning);
   kdh_host_post (s->host, event);
 }

@@ -6,6 +6,7 @@
 #include "kdh-symbol-download.h"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <libgcab.h>
@@ -16,6 +17,8 @@
 #define IDLE_TIMEOUT_S 30
 #define TOTAL_TIMEOUT_S 600
 #define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 2)
+/* The window's progress bar moves more often than the lines are printed. */
+#define PROGRESS_EVENT_INTERVAL_US (G_USEC_PER_SEC / 10)
 #define MAX_FILE_BYTES (G_GINT64_CONSTANT (2) * 1024 * 1024 * 1024)
 #define CHUNK 65536
 
@@ -29,6 +32,8 @@ typedef struct {
   goffset total;               /* -1 when the server does not say */
   goffset received;
   gint64 last_progress;
+  gint64 last_event;
+  GSource *event_due;          /* a held-back progress event, posted later */
   gboolean done;
   GError *error;
   guint8 buf[CHUNK];
@@ -45,12 +50,65 @@ finish (Download *d,
   d->done = TRUE;
 }
 
+static void post_progress (Download *d, gboolean end);
+
+static gboolean
+on_event_due (gpointer data)
+{
+  Download *d = data;
+
+  g_clear_pointer (&d->event_due, g_source_unref);
+  post_progress (d, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* For front ends that show a progress bar; @end when the download is over,
+ * whatever its outcome. At most one event every PROGRESS_EVENT_INTERVAL_US,
+ * and one held back is posted when its time comes: a transfer that stalls
+ * shows how far it got. */
+static void
+post_progress (Download *d,
+               gboolean  end)
+{
+  gint64 now = g_get_monotonic_time ();
+  KdhEvent *event;
+  const gchar *slash = strrchr (d->url, '/');
+
+  if (!end && d->last_event != 0 && now - d->last_event < PROGRESS_EVENT_INTERVAL_US)
+    {
+      if (d->event_due == NULL)
+        {
+          gint64 wait_ms = (d->last_event + PROGRESS_EVENT_INTERVAL_US - now + 999) / 1000;
+
+          d->event_due = g_timeout_source_new ((guint) CLAMP (wait_ms, 1, 1000));
+          g_source_set_callback (d->event_due, on_event_due, d, NULL);
+          g_source_attach (d->event_due, g_main_context_get_thread_default ());
+        }
+      return;
+    }
+  if (d->event_due != NULL)
+    {
+      g_source_destroy (d->event_due);
+      g_clear_pointer (&d->event_due, g_source_unref);
+    }
+  d->last_event = now;
+  event = kdh_event_new (KDH_EVENT_PROGRESS);
+  event->text = g_strdup (slash && slash[1] ? slash + 1 : d->url);
+  event->reason = g_strdup (d->url);
+  event->progress_done = d->received;
+  event->progress_total = d->total;
+  event->progress_end = end;
+  kdh_host_post (d->host, event);
+}
+
 static void
 progress (Download *d,
           gboolean  last)
 {
   gint64 now = g_get_monotonic_time ();
 
+  if (!last)
+    post_progress (d, FALSE);
   if (!last && now - d->last_progress < PROGRESS_INTERVAL_US)
     return;
   d->last_progress = now;
@@ -140,6 +198,9 @@ on_sent (GObject      *source,
       && soup_message_headers_get_encoding (soup_message_get_response_headers (msg))
          != SOUP_ENCODING_CONTENT_LENGTH)
     d->total = -1;
+  /* The size is known now: the bar can say how far. */
+  d->last_event = 0;
+  post_progress (d, FALSE);
   read_next (d);
 }
 
@@ -229,6 +290,7 @@ kdh_symbol_download (KdhHost       *host,
       g_free (d);
       return FALSE;
     }
+  post_progress (d, FALSE);
   session = soup_session_new_with_options ("timeout", IDLE_TIMEOUT_S,
                                            "idle-timeout", IDLE_TIMEOUT_S,
                                            "user-agent", "kdhost-symsrv/" KDH_VERSION, NULL);
@@ -248,6 +310,7 @@ kdh_symbol_download (KdhHost       *host,
     }
   if (d->error == NULL && d->received > 0)
     progress (d, TRUE);
+  post_progress (d, TRUE);
   g_output_stream_close (d->out, NULL, NULL);
   g_clear_object (&d->out);
   g_clear_object (&d->in);

@@ -96,7 +96,7 @@ _kdh_remote_client_publish (KdhRemoteClient *client,
     transport = g_strdup (client->description);
   client->state = state;
   client->published = TRUE;
-  kdh_host_publish_state (client->host, state, reason && *reason ? reason : NULL, attempt,
+  kdh_host_publish_state (client->host, state, reason && *reason ? reason : NULL, attempt, 0, 0,
                             transport, target && *target ? target : NULL);
 }
 
