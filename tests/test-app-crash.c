@@ -207,7 +207,13 @@ test_window_asks (void)
   kdh_test_run_until (asking, window, 60, "the .crash dialog");
   g_assert_cmpuint (count_in_view (window, "kd> .crash\n"), ==, echoes);
   gtk_dialog_response (GTK_DIALOG (kdh_window_get_crash_dialog (window)), 1 /* Crash */);
-  wait_text (window, "*** Fatal System Error: 0x000000e2");
+  /* The bug check's DbgPrint can come before the engine reports the
+   * target running, so the Break before .crash is no sign: wait for the
+   * stop that follows the print. */
+  wait_text (window, "*** Fatal System Error: 0x000000e2\n"
+                     "                       (0x0000000000000000,0x0000000000000000,"
+                     "0x0000000000000000,0x0000000000000000)\n\n"
+                     "Break instruction exception - code 80000003");
   wait_state (window, KDH_CONN_BREAK);
   expect_bugcheck (window, "000000E2", 3);
 

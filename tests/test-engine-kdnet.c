@@ -353,6 +353,29 @@ test_faults_resync_restart (void)
   fixture_clear (&f);
 }
 
+/* The target takes Continue2 and runs, but its ACK is lost: no datagram
+ * answers the retransmissions. The host takes it as running and says so;
+ * a break-in stops it, and the next Continue2 is acknowledged. */
+static void
+test_continue_ack_lost (void)
+{
+  Fixture f;
+  const gchar *const args[] = { "--lose-continue-acks=1", NULL };
+  const gchar *notice = "The target did not acknowledge Continue2";
+
+  fixture_init (&f, KEY);
+  start_and_attach (&f, args);
+  go (&f);
+  g_assert_nonnull (strstr (f.t.output->str, notice));
+  break_in (&f);
+  read_mib (&f);
+  go (&f);
+  g_assert_true (strstr (f.t.output->str, notice) == g_strrstr (f.t.output->str, notice));
+  break_in (&f);
+  g_assert_cmpstr (f.t.errors->str, ==, "");
+  fixture_clear (&f);
+}
+
 static gboolean
 reason_says (gpointer data)
 {
@@ -523,6 +546,7 @@ main (int    argc,
   g_test_add_func ("/engine/kdnet/session", test_session);
   g_test_add_func ("/engine/kdnet/dbgprint", test_dbgprint);
   g_test_add_func ("/engine/kdnet/faults-resync-restart", test_faults_resync_restart);
+  g_test_add_func ("/engine/kdnet/continue-ack-lost", test_continue_ack_lost);
   g_test_add_func ("/engine/kdnet/wrong-key", test_wrong_key);
   g_test_add_func ("/engine/kdnet/reboot", test_reboot);
   g_test_add_func ("/engine/kdnet/forged-flood", test_forged_flood);

@@ -186,6 +186,45 @@ test_break (void)
   kdh_test_engine_clear (&t);
 }
 
+/* The target takes a Continue but its ACK is lost on the way: it runs,
+ * and a running target reads only break-in bytes, so no retransmission is
+ * answered. The host says so and takes it as running, without a lost
+ * connection or a resync; a break-in stops it, and the next request (with
+ * the next id) and the next g work at once. */
+static void
+test_continue_ack_lost (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *regs = NULL;
+  const gchar *said, *notice = "The target did not acknowledge Continue2 (no acknowledgement";
+  guint from;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:lose-continue-acks=1");
+  from = t.states->len;
+  g_free (kdh_test_engine_run (&t, "g", FALSE));
+  g_assert_cmpint (t.state, ==, KDH_CONN_RUNNING);
+  said = strstr (t.output->str, notice);
+  g_assert_nonnull (said);
+  g_assert_cmpstr (t.errors->str, ==, "");
+  kdh_engine_break (t.engine);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 30);
+  regs = kdh_test_engine_run (&t, "r", FALSE);
+  g_assert_nonnull (strstr (regs, "rip="));
+  g_free (kdh_test_engine_run (&t, "g", FALSE));
+  g_assert_cmpint (t.state, ==, KDH_CONN_RUNNING);
+  g_assert_null (strstr (said + 1, notice));
+  for (guint i = from; i < t.states->len; i++)
+    {
+      KdhConnState state = g_array_index (t.states, KdhConnState, i);
+
+      g_assert_cmpint (state, !=, KDH_CONN_LOST);
+      g_assert_cmpint (state, !=, KDH_CONN_RESYNCHRONIZING);
+    }
+  g_assert_cmpuint (kdh_test_engine_sim_counters (&t).resets_received, ==, 1);
+  kdh_test_engine_clear (&t);
+}
+
 static void
 test_command_while_running (void)
 {
@@ -559,6 +598,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/sim/symbols-and-modules", test_symbols_and_modules);
   g_test_add_func ("/engine/sim/go-and-breakpoint", test_go_and_breakpoint);
   g_test_add_func ("/engine/sim/break", test_break);
+  g_test_add_func ("/engine/sim/continue-ack-lost", test_continue_ack_lost);
   g_test_add_func ("/engine/sim/command-while-running", test_command_while_running);
   g_test_add_func ("/engine/sim/resync-broken-in", test_resync_broken_in);
   g_test_add_func ("/engine/sim/resync-running", test_resync_running);

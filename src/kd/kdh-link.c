@@ -239,6 +239,14 @@ kdh_link_cancel_send (KdhLink *link)
   g_clear_pointer (&link->send_payload, g_bytes_unref);
 }
 
+void
+kdh_link_take_as_delivered (KdhLink *link)
+{
+  g_return_if_fail (!link->sending);
+
+  link->next_id = kdh_packet_id_next (link->config.kdnet_ids, link->next_id);
+}
+
 gboolean
 kdh_link_send (KdhLink *link,
                guint16  packet_type,

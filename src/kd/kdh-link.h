@@ -144,6 +144,10 @@ gboolean kdh_link_send    (KdhLink      *link,
 gboolean kdh_link_is_sending (KdhLink *link);
 /* Drops the unacknowledged packet, if any, without an event. */
 void     kdh_link_cancel_send (KdhLink *link);
+/* After KDH_LINK_EVENT_SEND_FAILED: the packet given up on is taken as
+ * received all the same (a Continue to a target that now runs and reads
+ * nothing more), so the next packet gets the next id. */
+void     kdh_link_take_as_delivered (KdhLink *link);
 /* Writes the break-in byte. */
 void     kdh_link_send_breakin (KdhLink *link);
 /* Writes a RESEND control packet: a target stopped in its state-change

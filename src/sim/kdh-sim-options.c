@@ -55,6 +55,8 @@ static const SimOption sim_options[] = {
     N_("silent-after count"), N_("a whole number of packets") },
   { "reboot-after", VALUE_UINT, G_STRUCT_OFFSET (KdhSimOptions, reboot_after),
     N_("reboot-after count"), N_("a whole number of packets") },
+  { "lose-continue-acks", VALUE_UINT, G_STRUCT_OFFSET (KdhSimOptions, lose_continue_acks),
+    N_("lost Continue ACK count"), N_("a whole number of requests") },
   { "dbgprint-rate", VALUE_RATE, G_STRUCT_OFFSET (KdhSimOptions, dbgprint_rate),
     N_("DbgPrint rate"), N_("a number of lines per second, or 0 or 'max' for as fast as the link allows") },
   { "baud", VALUE_BAUD, G_STRUCT_OFFSET (KdhSimOptions, baud),
@@ -70,7 +72,7 @@ static const SimOption sim_options[] = {
 };
 
 #define KNOWN_KEYS "drop, corrupt, dup, reorder, seed, stall-ms, silent-after, reboot-after, " \
-                   "dbgprint-rate, baud, cpus, load-driver-after, cpu-budget or ptr64-flag"
+                   "lose-continue-acks, dbgprint-rate, baud, cpus, load-driver-after, cpu-budget or ptr64-flag"
 
 void
 kdh_sim_options_init (KdhSimOptions *opts)

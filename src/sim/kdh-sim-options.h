@@ -16,6 +16,8 @@
  *   stall-ms=N                 occasional stalls of N ms
  *   silent-after=N             stop answering after N packets, until a RESET
  *   reboot-after=N             reboot after N packets sent
+ *   lose-continue-acks=N       the ACKs of the first N Continue requests are
+ *                              lost on the way to the host (the target runs)
  *   dbgprint-rate=N|max        DbgPrint lines per second while running; 0 or
  *                              max: as fast as the link allows
  *   baud=N                     throttle output to the rate of a serial line
@@ -50,6 +52,7 @@ typedef struct {
   guint stall_ms;            /* occasional stalls of this length, 0 = none */
   guint silent_after;        /* stop answering after N packets until a RESET */
   guint reboot_after;        /* reboot after N packets sent */
+  guint lose_continue_acks;  /* ACKs of the first N Continue requests lost */
   gdouble dbgprint_rate;     /* DbgPrint lines per second while running */
   gboolean dbgprint_flood;   /* dbgprint-rate=0 or max: as fast as the link allows */
   guint baud;                /* throttle output to a serial line rate, 0 = none */

@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "common/kdh-le.h"
 #include "kd/kdh-context.h"
 #include "kd/kdh-dbgkd.h"
 #include "kd/kdh-packet.h"
@@ -456,6 +457,19 @@ handle_control (KdhSimTarget          *t,
     }
 }
 
+static gboolean
+is_continue (guint16       type,
+             const guint8 *payload,
+             gsize         len)
+{
+  guint32 api;
+
+  if (type != KDH_PACKET_TYPE_STATE_MANIPULATE || len < 4)
+    return FALSE;
+  api = kdh_read_le32 (payload);
+  return api == KDH_API_CONTINUE || api == KDH_API_CONTINUE2;
+}
+
 static void
 handle_data (KdhSimTarget          *t,
              const KdhPacketHeader *h,
@@ -492,7 +506,10 @@ handle_data (KdhSimTarget          *t,
       send_control (t, KDH_PACKET_TYPE_RESEND, 0);   /* a garbled type byte */
       return;
     }
-  send_control (t, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id);
+  if (t->opts.lose_continue_acks > 0 && is_continue (h->type, payload, len))
+    t->opts.lose_continue_acks--;   /* taken, but the host never hears so */
+  else
+    send_control (t, KDH_PACKET_TYPE_ACKNOWLEDGE, h->id);
   t->expected_id = kdh_packet_id_taken (t->kdnet, t->expected_id, h->id);
   t->any_id = FALSE;
   t->counters.packets_received++;

@@ -75,6 +75,9 @@ struct _KdhSession
   gchar *sync_error;
   gboolean sent;
   gboolean send_failed;
+  /* The last Continue went unacknowledged: taken as running (see
+   * kdh_session_request()). */
+  gboolean resume_unconfirmed;
   gchar *send_error;
   guint32 awaiting_api;
   GBytes *reply;

@@ -81,6 +81,12 @@ send_timeout_us (KdhSession *s)
 }
 
 static gboolean
+resumes (guint32 api)
+{
+  return api == KDH_API_CONTINUE || api == KDH_API_CONTINUE2;
+}
+
+static gboolean
 reply_matches (const KdhManipulate *request,
                const KdhManipulate *reply)
 {
@@ -165,6 +171,17 @@ kdh_session_request (KdhSession          *s,
                            _("The target rebooted while %s was in progress."), name);
               return FALSE;
             }
+          if (s->send_failed && !wants_reply && resumes (request->api))
+            {
+              /* A target that took a Continue runs, and a running target
+               * reads nothing but break-in bytes (docs/protocol.md §2.10):
+               * once its ACK is lost, no retransmission gets another. So
+               * the target is taken to be running, and the user told; a
+               * break-in finds out (a dead link then goes Lost). */
+              s->resume_unconfirmed = TRUE;
+              kdh_link_take_as_delivered (s->link);
+              return TRUE;
+            }
           if (s->send_failed)
             {
               g_autofree gchar *reason = g_strdup_printf ("%s: %s", name, s->send_error);
@@ -248,8 +265,14 @@ _kdh_session_continue (KdhSession *s,
   /* Before sending: a stop that comes with the acknowledgement is a new
    * one, even if it looks the same (a break-in left pending). */
   g_clear_pointer (&s->current_stop, g_bytes_unref);
+  s->resume_unconfirmed = FALSE;
   if (!kdh_session_request (s, &m, NULL, 0, NULL, NULL, error))
     return FALSE;
+  if (s->resume_unconfirmed)
+    kdh_host_printf (s->host, KDH_OUTPUT_DEBUGGER,
+                     _("The target did not acknowledge %s (%s); it is taken to be running, as a "
+                       "target that took it no longer answers. Break in to check.\n"),
+                     kdh_api_name (m.api), s->send_error);
   if (s->stale_breakin_armed)
     {
       s->stale_breakin_armed = FALSE;
