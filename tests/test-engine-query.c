@@ -212,7 +212,7 @@ as_db (GVariant *result)
   guint64 address;
   gsize n, n_flags;
 
-  g_variant_get (result, "(t@ay@ay)", &address, &data, &readable);
+  g_variant_get (result, "(t@ay@ayb)", &address, &data, &readable, NULL);
   bytes = g_variant_get_fixed_array (data, &n, 1);
   flags = g_variant_get_fixed_array (readable, &n_flags, 1);
   g_assert_cmpuint (n, ==, n_flags);
@@ -272,7 +272,7 @@ test_memory (void)
   g_assert_cmpstr (view_end, ==, db_end);
 
   hole = ask (&t, KDH_VIEW_QUERY_MEMORY, PATTERN - 0x10, 0x20);
-  g_variant_get (hole->result, "(t@ay@ay)", &address, &data, &readable);
+  g_variant_get (hole->result, "(t@ay@ayb)", &address, &data, &readable, NULL);
   flags = g_variant_get_fixed_array (readable, &n, 1);
   g_assert_cmphex (address, ==, PATTERN - 0x10);
   g_assert_cmpuint (n, ==, 0x20);

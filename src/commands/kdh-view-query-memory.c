@@ -50,9 +50,10 @@ kdh_commands_view_memory (KdhTarget  *target,
       done += piece;
     }
   return g_variant_ref_sink (
-    g_variant_new ("(t@ay@ay)", address,
+    g_variant_new ("(t@ay@ayb)", address,
                    g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, count, 1),
-                   g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, readable, count, 1)));
+                   g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, readable, count, 1),
+                   kdh_target_is_ptr64 (target)));
 }
 
 GVariant *

@@ -35,9 +35,10 @@ typedef enum {
   /* a(ubbstu): per breakpoint as bl lists it: id, enabled, deferred,
    * expression, address (0 when unresolved), hits */
   KDH_VIEW_QUERY_BREAKPOINTS,
-  /* (tayay): @count bytes (at most 64 KiB) of virtual memory from
-   * @address: the address, the bytes (0 where unreadable), and one flag
-   * byte per byte, 1 where it could be read. Read page by page, so an
+  /* (tayayb): @count bytes (at most 64 KiB) of virtual memory from
+   * @address: the address, the bytes (0 where unreadable), one flag
+   * byte per byte, 1 where it could be read, and whether addresses are
+   * written with 64 bits (as d* does). Read page by page, so an
    * unreadable page does not hide the readable ones after it. */
   KDH_VIEW_QUERY_MEMORY,
   /* (ua(usts)): the current processor (~N's); per processor: number,
