@@ -428,6 +428,49 @@ test_memory (App          *app,
   g_assert_true (g_str_has_suffix (back, "  <...\n"));
 }
 
+/* Across the end of the pattern region into unmapped memory: question
+ * marks where db prints them. Follow mode: @rsp evaluated again after a
+ * step (t over push rsi moves rsp by 8, off the lines shown before). */
+static void
+test_memory_unreadable_and_follow (App          *app,
+                                   gconstpointer data)
+{
+  g_autofree gchar *db = NULL, *rsp = NULL, *rsp2 = NULL, *spec = NULL, *row = NULL;
+  g_autofree gchar *spec2 = NULL, *row2 = NULL, *t = NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_auto (GStrv) rows = NULL, followed = NULL;
+
+  g_free (run_typed (app, "bp kdhtest!KdhTestTick"));
+  g_free (run_typed (app, "g"));
+  db = run_bus (app, "db fffff800`013ffff0 L20");
+  g_assert_nonnull (strstr (db, "?? ??"));
+  set_memory_address (app, "fffff800`013ffff0");
+  rows = wait_table ("Memory@fffff800`013ffff0:2", "\t??\t??");
+  g_assert_cmpuint (g_strv_length (rows), ==, 2);
+  for (guint i = 0; rows[i]; i++)
+    {
+      g_autofree gchar *line = row_as_db (rows[i]);
+
+      g_string_append (text, line);
+    }
+  g_assert_cmpstr (text->str, ==, db);
+
+  rsp = run_typed (app, "r rsp");
+  set_memory_address (app, "@rsp");
+  spec = g_strdup_printf ("Memory@%.8s`%.8s:1", rsp + 4, rsp + 12);
+  row = g_strdup_printf ("%.8s`%.8s\t", rsp + 4, rsp + 12);
+  g_strfreev (wait_table (spec, row));
+  /* Follow (Alt+O), then a step. */
+  kdh_test_x11_key ("alt+o");
+  t = run_typed (app, "t");
+  rsp2 = run_typed (app, "r rsp");
+  g_assert_cmpstr (rsp, !=, rsp2);
+  spec2 = g_strdup_printf ("Memory@%.8s`%.8s:1", rsp2 + 4, rsp2 + 12);
+  row2 = g_strdup_printf ("%.8s`%.8s\t", rsp2 + 4, rsp2 + 12);
+  followed = wait_table (spec2, row2);
+  g_assert_true (g_str_has_prefix (followed[0], row2));
+}
+
 /* The Memory view's address and format come back in the next run. */
 static void
 test_memory_remembered (App          *app,
@@ -541,6 +584,8 @@ main (int argc, char **argv)
       return 77;
     }
   g_test_add ("/app/memview/memory", App, NULL, app_setup, test_memory, app_teardown);
+  g_test_add ("/app/memview/unreadable-and-follow", App, NULL, app_setup,
+              test_memory_unreadable_and_follow, app_teardown);
   g_test_add ("/app/memview/memory-remembered", App, NULL, app_setup, test_memory_remembered,
               app_teardown);
   g_test_add ("/app/memview/processors", App, NULL, app_setup, test_processors, app_teardown);
