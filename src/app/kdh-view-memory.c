@@ -599,7 +599,7 @@ text_column_new (KdhViewMemory *self,
   GtkTreeViewColumn *column = gtk_tree_view_column_new_with_attributes (title, renderer, "text",
                                                                         model_column, NULL);
 
-  g_object_set (renderer, "family", "monospace", NULL);
+  g_object_set (renderer, "family", "monospace", "xpad", 1, NULL);
   gtk_tree_view_append_column (self->tree, column);
   return column;
 }
