@@ -198,6 +198,172 @@ test_disassembly (void)
   kdh_test_engine_clear (&t);
 }
 
+#define PATTERN G_GUINT64_CONSTANT (0xFFFFF80000400000)
+#define PATTERN_END (PATTERN + 16 * 1024 * 1024)
+
+/* The answer's bytes as db's lines: "??" where unreadable. Written
+ * here, not with kdh-dump.c, so the two are checked against each other. */
+static gchar *
+as_db (GVariant *result)
+{
+  g_autoptr (GVariant) data = NULL, readable = NULL;
+  GString *out = g_string_new (NULL);
+  const guint8 *bytes, *flags;
+  guint64 address;
+  gsize n, n_flags;
+
+  g_variant_get (result, "(t@ay@ayb)", &address, &data, &readable, NULL);
+  bytes = g_variant_get_fixed_array (data, &n, 1);
+  flags = g_variant_get_fixed_array (readable, &n_flags, 1);
+  g_assert_cmpuint (n, ==, n_flags);
+  for (gsize line = 0; line < n; line += 16)
+    {
+      guint64 at = address + line;
+
+      g_string_append_printf (out, "%08x`%08x  ", (guint) (at >> 32), (guint) at);
+      for (gsize i = line; i < line + 16 && i < n; i++)
+        {
+          if (i > line)
+            g_string_append_c (out, i - line == 8 ? '-' : ' ');
+          if (flags[i])
+            g_string_append_printf (out, "%02x", bytes[i]);
+          else
+            g_string_append (out, "??");
+        }
+      g_string_append (out, "  ");
+      for (gsize i = line; i < line + 16 && i < n; i++)
+        g_string_append_c (out, !flags[i] ? '?' : bytes[i] >= 0x20 && bytes[i] < 0x7f ? bytes[i] : '.');
+      g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Memory: db's bytes for the pattern region and across its end into the
+ * unmapped gap; an unreadable page does not hide the readable one after
+ * it (which db, reading on from the hole, cannot show). */
+static void
+test_memory (void)
+{
+  KdhTestEngine t;
+  g_autoptr (KdhEvent) pattern = NULL, end = NULL, hole = NULL;
+  g_autofree gchar *db = NULL, *db_end = NULL, *view = NULL, *view_end = NULL, *line = NULL;
+  g_autofree gchar *line_end = NULL, *dq = NULL;
+  g_autoptr (GVariant) data = NULL, readable = NULL;
+  const guint8 *flags;
+  guint64 address;
+  gsize n;
+
+  stop_at_tick (&t);
+  line = g_strdup_printf ("db %" G_GINT64_MODIFIER "x+0x120 L40", PATTERN);
+  db = kdh_test_engine_run (&t, line, FALSE);
+  pattern = ask (&t, KDH_VIEW_QUERY_MEMORY, PATTERN + 0x120, 0x40);
+  view = as_db (pattern->result);
+  g_assert_cmpstr (view, ==, db);
+  /* And the pattern's formula, independent of both. */
+  dq = kdh_test_engine_run (&t, "dq fffff800`00400120 L8", FALSE);
+  g_assert_cmpuint (kdh_test_check_pattern_dump (dq), ==, 8);
+  g_assert_true (g_str_has_prefix (db, "fffff800`00400120  85 a4 e5 a5 a5 5d 5a 5a-"));
+
+  line_end = g_strdup_printf ("db %" G_GINT64_MODIFIER "x L20", PATTERN_END - 0x10);
+  db_end = kdh_test_engine_run (&t, line_end, FALSE);
+  g_assert_nonnull (strstr (db_end, "?? ??"));
+  end = ask (&t, KDH_VIEW_QUERY_MEMORY, PATTERN_END - 0x10, 0x20);
+  view_end = as_db (end->result);
+  g_assert_cmpstr (view_end, ==, db_end);
+
+  hole = ask (&t, KDH_VIEW_QUERY_MEMORY, PATTERN - 0x10, 0x20);
+  g_variant_get (hole->result, "(t@ay@ayb)", &address, &data, &readable, NULL);
+  flags = g_variant_get_fixed_array (readable, &n, 1);
+  g_assert_cmphex (address, ==, PATTERN - 0x10);
+  g_assert_cmpuint (n, ==, 0x20);
+  for (gsize i = 0; i < n; i++)
+    g_assert_cmpuint (flags[i], ==, i >= 0x10);
+  kdh_test_engine_clear (&t);
+}
+
+/* The value of an expression, as r and u see it; a bad one says why. */
+static void
+test_evaluate (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *r = NULL, *u = NULL;
+  g_autoptr (KdhEvent) rsp = NULL, tick = NULL, bad = NULL;
+  Answer a = { 0 };
+  KdhEngineSubscription *sub;
+  guint64 value;
+
+  stop_at_tick (&t);
+  r = kdh_test_engine_run (&t, "r rsp", FALSE);
+  u = kdh_test_engine_run (&t, "u kdhtest!KdhTestTick L1", FALSE);
+  sub = kdh_engine_subscribe (t.engine, NULL, on_event, &a);
+  a.token = kdh_engine_query_expression (t.engine, " @rsp ");
+  kdh_test_run_until (answered, &a, 60, "the value of @rsp");
+  rsp = g_steal_pointer (&a.event);
+  a.token = kdh_engine_query_expression (t.engine, "kdhtest!KdhTestTick");
+  kdh_test_run_until (answered, &a, 60, "the value of a symbol");
+  tick = g_steal_pointer (&a.event);
+  a.token = kdh_engine_query_expression (t.engine, "@nosuchregister+");
+  kdh_test_run_until (answered, &a, 60, "an error");
+  bad = g_steal_pointer (&a.event);
+  kdh_engine_unsubscribe (t.engine, sub);
+
+  g_assert_cmpuint (rsp->query, ==, KDH_VIEW_QUERY_EVALUATE);
+  g_variant_get (rsp->result, "(t)", &value);
+  g_assert_cmpuint (value, ==, g_ascii_strtoull (r + strlen ("rsp="), NULL, 16));
+  g_variant_get (tick->result, "(t)", &value);
+  {
+    /* u's first line after the label: "fffff800`0300xxxx ..." */
+    const gchar *at = strchr (u, '\n') + 1;
+    g_autofree gchar *hex = g_strdup_printf ("%.8s%.8s", at, at + 9);
+
+    g_assert_cmpuint (value, ==, g_ascii_strtoull (hex, NULL, 16));
+  }
+  g_assert_null (bad->result);
+  g_assert_nonnull (bad->error);
+  kdh_test_engine_clear (&t);
+}
+
+/* Processors: the simulator's two, each one's rip as r shows it after
+ * ~N, and the current one following ~1. */
+static void
+test_processors (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *rip0 = NULL, *rip1 = NULL;
+  g_autoptr (KdhEvent) before = NULL, after = NULL;
+  g_autoptr (GVariantIter) iter = NULL;
+  const gchar *state, *where;
+  guint current, cpu, n = 0;
+  guint64 rip;
+
+  stop_at_tick (&t);
+  rip0 = kdh_test_engine_run (&t, "r rip", FALSE);
+  before = ask (&t, KDH_VIEW_QUERY_PROCESSORS, 0, 0);
+  g_free (kdh_test_engine_run (&t, "~1", FALSE));
+  g_assert_cmpstr (t.prompt, ==, "1: kd> ");
+  rip1 = kdh_test_engine_run (&t, "r rip", FALSE);
+  after = ask (&t, KDH_VIEW_QUERY_PROCESSORS, 0, 0);
+
+  g_variant_get (before->result, "(ua(usts))", &current, &iter);
+  g_assert_cmpuint (current, ==, 0);
+  while (g_variant_iter_next (iter, "(u&st&s)", &cpu, &state, &rip, &where))
+    {
+      g_assert_cmpuint (cpu, ==, n++);
+      if (cpu == 0)
+        {
+          g_assert_cmpuint (rip, ==, g_ascii_strtoull (rip0 + strlen ("rip="), NULL, 16));
+          g_assert_nonnull (strstr (where, "kdhtest!KdhTestTick"));
+        }
+      else
+        g_assert_cmpuint (rip, ==, g_ascii_strtoull (rip1 + strlen ("rip="), NULL, 16));
+    }
+  g_assert_cmpuint (n, ==, 2);
+  g_clear_pointer (&iter, g_variant_iter_free);
+  g_variant_get (after->result, "(ua(usts))", &current, &iter);
+  g_assert_cmpuint (current, ==, 1);
+  kdh_test_engine_clear (&t);
+}
+
 /* Modules: lm's list; and running or unconnected, a query says why. */
 static void
 test_modules_and_errors (void)
@@ -249,7 +415,8 @@ test_remote_client (void)
   g_autofree gchar *line = g_strdup_printf (".server tcp:port=%u,bind=127.0.0.1", port);
   static const KdhViewQuery queries[] = { KDH_VIEW_QUERY_REGISTERS, KDH_VIEW_QUERY_STACK,
                                           KDH_VIEW_QUERY_DISASSEMBLY, KDH_VIEW_QUERY_MODULES,
-                                          KDH_VIEW_QUERY_BREAKPOINTS };
+                                          KDH_VIEW_QUERY_BREAKPOINTS, KDH_VIEW_QUERY_MEMORY,
+                                          KDH_VIEW_QUERY_PROCESSORS };
   g_autoptr (KdhEvent) running = NULL;
   guint token;
 
@@ -261,8 +428,9 @@ test_remote_client (void)
   kdh_test_engine_wait_state (&client, KDH_CONN_BREAK, 60);
   for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
     {
-      g_autoptr (KdhEvent) here = ask (&server, queries[i], G_MAXUINT64, 8);
-      g_autoptr (KdhEvent) there = ask (&client, queries[i], G_MAXUINT64, 8);
+      guint64 at = queries[i] == KDH_VIEW_QUERY_MEMORY ? PATTERN : G_MAXUINT64;
+      g_autoptr (KdhEvent) here = ask (&server, queries[i], at, 8);
+      g_autoptr (KdhEvent) there = ask (&client, queries[i], at, 8);
 
       g_assert_nonnull (there->result);
       g_assert_true (g_variant_equal (here->result, there->result));
@@ -286,6 +454,9 @@ main (int    argc,
   g_test_add_func ("/engine-query/registers", test_registers);
   g_test_add_func ("/engine-query/stack", test_stack);
   g_test_add_func ("/engine-query/disassembly", test_disassembly);
+  g_test_add_func ("/engine-query/memory", test_memory);
+  g_test_add_func ("/engine-query/evaluate", test_evaluate);
+  g_test_add_func ("/engine-query/processors", test_processors);
   g_test_add_func ("/engine-query/modules-and-errors", test_modules_and_errors);
   g_test_add_func ("/engine-query/remote-client", test_remote_client);
   return g_test_run ();

@@ -50,6 +50,8 @@ static const struct {
   { "win.show-version", { "<Control><Alt>w", NULL } },
   { "win.show-command", { "<Alt>1", NULL } },
   { "win.show-registers", { "<Alt>4", NULL } },
+  { "win.show-memory", { "<Alt>5", NULL } },
+  { "win.show-processors", { "<Alt>9", NULL } },
   { "win.show-stack", { "<Alt>6", NULL } },
   { "win.show-disassembly", { "<Alt>7", NULL } },
   { "win.show-breakpoints", { "<Alt>F9", NULL } },

@@ -76,6 +76,8 @@ kdh_view_handle_event (KdhView        *self,
       break;
     case KDH_EVENT_COMMAND_DONE:
       /* A command may have changed what the view shows (bp, r rax=1, .frame). */
+      if (KDH_VIEW_GET_CLASS (self)->command_done)
+        KDH_VIEW_GET_CLASS (self)->command_done (self);
       kdh_view_refresh (self);
       break;
     case KDH_EVENT_QUERY_RESULT:

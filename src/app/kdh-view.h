@@ -32,6 +32,8 @@ struct _KdhViewClass
                   GVariant  *result);
   /* The target stopped again (values now are "since the last stop"). */
   void  (*new_stop) (KdhView *self);
+  /* A command finished: it may have changed what the view keeps (e*). */
+  void  (*command_done) (KdhView *self);
 };
 
 void        kdh_view_set_engine   (KdhView        *self,

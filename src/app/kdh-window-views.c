@@ -3,8 +3,8 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Registers (Alt+4), Call Stack (Alt+6), Disassembly (Alt+7), Modules and
- * Breakpoints (Alt+F9) open as
+ * Registers (Alt+4), Memory (Alt+5), Call Stack (Alt+6), Disassembly (Alt+7),
+ * Modules, Processors (Alt+9) and Breakpoints (Alt+F9) open as
  * pages of a notebook to the right of the command window, and WinDbg's
  * stepping keys (F10, F11, Shift+F11) run p, t and gu as if typed. Each
  * view gets every engine event and asks the engine for its own data.
@@ -16,7 +16,9 @@
 
 #include "kdh-view-breakpoints.h"
 #include "kdh-view-disassembly.h"
+#include "kdh-view-memory.h"
 #include "kdh-view-modules.h"
+#include "kdh-view-processors.h"
 #include "kdh-view-registers.h"
 #include "kdh-view-stack.h"
 
@@ -32,6 +34,8 @@ static const ViewKind view_kinds[] = {
   { "show-disassembly", N_("Disassembly"), kdh_view_disassembly_get_type },
   { "show-modules", N_("Modules"), kdh_view_modules_get_type },
   { "show-breakpoints", N_("Breakpoints"), kdh_view_breakpoints_get_type },
+  { "show-memory", N_("Memory"), kdh_view_memory_get_type },
+  { "show-processors", N_("Processors"), kdh_view_processors_get_type },
 };
 static void
 on_close_clicked (GtkButton *button,
@@ -189,6 +193,8 @@ static const GActionEntry view_actions[] = {
   { "show-disassembly", show_view_action },
   { "show-modules", show_view_action },
   { "show-breakpoints", show_view_action },
+  { "show-memory", show_view_action },
+  { "show-processors", show_view_action },
   { "step-over", step_action },
   { "step-into", step_action },
   { "step-out", step_action },

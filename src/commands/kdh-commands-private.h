@@ -163,5 +163,13 @@ void       kdh_commands_remember_dump (KdhCommands *commands,
                                        gchar        format,
                                        guint64      next,
                                        guint64      count);
+/* kdh-view-query-memory.c: the Memory and Processors views' answers
+ * (kdh-view-query.h) from a stopped @target. */
+GVariant  *kdh_commands_view_memory     (KdhTarget  *target,
+                                         guint64     address,
+                                         guint       count,
+                                         GError    **error);
+GVariant  *kdh_commands_view_processors (KdhTarget  *target,
+                                         GError    **error);
 
 G_END_DECLS

@@ -180,3 +180,17 @@ kdh_dump_format (GString      *out,
       g_string_append_len (out, line.text, (gssize) line.len);
     }
 }
+
+gchar *
+kdh_dump_format_unit (const guint8 *p,
+                      guint         size,
+                      gboolean      readable)
+{
+  Line line;
+
+  g_return_val_if_fail (size == 1 || size == 2 || size == 4 || size == 8, NULL);
+  g_return_val_if_fail (p != NULL || !readable, NULL);
+  line.len = 0;
+  put_unit (&line, p, size, readable);
+  return g_strndup (line.text, line.len);
+}

@@ -38,4 +38,11 @@ void kdh_dump_format (GString      *out,
                       gchar         format,
                       gboolean      pointer64);
 
+/* One value of @size bytes (1, 2, 4 or 8) at @p, as the lines above show
+ * it, or its width in question marks when it is not @readable (@p may
+ * then be NULL): for the window's Memory view. */
+gchar *kdh_dump_format_unit (const guint8 *p,
+                             guint         size,
+                             gboolean      readable);
+
 G_END_DECLS

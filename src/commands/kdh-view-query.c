@@ -240,6 +240,10 @@ kdh_commands_view_query (KdhCommands  *c,
       return query_disassembly (c, target, address, count, error);
     case KDH_VIEW_QUERY_MODULES:
       return query_modules (target, error);
+    case KDH_VIEW_QUERY_MEMORY:
+      return kdh_commands_view_memory (target, address, count, error);
+    case KDH_VIEW_QUERY_PROCESSORS:
+      return kdh_commands_view_processors (target, error);
     default:
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "unknown view query %u", query);
       return NULL;

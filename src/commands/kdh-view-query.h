@@ -35,6 +35,19 @@ typedef enum {
   /* a(ubbstu): per breakpoint as bl lists it: id, enabled, deferred,
    * expression, address (0 when unresolved), hits */
   KDH_VIEW_QUERY_BREAKPOINTS,
+  /* (tayayb): @count bytes (at most 64 KiB) of virtual memory from
+   * @address: the address, the bytes (0 where unreadable), one flag
+   * byte per byte, 1 where it could be read, and whether addresses are
+   * written with 64 bits (as d* does). Read page by page, so an
+   * unreadable page does not hide the readable ones after it. */
+  KDH_VIEW_QUERY_MEMORY,
+  /* (ua(usts)): the current processor (~N's); per processor: number,
+   * state, its instruction pointer, and where that is (mod!fn+off as a
+   * stop shows it, or the address) */
+  KDH_VIEW_QUERY_PROCESSORS,
+  /* (t): the value of an expression (kdh_engine_query_expression()), as
+   * d* evaluates its address: registers, symbols, poi() */
+  KDH_VIEW_QUERY_EVALUATE,
 } KdhViewQuery;
 
 /* The answer, not floating; NULL with @error when there is no stopped
@@ -44,5 +57,10 @@ GVariant *kdh_commands_view_query (KdhCommands  *commands,
                                    guint64       address,
                                    guint         count,
                                    GError      **error);
+
+/* KDH_VIEW_QUERY_EVALUATE's answer for @expression. */
+GVariant *kdh_commands_view_evaluate (KdhCommands  *commands,
+                                      const gchar  *expression,
+                                      GError      **error);
 
 G_END_DECLS

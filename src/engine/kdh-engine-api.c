@@ -52,6 +52,16 @@ kdh_engine_query (KdhEngine   *engine,
 }
 
 guint
+kdh_engine_query_expression (KdhEngine   *engine,
+                             const gchar *expression)
+{
+  KdhEngineCommand *cmd = kdh_engine_command_new (engine, CMD_QUERY, expression, NULL, FALSE);
+
+  cmd->query = KDH_VIEW_QUERY_EVALUATE;
+  return kdh_engine_push (engine, cmd, FALSE);
+}
+
+guint
 kdh_engine_resync (KdhEngine *engine)
 {
   return kdh_engine_post_command (engine, CMD_RESYNC, NULL, NULL, FALSE, TRUE);

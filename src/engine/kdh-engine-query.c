@@ -20,7 +20,15 @@ kdh_engine_run_query (KdhEngine        *engine,
   g_autoptr (GError) error = NULL;
   KdhEvent *event = kdh_event_new (KDH_EVENT_QUERY_RESULT);
 
-  if (engine->backend != NULL && engine->backend->klass->query != NULL)
+  if (cmd->query == KDH_VIEW_QUERY_EVALUATE && engine->backend != NULL
+      && engine->backend->klass->query != NULL)
+    /* Query carries no text: the server cannot be asked for this one. */
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                         _("A debugging client cannot evaluate a view's expression; "
+                           "type a hexadecimal address instead."));
+  else if (cmd->query == KDH_VIEW_QUERY_EVALUATE)
+    event->result = kdh_commands_view_evaluate (engine->cmds, cmd->text, &error);
+  else if (engine->backend != NULL && engine->backend->klass->query != NULL)
     /* A debugging client asks its server (Query). */
     event->result = engine->backend->klass->query (engine->backend, cmd->query, cmd->address,
                                                    cmd->count, &error);

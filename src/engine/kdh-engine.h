@@ -74,6 +74,10 @@ guint kdh_engine_query      (KdhEngine   *engine,
                              KdhViewQuery query,
                              guint64      address,
                              guint        count);
+/* KDH_VIEW_QUERY_EVALUATE: the value of @expression, answered the same
+ * way (a debugging client cannot ask its server for it yet). */
+guint kdh_engine_query_expression (KdhEngine   *engine,
+                                   const gchar *expression);
 guint kdh_engine_resync     (KdhEngine *engine);           /* Ctrl+Alt+R, Ctrl+R */
 guint kdh_engine_restart    (KdhEngine *engine);           /* .restart */
 guint kdh_engine_cycle_baud (KdhEngine *engine);           /* Ctrl+Alt+A */
