@@ -7,7 +7,15 @@
 #
 # For each table whose accessible name is given on the command line:
 # "TABLE name", then one line per row with the cells' accessible names
-# joined by tabs. Exit 3 when pyatspi is missing (the test skips).
+# joined by tabs. Other arguments:
+#   toolbar:NAME    "TOOLBAR NAME", then "button\tenabled" (or disabled)
+#                   for each of the tool bar's buttons
+#   click:NAME      presses the button (or menu item) NAME, as a screen
+#                   reader's user would; "CLICKED NAME"
+#   pane:NAME       "PANE NAME value width height": a split pane's divider
+#                   position and the pane's size
+#   pane:NAME=N     moves that divider to N first
+# Exit 3 when pyatspi is missing (the test skips).
 import sys
 
 try:
@@ -15,8 +23,55 @@ try:
 except ImportError:
     sys.exit(3)
 
-wanted = set(sys.argv[1:])
+wanted = set(a for a in sys.argv[1:] if ":" not in a)
+toolbars = set(a[len("toolbar:"):] for a in sys.argv[1:] if a.startswith("toolbar:"))
+clicks = set(a[len("click:"):] for a in sys.argv[1:] if a.startswith("click:"))
+panes = {}
+for a in sys.argv[1:]:
+    if a.startswith("pane:"):
+        name, _, value = a[len("pane:"):].partition("=")
+        panes[name] = value
 found = {}
+done = []
+
+
+def buttons(obj, depth, out):
+    if obj is None or depth > 10:
+        return
+    try:
+        role = obj.getRole()
+    except Exception:
+        return
+    if role in (pyatspi.ROLE_PUSH_BUTTON, pyatspi.ROLE_TOGGLE_BUTTON):
+        enabled = obj.getState().contains(pyatspi.STATE_SENSITIVE)
+        out.append(obj.name + "\t" + ("enabled" if enabled else "disabled"))
+        return
+    for i in range(obj.childCount):
+        buttons(obj.getChildAtIndex(i), depth + 1, out)
+
+
+def other(obj, role, name):
+    """Handles obj when an argument but a table's names it; True then."""
+    if role == pyatspi.ROLE_TOOL_BAR and name in toolbars:
+        out = []
+        buttons(obj, 0, out)
+        done.append("TOOLBAR " + name)
+        done.extend(out)
+        return True
+    if role in (pyatspi.ROLE_PUSH_BUTTON, pyatspi.ROLE_MENU_ITEM, pyatspi.ROLE_MENU) \
+            and name in clicks:
+        obj.queryAction().doAction(0)
+        clicks.discard(name)
+        done.append("CLICKED " + name)
+        return True
+    if role == pyatspi.ROLE_SPLIT_PANE and name in panes:
+        value = obj.queryValue()
+        if panes[name]:
+            value.currentValue = float(panes[name])
+        size = obj.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+        done.append("PANE %s %d %d %d" % (name, int(value.currentValue), size.width, size.height))
+        del panes[name]
+    return False
 
 
 def walk(obj, depth):
@@ -38,6 +93,8 @@ def walk(obj, depth):
             rows.append("\t".join(cells))
         found[name] = rows
         return
+    if other(obj, role, name):
+        return
     for i in range(obj.childCount):
         walk(obj.getChildAtIndex(i), depth + 1)
 
@@ -47,6 +104,8 @@ for i in range(desktop.childCount):
     app = desktop.getChildAtIndex(i)
     if app is not None and app.name == "kdhost":
         walk(app, 0)
+for line in done:
+    print(line)
 for name in sys.argv[1:]:
     if name in found:
         print("TABLE " + name)

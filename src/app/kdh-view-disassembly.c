@@ -145,6 +145,20 @@ kdh_view_disassembly_init (KdhViewDisassembly *self)
                             _("The code at the current instruction; F9 toggles a breakpoint at the selected line"));
 }
 
+gboolean
+kdh_view_disassembly_get_selected (KdhViewDisassembly *self,
+                                   guint64            *address)
+{
+  GtkTreeSelection *selection = gtk_tree_view_get_selection (self->tree);
+  GtkTreeModel *model;
+  GtkTreeIter row;
+
+  if (!gtk_tree_selection_get_selected (selection, &model, &row))
+    return FALSE;
+  gtk_tree_model_get (model, &row, COL_ADDRESS, address, -1);
+  return TRUE;
+}
+
 GtkWidget *
 kdh_view_disassembly_new (void)
 {

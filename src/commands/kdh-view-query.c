@@ -19,6 +19,7 @@
 #include "kdh-query.h"
 #include "target/kdh-exec.h"
 #include "target/kdh-stack.h"
+#include "target/kdh-target-symbols.h"
 
 #define VIEW_MAX_INSTRUCTIONS 512
 
@@ -178,15 +179,24 @@ query_modules (KdhTarget *target,
   if (!kdh_target_ensure_modules (target, error))
     return NULL;
   modules = kdh_target_get_modules (target);
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ttssu)"));
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ttssuss)"));
   for (guint i = 0; i < modules->len; i++)
     {
-      const KdhModule *m = g_ptr_array_index (modules, i);
+      KdhModule *m = g_ptr_array_index (modules, i);
+      KdhModuleSymbolInfo info;
+      const gchar *state = "deferred", *file = "";
 
-      g_variant_builder_add (&b, "(ttssu)", m->base, m->base + m->size, m->name,
-                             m->short_name ? m->short_name : "", m->timestamp);
+      /* lm's column (kdh_commands_symbol_column), without loading anything. */
+      kdh_target_get_module_symbols (target, m, &info);
+      if (info.state == KDH_SYMBOLS_PDB)
+        state = "pdb symbols", file = info.pdb_path;
+      else if (info.state == KDH_SYMBOLS_EXPORT)
+        state = "export symbols", file = m->name;
+      g_variant_builder_add (&b, "(ttssuss)", m->base, m->base + m->size, m->name,
+                             m->short_name ? m->short_name : "", m->timestamp, state,
+                             file ? file : "");
     }
-  return g_variant_ref_sink (g_variant_new ("a(ttssu)", &b));
+  return g_variant_ref_sink (g_variant_new ("a(ttssuss)", &b));
 }
 
 static GVariant *
