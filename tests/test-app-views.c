@@ -684,6 +684,53 @@ test_run_to_cursor (App          *app,
   g_assert_cmpstr (bl, ==, "");
 }
 
+/* Up on the first line of the disassembly shows the instructions before
+ * it, as ub finds them (16 at a time: L10); those of the function from
+ * its start, not a decoding that straddles it. */
+static void
+test_disassembly_back (App          *app,
+                       gconstpointer data)
+{
+  g_autofree gchar *ub = NULL;
+  g_auto (GStrv) ub_lines = NULL, rows = NULL;
+  g_autoptr (GString) expect = g_string_new (NULL), shown = g_string_new (NULL);
+  g_autofree gchar *first = NULL;
+  guint i;
+
+  g_free (run_typed (app, "bp kdhtest!KdhTestTick+0x19"));
+  g_free (run_typed (app, "g"));
+  g_free (run_typed (app, "bc *"));
+  ub = run_typed (app, "ub @rip L10");
+  ub_lines = g_strsplit (ub, "\n", -1);
+  for (i = 0; ub_lines[i]; i++)
+    if (*ub_lines[i] && !g_str_has_suffix (ub_lines[i], ":"))
+      {
+        g_string_append_printf (expect, "%s\n", ub_lines[i]);
+        if (first == NULL)
+          first = g_strdup_printf ("\t%s", ub_lines[i]);
+      }
+  g_assert_nonnull (first);
+
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("alt+7");
+  g_strfreev (wait_table ("Disassembly", "kdhtest!KdhTestTick+0x19:"));
+  kdh_test_x11_key ("Home");
+  kdh_test_x11_key ("Up");
+  rows = wait_table ("Disassembly", first);
+  /* The view's instructions above the current one are ub's. */
+  for (i = 0; rows[i] && strstr (rows[i], "▶") == NULL; i++)
+    {
+      const gchar *tab = strchr (rows[i], '\t');
+
+      g_assert_nonnull (tab);
+      if (!g_str_has_suffix (tab + 1, ":"))
+        g_string_append_printf (shown, "%s\n", tab + 1);
+    }
+  g_assert_nonnull (rows[i]);
+  g_assert_cmpstr (shown->str, ==, expect->str);
+  g_assert_nonnull (strstr (expect->str, "fffff800`03001000 56              push    rsi\n"));
+}
+
 /* Each module's symbol state in the Modules view is lm's; its menu's
  * Reload Symbols loads them as .reload /f does, and the view follows. */
 static void
@@ -920,6 +967,8 @@ main (int argc, char **argv)
   g_test_add ("/app/views/remembered", App, NULL, app_setup, test_views_remembered, app_teardown);
   g_test_add ("/app/views/step-keys", App, NULL, app_setup, test_step_keys, app_teardown);
   g_test_add ("/app/views/toolbar", App, NULL, app_setup, test_toolbar, app_teardown);
+  g_test_add ("/app/views/disassembly-back", App, NULL, app_setup, test_disassembly_back,
+              app_teardown);
   g_test_add ("/app/views/run-to-cursor", App, NULL, app_setup, test_run_to_cursor, app_teardown);
   g_test_add ("/app/views/modules-symbols", App, NULL, app_setup, test_modules_symbols,
               app_teardown);

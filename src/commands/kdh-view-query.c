@@ -131,6 +131,7 @@ query_disassembly (KdhCommands *c,
                    KdhTarget   *target,
                    guint64      address,
                    guint        count,
+                   gboolean     back,
                    GError     **error)
 {
   KdhBreakpoints *bps = kdh_session_get_breakpoints (c->session);
@@ -143,7 +144,9 @@ query_disassembly (KdhCommands *c,
     return NULL;
   if (address == G_MAXUINT64)
     address = rip;
-  insns = kdh_query_disassembly (target, address, CLAMP (count, 1, VIEW_MAX_INSTRUCTIONS), error);
+  count = CLAMP (count, 1, VIEW_MAX_INSTRUCTIONS);
+  insns = back ? kdh_query_disassembly_back (target, address, count, error)
+               : kdh_query_disassembly (target, address, count, error);
   if (insns == NULL)
     return NULL;
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(tsssib)"));
@@ -247,7 +250,9 @@ kdh_commands_view_query (KdhCommands  *c,
     case KDH_VIEW_QUERY_STACK:
       return query_stack (c, target, error);
     case KDH_VIEW_QUERY_DISASSEMBLY:
-      return query_disassembly (c, target, address, count, error);
+      return query_disassembly (c, target, address, count, FALSE, error);
+    case KDH_VIEW_QUERY_DISASSEMBLY_BACK:
+      return query_disassembly (c, target, address, count, TRUE, error);
     case KDH_VIEW_QUERY_MODULES:
       return query_modules (target, error);
     default:

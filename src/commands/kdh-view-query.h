@@ -37,6 +37,9 @@ typedef enum {
   /* a(ubbstu): per breakpoint as bl lists it: id, enabled, deferred,
    * expression, address (0 when unresolved), hits */
   KDH_VIEW_QUERY_BREAKPOINTS,
+  /* (ta(tsssib)): as DISASSEMBLY, the @count instructions that end just
+   * before @address, as ub finds them (scrolling backwards) */
+  KDH_VIEW_QUERY_DISASSEMBLY_BACK,
 } KdhViewQuery;
 
 /* The answer, not floating; NULL with @error when there is no stopped
