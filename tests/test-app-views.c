@@ -659,6 +659,7 @@ test_run_to_cursor (App          *app,
   g_autofree gchar *u = NULL, *out = NULL, *expect = NULL, *bl = NULL, *third = NULL;
   g_auto (GStrv) u_lines = NULL;
   Expect stopped = { app, 0, NULL };
+  Expect refused = { app, 0, "Run to Cursor: select a line in the Disassembly view" };
 
   g_free (run_typed (app, "bp kdhtest!KdhTestTick"));
   g_free (run_typed (app, "g"));
@@ -666,7 +667,12 @@ test_run_to_cursor (App          *app,
   u = run_typed (app, "u");
   u_lines = g_strsplit (u, "\n", -1);
 
+  /* No Disassembly view, no line selected: F7 says so. */
+  refused.from = app->output->len;
   kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("F7");
+  kdh_test_run_until (output_contains, &refused, 60, "Run to Cursor refused without a line");
+
   kdh_test_x11_key ("alt+7");
   g_strfreev (wait_table ("Disassembly", "kdhtest!KdhTestTick:"));
   /* From the current line (u's first instruction), two down: the third. */
