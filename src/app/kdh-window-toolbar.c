@@ -137,9 +137,10 @@ name_button (GtkWidget *item,
   atk_object_set_name (gtk_widget_get_accessible (item), label);
   if (button)
     {
+      g_autofree gchar *tooltip = gtk_widget_get_tooltip_text (item);
+
       atk_object_set_name (gtk_widget_get_accessible (button), label);
-      atk_object_set_description (gtk_widget_get_accessible (button),
-                                  gtk_widget_get_tooltip_text (item));
+      atk_object_set_description (gtk_widget_get_accessible (button), tooltip);
     }
 }
 
