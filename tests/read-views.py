@@ -7,12 +7,20 @@
 #
 # For each table whose accessible name is given on the command line:
 # "TABLE name", then one line per row with the cells' accessible names
-# joined by tabs. Exit 3 when pyatspi is missing (the test skips).
-#
-# "NAME@PREFIX:N" reads only N rows of a long table (the Memory view's),
-# from the first whose first cell starts with PREFIX; "NAME@selected:N"
-# the N rows that end at the selected one. Only those rows' cells are
-# asked for: AT-SPI answers one cell per call.
+# joined by tabs. Other arguments:
+#   toolbar:NAME    "TOOLBAR NAME", then "button\tenabled" (or disabled)
+#                   for each of the tool bar's buttons
+#   click:NAME      presses the button (or menu item) NAME, as a screen
+#                   reader's user would; "CLICKED NAME"
+#   pane:NAME       "PANE NAME value width height": a split pane's divider
+#                   position and the pane's size
+#   pane:NAME=N     moves that divider to N first
+#   NAME@PREFIX:N   reads only N rows of a long table (the Memory view's),
+#                   from the first whose first cell starts with PREFIX;
+#   NAME@selected:N the N rows that end at the selected one. Only those
+#                   rows' cells are asked for: AT-SPI answers one cell per
+#                   call.
+# Exit 3 when pyatspi is missing (the test skips).
 import sys
 
 try:
@@ -20,12 +28,60 @@ try:
 except ImportError:
     sys.exit(3)
 
+ACTIONS = ("toolbar:", "click:", "pane:")
 specs = {}
 for arg in sys.argv[1:]:
-    name, _, part = arg.partition("@")
-    specs[name] = arg
+    if not arg.startswith(ACTIONS):
+        specs[arg.partition("@")[0]] = arg
 wanted = set(specs)
+toolbars = set(a[len("toolbar:"):] for a in sys.argv[1:] if a.startswith("toolbar:"))
+clicks = set(a[len("click:"):] for a in sys.argv[1:] if a.startswith("click:"))
+panes = {}
+for a in sys.argv[1:]:
+    if a.startswith("pane:"):
+        name, _, value = a[len("pane:"):].partition("=")
+        panes[name] = value
 found = {}
+done = []
+
+
+def buttons(obj, depth, out):
+    if obj is None or depth > 10:
+        return
+    try:
+        role = obj.getRole()
+    except Exception:
+        return
+    if role in (pyatspi.ROLE_PUSH_BUTTON, pyatspi.ROLE_TOGGLE_BUTTON):
+        enabled = obj.getState().contains(pyatspi.STATE_SENSITIVE)
+        out.append(obj.name + "\t" + ("enabled" if enabled else "disabled"))
+        return
+    for i in range(obj.childCount):
+        buttons(obj.getChildAtIndex(i), depth + 1, out)
+
+
+def other(obj, role, name):
+    """Handles obj when an argument but a table's names it; True then."""
+    if role == pyatspi.ROLE_TOOL_BAR and name in toolbars:
+        out = []
+        buttons(obj, 0, out)
+        done.append("TOOLBAR " + name)
+        done.extend(out)
+        return True
+    if role in (pyatspi.ROLE_PUSH_BUTTON, pyatspi.ROLE_MENU_ITEM, pyatspi.ROLE_MENU) \
+            and name in clicks:
+        obj.queryAction().doAction(0)
+        clicks.discard(name)
+        done.append("CLICKED " + name)
+        return True
+    if role == pyatspi.ROLE_SPLIT_PANE and name in panes:
+        value = obj.queryValue()
+        if panes[name]:
+            value.currentValue = float(panes[name])
+        size = obj.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+        done.append("PANE %s %d %d %d" % (name, int(value.currentValue), size.width, size.height))
+        del panes[name]
+    return False
 
 
 def read_row(table, r):
@@ -67,6 +123,8 @@ def walk(obj, depth):
         table = obj.queryTable()
         found[name] = [read_row(table, r) for r in chosen_rows(table, specs[name])]
         return
+    if other(obj, role, name):
+        return
     for i in range(obj.childCount):
         walk(obj.getChildAtIndex(i), depth + 1)
 
@@ -76,6 +134,8 @@ for i in range(desktop.childCount):
     app = desktop.getChildAtIndex(i)
     if app is not None and app.name == "kdhost":
         walk(app, 0)
+for line in done:
+    print(line)
 for name in specs:
     if name in found:
         print("TABLE " + name)

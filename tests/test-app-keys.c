@@ -649,11 +649,15 @@ test_action_states (App *app,
   assert_enabled (actions, "break", FALSE);
   assert_enabled (actions, "resync", TRUE);
   assert_enabled (actions, "restart", TRUE);
+  assert_enabled (actions, "step-over", TRUE);
+  assert_enabled (actions, "run-to-cursor", TRUE);
 
   g_action_group_activate_action (actions, "go", NULL);
   from = wait_state (app, from, "running");
   assert_enabled (actions, "go", FALSE);
   assert_enabled (actions, "break", TRUE);
+  assert_enabled (actions, "step-over", FALSE);
+  assert_enabled (actions, "run-to-cursor", FALSE);
   assert_enabled (actions, "resync", TRUE);
 
   g_subprocess_force_exit (sim);
@@ -849,6 +853,15 @@ test_open_dump (App *app,
                                G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
   wait_output (app, from, "ntoskrnl.exe");
   screenshot (app, "dump");
+  /* A dump is stopped for good: nothing runs or steps it. */
+  {
+    g_autoptr (GDBusActionGroup) remote = G_DBUS_ACTION_GROUP (window_actions (app));
+    static const gchar *const runs[] = { "go", "break", "step-over", "step-into", "step-out",
+                                         "run-to-cursor" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+      assert_enabled (G_ACTION_GROUP (remote), runs[i], FALSE);
+  }
 }
 
 int

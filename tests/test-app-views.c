@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 #include <gtk/gtk.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ typedef struct {
   gchar *window_id;
   GString *output;
   guint breaks;                /* StateChanged to break */
+  guint runs;                  /* ... to running */
   guint subscription;
 } App;
 
@@ -52,6 +54,7 @@ on_signal (GDBusConnection *connection,
     {
       g_variant_get (parameters, "(&s&su)", &a, NULL, NULL);
       app->breaks += g_str_equal (a, "break");
+      app->runs += g_str_equal (a, "running");
     }
   else if (g_str_equal (signal, "Output"))
     {
@@ -76,6 +79,16 @@ output_contains (gpointer data)
   return strstr (e->app->output->str + e->from, e->text) != NULL;
 }
 
+/* The marker twice: in the echo of the line, and printed by .echo. */
+static gboolean
+output_ended (gpointer data)
+{
+  Expect *e = data;
+  const gchar *first = strstr (e->app->output->str + e->from, e->text);
+
+  return first != NULL && strstr (first + strlen (e->text), e->text) != NULL;
+}
+
 /* Types @line and returns what it printed: ".echo" after it marks the
  * end, so the output is whole. */
 static gchar *
@@ -93,7 +106,7 @@ run_typed (App         *app,
   kdh_test_x11_key ("alt+1");
   kdh_test_x11_type (typed, 20);
   kdh_test_x11_key ("Return");
-  kdh_test_run_until (output_contains, &e, 60, what);
+  kdh_test_run_until (output_ended, &e, 60, what);
   /* Past the echo of the line itself, up to the marker. */
   start = strstr (app->output->str + from, "END-OF-COMMAND\n");
   g_assert_nonnull (start);
@@ -119,25 +132,45 @@ session_exported (gpointer data)
   return g_str_equal (state, "break");
 }
 
-/* The rows of the table named @name, as AT-SPI gives them ("a\tb"). */
-static gchar **
-read_table (const gchar *name)
+/* What read-views.py prints for @arg after the line @header (without
+ * it): a table's rows, a toolbar's buttons; empty when not found. */
+static gchar *
+run_atspi (const gchar *arg)
 {
   g_autofree gchar *script = g_test_build_filename (G_TEST_DIST, "read-views.py", NULL);
-  const gchar *argv[] = { PYTHON, script, name, NULL };
-  g_autofree gchar *out = NULL, *err = NULL;
+  const gchar *argv[] = { PYTHON, script, arg, NULL };
+  g_autofree gchar *err = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *header = g_strdup_printf ("TABLE %s\n", name);
+  gchar *out = NULL;
   gint status = 0;
 
   g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
                 &error);
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return out;
+}
+
+static gchar **
+read_atspi (const gchar *arg,
+            const gchar *header_line)
+{
+  g_autofree gchar *out = run_atspi (arg);
+  g_autofree gchar *header = g_strdup_printf ("%s\n", header_line);
+
   if (!g_str_has_prefix (out, header))
     return g_new0 (gchar *, 1);
   g_strchomp (out);
   return g_strsplit (out + strlen (header), "\n", -1);
+}
+
+/* The rows of the table named @name, as AT-SPI gives them ("a\tb"). */
+static gchar **
+read_table (const gchar *name)
+{
+  g_autofree gchar *header = g_strdup_printf ("TABLE %s", name);
+
+  return read_atspi (name, header);
 }
 
 typedef struct {
@@ -487,6 +520,427 @@ test_views_remembered (App          *app,
     }
 }
 
+/* ---- The toolbar, Run to Cursor, Modules, the layout ------------------ */
+
+typedef struct {
+  const gchar *button;
+  gboolean enabled;
+  gchar **rows;
+} ToolbarWait;
+
+static gboolean
+toolbar_shows (gpointer data)
+{
+  ToolbarWait *w = data;
+  g_autofree gchar *row = g_strdup_printf ("%s\t%s", w->button, w->enabled ? "enabled" : "disabled");
+
+  g_clear_pointer (&w->rows, g_strfreev);
+  w->rows = read_atspi ("toolbar:Debug", "TOOLBAR Debug");
+  if (g_strv_contains ((const gchar *const *) w->rows, row))
+    return TRUE;
+  g_usleep (200 * 1000);
+  return FALSE;
+}
+
+/* The toolbar's buttons ("name\tenabled") once @button is (or is not). */
+static gchar **
+wait_toolbar (const gchar *button,
+              gboolean     enabled)
+{
+  ToolbarWait w = { button, enabled, NULL };
+  g_autofree gchar *what = g_strdup_printf ("the toolbar's %s %s", button,
+                                            enabled ? "enabled" : "disabled");
+
+  kdh_test_run_until (toolbar_shows, &w, 60, what);
+  return w.rows;
+}
+
+static void
+assert_buttons (gchar       **rows,
+                const gchar  *state,
+                const gchar  *const *names)
+{
+  for (guint i = 0; names[i]; i++)
+    {
+      g_autofree gchar *row = g_strdup_printf ("%s\t%s", names[i], state);
+
+      if (!g_strv_contains ((const gchar *const *) rows, row))
+        g_error ("the toolbar has no '%s'", row);
+    }
+}
+
+static void
+click (const gchar *name)
+{
+  g_autofree gchar *arg = g_strdup_printf ("click:%s", name);
+  g_autofree gchar *out = run_atspi (arg);
+  g_autofree gchar *expect = g_strdup_printf ("CLICKED %s\n", name);
+
+  g_assert_cmpstr (out, ==, expect);
+}
+
+static gboolean
+running_again (gpointer data)
+{
+  Expect *e = data;
+
+  return e->app->runs > e->from;
+}
+
+/* u's line @line as "r rip" prints the address: 16 digits. */
+static gchar *
+line_address (const gchar *line)
+{
+  return g_strdup_printf ("%.8s%.8s", line, line + 9);
+}
+
+/* The toolbar's buttons follow the state, read as a screen reader reads
+ * them: at a break Go, the steps and Run to Cursor, while running Break
+ * only; each is named and says its key. Its Step Over moves rip as p
+ * does: over the instruction to the next one. */
+static void
+test_toolbar (App          *app,
+              gconstpointer data)
+{
+  static const gchar *const at_break[] = { "Go", "Step Into", "Step Over", "Step Out",
+                                           "Run to Cursor", NULL };
+  static const gchar *const while_running[] = { "Break", NULL };
+  g_auto (GStrv) rows = NULL, u_lines = NULL;
+  g_autofree gchar *u = NULL, *rip = NULL, *expect = NULL, *out = NULL;
+  Expect running = { app, app->runs, NULL }, stopped = { app, 0, NULL };
+  Expect refused = { app, 0, "Run to Cursor: the target is running" };
+
+  rows = wait_toolbar ("Go", TRUE);
+  assert_buttons (rows, "enabled", at_break);
+  assert_buttons (rows, "disabled", while_running);
+  g_clear_pointer (&rows, g_strfreev);
+
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("alt+1");
+  kdh_test_x11_type ("g", 20);
+  kdh_test_x11_key ("Return");
+  kdh_test_run_until (running_again, &running, 60, "the target running");
+  rows = wait_toolbar ("Break", TRUE);
+  assert_buttons (rows, "disabled", at_break);
+  assert_buttons (rows, "enabled", while_running);
+  g_clear_pointer (&rows, g_strfreev);
+
+  /* F7 while running says why it does nothing. */
+  refused.from = app->output->len;
+  kdh_test_x11_key ("F7");
+  kdh_test_run_until (output_contains, &refused, 60, "Run to Cursor refused while running");
+
+  /* The toolbar's Break stops it. */
+  stopped.from = app->breaks;
+  click ("Break");
+  kdh_test_run_until (stopped_again, &stopped, 60, "the stop after the toolbar's Break");
+  g_strfreev (wait_toolbar ("Go", TRUE));
+
+  g_free (run_typed (app, "bp kdhtest!KdhTestTick"));
+  g_free (run_typed (app, "g"));
+  g_free (run_typed (app, "bc *"));
+  u = run_typed (app, "u");
+  u_lines = g_strsplit (u, "\n", -1);
+  stopped.from = app->breaks;
+  click ("Step Over");
+  kdh_test_run_until (stopped_again, &stopped, 60, "the stop after the toolbar's Step Over");
+  out = run_typed (app, "r rip");
+  rip = g_strndup (out + 4, 16);
+  /* push rsi: p goes to the next instruction. */
+  expect = line_address (u_lines[2]);
+  g_assert_cmpstr (rip, ==, expect);
+}
+
+/* F7 on a line selected in the disassembly runs there (g ADDR). */
+static void
+test_run_to_cursor (App          *app,
+                    gconstpointer data)
+{
+  g_autofree gchar *u = NULL, *out = NULL, *expect = NULL, *bl = NULL, *third = NULL;
+  g_auto (GStrv) u_lines = NULL;
+  Expect stopped = { app, 0, NULL };
+  Expect refused = { app, 0, "Run to Cursor: select a line in the Disassembly view" };
+
+  g_free (run_typed (app, "bp kdhtest!KdhTestTick"));
+  g_free (run_typed (app, "g"));
+  g_free (run_typed (app, "bc *"));
+  u = run_typed (app, "u");
+  u_lines = g_strsplit (u, "\n", -1);
+
+  /* No Disassembly view, no line selected: F7 says so. */
+  refused.from = app->output->len;
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("F7");
+  kdh_test_run_until (output_contains, &refused, 60, "Run to Cursor refused without a line");
+
+  kdh_test_x11_key ("alt+7");
+  g_strfreev (wait_table ("Disassembly", "kdhtest!KdhTestTick:"));
+  /* From the current line (u's first instruction), two down: the third. */
+  kdh_test_x11_key ("Down");
+  kdh_test_x11_key ("Down");
+  stopped.from = app->breaks;
+  kdh_test_x11_key ("F7");
+  kdh_test_run_until (stopped_again, &stopped, 60, "the stop after F7");
+  out = run_typed (app, "r rip");
+  third = line_address (u_lines[3]);
+  expect = g_strdup_printf ("rip=%s\n", third);
+  g_assert_cmpstr (out, ==, expect);
+  /* g ADDR's breakpoint was for that run only. */
+  bl = run_typed (app, "bl");
+  g_assert_cmpstr (bl, ==, "");
+}
+
+/* Up on the first line of the disassembly shows the instructions before
+ * it, as ub finds them (16 at a time: L10); those of the function from
+ * its start, not a decoding that straddles it. */
+static void
+test_disassembly_back (App          *app,
+                       gconstpointer data)
+{
+  g_autofree gchar *ub = NULL;
+  g_auto (GStrv) ub_lines = NULL, rows = NULL;
+  g_autoptr (GString) expect = g_string_new (NULL), shown = g_string_new (NULL);
+  g_autofree gchar *first = NULL;
+  guint i;
+
+  g_free (run_typed (app, "bp kdhtest!KdhTestTick+0x19"));
+  g_free (run_typed (app, "g"));
+  g_free (run_typed (app, "bc *"));
+  ub = run_typed (app, "ub @rip L10");
+  ub_lines = g_strsplit (ub, "\n", -1);
+  for (i = 0; ub_lines[i]; i++)
+    if (*ub_lines[i] && !g_str_has_suffix (ub_lines[i], ":"))
+      {
+        g_string_append_printf (expect, "%s\n", ub_lines[i]);
+        if (first == NULL)
+          first = g_strdup_printf ("\t%s", ub_lines[i]);
+      }
+  g_assert_nonnull (first);
+
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("alt+7");
+  g_strfreev (wait_table ("Disassembly", "kdhtest!KdhTestTick+0x19:"));
+  kdh_test_x11_key ("Home");
+  kdh_test_x11_key ("Up");
+  rows = wait_table ("Disassembly", first);
+  /* The view's instructions above the current one are ub's. */
+  for (i = 0; rows[i] && strstr (rows[i], "▶") == NULL; i++)
+    {
+      const gchar *tab = strchr (rows[i], '\t');
+
+      g_assert_nonnull (tab);
+      if (!g_str_has_suffix (tab + 1, ":"))
+        g_string_append_printf (shown, "%s\n", tab + 1);
+    }
+  g_assert_nonnull (rows[i]);
+  g_assert_cmpstr (shown->str, ==, expect->str);
+  g_assert_nonnull (strstr (expect->str, "fffff800`03001000 56              push    rsi\n"));
+}
+
+/* Each module's symbol state in the Modules view is lm's; its menu's
+ * Reload Symbols loads them as .reload /f does, and the view follows. */
+static void
+check_modules_against_lm (gchar       **rows,
+                          const gchar  *lm)
+{
+  guint checked = 0;
+
+  for (guint i = 0; rows[i]; i++)
+    {
+      g_auto (GStrv) cells = g_strsplit (rows[i], "\t", -1);
+      g_autofree gchar *state = NULL;
+      const gchar *line;
+      g_autofree gchar *text = NULL;
+
+      const gchar *file;
+
+      /* Module, Start, End, Symbols, Image, Timestamp, Symbol File (an
+       * empty one is chomped off the last row). */
+      g_assert_cmpuint (g_strv_length (cells), >=, 6);
+      file = cells[6] ? cells[6] : "";
+      line = strstr (lm, cells[1]);
+      g_assert_nonnull (line);
+      text = g_strndup (line, strcspn (line, "\n"));
+      state = g_strdup_printf ("(%s)", cells[3]);
+      if (strstr (text, state) == NULL)
+        g_error ("lm says '%s', the view '%s'", text, rows[i]);
+      if (*file)
+        g_assert_true (g_str_has_suffix (text, file));
+      else
+        g_assert_true (g_str_has_suffix (text, "(deferred)"));
+      checked++;
+    }
+  g_assert_cmpuint (checked, >=, 5);
+}
+
+static void
+test_modules_symbols (App          *app,
+                      gconstpointer data)
+{
+  g_autofree gchar *lm = NULL, *lm2 = NULL;
+  g_auto (GStrv) rows = NULL, rows2 = NULL;
+  guint hal = 0;
+
+  lm = run_typed (app, "lm");
+  kdh_test_x11_focus (app->window_id);
+  /* View > Modules, as a screen reader's user opens it. */
+  click ("View");
+  click ("Modules");
+  rows = wait_table ("Modules", "\tdeferred\t");
+  check_modules_against_lm (rows, lm);
+  while (rows[hal] && !g_str_has_prefix (rows[hal], "hal\t"))
+    hal++;
+  g_assert_nonnull (rows[hal]);
+  g_assert_nonnull (strstr (rows[hal], "\tdeferred\t"));
+
+  /* hal's menu (Shift+F10 on its row), Reload Symbols. */
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("Home");
+  for (guint i = 0; i < hal; i++)
+    kdh_test_x11_key ("Down");
+  kdh_test_x11_key ("shift+F10");
+  kdh_test_x11_key ("Return");
+  rows2 = wait_table ("Modules", "hal\tfffff800`01c00000\tfffff800`01c04000\texport symbols\t");
+  lm2 = run_typed (app, "lm");
+  check_modules_against_lm (rows2, lm2);
+}
+
+/* The divider's position in the pane @name (moved to @set first unless
+ * it is -1); its width in *@width. */
+static gint
+pane_size (const gchar *name,
+           gint         set,
+           gint        *width)
+{
+  g_autofree gchar *arg = set >= 0 ? g_strdup_printf ("pane:%s=%d", name, set)
+                                   : g_strdup_printf ("pane:%s", name);
+  g_autofree gchar *out = run_atspi (arg);
+  g_autofree gchar *prefix = g_strdup_printf ("PANE %s ", name);
+
+  gint position = -1;
+
+  g_assert_true (g_str_has_prefix (out, prefix));
+  g_assert_cmpint (sscanf (out + strlen (prefix), "%d %d", &position, width), ==, 2);
+  return position;
+}
+
+static gint
+pane (const gchar *name,
+      gint         set)
+{
+  gint width;
+
+  return pane_size (name, set, &width);
+}
+
+typedef struct {
+  const gchar *name;
+  gint value;
+} PaneWait;
+
+static gboolean
+pane_is (gpointer data)
+{
+  PaneWait *w = data;
+
+  gint now = pane (w->name, -1);
+
+  if (now == w->value)
+    return TRUE;
+  g_usleep (200 * 1000);
+  return FALSE;
+}
+
+static void
+wait_pane (const gchar *name,
+           gint         value)
+{
+  PaneWait w = { name, value };
+  g_autofree gchar *what = g_strdup_printf ("%s at %d", name, value);
+
+  kdh_test_run_until (pane_is, &w, 60, what);
+}
+
+static gboolean
+table_gone (gpointer data)
+{
+  g_auto (GStrv) rows = read_table (data);
+
+  if (rows[0] == NULL)
+    return TRUE;
+  g_usleep (200 * 1000);
+  return FALSE;
+}
+
+static void
+remove_config (const gchar *config)
+{
+  g_autofree gchar *keyfile = g_build_filename (config, "glib-2.0", "settings", "keyfile", NULL);
+
+  g_remove (keyfile);
+  for (guint up = 0; up < 3; up++)
+    {
+      gchar *dir = g_path_get_dirname (keyfile);
+
+      g_rmdir (dir);
+      g_free (keyfile);
+      keyfile = dir;
+    }
+}
+
+/* Dividers moved (through AT-SPI, as a screen reader's user can) stay
+ * where they were put in the next run; View > Reset Layout puts them
+ * back and closes the views. */
+static void
+test_layout_remembered (App          *app,
+                        gconstpointer data)
+{
+  g_autofree gchar *config = g_dir_make_tmp ("kdh-layout-XXXXXX", NULL);
+  const gchar *monitor = "Connection monitor divider", *views = "Views divider";
+  gint monitor0, views0;
+
+  stop_kdhost (app);
+  start_kdhost (app, config);
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("alt+6");
+  g_strfreev (wait_table ("Call Stack", "nt!DbgBreakPointWithStatus"));
+  monitor0 = pane (monitor, -1);
+  views0 = pane (views, -1);
+  g_assert_cmpint (monitor0, >, 400);
+  g_assert_cmpint (views0, >, 300);
+  g_assert_cmpint (pane (monitor, monitor0 - 60), ==, monitor0 - 60);
+  g_assert_cmpint (pane (views, views0 + 60), ==, views0 + 60);
+  stop_kdhost (app);
+
+  start_kdhost (app, config);
+  g_strfreev (wait_table ("Call Stack", "nt!DbgBreakPointWithStatus"));
+  wait_pane (monitor, monitor0 - 60);
+  wait_pane (views, views0 + 60);
+
+  click ("View");
+  click ("Reset Layout");
+  kdh_test_run_until (table_gone, (gpointer) "Call Stack", 60, "the views closed");
+  wait_pane (monitor, monitor0);
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("alt+6");
+  g_strfreev (wait_table ("Call Stack", "nt!DbgBreakPointWithStatus"));
+  /* The sizes are the defaults again: no longer kept. */
+  {
+    g_autofree gchar *keyfile = g_build_filename (config, "glib-2.0", "settings", "keyfile", NULL);
+    g_autofree gchar *kept = NULL;
+
+    g_assert_true (g_file_get_contents (keyfile, &kept, NULL, NULL));
+    g_assert_null (strstr (kept, "views-width"));
+    g_assert_null (strstr (kept, "monitor-width"));
+  }
+  stop_kdhost (app);
+
+  /* And so it stays. */
+  start_kdhost (app, config);
+  wait_pane (monitor, monitor0);
+  remove_config (config);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -518,5 +972,13 @@ main (int argc, char **argv)
   g_test_add ("/app/views/register-edit", App, NULL, app_setup, test_register_edit, app_teardown);
   g_test_add ("/app/views/remembered", App, NULL, app_setup, test_views_remembered, app_teardown);
   g_test_add ("/app/views/step-keys", App, NULL, app_setup, test_step_keys, app_teardown);
+  g_test_add ("/app/views/toolbar", App, NULL, app_setup, test_toolbar, app_teardown);
+  g_test_add ("/app/views/disassembly-back", App, NULL, app_setup, test_disassembly_back,
+              app_teardown);
+  g_test_add ("/app/views/run-to-cursor", App, NULL, app_setup, test_run_to_cursor, app_teardown);
+  g_test_add ("/app/views/modules-symbols", App, NULL, app_setup, test_modules_symbols,
+              app_teardown);
+  g_test_add ("/app/views/layout-remembered", App, NULL, app_setup, test_layout_remembered,
+              app_teardown);
   return g_test_run ();
 }

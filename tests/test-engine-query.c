@@ -372,7 +372,7 @@ test_modules_and_errors (void)
   g_autoptr (KdhEvent) none = NULL, modules = NULL, running = NULL;
   g_autofree gchar *lm = NULL;
   GVariantIter iter;
-  const gchar *name, *short_name;
+  const gchar *name, *short_name, *state, *file;
   guint64 start, end;
   guint32 stamp;
   guint n = 0;
@@ -385,12 +385,21 @@ test_modules_and_errors (void)
   lm = kdh_test_engine_run (&t, "lm", FALSE);
   modules = ask (&t, KDH_VIEW_QUERY_MODULES, 0, 0);
   g_variant_iter_init (&iter, modules->result);
-  while (g_variant_iter_next (&iter, "(tt&s&su)", &start, &end, &name, &short_name, &stamp))
+  while (g_variant_iter_next (&iter, "(tt&s&su&s&s)", &start, &end, &name, &short_name, &stamp,
+                              &state, &file))
     {
       g_autofree gchar *s = g_strdup_printf ("%08x`%08x", (guint) (start >> 32), (guint) start);
+      g_autofree gchar *column = *file ? g_strdup_printf ("(%s)", state) : g_strdup ("(deferred)");
+      const gchar *line = strstr (lm, s);
 
-      g_assert_nonnull (strstr (lm, s));
+      g_assert_nonnull (line);
       g_assert_nonnull (strstr (lm, short_name));
+      /* lm's symbol column on the module's line: its state and file. */
+      g_assert_true (g_str_equal (state, "deferred") || *file != '\0');
+      g_assert_nonnull (strstr (line, column));
+      g_assert_true (strstr (line, column) < strchr (line, '\n'));
+      if (*file)
+        g_assert_nonnull (strstr (line, file));
       g_assert_cmphex (end, >, start);
       n++;
     }

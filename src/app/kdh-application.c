@@ -58,6 +58,7 @@ static const struct {
   { "win.step-over", { "F10", NULL } },
   { "win.step-into", { "F11", NULL } },
   { "win.step-out", { "<Shift>F11", NULL } },
+  { "win.run-to-cursor", { "F7", "<Control>F10", NULL } },
   { "win.show-help-overlay", { "<Control>question", NULL } },
   { "app.new-window", { "<Control>n", NULL } },
   { "app.quit", { "<Control>q", NULL } },
@@ -238,7 +239,7 @@ kdh_application_command_line (GApplication            *app,
   else if (remote)
     kdh_window_connect_remote (window, remote);
   else if (dump)
-    kdh_engine_open_dump (kdh_window_get_engine (window), dump);
+    kdh_window_open_dump (window, dump);
   return 0;
 }
 

@@ -13,5 +13,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (KdhViewDisassembly, kdh_view_disassembly, KDH, VIEW_DISASSEMBLY, KdhView)
 
 GtkWidget *kdh_view_disassembly_new (void);
+/* The address of the selected line (Run to Cursor's target); FALSE when
+ * no line is selected. */
+gboolean   kdh_view_disassembly_get_selected (KdhViewDisassembly *self,
+                                              guint64            *address);
 
 G_END_DECLS

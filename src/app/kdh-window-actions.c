@@ -328,6 +328,7 @@ kdh_window_update_actions (KdhWindow *self)
   set_enabled (self, "cycle-baud", has_connection && self->serial && !self->is_remote);
   set_enabled (self, "reconnect", self->connection != NULL && !self->is_remote);
   set_enabled (self, "show-version", kdh_conn_state_connected (self->state));
+  kdh_window_toolbar_update (self);
 }
 
 void

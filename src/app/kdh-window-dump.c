@@ -23,7 +23,7 @@ on_response (GtkNativeDialog *chooser,
       g_autofree gchar *path = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (chooser));
 
       if (path)
-        kdh_engine_open_dump (self->engine, path);
+        kdh_window_open_dump (self, path);
     }
   g_object_unref (chooser);
 }

@@ -1,20 +1,53 @@
-/* kdh-window-layout.c: the output keeps its room when the window is small
+/* kdh-window-layout.c: the panes' sizes, kept across runs
  *
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The side panels (connection monitor, packet log) take at most a share
  * of the window, so that at 800×600 or 400 px high the output is still the
- * larger part; what does not fit in a panel scrolls. Once the user drags a
- * divider, the window leaves that divider alone.
+ * larger part; what does not fit in a panel scrolls. The debugger views
+ * start at half the command window's width. Once the user drags a
+ * divider, the window leaves that divider alone and keeps the panel's
+ * size in GSettings (monitor-width, packet-log-height, views-width) for
+ * the next run. View > Reset Layout forgets all that: the default views,
+ * panels and sizes again.
  */
 #include "kdh-window-private.h"
+
+#include <glib/gi18n.h>
 
 /* The most a side panel takes: this many pixels, or this share. */
 #define MONITOR_MAX_PX 320
 #define MONITOR_MAX_SHARE 0.3
 #define PACKET_LOG_MAX_PX 240
 #define PACKET_LOG_MAX_SHARE 0.35
+/* What a remembered size leaves to the command window, at least. */
+#define MIN_MAIN_PX 120
+
+/* GTK moves a divider itself when it lays the window out (a child shown
+ * or hidden, a window resized, a child kept at its smallest): such moves
+ * happen inside a frame's layout, this flag says so. */
+static gboolean in_layout;
+
+static gboolean
+layout_done (gpointer data)
+{
+  in_layout = FALSE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_layout_emission (GSignalInvocationHint *hint,
+                    guint                  n_values,
+                    const GValue          *values,
+                    gpointer               data)
+{
+  /* Until the frame is over: an idle runs after the frame's dispatch. */
+  if (!in_layout)
+    g_idle_add_full (G_PRIORITY_HIGH, layout_done, NULL, NULL);
+  in_layout = TRUE;
+  return TRUE;
+}
 
 static void
 set_position (KdhWindow *self,
@@ -28,6 +61,37 @@ set_position (KdhWindow *self,
   self->layout_setting = FALSE;
 }
 
+/* The panel's remembered size in pixels, or -1. */
+static gint
+saved_size (KdhWindow   *self,
+            const gchar *key)
+{
+  return self->settings ? g_settings_get_int (self->settings, key) : -1;
+}
+
+/* Where the divider goes for a panel of the remembered @key's size, or of
+ * @fallback pixels, in a pane of @total pixels. */
+static gint
+place (KdhWindow   *self,
+       const gchar *key,
+       gint         total,
+       gint         fallback)
+{
+  gint side = saved_size (self, key);
+
+  if (side < 0)
+    side = fallback;
+  return MAX (MIN_MAIN_PX, total - side);
+}
+
+static GtkPaned *
+views_paned (KdhWindow *self)
+{
+  GtkWidget *parent = self->views ? gtk_widget_get_parent (GTK_WIDGET (self->views)) : NULL;
+
+  return GTK_IS_PANED (parent) ? GTK_PANED (parent) : NULL;
+}
+
 static void
 on_main_allocate (GtkWidget     *widget,
                   GtkAllocation *allocation,
@@ -39,7 +103,7 @@ on_main_allocate (GtkWidget     *widget,
   if (self->main_moved || allocation->width <= 1)
     return;
   side = (gint) MIN (MONITOR_MAX_PX, allocation->width * MONITOR_MAX_SHARE);
-  set_position (self, self->main_paned, allocation->width - side);
+  set_position (self, self->main_paned, place (self, "monitor-width", allocation->width, side));
 }
 
 static void
@@ -53,30 +117,145 @@ on_left_allocate (GtkWidget     *widget,
   if (self->left_moved || allocation->height <= 1)
     return;
   side = (gint) MIN (PACKET_LOG_MAX_PX, allocation->height * PACKET_LOG_MAX_SHARE);
-  set_position (self, self->left_paned, allocation->height - side);
+  set_position (self, self->left_paned, place (self, "packet-log-height", allocation->height, side));
+}
+
+void
+kdh_window_layout_place_views (KdhWindow *self)
+{
+  GtkPaned *paned = views_paned (self);
+  gint width;
+
+  if (paned == NULL || (width = gtk_widget_get_allocated_width (GTK_WIDGET (paned))) <= 1)
+    return;
+  set_position (self, paned, place (self, "views-width", width, width / 2));
+}
+
+/* A user's move: the panel keeps its size from now on, in this run and
+ * the next. */
+static void
+remember (KdhWindow   *self,
+          GtkPaned    *paned,
+          const gchar *key,
+          gint         total)
+{
+  gint side = total - gtk_paned_get_position (paned);
+
+  if (self->settings == NULL || total <= 1 || side < 0)
+    return;
+  if (g_settings_get_int (self->settings, key) != side)
+    g_settings_set_int (self->settings, key, side);
 }
 
 static void
-on_position (GObject    *paned,
+on_position (GObject    *object,
              GParamSpec *pspec,
              gpointer    data)
 {
   KdhWindow *self = data;
+  GtkPaned *paned = GTK_PANED (object);
 
-  /* A change the window did not make is the user's. */
-  if (self->layout_setting)
+  /* A change neither the window nor GTK's layout made is the user's
+   * (a drag, the keyboard, a screen reader). */
+  if (self->layout_setting || in_layout || !gtk_widget_get_mapped (GTK_WIDGET (paned))
+      || gtk_widget_in_destruction (GTK_WIDGET (self)))
     return;
-  if (GTK_PANED (paned) == self->main_paned && gtk_widget_get_mapped (GTK_WIDGET (paned)))
-    self->main_moved = TRUE;
-  else if (GTK_PANED (paned) == self->left_paned && gtk_widget_get_mapped (GTK_WIDGET (paned)))
-    self->left_moved = TRUE;
+  if (paned == self->main_paned && gtk_widget_get_visible (GTK_WIDGET (self->monitor)))
+    {
+      self->main_moved = TRUE;
+      remember (self, paned, "monitor-width", gtk_widget_get_allocated_width (GTK_WIDGET (paned)));
+    }
+  else if (paned == self->left_paned && gtk_widget_get_visible (GTK_WIDGET (self->packet_log)))
+    {
+      self->left_moved = TRUE;
+      remember (self, paned, "packet-log-height",
+                gtk_widget_get_allocated_height (GTK_WIDGET (paned)));
+    }
+  else if (paned == views_paned (self) && gtk_widget_get_visible (GTK_WIDGET (self->views)))
+    remember (self, paned, "views-width", gtk_widget_get_allocated_width (GTK_WIDGET (paned)));
 }
+
+static void
+reset_layout_action (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       data)
+{
+  static const gchar *const keys[] = { "monitor-width", "packet-log-height", "views-width",
+                                       "open-views" };
+  KdhWindow *self = data;
+  g_auto (GStrv) views = NULL;
+  GtkAllocation allocation;
+
+  if (self->settings == NULL)
+    return;
+  /* The default views: those open go, the default ones open. */
+  while (self->views && gtk_notebook_get_n_pages (self->views) > 0)
+    gtk_notebook_remove_page (self->views, -1);
+  if (self->views)
+    gtk_widget_hide (GTK_WIDGET (self->views));
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_settings_reset (self->settings, keys[i]);
+  views = g_settings_get_strv (self->settings, "open-views");
+  for (guint i = 0; views[i]; i++)
+    {
+      g_autofree gchar *name = g_strdup_printf ("show-%s", views[i]);
+
+      if (g_action_group_has_action (G_ACTION_GROUP (self), name))
+        g_action_group_activate_action (G_ACTION_GROUP (self), name, NULL);
+    }
+  /* The default panels, through their View menu items. */
+  g_settings_reset (self->settings, "show-monitor");
+  g_settings_reset (self->settings, "show-packet-log");
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "show-monitor",
+                                      g_variant_new_boolean (g_settings_get_boolean (self->settings, "show-monitor")));
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "show-packet-log",
+                                      g_variant_new_boolean (g_settings_get_boolean (self->settings, "show-packet-log")));
+  /* The default sizes, now. */
+  self->main_moved = self->left_moved = FALSE;
+  gtk_widget_get_allocation (GTK_WIDGET (self->main_paned), &allocation);
+  on_main_allocate (GTK_WIDGET (self->main_paned), &allocation, self);
+  gtk_widget_get_allocation (GTK_WIDGET (self->left_paned), &allocation);
+  on_left_allocate (GTK_WIDGET (self->left_paned), &allocation, self);
+  kdh_command_view_focus_entry (self->command_view);
+}
+
+static const GActionEntry layout_actions[] = {
+  { "reset-layout", reset_layout_action },
+};
 
 void
 kdh_window_layout_init (KdhWindow *self)
 {
+  static gsize hooked;
+
+  if (g_once_init_enter (&hooked))
+    {
+      guint layout = g_signal_lookup ("layout", GDK_TYPE_FRAME_CLOCK);
+
+      g_signal_add_emission_hook (layout, 0, on_layout_emission, NULL, NULL);
+      g_once_init_leave (&hooked, 1);
+    }
   g_signal_connect (self->main_paned, "size-allocate", G_CALLBACK (on_main_allocate), self);
   g_signal_connect (self->left_paned, "size-allocate", G_CALLBACK (on_left_allocate), self);
   g_signal_connect (self->main_paned, "notify::position", G_CALLBACK (on_position), self);
   g_signal_connect (self->left_paned, "notify::position", G_CALLBACK (on_position), self);
+}
+
+void
+kdh_window_layout_setup (KdhWindow *self)
+{
+  GtkPaned *views = views_paned (self);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), layout_actions,
+                                   G_N_ELEMENTS (layout_actions), self);
+  /* Named for screen readers, which can move them too (and the tests). */
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->main_paned)),
+                       _("Connection monitor divider"));
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->left_paned)),
+                       _("Packet log divider"));
+  if (views)
+    {
+      atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (views)), _("Views divider"));
+      g_signal_connect (views, "notify::position", G_CALLBACK (on_position), self);
+    }
 }

@@ -34,6 +34,7 @@ struct _KdhWindow
   GtkPaned *main_paned;
   GtkPaned *left_paned;
   GtkNotebook *views;          /* the debugger views (kdh-window-views.c) */
+  GtkToolbar *toolbar;         /* kdh-window-toolbar.c */
 
   KdhEngine *engine;
   KdhServerSet *servers;       /* .server: this window's session shared */
@@ -51,6 +52,7 @@ struct _KdhWindow
   gboolean is_remote;          /* a debugging server's session (-remote) */
   gchar *connection;           /* the last kernel connection string attached */
   gboolean serial;             /* ... and it is a serial line (Cycle Baud Rate) */
+  gboolean is_dump;            /* the target is a crash dump: it cannot run */
 
   GtkWidget *confirm_dialog;   /* asking before a live target is let go */
   KdhDropWhat drop_pending;    /* what that dialog is about */
@@ -73,12 +75,20 @@ void kdh_window_views_setup      (KdhWindow      *self);
 void kdh_window_views_event      (KdhWindow      *self,
                                   const KdhEvent *event);
 
+/* kdh-window-toolbar.c: the toolbar's actions and their states */
+void kdh_window_toolbar_setup    (KdhWindow *self);
+void kdh_window_toolbar_update   (KdhWindow *self);
+
 /* kdh-window-dump.c: File > Open Crash Dump… */
 void kdh_window_open_dump_action (GSimpleAction *action,
                                   GVariant      *param,
                                   gpointer       data);
 /* kdh-window-layout.c */
 void     kdh_window_layout_init           (KdhWindow *self);
+/* After the views' setup: the sizes kept in GSettings, View > Reset Layout. */
+void     kdh_window_layout_setup          (KdhWindow *self);
+/* The views' divider at the width the user gave them, or half. */
+void     kdh_window_layout_place_views    (KdhWindow *self);
 
 /* kdh-window-edit.c */
 void     kdh_window_install_edit          (KdhWindow *self);

@@ -88,7 +88,7 @@ half_width (GtkWidget     *paned,
             gpointer       data)
 {
   g_signal_handlers_disconnect_by_func (paned, half_width, data);
-  gtk_paned_set_position (GTK_PANED (paned), allocation->width / 2);
+  kdh_window_layout_place_views (data);
 }
 
 /* Opens (or finds) the view whose action is @name; returns its content. */
@@ -120,12 +120,13 @@ open_view (KdhWindow   *self,
           GtkWidget *paned = gtk_widget_get_parent (GTK_WIDGET (self->views));
 
           /* Opening the first view shares the width with the command window
-           * (once the window has one, when views are restored). */
+           * (once the window has one, when views are restored), or takes
+           * the width the user gave the views. */
           gtk_widget_show (GTK_WIDGET (self->views));
           if (gtk_widget_get_allocated_width (paned) > 1)
-            gtk_paned_set_position (GTK_PANED (paned), gtk_widget_get_allocated_width (paned) / 2);
+            kdh_window_layout_place_views (self);
           else
-            g_signal_connect (paned, "size-allocate", G_CALLBACK (half_width), NULL);
+            g_signal_connect (paned, "size-allocate", G_CALLBACK (half_width), self);
         }
       page = gtk_notebook_page_num (self->views, view);
       gtk_notebook_set_current_page (self->views, page);

@@ -164,6 +164,7 @@ kdh_window_attach (KdhWindow   *self,
 {
   g_return_if_fail (KDH_IS_WINDOW (self));
   self->is_remote = FALSE;
+  self->is_dump = FALSE;
   g_free (self->connection);
   self->connection = g_strdup (connection);
   {
@@ -185,9 +186,21 @@ kdh_window_connect_remote (KdhWindow   *self,
 {
   g_return_if_fail (KDH_IS_WINDOW (self));
   self->is_remote = TRUE;
+  self->is_dump = FALSE;
   kdh_engine_connect_remote (self->engine, remote_string);
   kdh_window_update_actions (self);
   kdh_command_view_focus_entry (self->command_view);
+}
+
+void
+kdh_window_open_dump (KdhWindow   *self,
+                      const gchar *path)
+{
+  g_return_if_fail (KDH_IS_WINDOW (self));
+  self->is_remote = FALSE;
+  self->is_dump = TRUE;
+  kdh_engine_open_dump (self->engine, path);
+  kdh_window_update_actions (self);
 }
 
 KdhEngine *
@@ -235,6 +248,8 @@ setup_session (KdhWindow *self)
   kdh_window_install_log (self);
   kdh_window_install_progress (self);
   kdh_window_views_setup (self);
+  kdh_window_toolbar_setup (self);
+  kdh_window_layout_setup (self);
   kdh_window_update_actions (self);
   kdh_window_bus_export (self);
   update_title (self);
@@ -298,6 +313,7 @@ kdh_window_class_init (KdhWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KdhWindow, packet_log);
   gtk_widget_class_bind_template_child (widget_class, KdhWindow, main_paned);
   gtk_widget_class_bind_template_child (widget_class, KdhWindow, left_paned);
+  gtk_widget_class_bind_template_child (widget_class, KdhWindow, toolbar);
 }
 
 static void

@@ -25,6 +25,10 @@ void         kdh_window_attach     (KdhWindow   *self,
  * window. */
 void         kdh_window_connect_remote (KdhWindow   *self,
                                         const gchar *remote_string);
+/* Opens a kernel crash dump (-z) as the window's target: stopped for
+ * good, so Go and the steps stay disabled. */
+void         kdh_window_open_dump  (KdhWindow   *self,
+                                    const gchar *path);
 KdhEngine   *kdh_window_get_engine (KdhWindow *self);
 KdhConnState kdh_window_get_state  (KdhWindow *self);
 

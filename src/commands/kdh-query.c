@@ -161,10 +161,26 @@ kdh_query_disassembly_back (KdhTarget  *target,
     }
   if (begin != 0)
     {
-      GArray *insns = decode_onto (target, range, (gsize) (begin - (address - window)), count);
+      gsize offset = (gsize) (begin - (address - window));
+      GArray *insns = decode_onto (target, range, offset, count);
 
       if (insns)
         return insns;
+      /* The function holds fewer: all of them, after those that end at
+       * its start, rather than a decoding that straddles its start. */
+      for (guint n = count; n-- > 1; )
+        if ((insns = decode_onto (target, range, offset, n)) != NULL)
+          {
+            GArray *before = kdh_query_disassembly_back (target, begin, count - n, NULL);
+
+            if (before == NULL)
+              return insns;
+            /* The elements move to @before, which frees them. */
+            g_array_append_vals (before, insns->data, insns->len);
+            g_array_set_clear_func (insns, NULL);
+            g_array_unref (insns);
+            return before;
+          }
     }
   for (from = 0; from < window; from++)
     {

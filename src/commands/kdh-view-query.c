@@ -19,6 +19,7 @@
 #include "kdh-query.h"
 #include "target/kdh-exec.h"
 #include "target/kdh-stack.h"
+#include "target/kdh-target-symbols.h"
 
 #define VIEW_MAX_INSTRUCTIONS 512
 
@@ -130,6 +131,7 @@ query_disassembly (KdhCommands *c,
                    KdhTarget   *target,
                    guint64      address,
                    guint        count,
+                   gboolean     back,
                    GError     **error)
 {
   KdhBreakpoints *bps = kdh_session_get_breakpoints (c->session);
@@ -142,7 +144,9 @@ query_disassembly (KdhCommands *c,
     return NULL;
   if (address == G_MAXUINT64)
     address = rip;
-  insns = kdh_query_disassembly (target, address, CLAMP (count, 1, VIEW_MAX_INSTRUCTIONS), error);
+  count = CLAMP (count, 1, VIEW_MAX_INSTRUCTIONS);
+  insns = back ? kdh_query_disassembly_back (target, address, count, error)
+               : kdh_query_disassembly (target, address, count, error);
   if (insns == NULL)
     return NULL;
   g_variant_builder_init (&b, G_VARIANT_TYPE ("a(tsssib)"));
@@ -178,15 +182,24 @@ query_modules (KdhTarget *target,
   if (!kdh_target_ensure_modules (target, error))
     return NULL;
   modules = kdh_target_get_modules (target);
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ttssu)"));
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ttssuss)"));
   for (guint i = 0; i < modules->len; i++)
     {
-      const KdhModule *m = g_ptr_array_index (modules, i);
+      KdhModule *m = g_ptr_array_index (modules, i);
+      KdhModuleSymbolInfo info;
+      const gchar *state = "deferred", *file = "";
 
-      g_variant_builder_add (&b, "(ttssu)", m->base, m->base + m->size, m->name,
-                             m->short_name ? m->short_name : "", m->timestamp);
+      /* lm's column (kdh_commands_symbol_column), without loading anything. */
+      kdh_target_get_module_symbols (target, m, &info);
+      if (info.state == KDH_SYMBOLS_PDB)
+        state = "pdb symbols", file = info.pdb_path;
+      else if (info.state == KDH_SYMBOLS_EXPORT)
+        state = "export symbols", file = m->name;
+      g_variant_builder_add (&b, "(ttssuss)", m->base, m->base + m->size, m->name,
+                             m->short_name ? m->short_name : "", m->timestamp, state,
+                             file ? file : "");
     }
-  return g_variant_ref_sink (g_variant_new ("a(ttssu)", &b));
+  return g_variant_ref_sink (g_variant_new ("a(ttssuss)", &b));
 }
 
 static GVariant *
@@ -237,7 +250,9 @@ kdh_commands_view_query (KdhCommands  *c,
     case KDH_VIEW_QUERY_STACK:
       return query_stack (c, target, error);
     case KDH_VIEW_QUERY_DISASSEMBLY:
-      return query_disassembly (c, target, address, count, error);
+      return query_disassembly (c, target, address, count, FALSE, error);
+    case KDH_VIEW_QUERY_DISASSEMBLY_BACK:
+      return query_disassembly (c, target, address, count, TRUE, error);
     case KDH_VIEW_QUERY_MODULES:
       return query_modules (target, error);
     case KDH_VIEW_QUERY_MEMORY:

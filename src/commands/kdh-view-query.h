@@ -30,7 +30,9 @@ typedef enum {
    * the id of the breakpoint in force there (-1: none), whether it is
    * the current instruction */
   KDH_VIEW_QUERY_DISASSEMBLY,
-  /* a(ttssu): per module: start, end, name, short name, timestamp */
+  /* a(ttssuss): per module: start, end, name, short name, timestamp,
+   * symbol state as lm shows it ("deferred", "pdb symbols", "export
+   * symbols") and its file (the PDB, the image, or "") */
   KDH_VIEW_QUERY_MODULES,
   /* a(ubbstu): per breakpoint as bl lists it: id, enabled, deferred,
    * expression, address (0 when unresolved), hits */
@@ -48,6 +50,9 @@ typedef enum {
   /* (t): the value of an expression (kdh_engine_query_expression()), as
    * d* evaluates its address: registers, symbols, poi() */
   KDH_VIEW_QUERY_EVALUATE,
+  /* (ta(tsssib)): as DISASSEMBLY, the @count instructions that end just
+   * before @address, as ub finds them (scrolling backwards) */
+  KDH_VIEW_QUERY_DISASSEMBLY_BACK,
 } KdhViewQuery;
 
 /* The answer, not floating; NULL with @error when there is no stopped
