@@ -87,4 +87,12 @@ void     kdh_bench_remove_tree  (const gchar *path);
  * its own, which wall time on a shared machine would blur with other work. */
 gdouble  kdh_bench_thread_cpu_s (void);
 
+/* Bytes per second that a minimal single-threaded host reads from
+ * kdhost-sim on @socket_path with ReadVirtualMemory requests of the largest
+ * size, one after the other, replies thrown away (kdh-bench-raw.c): the
+ * stop-and-wait limit of the link as measured. @bytes from @address. */
+gdouble  kdh_bench_raw_read_rate (const gchar *socket_path,
+                                  guint64      address,
+                                  guint64      bytes);
+
 G_END_DECLS

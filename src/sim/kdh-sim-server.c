@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * One GSource per server watches the descriptor and carries the timer (its
- * ready time is the earlier of the target's and the line's deadlines), so
+ * poll timeout is the earlier of the target's and the line's deadlines), so
  * that every wake-up, whatever caused it, runs the same pump: bytes read
  * go through the line into the target, the target's output goes through
  * the line into a write buffer, and the buffer is written as far as the
@@ -38,6 +38,7 @@
 typedef struct {
   GSource parent;
   KdhSimServer *server;
+  gint64 deadline;              /* when to dispatch without I/O; G_MAXINT64: never */
 } ServerSource;
 
 struct _KdhSimServer
@@ -71,6 +72,34 @@ struct _KdhSimServer
 static gboolean server_dispatch (KdhSimServer *server,
                                  GIOCondition  revents);
 
+/* The deadline as a poll timeout rather than a ready time: a source's
+ * ready time that changes wakes its context with an eventfd write, and the
+ * line's deadline changes with every packet (the ACK timer). */
+static gboolean
+server_source_prepare (GSource *source,
+                       gint    *timeout)
+{
+  gint64 deadline = ((ServerSource *) source)->deadline;
+  gint64 now;
+
+  *timeout = -1;
+  if (deadline == G_MAXINT64)
+    return FALSE;
+  now = g_source_get_time (source);
+  if (now >= deadline)
+    return TRUE;
+  *timeout = (gint) MIN ((deadline - now + 999) / 1000, G_MAXINT);
+  return FALSE;
+}
+
+static gboolean
+server_source_check (GSource *source)
+{
+  gint64 deadline = ((ServerSource *) source)->deadline;
+
+  return deadline != G_MAXINT64 && g_source_get_time (source) >= deadline;
+}
+
 static gboolean
 server_source_dispatch (GSource     *source,
                         GSourceFunc  callback,
@@ -85,7 +114,7 @@ server_source_dispatch (GSource     *source,
 }
 
 static GSourceFuncs server_source_funcs = {
-  NULL, NULL, server_source_dispatch, NULL, NULL, NULL,
+  server_source_prepare, server_source_check, server_source_dispatch, NULL, NULL, NULL,
 };
 
 static void
@@ -115,7 +144,11 @@ kdh_sim_server_new (const KdhSimOptions *opts)
 
   server->source = g_source_new (&server_source_funcs, sizeof (ServerSource));
   ((ServerSource *) server->source)->server = server;
+  ((ServerSource *) server->source)->deadline = G_MAXINT64;
   g_source_set_static_name (server->source, "kdh-sim-server");
+  /* As the host's transport: a blocked source's fd leaves the poll set and
+   * comes back, which wakes the context twice per packet. */
+  g_source_set_can_recurse (server->source, TRUE);
   g_source_attach (server->source, server->context);
 
   /* The target runs from the start, with or without a host. */
@@ -394,7 +427,7 @@ server_dispatch (KdhSimServer *server,
 
   deadline = MIN (kdh_sim_target_next_deadline (server->target),
                   kdh_sim_line_next_deadline (server->line));
-  g_source_set_ready_time (server->source, deadline == G_MAXINT64 ? -1 : MAX (deadline, 0));
+  ((ServerSource *) server->source)->deadline = deadline;
   return G_SOURCE_CONTINUE;
 }
 

@@ -95,7 +95,12 @@ backend_next_poll (KdhBackend *backend)
 static void
 backend_poll (KdhBackend *backend)
 {
-  kdh_session_poll (from_backend (backend));
+  KdhSession *s = from_backend (backend);
+
+  kdh_session_poll (s);
+  /* A stop's last ACK leaves before the engine shows the prompt. */
+  if (s->transport != NULL && s->transport_open)
+    kdh_transport_flush (s->transport);
 }
 
 static gint64
