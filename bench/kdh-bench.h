@@ -31,6 +31,7 @@ typedef struct {
   GString *errors;
   gboolean keep_output;
   GString *output;             /* debugger output, when keep_output */
+  GString *packets;            /* the packet trace's lines (kdh_engine_set_trace()) */
 } KdhBenchEngine;
 
 void     kdh_bench_engine_init  (KdhBenchEngine *b);
@@ -42,7 +43,7 @@ void     kdh_bench_run_until    (gboolean    (*done) (gpointer data),
                                  gpointer      data,
                                  guint         timeout_s,
                                  const gchar  *what);
-/* Waits for @token; returns its success. */
+/* Waits for @token (a command's or a query's); returns its success. */
 gboolean kdh_bench_wait_token   (KdhBenchEngine *b,
                                  guint           token,
                                  guint           timeout_s);
