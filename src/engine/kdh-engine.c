@@ -268,6 +268,18 @@ sleep_until (KdhEngine *engine,
     }
 }
 
+/* The backend expects a reply within microseconds (a fast link). */
+static gboolean
+spinning (KdhEngine *engine)
+{
+  gint64 until;
+
+  if (engine->backend == NULL || engine->backend->klass->spin_until == NULL)
+    return FALSE;
+  until = engine->backend->klass->spin_until (engine->backend);
+  return until != 0 && g_get_monotonic_time () < until;
+}
+
 static gboolean
 engine_wait (KdhHost   *host,
              gboolean (*done) (gpointer data),
@@ -304,6 +316,14 @@ engine_wait (KdhHost   *host,
           return FALSE;
         }
       kdh_engine_flush_output (engine);
+      if (spinning (engine))
+        {
+          /* One look without blocking; give the processor to whoever
+           * else wants it when there was nothing. */
+          if (!g_main_context_iteration (engine->context, FALSE))
+            g_thread_yield ();
+          continue;
+        }
       sleep_until (engine, MIN (deadline_us, throttle_input (engine)));
     }
 }

@@ -53,6 +53,7 @@ struct _KdhSimServer
   gboolean is_socket;           /* send() with MSG_NOSIGNAL rather than write() */
   GIOCondition events;          /* what fd_tag currently polls for */
   GByteArray *outbuf;           /* bytes for the host not yet written */
+  guint64 sent_bytes;           /* written to the host so far */
   GByteArray *scratch;
   guint8 *readbuf;
 
@@ -100,6 +101,41 @@ server_source_check (GSource *source)
   return deadline != G_MAXINT64 && g_source_get_time (source) >= deadline;
 }
 
+/* A target stopped in the debugger polls its port for the host's next
+ * packet rather than sleeping: after an answer, the host's ACK and next
+ * request come within microseconds on a socket, and waking a halted
+ * processor for them costs more than that on a VM. Bounded: SPIN_US after
+ * each answer, SPIN_EXCHANGES answers, then back to the main loop. */
+#define SPIN_US 200
+#define SPIN_EXCHANGES 64
+
+static void
+spin_for_host (KdhSimServer *server)
+{
+  gint64 until = g_get_monotonic_time () + SPIN_US;
+
+  for (guint n = 0; n < SPIN_EXCHANGES && server->fd >= 0 && server->outbuf->len == 0
+                    && kdh_sim_target_get_state (server->target) != KDH_SIM_RUNNING; )
+    {
+      struct pollfd pfd = { server->fd, POLLIN, 0 };
+      guint64 sent = server->sent_bytes;
+
+      if (poll (&pfd, 1, 0) > 0)
+        {
+          server_dispatch (server, pfd.revents & POLLIN ? G_IO_IN : G_IO_HUP);
+          if (server->sent_bytes != sent)
+            {
+              until = g_get_monotonic_time () + SPIN_US;
+              n++;
+            }
+          continue;
+        }
+      if (g_get_monotonic_time () >= until)
+        break;
+      g_thread_yield ();
+    }
+}
+
 static gboolean
 server_source_dispatch (GSource     *source,
                         GSourceFunc  callback,
@@ -107,10 +143,14 @@ server_source_dispatch (GSource     *source,
 {
   KdhSimServer *server = ((ServerSource *) source)->server;
   GIOCondition revents = 0;
+  guint64 sent = server->sent_bytes;
 
   if (server->fd >= 0)
     revents = g_source_query_unix_fd (source, server->fd_tag);
-  return server_dispatch (server, revents);
+  server_dispatch (server, revents);
+  if (server->sent_bytes != sent)
+    spin_for_host (server);
+  return G_SOURCE_CONTINUE;
 }
 
 static GSourceFuncs server_source_funcs = {
@@ -379,6 +419,7 @@ write_some (KdhSimServer *server)
           return FALSE;
         }
       g_byte_array_remove_range (server->outbuf, 0, (guint) n);
+      server->sent_bytes += (guint64) n;
     }
   return TRUE;
 }

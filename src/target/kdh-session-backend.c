@@ -104,6 +104,12 @@ backend_poll (KdhBackend *backend)
 }
 
 static gint64
+backend_spin_until (KdhBackend *backend)
+{
+  return kdh_session_spin_until (from_backend (backend));
+}
+
+static gint64
 backend_throttle_input (KdhBackend *backend,
                         gboolean    backlogged)
 {
@@ -124,6 +130,7 @@ const KdhBackendClass kdh_session_backend_class = {
   .next_poll = backend_next_poll,
   .poll = backend_poll,
   .throttle_input = backend_throttle_input,
+  .spin_until = backend_spin_until,
 };
 
 KdhBackend *

@@ -77,6 +77,7 @@ struct _KdhSession
   gboolean send_failed;
   gchar *send_error;
   guint32 awaiting_api;
+  gint64 spin_until_us;           /* kdh_session_spin_until() */
   GBytes *reply;
   GBytes *stop;                   /* a state change not yet handled */
   GBytes *current_stop;           /* the one we are stopped on, while at Break */
@@ -196,6 +197,9 @@ gboolean _kdh_session_continue     (KdhSession          *s,
                                     gboolean             trace,
                                     guint64              dr7,
                                     GError             **error);
+/* Until when the engine should look for the reply to the request in
+ * flight without sleeping (0: no reply is due soon). */
+gint64   kdh_session_spin_until    (KdhSession          *s);
 /* Waits for @predicate, failing when the transport dies for good. */
 gboolean kdh_session_wait          (KdhSession          *s,
                                     KdhSessionPredicate  predicate,
