@@ -288,6 +288,7 @@ engine_wait (KdhHost   *host,
              GError   **error)
 {
   KdhEngine *engine = from_host (host);
+  gint64 flush_at;
 
   for (;;)
     {
@@ -315,7 +316,7 @@ engine_wait (KdhHost   *host,
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("timed out"));
           return FALSE;
         }
-      kdh_engine_flush_output (engine);
+      flush_at = kdh_engine_linger_output (engine);
       if (spinning (engine))
         {
           /* One look without blocking; give the processor to whoever
@@ -324,7 +325,7 @@ engine_wait (KdhHost   *host,
             g_thread_yield ();
           continue;
         }
-      sleep_until (engine, MIN (deadline_us, throttle_input (engine)));
+      sleep_until (engine, MIN (MIN (deadline_us, throttle_input (engine)), flush_at));
     }
 }
 
@@ -647,6 +648,7 @@ static gpointer
 engine_thread (gpointer data)
 {
   KdhEngine *engine = data;
+  gint64 flush_at;
 
   g_main_context_push_thread_default (engine->context);
   update_prompt (engine);
@@ -654,8 +656,9 @@ engine_thread (gpointer data)
     {
       if (engine_step (engine))
         continue;
-      kdh_engine_flush_output (engine);
-      sleep_until (engine, MIN (backend_next_poll (engine), throttle_input (engine)));
+      flush_at = kdh_engine_linger_output (engine);
+      sleep_until (engine, MIN (MIN (backend_next_poll (engine), throttle_input (engine)),
+                                flush_at));
     }
   close_backend (engine);
   kdh_engine_flush_output (engine);

@@ -96,6 +96,7 @@ struct _KdhSession
 
   /* Top-level housekeeping. */
   gint64 next_stats_us;
+  gint64 next_peer_us;            /* kdh_session_publish_peer_counters() */
   KdhLinkStats last_stats;
   gint64 lost_retry_us;
   guint lost_attempts;
@@ -197,6 +198,9 @@ gboolean _kdh_session_continue     (KdhSession          *s,
                                     gboolean             trace,
                                     guint64              dr7,
                                     GError             **error);
+/* The far end's counters (the in-process simulator's) to the host now;
+ * otherwise they go with state changes and every PEER_INTERVAL_US. */
+void     kdh_session_publish_peer_counters (KdhSession *s);
 /* Until when the engine should look for the reply to the request in
  * flight without sleeping (0: no reply is due soon). */
 gint64   kdh_session_spin_until    (KdhSession          *s);

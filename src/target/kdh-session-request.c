@@ -298,9 +298,11 @@ kdh_session_command_finished (KdhSession *s)
   /* A break asked for during a command that did not let the target run
    * is moot: it is stopped. */
   s->break_requested = FALSE;
-  /* The last ACK leaves before the prompt says the command is over. */
+  /* The last ACK leaves before the prompt says the command is over, and
+   * the far end's counters are as of its end. */
   if (s->transport != NULL && s->transport_open)
     kdh_transport_flush (s->transport);
+  kdh_session_publish_peer_counters (s);
 }
 
 /* ---- Stops ------------------------------------------------------------- */
