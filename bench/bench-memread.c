@@ -211,7 +211,7 @@ run (gboolean pty)
 
           g_array_append_val (raw, r);
         }
-      printf ("memread unix socket, limit   %.1f MB/s: a minimal host reading 3944 bytes per "
+      printf ("memread link limit (socket)  %.1f MB/s: a minimal host reading 3944 bytes per "
               "request, one after the other (median of 3 x 4 MiB)\n",
               kdh_bench_quantile (raw, 0.5) / 1e6);
       run_cli (connection);
