@@ -128,11 +128,12 @@ spin_for_host (KdhSimServer *server)
               until = g_get_monotonic_time () + SPIN_US;
               n++;
             }
-          continue;
         }
+      else
+        g_thread_yield ();
+      /* Bytes that bring no answer do not keep it here either. */
       if (g_get_monotonic_time () >= until)
         break;
-      g_thread_yield ();
     }
 }
 

@@ -397,7 +397,7 @@ static gboolean on_writable (gint fd, GIOCondition condition, gpointer user_data
  * otherwise the watches find it). */
 static gboolean
 flush_write_queue (KdhTransport *self,
-                        gboolean      report_loss)
+                   gboolean      report_loss)
 {
   while (self->write_offset < self->write_queue->len)
     {
