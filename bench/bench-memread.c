@@ -10,6 +10,12 @@
  * 16 MiB would take some 25 minutes; the percentage does not depend on
  * the amount read (--line-kib reads more).
  *
+ * On the socket it also measures the link's own limit (a minimal
+ * single-threaded host, kdh-bench-raw.c, reading as fast as the simulator
+ * answers) and what the user sees: kdhost-cli printing a 1 MiB `dq` (65536
+ * lines) to a pipe, from writing the command to its last line, with the
+ * CPU time kdhost-cli spent on it; --cli-runs runs, median.
+ *
  * The protocol's own ceiling on a serial line: each 3944 bytes of memory
  * cost a request (73 bytes) and the target's ACK (16), then the reply
  * (4017) and our ACK (16), one after the other: 3944 / 4122 = 95.7 % of
@@ -18,6 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <gio/gunixinputstream.h>
+#include <glib/gstdio.h>
 
 #include "kdh-bench.h"
 
@@ -27,6 +37,8 @@
 
 static gint socket_mib = 16;
 static gint line_kib = 256;
+static gint cli_runs = 9;
+static gdouble raw_limit;       /* bytes/s, the minimal host's */
 static gchar *only;
 
 /* Reads @bytes from the start of the pattern region; returns seconds. */
@@ -50,6 +62,127 @@ read_pattern (KdhBenchEngine *b,
   return (g_get_monotonic_time () - start) / 1e6;
 }
 
+/* CPU time of every thread of process @pid so far, in seconds
+ * (/proc/PID/task/TID/schedstat: nanoseconds on the CPU). */
+static gdouble
+process_cpu_s (GPid pid)
+{
+  g_autofree gchar *dir = g_strdup_printf ("/proc/%d/task", (int) pid);
+  g_autoptr (GDir) tasks = g_dir_open (dir, 0, NULL);
+  const gchar *tid;
+  gdouble total = 0;
+
+  while (tasks && (tid = g_dir_read_name (tasks)))
+    {
+      g_autofree gchar *path = g_build_filename (dir, tid, "schedstat", NULL);
+      g_autofree gchar *text = NULL;
+
+      if (g_file_get_contents (path, &text, NULL, NULL))
+        total += g_ascii_strtod (text, NULL) / 1e9;
+    }
+  return total;
+}
+
+/* What kdhost-cli wrote and the bench has not looked at yet. */
+typedef struct {
+  int fd;
+  gchar buf[256 * 1024];
+  gsize len;
+} Reader;
+
+/* Reads from @r until @count lines starting with @prefix went by; exits on
+ * EOF. Large reads and memchr(): the reader must not be what is measured. */
+static void
+read_lines (Reader      *r,
+            const gchar *prefix,
+            guint        count)
+{
+  gsize prefix_len = strlen (prefix);
+
+  while (count > 0)
+    {
+      gchar *line = r->buf, *nl;
+      ssize_t n;
+
+      while (count > 0 && (nl = memchr (line, '\n', r->buf + r->len - line)) != NULL)
+        {
+          if ((gsize) (nl - line) >= prefix_len && memcmp (line, prefix, prefix_len) == 0)
+            count--;
+          line = nl + 1;
+        }
+      r->len -= line - r->buf;
+      memmove (r->buf, line, r->len);
+      if (count == 0)
+        break;
+      if (r->len == sizeof r->buf)
+        r->len = 0;                       /* a line longer than the buffer: not ours */
+      n = read (r->fd, r->buf + r->len, sizeof r->buf - r->len);
+      if (n <= 0)
+        {
+          fprintf (stderr, "bench-memread: kdhost-cli ended early\n");
+          exit (1);
+        }
+      r->len += (gsize) n;
+    }
+}
+
+/* kdhost-cli on @connection printing `dq` over 1 MiB to a pipe. */
+static void
+run_cli (const gchar *connection)
+{
+  g_autofree gchar *cli = kdh_bench_build_path ("src/cli/kdhost-cli");
+  g_autoptr (GArray) seconds = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autoptr (GArray) cpu = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  const guint lines = 1024 * 1024 / 16;
+  gdouble load[3] = { 0 };
+
+  getloadavg (load, 3);
+  for (gint i = 0; i < cli_runs; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GSubprocess) p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                                    | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                                                    cli, "-k", connection, NULL);
+      g_autofree Reader *in = g_new0 (Reader, 1);
+      GOutputStream *to = p ? g_subprocess_get_stdin_pipe (p) : NULL;
+      const gchar *warm = "dq fffff800`00400000 L1\n", *big = "dq fffff800`00400000 L20000\n";
+      gdouble cpu0, s;
+      gint64 start;
+
+      if (p == NULL)
+        {
+          fprintf (stderr, "bench-memread: %s\n", error->message);
+          exit (1);
+        }
+      in->fd = g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stdout_pipe (p)));
+      /* Attached, and one line read: the start-up is behind us. */
+      g_output_stream_write_all (to, warm, strlen (warm), NULL, NULL, NULL);
+      read_lines (in, "fffff800`00400000  ", 1);
+      cpu0 = process_cpu_s (atoi (g_subprocess_get_identifier (p)));
+      start = g_get_monotonic_time ();
+      g_output_stream_write_all (to, big, strlen (big), NULL, NULL, NULL);
+      read_lines (in, "fffff800`00", lines);
+      s = (g_get_monotonic_time () - start) / 1e6;
+      g_array_append_val (seconds, s);
+      s = process_cpu_s (atoi (g_subprocess_get_identifier (p))) - cpu0;
+      g_array_append_val (cpu, s);
+      g_output_stream_write_all (to, "q\n", 2, NULL, NULL, NULL);
+      g_subprocess_wait (p, NULL, NULL);
+    }
+  {
+    gdouble median = kdh_bench_quantile (seconds, 0.5);
+    gdouble fastest = g_array_index (seconds, gdouble, 0);
+    gdouble slowest = g_array_index (seconds, gdouble, seconds->len - 1);
+
+    printf ("memread kdhost-cli to a pipe  1 MiB dq: median %.1f ms = %.1f MB/s, %.0f lines/s "
+            "(%d runs: fastest %.1f MB/s, slowest %.1f MB/s; load average %.2f)\n",
+            median * 1e3, 1048576 / median / 1e6, lines / median, cli_runs,
+            1048576 / fastest / 1e6, 1048576 / slowest / 1e6, load[0]);
+    printf ("memread kdhost-cli to a pipe  CPU time of kdhost-cli (all threads): median %.1f ms "
+            "per MiB\n", kdh_bench_quantile (cpu, 0.5) * 1e3);
+  }
+}
+
 static void
 run (gboolean pty)
 {
@@ -70,6 +203,22 @@ run (gboolean pty)
     connection = g_strdup_printf ("com:port=%s,baud=115200", where + strlen ("pty "));
   else
     connection = g_strdup_printf ("com:pipe,port=%s", socket);
+  if (!pty)
+    {
+      g_autoptr (GArray) raw = g_array_new (FALSE, FALSE, sizeof (gdouble));
+
+      for (guint i = 0; i < 3; i++)
+        {
+          gdouble r = kdh_bench_raw_read_rate (socket, PATTERN_BASE, 4 * 1024 * 1024);
+
+          g_array_append_val (raw, r);
+        }
+      raw_limit = kdh_bench_quantile (raw, 0.5);
+      printf ("memread link limit (socket)  %.1f MB/s: a minimal host reading 3944 bytes per "
+              "request, one after the other (median of 3 x 4 MiB)\n",
+              kdh_bench_quantile (raw, 0.5) / 1e6);
+      run_cli (connection);
+    }
   kdh_bench_engine_init (&b);
   kdh_bench_attach (&b, connection);
   /* The counters as of now (a resync's end publishes them exactly). */
@@ -82,6 +231,20 @@ run (gboolean pty)
       seconds = read_pattern (&b, bytes, 600);
       printf ("memread unix socket          %d MiB in %.2f s: %.1f MB/s (%.1f MiB/s)\n",
               socket_mib, seconds, bytes / seconds / 1e6, bytes / seconds / 1048576.0);
+      {
+        /* .writemem: the same reads without formatting, into a file. */
+        g_autofree gchar *file = g_build_filename (dir, "mem.bin", NULL);
+        g_autofree gchar *line = g_strdup_printf (".writemem %s fffff800`00400000 L?%" G_GINT64_MODIFIER "x",
+                                                  file, bytes);
+        gint64 start = g_get_monotonic_time ();
+
+        kdh_bench_run (&b, line, 600);
+        seconds = (g_get_monotonic_time () - start) / 1e6;
+        printf ("memread .writemem, socket    %d MiB in %.2f s: %.1f MB/s = %.0f %% of the link's "
+                "limit above\n", socket_mib, seconds, bytes / seconds / 1e6,
+                100.0 * bytes / seconds / raw_limit);
+        g_remove (file);
+      }
     }
   else
     {
@@ -117,6 +280,7 @@ main (int    argc,
     { "socket-mib", 0, 0, G_OPTION_ARG_INT, &socket_mib, "MiB to read over the socket (16)", "N" },
     { "line-kib", 0, 0, G_OPTION_ARG_INT, &line_kib,
       "KiB to read over the 115200-baud pty (256; 16384 takes some 25 minutes)", "N" },
+    { "cli-runs", 0, 0, G_OPTION_ARG_INT, &cli_runs, "Runs of kdhost-cli's 1 MiB dq (9)", "N" },
     { "transport", 't', 0, G_OPTION_ARG_STRING, &only, "Only this one: unix or pty", "NAME" },
     { NULL }
   };
@@ -124,7 +288,7 @@ main (int    argc,
   g_autoptr (GError) error = NULL;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || socket_mib < 1 || line_kib < 1)
+  if (!g_option_context_parse (context, &argc, &argv, &error) || socket_mib < 1 || line_kib < 1 || cli_runs < 1)
     {
       fprintf (stderr, "bench-memread: %s\n", error ? error->message : "sizes must be >= 1");
       return 2;

@@ -40,6 +40,10 @@ on_event (KdhEngine      *engine,
     case KDH_EVENT_STATE:
       b->state = event->state;
       break;
+    case KDH_EVENT_PACKET:
+      g_string_append (b->packets, event->text);
+      break;
+    case KDH_EVENT_QUERY_RESULT:
     case KDH_EVENT_COMMAND_DONE:
       {
         gint64 *now = g_new (gint64, 1);
@@ -66,6 +70,7 @@ kdh_bench_engine_init (KdhBenchEngine *b)
   b->done_us = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   b->errors = g_string_new (NULL);
   b->output = g_string_new (NULL);
+  b->packets = g_string_new (NULL);
   kdh_sim_transport_register ();
   b->engine = kdh_engine_new (NULL, on_event, b);
   b->servers = kdh_server_set_new (b->engine);
@@ -80,6 +85,7 @@ kdh_bench_engine_clear (KdhBenchEngine *b)
   g_hash_table_unref (b->done_us);
   g_string_free (b->errors, TRUE);
   g_string_free (b->output, TRUE);
+  g_string_free (b->packets, TRUE);
 }
 
 static gboolean

@@ -31,6 +31,7 @@ typedef struct {
   GString *errors;
   gboolean keep_output;
   GString *output;             /* debugger output, when keep_output */
+  GString *packets;            /* the packet trace's lines (kdh_engine_set_trace()) */
 } KdhBenchEngine;
 
 void     kdh_bench_engine_init  (KdhBenchEngine *b);
@@ -42,7 +43,7 @@ void     kdh_bench_run_until    (gboolean    (*done) (gpointer data),
                                  gpointer      data,
                                  guint         timeout_s,
                                  const gchar  *what);
-/* Waits for @token; returns its success. */
+/* Waits for @token (a command's or a query's); returns its success. */
 gboolean kdh_bench_wait_token   (KdhBenchEngine *b,
                                  guint           token,
                                  guint           timeout_s);
@@ -86,5 +87,13 @@ void     kdh_bench_remove_tree  (const gchar *path);
 /* Seconds of CPU time this thread has used: the cost of work measured on
  * its own, which wall time on a shared machine would blur with other work. */
 gdouble  kdh_bench_thread_cpu_s (void);
+
+/* Bytes per second that a minimal single-threaded host reads from
+ * kdhost-sim on @socket_path with ReadVirtualMemory requests of the largest
+ * size, one after the other, replies thrown away (kdh-bench-raw.c): the
+ * stop-and-wait limit of the link as measured. @bytes from @address. */
+gdouble  kdh_bench_raw_read_rate (const gchar *socket_path,
+                                  guint64      address,
+                                  guint64      bytes);
 
 G_END_DECLS

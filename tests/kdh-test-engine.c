@@ -66,6 +66,9 @@ on_event (KdhEngine      *engine,
       t->stats = event->stats;
       t->stats_events++;
       break;
+    case KDH_EVENT_PACKET:
+      g_string_append (t->packets, event->text);
+      break;
     default:
       break;
     }
@@ -78,6 +81,7 @@ kdh_test_engine_init (KdhTestEngine *t)
   t->output = g_string_new (NULL);
   t->target_output = g_string_new (NULL);
   t->errors = g_string_new (NULL);
+  t->packets = g_string_new (NULL);
   t->echoes = g_string_new (NULL);
   t->states = g_array_new (FALSE, FALSE, sizeof (KdhConnState));
   t->reasons = g_ptr_array_new_with_free_func (g_free);
@@ -124,6 +128,7 @@ kdh_test_engine_clear (KdhTestEngine *t)
   g_string_free (t->output, TRUE);
   g_string_free (t->target_output, TRUE);
   g_string_free (t->errors, TRUE);
+  g_string_free (t->packets, TRUE);
   g_string_free (t->echoes, TRUE);
   g_array_unref (t->states);
   g_ptr_array_unref (t->reasons);

@@ -39,6 +39,7 @@ typedef struct {
   gchar *prompt;            /* the latest PROMPT event's text ("0: kd> ") */
   KdhLinkStats stats;       /* the latest STATS event */
   guint stats_events;
+  GString *packets;         /* the packet trace's lines (kdh_engine_set_trace()) */
   GPtrArray *processes;     /* GSubprocess started by the test */
   gchar *tmpdir;
 } KdhTestEngine;

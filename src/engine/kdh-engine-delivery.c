@@ -191,6 +191,27 @@ kdh_engine_flush_output (KdhEngine *engine)
   queue_event (engine, event);
 }
 
+/* Output between commands (DbgPrint) comes a packet, often a line, at a
+ * time: it waits this long for more before it goes, so that a flood costs
+ * the front ends one event per many lines rather than one per line, and
+ * the ACK of each packet does not wait behind their wake-ups. A state
+ * change, a prompt or a command's end flushes it at once. */
+#define OUTPUT_LINGER_US 2000
+
+gint64
+kdh_engine_linger_output (KdhEngine *engine)
+{
+  gint64 due;
+
+  if (engine->pending_output->len == 0)
+    return G_MAXINT64;
+  due = engine->pending_since + OUTPUT_LINGER_US;
+  if (g_get_monotonic_time () < due)
+    return due;
+  kdh_engine_flush_output (engine);
+  return G_MAXINT64;
+}
+
 void
 kdh_engine_post (KdhEngine *engine,
                  KdhEvent  *event)
@@ -215,6 +236,8 @@ kdh_engine_output (KdhEngine    *engine,
       && (engine->pending_kind != kind
           || engine->pending_output->len > KDH_ENGINE_OUTPUT_CHUNK_MAX))
     kdh_engine_flush_output (engine);
+  if (engine->pending_output->len == 0)
+    engine->pending_since = g_get_monotonic_time ();
   engine->pending_kind = kind;
   g_string_append (engine->pending_output, text);
 }

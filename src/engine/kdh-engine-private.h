@@ -61,6 +61,7 @@ struct _KdhEngine
   gboolean busy;                  /* a command is running */
   GString *pending_output;
   KdhOutputKind pending_kind;
+  gint64 pending_since;           /* when pending_output stopped being empty */
   KdhConnState state;
   KdhEvent *last_state;           /* for new subscribers */
   gchar *last_prompt;
@@ -137,6 +138,10 @@ void     kdh_engine_printf            (KdhEngine     *engine,
                                        const gchar   *format,
                                        ...) G_GNUC_PRINTF (3, 4);
 void     kdh_engine_flush_output      (KdhEngine     *engine);
+/* Before the engine sleeps: flushes the output if it has waited long
+ * enough for more to join it; returns when to look again (G_MAXINT64:
+ * nothing is pending). */
+gint64   kdh_engine_linger_output     (KdhEngine     *engine);
 /* The front end's subscription, before the thread starts. */
 KdhEngineSubscription *kdh_engine_subscribe_front_end (KdhEngine         *engine,
                                                        GMainContext      *context,

@@ -287,6 +287,18 @@ sleep_until (KdhEngine *engine,
     }
 }
 
+/* The backend expects a reply within microseconds (a fast link). */
+static gboolean
+spinning (KdhEngine *engine)
+{
+  gint64 until;
+
+  if (engine->backend == NULL || engine->backend->klass->spin_until == NULL)
+    return FALSE;
+  until = engine->backend->klass->spin_until (engine->backend);
+  return until != 0 && g_get_monotonic_time () < until;
+}
+
 static gboolean
 engine_wait (KdhHost   *host,
              gboolean (*done) (gpointer data),
@@ -295,6 +307,7 @@ engine_wait (KdhHost   *host,
              GError   **error)
 {
   KdhEngine *engine = from_host (host);
+  gint64 flush_at;
 
   for (;;)
     {
@@ -322,8 +335,16 @@ engine_wait (KdhHost   *host,
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("timed out"));
           return FALSE;
         }
-      kdh_engine_flush_output (engine);
-      sleep_until (engine, MIN (deadline_us, throttle_input (engine)));
+      flush_at = kdh_engine_linger_output (engine);
+      if (spinning (engine))
+        {
+          /* One look without blocking; give the processor to whoever
+           * else wants it when there was nothing. */
+          if (!g_main_context_iteration (engine->context, FALSE))
+            g_thread_yield ();
+          continue;
+        }
+      sleep_until (engine, MIN (MIN (deadline_us, throttle_input (engine)), flush_at));
     }
 }
 
@@ -646,6 +667,7 @@ static gpointer
 engine_thread (gpointer data)
 {
   KdhEngine *engine = data;
+  gint64 flush_at;
 
   g_main_context_push_thread_default (engine->context);
   update_prompt (engine);
@@ -653,8 +675,9 @@ engine_thread (gpointer data)
     {
       if (engine_step (engine))
         continue;
-      kdh_engine_flush_output (engine);
-      sleep_until (engine, MIN (backend_next_poll (engine), throttle_input (engine)));
+      flush_at = kdh_engine_linger_output (engine);
+      sleep_until (engine, MIN (MIN (backend_next_poll (engine), throttle_input (engine)),
+                                flush_at));
     }
   close_backend (engine);
   kdh_engine_flush_output (engine);

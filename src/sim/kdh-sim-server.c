@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * One GSource per server watches the descriptor and carries the timer (its
- * ready time is the earlier of the target's and the line's deadlines), so
+ * poll timeout is the earlier of the target's and the line's deadlines), so
  * that every wake-up, whatever caused it, runs the same pump: bytes read
  * go through the line into the target, the target's output goes through
  * the line into a write buffer, and the buffer is written as far as the
@@ -38,6 +38,7 @@
 typedef struct {
   GSource parent;
   KdhSimServer *server;
+  gint64 deadline;              /* when to dispatch without I/O; G_MAXINT64: never */
 } ServerSource;
 
 struct _KdhSimServer
@@ -52,6 +53,7 @@ struct _KdhSimServer
   gboolean is_socket;           /* send() with MSG_NOSIGNAL rather than write() */
   GIOCondition events;          /* what fd_tag currently polls for */
   GByteArray *outbuf;           /* bytes for the host not yet written */
+  guint64 sent_bytes;           /* written to the host so far */
   GByteArray *scratch;
   guint8 *readbuf;
 
@@ -71,6 +73,70 @@ struct _KdhSimServer
 static gboolean server_dispatch (KdhSimServer *server,
                                  GIOCondition  revents);
 
+/* The deadline as a poll timeout rather than a ready time: a source's
+ * ready time that changes wakes its context with an eventfd write, and the
+ * line's deadline changes with every packet (the ACK timer). */
+static gboolean
+server_source_prepare (GSource *source,
+                       gint    *timeout)
+{
+  gint64 deadline = ((ServerSource *) source)->deadline;
+  gint64 now;
+
+  *timeout = -1;
+  if (deadline == G_MAXINT64)
+    return FALSE;
+  now = g_source_get_time (source);
+  if (now >= deadline)
+    return TRUE;
+  *timeout = (gint) MIN ((deadline - now + 999) / 1000, G_MAXINT);
+  return FALSE;
+}
+
+static gboolean
+server_source_check (GSource *source)
+{
+  gint64 deadline = ((ServerSource *) source)->deadline;
+
+  return deadline != G_MAXINT64 && g_source_get_time (source) >= deadline;
+}
+
+/* A target stopped in the debugger polls its port for the host's next
+ * packet rather than sleeping: after an answer, the host's ACK and next
+ * request come within microseconds on a socket, and waking a halted
+ * processor for them costs more than that on a VM. Bounded: SPIN_US after
+ * each answer, SPIN_EXCHANGES answers, then back to the main loop. */
+#define SPIN_US 200
+#define SPIN_EXCHANGES 64
+
+static void
+spin_for_host (KdhSimServer *server)
+{
+  gint64 until = g_get_monotonic_time () + SPIN_US;
+
+  for (guint n = 0; n < SPIN_EXCHANGES && server->fd >= 0 && server->outbuf->len == 0
+                    && kdh_sim_target_get_state (server->target) != KDH_SIM_RUNNING; )
+    {
+      struct pollfd pfd = { server->fd, POLLIN, 0 };
+      guint64 sent = server->sent_bytes;
+
+      if (poll (&pfd, 1, 0) > 0)
+        {
+          server_dispatch (server, pfd.revents & POLLIN ? G_IO_IN : G_IO_HUP);
+          if (server->sent_bytes != sent)
+            {
+              until = g_get_monotonic_time () + SPIN_US;
+              n++;
+            }
+        }
+      else
+        g_thread_yield ();
+      /* Bytes that bring no answer do not keep it here either. */
+      if (g_get_monotonic_time () >= until)
+        break;
+    }
+}
+
 static gboolean
 server_source_dispatch (GSource     *source,
                         GSourceFunc  callback,
@@ -78,14 +144,18 @@ server_source_dispatch (GSource     *source,
 {
   KdhSimServer *server = ((ServerSource *) source)->server;
   GIOCondition revents = 0;
+  guint64 sent = server->sent_bytes;
 
   if (server->fd >= 0)
     revents = g_source_query_unix_fd (source, server->fd_tag);
-  return server_dispatch (server, revents);
+  server_dispatch (server, revents);
+  if (server->sent_bytes != sent)
+    spin_for_host (server);
+  return G_SOURCE_CONTINUE;
 }
 
 static GSourceFuncs server_source_funcs = {
-  NULL, NULL, server_source_dispatch, NULL, NULL, NULL,
+  server_source_prepare, server_source_check, server_source_dispatch, NULL, NULL, NULL,
 };
 
 static void
@@ -115,7 +185,11 @@ kdh_sim_server_new (const KdhSimOptions *opts)
 
   server->source = g_source_new (&server_source_funcs, sizeof (ServerSource));
   ((ServerSource *) server->source)->server = server;
+  ((ServerSource *) server->source)->deadline = G_MAXINT64;
   g_source_set_static_name (server->source, "kdh-sim-server");
+  /* As the host's transport: a blocked source's fd leaves the poll set and
+   * comes back, which wakes the context twice per packet. */
+  g_source_set_can_recurse (server->source, TRUE);
   g_source_attach (server->source, server->context);
 
   /* The target runs from the start, with or without a host. */
@@ -346,6 +420,7 @@ write_some (KdhSimServer *server)
           return FALSE;
         }
       g_byte_array_remove_range (server->outbuf, 0, (guint) n);
+      server->sent_bytes += (guint64) n;
     }
   return TRUE;
 }
@@ -394,7 +469,7 @@ server_dispatch (KdhSimServer *server,
 
   deadline = MIN (kdh_sim_target_next_deadline (server->target),
                   kdh_sim_line_next_deadline (server->line));
-  g_source_set_ready_time (server->source, deadline == G_MAXINT64 ? -1 : MAX (deadline, 0));
+  ((ServerSource *) server->source)->deadline = deadline;
   return G_SOURCE_CONTINUE;
 }
 

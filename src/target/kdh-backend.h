@@ -66,6 +66,9 @@ typedef struct {
    * to look again. */
   gint64   (*throttle_input)   (KdhBackend  *backend,
                                 gboolean     backlogged);
+  /* A reply is due within microseconds: until when (monotonic) the
+   * engine should look for it without sleeping; 0 or NULL: sleep. */
+  gint64   (*spin_until)       (KdhBackend  *backend);
   /* The backend asked to be closed (a debugging client's "q"). */
   gboolean (*wants_close)      (KdhBackend  *backend);
   /* Answers a view's query elsewhere (a debugging server; the query

@@ -95,7 +95,18 @@ backend_next_poll (KdhBackend *backend)
 static void
 backend_poll (KdhBackend *backend)
 {
-  kdh_session_poll (from_backend (backend));
+  KdhSession *s = from_backend (backend);
+
+  kdh_session_poll (s);
+  /* A stop's last ACK leaves before the engine shows the prompt. */
+  if (s->transport != NULL && s->transport_open)
+    kdh_transport_flush (s->transport);
+}
+
+static gint64
+backend_spin_until (KdhBackend *backend)
+{
+  return kdh_session_spin_until (from_backend (backend));
 }
 
 static gint64
@@ -119,6 +130,7 @@ const KdhBackendClass kdh_session_backend_class = {
   .next_poll = backend_next_poll,
   .poll = backend_poll,
   .throttle_input = backend_throttle_input,
+  .spin_until = backend_spin_until,
 };
 
 KdhBackend *

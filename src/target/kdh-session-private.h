@@ -80,6 +80,7 @@ struct _KdhSession
   gboolean resume_unconfirmed;
   gchar *send_error;
   guint32 awaiting_api;
+  gint64 spin_until_us;           /* kdh_session_spin_until() */
   GBytes *reply;
   GBytes *stop;                   /* a state change not yet handled */
   GBytes *current_stop;           /* the one we are stopped on, while at Break */
@@ -98,6 +99,7 @@ struct _KdhSession
 
   /* Top-level housekeeping. */
   gint64 next_stats_us;
+  gint64 next_peer_us;            /* kdh_session_publish_peer_counters() */
   KdhLinkStats last_stats;
   gint64 lost_retry_us;
   guint lost_attempts;
@@ -199,6 +201,12 @@ gboolean _kdh_session_continue     (KdhSession          *s,
                                     gboolean             trace,
                                     guint64              dr7,
                                     GError             **error);
+/* The far end's counters (the in-process simulator's) to the host now;
+ * otherwise they go with state changes and every PEER_INTERVAL_US. */
+void     kdh_session_publish_peer_counters (KdhSession *s);
+/* Until when the engine should look for the reply to the request in
+ * flight without sleeping (0: no reply is due soon). */
+gint64   kdh_session_spin_until    (KdhSession          *s);
 /* Waits for @predicate, failing when the transport dies for good. */
 gboolean kdh_session_wait          (KdhSession          *s,
                                     KdhSessionPredicate  predicate,

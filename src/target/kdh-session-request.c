@@ -61,6 +61,34 @@ request_acknowledged (KdhSession *s)
 
 /* ---- Requests ---------------------------------------------------------- */
 
+/* On a fast link (a socket to a local VM or kdhost-sim) a reply comes
+ * within tens of microseconds, and sleeping for it costs more than that
+ * where an idle processor is slow to wake (a VM's vCPU that halted): the
+ * engine looks for it without sleeping for a short while first. The far
+ * end's processor stays awake too: a target in the debugger polls its
+ * port. Serial lines never spin: their replies take milliseconds. */
+#define SPIN_US 200
+#define FAST_LINK_RTT_US 1000
+
+static gboolean request_finished (KdhSession *s);
+
+gint64
+kdh_session_spin_until (KdhSession *s)
+{
+  return s->spin_until_us != 0 && !request_finished (s) ? s->spin_until_us : 0;
+}
+
+static void
+start_spin (KdhSession *s)
+{
+  const KdhLinkStats *stats = kdh_link_get_stats (s->link);
+
+  s->spin_until_us = 0;
+  if (s->link_config.byte_time_us == 0 && stats->last_rtt_us > 0
+      && stats->last_rtt_us <= FAST_LINK_RTT_US)
+    s->spin_until_us = g_get_monotonic_time () + SPIN_US;
+}
+
 /* How long an acknowledged request may wait for its reply: the reply's
  * time on the line, a few retransmissions by the target, slack. */
 static gint64
@@ -149,6 +177,7 @@ kdh_session_request (KdhSession          *s,
           return FALSE;
         }
       kdh_session_pump (s);
+      start_spin (s);
 
       deadline = g_get_monotonic_time () + send_timeout_us (s);
       for (;;)
@@ -292,6 +321,11 @@ kdh_session_command_finished (KdhSession *s)
   /* A break asked for during a command that did not let the target run
    * is moot: it is stopped. */
   s->break_requested = FALSE;
+  /* The last ACK leaves before the prompt says the command is over, and
+   * the far end's counters are as of its end. */
+  if (s->transport != NULL && s->transport_open)
+    kdh_transport_flush (s->transport);
+  kdh_session_publish_peer_counters (s);
 }
 
 /* ---- Stops ------------------------------------------------------------- */

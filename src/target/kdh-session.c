@@ -402,17 +402,30 @@ stats_changed (const KdhLinkStats *a,
          || a->checksum_errors != b->checksum_errors || a->datagrams_in != b->datagrams_in;
 }
 
+/* Building them costs more than handling a packet: in a DbgPrint flood
+ * they went with every one. */
+#define PEER_INTERVAL_US 2000
+
+void
+kdh_session_publish_peer_counters (KdhSession *s)
+{
+  g_autoptr (GVariant) peer = s->transport ? kdh_transport_dup_peer_counters (s->transport) : NULL;
+
+  s->next_peer_us = g_get_monotonic_time () + PEER_INTERVAL_US;
+  if (peer)
+    kdh_host_peer_counters (s->host, peer);
+}
+
 void
 kdh_session_publish_stats (KdhSession *s,
                            gboolean    force)
 {
   KdhLinkStats stats = kdh_session_collect_stats (s);
   gint64 now = g_get_monotonic_time ();
-  g_autoptr (GVariant) peer = s->transport ? kdh_transport_dup_peer_counters (s->transport) : NULL;
   KdhEvent *event;
 
-  if (peer)
-    kdh_host_peer_counters (s->host, peer);
+  if (force || now >= s->next_peer_us)
+    kdh_session_publish_peer_counters (s);
   if (!force && (now < s->next_stats_us || !stats_changed (&stats, &s->last_stats)))
     return;
   s->next_stats_us = now + STATS_INTERVAL_US;

@@ -13,7 +13,11 @@
 #include "kd/kdh-context.h"
 
 /* Memory is read in aligned blocks, each once per stop: the stack, the
- * code around each return address and the unwind data are a handful. */
+ * code around each return address and the unwind data are a handful.
+ * Blocks inside a module's read-only sections (code, .pdata, unwind
+ * data) are kept across stops: the target running does not change them.
+ * Those go when the module list is walked again (a module loaded or
+ * unloaded, a resync, a reboot) or the debugger writes memory. */
 #define BLOCK 0x400u
 #define CTX_RAX 0x78            /* CONTEXT.Rax; Rcx ... R15, Rip follow it */
 
@@ -30,11 +34,17 @@ typedef struct {
   gsize valid;                  /* readable bytes from the block's start */
 } Block;
 
+#define MAX_RO_RANGES 16
+#define IMAGE_SCN_MEM_DISCARDABLE 0x02000000u
+#define IMAGE_SCN_MEM_WRITE 0x80000000u
+
 typedef struct {
   guint64 base;
   guint32 size;
   guint32 pdata_rva;
   guint32 pdata_size;
+  guint n_ro;
+  guint32 ro_start[MAX_RO_RANGES], ro_end[MAX_RO_RANGES];   /* RVAs, end exclusive */
 } ImageInfo;
 
 struct _KdhStackCache
@@ -43,6 +53,9 @@ struct _KdhStackCache
   GHashTable *stacks;           /* cpu -> GArray of KdhStackFrame */
   GBytes *contexts[64];         /* the CONTEXT each stack was made from */
   GArray *images;               /* ImageInfo; kept across stops */
+  GHashTable *stable;           /* block address -> Block, in read-only sections */
+  GPtrArray *modules;           /* the module list images and stable belong to */
+  guint64 memory_writes;        /* the target's count when they were read */
 };
 
 typedef struct {
@@ -59,6 +72,7 @@ kdh_stack_cache_new (void)
   c->stacks = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                      (GDestroyNotify) g_array_unref);
   c->images = g_array_new (FALSE, FALSE, sizeof (ImageInfo));
+  c->stable = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   return c;
 }
 
@@ -77,26 +91,64 @@ kdh_stack_cache_free (KdhStackCache *c)
   if (c == NULL)
     return;
   kdh_stack_cache_clear (c);
+  g_hash_table_unref (c->stable);
+  g_clear_pointer (&c->modules, g_ptr_array_unref);
   g_hash_table_unref (c->blocks);
   g_hash_table_unref (c->stacks);
   g_array_unref (c->images);
   g_free (c);
 }
 
+/* Whether the block at @key lies in a read-only section of a known image
+ * (one that is not discarded after boot either). */
+static gboolean
+block_is_stable (KdhStackCache *c,
+                 guint64        key)
+{
+  for (guint i = 0; i < c->images->len; i++)
+    {
+      const ImageInfo *im = &g_array_index (c->images, ImageInfo, i);
+
+      if (key < im->base || key - im->base >= im->size)
+        continue;
+      for (guint j = 0; j < im->n_ro; j++)
+        if (key - im->base >= im->ro_start[j] && key - im->base + BLOCK <= im->ro_end[j])
+          return TRUE;
+      return FALSE;
+    }
+  return FALSE;
+}
+
 static const Block *
 get_block (Reader  *r,
            guint64  address)
 {
+  KdhStackCache *c = r->cache;
   guint64 key = address & ~(guint64) (BLOCK - 1);
-  Block *b = g_hash_table_lookup (r->cache->blocks, &key);
+  GPtrArray *modules = kdh_target_get_modules (r->target);
+  guint64 writes = kdh_target_get_memory_writes (r->target);
+  Block *b;
 
-  if (b == NULL)
+  if (modules != c->modules || writes != c->memory_writes)
     {
-      b = g_new0 (Block, 1);
-      if (!kdh_target_read_virtual (r->target, key, b->bytes, BLOCK, &b->valid, NULL))
-        b->valid = 0;
-      g_hash_table_insert (r->cache->blocks, g_memdup2 (&key, sizeof key), b);
+      /* What was read before may no longer be what is there. */
+      g_hash_table_remove_all (c->stable);
+      g_array_set_size (c->images, 0);
+      if (writes != c->memory_writes)
+        g_hash_table_remove_all (c->blocks);
+      g_clear_pointer (&c->modules, g_ptr_array_unref);
+      c->modules = modules ? g_ptr_array_ref (modules) : NULL;
+      c->memory_writes = writes;
     }
+  if ((b = g_hash_table_lookup (c->stable, &key)) != NULL
+      || (b = g_hash_table_lookup (c->blocks, &key)) != NULL)
+    return b;
+  b = g_new0 (Block, 1);
+  if (!kdh_target_read_virtual (r->target, key, b->bytes, BLOCK, &b->valid, NULL))
+    b->valid = 0;
+  /* A block only partly readable (paged out) may read differently later. */
+  g_hash_table_insert (b->valid == BLOCK && block_is_stable (c, key) ? c->stable : c->blocks,
+                       g_memdup2 (&key, sizeof key), b);
   return b;
 }
 
@@ -122,6 +174,38 @@ read_cached (gpointer data,
       len -= n;
     }
   return TRUE;
+}
+
+/* The image's sections that the target cannot write (IMAGE_SECTION_HEADER:
+ * VirtualSize at 8, VirtualAddress at 12, Characteristics at 36). */
+static void
+read_sections (Reader    *r,
+               ImageInfo *info,
+               guint64    table,
+               guint      count,
+               guint32    alignment)
+{
+  guint8 h[40];
+
+  for (guint i = 0; i < MIN (count, 96u) && info->n_ro < MAX_RO_RANGES; i++)
+    {
+      guint32 flags, start, size;
+
+      if (!read_cached (r, table + 40 * i, h, sizeof h))
+        return;
+      size = kdh_read_le32 (h + 8);
+      start = kdh_read_le32 (h + 12);
+      flags = kdh_read_le32 (h + 36);
+      if ((flags & (IMAGE_SCN_MEM_WRITE | IMAGE_SCN_MEM_DISCARDABLE)) || size == 0
+          || start >= info->size || size > info->size - start)
+        continue;
+      /* The rest of a section's last page has its protection too, where
+       * sections are page-aligned. */
+      if (alignment >= 0x1000 && (alignment & (alignment - 1)) == 0)
+        size = MIN ((size + alignment - 1) & ~(alignment - 1), info->size - start);
+      info->ro_start[info->n_ro] = start;
+      info->ro_end[info->n_ro++] = start + size;
+    }
 }
 
 /* The exception directory of the module at @address, from its PE headers. */
@@ -176,6 +260,9 @@ find_image (gpointer  data,
         {
           info.pdata_rva = kdh_read_le32 (b + 24 + 112 + 3 * 8);
           info.pdata_size = kdh_read_le32 (b + 24 + 112 + 3 * 8 + 4);
+          /* The optional header's SectionAlignment is at its offset 32. */
+          read_sections (r, &info, m->base + nt + 24 + kdh_read_le16 (b + 20),
+                         kdh_read_le16 (b + 6), kdh_read_le32 (b + 24 + 32));
         }
     }
   g_array_append_val (r->cache->images, info);

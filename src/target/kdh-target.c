@@ -36,6 +36,7 @@ struct _KdhTarget
   KdhProductType product;      /* from KUSER_SHARED_DATA, with the version */
   guint32 suite_mask;
   KdhSymbolSettings *symbol_settings;   /* kdh-target-symbols.c */
+  guint64 memory_writes;       /* write requests so far: caches of memory compare it */
 };
 
 static void
@@ -301,6 +302,7 @@ kdh_target_write_virtual (KdhTarget    *t,
 {
   gsize done = 0;
 
+  t->memory_writes++;
   while (done < length)
     {
       guint32 chunk = (guint32) MIN (length - done, KDH_MAX_MEMORY_TRANSFER);
@@ -549,6 +551,12 @@ GPtrArray *
 kdh_target_get_modules (KdhTarget *t)
 {
   return t->modules;
+}
+
+guint64
+kdh_target_get_memory_writes (KdhTarget *t)
+{
+  return t->memory_writes;
 }
 
 static gint

@@ -116,6 +116,9 @@ gboolean   kdh_target_set_register (KdhTarget   *target,
 gboolean   kdh_target_ensure_modules (KdhTarget  *target,
                                       GError    **error);
 GPtrArray *kdh_target_get_modules    (KdhTarget *target);  /* of KdhModule; may be empty */
+/* How many memory writes the debugger has made: a cache of target memory
+ * that sees it change drops what it holds. */
+guint64    kdh_target_get_memory_writes (KdhTarget *target);
 /* Exports from the module's PE export directory, read on first use. */
 gboolean   kdh_target_ensure_exports (KdhTarget  *target,
                                       KdhModule  *module,

@@ -95,6 +95,7 @@ struct _KdhTransport {
   GSource *write_source;
   GByteArray *write_queue;
   gsize write_offset;             /* bytes of write_queue already written */
+  GSource *flush_source;          /* streams: writes leave when the loop polls */
 
   GQueue events;
   GSource *event_source;

@@ -33,7 +33,8 @@ typedef enum {
 typedef struct {
   /* The byte stream is up (device opened, socket connected or accepted). */
   void (*opened)   (KdhTransport *transport, gpointer user_data);
-  /* Bytes from the target, in order. */
+  /* Bytes from the target, in order; often called straight from the read
+   * watch, so it must not run the main loop (nor wait). */
   void (*received) (KdhTransport *transport, const guint8 *data, gsize len, gpointer user_data);
   /* Not connected, and why, e.g. "/run/vm.sock: Connection refused" or
    * "waiting for a target to connect on port 4445". @retrying is TRUE when
@@ -91,11 +92,17 @@ gboolean      kdh_transport_input_paused (KdhTransport *transport);
  * (the protocol never has much in flight): a write that would take it
  * beyond KDH_TRANSPORT_MAX_QUEUED (1 MiB) fails with G_IO_ERROR_NO_SPACE
  * and queues nothing. A write error found here is reported through
- * closed(), like one found later. */
+ * closed(), like one found later. On a byte stream (not a serial line, not
+ * KDNET) writes are gathered: they leave together just before the owner's
+ * main loop polls next, or at kdh_transport_flush(), or when the stream is
+ * closed; elsewhere at once. */
 gboolean      kdh_transport_write (KdhTransport  *transport,
                                    const guint8  *data,
                                    gsize          len,
                                    GError       **error);
+/* Writes what gathered writes hold now (before telling anyone that an
+ * exchange is over). */
+void          kdh_transport_flush (KdhTransport  *transport);
 
 /* Serial lines only: the line rate in bits per second (0 for sockets; for
  * sim: the simulated line's throttle, 0 when unthrottled) and changing it
