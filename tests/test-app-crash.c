@@ -19,6 +19,26 @@
 #include "kdh-window-private.h"
 
 static gboolean have_display;
+static GtkApplication *the_app;
+
+/* One application, registered on the test's session bus once: a second
+ * registration in the same process would find the first's names. */
+static GtkApplication *
+shared_app (GError **error)
+{
+  if (the_app == NULL)
+    {
+      GtkApplication *app = gtk_application_new ("org.kdhost.TestCrash", G_APPLICATION_NON_UNIQUE);
+
+      if (!g_application_register (G_APPLICATION (app), NULL, error))
+        {
+          g_object_unref (app);
+          return NULL;
+        }
+      the_app = app;
+    }
+  return the_app;
+}
 
 static gboolean
 state_is (gpointer data)
@@ -165,11 +185,10 @@ test_window_asks (void)
       g_test_skip ("no display");
       return;
     }
-  app = gtk_application_new ("org.kdhost.TestCrash", G_APPLICATION_NON_UNIQUE);
-  if (!g_application_register (G_APPLICATION (app), NULL, &error))
+  app = shared_app (&error);
+  if (app == NULL)
     {
       g_test_skip ("no session bus");
-      g_object_unref (app);
       return;
     }
   window = kdh_window_new (app);
@@ -223,7 +242,46 @@ test_window_asks (void)
   g_assert_null (kdh_window_get_crash_dialog (window));
 
   gtk_widget_destroy (GTK_WIDGET (window));
-  g_object_unref (app);
+}
+
+/* A crash dump cannot bug check: the window does not ask, the engine
+ * says why. */
+static void
+test_dump_not_asked (void)
+{
+  GtkApplication *app;
+  KdhWindow *window;
+  KdhTestEngine t;
+  g_autofree gchar *path = NULL, *line = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  path = g_build_filename (t.tmpdir, "crash-not-asked.dmp", NULL);
+  line = g_strdup_printf (".dump /f %s", path);
+  g_free (kdh_test_engine_run (&t, line, FALSE));
+  app = shared_app (&error);
+  if (app == NULL)
+    {
+      g_test_skip ("no session bus");
+      kdh_test_engine_clear (&t);
+      return;
+    }
+  window = kdh_window_new (app);
+  gtk_widget_show (GTK_WIDGET (window));
+  kdh_window_open_dump (window, path);
+  wait_state (window, KDH_CONN_BREAK);
+  type_line (window, ".crash");
+  g_assert_null (kdh_window_get_crash_dialog (window));
+  wait_text (window, "this is a crash dump");
+  g_assert_null (kdh_window_get_crash_dialog (window));
+  gtk_widget_destroy (GTK_WIDGET (window));
+  kdh_test_engine_clear (&t);
 }
 
 /* The engine (kdhost-cli, debugging clients) asks nothing. */
@@ -246,9 +304,14 @@ int
 main (int    argc,
       char **argv)
 {
+  int status;
+
   have_display = kdh_test_gtk_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/app/crash/window-asks", test_window_asks);
   g_test_add_func ("/app/crash/engine-direct", test_engine_direct);
-  return g_test_run ();
+  g_test_add_func ("/app/crash/dump-not-asked", test_dump_not_asked);
+  status = g_test_run ();
+  g_clear_object (&the_app);
+  return status;
 }

@@ -125,9 +125,11 @@ kdh_window_execute_line (KdhWindow   *self,
     meant = g_object_get_data (G_OBJECT (self), LAST_LINE);
   else
     g_object_set_data_full (G_OBJECT (self), LAST_LINE, g_strdup (stripped), g_free);
-  /* Only a stopped target can be made to bug check; otherwise the engine
-   * says why not, as it does for every front end. */
-  if (self->state == KDH_CONN_BREAK && meant != NULL && kdh_window_line_crashes (meant))
+  /* Only a stopped live target can be made to bug check; otherwise (a
+   * running target, a crash dump) the engine says why not, as it does for
+   * every front end, and there is nothing to ask. */
+  if (self->state == KDH_CONN_BREAK && !self->is_dump && meant != NULL
+      && kdh_window_line_crashes (meant))
     {
       ask (self, meant);
       return;
