@@ -3,10 +3,9 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * As test-app-views does (its harness, copied so that the two can change
- * apart): kdhost on the executing simulator (sim:) on a private session
- * bus, keys through the X server (xdotool), the views read through the
- * accessibility tree (AT-SPI, read-views.py). The Memory view at an
+ * On test-app-views's harness (kdh-test-atspi.h): kdhost on the executing
+ * simulator, keys through the X server, the views read through AT-SPI.
+ * The Memory view at an
  * expression in the simulator's pattern region shows what db prints,
  * scrolled far down still shows the pattern (the aligned qword at A holds
  * A ^ 0xA5A5...), and a byte edited in it reads back through db sent on
@@ -22,48 +21,10 @@
 #include <string.h>
 
 #include "kdh-test-engine.h"
+#include "kdh-test-atspi.h"
 #include "kdh-test-x11.h"
 
-#define SESSION_PATH "/org/kdhost/Kdhost/session/1"
-#define PYTHON "/usr/bin/python3"
-
-static gchar *display_name;
-
-typedef struct {
-  GTestDBus *bus_fixture;
-  GDBusConnection *bus;
-  GSubprocess *kdhost;
-  gchar *window_id;
-  GString *output;
-  guint breaks;                /* StateChanged to break */
-  guint subscription;
-} App;
-
-static void
-on_signal (GDBusConnection *connection,
-           const gchar     *sender,
-           const gchar     *path,
-           const gchar     *interface,
-           const gchar     *signal,
-           GVariant        *parameters,
-           gpointer         data)
-{
-  App *app = data;
-  const gchar *a, *text;
-
-  if (g_str_equal (signal, "StateChanged"))
-    {
-      g_variant_get (parameters, "(&s&su)", &a, NULL, NULL);
-      app->breaks += g_str_equal (a, "break");
-    }
-  else if (g_str_equal (signal, "Output"))
-    {
-      g_variant_get (parameters, "(&s&s)", &a, &text);
-      g_string_append (app->output, text);
-      if (g_test_verbose ())
-        g_printerr ("%s", text);
-    }
-}
+typedef KdhTestApp App;
 
 typedef struct {
   App *app;
@@ -71,189 +32,14 @@ typedef struct {
   const gchar *text;
 } Expect;
 
+/* The marker twice: in the echo of the line, and printed by .echo. */
 static gboolean
 output_twice (gpointer data)
 {
   Expect *e = data;
   const gchar *first = strstr (e->app->output->str + e->from, e->text);
 
-  return first != NULL && strstr (first + 1, e->text) != NULL;
-}
-
-/* Types @line and returns what it printed: ".echo" after it marks the
- * end, so the output is whole. */
-static gchar *
-run_typed (App         *app,
-           const gchar *line)
-{
-  gsize from = app->output->len;
-  g_autofree gchar *typed = g_strdup_printf ("%s; .echo END-OF-COMMAND", line);
-  g_autofree gchar *what = g_strdup_printf ("output of '%s'", line);
-  Expect e = { app, from, "END-OF-COMMAND\n" };
-  const gchar *start, *end;
-
-  kdh_test_x11_focus (app->window_id);
-  /* The command window (Alt+1) may not have the focus: a view may. */
-  kdh_test_x11_key ("alt+1");
-  kdh_test_x11_type (typed, 20);
-  kdh_test_x11_key ("Return");
-  /* The echo of the line, then .echo's output: they may come in two
-   * Output signals. */
-  kdh_test_run_until (output_twice, &e, 60, what);
-  /* Past the echo of the line itself, up to the marker. */
-  start = strstr (app->output->str + from, "END-OF-COMMAND\n");
-  g_assert_nonnull (start);
-  start += strlen ("END-OF-COMMAND\n");
-  end = strstr (start, "END-OF-COMMAND\n");
-  g_assert_nonnull (end);
-  return g_strndup (start, end - start);
-}
-
-static gboolean
-session_exported (gpointer data)
-{
-  App *app = data;
-  g_autoptr (GVariant) reply =
-    g_dbus_connection_call_sync (app->bus, "org.kdhost.Kdhost", SESSION_PATH,
-                                 "org.kdhost.Window1", "GetState", NULL, NULL,
-                                 G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
-  const gchar *state;
-
-  if (reply == NULL)
-    return FALSE;
-  g_variant_get (reply, "(&s&s&s&s)", &state, NULL, NULL, NULL);
-  return g_str_equal (state, "break");
-}
-
-/* The rows of the table named @name, as AT-SPI gives them ("a\tb"). */
-static gchar **
-read_table (const gchar *name)
-{
-  g_autofree gchar *script = g_test_build_filename (G_TEST_DIST, "read-views.py", NULL);
-  const gchar *argv[] = { PYTHON, script, name, NULL };
-  g_autofree gchar *out = NULL, *err = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *table = g_strndup (name, strcspn (name, "@"));
-  g_autofree gchar *header = g_strdup_printf ("TABLE %s\n", table);
-  gint status = 0;
-
-  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
-                &error);
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-  if (!g_str_has_prefix (out, header))
-    return g_new0 (gchar *, 1);
-  g_strchomp (out);
-  return g_strsplit (out + strlen (header), "\n", -1);
-}
-
-typedef struct {
-  const gchar *table;
-  const gchar *needle;          /* a row containing this */
-  gchar **rows;
-} TableWait;
-
-static gboolean
-table_has (gpointer data)
-{
-  TableWait *w = data;
-
-  g_clear_pointer (&w->rows, g_strfreev);
-  w->rows = read_table (w->table);
-  for (guint i = 0; w->rows[i]; i++)
-    if (strstr (w->rows[i], w->needle))
-      return TRUE;
-  if (g_test_verbose ())
-    g_printerr ("%s: %u rows, first '%s'\n", w->table, g_strv_length (w->rows),
-                w->rows[0] ? w->rows[0] : "");
-  /* AT-SPI is asked again a little later, not in a busy loop. */
-  g_usleep (200 * 1000);
-  return FALSE;
-}
-
-static gchar **
-wait_table (const gchar *table,
-            const gchar *needle)
-{
-  TableWait w = { table, needle, NULL };
-  g_autofree gchar *what = g_strdup_printf ("the %s view showing '%s'", table, needle);
-
-  kdh_test_run_until (table_has, &w, 60, what);
-  return w.rows;
-}
-
-static void start_kdhost (App         *app,
-                          const gchar *config);
-
-static void
-stop_kdhost (App *app)
-{
-  g_subprocess_send_signal (app->kdhost, SIGTERM);
-  g_subprocess_wait (app->kdhost, NULL, NULL);
-  g_clear_object (&app->kdhost);
-  g_clear_pointer (&app->window_id, g_free);
-}
-
-static void
-app_setup (App          *app,
-           gconstpointer data)
-{
-  g_autoptr (GError) error = NULL;
-
-  memset (app, 0, sizeof *app);
-  app->output = g_string_new (NULL);
-  app->bus_fixture = g_test_dbus_new (G_TEST_DBUS_NONE);
-  /* The accessibility bus is started on demand through the session bus. */
-  g_test_dbus_add_service_dir (app->bus_fixture, "/usr/share/dbus-1/services");
-  g_test_dbus_up (app->bus_fixture);
-  g_setenv ("DISPLAY", display_name, TRUE);
-  app->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
-  app->subscription = g_dbus_connection_signal_subscribe (app->bus, NULL, "org.kdhost.Window1",
-                                                          NULL, SESSION_PATH, NULL,
-                                                          G_DBUS_SIGNAL_FLAGS_NONE, on_signal,
-                                                          app, NULL);
-  start_kdhost (app, NULL);
-}
-
-/* kdhost -k sim:, stopped at its first break. @config: settings kept
- * in a key file under this XDG_CONFIG_HOME (NULL: in memory only). */
-static void
-start_kdhost (App         *app,
-              const gchar *config)
-{
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *kdhost_path = g_build_filename (g_getenv ("KDH_BUILD_DIR"), "src", "app",
-                                                    "kdhost", NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  if (config)
-    {
-      g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "keyfile", TRUE);
-      g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
-    }
-  else
-    g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
-  /* The test environment turns the bridge off for the other tests. */
-  g_subprocess_launcher_unsetenv (launcher, "NO_AT_BRIDGE");
-  g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "atk", TRUE);
-  app->kdhost = g_subprocess_launcher_spawn (launcher, &error, kdhost_path, "-k", "sim:", NULL);
-  g_assert_no_error (error);
-  kdh_test_run_until (session_exported, app, 60, "kdhost stopped at the initial break");
-  app->window_id = kdh_test_x11_window_of (app->kdhost);
-}
-
-static void
-app_teardown (App          *app,
-              gconstpointer data)
-{
-  stop_kdhost (app);
-  g_dbus_connection_signal_unsubscribe (app->bus, app->subscription);
-  g_object_unref (app->bus);
-  g_test_dbus_down (app->bus_fixture);
-  g_object_unref (app->bus_fixture);
-  g_string_free (app->output, TRUE);
+  return first != NULL && strstr (first + strlen (e->text), e->text) != NULL;
 }
 
 #define PATTERN G_GUINT64_CONSTANT (0xFFFFF80000400000)
@@ -279,7 +65,7 @@ run_bus (App         *app,
   g_autoptr (GError) error = NULL;
   const gchar *start, *end;
 
-  reply = g_dbus_connection_call_sync (app->bus, "org.kdhost.Kdhost", SESSION_PATH,
+  reply = g_dbus_connection_call_sync (app->bus, "org.kdhost.Kdhost", KDH_TEST_SESSION_PATH,
                                        "org.kdhost.Window1", "Execute",
                                        g_variant_new ("(s)", full), NULL,
                                        G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
@@ -312,13 +98,9 @@ row_as_db (const gchar *row)
 static gboolean
 memory_view_shown (gpointer data)
 {
-  g_autofree gchar *script = g_test_build_filename (G_TEST_DIST, "read-views.py", NULL);
   /* No row asked for: only whether the table is there. */
-  const gchar *argv[] = { PYTHON, script, "Memory@no row:0", NULL };
-  g_autofree gchar *out = NULL;
+  g_autofree gchar *out = kdh_test_app_run_atspi ("Memory@no row:0");
 
-  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
-                NULL, NULL);
   if (out != NULL && g_str_has_prefix (out, "TABLE Memory"))
     return TRUE;
   g_usleep (200 * 1000);
@@ -352,14 +134,14 @@ test_memory (App          *app,
   g_autoptr (GString) text = g_string_new (NULL);
   guint64 last = 0;
 
-  g_free (run_typed (app, "bp kdhtest!KdhTestTick"));
-  g_free (run_typed (app, "g"));
+  g_free (kdh_test_app_run_typed (app, "bp kdhtest!KdhTestTick"));
+  g_free (kdh_test_app_run_typed (app, "g"));
   db = run_bus (app, "db fffff800`00400100 L40");
 
   /* An expression, evaluated by the engine. */
   set_memory_address (app, "fffff800`00400000+0x100");
   spec = g_strdup ("Memory@fffff800`00400100:4");
-  rows = wait_table (spec, "\ta5\ta4\te5\ta5");
+  rows = kdh_test_app_wait_table (spec, "\ta5\ta4\te5\ta5");
   g_assert_cmpuint (g_strv_length (rows), ==, 4);
   for (guint i = 0; rows[i]; i++)
     {
@@ -376,7 +158,7 @@ test_memory (App          *app,
   kdh_test_x11_key ("alt+5");
   for (guint i = 0; i < 40; i++)
     kdh_test_x11_key ("Next");
-  scrolled = wait_table ("Memory@selected:3", "fffff800`004");
+  scrolled = kdh_test_app_wait_table ("Memory@selected:3", "fffff800`004");
   for (guint tries = 0; tries < 100; tries++)
     {
       gboolean filled = TRUE;
@@ -387,7 +169,7 @@ test_memory (App          *app,
         break;
       g_usleep (200 * 1000);
       g_strfreev (scrolled);
-      scrolled = wait_table ("Memory@selected:3", "fffff800`004");
+      scrolled = kdh_test_app_wait_table ("Memory@selected:3", "fffff800`004");
     }
   for (guint i = 0; scrolled[i]; i++)
     {
@@ -410,13 +192,13 @@ test_memory (App          *app,
   /* Edit the first byte in place: Enter on its cell, a value, Enter; db
    * on D-Bus reads it back. */
   set_memory_address (app, "fffff800`00400100");
-  g_strfreev (wait_table (spec, "\ta5\ta4\te5\ta5"));
+  g_strfreev (kdh_test_app_wait_table (spec, "\ta5\ta4\te5\ta5"));
   kdh_test_x11_key ("alt+5");
   kdh_test_x11_key ("Return");
   /* The cell's value is selected: typing replaces it. */
   kdh_test_x11_type ("3c", 20);
   kdh_test_x11_key ("Return");
-  edited = wait_table (spec, "\t3c\ta4\te5\ta5");
+  edited = kdh_test_app_wait_table (spec, "\t3c\ta4\te5\ta5");
   back = run_bus (app, "db fffff800`00400100 L4");
   g_assert_true (g_str_has_prefix (back, "fffff800`00400100  3c a4 e5 a5 "));
   g_assert_true (g_str_has_suffix (back, "  <...\n"));
@@ -434,12 +216,12 @@ test_memory_unreadable_and_follow (App          *app,
   g_autoptr (GString) text = g_string_new (NULL);
   g_auto (GStrv) rows = NULL, followed = NULL;
 
-  g_free (run_typed (app, "bp kdhtest!KdhTestTick"));
-  g_free (run_typed (app, "g"));
+  g_free (kdh_test_app_run_typed (app, "bp kdhtest!KdhTestTick"));
+  g_free (kdh_test_app_run_typed (app, "g"));
   db = run_bus (app, "db fffff800`013ffff0 L20");
   g_assert_nonnull (strstr (db, "?? ??"));
   set_memory_address (app, "fffff800`013ffff0");
-  rows = wait_table ("Memory@fffff800`013ffff0:2", "\t??\t??");
+  rows = kdh_test_app_wait_table ("Memory@fffff800`013ffff0:2", "\t??\t??");
   g_assert_cmpuint (g_strv_length (rows), ==, 2);
   for (guint i = 0; rows[i]; i++)
     {
@@ -449,19 +231,19 @@ test_memory_unreadable_and_follow (App          *app,
     }
   g_assert_cmpstr (text->str, ==, db);
 
-  rsp = run_typed (app, "r rsp");
+  rsp = kdh_test_app_run_typed (app, "r rsp");
   set_memory_address (app, "@rsp");
   spec = g_strdup_printf ("Memory@%.8s`%.8s:1", rsp + 4, rsp + 12);
   row = g_strdup_printf ("%.8s`%.8s\t", rsp + 4, rsp + 12);
-  g_strfreev (wait_table (spec, row));
+  g_strfreev (kdh_test_app_wait_table (spec, row));
   /* Follow (Alt+O), then a step. */
   kdh_test_x11_key ("alt+o");
-  t = run_typed (app, "t");
-  rsp2 = run_typed (app, "r rsp");
+  t = kdh_test_app_run_typed (app, "t");
+  rsp2 = kdh_test_app_run_typed (app, "r rsp");
   g_assert_cmpstr (rsp, !=, rsp2);
   spec2 = g_strdup_printf ("Memory@%.8s`%.8s:1", rsp2 + 4, rsp2 + 12);
   row2 = g_strdup_printf ("%.8s`%.8s\t", rsp2 + 4, rsp2 + 12);
-  followed = wait_table (spec2, row2);
+  followed = kdh_test_app_wait_table (spec2, row2);
   g_assert_true (g_str_has_prefix (followed[0], row2));
 }
 
@@ -477,11 +259,11 @@ test_memory_remembered (App          *app,
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) error = NULL;
 
-  stop_kdhost (app);
-  start_kdhost (app, config);
+  kdh_test_app_stop (app);
+  kdh_test_app_start (app, config);
   set_memory_address (app, "fffff800`00400200");
-  g_strfreev (wait_table ("Memory@fffff800`00400200:1", "fffff800`00400200\t"));
-  stop_kdhost (app);
+  g_strfreev (kdh_test_app_wait_table ("Memory@fffff800`00400200:1", "fffff800`00400200\t"));
+  kdh_test_app_stop (app);
   g_assert_true (g_file_get_contents (keyfile, &contents, NULL, NULL));
   g_assert_nonnull (strstr (contents, "memory-address='fffff800`00400200'"));
   g_assert_nonnull (strstr (contents, "'memory'"));
@@ -492,10 +274,10 @@ test_memory_remembered (App          *app,
   g_key_file_set_string (kf, "org/kdhost/Kdhost", "memory-format", "'qwords'");
   g_key_file_save_to_file (kf, keyfile, &error);
   g_assert_no_error (error);
-  start_kdhost (app, config);
+  kdh_test_app_start (app, config);
   dq = run_bus (app, "dq fffff800`00400200 L4");
   lines = g_strsplit (dq, "\n", -1);
-  rows = wait_table ("Memory@fffff800`00400200:2", "fffff800`00400200\t");
+  rows = kdh_test_app_wait_table ("Memory@fffff800`00400200:2", "fffff800`00400200\t");
   for (guint i = 0; i < 2; i++)
     {
       g_auto (GStrv) cells = g_strsplit (rows[i], "\t", -1);
@@ -526,10 +308,10 @@ test_processors (App          *app,
   g_auto (GStrv) cpus = NULL, after = NULL;
   gsize from;
 
-  rip0 = run_typed (app, "r rip");
+  rip0 = kdh_test_app_run_typed (app, "r rip");
   kdh_test_x11_focus (app->window_id);
   kdh_test_x11_key ("alt+9");
-  cpus = wait_table ("Processors", "1\tstopped\t");
+  cpus = kdh_test_app_wait_table ("Processors", "1\tstopped\t");
   g_assert_cmpuint (g_strv_length (cpus), ==, 2);
   row0 = g_strdup_printf ("0\tcurrent\t%.8s`%.8s\t", rip0 + 4, rip0 + 12);
   g_assert_true (g_str_has_prefix (cpus[0], row0));
@@ -540,9 +322,9 @@ test_processors (App          *app,
   kdh_test_x11_key ("alt+9");
   kdh_test_x11_key ("Down");
   kdh_test_x11_key ("Return");
-  after = wait_table ("Processors", "1\tcurrent\t");
+  after = kdh_test_app_wait_table ("Processors", "1\tcurrent\t");
   g_assert_true (g_str_has_prefix (after[0], "0\tstopped\t"));
-  rip1 = run_typed (app, "r rip");
+  rip1 = kdh_test_app_run_typed (app, "r rip");
   /* ~1 went through the command window, as typed, and so the prompt is
    * processor 1's. */
   g_assert_nonnull (strstr (app->output->str + from, "0: kd> ~1\n"));
@@ -554,34 +336,14 @@ test_processors (App          *app,
 int
 main (int argc, char **argv)
 {
-  g_autofree gchar *probe_out = NULL;
-  gint status = 1;
-  const gchar *probe[] = { PYTHON, "-c", "import pyatspi", NULL };
-
   g_test_init (&argc, &argv, NULL);
-  display_name = g_strdup (g_getenv ("DISPLAY"));
-  if (!gtk_init_check (&argc, &argv))
-    {
-      g_test_message ("no display: skipping the GUI tests");
-      return 77;
-    }
-  if (!kdh_test_x11_have_xdotool ())
-    {
-      g_test_message ("xdotool is not installed: skipping");
-      return 77;
-    }
-  if (!g_spawn_sync (NULL, (gchar **) probe, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
-                     &probe_out, NULL, &status, NULL)
-      || !g_spawn_check_wait_status (status, NULL))
-    {
-      g_test_message ("python3-pyatspi is not installed: skipping");
-      return 77;
-    }
-  g_test_add ("/app/memview/memory", App, NULL, app_setup, test_memory, app_teardown);
-  g_test_add ("/app/memview/unreadable-and-follow", App, NULL, app_setup,
-              test_memory_unreadable_and_follow, app_teardown);
-  g_test_add ("/app/memview/memory-remembered", App, NULL, app_setup, test_memory_remembered,
-              app_teardown);
-  g_test_add ("/app/memview/processors", App, NULL, app_setup, test_processors, app_teardown);
+  if (!kdh_test_app_can_run (&argc, &argv))
+    return 77;
+  g_test_add ("/app/memview/memory", App, NULL, kdh_test_app_setup, test_memory, kdh_test_app_teardown);
+  g_test_add ("/app/memview/unreadable-and-follow", App, NULL, kdh_test_app_setup,
+              test_memory_unreadable_and_follow, kdh_test_app_teardown);
+  g_test_add ("/app/memview/memory-remembered", App, NULL, kdh_test_app_setup, test_memory_remembered,
+              kdh_test_app_teardown);
+  g_test_add ("/app/memview/processors", App, NULL, kdh_test_app_setup, test_processors, kdh_test_app_teardown);
   return g_test_run ();
 }

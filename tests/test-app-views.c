@@ -20,50 +20,10 @@
 #include <string.h>
 
 #include "kdh-test-engine.h"
+#include "kdh-test-atspi.h"
 #include "kdh-test-x11.h"
 
-#define SESSION_PATH "/org/kdhost/Kdhost/session/1"
-#define PYTHON "/usr/bin/python3"
-
-static gchar *display_name;
-
-typedef struct {
-  GTestDBus *bus_fixture;
-  GDBusConnection *bus;
-  GSubprocess *kdhost;
-  gchar *window_id;
-  GString *output;
-  guint breaks;                /* StateChanged to break */
-  guint runs;                  /* ... to running */
-  guint subscription;
-} App;
-
-static void
-on_signal (GDBusConnection *connection,
-           const gchar     *sender,
-           const gchar     *path,
-           const gchar     *interface,
-           const gchar     *signal,
-           GVariant        *parameters,
-           gpointer         data)
-{
-  App *app = data;
-  const gchar *a, *text;
-
-  if (g_str_equal (signal, "StateChanged"))
-    {
-      g_variant_get (parameters, "(&s&su)", &a, NULL, NULL);
-      app->breaks += g_str_equal (a, "break");
-      app->runs += g_str_equal (a, "running");
-    }
-  else if (g_str_equal (signal, "Output"))
-    {
-      g_variant_get (parameters, "(&s&s)", &a, &text);
-      g_string_append (app->output, text);
-      if (g_test_verbose ())
-        g_printerr ("%s", text);
-    }
-}
+typedef KdhTestApp App;
 
 typedef struct {
   App *app;
@@ -77,206 +37,6 @@ output_contains (gpointer data)
   Expect *e = data;
 
   return strstr (e->app->output->str + e->from, e->text) != NULL;
-}
-
-/* The marker twice: in the echo of the line, and printed by .echo. */
-static gboolean
-output_ended (gpointer data)
-{
-  Expect *e = data;
-  const gchar *first = strstr (e->app->output->str + e->from, e->text);
-
-  return first != NULL && strstr (first + strlen (e->text), e->text) != NULL;
-}
-
-/* Types @line and returns what it printed: ".echo" after it marks the
- * end, so the output is whole. */
-static gchar *
-run_typed (App         *app,
-           const gchar *line)
-{
-  gsize from = app->output->len;
-  g_autofree gchar *typed = g_strdup_printf ("%s; .echo END-OF-COMMAND", line);
-  g_autofree gchar *what = g_strdup_printf ("output of '%s'", line);
-  Expect e = { app, from, "END-OF-COMMAND\n" };
-  const gchar *start, *end;
-
-  kdh_test_x11_focus (app->window_id);
-  /* The command window (Alt+1) may not have the focus: a view may. */
-  kdh_test_x11_key ("alt+1");
-  kdh_test_x11_type (typed, 20);
-  kdh_test_x11_key ("Return");
-  kdh_test_run_until (output_ended, &e, 60, what);
-  /* Past the echo of the line itself, up to the marker. */
-  start = strstr (app->output->str + from, "END-OF-COMMAND\n");
-  g_assert_nonnull (start);
-  start += strlen ("END-OF-COMMAND\n");
-  end = strstr (start, "END-OF-COMMAND\n");
-  g_assert_nonnull (end);
-  return g_strndup (start, end - start);
-}
-
-static gboolean
-session_exported (gpointer data)
-{
-  App *app = data;
-  g_autoptr (GVariant) reply =
-    g_dbus_connection_call_sync (app->bus, "org.kdhost.Kdhost", SESSION_PATH,
-                                 "org.kdhost.Window1", "GetState", NULL, NULL,
-                                 G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
-  const gchar *state;
-
-  if (reply == NULL)
-    return FALSE;
-  g_variant_get (reply, "(&s&s&s&s)", &state, NULL, NULL, NULL);
-  return g_str_equal (state, "break");
-}
-
-/* What read-views.py prints for @arg after the line @header (without
- * it): a table's rows, a toolbar's buttons; empty when not found. */
-static gchar *
-run_atspi (const gchar *arg)
-{
-  g_autofree gchar *script = g_test_build_filename (G_TEST_DIST, "read-views.py", NULL);
-  const gchar *argv[] = { PYTHON, script, arg, NULL };
-  g_autofree gchar *err = NULL;
-  g_autoptr (GError) error = NULL;
-  gchar *out = NULL;
-  gint status = 0;
-
-  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
-                &error);
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-  return out;
-}
-
-static gchar **
-read_atspi (const gchar *arg,
-            const gchar *header_line)
-{
-  g_autofree gchar *out = run_atspi (arg);
-  g_autofree gchar *header = g_strdup_printf ("%s\n", header_line);
-
-  if (!g_str_has_prefix (out, header))
-    return g_new0 (gchar *, 1);
-  g_strchomp (out);
-  return g_strsplit (out + strlen (header), "\n", -1);
-}
-
-/* The rows of the table named @name, as AT-SPI gives them ("a\tb"). */
-static gchar **
-read_table (const gchar *name)
-{
-  g_autofree gchar *header = g_strdup_printf ("TABLE %s", name);
-
-  return read_atspi (name, header);
-}
-
-typedef struct {
-  const gchar *table;
-  const gchar *needle;          /* a row containing this */
-  gchar **rows;
-} TableWait;
-
-static gboolean
-table_has (gpointer data)
-{
-  TableWait *w = data;
-
-  g_clear_pointer (&w->rows, g_strfreev);
-  w->rows = read_table (w->table);
-  for (guint i = 0; w->rows[i]; i++)
-    if (strstr (w->rows[i], w->needle))
-      return TRUE;
-  /* AT-SPI is asked again a little later, not in a busy loop. */
-  g_usleep (200 * 1000);
-  return FALSE;
-}
-
-static gchar **
-wait_table (const gchar *table,
-            const gchar *needle)
-{
-  TableWait w = { table, needle, NULL };
-  g_autofree gchar *what = g_strdup_printf ("the %s view showing '%s'", table, needle);
-
-  kdh_test_run_until (table_has, &w, 60, what);
-  return w.rows;
-}
-
-static void start_kdhost (App         *app,
-                          const gchar *config);
-
-static void
-stop_kdhost (App *app)
-{
-  g_subprocess_send_signal (app->kdhost, SIGTERM);
-  g_subprocess_wait (app->kdhost, NULL, NULL);
-  g_clear_object (&app->kdhost);
-  g_clear_pointer (&app->window_id, g_free);
-}
-
-static void
-app_setup (App          *app,
-           gconstpointer data)
-{
-  g_autoptr (GError) error = NULL;
-
-  memset (app, 0, sizeof *app);
-  app->output = g_string_new (NULL);
-  app->bus_fixture = g_test_dbus_new (G_TEST_DBUS_NONE);
-  /* The accessibility bus is started on demand through the session bus. */
-  g_test_dbus_add_service_dir (app->bus_fixture, "/usr/share/dbus-1/services");
-  g_test_dbus_up (app->bus_fixture);
-  g_setenv ("DISPLAY", display_name, TRUE);
-  app->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
-  app->subscription = g_dbus_connection_signal_subscribe (app->bus, NULL, "org.kdhost.Window1",
-                                                          NULL, SESSION_PATH, NULL,
-                                                          G_DBUS_SIGNAL_FLAGS_NONE, on_signal,
-                                                          app, NULL);
-  start_kdhost (app, NULL);
-}
-
-/* kdhost -k sim:, stopped at its first break. @config: settings kept
- * in a key file under this XDG_CONFIG_HOME (NULL: in memory only). */
-static void
-start_kdhost (App         *app,
-              const gchar *config)
-{
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *kdhost_path = g_build_filename (g_getenv ("KDH_BUILD_DIR"), "src", "app",
-                                                    "kdhost", NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  if (config)
-    {
-      g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "keyfile", TRUE);
-      g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
-    }
-  else
-    g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
-  /* The test environment turns the bridge off for the other tests. */
-  g_subprocess_launcher_unsetenv (launcher, "NO_AT_BRIDGE");
-  g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "atk", TRUE);
-  app->kdhost = g_subprocess_launcher_spawn (launcher, &error, kdhost_path, "-k", "sim:", NULL);
-  g_assert_no_error (error);
-  kdh_test_run_until (session_exported, app, 60, "kdhost stopped at the initial break");
-  app->window_id = kdh_test_x11_window_of (app->kdhost);
-}
-
-static void
-app_teardown (App          *app,
-              gconstpointer data)
-{
-  stop_kdhost (app);
-  g_dbus_connection_signal_unsubscribe (app->bus, app->subscription);
-  g_object_unref (app->bus);
-  g_test_dbus_down (app->bus_fixture);
-  g_object_unref (app->bus_fixture);
-  g_string_free (app->output, TRUE);
 }
 
 /* The view's rows of the disassembly as u's lines (the gutter dropped). */
@@ -308,12 +68,12 @@ test_views_at_breakpoint (App          *app,
   g_autofree gchar *second = NULL, *expect = NULL, *rip_row = NULL;
   guint checked = 0, k_frames = 0;
 
-  g_free (run_typed (app, "bp kdhtest!KdhTestTick"));
-  g_free (run_typed (app, "g"));
+  g_free (kdh_test_app_run_typed (app, "bp kdhtest!KdhTestTick"));
+  g_free (kdh_test_app_run_typed (app, "g"));
   g_assert_nonnull (strstr (app->output->str, "Breakpoint 0 hit"));
-  r = run_typed (app, "r");
-  k = run_typed (app, "k");
-  u = run_typed (app, "u");
+  r = kdh_test_app_run_typed (app, "r");
+  k = kdh_test_app_run_typed (app, "k");
+  u = kdh_test_app_run_typed (app, "u");
 
   kdh_test_x11_focus (app->window_id);
   kdh_test_x11_key ("alt+4");
@@ -321,7 +81,7 @@ test_views_at_breakpoint (App          *app,
   kdh_test_x11_key ("alt+7");
 
   /* Registers: every value r prints is the view's, digit for digit. */
-  regs = wait_table ("Registers", "rip\t");
+  regs = kdh_test_app_wait_table ("Registers", "rip\t");
   for (guint i = 0; regs[i]; i++)
     {
       g_auto (GStrv) cells = g_strsplit (regs[i], "\t", 3);
@@ -340,7 +100,7 @@ test_views_at_breakpoint (App          *app,
   g_assert_cmpuint (checked, >=, 18);
 
   /* Call Stack: k's lines, frame by frame. */
-  frames = wait_table ("Call Stack", "kdhtest!KdhTestTick");
+  frames = kdh_test_app_wait_table ("Call Stack", "kdhtest!KdhTestTick");
   for (guint i = 0; frames[i]; i++)
     {
       g_auto (GStrv) cells = g_strsplit (frames[i], "\t", 4);
@@ -354,7 +114,7 @@ test_views_at_breakpoint (App          *app,
 
   /* Disassembly: u's eight instructions from rip, labels as u shows
    * them; the current one and the breakpoint marked in the gutter. */
-  code = wait_table ("Disassembly", "kdhtest!KdhTestTick:");
+  code = kdh_test_app_wait_table ("Disassembly", "kdhtest!KdhTestTick:");
   shown = code_text (code, 8);
   g_assert_cmpstr (shown, ==, u);
   g_assert_true (g_str_has_prefix (code[1], "●▶\t"));
@@ -369,15 +129,15 @@ test_views_at_breakpoint (App          *app,
   kdh_test_x11_key ("Down");
   kdh_test_x11_key ("F9");
   rip_row = g_strdup_printf ("● \t%s", second);
-  code2 = wait_table ("Disassembly", rip_row);
-  bl = run_typed (app, "bl");
+  code2 = kdh_test_app_wait_table ("Disassembly", rip_row);
+  bl = kdh_test_app_run_typed (app, "bl");
   expect = g_strdup_printf (" 1 e %s     0001 (0001) kdhtest!KdhTestTick+0x", second);
   g_assert_nonnull (strstr (bl, expect));
 
   /* Breakpoints (Alt+F9): bl's two, by id, address and what was typed. */
   kdh_test_x11_focus (app->window_id);
   kdh_test_x11_key ("alt+F9");
-  bps = wait_table ("Breakpoints", second);
+  bps = kdh_test_app_wait_table ("Breakpoints", second);
   g_assert_cmpuint (g_strv_length (bps), ==, 2);
   g_assert_nonnull (strstr (bps[0], "\t0\t"));
   g_assert_nonnull (strstr (bps[0], "kdhtest!KdhTestTick"));
@@ -406,7 +166,7 @@ step_key (App         *app,
   kdh_test_x11_focus (app->window_id);
   kdh_test_x11_key (keys);
   kdh_test_run_until (stopped_again, &e, 60, what);
-  out = run_typed (app, "r rip");
+  out = kdh_test_app_run_typed (app, "r rip");
   g_assert_true (g_str_has_prefix (out, "rip="));
   return g_strndup (out + 4, 16);
 }
@@ -423,25 +183,25 @@ test_step_keys (App          *app,
   g_auto (GStrv) u_lines = NULL, k_lines = NULL;
   g_autofree gchar *expect = NULL;
 
-  g_free (run_typed (app, "bp kdhtest!KdhTestTick"));
-  g_free (run_typed (app, "g"));
-  g_free (run_typed (app, "bc *"));
-  u = run_typed (app, "u");
-  k = run_typed (app, "k");
+  g_free (kdh_test_app_run_typed (app, "bp kdhtest!KdhTestTick"));
+  g_free (kdh_test_app_run_typed (app, "g"));
+  g_free (kdh_test_app_run_typed (app, "bc *"));
+  u = kdh_test_app_run_typed (app, "u");
+  k = kdh_test_app_run_typed (app, "k");
   u_lines = g_strsplit (u, "\n", -1);
   k_lines = g_strsplit (k, "\n", -1);
 
   /* Registers open before the step, to compare with this stop. */
   kdh_test_x11_focus (app->window_id);
   kdh_test_x11_key ("alt+4");
-  g_strfreev (wait_table ("Registers", "rip\t"));
+  g_strfreev (kdh_test_app_wait_table ("Registers", "rip\t"));
   rip = step_key (app, "F11");
   expect = g_strdup_printf ("%.8s%.8s", u_lines[2], u_lines[2] + 9);
   g_assert_cmpstr (rip, ==, expect);
   /* rip moved and push rsi moved rsp: both marked changed, rax not. */
   {
     g_autofree gchar *row = g_strdup_printf ("rip\t%s\tchanged", expect);
-    g_auto (GStrv) regs = wait_table ("Registers", row);
+    g_auto (GStrv) regs = kdh_test_app_wait_table ("Registers", row);
     gboolean rsp_changed = FALSE, rax_changed = FALSE;
 
     for (guint i = 0; regs[i]; i++)
@@ -476,15 +236,15 @@ test_register_edit (App          *app,
 
   kdh_test_x11_focus (app->window_id);
   kdh_test_x11_key ("alt+4");
-  g_strfreev (wait_table ("Registers", "rax\t"));
+  g_strfreev (kdh_test_app_wait_table ("Registers", "rax\t"));
   /* The first row is rax: Home puts the cursor there, Enter edits it. */
   kdh_test_x11_key ("Home");
   kdh_test_x11_key ("Return");
   kdh_test_x11_key ("ctrl+a");
   kdh_test_x11_type ("1234abcd", 20);
   kdh_test_x11_key ("Return");
-  regs = wait_table ("Registers", "rax\t000000001234abcd");
-  r = run_typed (app, "r rax");
+  regs = kdh_test_app_wait_table ("Registers", "rax\t000000001234abcd");
+  r = kdh_test_app_run_typed (app, "r rax");
   g_assert_cmpstr (r, ==, "rax=000000001234abcd\n");
 }
 
@@ -497,17 +257,17 @@ test_views_remembered (App          *app,
   g_autofree gchar *keyfile = g_build_filename (config, "glib-2.0", "settings", "keyfile", NULL);
   g_auto (GStrv) before = NULL, after = NULL;
 
-  stop_kdhost (app);
-  start_kdhost (app, config);
+  kdh_test_app_stop (app);
+  kdh_test_app_start (app, config);
   kdh_test_x11_focus (app->window_id);
   kdh_test_x11_key ("alt+6");
-  before = wait_table ("Call Stack", "nt!DbgBreakPointWithStatus");
-  stop_kdhost (app);
+  before = kdh_test_app_wait_table ("Call Stack", "nt!DbgBreakPointWithStatus");
+  kdh_test_app_stop (app);
   g_assert_true (g_file_test (keyfile, G_FILE_TEST_EXISTS));
 
   /* No key pressed this time. */
-  start_kdhost (app, config);
-  after = wait_table ("Call Stack", "nt!DbgBreakPointWithStatus");
+  kdh_test_app_start (app, config);
+  after = kdh_test_app_wait_table ("Call Stack", "nt!DbgBreakPointWithStatus");
   g_assert_cmpstr (after[0], ==, before[0]);
   g_remove (keyfile);
   for (guint up = 0; up < 3; up++)
@@ -535,7 +295,7 @@ toolbar_shows (gpointer data)
   g_autofree gchar *row = g_strdup_printf ("%s\t%s", w->button, w->enabled ? "enabled" : "disabled");
 
   g_clear_pointer (&w->rows, g_strfreev);
-  w->rows = read_atspi ("toolbar:Debug", "TOOLBAR Debug");
+  w->rows = kdh_test_app_read_atspi ("toolbar:Debug", "TOOLBAR Debug");
   if (g_strv_contains ((const gchar *const *) w->rows, row))
     return TRUE;
   g_usleep (200 * 1000);
@@ -573,7 +333,7 @@ static void
 click (const gchar *name)
 {
   g_autofree gchar *arg = g_strdup_printf ("click:%s", name);
-  g_autofree gchar *out = run_atspi (arg);
+  g_autofree gchar *out = kdh_test_app_run_atspi (arg);
   g_autofree gchar *expect = g_strdup_printf ("CLICKED %s\n", name);
 
   g_assert_cmpstr (out, ==, expect);
@@ -636,15 +396,15 @@ test_toolbar (App          *app,
   kdh_test_run_until (stopped_again, &stopped, 60, "the stop after the toolbar's Break");
   g_strfreev (wait_toolbar ("Go", TRUE));
 
-  g_free (run_typed (app, "bp kdhtest!KdhTestTick"));
-  g_free (run_typed (app, "g"));
-  g_free (run_typed (app, "bc *"));
-  u = run_typed (app, "u");
+  g_free (kdh_test_app_run_typed (app, "bp kdhtest!KdhTestTick"));
+  g_free (kdh_test_app_run_typed (app, "g"));
+  g_free (kdh_test_app_run_typed (app, "bc *"));
+  u = kdh_test_app_run_typed (app, "u");
   u_lines = g_strsplit (u, "\n", -1);
   stopped.from = app->breaks;
   click ("Step Over");
   kdh_test_run_until (stopped_again, &stopped, 60, "the stop after the toolbar's Step Over");
-  out = run_typed (app, "r rip");
+  out = kdh_test_app_run_typed (app, "r rip");
   rip = g_strndup (out + 4, 16);
   /* push rsi: p goes to the next instruction. */
   expect = line_address (u_lines[2]);
@@ -661,10 +421,10 @@ test_run_to_cursor (App          *app,
   Expect stopped = { app, 0, NULL };
   Expect refused = { app, 0, "Run to Cursor: select a line in the Disassembly view" };
 
-  g_free (run_typed (app, "bp kdhtest!KdhTestTick"));
-  g_free (run_typed (app, "g"));
-  g_free (run_typed (app, "bc *"));
-  u = run_typed (app, "u");
+  g_free (kdh_test_app_run_typed (app, "bp kdhtest!KdhTestTick"));
+  g_free (kdh_test_app_run_typed (app, "g"));
+  g_free (kdh_test_app_run_typed (app, "bc *"));
+  u = kdh_test_app_run_typed (app, "u");
   u_lines = g_strsplit (u, "\n", -1);
 
   /* No Disassembly view, no line selected: F7 says so. */
@@ -674,19 +434,19 @@ test_run_to_cursor (App          *app,
   kdh_test_run_until (output_contains, &refused, 60, "Run to Cursor refused without a line");
 
   kdh_test_x11_key ("alt+7");
-  g_strfreev (wait_table ("Disassembly", "kdhtest!KdhTestTick:"));
+  g_strfreev (kdh_test_app_wait_table ("Disassembly", "kdhtest!KdhTestTick:"));
   /* From the current line (u's first instruction), two down: the third. */
   kdh_test_x11_key ("Down");
   kdh_test_x11_key ("Down");
   stopped.from = app->breaks;
   kdh_test_x11_key ("F7");
   kdh_test_run_until (stopped_again, &stopped, 60, "the stop after F7");
-  out = run_typed (app, "r rip");
+  out = kdh_test_app_run_typed (app, "r rip");
   third = line_address (u_lines[3]);
   expect = g_strdup_printf ("rip=%s\n", third);
   g_assert_cmpstr (out, ==, expect);
   /* g ADDR's breakpoint was for that run only. */
-  bl = run_typed (app, "bl");
+  bl = kdh_test_app_run_typed (app, "bl");
   g_assert_cmpstr (bl, ==, "");
 }
 
@@ -703,10 +463,10 @@ test_disassembly_back (App          *app,
   g_autofree gchar *first = NULL;
   guint i;
 
-  g_free (run_typed (app, "bp kdhtest!KdhTestTick+0x19"));
-  g_free (run_typed (app, "g"));
-  g_free (run_typed (app, "bc *"));
-  ub = run_typed (app, "ub @rip L10");
+  g_free (kdh_test_app_run_typed (app, "bp kdhtest!KdhTestTick+0x19"));
+  g_free (kdh_test_app_run_typed (app, "g"));
+  g_free (kdh_test_app_run_typed (app, "bc *"));
+  ub = kdh_test_app_run_typed (app, "ub @rip L10");
   ub_lines = g_strsplit (ub, "\n", -1);
   for (i = 0; ub_lines[i]; i++)
     if (*ub_lines[i] && !g_str_has_suffix (ub_lines[i], ":"))
@@ -719,10 +479,10 @@ test_disassembly_back (App          *app,
 
   kdh_test_x11_focus (app->window_id);
   kdh_test_x11_key ("alt+7");
-  g_strfreev (wait_table ("Disassembly", "kdhtest!KdhTestTick+0x19:"));
+  g_strfreev (kdh_test_app_wait_table ("Disassembly", "kdhtest!KdhTestTick+0x19:"));
   kdh_test_x11_key ("Home");
   kdh_test_x11_key ("Up");
-  rows = wait_table ("Disassembly", first);
+  rows = kdh_test_app_wait_table ("Disassembly", first);
   /* The view's instructions above the current one are ub's. */
   for (i = 0; rows[i] && strstr (rows[i], "▶") == NULL; i++)
     {
@@ -781,12 +541,12 @@ test_modules_symbols (App          *app,
   g_auto (GStrv) rows = NULL, rows2 = NULL;
   guint hal = 0;
 
-  lm = run_typed (app, "lm");
+  lm = kdh_test_app_run_typed (app, "lm");
   kdh_test_x11_focus (app->window_id);
   /* View > Modules, as a screen reader's user opens it. */
   click ("View");
   click ("Modules");
-  rows = wait_table ("Modules", "\tdeferred\t");
+  rows = kdh_test_app_wait_table ("Modules", "\tdeferred\t");
   check_modules_against_lm (rows, lm);
   while (rows[hal] && !g_str_has_prefix (rows[hal], "hal\t"))
     hal++;
@@ -800,8 +560,8 @@ test_modules_symbols (App          *app,
     kdh_test_x11_key ("Down");
   kdh_test_x11_key ("shift+F10");
   kdh_test_x11_key ("Return");
-  rows2 = wait_table ("Modules", "hal\tfffff800`01c00000\tfffff800`01c04000\texport symbols\t");
-  lm2 = run_typed (app, "lm");
+  rows2 = kdh_test_app_wait_table ("Modules", "hal\tfffff800`01c00000\tfffff800`01c04000\texport symbols\t");
+  lm2 = kdh_test_app_run_typed (app, "lm");
   check_modules_against_lm (rows2, lm2);
 }
 
@@ -814,7 +574,7 @@ pane_size (const gchar *name,
 {
   g_autofree gchar *arg = set >= 0 ? g_strdup_printf ("pane:%s=%d", name, set)
                                    : g_strdup_printf ("pane:%s", name);
-  g_autofree gchar *out = run_atspi (arg);
+  g_autofree gchar *out = kdh_test_app_run_atspi (arg);
   g_autofree gchar *prefix = g_strdup_printf ("PANE %s ", name);
 
   gint position = -1;
@@ -864,7 +624,7 @@ wait_pane (const gchar *name,
 static gboolean
 table_gone (gpointer data)
 {
-  g_auto (GStrv) rows = read_table (data);
+  g_auto (GStrv) rows = kdh_test_app_read_table (data);
 
   if (rows[0] == NULL)
     return TRUE;
@@ -899,21 +659,21 @@ test_layout_remembered (App          *app,
   const gchar *monitor = "Connection monitor divider", *views = "Views divider";
   gint monitor0, views0;
 
-  stop_kdhost (app);
-  start_kdhost (app, config);
+  kdh_test_app_stop (app);
+  kdh_test_app_start (app, config);
   kdh_test_x11_focus (app->window_id);
   kdh_test_x11_key ("alt+6");
-  g_strfreev (wait_table ("Call Stack", "nt!DbgBreakPointWithStatus"));
+  g_strfreev (kdh_test_app_wait_table ("Call Stack", "nt!DbgBreakPointWithStatus"));
   monitor0 = pane (monitor, -1);
   views0 = pane (views, -1);
   g_assert_cmpint (monitor0, >, 400);
   g_assert_cmpint (views0, >, 300);
   g_assert_cmpint (pane (monitor, monitor0 - 60), ==, monitor0 - 60);
   g_assert_cmpint (pane (views, views0 + 60), ==, views0 + 60);
-  stop_kdhost (app);
+  kdh_test_app_stop (app);
 
-  start_kdhost (app, config);
-  g_strfreev (wait_table ("Call Stack", "nt!DbgBreakPointWithStatus"));
+  kdh_test_app_start (app, config);
+  g_strfreev (kdh_test_app_wait_table ("Call Stack", "nt!DbgBreakPointWithStatus"));
   wait_pane (monitor, monitor0 - 60);
   wait_pane (views, views0 + 60);
 
@@ -923,7 +683,7 @@ test_layout_remembered (App          *app,
   wait_pane (monitor, monitor0);
   kdh_test_x11_focus (app->window_id);
   kdh_test_x11_key ("alt+6");
-  g_strfreev (wait_table ("Call Stack", "nt!DbgBreakPointWithStatus"));
+  g_strfreev (kdh_test_app_wait_table ("Call Stack", "nt!DbgBreakPointWithStatus"));
   /* The sizes are the defaults again: no longer kept. */
   {
     g_autofree gchar *keyfile = g_build_filename (config, "glib-2.0", "settings", "keyfile", NULL);
@@ -933,10 +693,10 @@ test_layout_remembered (App          *app,
     g_assert_null (strstr (kept, "views-width"));
     g_assert_null (strstr (kept, "monitor-width"));
   }
-  stop_kdhost (app);
+  kdh_test_app_stop (app);
 
   /* And so it stays. */
-  start_kdhost (app, config);
+  kdh_test_app_start (app, config);
   wait_pane (monitor, monitor0);
   remove_config (config);
 }
@@ -944,41 +704,21 @@ test_layout_remembered (App          *app,
 int
 main (int argc, char **argv)
 {
-  g_autofree gchar *probe_out = NULL;
-  gint status = 1;
-  const gchar *probe[] = { PYTHON, "-c", "import pyatspi", NULL };
-
   g_test_init (&argc, &argv, NULL);
-  display_name = g_strdup (g_getenv ("DISPLAY"));
-  if (!gtk_init_check (&argc, &argv))
-    {
-      g_test_message ("no display: skipping the GUI tests");
-      return 77;
-    }
-  if (!kdh_test_x11_have_xdotool ())
-    {
-      g_test_message ("xdotool is not installed: skipping");
-      return 77;
-    }
-  if (!g_spawn_sync (NULL, (gchar **) probe, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
-                     &probe_out, NULL, &status, NULL)
-      || !g_spawn_check_wait_status (status, NULL))
-    {
-      g_test_message ("python3-pyatspi is not installed: skipping");
-      return 77;
-    }
-  g_test_add ("/app/views/at-breakpoint", App, NULL, app_setup, test_views_at_breakpoint,
-              app_teardown);
-  g_test_add ("/app/views/register-edit", App, NULL, app_setup, test_register_edit, app_teardown);
-  g_test_add ("/app/views/remembered", App, NULL, app_setup, test_views_remembered, app_teardown);
-  g_test_add ("/app/views/step-keys", App, NULL, app_setup, test_step_keys, app_teardown);
-  g_test_add ("/app/views/toolbar", App, NULL, app_setup, test_toolbar, app_teardown);
-  g_test_add ("/app/views/disassembly-back", App, NULL, app_setup, test_disassembly_back,
-              app_teardown);
-  g_test_add ("/app/views/run-to-cursor", App, NULL, app_setup, test_run_to_cursor, app_teardown);
-  g_test_add ("/app/views/modules-symbols", App, NULL, app_setup, test_modules_symbols,
-              app_teardown);
-  g_test_add ("/app/views/layout-remembered", App, NULL, app_setup, test_layout_remembered,
-              app_teardown);
+  if (!kdh_test_app_can_run (&argc, &argv))
+    return 77;
+  g_test_add ("/app/views/at-breakpoint", App, NULL, kdh_test_app_setup, test_views_at_breakpoint,
+              kdh_test_app_teardown);
+  g_test_add ("/app/views/register-edit", App, NULL, kdh_test_app_setup, test_register_edit, kdh_test_app_teardown);
+  g_test_add ("/app/views/remembered", App, NULL, kdh_test_app_setup, test_views_remembered, kdh_test_app_teardown);
+  g_test_add ("/app/views/step-keys", App, NULL, kdh_test_app_setup, test_step_keys, kdh_test_app_teardown);
+  g_test_add ("/app/views/toolbar", App, NULL, kdh_test_app_setup, test_toolbar, kdh_test_app_teardown);
+  g_test_add ("/app/views/disassembly-back", App, NULL, kdh_test_app_setup, test_disassembly_back,
+              kdh_test_app_teardown);
+  g_test_add ("/app/views/run-to-cursor", App, NULL, kdh_test_app_setup, test_run_to_cursor, kdh_test_app_teardown);
+  g_test_add ("/app/views/modules-symbols", App, NULL, kdh_test_app_setup, test_modules_symbols,
+              kdh_test_app_teardown);
+  g_test_add ("/app/views/layout-remembered", App, NULL, kdh_test_app_setup, test_layout_remembered,
+              kdh_test_app_teardown);
   return g_test_run ();
 }

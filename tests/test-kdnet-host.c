@@ -198,14 +198,20 @@ pop_event (Fixture               *f,
   return TRUE;
 }
 
+/* A poke answered, and the target's first data datagram under the new
+ * key (the 12-byte connection check kdnet sends at once). */
 static void
 handshake (Fixture *f)
 {
+  static const guint8 check[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0x05, 0x02, 0x00, 0xc0 };
+
   send_poke (f, &f->target, 0, ++f->target.control_seq);
   g_assert_cmpuint (collect (f, &f->target, NULL), ==, 1);
   g_assert_true (f->target.have_session);
   g_assert_true (pop_event (f, KDH_KDNET_HOST_EVENT_SESSION));
   g_assert_true (kdh_kdnet_host_has_session (f->host));
+  send_data (f, &f->target, check, sizeof check);
+  g_assert_cmpuint (f->stream->len, ==, 0);
 }
 
 static GByteArray *
@@ -229,20 +235,16 @@ test_handshake_and_data (Fixture       *f,
 {
   g_autoptr (GByteArray) pkt = print_packet (0x926, "hi\n");
   g_autoptr (GByteArray) ack = g_byte_array_new ();
-  static const guint8 check[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0x05, 0x02, 0x00, 0xc0 };
   g_autoptr (GPtrArray) sent = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
 
   /* Nothing goes out before a target has poked. */
   kdh_kdnet_host_send (f->host, (const guint8 *) "b", 1);
   g_assert_cmpuint (collect (f, &f->target, NULL), ==, 0);
 
+  /* The connection check is no KD packet (handshake() sends it); a
+   * print becomes KDCOM bytes, trailer included. */
   handshake (f);
   g_assert_cmpuint (f->random_calls, ==, 1);
-
-  /* The connection check is no KD packet; a print becomes KDCOM bytes,
-   * trailer included. */
-  send_data (f, &f->target, check, sizeof check);
-  g_assert_cmpuint (f->stream->len, ==, 0);
   send_data (f, &f->target, pkt->data, pkt->len - 1);
   g_assert_cmpmem (f->stream->data, f->stream->len, pkt->data, pkt->len);
 
@@ -326,6 +328,42 @@ test_replayed_poke (Fixture       *f,
   send_data (f, &f->target, pkt->data, pkt->len - 1);
   g_assert_cmpmem (f->stream->data, f->stream->len, pkt->data, pkt->len);
   g_assert_false (kdh_kdnet_host_next_event (f->host, &(KdhKdnetHostEvent){ 0 }));
+}
+
+/* The answer is lost: the target keeps the session it had (with this
+ * host before a .restart, so it names the same port) and pokes on. While
+ * nothing came under the answer's key, a fresh poke is answered again, and
+ * the target's data under the new key is read as the same session (no
+ * restart reported); once used, keepalives are not answered (found by
+ * test-engine-kdnet's .restart with 1 % of datagrams lost). */
+static void
+test_lost_answer_answered_again (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr (GByteArray) pkt = print_packet (0x10, "after restart\n");
+  static const guint8 check[12] = { 0 };
+  KdhKdnetPeer to;
+  GBytes *lost;
+
+  send_poke (f, &f->target, 50000, ++f->target.control_seq);
+  g_assert_true (pop_event (f, KDH_KDNET_HOST_EVENT_SESSION));
+  while (kdh_kdnet_host_pop_datagram (f->host, &to, &lost))
+    g_bytes_unref (lost);
+  /* The target goes on in its old session. */
+  f->target.have_session = TRUE;
+  memset (f->target.data_key, 0x77, sizeof f->target.data_key);
+  send_data (f, &f->target, pkt->data, pkt->len - 1);
+  g_assert_cmpuint (f->stream->len, ==, 0);
+  send_poke (f, &f->target, 50000, ++f->target.control_seq);
+  g_assert_cmpuint (collect (f, &f->target, NULL), ==, 1);
+  send_data (f, &f->target, check, sizeof check);
+  send_data (f, &f->target, pkt->data, pkt->len - 1);
+  g_assert_cmpmem (f->stream->data, f->stream->len, pkt->data, pkt->len);
+  g_assert_false (kdh_kdnet_host_next_event (f->host, &(KdhKdnetHostEvent){ 0 }));
+  /* In use now: its keepalives are not answered. */
+  send_poke (f, &f->target, 50000, ++f->target.control_seq);
+  g_assert_cmpuint (collect (f, &f->target, NULL), ==, 0);
+  g_assert_cmpuint (kdh_kdnet_host_get_stats (f->host)->responses, ==, 2);
 }
 
 /* A keepalive repeated or overtaken by the next one (a line that
@@ -474,7 +512,8 @@ test_stale_and_forged (Fixture       *f,
   g_assert_cmpuint (stats->stale, ==, 1);
   g_assert_cmpuint (stats->wrong_direction, ==, 1);
   g_assert_cmpuint (kdh_kdnet_host_stats_dropped (stats), ==, 1 + 1000 + 1 + 1);
-  g_assert_cmpuint (stats->datagrams_in, ==, 2 + 1 + 1000 + 1 + 1);
+  /* The handshake's poke and connection check, the print twice, ... */
+  g_assert_cmpuint (stats->datagrams_in, ==, 2 + 2 + 1000 + 1 + 1);
   /* Nothing of it reached the link, and the session is the same. */
   g_assert_cmpuint (f->stream->len, ==, pkt->len);
   g_assert_cmpuint (collect (f, &f->target, NULL), ==, 0);
@@ -536,6 +575,7 @@ main (int    argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/kdnet-host/handshake-and-data", test_handshake_and_data);
   ADD ("/kdnet-host/keepalive-not-answered", test_keepalive_not_answered);
+  ADD ("/kdnet-host/lost-answer-answered-again", test_lost_answer_answered_again);
   ADD ("/kdnet-host/stale-keepalive-not-answered", test_stale_keepalive_not_answered);
   ADD ("/kdnet-host/reboot-renegotiates", test_reboot_renegotiates);
   ADD ("/kdnet-host/replayed-poke", test_replayed_poke);

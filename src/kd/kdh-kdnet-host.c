@@ -337,6 +337,18 @@ handle_poke (KdhKdnetHost           *host,
     }
   else
     advances = FALSE;
+  if (poke.host_port != 0 && advances && !host->current.used
+      && kdh_kdnet_peer_equal (from, &host->current.peer))
+    {
+      /* A fresh keepalive, and nothing came under our answer's key: the
+       * target still holds an older session (ours before a .restart, or a
+       * debugger's before us), so the answer was lost on the way. Answer
+       * again, in place of the unused one: nothing to keep. */
+      kdh_kdnet_splitter_clear (&host->splitter);
+      kdh_kdnet_splitter_init (&host->splitter);
+      answer_poke (host, &poke, d, from, now_us, &host->current);
+      return;
+    }
   if (poke.host_port != 0)
     {
       /* A target that names a host port has its session. A keepalive
