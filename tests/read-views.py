@@ -15,6 +15,10 @@
 #   pane:NAME       "PANE NAME value width height": a split pane's divider
 #                   position and the pane's size
 #   pane:NAME=N     moves that divider to N first
+#   enter:NAME=TEXT puts TEXT in the entry NAME and activates it (Enter);
+#                   "ENTERED NAME"
+#   cell:TABLE@TEXT:N  "CELL TABLE x y width height": where column N of
+#                   the first row holding TEXT is on the screen
 #   NAME@PREFIX:N   reads only N rows of a long table (the Memory view's),
 #                   from the first whose first cell starts with PREFIX;
 #   NAME@selected:N the N rows that end at the selected one. Only those
@@ -28,7 +32,7 @@ try:
 except ImportError:
     sys.exit(3)
 
-ACTIONS = ("toolbar:", "click:", "pane:")
+ACTIONS = ("toolbar:", "click:", "pane:", "enter:", "cell:")
 specs = {}
 for arg in sys.argv[1:]:
     if not arg.startswith(ACTIONS):
@@ -41,8 +45,30 @@ for a in sys.argv[1:]:
     if a.startswith("pane:"):
         name, _, value = a[len("pane:"):].partition("=")
         panes[name] = value
+entries = {}
+for a in sys.argv[1:]:
+    if a.startswith("enter:"):
+        name, _, text = a[len("enter:"):].partition("=")
+        entries[name] = text
+cells = {}
+for a in sys.argv[1:]:
+    if a.startswith("cell:"):
+        name, _, rest = a[len("cell:"):].partition("@")
+        needle, _, column = rest.rpartition(":")
+        cells[name] = (needle, int(column))
 found = {}
 done = []
+
+
+def find_cell(table, name):
+    """The screen extents of a column's cell in the first row holding a text."""
+    needle, column = cells[name]
+    for r in range(table.nRows):
+        if needle in read_row(table, r):
+            cell = table.getAccessibleAt(r, column)
+            box = cell.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+            done.append("CELL %s %d %d %d %d" % (name, box.x, box.y, box.width, box.height))
+            return
 
 
 def buttons(obj, depth, out):
@@ -73,6 +99,14 @@ def other(obj, role, name):
         obj.queryAction().doAction(0)
         clicks.discard(name)
         done.append("CLICKED " + name)
+        return True
+    if role in (pyatspi.ROLE_ENTRY, pyatspi.ROLE_TEXT) and name in entries:
+        obj.queryEditableText().setTextContents(entries.pop(name))
+        action = obj.queryAction()
+        for i in range(action.nActions):
+            if action.getName(i) == "activate":
+                action.doAction(i)
+        done.append("ENTERED " + name)
         return True
     if role == pyatspi.ROLE_SPLIT_PANE and name in panes:
         value = obj.queryValue()
@@ -119,9 +153,12 @@ def walk(obj, depth):
         name = obj.name
     except Exception:
         return
-    if role in (pyatspi.ROLE_TABLE, pyatspi.ROLE_TREE_TABLE) and name in wanted:
+    if role in (pyatspi.ROLE_TABLE, pyatspi.ROLE_TREE_TABLE) and (name in wanted or name in cells):
         table = obj.queryTable()
-        found[name] = [read_row(table, r) for r in chosen_rows(table, specs[name])]
+        if name in wanted:
+            found[name] = [read_row(table, r) for r in chosen_rows(table, specs[name])]
+        if name in cells:
+            find_cell(table, name)
         return
     if other(obj, role, name):
         return

@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 #include <gtk/gtk.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -58,6 +59,28 @@ code_text (gchar **rows,
   return g_string_free (text, FALSE);
 }
 
+/* Clicks the Disassembly view's gutter on the row holding @text, where
+ * AT-SPI says that cell is on the screen. */
+static void
+click_gutter (App         *app,
+              const gchar *text)
+{
+  g_autofree gchar *arg = g_strdup_printf ("cell:Disassembly@%s:0", text);
+  g_autofree gchar *out = kdh_test_app_run_atspi (arg);
+  g_autofree gchar *x = NULL, *y = NULL;
+  gint cx, cy, width, height;
+
+  if (sscanf (out, "CELL Disassembly %d %d %d %d", &cx, &cy, &width, &height) != 4)
+    g_error ("no gutter cell for '%s': %s", text, out);
+  x = g_strdup_printf ("%d", cx + width / 2);
+  y = g_strdup_printf ("%d", cy + height / 2);
+  {
+    const gchar *argv[] = { "xdotool", "mousemove", "--sync", x, y, "click", "1", NULL };
+
+    g_free (kdh_test_x11_run (argv));
+  }
+}
+
 static void
 test_views_at_breakpoint (App          *app,
                           gconstpointer data)
@@ -65,7 +88,8 @@ test_views_at_breakpoint (App          *app,
   g_autofree gchar *r = NULL, *k = NULL, *u = NULL, *bl = NULL, *shown = NULL;
   g_auto (GStrv) bps = NULL, regs = NULL, frames = NULL, code = NULL, code2 = NULL, u_lines = NULL;
   g_autoptr (GString) from_view = g_string_new ("Child-SP          RetAddr               Call Site\n");
-  g_autofree gchar *second = NULL, *expect = NULL, *rip_row = NULL;
+  g_autofree gchar *second = NULL, *expect = NULL, *rip_row = NULL, *third = NULL;
+  g_autofree gchar *third_row = NULL, *entered = NULL;
   guint checked = 0, k_frames = 0;
 
   g_free (kdh_test_app_run_typed (app, "bp kdhtest!KdhTestTick"));
@@ -134,6 +158,23 @@ test_views_at_breakpoint (App          *app,
   expect = g_strdup_printf (" 1 e %s     0001 (0001) kdhtest!KdhTestTick+0x", second);
   g_assert_nonnull (strstr (bl, expect));
 
+  /* A click in the gutter of the third instruction sets one there, a
+   * second click clears it. */
+  third = g_strndup (u_lines[3], 17);
+  click_gutter (app, third);
+  third_row = g_strdup_printf ("● \t%s", third);
+  g_strfreev (kdh_test_app_wait_table ("Disassembly", third_row));
+  g_free (bl);
+  bl = kdh_test_app_run_typed (app, "bl");
+  g_assert_nonnull (strstr (bl, third));
+  click_gutter (app, third);
+  g_free (third_row);
+  third_row = g_strdup_printf ("  \t%s", third);
+  g_strfreev (kdh_test_app_wait_table ("Disassembly", third_row));
+  g_free (bl);
+  bl = kdh_test_app_run_typed (app, "bl");
+  g_assert_null (strstr (bl, third));
+
   /* Breakpoints (Alt+F9): bl's two, by id, address and what was typed. */
   kdh_test_x11_focus (app->window_id);
   kdh_test_x11_key ("alt+F9");
@@ -143,6 +184,17 @@ test_views_at_breakpoint (App          *app,
   g_assert_nonnull (strstr (bps[0], "kdhtest!KdhTestTick"));
   g_assert_nonnull (strstr (bps[1], "\t1\t"));
   kdh_test_x11_screenshot (app->window_id, "views-breakpoints");
+
+  /* Its entry sets one by expression, with bp as if typed. */
+  entered = kdh_test_app_run_atspi ("enter:New breakpoint=nt!KeBugCheckEx");
+  g_assert_cmpstr (entered, ==, "ENTERED New breakpoint\n");
+  g_strfreev (bps);
+  bps = kdh_test_app_wait_table ("Breakpoints", "nt!KeBugCheckEx");
+  g_assert_cmpuint (g_strv_length (bps), ==, 3);
+  g_free (bl);
+  bl = kdh_test_app_run_typed (app, "bl");
+  g_assert_nonnull (strstr (bl, "nt!KeBugCheckEx"));
+  g_assert_nonnull (strstr (app->output->str, "bp nt!KeBugCheckEx\n"));
 }
 
 static gboolean

@@ -3,8 +3,9 @@
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The check box runs be or bd, Delete runs bc, as if typed, so the
- * command window shows every change. The table is the engine's and can
+ * The check box runs be or bd, Delete runs bc, the entry below the table
+ * runs bp with what is typed there, as if typed, so the command window
+ * shows every change and every refusal. The table is the engine's and can
  * be listed while the target runs.
  */
 #include "kdh-view-breakpoints.h"
@@ -21,6 +22,7 @@ struct _KdhViewBreakpoints
   GtkTreeView *tree;
   GtkListStore *store;
   GtkCellRendererToggle *toggle;
+  GtkEntry *new_entry;
 };
 
 G_DEFINE_FINAL_TYPE (KdhViewBreakpoints, kdh_view_breakpoints, KDH_TYPE_VIEW)
@@ -89,6 +91,22 @@ on_toggled (GtkCellRendererToggle *toggle,
   run (self, enabled ? "bd" : "be", id);
 }
 
+static void
+on_new_activate (GtkEntry *entry,
+                 gpointer  data)
+{
+  KdhViewBreakpoints *self = data;
+  KdhEngine *engine = kdh_view_get_engine (KDH_VIEW (self));
+  g_autofree gchar *expression = g_strstrip (g_strdup (gtk_entry_get_text (entry)));
+  g_autofree gchar *line = NULL;
+
+  if (engine == NULL || *expression == '\0')
+    return;
+  line = g_strdup_printf ("bp %s", expression);
+  kdh_engine_execute (engine, line, NULL);
+  gtk_entry_set_text (entry, "");
+}
+
 static gboolean
 on_key_press (GtkWidget   *widget,
               GdkEventKey *event,
@@ -121,6 +139,7 @@ kdh_view_breakpoints_class_init (KdhViewBreakpointsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KdhViewBreakpoints, tree);
   gtk_widget_class_bind_template_child (widget_class, KdhViewBreakpoints, store);
   gtk_widget_class_bind_template_child (widget_class, KdhViewBreakpoints, toggle);
+  gtk_widget_class_bind_template_child (widget_class, KdhViewBreakpoints, new_entry);
 }
 
 static void
@@ -130,6 +149,9 @@ kdh_view_breakpoints_init (KdhViewBreakpoints *self)
   kdh_view_set_content (KDH_VIEW (self), GTK_WIDGET (self->tree));
   g_signal_connect (self->toggle, "toggled", G_CALLBACK (on_toggled), self);
   g_signal_connect (self->tree, "key-press-event", G_CALLBACK (on_key_press), self);
+  g_signal_connect (self->new_entry, "activate", G_CALLBACK (on_new_activate), self);
+  kdh_view_name_accessible (GTK_WIDGET (self->new_entry), _("New breakpoint"),
+                            _("An address or symbol; Enter sets a breakpoint there (bp)"));
   kdh_view_name_accessible (GTK_WIDGET (self->tree), _("Breakpoints"),
                             _("The breakpoints; the check box enables or disables one, Delete clears it"));
 }

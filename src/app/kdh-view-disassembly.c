@@ -249,19 +249,36 @@ disassembly_show (KdhView  *view,
     }
 }
 
+/* bp at the row's address, or bc of the breakpoint there, as if typed. */
+static void
+toggle_breakpoint (KdhViewDisassembly *self,
+                   GtkTreeModel       *model,
+                   GtkTreeIter        *row)
+{
+  KdhEngine *engine = kdh_view_get_engine (KDH_VIEW (self));
+  g_autofree gchar *line = NULL;
+  guint64 address;
+  gint bp;
+
+  if (engine == NULL)
+    return;
+  gtk_tree_model_get (model, row, COL_ADDRESS, &address, COL_BP, &bp, -1);
+  if (bp >= 0)
+    line = g_strdup_printf ("bc %x", bp);
+  else
+    line = g_strdup_printf ("bp 0x%" G_GINT64_MODIFIER "x", address);
+  kdh_engine_execute (engine, line, NULL);
+}
+
 static gboolean
 on_key_press (GtkWidget   *widget,
               GdkEventKey *event,
               gpointer     data)
 {
   KdhViewDisassembly *self = data;
-  KdhEngine *engine = kdh_view_get_engine (KDH_VIEW (self));
   GtkTreeSelection *selection = gtk_tree_view_get_selection (self->tree);
-  g_autofree gchar *line = NULL;
   GtkTreeModel *model;
   GtkTreeIter row;
-  guint64 address;
-  gint bp;
 
   if ((event->keyval == GDK_KEY_Up || event->keyval == GDK_KEY_KP_Up
        || event->keyval == GDK_KEY_Page_Up || event->keyval == GDK_KEY_KP_Page_Up)
@@ -277,14 +294,30 @@ on_key_press (GtkWidget   *widget,
     }
   if (event->keyval != GDK_KEY_F9 || (event->state & gtk_accelerator_get_default_mod_mask ()) != 0)
     return GDK_EVENT_PROPAGATE;
-  if (engine == NULL || !gtk_tree_selection_get_selected (selection, &model, &row))
-    return GDK_EVENT_STOP;
-  gtk_tree_model_get (model, &row, COL_ADDRESS, &address, COL_BP, &bp, -1);
-  if (bp >= 0)
-    line = g_strdup_printf ("bc %x", bp);
-  else
-    line = g_strdup_printf ("bp 0x%" G_GINT64_MODIFIER "x", address);
-  kdh_engine_execute (engine, line, NULL);
+  if (gtk_tree_selection_get_selected (selection, &model, &row))
+    toggle_breakpoint (self, model, &row);
+  return GDK_EVENT_STOP;
+}
+
+/* A click in the gutter toggles the line's breakpoint, as F9 does. */
+static gboolean
+on_button_press (GtkWidget      *widget,
+                 GdkEventButton *event,
+                 gpointer        data)
+{
+  KdhViewDisassembly *self = data;
+  g_autoptr (GtkTreePath) path = NULL;
+  GtkTreeViewColumn *column = NULL;
+  GtkTreeIter row;
+
+  if (event->type != GDK_BUTTON_PRESS || event->button != GDK_BUTTON_PRIMARY
+      || !gtk_tree_view_get_path_at_pos (self->tree, (gint) event->x, (gint) event->y, &path,
+                                         &column, NULL, NULL)
+      || column != gtk_tree_view_get_column (self->tree, 0)
+      || !gtk_tree_model_get_iter (GTK_TREE_MODEL (self->store), &row, path))
+    return GDK_EVENT_PROPAGATE;
+  gtk_tree_view_set_cursor (self->tree, path, NULL, FALSE);
+  toggle_breakpoint (self, GTK_TREE_MODEL (self->store), &row);
   return GDK_EVENT_STOP;
 }
 
@@ -338,10 +371,11 @@ kdh_view_disassembly_init (KdhViewDisassembly *self)
   self->start = G_MAXUINT64;
   self->count = VIEW_INSTRUCTIONS;
   g_signal_connect (self->tree, "key-press-event", G_CALLBACK (on_key_press), self);
+  g_signal_connect (self->tree, "button-press-event", G_CALLBACK (on_button_press), self);
   g_signal_connect (self->tree, "scroll-event", G_CALLBACK (on_scroll), self);
   g_signal_connect (self->scrolled, "edge-overshot", G_CALLBACK (on_edge_overshot), self);
   kdh_view_name_accessible (GTK_WIDGET (self->tree), _("Disassembly"),
-                            _("The code at the current instruction; F9 toggles a breakpoint at the selected line, "
+                            _("The code at the current instruction; F9 (or a click in the gutter) toggles a breakpoint at the selected line, "
                               "F7 runs to it; Up on the first line shows the code before it"));
 }
 
