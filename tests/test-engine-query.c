@@ -110,6 +110,84 @@ test_registers (void)
   kdh_test_engine_clear (&t);
 }
 
+/* Registers r names beyond the CONTEXT: EFLAGS's bits and, from the
+ * processor's KSPECIAL_REGISTERS, cr0..cr8 and the descriptor tables,
+ * against the values kdhost-sim gives its processors (kdh-sim-kernel-data.c);
+ * the Registers view's query lists them as r prints them. */
+static void
+test_control_registers (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *out = NULL, *efl = NULL, *efl_set = NULL, *efl_clear = NULL, *cr3 = NULL;
+  g_autofree gchar *eval = NULL, *refused = NULL, *gdt0 = NULL, *gdt1 = NULL, *zf = NULL;
+  g_autoptr (KdhEvent) answer = NULL;
+  g_autoptr (GVariantIter) iter = NULL;
+  const gchar *name, *text;
+  guint64 value, eflags;
+  guint cpu, seen = 0;
+
+  stop_at_tick (&t);
+  out = kdh_test_engine_run (&t, "r cr0, cr4, gdtl, iopl", FALSE);
+  g_assert_nonnull (strstr (out, "cr0=0000000080050033\n"));
+  g_assert_nonnull (strstr (out, "cr4=0000000000350ef8\n"));
+  g_assert_nonnull (strstr (out, "iopl=0\n"));
+  g_assert_nonnull (strstr (out, "gdtl="));
+  g_assert_cmpuint (strcspn (strstr (out, "gdtl=") + 5, "\n"), ==, 4);   /* 16 bits */
+
+  /* zf is bit 6 of efl; setting it writes efl. */
+  efl = kdh_test_engine_run (&t, "r efl", FALSE);
+  g_assert_true (g_str_has_prefix (efl, "efl="));
+  eflags = g_ascii_strtoull (efl + 4, NULL, 16);
+  zf = kdh_test_engine_run (&t, "r zf", FALSE);
+  g_assert_cmpstr (zf, ==, (eflags & 0x40) ? "zf=1\n" : "zf=0\n");
+  g_free (kdh_test_engine_run (&t, "r zf=1", FALSE));
+  efl_set = kdh_test_engine_run (&t, "r efl", FALSE);
+  g_assert_cmphex (g_ascii_strtoull (efl_set + 4, NULL, 16), ==, eflags | 0x40);
+  g_free (kdh_test_engine_run (&t, "r zf=0", FALSE));
+  efl_clear = kdh_test_engine_run (&t, "r efl", FALSE);
+  g_assert_cmphex (g_ascii_strtoull (efl_clear + 4, NULL, 16), ==, eflags & ~(guint64) 0x40);
+  refused = kdh_test_engine_run (&t, "r cr0=1", TRUE);
+  g_assert_nonnull (strstr (t.errors->str, "cr0 cannot be set"));
+
+  /* Expressions name them too. */
+  cr3 = kdh_test_engine_run (&t, "r cr3", FALSE);
+  eval = kdh_test_engine_run (&t, "? @cr3", FALSE);
+  g_assert_cmphex (g_ascii_strtoull (cr3 + 4, NULL, 16), !=, 0);
+  {
+    g_autofree gchar *hex = g_strdup_printf ("%08x`%08x", (guint) (g_ascii_strtoull (cr3 + 4, NULL, 16) >> 32),
+                                             (guint) g_ascii_strtoull (cr3 + 4, NULL, 16));
+
+    g_assert_nonnull (strstr (eval, hex));
+  }
+
+  /* The view's rows: as r prints them. */
+  answer = ask (&t, KDH_VIEW_QUERY_REGISTERS, 0, 0);
+  g_assert_nonnull (answer->result);
+  g_variant_get (answer->result, "(ua(sts))", &cpu, &iter);
+  while (g_variant_iter_next (iter, "(&st&s)", &name, &value, &text))
+    {
+      g_autofree gchar *line = NULL, *printed = NULL, *expect = NULL;
+
+      if (!g_str_equal (name, "cr0") && !g_str_equal (name, "cr3") && !g_str_equal (name, "zf")
+          && !g_str_equal (name, "gdtl"))
+        continue;
+      line = g_strdup_printf ("r %s", name);
+      printed = kdh_test_engine_run (&t, line, FALSE);
+      expect = g_strdup_printf ("%s=%s\n", name, text);
+      g_assert_cmpstr (printed, ==, expect);
+      seen++;
+    }
+  g_assert_cmpuint (seen, ==, 4);
+
+  /* Each processor has its own. */
+  gdt0 = kdh_test_engine_run (&t, "r gdtr", FALSE);
+  g_free (kdh_test_engine_run (&t, "~1", FALSE));
+  gdt1 = kdh_test_engine_run (&t, "r gdtr", FALSE);
+  g_assert_true (g_str_has_prefix (gdt1, "gdtr=fffff8"));
+  g_assert_cmpstr (gdt0, !=, gdt1);
+  kdh_test_engine_clear (&t);
+}
+
 static void
 test_stack (void)
 {
@@ -461,6 +539,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine-query/registers", test_registers);
+  g_test_add_func ("/engine-query/control-registers", test_control_registers);
   g_test_add_func ("/engine-query/stack", test_stack);
   g_test_add_func ("/engine-query/disassembly", test_disassembly);
   g_test_add_func ("/engine-query/memory", test_memory);

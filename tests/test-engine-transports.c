@@ -1017,6 +1017,7 @@ typedef struct {
   GByteArray *held;             /* host bytes held back meanwhile */
   guint state_changes;          /* STATE_CHANGE64 packets passed on to the host */
   guint host_acks;              /* ACKs from the host */
+  gboolean target_waits;        /* a data packet of the target, no ACK since */
   guint resends;                /* RESENDs slipped in */
 } Proxy;
 
@@ -1072,7 +1073,10 @@ on_proxy_host (gint         fd,
       if (ev.kind != KDH_PARSE_PACKET)
         continue;
       if (ev.header.control && ev.header.type == KDH_PACKET_TYPE_ACKNOWLEDGE)
-        p->host_acks++;
+        {
+          p->host_acks++;
+          p->target_waits = FALSE;
+        }
       if (p->armed && !p->holding && !ev.header.control
           && ev.header.type == KDH_PACKET_TYPE_STATE_MANIPULATE)
         {
@@ -1101,7 +1105,11 @@ on_proxy_target (gint         fd,
   write_all (p->host_fd, buf, (gsize) n);
   kdh_packet_parser_feed (p->from_target, buf, (gsize) n);
   while (kdh_packet_parser_next (p->from_target, &ev))
-    if (ev.kind == KDH_PARSE_PACKET && ev.header.type == KDH_PACKET_TYPE_STATE_CHANGE64)
+    {
+      if (ev.kind == KDH_PARSE_PACKET && !ev.header.control)
+        p->target_waits = TRUE;
+      if (ev.kind != KDH_PARSE_PACKET || ev.header.type != KDH_PACKET_TYPE_STATE_CHANGE64)
+        continue;
       {
         p->state_changes++;
         /* The state change is on its way to the host: now the request,
@@ -1114,6 +1122,7 @@ on_proxy_target (gint         fd,
             p->holding = p->armed = FALSE;
           }
       }
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -1196,6 +1205,17 @@ typedef struct {
   guint host_acks;
 } ProxyWait;
 
+/* The target's last packet acknowledged, through the proxy: the target
+ * waits for nothing, so a RESEND now gets its state change (one that
+ * still waited for an ACK would send that packet again instead). */
+static gboolean
+proxy_all_acknowledged (gpointer data)
+{
+  Proxy *p = data;
+
+  return !p->target_waits;
+}
+
 static gboolean
 proxy_counts_reached (gpointer data)
 {
@@ -1231,6 +1251,7 @@ test_resend_while_stopped (void)
   /* Idle: the engine acknowledges the packet (and has then handled it)
    * before it sends anything else. */
   mark = f.t.output->len;
+  kdh_test_run_until (proxy_all_acknowledged, p, 30, "the attach's last reply acknowledged");
   w = (ProxyWait) { p, p->state_changes + 1, p->host_acks + 1 };
   proxy_inject_resend (p);
   kdh_test_run_until (proxy_counts_reached, &w, 30, "the state change sent again, acknowledged");

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kd/kdh-context.h"
+#include "kd/kdh-special.h"
 #include "kdh-dump.h"
 
 /* WinDbg refuses ranges over 256 MB unless L? is used. */
@@ -114,6 +115,19 @@ cmd_vertarget (KdhCommandCall *inv,
   return TRUE;
 }
 
+/* As r prints a register: its width, one digit for a flag (zf=1). */
+static gint
+register_digits (KdhTarget             *target,
+                 const KdhRegisterInfo *reg,
+                 const gchar           *name)
+{
+  if (reg == NULL && kdh_flag_find (name) != NULL)
+    return 1;
+  if (reg == NULL)
+    reg = kdh_special_find (kdh_target_get_machine (target), name);
+  return reg ? reg->size * 2 : 16;
+}
+
 static gboolean
 cmd_registers (KdhCommandCall *inv,
                gpointer        data,
@@ -181,7 +195,8 @@ cmd_registers (KdhCommandCall *inv,
                                    &value))
             if (!kdh_target_get_register (target, name, &value, error))
               return FALSE;
-          say (inv, "%s=%0*" G_GINT64_MODIFIER "x\n", name, reg ? reg->size * 2 : 16, value);
+          say (inv, "%s=%0*" G_GINT64_MODIFIER "x\n", name, register_digits (target, reg, name),
+               value);
         }
     }
   return TRUE;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "kd/kdh-context.h"
+#include "kd/kdh-special.h"
 #include "kdh-query.h"
 #include "target/kdh-exec.h"
 #include "target/kdh-stack.h"
@@ -42,6 +43,51 @@ stopped_target (KdhCommands *c,
       return NULL;
     }
   return target;
+}
+
+/* After the CONTEXT's: EFLAGS's named bits as r names them (zf=1), and on
+ * x64 the control registers (cr0, cr3, gdtr...) when the target gives them
+ * (a dump may not: then they are left out). */
+static void
+add_flags_and_specials (GVariantBuilder *b,
+                        KdhTarget       *target,
+                        guint            cpu,
+                        guint16          machine,
+                        const guint8    *context,
+                        gsize            len)
+{
+  const KdhRegisterInfo *efl = kdh_context_find_register (machine, "efl");
+  const KdhRegisterInfo *specials;
+  g_autoptr (GBytes) special = NULL;
+  guint64 eflags;
+  guint n = 0;
+
+  if (efl != NULL && kdh_context_get (context, len, efl, &eflags))
+    {
+      const KdhFlagInfo *flags = kdh_flags_table (&n);
+
+      for (guint i = 0; i < n; i++)
+        {
+          guint64 value = kdh_flag_get (&flags[i], eflags);
+          g_autofree gchar *text = g_strdup_printf ("%" G_GINT64_MODIFIER "x", value);
+
+          g_variant_builder_add (b, "(sts)", flags[i].name, value, text);
+        }
+    }
+  specials = kdh_special_registers (machine, &n);
+  if (specials == NULL || (special = kdh_target_get_special (target, cpu, NULL)) == NULL)
+    return;
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 value;
+      g_autofree gchar *text = NULL;
+
+      if (!kdh_context_get (g_bytes_get_data (special, NULL), g_bytes_get_size (special),
+                            &specials[i], &value))
+        continue;
+      text = g_strdup_printf ("%0*" G_GINT64_MODIFIER "x", specials[i].size * 2, value);
+      g_variant_builder_add (b, "(sts)", specials[i].name, value, text);
+    }
 }
 
 static GVariant *
@@ -84,6 +130,7 @@ query_registers (KdhCommands *c,
         text = g_strnfill (regs[i].size * 2, '?');
       g_variant_builder_add (&b, "(sts)", regs[i].name, value, text);
     }
+  add_flags_and_specials (&b, target, cpu, machine, bytes, len);
   return g_variant_ref_sink (g_variant_new ("(ua(sts))", cpu, &b));
 }
 

@@ -19,7 +19,8 @@ G_BEGIN_DECLS
 
 typedef enum {
   /* (u a(sts)): the current processor; each register of the CONTEXT's
-   * table in WinDbg's order: name, value, value as r prints it */
+   * table in WinDbg's order, then EFLAGS's named bits and (x64) the
+   * control registers: name, value, value as r prints it */
   KDH_VIEW_QUERY_REGISTERS,
   /* a(tssss): per frame as k prints it: the frame's rip, Child-SP,
    * RetAddr, call site, a note ("" or why the stack ends) */

@@ -14,6 +14,7 @@
 #include "kdh-target-private.h"
 #include "kdh-windows-name.h"
 #include "kd/kdh-context.h"
+#include "kd/kdh-special.h"
 
 /* Bounds against a corrupt or hostile target. */
 #define MAX_MODULES 4096
@@ -31,6 +32,7 @@ struct _KdhTarget
   KdhStateChange stop;
   guint n_cpus;
   GHashTable *contexts;        /* cpu -> GBytes, this stop only */
+  GHashTable *specials;        /* cpu -> GBytes (KSPECIAL_REGISTERS), this stop only */
   GPtrArray *modules;          /* KdhModule*, NULL until walked */
   GArray *breakpoints;         /* KdhBreakpointRecord, by handle */
   KdhProductType product;      /* from KUSER_SHARED_DATA, with the version */
@@ -65,6 +67,7 @@ kdh_target_new (KdhTargetRequestFunc request,
   t->request = request;
   t->request_data = request_data;
   t->contexts = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_bytes_unref);
+  t->specials = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_bytes_unref);
   t->breakpoints = g_array_new (FALSE, FALSE, sizeof (KdhBreakpointRecord));
   t->symbol_settings = kdh_symbol_settings_new ();
   return t;
@@ -83,6 +86,7 @@ kdh_target_forget_stop (KdhTarget *t)
     kdh_state_change_clear (&t->stop);
   t->have_stop = FALSE;
   g_hash_table_remove_all (t->contexts);
+  g_hash_table_remove_all (t->specials);
 }
 
 void
@@ -102,6 +106,7 @@ kdh_target_free (KdhTarget *t)
     return;
   kdh_target_forget_all (t);
   g_hash_table_unref (t->contexts);
+  g_hash_table_unref (t->specials);
   g_array_unref (t->breakpoints);
   kdh_symbol_settings_free (t->symbol_settings);
   g_free (t);
@@ -362,27 +367,34 @@ kdh_target_get_context (KdhTarget  *t,
   return g_bytes_ref (cached);
 }
 
-gboolean
-kdh_target_get_register (KdhTarget   *t,
-                         const gchar *name,
-                         guint64     *value,
-                         GError     **error)
+/* For kdh-target-registers.c. */
+GHashTable *
+_kdh_target_special_cache (KdhTarget *t)
 {
-  g_autoptr (GBytes) ctx = kdh_target_get_context (t, kdh_target_get_cpu (t), error);
-  const KdhRegisterInfo *reg;
-  gsize len;
-  const guint8 *data;
+  return t->specials;
+}
 
-  if (ctx == NULL)
-    return FALSE;
-  reg = kdh_context_find_register (t->version.machine_type, name);
-  if (reg == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("Bad register error at '%s'"), name);
-      return FALSE;
-    }
-  data = g_bytes_get_data (ctx, &len);
-  return kdh_context_get (data, len, reg, value);
+gboolean
+_kdh_target_request (KdhTarget           *t,
+                     const KdhManipulate *request,
+                     KdhManipulate       *reply,
+                     GBytes             **payload,
+                     GError             **error)
+{
+  return t->request (t->request_data, request, NULL, 0, reply, payload, error);
+}
+
+gboolean
+_kdh_target_have_stop (KdhTarget *t)
+{
+  return t->have_stop;
+}
+
+void
+_kdh_target_bad_register (GError     **error,
+                          const gchar *name)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("Bad register error at '%s'"), name);
 }
 
 gboolean
@@ -401,13 +413,39 @@ kdh_target_set_register (KdhTarget   *t,
 
   if (ctx == NULL)
     return FALSE;
+  data = g_bytes_get_data (ctx, &len);
   reg = kdh_context_find_register (t->version.machine_type, name);
-  if (reg == NULL)
+  if (reg == NULL && kdh_flag_find (name) != NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("Bad register error at '%s'"), name);
+      /* A flag: EFLAGS with that bit changed. */
+      const KdhRegisterInfo *efl = kdh_context_find_register (t->version.machine_type, "efl");
+      guint64 eflags;
+
+      if (efl == NULL || !kdh_context_get (data, len, efl, &eflags))
+        {
+          _kdh_target_bad_register (error, name);
+          return FALSE;
+        }
+      if (!kdh_flag_set (kdh_flag_find (name), eflags, value, &eflags))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("%s cannot hold 0x%" G_GINT64_MODIFIER "x."), name, value);
+          return FALSE;
+        }
+      reg = efl;
+      value = eflags;
+    }
+  if (reg == NULL && kdh_special_find (t->version.machine_type, name) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("%s cannot be set: kdhost does not write control registers."), name);
       return FALSE;
     }
-  data = g_bytes_get_data (ctx, &len);
+  if (reg == NULL)
+    {
+      _kdh_target_bad_register (error, name);
+      return FALSE;
+    }
   copy = g_memdup2 (data, len);
   kdh_context_set (copy, len, reg, value);
   kdh_manipulate_init_set_context (&request, (guint16) cpu,

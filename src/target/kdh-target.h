@@ -102,6 +102,13 @@ gboolean   kdh_target_write_virtual (KdhTarget    *target,
 GBytes    *kdh_target_get_context (KdhTarget  *target,
                                    guint       cpu,
                                    GError    **error);
+/* @cpu's KSPECIAL_REGISTERS (x64; cached until the target runs). */
+GBytes    *kdh_target_get_special (KdhTarget  *target,
+                                   guint       cpu,
+                                   GError    **error);
+/* A register of the current processor by WinDbg's name: the CONTEXT's,
+ * a flag of EFLAGS (zf, iopl), or a control register (cr3, gdtr; x64).
+ * Setting a flag writes EFLAGS; control registers are not written. */
 gboolean   kdh_target_get_register (KdhTarget   *target,
                                     const gchar *name,
                                     guint64     *value,
