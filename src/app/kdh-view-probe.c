@@ -23,6 +23,7 @@ typedef struct {
   gboolean busy;                /* a view had a query in flight after the last event */
   gboolean view_result;         /* the event in hand answers a view's query */
   gint64 break_us;
+  guint n_views;                /* open after the last event */
   GdkFrameClock *clock;
   gulong paint_handler;
 } ViewProbe;
@@ -61,11 +62,11 @@ append_ms (GString     *text,
 }
 
 static void
-write_report (guint views)
+write_report (void)
 {
   g_autoptr (GString) text = g_string_new (NULL);
 
-  g_string_append_printf (text, "views=%u\n", views);
+  g_string_append_printf (text, "views=%u\n", probe->n_views);
   for (guint i = 0; i < probe->stops->len; i++)
     {
       Stop *stop = &g_array_index (probe->stops, Stop, i);
@@ -98,12 +99,10 @@ static void
 on_after_paint (GdkFrameClock *clock,
                 gpointer       data)
 {
-  GtkNotebook *views = data;
-
   if (probe->in_stop && current_stop ()->painted_us < 0)
     {
       current_stop ()->painted_us = g_get_monotonic_time () - probe->break_us;
-      write_report ((guint) gtk_notebook_get_n_pages (views));
+      write_report ();
     }
   stop_painting_watch ();
 }
@@ -120,7 +119,7 @@ watch_painting (GtkNotebook *views)
     return;
   probe->clock = g_object_ref (clock);
   probe->paint_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint),
-                                           views);
+                                           NULL);
   gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_PAINT);
 }
 
@@ -143,13 +142,15 @@ void
 kdh_view_probe_after (GtkNotebook    *views,
                       const KdhEvent *event)
 {
-  guint n = (guint) gtk_notebook_get_n_pages (views);
   gboolean busy = FALSE;
+  guint n;
   Stop *stop;
   gint64 now;
 
   if (!kdh_view_probe_enabled ())
     return;
+  n = (guint) gtk_notebook_get_n_pages (views);
+  probe->n_views = n;
   if (event->kind == KDH_EVENT_STATE)
     {
       if (event->state != KDH_CONN_BREAK)
@@ -182,7 +183,7 @@ kdh_view_probe_after (GtkNotebook    *views,
     {
       probe->busy = busy;
       if (probe->view_result)
-        write_report (n);
+        write_report ();
       return;
     }
   probe->busy = FALSE;
@@ -193,5 +194,5 @@ kdh_view_probe_after (GtkNotebook    *views,
       watch_painting (views);
     }
   stop->settled_us = now;
-  write_report (n);
+  write_report ();
 }
