@@ -6,6 +6,7 @@
 #include "kdh-mainloop-probe.h"
 
 #include <string.h>
+#include <time.h>
 
 #define PERIOD_MS 4
 #define HISTOGRAM_MS 1000   /* stalls are binned per millisecond up to this */
@@ -19,6 +20,9 @@ typedef struct {
   guint warmup_ms;
   gint64 startup_max_stall_us;
   gint64 max_stall_us;
+  gint64 max_cpu_stall_us;     /* the part of a stall the main thread spent on a CPU */
+  gint64 startup_max_cpu_stall_us;
+  gint64 cpu_us;               /* the main thread's CPU time at the last tick */
   guint64 samples;
   guint64 histogram[HISTOGRAM_MS + 1];
   GHashTable *counters;      /* name -> guint64* */
@@ -26,24 +30,44 @@ typedef struct {
 
 static Probe *probe;
 
+/* On a shared machine a stall may be the loop's own work or a wait for a
+ * core; the thread's CPU time tells them apart. */
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
 static gboolean
 on_tick (gpointer data)
 {
   gint64 now = g_get_monotonic_time ();
   gint64 late = MAX (0, now - probe->due_us);
+  gint64 cpu = thread_cpu_us ();
+  gint64 cpu_late = MIN (late, cpu - probe->cpu_us);
+
+  probe->cpu_us = cpu;
 
   if (probe->warmup_until_us != 0 && now >= probe->warmup_until_us)
     {
       /* Start-up (building the window, the first burst of output) is
        * over: the figures from here on are the steady state's. */
       probe->startup_max_stall_us = MAX (probe->max_stall_us, late);
+      probe->startup_max_cpu_stall_us = MAX (probe->max_cpu_stall_us, cpu_late);
       probe->max_stall_us = 0;
+      probe->max_cpu_stall_us = 0;
       probe->samples = 0;
       memset (probe->histogram, 0, sizeof probe->histogram);
       probe->warmup_until_us = 0;
       late = 0;
+      cpu_late = 0;
     }
   probe->max_stall_us = MAX (probe->max_stall_us, late);
+  probe->max_cpu_stall_us = MAX (probe->max_cpu_stall_us, cpu_late);
   probe->histogram[MIN (late / 1000, HISTOGRAM_MS)]++;
   probe->samples++;
   probe->due_us = now + PERIOD_MS * 1000;
@@ -71,12 +95,15 @@ write_report (void)
   GHashTableIter iter;
   gpointer key, value;
 
-  g_string_append_printf (text, "max_stall_ms=%.1f\np99_stall_ms=%" G_GUINT64_FORMAT
-                          "\nsamples=%" G_GUINT64_FORMAT "\n",
-                          probe->max_stall_us / 1000.0, percentile_ms (0.99), probe->samples);
+  g_string_append_printf (text, "max_stall_ms=%.1f\nmax_cpu_stall_ms=%.1f\np99_stall_ms=%"
+                          G_GUINT64_FORMAT "\nsamples=%" G_GUINT64_FORMAT "\n",
+                          probe->max_stall_us / 1000.0, probe->max_cpu_stall_us / 1000.0,
+                          percentile_ms (0.99), probe->samples);
   if (probe->warmup_ms > 0)
-    g_string_append_printf (text, "warmup_ms=%u\nstartup_max_stall_ms=%.1f\n", probe->warmup_ms,
-                            probe->startup_max_stall_us / 1000.0);
+    g_string_append_printf (text, "warmup_ms=%u\nstartup_max_stall_ms=%.1f\n"
+                            "startup_max_cpu_stall_ms=%.1f\n", probe->warmup_ms,
+                            probe->startup_max_stall_us / 1000.0,
+                            probe->startup_max_cpu_stall_us / 1000.0);
   g_hash_table_iter_init (&iter, probe->counters);
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_string_append_printf (text, "%s=%" G_GUINT64_FORMAT "\n", (const gchar *) key,
@@ -104,6 +131,7 @@ kdh_mainloop_probe_start (void)
   probe->path = g_strdup (path);
   probe->counters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   probe->due_us = g_get_monotonic_time () + PERIOD_MS * 1000;
+  probe->cpu_us = thread_cpu_us ();
   if (warmup && g_ascii_string_to_unsigned (warmup, 10, 1, 600000, &warmup_ms, NULL))
     {
       probe->warmup_ms = (guint) warmup_ms;

@@ -13,7 +13,9 @@ G_BEGIN_DECLS
  * high-priority timer due every few milliseconds measures how late the
  * main loop runs it, which is how long the loop was busy with something
  * else. Once a second the figures are written to FILE as key=value lines:
- * max_stall_ms, p99_stall_ms, samples, and the counters added with
+ * max_stall_ms, max_cpu_stall_ms (the most of one stall the main thread
+ * spent on a CPU, the rest being a wait for a core or for another
+ * process), p99_stall_ms, samples, and the counters added with
  * kdh_mainloop_probe_count(). With KDH_MAINLOOP_PROBE_WARMUP_MS=N the
  * stall figures start over N ms after start-up (what start-up itself
  * cost is kept as startup_max_stall_ms). Returns FALSE when not enabled. */

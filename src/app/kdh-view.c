@@ -116,6 +116,14 @@ kdh_view_set_engine (KdhView   *self,
   kdh_view_refresh (self);
 }
 
+guint
+kdh_view_get_query (KdhView *self)
+{
+  KdhViewPrivate *priv = kdh_view_get_instance_private (self);
+
+  return priv->token;
+}
+
 KdhEngine *
 kdh_view_get_engine (KdhView *self)
 {

@@ -42,6 +42,8 @@ KdhEngine  *kdh_view_get_engine   (KdhView        *self);
 /* Every engine event goes here; the view picks what concerns it. */
 void        kdh_view_handle_event (KdhView        *self,
                                    const KdhEvent *event);
+/* The token of the view's query in flight; 0 when it waits for none. */
+guint       kdh_view_get_query    (KdhView        *self);
 /* Asks again now (when stopped). */
 void        kdh_view_refresh      (KdhView        *self);
 /* Where the view's content lives: focused when the view is shown. */

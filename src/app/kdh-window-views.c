@@ -18,6 +18,7 @@
 #include "kdh-view-disassembly.h"
 #include "kdh-view-memory.h"
 #include "kdh-view-modules.h"
+#include "kdh-view-probe.h"
 #include "kdh-view-processors.h"
 #include "kdh-view-registers.h"
 #include "kdh-view-stack.h"
@@ -224,8 +225,10 @@ kdh_window_views_event (KdhWindow      *self,
     return;
   if (event->kind == KDH_EVENT_STATE)
     set_stepping_enabled (self, event->state == KDH_CONN_BREAK);
+  kdh_view_probe_before (self->views, event);
   for (gint i = 0; i < gtk_notebook_get_n_pages (self->views); i++)
     kdh_view_handle_event (KDH_VIEW (gtk_notebook_get_nth_page (self->views, i)), event);
+  kdh_view_probe_after (self->views, event);
 }
 
 void
