@@ -148,6 +148,12 @@ test_symbols_and_modules (void)
 }
 
 /* g, then the test driver's tick routine hits the breakpoint. */
+static gboolean
+is_ready (gpointer data)
+{
+  return ((KdhTestEngine *) data)->ready;
+}
+
 static void
 test_go_and_breakpoint (void)
 {
@@ -162,6 +168,20 @@ test_go_and_breakpoint (void)
   g_assert_true (t.state == KDH_CONN_RUNNING || t.state == KDH_CONN_BREAK);
   kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 30);
   g_assert_nonnull (strstr (t.output->str + mark, "kdhtest!KdhTestTick:\n"));
+
+  /* g from the breakpoint steps off it first; the front ends see only
+   * Running and the next hit, not a Break for that step. */
+  for (guint round = 0; round < 3; round++)
+    {
+      guint from = t.states->len;
+
+      kdh_test_run_until (is_ready, &t, 60, "the prompt at the breakpoint");
+      g_free (kdh_test_engine_run (&t, "g", FALSE));
+      kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 30);
+      g_assert_cmpuint (t.states->len - from, ==, 2);
+      g_assert_cmpint (g_array_index (t.states, KdhConnState, from), ==, KDH_CONN_RUNNING);
+      g_assert_cmpint (g_array_index (t.states, KdhConnState, from + 1), ==, KDH_CONN_BREAK);
+    }
   kdh_test_engine_clear (&t);
 }
 

@@ -437,6 +437,15 @@ _kdh_session_exec_after_stop (KdhSession *s)
 /* Executes the instruction under a breakpoint at the current address with
  * the breakpoint out of memory. *stopped: it stopped for another reason
  * (shown). */
+/* After a quiet step went wrong: the front ends learn the state it left. */
+static void
+publish_state_as_is (KdhSession *s)
+{
+  g_autofree gchar *reason = g_strdup (s->state_reason);
+
+  kdh_session_set_state (s, s->state, reason, 0);
+}
+
 static gboolean
 step_over_breakpoint (KdhSession *s,
                       gboolean   *stopped,
@@ -448,12 +457,22 @@ step_over_breakpoint (KdhSession *s,
   const guint8 *data;
   gboolean ours;
 
-  if (!_kdh_session_continue (s, TRUE, 0, error))
-    return FALSE;
-  if (!kdh_session_wait (s, stop_arrived, g_get_monotonic_time () + TRACE_WAIT_MS * 1000, error))
-    return FALSE;
+  /* The front ends see the user's g, not this step: no Running and Break
+   * for it (the views would ask at a stop that lasts a moment). Whatever
+   * goes wrong is shown as it is. */
+  s->quiet_state = TRUE;
+  if (!_kdh_session_continue (s, TRUE, 0, error)
+      || !kdh_session_wait (s, stop_arrived, g_get_monotonic_time () + TRACE_WAIT_MS * 1000,
+                            error))
+    {
+      s->quiet_state = FALSE;
+      publish_state_as_is (s);
+      return FALSE;
+    }
+  s->quiet_state = FALSE;
   if (s->stop == NULL)
     {
+      publish_state_as_is (s);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                            _("The target did not stop after stepping over a breakpoint."));
       return FALSE;
@@ -476,7 +495,9 @@ step_over_breakpoint (KdhSession *s,
   g_clear_pointer (&s->current_stop, g_bytes_unref);
   s->current_stop = g_bytes_ref (payload);
   s->cpu = kdh_target_get_cpu (s->target);
+  s->quiet_state = TRUE;
   kdh_session_set_state (s, KDH_CONN_BREAK, NULL, 0);
+  s->quiet_state = FALSE;
   return TRUE;
 }
 

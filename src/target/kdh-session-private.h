@@ -78,6 +78,9 @@ struct _KdhSession
   /* The last Continue went unacknowledged: taken as running (see
    * kdh_session_request()). */
   gboolean resume_unconfirmed;
+  /* Stepping off a breakpoint before the user's g: Running and Break are
+   * kept from the front ends (kdh_session_set_state()). */
+  gboolean quiet_state;
   gchar *send_error;
   guint32 awaiting_api;
   gint64 spin_until_us;           /* kdh_session_spin_until() */

@@ -37,6 +37,8 @@ kdh_session_set_state (KdhSession  *s,
   s->state = state;
   g_free (s->state_reason);
   s->state_reason = g_strdup (reason);
+  if (s->quiet_state && (state == KDH_CONN_RUNNING || state == KDH_CONN_BREAK))
+    return;
   /* The automatic retries after a loss count on across their rounds, each
    * of which counts its RESETs from one again (@attempt). */
   kdh_host_publish_state (s->host, state, reason, attempt, s->lost_attempts,
