@@ -329,7 +329,7 @@ kdh_crashdump_write (KdhCommandCall *inv,
       return FALSE;
     }
   g_byte_array_set_size (prefix, KDH_DUMP_HEADER64_SIZE);
-  if (!kdh_crashdump_build_header (inv, s, target, prefix->data, runs, &n_runs, &n_pages, type,
+  if (!kdh_crashdump_build_header (inv, target, prefix->data, runs, &n_runs, &n_pages, type,
                                    &dtb, error))
     return FALSE;
   if (type == KDH_DUMP_TYPE_FULL)

@@ -33,11 +33,6 @@
 #define KDBG_MM_PHYSICAL_MEMORY     0x270
 #define KDBG_TAG                    0x4742444Bu    /* "KDBG" */
 
-/* ReadControlSpace on x64: address 2 is the processor's KSPECIAL_REGISTERS
- * (Cr0, Cr2, Cr3, ...). */
-#define CONTROL_KSPECIAL 2
-#define KSPECIAL_CR3     0x10
-
 #define KUSER_SHARED_DATA G_GUINT64_CONSTANT (0xFFFFF78000000000)
 #define KUSER_INTERRUPT_TIME 0x08
 #define KUSER_SYSTEM_TIME    0x14
@@ -183,44 +178,17 @@ read_runs (KdhTarget   *target,
   return TRUE;
 }
 
-static gboolean
-read_control_u64 (KdhSession  *s,
-                  guint        cpu,
-                  guint64      address,
-                  guint        offset,
-                  guint64     *value,
-                  GError     **error)
-{
-  KdhManipulate request, reply;
-  g_autoptr (GBytes) payload = NULL;
-
-  kdh_manipulate_init_memory (&request, KDH_API_READ_CONTROL_SPACE, 0, address, offset + 8);
-  request.processor = (guint16) cpu;
-  if (!kdh_session_request (s, &request, NULL, 0, &reply, &payload, error))
-    return FALSE;
-  if (reply.return_status != KDH_STATUS_SUCCESS || reply.data_len < offset + 8)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("The target did not return its special registers (status 0x%08x)."),
-                   reply.return_status);
-      return FALSE;
-    }
-  *value = kdh_read_le64 (reply.data + offset);
-  return TRUE;
-}
-
 /* The header as Windows fills it at a bug check, from the stopped target. */
 gboolean
 kdh_crashdump_build_header (KdhCommandCall *inv,
-              KdhSession     *s,
-              KdhTarget      *target,
-              guint8          header[KDH_DUMP_HEADER64_SIZE],
-              KdhDumpRun     *runs,
-              guint          *n_runs,
-              guint64        *n_pages,
-              KdhDumpType     type,
-              guint64        *dtb,
-              GError        **error)
+                            KdhTarget      *target,
+                            guint8          header[KDH_DUMP_HEADER64_SIZE],
+                            KdhDumpRun     *runs,
+                            guint          *n_runs,
+                            guint64        *n_pages,
+                            KdhDumpType     type,
+                            guint64        *dtb,
+                            GError        **error)
 {
   const KdhVersion *v = kdh_target_get_version (target);
   const KdhStateChange *stop = kdh_target_get_stop (target);
@@ -246,8 +214,7 @@ kdh_crashdump_build_header (KdhCommandCall *inv,
     return FALSE;
   h.major_version = v->major_version;
   h.minor_version = v->minor_version;
-  if (!read_control_u64 (s, kdh_target_get_cpu (target), CONTROL_KSPECIAL, KSPECIAL_CR3,
-                         &h.directory_table_base, error))
+  if (!kdh_target_get_register (target, "cr3", &h.directory_table_base, error))
     return FALSE;
   if (!read_u64 (target, kdbg + KDBG_MM_PFN_DATABASE, &variable, "KdDebuggerDataBlock", error)
       || !read_u64 (target, variable, &h.pfn_database, "MmPfnDatabase", error)

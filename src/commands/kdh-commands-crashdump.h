@@ -25,7 +25,6 @@ gboolean kdh_crashdump_find_debugger_data (KdhTarget  *target,
 /* The 0x2000-byte header of a @type dump of the stopped @target, with
  * the physical memory runs it describes and the kernel's CR3. */
 gboolean kdh_crashdump_build_header (KdhCommandCall *inv,
-                                     KdhSession     *s,
                                      KdhTarget      *target,
                                      guint8          header[KDH_DUMP_HEADER64_SIZE],
                                      KdhDumpRun     *runs,

@@ -19,6 +19,7 @@
 
 #include "common/kdh-le.h"
 #include "kd/kdh-context.h"
+#include "kd/kdh-special.h"
 #include "symbols/kdh-pdb-types.h"
 #include "target/kdh-target-symbols.h"
 
@@ -26,12 +27,7 @@
 
 /* Control space on x64: indexes, and KSPECIAL_REGISTERS' fields. */
 #define CONTROL_KPCR      0
-#define CONTROL_KSPECIAL  2
 #define CONTROL_KTHREAD   3
-#define KSPECIAL_GDTR_BASE 0x58
-#define KSPECIAL_IDTR_BASE 0x68
-#define KSPECIAL_TR        0x70
-#define KSPECIAL_CR8       0xA0
 
 /* KDDEBUGGER_DATA64 (the published wdbgexts.h layout). */
 #define KDBG_SIZE                      0x014
@@ -159,6 +155,22 @@ read_control (KdhSession *s,
   return TRUE;
 }
 
+/* A register of @cpu's KSPECIAL_REGISTERS ("idtr", "cr8"), read once per
+ * stop by the target layer; FALSE when the target did not give it. */
+static gboolean
+special_register (KdhTarget   *target,
+                  guint        cpu,
+                  const gchar *name,
+                  guint64     *value)
+{
+  g_autoptr (GBytes) special = kdh_target_get_special (target, cpu, NULL);
+  const KdhRegisterInfo *reg = kdh_special_find (kdh_target_get_machine (target), name);
+
+  return special != NULL && reg != NULL
+         && kdh_context_get (g_bytes_get_data (special, NULL), g_bytes_get_size (special), reg,
+                             value);
+}
+
 /* All of [@address, +@length) or FALSE. */
 static gboolean
 read_all (KdhTarget *target,
@@ -257,8 +269,8 @@ cmd_pcr (KdhCommandCall *inv,
   KdhSession *s = inv->commands->session;
   Layout layout[N_FIELDS] = { { 0 } };
   Value values[N_FIELDS] = { { 0 } };
-  guint8 special[KDH_KSPECIAL_AMD64_SIZE], raw[8], kdbg_data[KDBG_READ];
-  gboolean have_special;
+  guint8 raw[8], kdbg_data[KDBG_READ];
+  guint64 tr;
   gsize kdbg_size = 0;
   g_autoptr (GString) missing = g_string_new (NULL);
   g_autofree gchar *at = NULL;
@@ -330,18 +342,17 @@ cmd_pcr (KdhCommandCall *inv,
     return FALSE;
 
   /* What the processor itself says, where the blocks' layout is not known. */
-  have_special = read_control (s, (guint) cpu, CONTROL_KSPECIAL, special, sizeof special);
-  if (have_special && !values[F_IDT].known)
-    values[F_IDT] = (Value) { TRUE, kdh_read_le64 (special + KSPECIAL_IDTR_BASE), "IDTR" };
-  if (have_special && !values[F_GDT].known)
-    values[F_GDT] = (Value) { TRUE, kdh_read_le64 (special + KSPECIAL_GDTR_BASE), "GDTR" };
-  if (have_special && !values[F_TSS].known
-      && tss_base (target, values[F_GDT].value, kdh_read_le16 (special + KSPECIAL_TR),
-                   &values[F_TSS].value))
+  if (!values[F_IDT].known && special_register (target, (guint) cpu, "idtr", &values[F_IDT].value))
+    values[F_IDT] = (Value) { TRUE, values[F_IDT].value, "IDTR" };
+  if (!values[F_GDT].known && special_register (target, (guint) cpu, "gdtr", &values[F_GDT].value))
+    values[F_GDT] = (Value) { TRUE, values[F_GDT].value, "GDTR" };
+  if (!values[F_TSS].known && values[F_GDT].known
+      && special_register (target, (guint) cpu, "tr", &tr)
+      && tss_base (target, values[F_GDT].value, (guint16) tr, &values[F_TSS].value))
     values[F_TSS] = (Value) { TRUE, values[F_TSS].value, "TR" };
   /* x64 keeps the IRQL in CR8. */
-  if (have_special && !values[F_IRQL].known)
-    values[F_IRQL] = (Value) { TRUE, kdh_read_le64 (special + KSPECIAL_CR8), "CR8" };
+  if (!values[F_IRQL].known && special_register (target, (guint) cpu, "cr8", &values[F_IRQL].value))
+    values[F_IRQL] = (Value) { TRUE, values[F_IRQL].value, "CR8" };
   if (!values[F_CURRENT_THREAD].known && read_control (s, (guint) cpu, CONTROL_KTHREAD, raw, 8))
     values[F_CURRENT_THREAD] = (Value) { TRUE, kdh_read_le64 (raw), "control space" };
 

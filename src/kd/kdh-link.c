@@ -226,9 +226,8 @@ kdh_link_finish_send (KdhLink *link,
 {
   if (link->send_tries == 1)
     link->stats.last_rtt_us = now_us - link->send_first_us;
-  link->next_id = kdh_packet_id_next (link->config.kdnet_ids, link->next_id);
-  link->sending = FALSE;
-  g_clear_pointer (&link->send_payload, g_bytes_unref);
+  kdh_link_cancel_send (link);
+  kdh_link_take_as_delivered (link);
   kdh_link_push_event (link, KDH_LINK_EVENT_SENT);
 }
 

@@ -28,7 +28,8 @@ gboolean    _kdh_target_request       (KdhTarget           *target,
                                        KdhManipulate       *reply,
                                        GBytes             **payload,
                                        GError             **error);
-gboolean    _kdh_target_have_stop     (KdhTarget           *target);
+gboolean    _kdh_target_need_stop     (KdhTarget           *target,
+                                       GError             **error);
 void        _kdh_target_bad_register  (GError             **error,
                                        const gchar         *name);
 

@@ -12,7 +12,6 @@
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
-#include "common/kdh-front-end-keys.h"
 #include "kdh-target-private.h"
 #include "kd/kdh-context.h"
 #include "kd/kdh-special.h"
@@ -30,13 +29,7 @@ kdh_target_get_special (KdhTarget  *t,
 
   if (cached)
     return g_bytes_ref (cached);
-  if (!_kdh_target_have_stop (t))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("The target is running; break in first (%s)."),
-                   kdh_front_end_key_name (KDH_FRONT_END_KEY_BREAK));
-      return NULL;
-    }
-  if (!kdh_target_ensure_version (t, error))
+  if (!_kdh_target_need_stop (t, error))
     return NULL;
   if (kdh_target_get_machine (t) != KDH_MACHINE_AMD64)
     {

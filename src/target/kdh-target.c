@@ -343,13 +343,7 @@ kdh_target_get_context (KdhTarget  *t,
 
   if (cached)
     return g_bytes_ref (cached);
-  if (!t->have_stop)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("The target is running; break in first (%s)."),
-                   kdh_front_end_key_name (KDH_FRONT_END_KEY_BREAK));
-      return NULL;
-    }
-  if (!kdh_target_ensure_version (t, error))
+  if (!_kdh_target_need_stop (t, error))
     return NULL;
   size = kdh_context_size (t->version.machine_type);
   kdh_manipulate_init_get_context (&request, (guint16) cpu);
@@ -384,10 +378,19 @@ _kdh_target_request (KdhTarget           *t,
   return t->request (t->request_data, request, NULL, 0, reply, payload, error);
 }
 
+/* A processor's state can be asked for: the target is stopped and its
+ * version (machine type) known. */
 gboolean
-_kdh_target_have_stop (KdhTarget *t)
+_kdh_target_need_stop (KdhTarget  *t,
+                       GError    **error)
 {
-  return t->have_stop;
+  if (!t->have_stop)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("The target is running; break in first (%s)."),
+                   kdh_front_end_key_name (KDH_FRONT_END_KEY_BREAK));
+      return FALSE;
+    }
+  return kdh_target_ensure_version (t, error);
 }
 
 void
