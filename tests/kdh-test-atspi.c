@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <gtk/gtk.h>
 
@@ -293,6 +294,49 @@ kdh_test_app_wait_table (const gchar *table,
   return w.rows;
 }
 
+guint
+kdh_test_app_registers_as_r (gchar       **rows,
+                             const gchar  *r)
+{
+  guint checked = 0;
+
+  for (guint i = 0; rows[i]; i++)
+    {
+      g_auto (GStrv) cells = g_strsplit (rows[i], "\t", 3);
+      g_autofree gchar *needle = NULL;
+      const gchar *at;
+
+      if (g_strv_length (cells) < 2)
+        continue;
+      needle = g_strdup_printf ("%s=", cells[0]);
+      at = strstr (r, needle);
+      if (at == NULL || (at > r && g_ascii_isalnum (at[-1])))
+        continue;
+      g_assert_cmpint (strncmp (at + strlen (needle), cells[1], strlen (cells[1])), ==, 0);
+      checked++;
+    }
+  return checked;
+}
+
+guint
+kdh_test_app_stack_as_k (gchar       **rows,
+                         const gchar  *k)
+{
+  g_autoptr (GString) from_view = g_string_new ("Child-SP          RetAddr               Call Site\n");
+  guint frames = 0;
+
+  for (guint i = 0; rows[i]; i++)
+    {
+      g_auto (GStrv) cells = g_strsplit (rows[i], "\t", 4);
+
+      g_assert_cmpuint (g_strv_length (cells), ==, 4);
+      g_string_append_printf (from_view, "%s %s     %s\n", cells[1], cells[2], cells[3]);
+      frames++;
+    }
+  g_assert_cmpstr (from_view->str, ==, k);
+  return frames;
+}
+
 void
 kdh_test_app_stop (KdhTestApp *app)
 {
@@ -302,16 +346,46 @@ kdh_test_app_stop (KdhTestApp *app)
   g_clear_pointer (&app->window_id, g_free);
 }
 
+static void
+die_with_test (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+GSubprocessLauncher *
+kdh_test_app_launcher_new (void)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+
+  /* A test that fails ends its kdhost too, which would otherwise keep
+   * ctest waiting on the output they share until the test's time is up. */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
+  /* The test environment turns the bridge off for the other tests. */
+  g_subprocess_launcher_unsetenv (launcher, "NO_AT_BRIDGE");
+  g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "atk", TRUE);
+  return launcher;
+}
+
+GTestDBus *
+kdh_test_app_bus_new (void)
+{
+  GTestDBus *bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+
+  /* The accessibility bus is started on demand through the session bus. */
+  g_test_dbus_add_service_dir (bus, "/usr/share/dbus-1/services");
+  g_test_dbus_up (bus);
+  return bus;
+}
+
 void
 kdh_test_app_start (KdhTestApp  *app,
                     const gchar *config)
 {
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = kdh_test_app_launcher_new ();
   g_autoptr (GError) error = NULL;
   g_autofree gchar *kdhost_path = g_build_filename (g_getenv ("KDH_BUILD_DIR"), "src", "app",
                                                     "kdhost", NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   if (config)
     {
       g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "keyfile", TRUE);
@@ -319,9 +393,6 @@ kdh_test_app_start (KdhTestApp  *app,
     }
   else
     g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
-  /* The test environment turns the bridge off for the other tests. */
-  g_subprocess_launcher_unsetenv (launcher, "NO_AT_BRIDGE");
-  g_subprocess_launcher_setenv (launcher, "GTK_A11Y", "atk", TRUE);
   app->kdhost = g_subprocess_launcher_spawn (launcher, &error, kdhost_path, "-k", "sim:", NULL);
   g_assert_no_error (error);
   kdh_test_run_until (session_exported, app, 60, "kdhost stopped at the initial break");
@@ -336,10 +407,7 @@ kdh_test_app_setup (KdhTestApp    *app,
 
   memset (app, 0, sizeof *app);
   app->output = g_string_new (NULL);
-  app->bus_fixture = g_test_dbus_new (G_TEST_DBUS_NONE);
-  /* The accessibility bus is started on demand through the session bus. */
-  g_test_dbus_add_service_dir (app->bus_fixture, "/usr/share/dbus-1/services");
-  g_test_dbus_up (app->bus_fixture);
+  app->bus_fixture = kdh_test_app_bus_new ();
   g_setenv ("DISPLAY", display_name, TRUE);
   app->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_assert_no_error (error);

@@ -41,6 +41,11 @@ void     kdh_test_app_setup    (KdhTestApp    *app,
                                 gconstpointer  data);
 void     kdh_test_app_teardown (KdhTestApp    *app,
                                 gconstpointer  data);
+/* A launcher for kdhost: readable through AT-SPI, and ended when the
+ * test's process ends. */
+GSubprocessLauncher *kdh_test_app_launcher_new (void);
+/* A private session bus that can start the accessibility bus. */
+GTestDBus *kdh_test_app_bus_new (void);
 /* kdhost -k sim:. @config: its settings in a key file under this
  * XDG_CONFIG_HOME (NULL: in memory only). */
 void     kdh_test_app_start    (KdhTestApp    *app,
@@ -67,5 +72,13 @@ gchar  **kdh_test_app_read_table (const gchar *name);
 /* The rows, once one of them holds @needle. */
 gchar  **kdh_test_app_wait_table (const gchar *table,
                                   const gchar *needle);
+
+/* Checks the Registers view's rows against r's output, digit for digit;
+ * how many registers both show. */
+guint    kdh_test_app_registers_as_r (gchar       **rows,
+                                      const gchar  *r);
+/* Checks that the Call Stack view's rows are k's lines; how many frames. */
+guint    kdh_test_app_stack_as_k     (gchar       **rows,
+                                      const gchar  *k);
 
 G_END_DECLS

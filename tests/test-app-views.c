@@ -87,10 +87,8 @@ test_views_at_breakpoint (App          *app,
 {
   g_autofree gchar *r = NULL, *k = NULL, *u = NULL, *bl = NULL, *shown = NULL;
   g_auto (GStrv) bps = NULL, regs = NULL, frames = NULL, code = NULL, code2 = NULL, u_lines = NULL;
-  g_autoptr (GString) from_view = g_string_new ("Child-SP          RetAddr               Call Site\n");
   g_autofree gchar *second = NULL, *expect = NULL, *rip_row = NULL, *third = NULL;
   g_autofree gchar *third_row = NULL, *entered = NULL;
-  guint checked = 0, k_frames = 0;
 
   g_free (kdh_test_app_run_typed (app, "bp kdhtest!KdhTestTick"));
   g_free (kdh_test_app_run_typed (app, "g"));
@@ -106,35 +104,11 @@ test_views_at_breakpoint (App          *app,
 
   /* Registers: every value r prints is the view's, digit for digit. */
   regs = kdh_test_app_wait_table ("Registers", "rip\t");
-  for (guint i = 0; regs[i]; i++)
-    {
-      g_auto (GStrv) cells = g_strsplit (regs[i], "\t", 3);
-      g_autofree gchar *needle = NULL;
-      const gchar *at;
-
-      if (g_strv_length (cells) < 2)
-        continue;
-      needle = g_strdup_printf ("%s=", cells[0]);
-      at = strstr (r, needle);
-      if (at == NULL || (at > r && g_ascii_isalnum (at[-1])))
-        continue;
-      g_assert_cmpint (strncmp (at + strlen (needle), cells[1], strlen (cells[1])), ==, 0);
-      checked++;
-    }
-  g_assert_cmpuint (checked, >=, 18);
+  g_assert_cmpuint (kdh_test_app_registers_as_r (regs, r), >=, 18);
 
   /* Call Stack: k's lines, frame by frame. */
   frames = kdh_test_app_wait_table ("Call Stack", "kdhtest!KdhTestTick");
-  for (guint i = 0; frames[i]; i++)
-    {
-      g_auto (GStrv) cells = g_strsplit (frames[i], "\t", 4);
-
-      g_assert_cmpuint (g_strv_length (cells), ==, 4);
-      g_string_append_printf (from_view, "%s %s     %s\n", cells[1], cells[2], cells[3]);
-      k_frames++;
-    }
-  g_assert_cmpuint (k_frames, >=, 4);
-  g_assert_cmpstr (from_view->str, ==, k);
+  g_assert_cmpuint (kdh_test_app_stack_as_k (frames, k), >=, 4);
 
   /* Disassembly: u's eight instructions from rip, labels as u shows
    * them; the current one and the breakpoint marked in the gutter. */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "kdh-remote-dialog.h"
+#include "kdh-test-atspi.h"
 #include "kdh-test-engine.h"
 #include "kdh-test-x11.h"
 #include "kdh-test-net.h"
@@ -154,6 +155,26 @@ at_break (gpointer data)
   return window_state (data, &state, &transport) && g_str_equal (state, "break");
 }
 
+/* A debugging client's window has the server's views: Registers (Alt+4)
+ * and Call Stack (Alt+6), fed by queries through the server, show what r
+ * and k print on the server, read as a screen reader reads them. */
+static void
+test_remote_views (App           *app,
+                   gconstpointer  data)
+{
+  g_autofree gchar *r = kdh_test_engine_run (&app->server, "r", FALSE);
+  g_autofree gchar *k = kdh_test_engine_run (&app->server, "k", FALSE);
+  g_auto (GStrv) regs = NULL, frames = NULL;
+
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("alt+4");
+  kdh_test_x11_key ("alt+6");
+  regs = kdh_test_app_wait_table ("Registers", "rip\t");
+  g_assert_cmpuint (kdh_test_app_registers_as_r (regs, r), >=, 18);
+  frames = kdh_test_app_wait_table ("Call Stack", "nt!");
+  g_assert_cmpuint (kdh_test_app_stack_as_k (frames, k), >=, 1);
+}
+
 /* Setup: the server; kdhost with -remote (data "remote") or with no
  * connection at all (data "none"). With "serve", kdhost is the server
  * (-k sim: -server ...) and this process only makes a client engine. */
@@ -170,8 +191,7 @@ app_setup (App           *app,
   app->states = g_ptr_array_new_with_free_func (g_free);
   app->output = g_string_new (NULL);
   app->echoes = g_string_new (NULL);
-  app->bus_fixture = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (app->bus_fixture);
+  app->bus_fixture = kdh_test_app_bus_new ();
   g_setenv ("DISPLAY", display_name, TRUE);
 
   kdh_test_engine_init (&app->server);
@@ -194,7 +214,7 @@ app_setup (App           *app,
                                                           app, NULL);
 
   kdhost_path = g_build_filename (g_getenv ("KDH_BUILD_DIR"), "src", "app", "kdhost", NULL);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  launcher = kdh_test_app_launcher_new ();
   g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
   if (g_str_equal (mode, "remote"))
     {
@@ -398,6 +418,8 @@ main (int argc, char **argv)
       g_test_add ("/remote/app/resync-key", App, "remote", app_setup, test_remote_resync_key,
                   app_teardown);
       g_test_add ("/remote/app/stop", App, "remote", app_setup, test_remote_stop, app_teardown);
+      g_test_add ("/remote/app/views", App, "remote", app_setup, test_remote_views,
+                  app_teardown);
       g_test_add ("/remote/app/connect-dialog", App, "none", app_setup, test_connect_dialog,
                   app_teardown);
       g_test_add ("/remote/app/window-serves", App, "serve", app_setup, test_window_serves,
