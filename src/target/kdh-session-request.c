@@ -107,7 +107,11 @@ start_spin (KdhSession *s)
 void
 kdh_session_note_print (KdhSession *s)
 {
-  s->print_spin_until_us = s->state == KDH_CONN_RUNNING && fast_link (s)
+  /* Not only where a round trip was seen to be fast: a flood attached to
+   * without a break-in has measured one at most, often slow as the target
+   * was busy. On a slower link without a byte time this costs SPIN_US per
+   * line received, a small part of a round trip. */
+  s->print_spin_until_us = s->state == KDH_CONN_RUNNING && s->link_config.byte_time_us == 0
                            ? g_get_monotonic_time () + SPIN_US : 0;
 }
 
