@@ -95,5 +95,10 @@ gdouble  kdh_bench_thread_cpu_s (void);
 gdouble  kdh_bench_raw_read_rate (const gchar *socket_path,
                                   guint64      address,
                                   guint64      bytes);
+/* DbgPrint lines per second that the same minimal host acknowledges from
+ * kdhost-sim on @socket_path (started with --dbgprint-rate=0), counted for
+ * @seconds: the link's limit for a DbgPrint flood. */
+gdouble  kdh_bench_raw_dbgprint_rate (const gchar *socket_path,
+                                      gdouble      seconds);
 
 G_END_DECLS

@@ -7,9 +7,11 @@
  * events out, exactly as the window and the console use the engine.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "kdh-sim-kernel.h"
 #include "kdh-test-engine.h"
+#include "kdh-test-wait.h"
 
 /* Where the simulated machine's images put @name, as the debugger should
  * print it ("fffff800`03001000"; with @plain, "fffff80003001000"). */
@@ -422,6 +424,77 @@ test_flood_backpressure (void)
   kdh_test_engine_clear (&t);
 }
 
+/* CPU seconds used so far by this process's threads named @name. */
+static gdouble
+thread_cpu_s (const gchar *name)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const gchar *tid;
+  gdouble total = 0;
+  guint found = 0;
+
+  g_assert_nonnull (dir);
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree gchar *comm_path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
+      g_autofree gchar *stat_path = g_strdup_printf ("/proc/self/task/%s/stat", tid);
+      g_autofree gchar *comm = NULL, *stat = NULL;
+      g_auto (GStrv) fields = NULL;
+      const gchar *end;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL)
+          || !g_file_get_contents (stat_path, &stat, NULL, NULL)
+          || strcmp (g_strchomp (comm), name) != 0 || (end = strrchr (stat, ')')) == NULL)
+        continue;
+      /* After the name: state, then utime and stime are the 12th and
+       * 13th fields (proc(5)'s 14th and 15th). */
+      fields = g_strsplit (end + 2, " ", 0);
+      g_assert_cmpuint (g_strv_length (fields), >, 12);
+      total += (g_ascii_strtoull (fields[11], NULL, 10) + g_ascii_strtoull (fields[12], NULL, 10))
+               / (gdouble) sysconf (_SC_CLK_TCK);
+      found++;
+    }
+  g_assert_cmpuint (found, ==, 1);
+  return total;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+/* A running target that prints now and then (@data: the connection), or
+ * nothing: the engine looks for the next DbgPrint without sleeping only
+ * for a short while after each line, and the simulator for its ACK, so
+ * neither thread keeps a core busy. Not a timing assertion that load could
+ * break: a thread spinning through the 2 s would use most of a core (all
+ * of one on an idle machine); the bound is half of one, and load only ever
+ * lowers what a thread gets. */
+static void
+test_print_spin_bounded (gconstpointer data)
+{
+  KdhTestEngine t;
+  gdouble engine_before, sim_before;
+  guint lines;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, data);
+  g_free (kdh_test_engine_run (&t, "g", FALSE));
+  kdh_test_engine_wait_state (&t, KDH_CONN_RUNNING, 30);
+  lines = kdh_test_check_dbgprint_sequence (t.target_output->str, 0);
+  engine_before = thread_cpu_s ("kdh-engine");
+  sim_before = thread_cpu_s ("kdh-sim");
+  kdh_test_wait (never, NULL, 2);
+  g_assert_cmpfloat (thread_cpu_s ("kdh-engine") - engine_before, <, 1.0);
+  g_assert_cmpfloat (thread_cpu_s ("kdh-sim") - sim_before, <, 1.0);
+  if (strstr (data, "dbgprint-rate") != NULL)
+    g_assert_cmpuint (kdh_test_check_dbgprint_sequence (t.target_output->str, 0), >, lines);
+  kdh_engine_break (t.engine);
+  kdh_test_engine_wait_state (&t, KDH_CONN_BREAK, 30);
+  kdh_test_engine_clear (&t);
+}
+
 /* A long dump while the front end is stuck: the engine reads and shows it
  * a piece at a time and waits for the front end, so what waits for
  * delivery stays bounded; then all of it arrives, correct and in order. */
@@ -628,6 +701,9 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/sim/reboot", test_reboot);
   g_test_add_func ("/engine/sim/dbgprint", test_dbgprint);
   g_test_add_func ("/engine/sim/flood-backpressure", test_flood_backpressure);
+  g_test_add_data_func ("/engine/sim/print-spin-bounded/idle", "sim:", test_print_spin_bounded);
+  g_test_add_data_func ("/engine/sim/print-spin-bounded/printing", "sim:dbgprint-rate=50",
+                        test_print_spin_bounded);
   g_test_add_func ("/engine/sim/long-dump-backpressure", test_long_dump_backpressure);
   g_test_add_func ("/engine/sim/bad-connection-strings", test_bad_connection_strings);
   g_test_add_func ("/engine/sim/faults", test_faults);

@@ -263,14 +263,34 @@ throttle_input (KdhEngine *engine)
                                                  g_atomic_int_get (&engine->backlogged));
 }
 
+/* The backend expects a reply or a DbgPrint within microseconds (a fast
+ * link, kdh_session_spin_until()). */
+static gboolean
+spinning (KdhEngine *engine)
+{
+  gint64 until;
+
+  if (engine->backend == NULL || engine->backend->klass->spin_until == NULL)
+    return FALSE;
+  until = engine->backend->klass->spin_until (engine->backend);
+  return until != 0 && g_get_monotonic_time () < until;
+}
+
 /* Iterates the engine's context once, waking up by @wake_us at the latest
- * (G_MAXINT64: only when something happens). */
+ * (G_MAXINT64: only when something happens). While the backend spins: one
+ * look without blocking, the processor to whoever wants it if nothing. */
 static void
 sleep_until (KdhEngine *engine,
              gint64     wake_us)
 {
   GSource *timer = NULL;
 
+  if (spinning (engine))
+    {
+      if (!g_main_context_iteration (engine->context, FALSE))
+        g_thread_yield ();
+      return;
+    }
   if (wake_us != G_MAXINT64)
     {
       gint64 ms = (wake_us - g_get_monotonic_time () + 999) / 1000;
@@ -285,18 +305,6 @@ sleep_until (KdhEngine *engine,
       g_source_destroy (timer);
       g_source_unref (timer);
     }
-}
-
-/* The backend expects a reply within microseconds (a fast link). */
-static gboolean
-spinning (KdhEngine *engine)
-{
-  gint64 until;
-
-  if (engine->backend == NULL || engine->backend->klass->spin_until == NULL)
-    return FALSE;
-  until = engine->backend->klass->spin_until (engine->backend);
-  return until != 0 && g_get_monotonic_time () < until;
 }
 
 static gboolean
@@ -336,14 +344,6 @@ engine_wait (KdhHost   *host,
           return FALSE;
         }
       flush_at = kdh_engine_linger_output (engine);
-      if (spinning (engine))
-        {
-          /* One look without blocking; give the processor to whoever
-           * else wants it when there was nothing. */
-          if (!g_main_context_iteration (engine->context, FALSE))
-            g_thread_yield ();
-          continue;
-        }
       sleep_until (engine, MIN (MIN (deadline_us, throttle_input (engine)), flush_at));
     }
 }

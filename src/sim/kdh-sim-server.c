@@ -105,17 +105,32 @@ server_source_check (GSource *source)
  * packet rather than sleeping: after an answer, the host's ACK and next
  * request come within microseconds on a socket, and waking a halted
  * processor for them costs more than that on a VM. Bounded: SPIN_US after
- * each answer, SPIN_EXCHANGES answers, then back to the main loop. */
+ * each answer, SPIN_EXCHANGES answers, then back to the main loop.
+ *
+ * A running target that printed a DbgPrint line polls for its ACK the same
+ * way on a socket (KdpPrint waits for it with the processor held; a real
+ * serial line is slow enough to sleep on, so a pty never spins). A target
+ * that prints nothing never spins, and a host that does not ACK (its front
+ * end is behind) costs SPIN_US per retransmission. */
 #define SPIN_US 200
 #define SPIN_EXCHANGES 64
+
+static gboolean
+waits_for_host (KdhSimServer *server)
+{
+  if (server->fd < 0 || server->outbuf->len != 0)
+    return FALSE;
+  if (kdh_sim_target_get_state (server->target) != KDH_SIM_RUNNING)
+    return TRUE;
+  return server->is_socket && kdh_sim_target_is_printing (server->target);
+}
 
 static void
 spin_for_host (KdhSimServer *server)
 {
   gint64 until = g_get_monotonic_time () + SPIN_US;
 
-  for (guint n = 0; n < SPIN_EXCHANGES && server->fd >= 0 && server->outbuf->len == 0
-                    && kdh_sim_target_get_state (server->target) != KDH_SIM_RUNNING; )
+  for (guint n = 0; n < SPIN_EXCHANGES && waits_for_host (server); )
     {
       struct pollfd pfd = { server->fd, POLLIN, 0 };
       guint64 sent = server->sent_bytes;

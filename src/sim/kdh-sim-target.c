@@ -90,6 +90,12 @@ kdh_sim_target_get_state (KdhSimTarget *t)
   return t->state;
 }
 
+gboolean
+kdh_sim_target_is_printing (KdhSimTarget *t)
+{
+  return t->sending && t->send_type == KDH_PACKET_TYPE_DEBUG_IO;
+}
+
 const KdhSimCounters *
 kdh_sim_target_get_counters (KdhSimTarget *t)
 {

@@ -78,6 +78,9 @@ GBytes  *kdh_sim_target_pop_output    (KdhSimTarget *target);
 void     kdh_sim_target_line_dropped  (KdhSimTarget *target);
 
 KdhSimRunState kdh_sim_target_get_state   (KdhSimTarget *target);
+/* A DbgPrint line is out and waits for the host's ACK (the processor
+ * that printed it waits too). */
+gboolean kdh_sim_target_is_printing   (KdhSimTarget *target);
 const KdhSimCounters *kdh_sim_target_get_counters (KdhSimTarget *target);
 /* "resets_received=3 resets_sent=3 packets_received=..." on one line. */
 gchar   *kdh_sim_counters_format      (const KdhSimCounters *counters);

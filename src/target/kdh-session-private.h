@@ -84,6 +84,8 @@ struct _KdhSession
   gchar *send_error;
   guint32 awaiting_api;
   gint64 spin_until_us;           /* kdh_session_spin_until() */
+  gint64 print_spin_until_us;     /* the same after a running target's DbgPrint */
+  gboolean backlogged;            /* the front ends, at the last throttle */
   GBytes *reply;
   GBytes *stop;                   /* a state change not yet handled */
   GBytes *current_stop;           /* the one we are stopped on, while at Break */
@@ -208,8 +210,12 @@ gboolean _kdh_session_continue     (KdhSession          *s,
  * otherwise they go with state changes and every PEER_INTERVAL_US. */
 void     kdh_session_publish_peer_counters (KdhSession *s);
 /* Until when the engine should look for the reply to the request in
- * flight without sleeping (0: no reply is due soon). */
+ * flight, or a running target's next DbgPrint, without sleeping (0: none
+ * is due soon). */
 gint64   kdh_session_spin_until    (KdhSession          *s);
+/* A DbgPrint came from the target: on a fast link its next one is looked
+ * for without sleeping for a while. */
+void     kdh_session_note_print    (KdhSession          *s);
 /* Waits for @predicate, failing when the transport dies for good. */
 gboolean kdh_session_wait          (KdhSession          *s,
                                     KdhSessionPredicate  predicate,

@@ -66,7 +66,13 @@ request_acknowledged (KdhSession *s)
  * where an idle processor is slow to wake (a VM's vCPU that halted): the
  * engine looks for it without sleeping for a short while first. The far
  * end's processor stays awake too: a target in the debugger polls its
- * port. Serial lines never spin: their replies take milliseconds. */
+ * port. Serial lines never spin: their replies take milliseconds.
+ *
+ * The same after a DbgPrint from a running target: a target that prints
+ * usually prints again within microseconds of our ACK (a flood is one
+ * round trip per line). Not while the front ends are behind (then reading
+ * pauses, kdh_session_throttle_input()), and a target that prints nothing
+ * is never waited for this way: the spin starts only with a line. */
 #define SPIN_US 200
 #define FAST_LINK_RTT_US 1000
 
@@ -75,18 +81,38 @@ static gboolean request_finished (KdhSession *s);
 gint64
 kdh_session_spin_until (KdhSession *s)
 {
-  return s->spin_until_us != 0 && !request_finished (s) ? s->spin_until_us : 0;
+  if (s->spin_until_us != 0 && !request_finished (s))
+    return s->spin_until_us;
+  if (s->print_spin_until_us != 0 && s->state == KDH_CONN_RUNNING && !s->backlogged
+      && s->transport != NULL && !kdh_transport_input_paused (s->transport))
+    return s->print_spin_until_us;
+  return 0;
+}
+
+static gboolean
+fast_link (KdhSession *s)
+{
+  const KdhLinkStats *stats = kdh_link_get_stats (s->link);
+
+  return s->link_config.byte_time_us == 0 && stats->last_rtt_us > 0
+         && stats->last_rtt_us <= FAST_LINK_RTT_US;
 }
 
 static void
 start_spin (KdhSession *s)
 {
-  const KdhLinkStats *stats = kdh_link_get_stats (s->link);
+  s->spin_until_us = fast_link (s) ? g_get_monotonic_time () + SPIN_US : 0;
+}
 
-  s->spin_until_us = 0;
-  if (s->link_config.byte_time_us == 0 && stats->last_rtt_us > 0
-      && stats->last_rtt_us <= FAST_LINK_RTT_US)
-    s->spin_until_us = g_get_monotonic_time () + SPIN_US;
+void
+kdh_session_note_print (KdhSession *s)
+{
+  /* Not only where a round trip was seen to be fast: a flood attached to
+   * without a break-in has measured one at most, often slow as the target
+   * was busy. On a slower link without a byte time this costs SPIN_US per
+   * line received, a small part of a round trip. */
+  s->print_spin_until_us = s->state == KDH_CONN_RUNNING && s->link_config.byte_time_us == 0
+                           ? g_get_monotonic_time () + SPIN_US : 0;
 }
 
 /* How long an acknowledged request may wait for its reply: the reply's

@@ -258,6 +258,7 @@ handle_debug_io (KdhSession *s,
       g_autofree gchar *text = g_utf8_make_valid ((const gchar *) io.data, io.data_len);
 
       kdh_host_output (s->host, KDH_OUTPUT_TARGET, text);
+      kdh_session_note_print (s);
     }
   else if (io.api == KDH_API_GET_STRING)
     {
@@ -642,6 +643,7 @@ kdh_session_throttle_input (KdhSession *s,
   guint64 packets = kdh_link_get_stats (s->link)->packets_in;
   gboolean pause;
 
+  s->backlogged = backlogged;
   if (s->transport == NULL || !s->transport_open)
     {
       s->input_paused_us = 0;
