@@ -309,6 +309,31 @@ section() {   # section NAME: the benchmark's own output, verbatim
   echo "(output waits up to 2 ms for more lines, so a flood costs the front ends one"
   echo "event per many lines)."
   echo
+  echo "\`bench-flood-cli\` first measures that limit: the minimal host of"
+  echo "\`kdh-bench-raw.c\`, waiting as well as it can (it looks at the socket without"
+  echo "sleeping for 200 µs after each packet, then blocks), breaks in to"
+  echo "\`kdhost-sim --dbgprint-rate=0\` on a Unix socket, continues it and only"
+  echo "acknowledges its lines: one round trip plus the simulator's own time per line"
+  echo "(bench-sim: the simulator alone prints some 23 000 lines/s). The flood is"
+  echo "link-bound, and issue 16's 100 000 lines/s is out of reach on this link whatever"
+  echo "the host does. Then kdhost-cli on that socket, and kdhost-cli with the in-process"
+  echo "simulator, each as a percentage of the limit (over 100 % when the limit's run got"
+  echo "less of the machine than kdhost-cli's)."
+  echo
+  echo "Where the time went before the change (profiled 2026-12-07 with \`perf record -g\`,"
+  echo "kdhost-cli with the in-process simulator flooding, load about 2): the simulator's"
+  echo "thread had 66 % of the samples, the engine's 32 %, kdhost-cli's output 1.2 %. Half"
+  echo "of the engine's and the simulator's were the kernel waking a sleeping thread,"
+  echo "some 25 000 context switches a second, two per line: the engine slept in \`poll()\`"
+  echo "for each next DbgPrint and kdhost-sim slept for each ACK, and on this VM waking an"
+  echo "idle vCPU costs more than the exchange (the flood was slowest on a quiet machine:"
+  echo "6553 lines/s at load 0.7, 15410 at load 2.4). Since then, on a link without a byte"
+  echo "time, after a DbgPrint from a running target the engine looks for the next one"
+  echo "without sleeping for up to 200 µs, but not while a front end is behind or reading"
+  echo "is paused (a stuck front end still stops the target's output) and never when no"
+  echo "line came (a target that prints nothing costs no CPU); kdhost-sim waits for its"
+  echo "line's ACK the same way on a socket, never on a pty."
+  echo
   section flood-cli
   echo
   section flood-window
@@ -322,11 +347,10 @@ section() {   # section NAME: the benchmark's own output, verbatim
   echo "stop from its Break state event reaching the window: *shown* when every open view"
   echo "has applied the answers to its queries (none has one in flight), *painted* the"
   echo "window's next frame after that, *settled* the last answer before the next \`g\`."
-  echo "A \`g\` from a breakpoint first steps off it, which the engine reports as a"
-  echo "Running and a Break: the views ask at that transient Break and get their answers"
-  echo "only after the hit, then ask again: most hits cost each view two queries (14"
-  echo "answers for the seven views instead of 8; the Memory view's are an evaluation of"
-  echo "\`@rsp\` and a read)."
+  echo "A \`g\` from a breakpoint first steps off it; the engine keeps that step's"
+  echo "Running and Break to itself, so the views ask once per hit (8 answers for the"
+  echo "seven views; the Memory view's are an evaluation of \`@rsp\` and a read), and the"
+  echo "probe counts any Break that lasted only a moment as a transient stop."
   echo
   section views-stop
   echo
