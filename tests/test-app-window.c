@@ -42,15 +42,45 @@ test_word_wrap (void)
   g_autofree gchar *c = wrap ("fox", 10, 8);
   g_autofree gchar *d = wrap ("no wrap at all here", 0, 0);
   g_autofree gchar *e = wrap ("a\tb", 10, 0);
+  g_autofree gchar *f = wrap ("abcdefgh\tx", 10, 0);
+  g_autofree gchar *g = wrap ("one two\n", 6, 0);
+  g_autofree gchar *h = wrap ("abcdef ghi", 6, 0);
+  g_autofree gchar *joined_edge = NULL;
+  g_autofree gchar *joined = NULL, *joined_tab = NULL, *joined_word = NULL, *cut = NULL;
+  g_autofree gchar *own = NULL;
 
-  /* Broken between words, never inside one; LF becomes CR LF. */
-  g_assert_cmpstr (a, ==, "the quick\r\nbrown fox\r\n");
+  /* Broken between words, never inside one, each break marked; LF
+   * becomes CR LF. */
+  g_assert_cmpstr (a, ==, "the quick " KDH_WORD_WRAP_MARK "\r\nbrown fox\r\n");
   /* A word longer than a line is the terminal's to cut. */
   g_assert_cmpstr (b, ==, "abcdefghijklmnop xy");
   /* The cursor's column counts: a word that no longer fits goes down. */
-  g_assert_cmpstr (c, ==, "\r\nfox");
+  g_assert_cmpstr (c, ==, KDH_WORD_WRAP_MARK "\r\nfox");
   g_assert_cmpstr (d, ==, "no wrap at all here");
   g_assert_cmpstr (e, ==, "a\tb");
+  /* A tab at the edge: the mark before it (a tab cell keeps none). */
+  g_assert_cmpstr (f, ==, "abcdefgh" KDH_WORD_WRAP_MARK "\t\r\nx");
+  g_assert_cmpstr (g, ==, "one " KDH_WORD_WRAP_MARK "\r\ntwo\r\n");
+  /* A word that ends at the edge: the space has no cell left. */
+  g_assert_cmpstr (h, ==, "abcdef" KDH_WORD_WRAP_SPACE KDH_WORD_WRAP_MARK "\r\nghi");
+
+  /* What the terminal gives back (LF, trailing spaces of a row without a
+   * mark trimmed) joins up to the text as it came; the text's own line
+   * breaks stay. */
+  joined = kdh_word_wrap_unwrap ("the quick " KDH_WORD_WRAP_MARK "\nbrown fox\nnext\n");
+  g_assert_cmpstr (joined, ==, "the quick brown fox\nnext\n");
+  joined_tab = kdh_word_wrap_unwrap ("abcdefgh" KDH_WORD_WRAP_MARK "\t\nx");
+  g_assert_cmpstr (joined_tab, ==, "abcdefgh\tx");
+  joined_word = kdh_word_wrap_unwrap ("fffff803" KDH_WORD_WRAP_MARK "\r\n`12345678");
+  g_assert_cmpstr (joined_word, ==, "fffff803`12345678");
+  joined_edge = kdh_word_wrap_unwrap ("abcdef" KDH_WORD_WRAP_SPACE KDH_WORD_WRAP_MARK "\nghi "
+                                      KDH_WORD_WRAP_SPACE "x");
+  g_assert_cmpstr (joined_edge, ==, "abcdef ghi " KDH_WORD_WRAP_SPACE "x");
+  /* A selection that ends at a mark. */
+  cut = kdh_word_wrap_unwrap ("the quick " KDH_WORD_WRAP_MARK);
+  g_assert_cmpstr (cut, ==, "the quick ");
+  own = kdh_word_wrap_unwrap ("a\nb\n\nc");
+  g_assert_cmpstr (own, ==, "a\nb\n\nc");
 }
 
 /* ---- Windows on sim: -------------------------------------------------- */
@@ -241,6 +271,7 @@ test_edit_and_cls (void)
   g_autofree gchar *copied = NULL;
   g_autofree gchar *after = NULL;
   g_autofree gchar *bad = NULL;
+  g_autofree gchar *screen = NULL;
 
   if (!have_display)
     {
@@ -264,6 +295,12 @@ test_edit_and_cls (void)
   kdh_test_wait (never, NULL, 1);
   after = kdh_command_view_dup_text (window->command_view);
   g_assert_null (strstr (after, "4660"));
+  /* The screen too, not only the text kept for D-Bus (VTE ignores a
+   * reset while its input is off). */
+  vte_terminal_select_all (kdh_command_view_get_terminal (window->command_view));
+  screen = vte_terminal_get_text_selected (kdh_command_view_get_terminal (window->command_view),
+                                           VTE_FORMAT_TEXT);
+  g_assert_null (strstr (screen, "4660"));
   kdh_engine_execute (window->engine, "? 1", NULL);
   wait_text (window, "Evaluate expression: 1");
   activate (window, "clear");
@@ -276,6 +313,53 @@ test_edit_and_cls (void)
   wait_state (window, KDH_CONN_RUNNING);
   activate (window, "copy");
   wait_state (window, KDH_CONN_BREAK);
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+/* A long line the output broke between words copies as the one line it
+ * was: a DbgPrint sentence and a run of addresses, from a narrow window. */
+static void
+test_copy_wrapped (void)
+{
+  static const gchar *lines[] = {
+    "KDHTEST: the driver found eleven devices on the bus and configured every one of "
+    "them with its default settings",
+    "fffff803`12340000 fffff803`12350000 fffff803`12360000 fffff803`12370000 "
+    "fffff803`12380000 fffff803`12390000",
+  };
+  KdhWindow *window;
+  VteTerminal *terminal;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = kdh_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 520, 400);
+  gtk_widget_show (GTK_WIDGET (window));
+  kdh_test_wait (never, NULL, 1);
+  terminal = kdh_command_view_get_terminal (window->command_view);
+  g_assert_cmpint (vte_terminal_get_column_count (terminal), <, 70);
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      g_autofree gchar *line = g_strconcat (lines[i], "\n", NULL);
+      g_autofree gchar *shown = NULL, *copied = NULL;
+
+      activate (window, "clear");
+      kdh_command_view_append (window->command_view, KDH_OUTPUT_TARGET, line);
+      kdh_test_wait (never, NULL, 1);
+      /* The terminal shows it on several rows, broken between words. */
+      vte_terminal_select_all (terminal);
+      shown = vte_terminal_get_text_selected (terminal, VTE_FORMAT_TEXT);
+      g_assert_nonnull (strchr (shown, '\n'));
+      g_assert_true (strchr (shown, '\n') < shown + strlen (lines[i]));
+      activate (window, "copy");
+      copied = clipboard_text ();
+      g_assert_nonnull (copied);
+      g_strchomp (copied);
+      g_assert_cmpstr (copied, ==, lines[i]);
+    }
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
@@ -668,6 +752,7 @@ main (int   argc,
   g_test_add_func ("/app/window/confirm-close", test_confirm_close);
   g_test_add_func ("/app/window/reconnect", test_reconnect);
   g_test_add_func ("/app/window/edit-and-cls", test_edit_and_cls);
+  g_test_add_func ("/app/window/copy-wrapped", test_copy_wrapped);
   g_test_add_func ("/app/window/typing-in-output", test_typing_in_output);
   g_test_add_func ("/app/window/colors-and-cursor", test_colors_and_cursor);
   g_test_add_func ("/app/window/find", test_find);
