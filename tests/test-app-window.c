@@ -14,6 +14,7 @@
 
 #include "kdh-test-engine.h"
 #include "kdh-test-gtk.h"
+#include "kdh-test-net.h"
 #include "kdh-app-resources.h"
 #include "kdh-window-private.h"
 #include "kdh-word-wrap.h"
@@ -360,6 +361,79 @@ test_copy_wrapped (void)
       g_strchomp (copied);
       g_assert_cmpstr (copied, ==, lines[i]);
     }
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+/* .cls in a window that is a debugging client clears that window (the
+ * server has no .cls to run); a client of a window that serves cannot
+ * clear the server's window. */
+static void
+test_remote_cls (void)
+{
+  KdhTestEngine server, client;
+  guint16 port = kdh_test_free_port ();
+  g_autofree gchar *start = g_strdup_printf (".server tcp:port=%u,bind=127.0.0.1", port);
+  g_autofree gchar *remote = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1", port);
+  g_autofree gchar *started = NULL, *text = NULL, *screen = NULL, *refused = NULL;
+  KdhWindow *window;
+  VteTerminal *terminal;
+  guint token;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  kdh_test_engine_init (&server);
+  kdh_test_engine_attach (&server, "sim:");
+  kdh_test_engine_wait_state (&server, KDH_CONN_BREAK, 60);
+  started = kdh_test_engine_run (&server, start, FALSE);
+  g_assert_nonnull (strstr (started, "-remote"));
+
+  window = kdh_window_new (NULL);
+  gtk_widget_show (GTK_WIDGET (window));
+  terminal = kdh_command_view_get_terminal (window->command_view);
+  kdh_window_connect_remote (window, remote);
+  wait_state (window, KDH_CONN_BREAK);
+  g_signal_emit_by_name (window->command_view, "command", "? 1234");
+  wait_text (window, "Evaluate expression: 4660");
+  g_signal_emit_by_name (window->command_view, "command", ".cls");
+  g_signal_emit_by_name (window->command_view, "command", "? 99");
+  wait_text (window, "Evaluate expression: 153");
+  kdh_test_wait (never, NULL, 1);
+  text = kdh_command_view_dup_text (window->command_view);
+  g_test_message ("the client window's output:\n%s", text);
+  g_assert_null (strstr (text, "4660"));
+  g_assert_null (strstr (text, "Unknown"));
+  vte_terminal_select_all (terminal);
+  screen = vte_terminal_get_text_selected (terminal, VTE_FORMAT_TEXT);
+  g_assert_null (strstr (screen, "4660"));
+  /* It never went to the server. */
+  g_assert_null (strstr (server.echoes->str, ".cls"));
+  gtk_widget_destroy (GTK_WIDGET (window));
+  kdh_test_engine_clear (&server);
+
+  /* The other way round: the window serves, a client types .cls. */
+  port = kdh_test_free_port ();
+  g_free (start);
+  g_free (remote);
+  start = g_strdup_printf (".server tcp:port=%u,bind=127.0.0.1", port);
+  remote = g_strdup_printf ("tcp:Port=%u,Server=127.0.0.1", port);
+  window = window_at_break ();
+  kdh_engine_execute (window->engine, start, NULL);
+  wait_text (window, "-remote");
+  kdh_engine_execute (window->engine, "? 1234", NULL);
+  wait_text (window, "Evaluate expression: 4660");
+  kdh_test_engine_init (&client);
+  token = kdh_engine_connect_remote (client.engine, remote);
+  g_assert_true (kdh_test_engine_wait_token (&client, token, 60));
+  kdh_test_engine_wait_state (&client, KDH_CONN_BREAK, 60);
+  refused = kdh_test_engine_run (&client, ".cls", TRUE);
+  g_assert_nonnull (strstr (refused, ".cls clears"));
+  g_free (text);
+  text = kdh_command_view_dup_text (window->command_view);
+  g_assert_nonnull (strstr (text, "4660"));
+  kdh_test_engine_clear (&client);
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
@@ -753,6 +827,7 @@ main (int   argc,
   g_test_add_func ("/app/window/reconnect", test_reconnect);
   g_test_add_func ("/app/window/edit-and-cls", test_edit_and_cls);
   g_test_add_func ("/app/window/copy-wrapped", test_copy_wrapped);
+  g_test_add_func ("/app/window/remote-cls", test_remote_cls);
   g_test_add_func ("/app/window/typing-in-output", test_typing_in_output);
   g_test_add_func ("/app/window/colors-and-cursor", test_colors_and_cursor);
   g_test_add_func ("/app/window/find", test_find);
