@@ -16,6 +16,7 @@
 #include "kdh-test-gtk.h"
 #include "kdh-test-net.h"
 #include "kdh-app-resources.h"
+#include "kdh-remote-dialog.h"
 #include "kdh-window-private.h"
 #include "kdh-word-wrap.h"
 
@@ -364,11 +365,12 @@ test_copy_wrapped (void)
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
-/* .cls in a window that is a debugging client clears that window (the
- * server has no .cls to run); a client of a window that serves cannot
- * clear the server's window. */
+/* A window that is a debugging client: .cls clears that window (the
+ * server has no .cls to run), its title, remote dialog and Reconnect know
+ * its session; a client of a window that serves cannot clear the
+ * server's window. */
 static void
-test_remote_cls (void)
+test_remote_window (void)
 {
   KdhTestEngine server, client;
   guint16 port = kdh_test_free_port ();
@@ -410,6 +412,31 @@ test_remote_cls (void)
   g_assert_null (strstr (screen, "4660"));
   /* It never went to the server. */
   g_assert_null (strstr (server.echoes->str, ".cls"));
+
+  /* The title names the session; File > Connect to Remote Session opens
+   * on it; after Stop Debugging (no question: the server's target is not
+   * this window's to lose), Reconnect joins it again. */
+  g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (window)), "remote tcp 127.0.0.1"));
+  activate (window, "connect-remote");
+  {
+    GList *toplevels = gtk_window_list_toplevels ();
+    GtkWidget *dialog = NULL;
+
+    for (GList *l = toplevels; l; l = l->next)
+      if (KDH_IS_REMOTE_DIALOG (l->data))
+        dialog = l->data;
+    g_list_free (toplevels);
+    g_assert_nonnull (dialog);
+    g_assert_cmpstr (kdh_remote_dialog_get_string (KDH_REMOTE_DIALOG (dialog)), ==, remote);
+    gtk_widget_destroy (dialog);
+  }
+  activate (window, "stop-debugging");
+  g_assert_null (window->confirm_dialog);
+  wait_state (window, KDH_CONN_DISCONNECTED);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "reconnect"));
+  activate (window, "reconnect");
+  wait_state (window, KDH_CONN_BREAK);
+  g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (window)), "remote tcp 127.0.0.1"));
   gtk_widget_destroy (GTK_WIDGET (window));
   kdh_test_engine_clear (&server);
 
@@ -827,7 +854,7 @@ main (int   argc,
   g_test_add_func ("/app/window/reconnect", test_reconnect);
   g_test_add_func ("/app/window/edit-and-cls", test_edit_and_cls);
   g_test_add_func ("/app/window/copy-wrapped", test_copy_wrapped);
-  g_test_add_func ("/app/window/remote-cls", test_remote_cls);
+  g_test_add_func ("/app/window/remote-window", test_remote_window);
   g_test_add_func ("/app/window/typing-in-output", test_typing_in_output);
   g_test_add_func ("/app/window/colors-and-cursor", test_colors_and_cursor);
   g_test_add_func ("/app/window/find", test_find);
