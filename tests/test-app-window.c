@@ -16,6 +16,7 @@
 #include "kdh-test-gtk.h"
 #include "kdh-test-net.h"
 #include "kdh-app-resources.h"
+#include "kdh-connect-dialog.h"
 #include "kdh-remote-dialog.h"
 #include "kdh-window-private.h"
 #include "kdh-word-wrap.h"
@@ -258,6 +259,47 @@ test_reconnect (void)
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
+static GtkWidget *
+find_toplevel (GType type)
+{
+  GList *toplevels = gtk_window_list_toplevels ();
+  GtkWidget *found = NULL;
+
+  for (GList *l = toplevels; l; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
+      found = l->data;
+  g_list_free (toplevels);
+  return found;
+}
+
+/* File > Kernel Debug… opens on this window's connection, whatever
+ * connection another window or the dialog made last. */
+static void
+test_kernel_debug_dialog (void)
+{
+  KdhWindow *window;
+  GtkWidget *dialog;
+  g_autofree gchar *built = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = kdh_window_new (NULL);
+  gtk_widget_show (GTK_WIDGET (window));
+  kdh_window_attach (window, "sim:seed=9");
+  wait_state (window, KDH_CONN_BREAK);
+  activate (window, "kernel-debug");
+  dialog = find_toplevel (KDH_TYPE_CONNECT_DIALOG);
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (window));
+  built = kdh_connect_dialog_build_connection (KDH_CONNECT_DIALOG (dialog), NULL);
+  g_assert_cmpstr (built, ==, "sim:seed=9");
+  gtk_widget_destroy (dialog);
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
 static gchar *
 clipboard_text (void)
 {
@@ -419,13 +461,8 @@ test_remote_window (void)
   g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (window)), "remote tcp 127.0.0.1"));
   activate (window, "connect-remote");
   {
-    GList *toplevels = gtk_window_list_toplevels ();
-    GtkWidget *dialog = NULL;
+    GtkWidget *dialog = find_toplevel (KDH_TYPE_REMOTE_DIALOG);
 
-    for (GList *l = toplevels; l; l = l->next)
-      if (KDH_IS_REMOTE_DIALOG (l->data))
-        dialog = l->data;
-    g_list_free (toplevels);
     g_assert_nonnull (dialog);
     g_assert_cmpstr (kdh_remote_dialog_get_string (KDH_REMOTE_DIALOG (dialog)), ==, remote);
     gtk_widget_destroy (dialog);
@@ -749,6 +786,63 @@ has_label (GtkWidget   *widget,
   return found[1] != NULL;
 }
 
+static void
+collect_tree (GtkWidget *widget,
+              gpointer   data)
+{
+  GtkWidget **tree = data;
+
+  if (GTK_IS_TREE_VIEW (widget) && *tree == NULL)
+    *tree = widget;
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), collect_tree, data);
+}
+
+/* The packet log's column titled @title. */
+static GtkTreeViewColumn *
+find_column (GtkWidget    *log,
+             const gchar  *title,
+             GtkTreeView **tree_out)
+{
+  GtkWidget *tree = NULL;
+  GtkTreeViewColumn *found = NULL;
+  GList *columns;
+
+  collect_tree (log, &tree);
+  g_assert_nonnull (tree);
+  columns = gtk_tree_view_get_columns (GTK_TREE_VIEW (tree));
+  for (GList *l = columns; l; l = l->next)
+    if (g_strcmp0 (gtk_tree_view_column_get_title (l->data), title) == 0)
+      found = l->data;
+  g_list_free (columns);
+  g_assert_nonnull (found);
+  if (tree_out)
+    *tree_out = GTK_TREE_VIEW (tree);
+  return found;
+}
+
+/* The model column holding @text in the first row. */
+static gint
+model_column_of (GtkTreeView *tree,
+                 const gchar *text)
+{
+  GtkTreeModel *model = gtk_tree_view_get_model (tree);
+  GtkTreeIter iter;
+  gint found = -1;
+
+  g_assert_true (gtk_tree_model_get_iter_first (model, &iter));
+  for (gint i = 0; i < gtk_tree_model_get_n_columns (model) && found < 0; i++)
+    if (gtk_tree_model_get_column_type (model, i) == G_TYPE_STRING)
+      {
+        g_autofree gchar *value = NULL;
+
+        gtk_tree_model_get (model, &iter, i, &value, -1);
+        if (g_strcmp0 (value, text) == 0)
+          found = i;
+      }
+  return found;
+}
+
 /* An empty packet log says that capture is off and how to start it;
  * with capture on it says so; the direction column has a title. */
 static void
@@ -798,10 +892,55 @@ test_packet_log_capture_hint (void)
     {
       const gchar *title = gtk_tree_view_column_get_title (l->data);
 
+
       g_assert_nonnull (title);
       g_assert_cmpstr (title, !=, "");
     }
   g_list_free (columns);
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+/* The packet log's Meaning, the longest text, gets the room: wider than
+ * the Verdict at the window's default size, and in full on hover. */
+static void
+test_packet_log_columns (void)
+{
+  KdhWindow *window;
+  GtkTreeViewColumn *meaning, *verdict;
+  GtkTreeView *tree;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = kdh_window_new (NULL);
+  gtk_widget_show (GTK_WIDGET (window->packet_log));
+  gtk_window_resize (GTK_WINDOW (window), 1100, 720);
+  gtk_widget_show (GTK_WIDGET (window));
+  kdh_test_wait (never, NULL, 1);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  meaning = find_column (GTK_WIDGET (window->packet_log), "Meaning", &tree);
+  verdict = find_column (GTK_WIDGET (window->packet_log), "Verdict", NULL);
+  g_test_message ("meaning %d px, verdict %d px", gtk_tree_view_column_get_width (meaning),
+                  gtk_tree_view_column_get_width (verdict));
+  g_assert_cmpint (gtk_tree_view_column_get_width (meaning), >,
+                   gtk_tree_view_column_get_width (verdict));
+  /* A long meaning, cut in its column, is the row's hover text. */
+  {
+    g_autoptr (KdhEvent) event = kdh_event_new (KDH_EVENT_PACKET);
+    const gchar *text = "ReadVirtualMemory fffff803`12340000 0x1000 bytes, answered from the cache";
+
+    event->packet_type = 2;
+    event->packet_id = 0x80800001;
+    event->byte_count = 56;
+    event->meaning = g_strdup (text);
+    event->verdict = g_strdup ("ok");
+    kdh_packet_log_append (window->packet_log, event);
+    /* Rows go in once a frame. */
+    kdh_test_wait (never, NULL, 1);
+    g_assert_cmpint (gtk_tree_view_get_tooltip_column (tree), ==, model_column_of (tree, text));
+  }
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
@@ -852,6 +991,7 @@ main (int   argc,
   g_test_add_func ("/app/window/confirm-stop", test_confirm_stop);
   g_test_add_func ("/app/window/confirm-close", test_confirm_close);
   g_test_add_func ("/app/window/reconnect", test_reconnect);
+  g_test_add_func ("/app/window/kernel-debug-dialog", test_kernel_debug_dialog);
   g_test_add_func ("/app/window/edit-and-cls", test_edit_and_cls);
   g_test_add_func ("/app/window/copy-wrapped", test_copy_wrapped);
   g_test_add_func ("/app/window/remote-window", test_remote_window);
@@ -859,6 +999,7 @@ main (int   argc,
   g_test_add_func ("/app/window/colors-and-cursor", test_colors_and_cursor);
   g_test_add_func ("/app/window/find", test_find);
   g_test_add_func ("/app/window/small-window-layout", test_small_window_layout);
+  g_test_add_func ("/app/window/packet-log-columns", test_packet_log_columns);
   g_test_add_func ("/app/window/packet-log-capture-hint", test_packet_log_capture_hint);
   g_test_add_func ("/app/window/kernel-connection-items", test_kernel_connection_items);
   g_test_add_func ("/app/window/icon-from-resource", test_icon_from_resource);
