@@ -231,6 +231,62 @@ test_confirm_close (void)
   kdh_test_run_until (is_null, &weak, 10, "the window closed");
 }
 
+static gboolean
+at_break_on (gpointer data)
+{
+  KdhWindow *window = data;
+
+  return g_strcmp0 (window->connection, "sim:seed=4") == 0
+         && kdh_window_get_state (window) == KDH_CONN_BREAK;
+}
+
+/* Connecting anew (File > Recent Connections, the Kernel Debug dialog)
+ * at a break asks first, and Detach then connects; a crash dump is no
+ * live target: stopping or closing it asks nothing. */
+static void
+test_confirm_connect_and_dump (void)
+{
+  KdhWindow *window;
+  KdhTestEngine t;
+  GtkWidget *weak;
+  g_autofree gchar *path = NULL, *line = NULL, *primary = NULL;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = window_at_break ();
+  g_action_group_activate_action (G_ACTION_GROUP (window), "connect-recent",
+                                  g_variant_new_string ("sim:seed=4"));
+  g_assert_nonnull (window->confirm_dialog);
+  g_object_get (window->confirm_dialog, "text", &primary, NULL);
+  g_assert_nonnull (strstr (primary, "connect anew"));
+  gtk_dialog_response (GTK_DIALOG (window->confirm_dialog), 2 /* Detach */);
+  kdh_test_run_until (at_break_on, window, 60, "a break on sim:seed=4");
+  gtk_widget_destroy (GTK_WIDGET (window));
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  path = g_build_filename (t.tmpdir, "window-not-asked.dmp", NULL);
+  line = g_strdup_printf (".dump /f %s", path);
+  g_free (kdh_test_engine_run (&t, line, FALSE));
+  window = kdh_window_new (NULL);
+  gtk_widget_show (GTK_WIDGET (window));
+  kdh_window_open_dump (window, path);
+  wait_state (window, KDH_CONN_BREAK);
+  activate (window, "stop-debugging");
+  g_assert_null (window->confirm_dialog);
+  wait_state (window, KDH_CONN_DISCONNECTED);
+  kdh_window_open_dump (window, path);
+  wait_state (window, KDH_CONN_BREAK);
+  weak = GTK_WIDGET (window);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &weak);
+  activate (window, "close");
+  kdh_test_run_until (is_null, &weak, 10, "the dump's window closed without a question");
+  kdh_test_engine_clear (&t);
+}
+
 /* After Stop Debugging, Reconnect (Ctrl+Shift+F5) opens the same
  * connection again; the title names the connection. */
 static void
@@ -991,6 +1047,7 @@ main (int   argc,
   g_test_add_func ("/app/window/confirm-stop", test_confirm_stop);
   g_test_add_func ("/app/window/confirm-close", test_confirm_close);
   g_test_add_func ("/app/window/reconnect", test_reconnect);
+  g_test_add_func ("/app/window/confirm-connect-and-dump", test_confirm_connect_and_dump);
   g_test_add_func ("/app/window/kernel-debug-dialog", test_kernel_debug_dialog);
   g_test_add_func ("/app/window/edit-and-cls", test_edit_and_cls);
   g_test_add_func ("/app/window/copy-wrapped", test_copy_wrapped);
