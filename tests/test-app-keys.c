@@ -403,7 +403,7 @@ test_ctrl_w (App *app,
 static void execute (App         *app,
                      const gchar *command);
 
-/* F5 goes, Ctrl+Break breaks in. */
+/* F5 goes, Ctrl+Break and Ctrl+C (nothing selected) break in. */
 static void
 test_go_and_break_keys (App *app,
                         gconstpointer data)
@@ -421,8 +421,14 @@ test_go_and_break_keys (App *app,
   wait_output (app, 0, "Ctrl+Alt+R resynchronizes");
   g_assert_null (strstr (app->output->str, "Ctrl+R then Enter"));
   press (app, "ctrl+Break");
-  wait_state (app, from, "break");
+  from = wait_state (app, from, "break");
   wait_counter (app, "breakins", breakins + 1);
+  /* Ctrl+C with nothing selected breaks in too, as in KD's console. */
+  press (app, "F5");
+  from = wait_state (app, from, "running");
+  press (app, "ctrl+c");
+  wait_state (app, from, "break");
+  wait_counter (app, "breakins", breakins + 2);
 }
 
 /* Debug > Kernel Connection > Resynchronize through the menu bar, by its
