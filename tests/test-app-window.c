@@ -8,7 +8,11 @@
  * menu's actions and .cls, typing into the output, the output's colours
  * and cursor, reconnecting. The word-wrap cases need no display.
  */
+#define _GNU_SOURCE   /* posix_openpt(), ptsname() */
+#include <fcntl.h>
 #include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <gtk/gtk.h>
 
@@ -558,6 +562,112 @@ test_remote_window (void)
 }
 
 static void
+collect_labels (GtkWidget *widget,
+                gpointer   data)
+{
+  if (GTK_IS_MENU_ITEM (widget))
+    {
+      const gchar *label = gtk_menu_item_get_label (GTK_MENU_ITEM (widget));
+
+      g_string_append_printf (data, "%s|", label ? label : "");
+    }
+}
+
+/* The output's context menu (the Menu key, Shift+F10, a right click) and
+ * the menu bar's Edit menu: Copy, Select All, Find and Clear Output. */
+static void
+test_context_menu (void)
+{
+  KdhWindow *window;
+  GtkWidget *terminal;
+  GList *menus;
+  g_autoptr (GString) labels = g_string_new (NULL);
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  window = kdh_window_new (NULL);
+  gtk_widget_show (GTK_WIDGET (window));
+  kdh_test_wait (never, NULL, 1);
+  terminal = GTK_WIDGET (kdh_command_view_get_terminal (window->command_view));
+  gtk_widget_grab_focus (terminal);
+  /* The Menu key, as GTK gets it from the display (a popup needs the
+   * event that asked for it). */
+  {
+    GdkEvent *event = gdk_event_new (GDK_KEY_PRESS);
+    GdkKeymapKey *keys = NULL;
+    gint n = 0;
+
+    event->key.window = g_object_ref (gtk_widget_get_window (GTK_WIDGET (window)));
+    event->key.keyval = GDK_KEY_Menu;
+    event->key.time = GDK_CURRENT_TIME;
+    if (gdk_keymap_get_entries_for_keyval (gdk_keymap_get_for_display (gdk_display_get_default ()),
+                                           GDK_KEY_Menu, &keys, &n) && n > 0)
+      event->key.hardware_keycode = (guint16) keys[0].keycode;
+    g_free (keys);
+    gdk_event_set_device (event, gdk_seat_get_keyboard (gdk_display_get_default_seat (
+                                    gdk_display_get_default ())));
+    gtk_main_do_event (event);
+    gdk_event_free (event);
+  }
+  kdh_test_wait (never, NULL, 1);
+  menus = gtk_menu_get_for_attach_widget (terminal);
+  g_assert_cmpuint (g_list_length (menus), ==, 1);
+  g_assert_true (gtk_widget_get_visible (menus->data));
+  gtk_container_foreach (GTK_CONTAINER (menus->data), collect_labels, labels);
+  g_test_message ("context menu: %s", labels->str);
+  g_assert_nonnull (strstr (labels->str, "_Copy|"));
+  g_assert_nonnull (strstr (labels->str, "Select _All|"));
+  g_assert_nonnull (strstr (labels->str, "_Find…|"));
+  g_assert_nonnull (strstr (labels->str, "C_lear Output|"));
+  gtk_menu_shell_deactivate (GTK_MENU_SHELL (menus->data));
+
+  /* The menu bar's Edit menu has the same, Copy with Ctrl+C. */
+  {
+    g_autoptr (GtkBuilder) builder = NULL;
+    GMenuModel *menubar, *edit = NULL;
+    g_autoptr (GString) actions = g_string_new (NULL);
+
+    kdh_app_ensure_resources ();
+    builder = gtk_builder_new_from_resource ("/org/kdhost/Kdhost/gtk/menus.ui");
+    menubar = G_MENU_MODEL (gtk_builder_get_object (builder, "menubar"));
+    for (gint i = 0; i < g_menu_model_get_n_items (menubar); i++)
+      {
+        g_autofree gchar *label = NULL;
+
+        g_menu_model_get_item_attribute (menubar, i, "label", "s", &label);
+        if (g_strcmp0 (label, "_Edit") == 0)
+          edit = g_menu_model_get_item_link (menubar, i, G_MENU_LINK_SUBMENU);
+      }
+    g_assert_nonnull (edit);
+    for (gint i = 0; i < g_menu_model_get_n_items (edit); i++)
+      {
+        g_autoptr (GMenuModel) section = g_menu_model_get_item_link (edit, i, G_MENU_LINK_SECTION);
+
+        for (gint j = 0; section && j < g_menu_model_get_n_items (section); j++)
+          {
+            g_autofree gchar *action = NULL, *accel = NULL;
+
+            g_menu_model_get_item_attribute (section, j, "action", "s", &action);
+            g_menu_model_get_item_attribute (section, j, "accel", "s", &accel);
+            g_string_append_printf (actions, "%s %s|", action, accel ? accel : "");
+          }
+      }
+    g_object_unref (edit);
+    g_test_message ("Edit: %s", actions->str);
+    g_assert_nonnull (strstr (actions->str, "win.copy <Control>c|"));
+    g_assert_nonnull (strstr (actions->str, "win.select-all "));
+    g_assert_nonnull (strstr (actions->str, "win.find <Control>f|"));
+    g_assert_nonnull (strstr (actions->str, "win.clear "));
+  }
+  kdh_test_wait (never, NULL, 1);
+  g_assert_null (gtk_menu_get_for_attach_widget (terminal));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static void
 send_key (GtkWidget *widget,
           guint      keyval)
 {
@@ -788,6 +898,12 @@ initial_break_off (gpointer data)
   return !kdh_engine_get_initial_break (data);
 }
 
+static gboolean
+connecting (gpointer data)
+{
+  return kdh_window_get_state (data) != KDH_CONN_DISCONNECTED;
+}
+
 /* Cycle Baud Rate is for serial lines only; Cycle Initial Break says
  * what it did and the Break on Connect check box shows the state. */
 static void
@@ -818,6 +934,29 @@ test_kernel_connection_items (void)
   text = kdh_command_view_dup_text (window->command_view);
   g_assert_nonnull (strstr (text, g_variant_get_boolean (after) ? "Will break in when the target connects." : "Will leave the target running when it connects."));
   gtk_widget_destroy (GTK_WIDGET (window));
+
+  /* A serial line (a pseudo-terminal here, no target on it): enabled
+   * while connecting, disabled again once disconnected. */
+  {
+    gint master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
+    g_autofree gchar *connection = NULL;
+
+    g_assert_cmpint (master, >=, 0);
+    g_assert_cmpint (grantpt (master), ==, 0);
+    g_assert_cmpint (unlockpt (master), ==, 0);
+    connection = g_strdup_printf ("com:port=%s,baud=115200", ptsname (master));
+    window = kdh_window_new (NULL);
+    gtk_widget_show (GTK_WIDGET (window));
+    g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "cycle-baud"));
+    kdh_window_attach (window, connection);
+    kdh_test_run_until (connecting, window, 30, "the serial connection under way");
+    g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "cycle-baud"));
+    activate (window, "stop-debugging");
+    wait_state (window, KDH_CONN_DISCONNECTED);
+    g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "cycle-baud"));
+    gtk_widget_destroy (GTK_WIDGET (window));
+    close (master);
+  }
 }
 
 static void
@@ -1052,6 +1191,7 @@ main (int   argc,
   g_test_add_func ("/app/window/edit-and-cls", test_edit_and_cls);
   g_test_add_func ("/app/window/copy-wrapped", test_copy_wrapped);
   g_test_add_func ("/app/window/remote-window", test_remote_window);
+  g_test_add_func ("/app/window/context-and-edit-menu", test_context_menu);
   g_test_add_func ("/app/window/typing-in-output", test_typing_in_output);
   g_test_add_func ("/app/window/colors-and-cursor", test_colors_and_cursor);
   g_test_add_func ("/app/window/find", test_find);
