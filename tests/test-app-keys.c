@@ -417,6 +417,15 @@ test_go_and_break_keys (App *app,
   /* Messages name the window's keys, not the console's. */
   execute (app, "r");
   wait_output (app, 0, "break in first (Ctrl+Break)");
+  /* Every such message: bd's too (it named the console's and the
+   * window's keys at once). */
+  {
+    gsize mark = app->output->len;
+
+    execute (app, "bd *");
+    wait_output (app, mark, "The target is running; break in first (Ctrl+Break).");
+  }
+  g_assert_null (strstr (app->output->str, "Ctrl+C, Ctrl+Break"));
   execute (app, ".help");
   wait_output (app, 0, "Ctrl+Alt+R resynchronizes");
   g_assert_null (strstr (app->output->str, "Ctrl+R then Enter"));
