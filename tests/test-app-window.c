@@ -674,6 +674,46 @@ test_context_menu (void)
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
+/* The shortcuts window (Ctrl+?) says what Ctrl+C does in the window, and
+ * lists the keys the issue asked for. */
+static void
+test_shortcuts_window (void)
+{
+  g_autoptr (GtkBuilder) builder = NULL;
+  g_autoptr (GHashTable) titles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GSList *objects;
+  const gchar *copy;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  kdh_app_ensure_resources ();
+  builder = gtk_builder_new_from_resource ("/org/kdhost/Kdhost/gtk/help-overlay.ui");
+  objects = gtk_builder_get_objects (builder);
+  for (GSList *l = objects; l; l = l->next)
+    if (GTK_IS_SHORTCUTS_SHORTCUT (l->data))
+      {
+        gchar *accel = NULL, *title = NULL;
+
+        g_object_get (l->data, "accelerator", &accel, "title", &title, NULL);
+        g_hash_table_replace (titles, accel, title);
+      }
+  g_slist_free (objects);
+  copy = g_hash_table_lookup (titles, "<Control>c");
+  g_assert_nonnull (copy);
+  g_assert_nonnull (strstr (copy, "Copy"));
+  g_assert_nonnull (strstr (copy, "break in"));
+  g_assert_true (g_hash_table_contains (titles, "<Control>f"));
+  g_assert_true (g_hash_table_contains (titles, "<Control>w"));
+  g_assert_true (g_hash_table_contains (titles, "<Control><Shift>F5"));
+  g_assert_true (g_hash_table_contains (titles, "<Control>Break"));
+  g_assert_true (g_hash_table_contains (titles, "<Control><Alt>d"));
+  /* The window of the shortcuts, not a console's. */
+  g_assert_false (g_hash_table_contains (titles, "<Control>r"));
+}
+
 static void
 send_key (GtkWidget *widget,
           guint      keyval)
@@ -1221,6 +1261,7 @@ main (int   argc,
   g_test_add_func ("/app/window/copy-wrapped", test_copy_wrapped);
   g_test_add_func ("/app/window/remote-window", test_remote_window);
   g_test_add_func ("/app/window/context-and-edit-menu", test_context_menu);
+  g_test_add_func ("/app/window/shortcuts-window", test_shortcuts_window);
   g_test_add_func ("/app/window/typing-in-output", test_typing_in_output);
   g_test_add_func ("/app/window/colors-and-cursor", test_colors_and_cursor);
   g_test_add_func ("/app/window/find", test_find);
