@@ -403,7 +403,7 @@ test_ctrl_w (App *app,
 static void execute (App         *app,
                      const gchar *command);
 
-/* F5 goes, Ctrl+Break breaks in. */
+/* F5 goes, Ctrl+Break and Ctrl+C (nothing selected) break in. */
 static void
 test_go_and_break_keys (App *app,
                         gconstpointer data)
@@ -417,12 +417,27 @@ test_go_and_break_keys (App *app,
   /* Messages name the window's keys, not the console's. */
   execute (app, "r");
   wait_output (app, 0, "break in first (Ctrl+Break)");
+  /* Every such message: bd's too (it named the console's and the
+   * window's keys at once). */
+  {
+    gsize mark = app->output->len;
+
+    execute (app, "bd *");
+    wait_output (app, mark, "The target is running; break in first (Ctrl+Break).");
+  }
+  g_assert_null (strstr (app->output->str, "Ctrl+C, Ctrl+Break"));
   execute (app, ".help");
   wait_output (app, 0, "Ctrl+Alt+R resynchronizes");
   g_assert_null (strstr (app->output->str, "Ctrl+R then Enter"));
   press (app, "ctrl+Break");
-  wait_state (app, from, "break");
+  from = wait_state (app, from, "break");
   wait_counter (app, "breakins", breakins + 1);
+  /* Ctrl+C with nothing selected breaks in too, as in KD's console. */
+  press (app, "F5");
+  from = wait_state (app, from, "running");
+  press (app, "ctrl+c");
+  wait_state (app, from, "break");
+  wait_counter (app, "breakins", breakins + 2);
 }
 
 /* Debug > Kernel Connection > Resynchronize through the menu bar, by its

@@ -69,6 +69,25 @@ label_text (GtkWidget   *widget,
   return gtk_label_get_text (GTK_LABEL (label));
 }
 
+/* Whether the counter grid shows its "Datagrams" row. */
+static gboolean
+datagram_row_shown (GtkWidget *monitor)
+{
+  GObject *grid = gtk_widget_get_template_child (monitor, KDH_TYPE_CONNECTION_MONITOR,
+                                                 "counter_grid");
+  g_autoptr (GList) children = gtk_container_get_children (GTK_CONTAINER (grid));
+  gboolean shown = FALSE, found = FALSE;
+
+  for (GList *l = children; l; l = l->next)
+    if (GTK_IS_LABEL (l->data) && g_str_equal (gtk_label_get_text (l->data), "Datagrams"))
+      {
+        found = TRUE;
+        shown = gtk_widget_get_visible (l->data);
+      }
+  g_assert_true (found);
+  return shown;
+}
+
 static void
 test_monitor_counters (void)
 {
@@ -107,6 +126,8 @@ test_monitor_counters (void)
     g_assert_cmpuint (kdh_connection_monitor_get_counter (monitor, expect[i].name), ==, 0);
   g_assert_cmpstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "rtt_label"), ==, "—");
   g_assert_cmpstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "last_rx_label"), ==, "—");
+  /* No datagram rows on a link that counts none (serial, pipe, sim:). */
+  g_assert_false (datagram_row_shown (widget));
 
   /* Distinct values, so that a field shown in the wrong place is caught. */
   for (guint i = 0; i < G_N_ELEMENTS (expect); i++)
@@ -119,6 +140,8 @@ test_monitor_counters (void)
     g_assert_cmpuint (kdh_connection_monitor_get_counter (monitor, expect[i].name), ==,
                       *expect[i].field);
   g_assert_cmpuint (kdh_connection_monitor_get_counter (monitor, "restarts"), ==, 0);
+  /* KDNET counts datagrams: its rows are there. */
+  g_assert_true (datagram_row_shown (widget));
   g_assert_cmpstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "rtt_label"), ==, "—");
   g_assert_cmpstr (label_text (widget, KDH_TYPE_CONNECTION_MONITOR, "last_rx_label"), ==, "—");
 

@@ -260,6 +260,9 @@ test_command_while_running (void)
   g_free (kdh_test_engine_run (&t, "g", FALSE));
   out = kdh_test_engine_run (&t, "r", TRUE);
   g_assert_nonnull (strstr (t.errors->str, "The target is running; break in first"));
+  /* The console's key (the window names its own: test-app-keys). */
+  g_free (kdh_test_engine_run (&t, "bd *", TRUE));
+  g_assert_nonnull (strstr (t.errors->str, "The target is running; break in first (Ctrl+C)."));
   kdh_test_engine_clear (&t);
 }
 

@@ -388,6 +388,7 @@ gboolean
 kdh_command_view_copy (KdhCommandView *self)
 {
   GtkWidget *toplevel, *focus;
+  g_autofree gchar *selected = NULL, *text = NULL;
 
   g_return_val_if_fail (KDH_IS_COMMAND_VIEW (self), FALSE);
   /* The command line's or the find bar's selection, when it has the focus. */
@@ -401,7 +402,11 @@ kdh_command_view_copy (KdhCommandView *self)
     }
   if (!vte_terminal_get_has_selection (self->terminal))
     return FALSE;
-  vte_terminal_copy_clipboard_format (self->terminal, VTE_FORMAT_TEXT);
+  /* The lines as they came, not as the word wrap broke them. */
+  selected = vte_terminal_get_text_selected (self->terminal, VTE_FORMAT_TEXT);
+  text = kdh_word_wrap_unwrap (selected ? selected : "");
+  gtk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self->terminal),
+                                                    GDK_SELECTION_CLIPBOARD), text, -1);
   return TRUE;
 }
 
@@ -428,7 +433,10 @@ kdh_command_view_clear (KdhCommandView *self)
   g_string_truncate (self->pending, 0);
   g_string_truncate (self->text_copy, 0);
   update_backlogged (self);
+  /* VTE ignores a reset while input is off, as it is in this output. */
+  vte_terminal_set_input_enabled (self->terminal, TRUE);
   vte_terminal_reset (self->terminal, TRUE, TRUE);
+  vte_terminal_set_input_enabled (self->terminal, FALSE);
   vte_terminal_feed (self->terminal, HIDE_CURSOR, -1);
   self->column = 0;
   self->at_line_start = TRUE;

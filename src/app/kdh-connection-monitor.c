@@ -326,11 +326,32 @@ show_counter (KdhConnectionMonitor *self,
   gtk_label_set_text (label, text);
 }
 
+/* The datagram rows only for a link that counts datagrams (KDNET): on a
+ * serial line they would be two rows of zeros pushing the graph down. */
+static void
+show_datagram_rows (KdhConnectionMonitor *self)
+{
+  gboolean kdnet = counter_value (self, COUNTER_DATAGRAMS_IN) > 0
+                   || counter_value (self, COUNTER_DATAGRAMS_OUT) > 0
+                   || counter_value (self, COUNTER_DATAGRAMS_DROPPED) > 0;
+
+  for (guint row = 0; row < G_N_ELEMENTS (grid_rows); row++)
+    if (grid_rows[row].first >= COUNTER_DATAGRAMS_IN)
+      for (gint column = 0; column < 3; column++)
+        {
+          GtkWidget *cell = gtk_grid_get_child_at (self->counter_grid, column, (gint) row + 1);
+
+          if (cell)
+            gtk_widget_set_visible (cell, kdnet);
+        }
+}
+
 static void
 update_counters (KdhConnectionMonitor *self)
 {
   for (guint i = 0; i < N_COUNTERS; i++)
     show_counter (self, i, FALSE);
+  show_datagram_rows (self);
 }
 
 static void
@@ -415,6 +436,7 @@ build_counter_grid (KdhConnectionMonitor *self)
     }
   for (guint i = 0; i < N_COUNTERS; i++)
     show_counter (self, i, TRUE);
+  show_datagram_rows (self);
 }
 
 /* Throughput */

@@ -75,6 +75,9 @@ connect_remote_action (GSimpleAction *action,
   KdhWindow *self = data;
   GtkWidget *dialog = kdh_remote_dialog_new (GTK_WINDOW (self));
 
+  /* This window's session, when it is a client. */
+  if (self->remote_string)
+    kdh_remote_dialog_set_string (KDH_REMOTE_DIALOG (dialog), self->remote_string);
   g_signal_connect (dialog, "response", G_CALLBACK (on_remote_response), self);
   gtk_widget_show (dialog);
 }
@@ -99,7 +102,10 @@ reconnect_action (GSimpleAction *action,
   KdhWindow *self = data;
   g_autofree gchar *connection = g_strdup (self->connection);
 
-  if (connection)
+  /* A debugging client joins its server's session again. */
+  if (self->is_remote && self->remote_string)
+    kdh_window_connect_remote (self, self->remote_string);
+  else if (connection)
     kdh_window_drop_session (self, KDH_DROP_CONNECT, connection);
 }
 
@@ -326,7 +332,8 @@ kdh_window_update_actions (KdhWindow *self)
   set_enabled (self, "restart", has_connection);
   /* Only a serial line has a baud rate to cycle. */
   set_enabled (self, "cycle-baud", has_connection && self->serial && !self->is_remote);
-  set_enabled (self, "reconnect", self->connection != NULL && !self->is_remote);
+  set_enabled (self, "reconnect", self->is_remote ? self->remote_string != NULL
+                                                 : self->connection != NULL);
   set_enabled (self, "show-version", kdh_conn_state_connected (self->state));
   kdh_window_toolbar_update (self);
 }

@@ -23,7 +23,8 @@ enum {
 gboolean
 kdh_window_has_live_target (KdhWindow *self)
 {
-  if (self->is_remote)
+  /* A server's target is not this window's to lose; a dump cannot run. */
+  if (self->is_remote || self->is_dump)
     return FALSE;
   switch (self->state)
     {

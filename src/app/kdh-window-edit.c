@@ -76,6 +76,15 @@ cmd_cls (KdhCommandCall *call,
                    _(".cls takes no arguments (got '%s')."), kdh_command_call_get_args (call));
       return FALSE;
     }
+  /* A debugging client's .cls clears its own window (its engine runs it);
+   * one that reached the server, on a line with others, is refused. */
+  if (kdh_command_call_get_origin (call) != NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                           _(".cls clears the window it is typed in; a remote client may not "
+                             "clear the server's."));
+      return FALSE;
+    }
   g_atomic_int_set (&self->cls_pending, 1);
   return TRUE;
 }
@@ -103,6 +112,6 @@ kdh_window_install_edit (KdhWindow *self)
   g_menu_append_section (menu, NULL, G_MENU_MODEL (clipboard));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (clear));
   kdh_command_view_set_context_menu (self->command_view, G_MENU_MODEL (menu));
-  kdh_engine_add_command (self->engine, ".cls",
-                          ".cls              clear the output window", cmd_cls, self, NULL);
+  kdh_engine_add_front_command (self->engine, ".cls",
+                                ".cls              clear the output window", cmd_cls, self, NULL);
 }

@@ -51,6 +51,7 @@ struct _KdhWindow
   gchar *last_target;
   gboolean is_remote;          /* a debugging server's session (-remote) */
   gchar *connection;           /* the last kernel connection string attached */
+  gchar *remote_string;        /* the last -remote string (Reconnect, the remote dialog) */
   gboolean serial;             /* ... and it is a serial line (Cycle Baud Rate) */
   gboolean is_dump;            /* the target is a crash dump: it cannot run */
 

@@ -187,6 +187,11 @@ kdh_window_connect_remote (KdhWindow   *self,
   g_return_if_fail (KDH_IS_WINDOW (self));
   self->is_remote = TRUE;
   self->is_dump = FALSE;
+  if (remote_string != self->remote_string)
+    {
+      g_free (self->remote_string);
+      self->remote_string = g_strdup (remote_string);
+    }
   kdh_engine_connect_remote (self->engine, remote_string);
   kdh_window_update_actions (self);
   kdh_command_view_focus_entry (self->command_view);
@@ -283,6 +288,7 @@ kdh_window_finalize (GObject *object)
   g_free (self->last_reason);
   g_free (self->last_transport);
   g_free (self->last_target);
+  g_free (self->remote_string);
   g_free (self->connection);
   g_free (self->drop_connection);
   g_free (self->prompt_echo);

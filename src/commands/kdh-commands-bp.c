@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "common/kdh-front-end-keys.h"
 #include "kd/kdh-dbgkd.h"
 #include "target/kdh-exec.h"
 
@@ -416,8 +417,8 @@ cmd_bc_bd_be (KdhCommandCall *inv,
   if (kdh_session_get_state (s) == KDH_CONN_RUNNING)
     {
       /* Our breakpoints are in the running target's memory. */
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                           _("The target is running; break in first (Ctrl+C, Ctrl+Break)."));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("The target is running; break in first (%s)."),
+                   kdh_front_end_key_name (KDH_FRONT_END_KEY_BREAK));
       return FALSE;
     }
   bps = kdh_session_get_breakpoints (s);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/kdh-front-end-keys.h"
 #include "common/kdh-le.h"
 
 #define say kdh_command_call_print
@@ -117,8 +118,9 @@ read_physical (KdhSession *s,
         {
           /* Not G_IO_ERROR_CANCELLED: the engine leaves those unsaid, and
            * the user should see that no file was written. */
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                               _("The dump was cancelled (Ctrl+C); no file was written."));
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       _("The dump was cancelled (%s); no file was written."),
+                       kdh_front_end_key_name (KDH_FRONT_END_KEY_BREAK));
           return FALSE;
         }
       kdh_manipulate_init_memory (&request, KDH_API_READ_PHYSICAL_MEMORY, 0, address + done, chunk);

@@ -8,6 +8,8 @@
  */
 #include "kdh-engine-private.h"
 
+#include <string.h>
+
 guint
 kdh_engine_attach (KdhEngine   *engine,
                    const gchar *connection)
@@ -156,11 +158,64 @@ kdh_engine_add_command (KdhEngine     *engine,
   return kdh_commands_add (engine->cmds, name, help, func, user_data, destroy);
 }
 
+guint
+kdh_engine_add_front_command (KdhEngine     *engine,
+                              const gchar   *name,
+                              const gchar   *help,
+                              KdhCommandFunc func,
+                              gpointer       user_data,
+                              GDestroyNotify destroy)
+{
+  guint id = kdh_commands_add (engine->cmds, name, help, func, user_data, destroy);
+
+  /* The front end's own (the window's .cls): it runs here even in a
+   * debugging client, whose other commands go to the server. */
+  g_mutex_lock (&engine->snap_lock);
+  if (engine->front_commands == NULL)
+    engine->front_commands = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (id != 0)
+    g_hash_table_insert (engine->front_commands, g_ascii_strdown (name, -1), GUINT_TO_POINTER (id));
+  g_mutex_unlock (&engine->snap_lock);
+  return id;
+}
+
+static gboolean
+has_id (gpointer key,
+        gpointer value,
+        gpointer data)
+{
+  return GPOINTER_TO_UINT (value) == GPOINTER_TO_UINT (data);
+}
+
 void
 kdh_engine_remove_command (KdhEngine *engine,
                            guint      id)
 {
+  g_mutex_lock (&engine->snap_lock);
+  if (engine->front_commands)
+    g_hash_table_foreach_remove (engine->front_commands, has_id, GUINT_TO_POINTER (id));
+  g_mutex_unlock (&engine->snap_lock);
   kdh_commands_remove (engine->cmds, id);
+}
+
+gboolean
+kdh_engine_is_front_command (KdhEngine   *engine,
+                             const gchar *line)
+{
+  g_autofree gchar *text = g_strstrip (g_strdup (line ? line : ""));
+  gboolean found;
+
+  /* Alone on its line, as the log commands (a ';' sends the whole line to
+   * the server). */
+  if (strchr (text, ';') != NULL)
+    return FALSE;
+  text[strcspn (text, " \t")] = '\0';
+  for (gchar *c = text; *c; c++)
+    *c = g_ascii_tolower (*c);
+  g_mutex_lock (&engine->snap_lock);
+  found = engine->front_commands && g_hash_table_contains (engine->front_commands, text);
+  g_mutex_unlock (&engine->snap_lock);
+  return found;
 }
 
 KdhConnState

@@ -48,6 +48,7 @@ struct _KdhEngine
   KdhConnState snap_state;
   gchar *snap_connection;
   GVariant *snap_peer_counters;
+  GHashTable *front_commands;     /* a front end's commands: lower-case name -> id */
   gint trace;                     /* atomic booleans */
   gint initial_break;
   gint verbose;
@@ -172,5 +173,8 @@ void     kdh_engine_log_event         (KdhEngine      *engine,
 void     kdh_engine_log_close         (KdhEngine      *engine);
 /* @line is one log command: a remote client's engine runs it itself. */
 gboolean kdh_engine_log_is_command    (const gchar    *line);
+/* @line is one command added with kdh_engine_add_command(): run here too. */
+gboolean kdh_engine_is_front_command (KdhEngine      *engine,
+                                      const gchar    *line);
 
 G_END_DECLS

@@ -529,7 +529,8 @@ run_execute (KdhEngine        *engine,
   KdhBackend *backend = engine->backend;
   gboolean ok;
 
-  if (backend && backend->klass->execute && !kdh_engine_log_is_command (cmd->text))
+  if (backend && backend->klass->execute && !kdh_engine_log_is_command (cmd->text)
+      && !kdh_engine_is_front_command (engine, cmd->text))
     {
       /* Nobody else can echo it while the backend does not. */
       if (!backend->klass->echoes_commands || !backend->klass->echoes_commands (backend))
@@ -782,6 +783,7 @@ kdh_engine_free (KdhEngine *engine)
   kdh_engine_delivery_clear (engine);
   g_mutex_clear (&engine->snap_lock);
   g_free (engine->snap_connection);
+  g_clear_pointer (&engine->front_commands, g_hash_table_unref);
   g_clear_pointer (&engine->snap_peer_counters, g_variant_unref);
   g_free (engine->last_prompt);
   g_free (engine->break_prompt);

@@ -129,6 +129,15 @@ guint kdh_engine_add_command    (KdhEngine      *engine,
                                  KdhCommandFunc  func,
                                  gpointer        user_data,
                                  GDestroyNotify  destroy);
+/* The same, for a command about the front end itself (the window's .cls):
+ * a debugging client runs it too, when it is alone on its line, instead
+ * of sending it to the server as its other commands. */
+guint kdh_engine_add_front_command (KdhEngine      *engine,
+                                    const gchar    *name,
+                                    const gchar    *help,
+                                    KdhCommandFunc  func,
+                                    gpointer        user_data,
+                                    GDestroyNotify  destroy);
 /* Any thread; a call that is running finishes first. */
 void  kdh_engine_remove_command (KdhEngine *engine,
                                  guint      id);

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
+#include "common/kdh-front-end-keys.h"
 #include "kdh-stop.h"
 
 static gboolean
@@ -114,8 +115,8 @@ kdh_session_set_lost (KdhSession  *s,
       s->lost_retry_us = G_MAXINT64;
       text = s->transport_dead
              ? g_strdup_printf (_("%s; use .restart to reconnect"), reason)
-             : g_strdup_printf (_("%s; gave up (Ctrl+Alt+R resynchronizes, .restart reconnects)"),
-                                reason);
+             : g_strdup_printf (_("%s; gave up (%s resynchronizes, .restart reconnects)"),
+                                reason, kdh_front_end_key_name (KDH_FRONT_END_KEY_RESYNC));
     }
   kdh_host_printf (s->host, KDH_OUTPUT_ERROR, _("Kernel connection lost: %s\n"), text);
   kdh_session_set_state (s, KDH_CONN_LOST, text, s->lost_attempts);
