@@ -244,6 +244,8 @@ setup_session (KdhWindow *self)
     }
 
   self->engine = kdh_engine_new (NULL, on_engine_event, self);
+  /* Drawing and keys first: the engine may look for packets without sleeping. */
+  kdh_engine_set_background (self->engine);
   self->servers = kdh_server_set_new (self->engine);
   if (self->settings)
     kdh_engine_set_initial_break (self->engine,

@@ -8,7 +8,37 @@
  */
 #include "kdh-engine-private.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* How much less than the front end's thread the engine asks for. */
+#define BACKGROUND_NICE 5
+
+void
+kdh_engine_set_background (KdhEngine *engine)
+{
+  g_atomic_int_set (&engine->nice_wanted, BACKGROUND_NICE);
+  g_main_context_wakeup (engine->context);
+}
+
+void
+kdh_engine_apply_priority (KdhEngine *engine)
+{
+  gint wanted = g_atomic_int_get (&engine->nice_wanted);
+
+  if (wanted == engine->nice_applied)
+    return;
+  engine->nice_applied = wanted;
+  /* Linux gives each thread its own nice value, and threads started from
+   * here later (the in-process simulator's) inherit it. A failure only
+   * leaves the thread as it was. */
+  if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid),
+                   getpriority (PRIO_PROCESS, 0) + wanted) != 0)
+    g_debug ("engine: could not lower the engine thread's priority: %s", g_strerror (errno));
+}
 
 guint
 kdh_engine_attach (KdhEngine   *engine,

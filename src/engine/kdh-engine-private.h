@@ -35,6 +35,8 @@ struct _KdhEngine
   GAsyncQueue *commands;          /* KdhEngineCommand*, in order */
   GAsyncQueue *urgent;            /* KdhEngineCommand*, overtaking */
   guint next_token;               /* atomic */
+  gint nice_wanted;               /* atomic: kdh_engine_set_background() */
+  gint nice_applied;              /* the engine thread's */
 
   /* Delivery (kdh-engine-delivery.c), under out_lock. */
   GMutex out_lock;
@@ -123,6 +125,8 @@ guint    kdh_engine_post_command      (KdhEngine            *engine,
                                        gboolean              urgent);
 
 /* kdh-engine-delivery.c */
+/* On the engine thread: takes the priority kdh_engine_set_background() asked for. */
+void     kdh_engine_apply_priority    (KdhEngine *engine);
 void     kdh_engine_delivery_init     (KdhEngine *engine);
 /* Stops every delivery and drops what is queued (free()). */
 void     kdh_engine_delivery_shutdown (KdhEngine *engine);

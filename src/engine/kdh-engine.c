@@ -674,6 +674,7 @@ engine_thread (gpointer data)
   update_prompt (engine);
   while (!engine->quit)
     {
+      kdh_engine_apply_priority (engine);
       if (engine_step (engine))
         continue;
       flush_at = kdh_engine_linger_output (engine);

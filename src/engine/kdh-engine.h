@@ -46,6 +46,11 @@ KdhEngine *kdh_engine_new   (GMainContext       *context,
  * still queued are dropped; the handler is not called after this. */
 void       kdh_engine_free  (KdhEngine *engine);
 
+/* The engine thread, and the threads it starts, yield the processor to
+ * the front end's: a window stays responsive while a fast link keeps the
+ * engine looking for the next packet. Call before connecting. */
+void       kdh_engine_set_background (KdhEngine *engine);
+
 /* Each returns a token that the COMMAND_DONE event carries. */
 guint kdh_engine_attach     (KdhEngine   *engine,
                              const gchar *connection);     /* "-k" string */
