@@ -163,7 +163,8 @@ kdh_test_app_run_atspi (const gchar *arg)
   g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
                 &error);
   g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("read-views.py %s failed: %s", arg, err);
   return out;
 }
 
