@@ -20,6 +20,8 @@
 #   notebook:NAME   "NOTEBOOK NAME shown" (or hidden), then one line per
 #                   tab: its name ("*" before it when it is the current
 #                   one), a tab, and the names of the tables in its page
+#   where:NAME      "WHERE NAME x y width height": where the notebook NAME
+#                   is on the screen, then "tab x y width height" a tab
 #   cell:TABLE@TEXT:N  "CELL TABLE x y width height": where column N of
 #                   the first row holding TEXT is on the screen
 #   NAME@PREFIX:N   reads only N rows of a long table (the Memory view's),
@@ -35,7 +37,7 @@ try:
 except ImportError:
     sys.exit(3)
 
-ACTIONS = ("toolbar:", "click:", "pane:", "enter:", "cell:", "notebook:")
+ACTIONS = ("toolbar:", "click:", "pane:", "enter:", "cell:", "notebook:", "where:")
 specs = {}
 for arg in sys.argv[1:]:
     if not arg.startswith(ACTIONS):
@@ -60,8 +62,22 @@ for a in sys.argv[1:]:
         needle, _, column = rest.rpartition(":")
         cells[name] = (needle, int(column))
 notebooks = set(a[len("notebook:"):] for a in sys.argv[1:] if a.startswith("notebook:"))
+wheres = set(a[len("where:"):] for a in sys.argv[1:] if a.startswith("where:"))
 found = {}
 done = []
+
+
+def extents(obj):
+    box = obj.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    return "%d %d %d %d" % (box.x, box.y, box.width, box.height)
+
+
+def read_where(obj, name):
+    done.append("WHERE %s %s" % (name, extents(obj)))
+    for i in range(obj.childCount):
+        tab = obj.getChildAtIndex(i)
+        if tab is not None and tab.getRole() == pyatspi.ROLE_PAGE_TAB:
+            done.append("%s %s" % (tab.name, extents(tab)))
 
 
 def tables_in(obj, depth, out):
@@ -139,6 +155,9 @@ def other(obj, role, name):
                 action.doAction(i)
         done.append("ENTERED " + name)
         return True
+    if role == pyatspi.ROLE_PAGE_TAB_LIST and name in wheres:
+        read_where(obj, name)
+        wheres.discard(name)
     if role == pyatspi.ROLE_PAGE_TAB_LIST and name in notebooks:
         read_notebook(obj, name)
         notebooks.discard(name)

@@ -11,7 +11,9 @@
  * > Move View to Other Pane) is in the bottom notebook, the others stay
  * on the right; the next run puts them back where they were, in the same
  * order, with the bottom pane's size; View > Reset Layout puts them all
- * on the right again. Skipped without a display, xdotool or pyatspi.
+ * on the right again. A tab dragged with the mouse (xdotool) from the
+ * right notebook onto the bottom one, which shows for the drag, is docked
+ * there. Skipped without a display, xdotool or pyatspi.
  */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -210,6 +212,89 @@ test_dock_keyboard (App          *app,
   remove_config (config);
 }
 
+/* Where read-views.py says the notebook @name is, and its tab @tab (NULL:
+ * the notebook itself), on the screen; FALSE when it cannot say. */
+static gboolean
+where (const gchar *name,
+       const gchar *tab,
+       gint        *x,
+       gint        *y,
+       gint        *width,
+       gint        *height)
+{
+  g_autofree gchar *arg = g_strdup_printf ("where:%s", name);
+  g_autofree gchar *header = g_strdup_printf ("WHERE %s", name);
+  g_autofree gchar *out = kdh_test_app_run_atspi (arg);
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+
+  for (guint i = 0; lines[i]; i++)
+    {
+      const gchar *line = lines[i];
+
+      if (tab == NULL && g_str_has_prefix (line, header))
+        line += strlen (header);
+      else if (tab != NULL && i > 0 && g_str_has_prefix (line, tab) && line[strlen (tab)] == ' ')
+        line += strlen (tab);
+      else
+        continue;
+      return sscanf (line, "%d %d %d %d", x, y, width, height) == 4;
+    }
+  return FALSE;
+}
+
+/* Moves the pointer (to a place it is not at: --sync waits for a move). */
+static void
+pointer (gint x,
+         gint y)
+{
+  g_autofree gchar *xs = g_strdup_printf ("%d", x), *ys = g_strdup_printf ("%d", y);
+  const gchar *move[] = { "xdotool", "mousemove", "--sync", xs, ys, NULL };
+
+  g_free (kdh_test_x11_run (move));
+  g_usleep (50 * 1000);
+}
+
+static void
+button (const gchar *what)
+{
+  const gchar *argv[] = { "xdotool", what, "1", NULL };
+
+  g_free (kdh_test_x11_run (argv));
+  g_usleep (50 * 1000);
+}
+
+/* A tab dragged with the mouse from the right notebook and dropped on
+ * the bottom one (which shows for the drag) is docked there. */
+static void
+test_dock_drag (App          *app,
+                gconstpointer data)
+{
+  gint x, y, width, height, tx, ty;
+
+  kdh_test_x11_focus (app->window_id);
+  kdh_test_x11_key ("alt+4");
+  g_strfreev (kdh_test_app_wait_table ("Registers", "rip\t"));
+  kdh_test_x11_key ("alt+6");
+  g_strfreev (kdh_test_app_wait_table ("Call Stack", "nt!DbgBreakPointWithStatus"));
+  wait_notebook (RIGHT, "NOTEBOOK " RIGHT " shown\nRegisters\tRegisters\n*Call Stack\tCall Stack\n");
+  g_assert_true (where (RIGHT, "Registers", &x, &y, &width, &height));
+  tx = x + width / 2;
+  ty = y + height / 2;
+  pointer (tx, ty);
+  button ("mousedown");
+  /* Down out of the tabs, and left: the drag begins. */
+  for (gint step = 1; step <= 10; step++)
+    pointer (tx - step * 8, ty + step * 8);
+  g_assert_true (where (BOTTOM, NULL, &x, &y, &width, &height));
+  g_assert_cmpint (width, >, 0);
+  for (gint step = 1; step <= 10; step++)
+    pointer (tx - 80 + (x + width / 2 - (tx - 80)) * step / 10,
+             ty + 80 + (y + height / 2 - (ty + 80)) * step / 10);
+  button ("mouseup");
+  wait_notebook (BOTTOM, "NOTEBOOK " BOTTOM " shown\n*Registers\tRegisters\n");
+  wait_notebook (RIGHT, "NOTEBOOK " RIGHT " shown\n*Call Stack\tCall Stack\n");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -218,5 +303,6 @@ main (int argc, char **argv)
     return 77;
   g_test_add ("/app/dock/keyboard-remembered", App, NULL, kdh_test_app_setup, test_dock_keyboard,
               kdh_test_app_teardown);
+  g_test_add ("/app/dock/drag", App, NULL, kdh_test_app_setup, test_dock_drag, kdh_test_app_teardown);
   return g_test_run ();
 }
