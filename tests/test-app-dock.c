@@ -13,7 +13,8 @@
  * order, with the bottom pane's size; View > Reset Layout puts them all
  * on the right again. A tab dragged with the mouse (xdotool) from the
  * right notebook onto the bottom one, which shows for the drag, is docked
- * there. Skipped without a display, xdotool or pyatspi.
+ * there, and a right click on that tab gives its menu, which moves it
+ * back. Skipped without a display, xdotool or pyatspi.
  */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -293,6 +294,20 @@ test_dock_drag (App          *app,
   button ("mouseup");
   wait_notebook (BOTTOM, "NOTEBOOK " BOTTOM " shown\n*Registers\tRegisters\n");
   wait_notebook (RIGHT, "NOTEBOOK " RIGHT " shown\n*Call Stack\tCall Stack\n");
+
+  /* A right click on its tab there: the tab's menu, Move to Right Pane;
+   * the bottom notebook, empty, hides. */
+  g_assert_true (where (BOTTOM, "Registers", &x, &y, &width, &height));
+  pointer (x + width / 3, y + height / 2);
+  {
+    const gchar *argv[] = { "xdotool", "click", "3", NULL };
+
+    g_free (kdh_test_x11_run (argv));
+  }
+  kdh_test_x11_key ("Down");
+  kdh_test_x11_key ("Return");
+  wait_notebook (RIGHT, "NOTEBOOK " RIGHT " shown\nCall Stack\tCall Stack\n*Registers\tRegisters\n");
+  wait_notebook (BOTTOM, "NOTEBOOK " BOTTOM " hidden\n");
 }
 
 int

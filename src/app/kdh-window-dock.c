@@ -119,7 +119,7 @@ on_drag_begin (GtkWidget      *widget,
   KdhWindow *self = data;
   GtkNotebook *other = other_notebook (self, GTK_NOTEBOOK (widget));
 
-  if (gtk_widget_get_visible (GTK_WIDGET (other)))
+  if (other == NULL || gtk_widget_get_visible (GTK_WIDGET (other)))
     return;
   gtk_widget_show (GTK_WIDGET (other));
   place_divider (self, other);
@@ -134,7 +134,7 @@ on_drag_end (GtkWidget      *widget,
   GtkNotebook *notebooks[] = { self->views, self->views_bottom };
 
   for (guint n = 0; n < G_N_ELEMENTS (notebooks); n++)
-    if (gtk_notebook_get_n_pages (notebooks[n]) == 0)
+    if (notebooks[n] && gtk_notebook_get_n_pages (notebooks[n]) == 0)
       gtk_widget_hide (GTK_WIDGET (notebooks[n]));
 }
 
@@ -148,7 +148,7 @@ on_page_removed (GtkNotebook *notebook,
 
   if (self->last_view == child)
     self->last_view = NULL;
-  if (gtk_notebook_get_n_pages (notebook) == 0 && !gtk_widget_in_destruction (GTK_WIDGET (notebook)))
+  if (gtk_notebook_get_n_pages (notebook) == 0 && !gtk_widget_in_destruction (GTK_WIDGET (self)))
     gtk_widget_hide (GTK_WIDGET (notebook));
 }
 
@@ -266,27 +266,32 @@ static GtkWidget *
 tab_at (GtkNotebook    *notebook,
         GdkEventButton *event)
 {
+  GtkWidget *nearest = NULL;
+  gdouble best = G_MAXDOUBLE;
+
   for (gint i = 0; i < gtk_notebook_get_n_pages (notebook); i++)
     {
       GtkWidget *page = gtk_notebook_get_nth_page (notebook, i);
       GtkWidget *label = gtk_notebook_get_tab_label (notebook, page);
       GtkAllocation box;
+      gdouble dx, dy;
       gint x, y;
 
       if (label == NULL || !gtk_widget_get_mapped (label))
         continue;
       gtk_widget_get_allocation (label, &box);
       gdk_window_get_origin (gtk_widget_get_window (label), &x, &y);
-      /* The tab is a little larger than its label: its padding counts. */
-      box.x += x - 8;
-      box.y += y - 6;
-      box.width += 16;
-      box.height += 12;
-      if (event->x_root >= box.x && event->x_root < box.x + box.width
-          && event->y_root >= box.y && event->y_root < box.y + box.height)
-        return page;
+      /* The tab is a little larger than its label (its padding); where
+       * two tabs' paddings meet, the nearer label's. */
+      dx = event->x_root - (x + box.x + box.width / 2.0);
+      dy = event->y_root - (y + box.y + box.height / 2.0);
+      if (ABS (dx) < box.width / 2.0 + 8 && ABS (dy) < box.height / 2.0 + 6 && ABS (dx) < best)
+        {
+          best = ABS (dx);
+          nearest = page;
+        }
     }
-  return NULL;
+  return nearest;
 }
 
 static gboolean
@@ -349,7 +354,7 @@ current_view (KdhWindow *self)
   }
   for (guint n = 0; n < G_N_ELEMENTS (notebooks); n++)
     {
-      gint page = gtk_notebook_get_current_page (notebooks[n]);
+      gint page = notebooks[n] ? gtk_notebook_get_current_page (notebooks[n]) : -1;
 
       if (page >= 0)
         return gtk_notebook_get_nth_page (notebooks[n], page);
@@ -389,10 +394,12 @@ update_move_action (KdhWindow *self)
 {
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "move-view");
 
-  if (action)
-    g_simple_action_set_enabled (G_SIMPLE_ACTION (action),
-                                 gtk_notebook_get_n_pages (self->views) > 0
-                                 || gtk_notebook_get_n_pages (self->views_bottom) > 0);
+  g_autoptr (GPtrArray) views = NULL;
+
+  if (action == NULL || gtk_widget_in_destruction (GTK_WIDGET (self)))
+    return;
+  views = kdh_window_dock_views (self);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), views->len > 0);
 }
 
 static void
@@ -402,6 +409,20 @@ on_pages_changed (GtkNotebook *notebook,
                   gpointer     data)
 {
   update_move_action (data);
+}
+
+/* The window's end destroys one notebook after the other: the other's
+ * handlers must not reach the first. */
+static void
+on_notebook_destroy (GtkWidget *widget,
+                     gpointer   data)
+{
+  KdhWindow *self = data;
+
+  if (widget == GTK_WIDGET (self->views))
+    self->views = NULL;
+  else if (widget == GTK_WIDGET (self->views_bottom))
+    self->views_bottom = NULL;
 }
 
 static const GActionEntry dock_actions[] = {
@@ -426,6 +447,7 @@ new_notebook (KdhWindow   *self,
   g_signal_connect (notebook, "popup-menu", G_CALLBACK (on_popup_menu), self);
   g_signal_connect (notebook, "drag-begin", G_CALLBACK (on_drag_begin), self);
   g_signal_connect (notebook, "drag-end", G_CALLBACK (on_drag_end), self);
+  g_signal_connect (notebook, "destroy", G_CALLBACK (on_notebook_destroy), self);
   return notebook;
 }
 
