@@ -17,6 +17,11 @@
 #   pane:NAME=N     moves that divider to N first
 #   enter:NAME=TEXT puts TEXT in the entry NAME and activates it (Enter);
 #                   "ENTERED NAME"
+#   notebook:NAME   "NOTEBOOK NAME shown" (or hidden), then one line per
+#                   tab: its name ("*" before it when it is the current
+#                   one), a tab, and the names of the tables in its page
+#   where:NAME      "WHERE NAME x y width height": where the notebook NAME
+#                   is on the screen, then "tab x y width height" a tab
 #   cell:TABLE@TEXT:N  "CELL TABLE x y width height": where column N of
 #                   the first row holding TEXT is on the screen
 #   NAME@PREFIX:N   reads only N rows of a long table (the Memory view's),
@@ -32,7 +37,7 @@ try:
 except ImportError:
     sys.exit(3)
 
-ACTIONS = ("toolbar:", "click:", "pane:", "enter:", "cell:")
+ACTIONS = ("toolbar:", "click:", "pane:", "enter:", "cell:", "notebook:", "where:")
 specs = {}
 for arg in sys.argv[1:]:
     if not arg.startswith(ACTIONS):
@@ -56,8 +61,50 @@ for a in sys.argv[1:]:
         name, _, rest = a[len("cell:"):].partition("@")
         needle, _, column = rest.rpartition(":")
         cells[name] = (needle, int(column))
+notebooks = set(a[len("notebook:"):] for a in sys.argv[1:] if a.startswith("notebook:"))
+wheres = set(a[len("where:"):] for a in sys.argv[1:] if a.startswith("where:"))
 found = {}
 done = []
+
+
+def extents(obj):
+    box = obj.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    return "%d %d %d %d" % (box.x, box.y, box.width, box.height)
+
+
+def read_where(obj, name):
+    done.append("WHERE %s %s" % (name, extents(obj)))
+    for i in range(obj.childCount):
+        tab = obj.getChildAtIndex(i)
+        if tab is not None and tab.getRole() == pyatspi.ROLE_PAGE_TAB:
+            done.append("%s %s" % (tab.name, extents(tab)))
+
+
+def tables_in(obj, depth, out):
+    if obj is None or depth > 30:
+        return
+    try:
+        role = obj.getRole()
+    except Exception:
+        return
+    if role in (pyatspi.ROLE_TABLE, pyatspi.ROLE_TREE_TABLE) and obj.name:
+        out.append(obj.name)
+        return
+    for i in range(obj.childCount):
+        tables_in(obj.getChildAtIndex(i), depth + 1, out)
+
+
+def read_notebook(obj, name):
+    shown = obj.getState().contains(pyatspi.STATE_SHOWING)
+    done.append("NOTEBOOK %s %s" % (name, "shown" if shown else "hidden"))
+    for i in range(obj.childCount):
+        tab = obj.getChildAtIndex(i)
+        if tab is None or tab.getRole() != pyatspi.ROLE_PAGE_TAB:
+            continue
+        out = []
+        tables_in(tab, 0, out)
+        mark = "*" if tab.getState().contains(pyatspi.STATE_SELECTED) else ""
+        done.append(mark + tab.name + "\t" + ",".join(out))
 
 
 def find_cell(table, name):
@@ -108,6 +155,13 @@ def other(obj, role, name):
                 action.doAction(i)
         done.append("ENTERED " + name)
         return True
+    if role == pyatspi.ROLE_PAGE_TAB_LIST and name in wheres:
+        read_where(obj, name)
+        wheres.discard(name)
+    if role == pyatspi.ROLE_PAGE_TAB_LIST and name in notebooks:
+        read_notebook(obj, name)
+        notebooks.discard(name)
+        return False
     if role == pyatspi.ROLE_SPLIT_PANE and name in panes:
         value = obj.queryValue()
         if panes[name]:

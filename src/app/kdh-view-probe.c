@@ -110,9 +110,9 @@ on_after_paint (GdkFrameClock *clock,
 /* The first frame drawn once every view has its data is when the screen
  * shows it. */
 static void
-watch_painting (GtkNotebook *views)
+watch_painting (GtkWidget *window)
 {
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (views));
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
 
   stop_painting_watch ();
   if (clock == NULL)
@@ -124,7 +124,7 @@ watch_painting (GtkNotebook *views)
 }
 
 void
-kdh_view_probe_before (GtkNotebook    *views,
+kdh_view_probe_before (GPtrArray      *views,
                        const KdhEvent *event)
 {
   if (!kdh_view_probe_enabled ())
@@ -133,13 +133,14 @@ kdh_view_probe_before (GtkNotebook    *views,
   if (event->kind == KDH_EVENT_STATE && event->state == KDH_CONN_BREAK && !probe->in_stop)
     probe->break_us = g_get_monotonic_time ();
   else if (event->kind == KDH_EVENT_QUERY_RESULT && event->token != 0)
-    for (gint i = 0; i < gtk_notebook_get_n_pages (views); i++)
-      if (kdh_view_get_query (KDH_VIEW (gtk_notebook_get_nth_page (views, i))) == event->token)
+    for (guint i = 0; i < views->len; i++)
+      if (kdh_view_get_query (KDH_VIEW (views->pdata[i])) == event->token)
         probe->view_result = TRUE;
 }
 
 void
-kdh_view_probe_after (GtkNotebook    *views,
+kdh_view_probe_after (GPtrArray      *views,
+                      GtkWidget      *window,
                       const KdhEvent *event)
 {
   gboolean busy = FALSE;
@@ -149,7 +150,7 @@ kdh_view_probe_after (GtkNotebook    *views,
 
   if (!kdh_view_probe_enabled ())
     return;
-  n = (guint) gtk_notebook_get_n_pages (views);
+  n = views->len;
   probe->n_views = n;
   if (event->kind == KDH_EVENT_STATE)
     {
@@ -177,7 +178,7 @@ kdh_view_probe_after (GtkNotebook    *views,
       stop->errors += event->result == NULL;
     }
   for (guint i = 0; i < n && !busy; i++)
-    busy = kdh_view_get_query (KDH_VIEW (gtk_notebook_get_nth_page (views, i))) != 0;
+    busy = kdh_view_get_query (KDH_VIEW (views->pdata[i])) != 0;
   /* Only the moment they go quiet counts, not every event after it. */
   if (busy || !probe->busy)
     {
@@ -191,7 +192,7 @@ kdh_view_probe_after (GtkNotebook    *views,
   if (stop->shown_us < 0)
     {
       stop->shown_us = now;
-      watch_painting (views);
+      watch_painting (window);
     }
   stop->settled_us = now;
   write_report ();

@@ -29,10 +29,12 @@ G_BEGIN_DECLS
 
 /* Whether KDH_VIEW_PROBE is set (read once). */
 gboolean kdh_view_probe_enabled (void);
-/* Around handing @event to the views (the pages of @views). */
-void     kdh_view_probe_before  (GtkNotebook    *views,
+/* Around handing @event to the views (@views, the KdhViews docked in
+ * @window). */
+void     kdh_view_probe_before  (GPtrArray      *views,
                                  const KdhEvent *event);
-void     kdh_view_probe_after   (GtkNotebook    *views,
+void     kdh_view_probe_after   (GPtrArray      *views,
+                                 GtkWidget      *window,
                                  const KdhEvent *event);
 
 G_END_DECLS

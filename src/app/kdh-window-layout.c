@@ -6,11 +6,12 @@
  * The side panels (connection monitor, packet log) take at most a share
  * of the window, so that at 800×600 or 400 px high the output is still the
  * larger part; what does not fit in a panel scrolls. The debugger views
- * start at half the command window's width. Once the user drags a
+ * start at half the command window's width on its right, a third of its
+ * height below it. Once the user drags a
  * divider, the window leaves that divider alone and keeps the panel's
- * size in GSettings (monitor-width, packet-log-height, views-width) for
- * the next run. View > Reset Layout forgets all that: the default views,
- * panels and sizes again.
+ * size in GSettings (monitor-width, packet-log-height, views-width,
+ * views-height) for the next run. View > Reset Layout forgets all that:
+ * the views open all in the right notebook, the default panels and sizes.
  */
 #include "kdh-window-private.h"
 
@@ -92,6 +93,15 @@ views_paned (KdhWindow *self)
   return GTK_IS_PANED (parent) ? GTK_PANED (parent) : NULL;
 }
 
+static GtkPaned *
+bottom_paned (KdhWindow *self)
+{
+  GtkWidget *parent = self->views_bottom ? gtk_widget_get_parent (GTK_WIDGET (self->views_bottom))
+                                         : NULL;
+
+  return GTK_IS_PANED (parent) ? GTK_PANED (parent) : NULL;
+}
+
 static void
 on_main_allocate (GtkWidget     *widget,
                   GtkAllocation *allocation,
@@ -129,6 +139,18 @@ kdh_window_layout_place_views (KdhWindow *self)
   if (paned == NULL || (width = gtk_widget_get_allocated_width (GTK_WIDGET (paned))) <= 1)
     return;
   set_position (self, paned, place (self, "views-width", width, width / 2));
+}
+
+void
+kdh_window_layout_place_bottom (KdhWindow *self)
+{
+  GtkPaned *paned = bottom_paned (self);
+  gint height;
+
+  /* A third: the output keeps the larger part. */
+  if (paned == NULL || (height = gtk_widget_get_allocated_height (GTK_WIDGET (paned))) <= 1)
+    return;
+  set_position (self, paned, place (self, "views-height", height, height / 3));
 }
 
 /* A user's move: the panel keeps its size from now on, in this run and
@@ -173,6 +195,8 @@ on_position (GObject    *object,
     }
   else if (paned == views_paned (self) && gtk_widget_get_visible (GTK_WIDGET (self->views)))
     remember (self, paned, "views-width", gtk_widget_get_allocated_width (GTK_WIDGET (paned)));
+  else if (paned == bottom_paned (self) && gtk_widget_get_visible (GTK_WIDGET (self->views_bottom)))
+    remember (self, paned, "views-height", gtk_widget_get_allocated_height (GTK_WIDGET (paned)));
 }
 
 static void
@@ -181,28 +205,18 @@ reset_layout_action (GSimpleAction *action,
                      gpointer       data)
 {
   static const gchar *const keys[] = { "monitor-width", "packet-log-height", "views-width",
-                                       "open-views" };
+                                       "views-height" };
   KdhWindow *self = data;
-  g_auto (GStrv) views = NULL;
   GtkAllocation allocation;
 
   if (self->settings == NULL)
     return;
-  /* The default views: those open go, the default ones open. */
-  while (self->views && gtk_notebook_get_n_pages (self->views) > 0)
-    gtk_notebook_remove_page (self->views, -1);
+  /* The open views stay open, all in the right notebook, in the View
+   * menu's order (which open-views and bottom-views then say). */
   if (self->views)
-    gtk_widget_hide (GTK_WIDGET (self->views));
+    kdh_window_views_reset (self);
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     g_settings_reset (self->settings, keys[i]);
-  views = g_settings_get_strv (self->settings, "open-views");
-  for (guint i = 0; views[i]; i++)
-    {
-      g_autofree gchar *name = g_strdup_printf ("show-%s", views[i]);
-
-      if (g_action_group_has_action (G_ACTION_GROUP (self), name))
-        g_action_group_activate_action (G_ACTION_GROUP (self), name, NULL);
-    }
   /* The default panels, through their View menu items. */
   g_settings_reset (self->settings, "show-monitor");
   g_settings_reset (self->settings, "show-packet-log");
@@ -216,6 +230,7 @@ reset_layout_action (GSimpleAction *action,
   on_main_allocate (GTK_WIDGET (self->main_paned), &allocation, self);
   gtk_widget_get_allocation (GTK_WIDGET (self->left_paned), &allocation);
   on_left_allocate (GTK_WIDGET (self->left_paned), &allocation, self);
+  kdh_window_layout_place_views (self);
   kdh_command_view_focus_entry (self->command_view);
 }
 
@@ -244,7 +259,7 @@ kdh_window_layout_init (KdhWindow *self)
 void
 kdh_window_layout_setup (KdhWindow *self)
 {
-  GtkPaned *views = views_paned (self);
+  GtkPaned *views = views_paned (self), *bottom = bottom_paned (self);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), layout_actions,
                                    G_N_ELEMENTS (layout_actions), self);
@@ -257,5 +272,11 @@ kdh_window_layout_setup (KdhWindow *self)
     {
       atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (views)), _("Views divider"));
       g_signal_connect (views, "notify::position", G_CALLBACK (on_position), self);
+    }
+  if (bottom)
+    {
+      atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (bottom)),
+                           _("Bottom views divider"));
+      g_signal_connect (bottom, "notify::position", G_CALLBACK (on_position), self);
     }
 }

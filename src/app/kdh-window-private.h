@@ -33,7 +33,9 @@ struct _KdhWindow
   KdhPacketLog *packet_log;
   GtkPaned *main_paned;
   GtkPaned *left_paned;
-  GtkNotebook *views;          /* the debugger views (kdh-window-views.c) */
+  GtkNotebook *views;          /* the debugger views right of the command window */
+  GtkNotebook *views_bottom;   /* ... and below it (kdh-window-dock.c) */
+  GtkWidget *last_view;        /* the view the focus was in last */
   GtkToolbar *toolbar;         /* kdh-window-toolbar.c */
 
   KdhEngine *engine;
@@ -76,6 +78,30 @@ void kdh_window_views_setup      (KdhWindow      *self);
 void kdh_window_views_event      (KdhWindow      *self,
                                   const KdhEvent *event);
 
+/* The open views in their default order, all in the right notebook
+ * (View > Reset Layout). */
+void kdh_window_views_reset      (KdhWindow      *self);
+
+/* kdh-window-dock.c: the notebooks the views are docked in. */
+void       kdh_window_dock_setup   (KdhWindow   *self);
+/* Every docked view, the right notebook's first; free with
+ * g_ptr_array_unref(). */
+GPtrArray *kdh_window_dock_views   (KdhWindow   *self);
+GtkWidget *kdh_window_dock_find    (KdhWindow   *self,
+                                    GType        type);
+void       kdh_window_dock_add     (KdhWindow   *self,
+                                    GtkWidget   *view,
+                                    GtkWidget   *tab_label,
+                                    gboolean     bottom);
+/* Makes @view its notebook's current page. */
+void       kdh_window_dock_present (KdhWindow   *self,
+                                    GtkWidget   *view);
+/* Puts @view at @position (-1: last) of @to, its tab label with it. */
+void       kdh_window_dock_move    (KdhWindow   *self,
+                                    GtkWidget   *view,
+                                    GtkNotebook *to,
+                                    gint         position);
+
 /* kdh-window-toolbar.c: the toolbar's actions and their states */
 void kdh_window_toolbar_setup    (KdhWindow *self);
 void kdh_window_toolbar_update   (KdhWindow *self);
@@ -90,6 +116,8 @@ void     kdh_window_layout_init           (KdhWindow *self);
 void     kdh_window_layout_setup          (KdhWindow *self);
 /* The views' divider at the width the user gave them, or half. */
 void     kdh_window_layout_place_views    (KdhWindow *self);
+/* The bottom views' divider at the height the user gave them, or a third. */
+void     kdh_window_layout_place_bottom   (KdhWindow *self);
 
 /* kdh-window-edit.c */
 void     kdh_window_install_edit          (KdhWindow *self);

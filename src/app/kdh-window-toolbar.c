@@ -30,16 +30,9 @@ say_error (KdhWindow   *self,
 static KdhViewDisassembly *
 find_disassembly (KdhWindow *self)
 {
-  if (self->views == NULL)
-    return NULL;
-  for (gint i = 0; i < gtk_notebook_get_n_pages (self->views); i++)
-    {
-      GtkWidget *page = gtk_notebook_get_nth_page (self->views, i);
+  GtkWidget *view = self->views ? kdh_window_dock_find (self, KDH_TYPE_VIEW_DISASSEMBLY) : NULL;
 
-      if (KDH_IS_VIEW_DISASSEMBLY (page))
-        return KDH_VIEW_DISASSEMBLY (page);
-    }
-  return NULL;
+  return view ? KDH_VIEW_DISASSEMBLY (view) : NULL;
 }
 
 static void

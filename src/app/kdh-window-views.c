@@ -4,8 +4,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Registers (Alt+4), Memory (Alt+5), Call Stack (Alt+6), Disassembly (Alt+7),
- * Modules, Processors (Alt+9) and Breakpoints (Alt+F9) open as
- * pages of a notebook to the right of the command window, and WinDbg's
+ * Modules, Processors (Alt+9) and Breakpoints (Alt+F9) open as pages of
+ * the notebook right of the command window, or where they were docked
+ * (kdh-window-dock.c) last time; a view already open is shown and
+ * focused where it is. WinDbg's
  * stepping keys (F10, F11, Shift+F11) run p, t and gu as if typed. Each
  * view gets every engine event and asks the engine for its own data.
  */
@@ -43,11 +45,8 @@ on_close_clicked (GtkButton *button,
                   gpointer   data)
 {
   GtkWidget *view = data;
-  GtkWidget *notebook = gtk_widget_get_parent (view);
 
-  gtk_container_remove (GTK_CONTAINER (notebook), view);
-  if (gtk_notebook_get_n_pages (GTK_NOTEBOOK (notebook)) == 0)
-    gtk_widget_hide (notebook);
+  gtk_container_remove (GTK_CONTAINER (gtk_widget_get_parent (view)), view);
 }
 
 static GtkWidget *
@@ -69,71 +68,49 @@ tab_label (const gchar *title,
   return box;
 }
 
-static GtkWidget *
-find_view (KdhWindow *self,
-           GType      type)
-{
-  for (gint i = 0; i < gtk_notebook_get_n_pages (self->views); i++)
-    {
-      GtkWidget *page = gtk_notebook_get_nth_page (self->views, i);
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (page, type))
-        return page;
-    }
-  return NULL;
-}
-
-static void
-half_width (GtkWidget     *paned,
-            GdkRectangle  *allocation,
-            gpointer       data)
-{
-  g_signal_handlers_disconnect_by_func (paned, half_width, data);
-  kdh_window_layout_place_views (data);
-}
-
-/* Opens (or finds) the view whose action is @name; returns its content. */
+/* Opens the view whose action is @name in the right notebook (@bottom:
+ * the bottom one), or finds it wherever it is docked; returns its
+ * content. */
 static GtkWidget *
 open_view (KdhWindow   *self,
-           const gchar *name)
+           const gchar *name,
+           gboolean     bottom)
 {
   for (guint k = 0; k < G_N_ELEMENTS (view_kinds); k++)
     {
       GType type;
       GtkWidget *view;
-      gint page;
 
       if (!g_str_equal (name, view_kinds[k].action))
         continue;
       type = view_kinds[k].get_type ();
-      if ((view = find_view (self, type)) == NULL)
+      if ((view = kdh_window_dock_find (self, type)) == NULL)
         {
           const gchar *title = _(view_kinds[k].title);
 
           view = g_object_new (type, NULL);
           gtk_widget_show (view);
-          gtk_notebook_append_page (self->views, view, tab_label (title, view));
-          gtk_notebook_set_tab_reorderable (self->views, view, TRUE);
+          kdh_window_dock_add (self, view, tab_label (title, view), bottom);
           kdh_view_set_engine (KDH_VIEW (view), self->engine);
         }
-      if (!gtk_widget_get_visible (GTK_WIDGET (self->views)))
-        {
-          GtkWidget *paned = gtk_widget_get_parent (GTK_WIDGET (self->views));
-
-          /* Opening the first view shares the width with the command window
-           * (once the window has one, when views are restored), or takes
-           * the width the user gave the views. */
-          gtk_widget_show (GTK_WIDGET (self->views));
-          if (gtk_widget_get_allocated_width (paned) > 1)
-            kdh_window_layout_place_views (self);
-          else
-            g_signal_connect (paned, "size-allocate", G_CALLBACK (half_width), self);
-        }
-      page = gtk_notebook_page_num (self->views, view);
-      gtk_notebook_set_current_page (self->views, page);
+      kdh_window_dock_present (self, view);
       return kdh_view_get_content (KDH_VIEW (view));
     }
   return NULL;
+}
+
+void
+kdh_window_views_reset (KdhWindow *self)
+{
+  gint position = 0;
+
+  for (guint k = 0; k < G_N_ELEMENTS (view_kinds); k++)
+    {
+      GtkWidget *view = kdh_window_dock_find (self, view_kinds[k].get_type ());
+
+      if (view)
+        kdh_window_dock_move (self, view, self->views, position++);
+    }
 }
 
 static void
@@ -142,13 +119,14 @@ show_view_action (GSimpleAction *action,
                   gpointer       data)
 {
   KdhWindow *self = data;
-  GtkWidget *content = open_view (self, g_action_get_name (G_ACTION (action)));
+  GtkWidget *content = open_view (self, g_action_get_name (G_ACTION (action)), FALSE);
 
   if (content)
     gtk_widget_grab_focus (content);
 }
 
-/* The open views, in tab order, for the next run. */
+/* The open views, in tab order, and which of them are in the bottom
+ * notebook, for the next run. */
 static void
 remember_views (GtkNotebook *notebook,
                 GtkWidget   *child,
@@ -157,19 +135,26 @@ remember_views (GtkNotebook *notebook,
 {
   KdhWindow *self = data;
   g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autoptr (GPtrArray) bottom = g_ptr_array_new ();
+  g_autoptr (GPtrArray) views = NULL;
 
   if (self->settings == NULL || gtk_widget_in_destruction (GTK_WIDGET (self)))
     return;
-  for (gint i = 0; i < gtk_notebook_get_n_pages (notebook); i++)
-    {
-      GtkWidget *page = gtk_notebook_get_nth_page (notebook, i);
+  views = kdh_window_dock_views (self);
+  for (guint i = 0; i < views->len; i++)
+    for (guint k = 0; k < G_N_ELEMENTS (view_kinds); k++)
+      if (G_TYPE_CHECK_INSTANCE_TYPE (views->pdata[i], view_kinds[k].get_type ()))
+        {
+          gpointer name = (gpointer) (view_kinds[k].action + strlen ("show-"));
 
-      for (guint k = 0; k < G_N_ELEMENTS (view_kinds); k++)
-        if (G_TYPE_CHECK_INSTANCE_TYPE (page, view_kinds[k].get_type ()))
-          g_ptr_array_add (names, (gpointer) (view_kinds[k].action + strlen ("show-")));
-    }
+          g_ptr_array_add (names, name);
+          if (gtk_widget_get_parent (views->pdata[i]) == GTK_WIDGET (self->views_bottom))
+            g_ptr_array_add (bottom, name);
+        }
   g_ptr_array_add (names, NULL);
+  g_ptr_array_add (bottom, NULL);
   g_settings_set_strv (self->settings, "open-views", (const gchar *const *) names->pdata);
+  g_settings_set_strv (self->settings, "bottom-views", (const gchar *const *) bottom->pdata);
 }
 
 static void
@@ -221,54 +206,48 @@ void
 kdh_window_views_event (KdhWindow      *self,
                         const KdhEvent *event)
 {
+  g_autoptr (GPtrArray) views = NULL;
+
   if (self->views == NULL)
     return;
+  views = kdh_window_dock_views (self);
   if (event->kind == KDH_EVENT_STATE)
     set_stepping_enabled (self, event->state == KDH_CONN_BREAK);
-  kdh_view_probe_before (self->views, event);
-  for (gint i = 0; i < gtk_notebook_get_n_pages (self->views); i++)
-    kdh_view_handle_event (KDH_VIEW (gtk_notebook_get_nth_page (self->views, i)), event);
-  kdh_view_probe_after (self->views, event);
+  kdh_view_probe_before (views, event);
+  for (guint i = 0; i < views->len; i++)
+    kdh_view_handle_event (KDH_VIEW (views->pdata[i]), event);
+  kdh_view_probe_after (views, GTK_WIDGET (self), event);
 }
 
 void
 kdh_window_views_setup (KdhWindow *self)
 {
-  GtkWidget *command = gtk_paned_get_child1 (self->left_paned);
-  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+  GtkNotebook *notebooks[2];
 
-  /* The views go to the right of the command window, in the pane that
-   * already holds it above the packet log. */
-  g_object_ref (command);
-  gtk_container_remove (GTK_CONTAINER (self->left_paned), command);
-  gtk_paned_pack1 (GTK_PANED (paned), command, TRUE, FALSE);
-  g_object_unref (command);
-  self->views = GTK_NOTEBOOK (gtk_notebook_new ());
-  gtk_notebook_set_scrollable (self->views, TRUE);
-  gtk_widget_set_no_show_all (GTK_WIDGET (self->views), TRUE);
-  gtk_widget_set_size_request (GTK_WIDGET (self->views), 320, -1);
-  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->views)), _("Views"));
-  gtk_paned_pack2 (GTK_PANED (paned), GTK_WIDGET (self->views), FALSE, TRUE);
-  gtk_widget_show (paned);
-  gtk_paned_pack1 (self->left_paned, paned, TRUE, FALSE);
-
+  kdh_window_dock_setup (self);
   g_action_map_add_action_entries (G_ACTION_MAP (self), view_actions, G_N_ELEMENTS (view_actions),
                                     self);
   set_stepping_enabled (self, FALSE);
   if (self->settings)
     {
       g_auto (GStrv) open = g_settings_get_strv (self->settings, "open-views");
+      g_auto (GStrv) bottom = g_settings_get_strv (self->settings, "bottom-views");
 
       for (guint i = 0; open[i]; i++)
         {
           g_autofree gchar *action = g_strdup_printf ("show-%s", open[i]);
 
-          open_view (self, action);
+          open_view (self, action, g_strv_contains ((const gchar *const *) bottom, open[i]));
         }
     }
-  g_signal_connect (self->views, "page-added", G_CALLBACK (remember_views), self);
-  g_signal_connect (self->views, "page-removed", G_CALLBACK (remember_views), self);
-  g_signal_connect (self->views, "page-reordered", G_CALLBACK (remember_views), self);
+  notebooks[0] = self->views;
+  notebooks[1] = self->views_bottom;
+  for (guint n = 0; n < G_N_ELEMENTS (notebooks); n++)
+    {
+      g_signal_connect (notebooks[n], "page-added", G_CALLBACK (remember_views), self);
+      g_signal_connect (notebooks[n], "page-removed", G_CALLBACK (remember_views), self);
+      g_signal_connect (notebooks[n], "page-reordered", G_CALLBACK (remember_views), self);
+    }
   /* F10 is WinDbg's step over, not the menu bar's key. NULL, not "":
    * GTK 3.24 frees the string it reads back only when it is not empty,
    * leaking one per accelerator key handled. */
