@@ -6,9 +6,11 @@
 #include "kdh-test-atspi.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
 #include "kdh-test-engine.h"
@@ -336,6 +338,76 @@ kdh_test_app_stack_as_k (gchar       **rows,
     }
   g_assert_cmpstr (from_view->str, ==, k);
   return frames;
+}
+
+void
+kdh_test_app_click (const gchar *name)
+{
+  g_autofree gchar *arg = g_strdup_printf ("click:%s", name);
+  g_autofree gchar *out = kdh_test_app_run_atspi (arg);
+  g_autofree gchar *expect = g_strdup_printf ("CLICKED %s\n", name);
+
+  g_assert_cmpstr (out, ==, expect);
+}
+
+gint
+kdh_test_app_pane (const gchar *name,
+                   gint         set,
+                   gint        *width)
+{
+  g_autofree gchar *arg = set >= 0 ? g_strdup_printf ("pane:%s=%d", name, set)
+                                   : g_strdup_printf ("pane:%s", name);
+  g_autofree gchar *out = kdh_test_app_run_atspi (arg);
+  g_autofree gchar *prefix = g_strdup_printf ("PANE %s ", name);
+  gint position = -1, size = -1;
+
+  g_assert_true (g_str_has_prefix (out, prefix));
+  g_assert_cmpint (sscanf (out + strlen (prefix), "%d %d", &position, &size), ==, 2);
+  if (width)
+    *width = size;
+  return position;
+}
+
+typedef struct {
+  const gchar *name;
+  gint value;
+} PaneWait;
+
+static gboolean
+pane_is (gpointer data)
+{
+  PaneWait *w = data;
+
+  if (kdh_test_app_pane (w->name, -1, NULL) == w->value)
+    return TRUE;
+  g_usleep (200 * 1000);
+  return FALSE;
+}
+
+void
+kdh_test_app_wait_pane (const gchar *name,
+                        gint         value)
+{
+  PaneWait w = { name, value };
+  g_autofree gchar *what = g_strdup_printf ("%s at %d", name, value);
+
+  kdh_test_run_until (pane_is, &w, 60, what);
+}
+
+void
+kdh_test_app_remove_config (const gchar *config)
+{
+  g_autofree gchar *keyfile = g_build_filename (config, "glib-2.0", "settings", "keyfile", NULL);
+
+  g_remove (keyfile);
+  for (guint up = 0; up < 3; up++)
+    {
+      gchar *dir = g_path_get_dirname (keyfile);
+
+      g_rmdir (dir);
+      g_free (keyfile);
+      keyfile = dir;
+    }
 }
 
 void

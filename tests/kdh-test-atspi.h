@@ -73,6 +73,20 @@ gchar  **kdh_test_app_read_table (const gchar *name);
 gchar  **kdh_test_app_wait_table (const gchar *table,
                                   const gchar *needle);
 
+/* Presses the button or menu item @name through AT-SPI. */
+void     kdh_test_app_click       (const gchar *name);
+/* The split pane @name's divider position (and its size in @width, or
+ * NULL), after moving the divider to @set first when @set >= 0. */
+gint     kdh_test_app_pane        (const gchar *name,
+                                   gint         set,
+                                   gint        *width);
+/* Waits until the divider of @name is at @value. */
+void     kdh_test_app_wait_pane   (const gchar *name,
+                                   gint         value);
+/* Removes the settings key file kdh_test_app_start() used under @config,
+ * and @config. */
+void     kdh_test_app_remove_config (const gchar *config);
+
 /* Checks the Registers view's rows against r's output, digit for digit;
  * how many registers both show. */
 guint    kdh_test_app_registers_as_r (gchar       **rows,

@@ -73,63 +73,6 @@ wait_notebook (const gchar *name,
   g_free (w.last);
 }
 
-static gint
-pane (const gchar *name,
-      gint         set)
-{
-  g_autofree gchar *arg = set >= 0 ? g_strdup_printf ("pane:%s=%d", name, set)
-                                   : g_strdup_printf ("pane:%s", name);
-  g_autofree gchar *out = kdh_test_app_run_atspi (arg);
-  g_autofree gchar *prefix = g_strdup_printf ("PANE %s ", name);
-  gint position = -1;
-
-  g_assert_true (g_str_has_prefix (out, prefix));
-  g_assert_cmpint (sscanf (out + strlen (prefix), "%d", &position), ==, 1);
-  return position;
-}
-
-typedef struct {
-  const gchar *name;
-  gint value;
-} PaneWait;
-
-static gboolean
-pane_is (gpointer data)
-{
-  PaneWait *w = data;
-
-  if (pane (w->name, -1) == w->value)
-    return TRUE;
-  g_usleep (200 * 1000);
-  return FALSE;
-}
-
-static void
-click (const gchar *name)
-{
-  g_autofree gchar *arg = g_strdup_printf ("click:%s", name);
-  g_autofree gchar *out = kdh_test_app_run_atspi (arg);
-  g_autofree gchar *expect = g_strdup_printf ("CLICKED %s\n", name);
-
-  g_assert_cmpstr (out, ==, expect);
-}
-
-static void
-remove_config (const gchar *config)
-{
-  g_autofree gchar *keyfile = g_build_filename (config, "glib-2.0", "settings", "keyfile", NULL);
-
-  g_remove (keyfile);
-  for (guint up = 0; up < 3; up++)
-    {
-      gchar *dir = g_path_get_dirname (keyfile);
-
-      g_rmdir (dir);
-      g_free (keyfile);
-      keyfile = dir;
-    }
-}
-
 static void
 test_dock_keyboard (App          *app,
                     gconstpointer data)
@@ -166,9 +109,9 @@ test_dock_keyboard (App          *app,
   wait_notebook (RIGHT, "NOTEBOOK " RIGHT " shown\n*Registers\tRegisters\n");
 
   /* The bottom pane made 40 px taller, as a screen reader's user can. */
-  divider = pane (BOTTOM_DIVIDER, -1) - 40;
+  divider = kdh_test_app_pane (BOTTOM_DIVIDER, -1, NULL) - 40;
   g_assert_cmpint (divider, >, 100);
-  g_assert_cmpint (pane (BOTTOM_DIVIDER, divider), ==, divider);
+  g_assert_cmpint (kdh_test_app_pane (BOTTOM_DIVIDER, divider, NULL), ==, divider);
   kdh_test_app_stop (app);
 
   /* The next run: the same docks, order and size, no key pressed. */
@@ -176,11 +119,7 @@ test_dock_keyboard (App          *app,
   g_strfreev (kdh_test_app_wait_table ("Call Stack", "nt!DbgBreakPointWithStatus"));
   wait_notebook (BOTTOM, "NOTEBOOK " BOTTOM " shown\nCall Stack\tCall Stack\n*Disassembly\tDisassembly\n");
   wait_notebook (RIGHT, "NOTEBOOK " RIGHT " shown\n*Registers\tRegisters\n");
-  {
-    PaneWait w = { BOTTOM_DIVIDER, divider };
-
-    kdh_test_run_until (pane_is, &w, 60, "the bottom pane's size kept");
-  }
+  kdh_test_app_wait_pane (BOTTOM_DIVIDER, divider);
 
   /* Alt+6 shows the stack where it is. */
   kdh_test_x11_focus (app->window_id);
@@ -197,8 +136,8 @@ test_dock_keyboard (App          *app,
 
   /* View > Reset Layout: all on the right, in the View menu's order; the
    * bottom pane hidden. */
-  click ("View");
-  click ("Reset Layout");
+  kdh_test_app_click ("View");
+  kdh_test_app_click ("Reset Layout");
   wait_notebook (BOTTOM, "NOTEBOOK " BOTTOM " hidden\n");
   wait_notebook (RIGHT, "NOTEBOOK " RIGHT " shown\nRegisters\tRegisters\n*Call Stack\tCall Stack\n"
                         "Disassembly\tDisassembly\n");
@@ -210,7 +149,7 @@ test_dock_keyboard (App          *app,
   wait_notebook (BOTTOM, "NOTEBOOK " BOTTOM " hidden\n");
   wait_notebook (RIGHT, "NOTEBOOK " RIGHT " shown\nRegisters\tRegisters\nCall Stack\tCall Stack\n"
                         "*Disassembly\tDisassembly\n");
-  remove_config (config);
+  kdh_test_app_remove_config (config);
 }
 
 /* Where read-views.py says the notebook @name is, and its tab @tab (NULL:

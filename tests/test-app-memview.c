@@ -287,15 +287,7 @@ test_memory_remembered (App          *app,
       line = g_strdup_printf ("%s  %s %s", cells[0], cells[1], cells[2]);
       g_assert_cmpstr (line, ==, lines[i]);
     }
-  g_remove (keyfile);
-  for (guint up = 0; up < 3; up++)
-    {
-      gchar *dir = g_path_get_dirname (keyfile);
-
-      g_rmdir (dir);
-      g_free (keyfile);
-      keyfile = dir;
-    }
+  kdh_test_app_remove_config (config);
 }
 
 /* Processors: the simulator's two, rip as r shows it; Enter on the

@@ -355,16 +355,6 @@ assert_buttons (gchar       **rows,
     }
 }
 
-static void
-click (const gchar *name)
-{
-  g_autofree gchar *arg = g_strdup_printf ("click:%s", name);
-  g_autofree gchar *out = kdh_test_app_run_atspi (arg);
-  g_autofree gchar *expect = g_strdup_printf ("CLICKED %s\n", name);
-
-  g_assert_cmpstr (out, ==, expect);
-}
-
 static gboolean
 running_again (gpointer data)
 {
@@ -418,7 +408,7 @@ test_toolbar (App          *app,
 
   /* The toolbar's Break stops it. */
   stopped.from = app->breaks;
-  click ("Break");
+  kdh_test_app_click ("Break");
   kdh_test_run_until (stopped_again, &stopped, 60, "the stop after the toolbar's Break");
   g_strfreev (wait_toolbar ("Go", TRUE));
 
@@ -428,7 +418,7 @@ test_toolbar (App          *app,
   u = kdh_test_app_run_typed (app, "u");
   u_lines = g_strsplit (u, "\n", -1);
   stopped.from = app->breaks;
-  click ("Step Over");
+  kdh_test_app_click ("Step Over");
   kdh_test_run_until (stopped_again, &stopped, 60, "the stop after the toolbar's Step Over");
   out = kdh_test_app_run_typed (app, "r rip");
   rip = g_strndup (out + 4, 16);
@@ -570,8 +560,8 @@ test_modules_symbols (App          *app,
   lm = kdh_test_app_run_typed (app, "lm");
   kdh_test_x11_focus (app->window_id);
   /* View > Modules, as a screen reader's user opens it. */
-  click ("View");
-  click ("Modules");
+  kdh_test_app_click ("View");
+  kdh_test_app_click ("Modules");
   rows = kdh_test_app_wait_table ("Modules", "\tdeferred\t");
   check_modules_against_lm (rows, lm);
   while (rows[hal] && !g_str_has_prefix (rows[hal], "hal\t"))
@@ -591,78 +581,6 @@ test_modules_symbols (App          *app,
   check_modules_against_lm (rows2, lm2);
 }
 
-/* The divider's position in the pane @name (moved to @set first unless
- * it is -1); its width in *@width. */
-static gint
-pane_size (const gchar *name,
-           gint         set,
-           gint        *width)
-{
-  g_autofree gchar *arg = set >= 0 ? g_strdup_printf ("pane:%s=%d", name, set)
-                                   : g_strdup_printf ("pane:%s", name);
-  g_autofree gchar *out = kdh_test_app_run_atspi (arg);
-  g_autofree gchar *prefix = g_strdup_printf ("PANE %s ", name);
-
-  gint position = -1;
-
-  g_assert_true (g_str_has_prefix (out, prefix));
-  g_assert_cmpint (sscanf (out + strlen (prefix), "%d %d", &position, width), ==, 2);
-  return position;
-}
-
-static gint
-pane (const gchar *name,
-      gint         set)
-{
-  gint width;
-
-  return pane_size (name, set, &width);
-}
-
-typedef struct {
-  const gchar *name;
-  gint value;
-} PaneWait;
-
-static gboolean
-pane_is (gpointer data)
-{
-  PaneWait *w = data;
-
-  gint now = pane (w->name, -1);
-
-  if (now == w->value)
-    return TRUE;
-  g_usleep (200 * 1000);
-  return FALSE;
-}
-
-static void
-wait_pane (const gchar *name,
-           gint         value)
-{
-  PaneWait w = { name, value };
-  g_autofree gchar *what = g_strdup_printf ("%s at %d", name, value);
-
-  kdh_test_run_until (pane_is, &w, 60, what);
-}
-
-static void
-remove_config (const gchar *config)
-{
-  g_autofree gchar *keyfile = g_build_filename (config, "glib-2.0", "settings", "keyfile", NULL);
-
-  g_remove (keyfile);
-  for (guint up = 0; up < 3; up++)
-    {
-      gchar *dir = g_path_get_dirname (keyfile);
-
-      g_rmdir (dir);
-      g_free (keyfile);
-      keyfile = dir;
-    }
-}
-
 /* Dividers moved (through AT-SPI, as a screen reader's user can) stay
  * where they were put in the next run; View > Reset Layout puts them
  * back. */
@@ -679,24 +597,24 @@ test_layout_remembered (App          *app,
   kdh_test_x11_focus (app->window_id);
   kdh_test_x11_key ("alt+6");
   g_strfreev (kdh_test_app_wait_table ("Call Stack", "nt!DbgBreakPointWithStatus"));
-  monitor0 = pane (monitor, -1);
-  views0 = pane (views, -1);
+  monitor0 = kdh_test_app_pane (monitor, -1, NULL);
+  views0 = kdh_test_app_pane (views, -1, NULL);
   g_assert_cmpint (monitor0, >, 400);
   g_assert_cmpint (views0, >, 300);
-  g_assert_cmpint (pane (monitor, monitor0 - 60), ==, monitor0 - 60);
-  g_assert_cmpint (pane (views, views0 + 60), ==, views0 + 60);
+  g_assert_cmpint (kdh_test_app_pane (monitor, monitor0 - 60, NULL), ==, monitor0 - 60);
+  g_assert_cmpint (kdh_test_app_pane (views, views0 + 60, NULL), ==, views0 + 60);
   kdh_test_app_stop (app);
 
   kdh_test_app_start (app, config);
   g_strfreev (kdh_test_app_wait_table ("Call Stack", "nt!DbgBreakPointWithStatus"));
-  wait_pane (monitor, monitor0 - 60);
-  wait_pane (views, views0 + 60);
+  kdh_test_app_wait_pane (monitor, monitor0 - 60);
+  kdh_test_app_wait_pane (views, views0 + 60);
 
-  click ("View");
-  click ("Reset Layout");
-  wait_pane (monitor, monitor0);
+  kdh_test_app_click ("View");
+  kdh_test_app_click ("Reset Layout");
+  kdh_test_app_wait_pane (monitor, monitor0);
   /* The view stays open (test-app-dock checks which dock it is in). */
-  wait_pane (views, views0);
+  kdh_test_app_wait_pane (views, views0);
   g_strfreev (kdh_test_app_wait_table ("Call Stack", "nt!DbgBreakPointWithStatus"));
   /* The sizes are the defaults again: no longer kept. */
   {
@@ -711,8 +629,8 @@ test_layout_remembered (App          *app,
 
   /* And so it stays. */
   kdh_test_app_start (app, config);
-  wait_pane (monitor, monitor0);
-  remove_config (config);
+  kdh_test_app_wait_pane (monitor, monitor0);
+  kdh_test_app_remove_config (config);
 }
 
 int
