@@ -27,6 +27,38 @@
 
 static gboolean have_display;
 
+/* Runs the test @data (a function without arguments) when there is a
+ * display, and skips it otherwise. */
+static void
+with_display (gconstpointer data)
+{
+  void (*test) (void) = (void (*) (void)) data;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  test ();
+}
+
+static void
+add_display_test (const gchar *path,
+                  void       (*test) (void))
+{
+  g_test_add_data_func (path, (gconstpointer) test, with_display);
+}
+
+/* A new window on no connection, shown. */
+static KdhWindow *
+shown_window (void)
+{
+  KdhWindow *window = kdh_window_new (NULL);
+
+  gtk_widget_show (GTK_WIDGET (window));
+  return window;
+}
+
 /* ---- Word wrap (no display) ------------------------------------------- */
 
 static gchar *
@@ -174,11 +206,6 @@ test_confirm_stop (void)
   GtkWidget *dialog;
   g_autofree gchar *secondary = NULL;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
   window = window_at_break ();
   activate (window, "stop-debugging");
   dialog = window->confirm_dialog;
@@ -210,11 +237,6 @@ test_confirm_close (void)
   KdhWindow *window;
   GtkWidget *weak;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
   window = window_at_break ();
   weak = GTK_WIDGET (window);
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &weak);
@@ -255,11 +277,6 @@ test_confirm_connect_and_dump (void)
   GtkWidget *weak;
   g_autofree gchar *path = NULL, *line = NULL, *primary = NULL;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
   window = window_at_break ();
   g_action_group_activate_action (G_ACTION_GROUP (window), "connect-recent",
                                   g_variant_new_string ("sim:seed=4"));
@@ -275,8 +292,7 @@ test_confirm_connect_and_dump (void)
   path = g_build_filename (t.tmpdir, "window-not-asked.dmp", NULL);
   line = g_strdup_printf (".dump /f %s", path);
   g_free (kdh_test_engine_run (&t, line, FALSE));
-  window = kdh_window_new (NULL);
-  gtk_widget_show (GTK_WIDGET (window));
+  window = shown_window ();
   kdh_window_open_dump (window, path);
   wait_state (window, KDH_CONN_BREAK);
   activate (window, "stop-debugging");
@@ -299,11 +315,6 @@ test_reconnect (void)
   KdhWindow *window;
   GtkWidget *dialog;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
   window = window_at_break ();
   g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (window)), window->last_transport));
   g_assert_cmpstr (window->last_transport, !=, "");
@@ -341,13 +352,7 @@ test_kernel_debug_dialog (void)
   GtkWidget *dialog;
   g_autofree gchar *built = NULL;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
-  window = kdh_window_new (NULL);
-  gtk_widget_show (GTK_WIDGET (window));
+  window = shown_window ();
   kdh_window_attach (window, "sim:seed=9");
   wait_state (window, KDH_CONN_BREAK);
   activate (window, "kernel-debug");
@@ -377,11 +382,6 @@ test_edit_and_cls (void)
   g_autofree gchar *bad = NULL;
   g_autofree gchar *screen = NULL;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
   window = window_at_break ();
   kdh_engine_execute (window->engine, "? 1234", NULL);
   wait_text (window, "Evaluate expression: 4660");
@@ -434,11 +434,6 @@ test_copy_wrapped (void)
   KdhWindow *window;
   VteTerminal *terminal;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
   window = kdh_window_new (NULL);
   gtk_window_set_default_size (GTK_WINDOW (window), 520, 400);
   gtk_widget_show (GTK_WIDGET (window));
@@ -490,19 +485,13 @@ test_remote_window (void)
   VteTerminal *terminal;
   guint token;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
   kdh_test_engine_init (&server);
   kdh_test_engine_attach (&server, "sim:");
   kdh_test_engine_wait_state (&server, KDH_CONN_BREAK, 60);
   started = kdh_test_engine_run (&server, start, FALSE);
   g_assert_nonnull (strstr (started, "-remote"));
 
-  window = kdh_window_new (NULL);
-  gtk_widget_show (GTK_WIDGET (window));
+  window = shown_window ();
   terminal = kdh_command_view_get_terminal (window->command_view);
   kdh_window_connect_remote (window, remote);
   wait_state (window, KDH_CONN_BREAK);
@@ -590,13 +579,7 @@ test_context_menu (void)
   GList *menus;
   g_autoptr (GString) labels = g_string_new (NULL);
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
-  window = kdh_window_new (NULL);
-  gtk_widget_show (GTK_WIDGET (window));
+  window = shown_window ();
   kdh_test_wait (never, NULL, 1);
   terminal = GTK_WIDGET (kdh_command_view_get_terminal (window->command_view));
   gtk_widget_grab_focus (terminal);
@@ -684,11 +667,6 @@ test_shortcuts_window (void)
   GSList *objects;
   const gchar *copy;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
   kdh_app_ensure_resources ();
   builder = gtk_builder_new_from_resource ("/org/kdhost/Kdhost/gtk/help-overlay.ui");
   objects = gtk_builder_get_objects (builder);
@@ -743,13 +721,7 @@ test_typing_in_output (void)
   GtkWidget *terminal;
   GtkEntry *entry;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
-  window = kdh_window_new (NULL);
-  gtk_widget_show (GTK_WIDGET (window));
+  window = shown_window ();
   kdh_test_wait (never, NULL, 1);
   terminal = GTK_WIDGET (kdh_command_view_get_terminal (window->command_view));
   entry = kdh_command_view_get_entry (window->command_view);
@@ -816,11 +788,6 @@ test_colors_and_cursor (void)
   GtkWidget *terminal;
   GdkRGBA light_bg, dark_bg;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
   g_object_set (settings, "gtk-theme-name", "Adwaita", "gtk-application-prefer-dark-theme", FALSE,
                 NULL);
   window = kdh_window_new (NULL);
@@ -858,13 +825,7 @@ test_find (void)
   VteTerminal *terminal;
   g_autofree gchar *selected = NULL;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
-  window = kdh_window_new (NULL);
-  gtk_widget_show (GTK_WIDGET (window));
+  window = shown_window ();
   terminal = kdh_command_view_get_terminal (window->command_view);
   kdh_command_view_append (window->command_view, KDH_OUTPUT_DEBUGGER,
                            "alpha\nbeta NeedleX gamma\ndelta\n");
@@ -890,11 +851,6 @@ test_icon_from_resource (void)
   g_autoptr (GdkPixbuf) icon = NULL;
   g_autoptr (GError) error = NULL;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
   kdh_app_ensure_resources ();
   theme = gtk_icon_theme_new ();
   gtk_icon_theme_add_resource_path (theme, "/org/kdhost/Kdhost/icons");
@@ -912,13 +868,7 @@ test_state_tooltip_and_q (void)
   KdhWindow *window;
   g_autofree gchar *tip = NULL, *tip2 = NULL;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
-  window = kdh_window_new (NULL);
-  gtk_widget_show (GTK_WIDGET (window));
+  window = shown_window ();
   g_signal_emit_by_name (window->command_view, "command", "q");
   wait_text (window, "There is no session to end");
   kdh_window_attach (window, "sim:");
@@ -960,11 +910,6 @@ test_kernel_connection_items (void)
   g_autoptr (GVariant) before = NULL, after = NULL;
   g_autofree gchar *text = NULL;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
   window = window_at_break ();
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "cycle-baud"));
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "resync"));
@@ -1094,13 +1039,7 @@ test_packet_log_capture_hint (void)
   GtkTreeView *tree = NULL;
   GList *columns;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
-  window = kdh_window_new (NULL);
-  gtk_widget_show (GTK_WIDGET (window));
+  window = shown_window ();
   g_assert_true (has_label (GTK_WIDGET (window->packet_log), "Ctrl+Alt+D"));
   g_action_group_change_action_state (G_ACTION_GROUP (window), "packet-capture",
                                       g_variant_new_boolean (TRUE));
@@ -1151,11 +1090,6 @@ test_packet_log_columns (void)
   GtkTreeViewColumn *meaning, *verdict;
   GtkTreeView *tree;
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
   window = kdh_window_new (NULL);
   gtk_widget_show (GTK_WIDGET (window->packet_log));
   gtk_window_resize (GTK_WINDOW (window), 1100, 720);
@@ -1193,11 +1127,6 @@ test_small_window_layout (void)
 {
   static const gint sizes[][2] = { { 800, 600 }, { 1100, 400 }, { 1100, 720 } };
 
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
     {
       KdhWindow *window = kdh_window_new (NULL);
@@ -1252,25 +1181,25 @@ main (int   argc,
   have_display = kdh_test_gtk_init (&argc, &argv);
 
   g_test_add_func ("/app/window/word-wrap", test_word_wrap);
-  g_test_add_func ("/app/window/confirm-stop", test_confirm_stop);
-  g_test_add_func ("/app/window/confirm-close", test_confirm_close);
-  g_test_add_func ("/app/window/reconnect", test_reconnect);
-  g_test_add_func ("/app/window/confirm-connect-and-dump", test_confirm_connect_and_dump);
-  g_test_add_func ("/app/window/kernel-debug-dialog", test_kernel_debug_dialog);
-  g_test_add_func ("/app/window/edit-and-cls", test_edit_and_cls);
-  g_test_add_func ("/app/window/copy-wrapped", test_copy_wrapped);
-  g_test_add_func ("/app/window/remote-window", test_remote_window);
-  g_test_add_func ("/app/window/context-and-edit-menu", test_context_menu);
-  g_test_add_func ("/app/window/shortcuts-window", test_shortcuts_window);
-  g_test_add_func ("/app/window/typing-in-output", test_typing_in_output);
-  g_test_add_func ("/app/window/colors-and-cursor", test_colors_and_cursor);
-  g_test_add_func ("/app/window/find", test_find);
-  g_test_add_func ("/app/window/small-window-layout", test_small_window_layout);
-  g_test_add_func ("/app/window/packet-log-columns", test_packet_log_columns);
-  g_test_add_func ("/app/window/packet-log-capture-hint", test_packet_log_capture_hint);
-  g_test_add_func ("/app/window/kernel-connection-items", test_kernel_connection_items);
-  g_test_add_func ("/app/window/icon-from-resource", test_icon_from_resource);
-  g_test_add_func ("/app/window/state-tooltip-and-q", test_state_tooltip_and_q);
+  add_display_test ("/app/window/confirm-stop", test_confirm_stop);
+  add_display_test ("/app/window/confirm-close", test_confirm_close);
+  add_display_test ("/app/window/reconnect", test_reconnect);
+  add_display_test ("/app/window/confirm-connect-and-dump", test_confirm_connect_and_dump);
+  add_display_test ("/app/window/kernel-debug-dialog", test_kernel_debug_dialog);
+  add_display_test ("/app/window/edit-and-cls", test_edit_and_cls);
+  add_display_test ("/app/window/copy-wrapped", test_copy_wrapped);
+  add_display_test ("/app/window/remote-window", test_remote_window);
+  add_display_test ("/app/window/context-and-edit-menu", test_context_menu);
+  add_display_test ("/app/window/shortcuts-window", test_shortcuts_window);
+  add_display_test ("/app/window/typing-in-output", test_typing_in_output);
+  add_display_test ("/app/window/colors-and-cursor", test_colors_and_cursor);
+  add_display_test ("/app/window/find", test_find);
+  add_display_test ("/app/window/small-window-layout", test_small_window_layout);
+  add_display_test ("/app/window/packet-log-columns", test_packet_log_columns);
+  add_display_test ("/app/window/packet-log-capture-hint", test_packet_log_capture_hint);
+  add_display_test ("/app/window/kernel-connection-items", test_kernel_connection_items);
+  add_display_test ("/app/window/icon-from-resource", test_icon_from_resource);
+  add_display_test ("/app/window/state-tooltip-and-q", test_state_tooltip_and_q);
 
   return g_test_run ();
 }
