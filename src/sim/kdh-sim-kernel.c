@@ -558,7 +558,10 @@ kdh_sim_kernel_step (KdhSimKernel *k,
 }
 
 /* Makes @c call @function (@a1, @a2, @a3, @a4): a frame below its stack
- * pointer, the interrupted rip as the return address. */
+ * pointer, the interrupted rip as the return address. When that frame
+ * cannot be written (a debugger set the stack pointer into unmapped
+ * memory), the processor keeps its registers and goes on where it was, to
+ * fault again: the simulator has no double fault to raise. */
 static void
 inject_call (KdhSimKernel *k,
              KdhSimCpu    *c,
@@ -570,9 +573,12 @@ inject_call (KdhSimKernel *k,
 {
   guint8 *ctx = CPU_CTX (c);
   guint64 rsp = ((_kdh_sim_get (ctx, CTX_RSP, 8) - 0x100) & ~G_GUINT64_CONSTANT (0xF)) - 0x38;
+  guint8 ret[8], none[8] = { 0 };
 
-  _kdh_sim_poke_u64 (k, rsp, _kdh_sim_get (ctx, CTX_RIP, 8));
-  _kdh_sim_poke_u64 (k, rsp + 0x28, 0);         /* a fifth argument: none */
+  _kdh_sim_set (ret, 0, 8, _kdh_sim_get (ctx, CTX_RIP, 8));
+  if (_kdh_sim_raw_write (k, rsp, ret, 8) != 8
+      || _kdh_sim_raw_write (k, rsp + 0x28, none, 8) != 8)   /* a fifth argument: none */
+    return;
   _kdh_sim_set (ctx, CTX_RSP, 8, rsp);
   _kdh_sim_set (ctx, CTX_RIP, 8, function);
   _kdh_sim_set (ctx, CTX_RCX, 8, a1);
