@@ -939,6 +939,93 @@ test_pipe_both_ways (Fixture       *f,
   server_free (f, server);
 }
 
+/* Bytes that arrive within @ms through kdh_transport_look() alone, the
+ * context never iterated (as the engine spins for a reply). */
+static gboolean
+look_until_delivered (Fixture *f,
+                      guint    ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * G_TIME_SPAN_MILLISECOND;
+
+  while (g_get_monotonic_time () < until)
+    {
+      gboolean delivered = FALSE;
+
+      g_assert_true (kdh_transport_look (f->transport, &delivered));
+      if (delivered)
+        return TRUE;
+      g_usleep (1000);
+    }
+  return FALSE;
+}
+
+/* A look outside the main loop sends what is gathered and delivers what
+ * came, in order, once; an end it finds is reported as the loop would;
+ * it declines where the loop must keep the order (issue 16). */
+static void
+test_pipe_look (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree gchar *path = make_socket_path (f);
+  g_autofree gchar *text = g_strdup_printf ("com:pipe,port=%s", path);
+  g_autoptr(GError) error = NULL;
+  Server *server = unix_server_new (path);
+  GSocket *peer_socket;
+  gboolean delivered = TRUE;
+
+  transport_new (f, text);
+  g_assert_true (transport_open (f, &error));
+  g_assert_no_error (error);
+  WAIT_FOR (f, f->opened == 1 && server->peer != NULL);
+  drain (f);
+  peer_socket = g_socket_connection_get_socket (server->peer->connection);
+
+  g_assert_true (kdh_transport_look (f->transport, &delivered));
+  g_assert_false (delivered);
+
+  /* A gathered write leaves at the look, the loop never run. */
+  transport_write (f, "ask");
+  g_assert_true (kdh_transport_look (f->transport, &delivered));
+  g_assert_true (g_socket_condition_timed_wait (peer_socket, G_IO_IN, TIMEOUT_S * G_USEC_PER_SEC,
+                                                NULL, NULL));
+  {
+    gchar buf[8];
+
+    g_assert_cmpint (g_socket_receive (peer_socket, buf, sizeof buf, NULL, NULL), ==, 3);
+    g_assert_cmpmem (buf, 3, "ask", 3);
+  }
+
+  /* What the far end sends comes through looks, whole and once. */
+  peer_write (server->peer, "reply-1;");
+  peer_write (server->peer, "reply-2;");
+  while (f->received->len < strlen ("reply-1;reply-2;"))
+    g_assert_true (look_until_delivered (f, TIMEOUT_S * 1000));
+  g_assert_true (received_is (f, "reply-1;reply-2;"));
+  drain (f);
+  g_assert_true (received_is (f, "reply-1;reply-2;"));
+
+  /* Paused input is the loop's to resume: a look declines. */
+  kdh_transport_pause_input (f->transport, TRUE);
+  g_assert_false (kdh_transport_look (f->transport, &delivered));
+  kdh_transport_pause_input (f->transport, FALSE);
+
+  /* The far end goes: the look finds the end, and closed() comes from
+   * the loop, after everything that was sent before it. */
+  peer_write (server->peer, "last;");
+  g_clear_pointer (&server->peer, peer_free);
+  for (gint64 until = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+       g_get_monotonic_time () < until && kdh_transport_look (f->transport, &delivered); )
+    g_usleep (1000);
+  g_assert_true (received_is (f, "reply-1;reply-2;last;"));
+  g_assert_cmpuint (f->closed, ==, 0);
+  g_assert_false (kdh_transport_look (f->transport, &delivered));
+  WAIT_FOR (f, f->closed == 1);
+  g_assert_error (f->closed_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  g_assert_cmpstr (f->log->str, ==, "opened;closed;");
+
+  server_free (f, server);
+}
+
 static void
 test_pipe_reconnect (Fixture       *f,
                      gconstpointer  data)
@@ -1475,6 +1562,7 @@ main (int   argc,
   ADD ("serial/reconnect", test_serial_reconnect);
   ADD ("serial/absent-reconnect", test_serial_absent_reconnect);
   ADD ("pipe/both-ways", test_pipe_both_ways);
+  ADD ("pipe/look", test_pipe_look);
   ADD ("pipe/reconnect", test_pipe_reconnect);
   ADD ("pipe/absent", test_pipe_absent);
   ADD ("pipe/absent-reconnect", test_pipe_absent_reconnect);

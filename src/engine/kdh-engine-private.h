@@ -70,6 +70,7 @@ struct _KdhEngine
   gchar *last_prompt;
   gchar *break_prompt;            /* the last prompt at a break ("0: kd> ") */
   gint last_ready;                /* -1: none sent yet */
+  guint spin_looks;               /* kdh-engine-sleep.c */
   FILE *log;                      /* .logopen (kdh-engine-log.c); NULL: none */
   gchar *log_path;
 };
@@ -105,6 +106,16 @@ typedef struct {
   guint64 address;
   guint count;
 } KdhEngineCommand;
+
+/* kdh-engine-sleep.c */
+/* Reading from the target follows the subscribers' backlog: when to look
+ * again (G_MAXINT64: no need). */
+gint64   kdh_engine_throttle_input    (KdhEngine *engine);
+/* Iterates the engine's context once, waking up by @wake_us at the latest
+ * (G_MAXINT64: only when something happens); while the backend spins, one
+ * look without blocking. */
+void     kdh_engine_sleep_until       (KdhEngine *engine,
+                                       gint64     wake_us);
 
 /* kdh-engine.c */
 KdhEngineCommand *kdh_engine_command_new (KdhEngine           *engine,

@@ -247,67 +247,6 @@ command_label (KdhEngineCommand *cmd)
 /* ---- Waiting ------------------------------------------------------------- */
 
 static gboolean
-wake_up (gpointer data)
-{
-  return G_SOURCE_REMOVE;
-}
-
-/* Before the engine thread sleeps: reading from the target follows the
- * subscribers' backlog. Returns when to look again (G_MAXINT64: no need). */
-static gint64
-throttle_input (KdhEngine *engine)
-{
-  if (engine->backend == NULL || engine->backend->klass->throttle_input == NULL)
-    return G_MAXINT64;
-  return engine->backend->klass->throttle_input (engine->backend,
-                                                 g_atomic_int_get (&engine->backlogged));
-}
-
-/* The backend expects a reply or a DbgPrint within microseconds (a fast
- * link, kdh_session_spin_until()). */
-static gboolean
-spinning (KdhEngine *engine)
-{
-  gint64 until;
-
-  if (engine->backend == NULL || engine->backend->klass->spin_until == NULL)
-    return FALSE;
-  until = engine->backend->klass->spin_until (engine->backend);
-  return until != 0 && g_get_monotonic_time () < until;
-}
-
-/* Iterates the engine's context once, waking up by @wake_us at the latest
- * (G_MAXINT64: only when something happens). While the backend spins: one
- * look without blocking, the processor to whoever wants it if nothing. */
-static void
-sleep_until (KdhEngine *engine,
-             gint64     wake_us)
-{
-  GSource *timer = NULL;
-
-  if (spinning (engine))
-    {
-      if (!g_main_context_iteration (engine->context, FALSE))
-        g_thread_yield ();
-      return;
-    }
-  if (wake_us != G_MAXINT64)
-    {
-      gint64 ms = (wake_us - g_get_monotonic_time () + 999) / 1000;
-
-      timer = g_timeout_source_new ((guint) CLAMP (ms, 0, G_MAXINT));
-      g_source_set_callback (timer, wake_up, NULL, NULL);
-      g_source_attach (timer, engine->context);
-    }
-  g_main_context_iteration (engine->context, TRUE);
-  if (timer)
-    {
-      g_source_destroy (timer);
-      g_source_unref (timer);
-    }
-}
-
-static gboolean
 engine_wait (KdhHost   *host,
              gboolean (*done) (gpointer data),
              gpointer   data,
@@ -344,7 +283,8 @@ engine_wait (KdhHost   *host,
           return FALSE;
         }
       flush_at = kdh_engine_linger_output (engine);
-      sleep_until (engine, MIN (MIN (deadline_us, throttle_input (engine)), flush_at));
+      kdh_engine_sleep_until (engine, MIN (MIN (deadline_us, kdh_engine_throttle_input (engine)),
+                                          flush_at));
     }
 }
 
@@ -365,8 +305,11 @@ engine_wait_for_front_ends (KdhHost *host,
   KdhEngine *engine = from_host (host);
   g_autoptr (GError) local = NULL;
 
-  /* What the command printed so far counts. */
-  kdh_engine_flush_output (engine);
+  /* What the command printed counts: a long output goes in chunks as it
+   * is printed, the rest once it has waited OUTPUT_LINGER_US. Flushing a
+   * piece's progress dot every time woke every front end per 64 KiB of a
+   * .writemem, a tenth of its time on a fast link (issue 16). */
+  kdh_engine_linger_output (engine);
   if (!g_atomic_int_get (&engine->backlogged))
     return TRUE;
   if (engine_wait (host, front_ends_caught_up, engine,
@@ -678,7 +621,7 @@ engine_thread (gpointer data)
       if (engine_step (engine))
         continue;
       flush_at = kdh_engine_linger_output (engine);
-      sleep_until (engine, MIN (MIN (backend_next_poll (engine), throttle_input (engine)),
+      kdh_engine_sleep_until (engine, MIN (MIN (backend_next_poll (engine), kdh_engine_throttle_input (engine)),
                                 flush_at));
     }
   close_backend (engine);

@@ -69,6 +69,11 @@ typedef struct {
   /* A reply is due within microseconds: until when (monotonic) the
    * engine should look for it without sleeping; 0 or NULL: sleep. */
   gint64   (*spin_until)       (KdhBackend  *backend);
+  /* While it spins: one look at the link alone, outside the main loop
+   * (*delivered: something came). FALSE or NULL: it cannot now; the
+   * engine runs its loop instead. */
+  gboolean (*look)             (KdhBackend  *backend,
+                                gboolean    *delivered);
   /* The backend asked to be closed (a debugging client's "q"). */
   gboolean (*wants_close)      (KdhBackend  *backend);
   /* Answers a view's query elsewhere (a debugging server; the query

@@ -109,6 +109,15 @@ backend_spin_until (KdhBackend *backend)
   return kdh_session_spin_until (from_backend (backend));
 }
 
+static gboolean
+backend_look (KdhBackend *backend,
+              gboolean   *delivered)
+{
+  KdhSession *s = from_backend (backend);
+
+  return s->transport != NULL && s->transport_open && kdh_transport_look (s->transport, delivered);
+}
+
 static gint64
 backend_throttle_input (KdhBackend *backend,
                         gboolean    backlogged)
@@ -131,6 +140,7 @@ const KdhBackendClass kdh_session_backend_class = {
   .poll = backend_poll,
   .throttle_input = backend_throttle_input,
   .spin_until = backend_spin_until,
+  .look = backend_look,
 };
 
 KdhBackend *

@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 
 #include "kdh-transport.h"
+#include "kdh-transport-events.h"
 #include "kdh-transport-private.h"
 
 G_DEFINE_QUARK (kdh-transport-error-quark, kdh_transport_error)
@@ -22,30 +23,6 @@ G_DEFINE_QUARK (kdh-transport-error-quark, kdh_transport_error)
 /* Bytes read per wakeup: a few packets' worth on a serial line, enough to
  * keep up with the in-process simulator without starving other sources. */
 #define READ_CHUNK 65536
-
-typedef enum {
-  EVENT_OPENED,
-  EVENT_RECEIVED,
-  EVENT_WAITING,
-  EVENT_CLOSED,
-} EventKind;
-
-typedef struct {
-  EventKind kind;
-  GByteArray *data;
-  gchar *reason;
-  gboolean retrying;
-  GError *error;
-} Event;
-
-static void
-event_free (Event *event)
-{
-  g_clear_pointer (&event->data, g_byte_array_unref);
-  g_free (event->reason);
-  g_clear_error (&event->error);
-  g_free (event);
-}
 
 KdhTransport *
 kdh_transport_ref (KdhTransport *self)
@@ -129,136 +106,6 @@ kdh_transport_add_timeout (KdhTransport *self,
   return source;
 }
 
-/* Event delivery */
-
-static gboolean
-dispatch_events (gpointer user_data)
-{
-  KdhTransport *self = user_data;
-  Event *event;
-
-  kdh_transport_clear_source (&self->event_source);
-
-  /* A callback may free the transport; the extra reference keeps the
-   * struct alive until the loop has noticed. close() empties the queue,
-   * which ends the loop just as well. */
-  self->ref_count++;
-  while (!self->disposed && (event = g_queue_pop_head (&self->events)) != NULL)
-    {
-      switch (event->kind)
-        {
-        case EVENT_OPENED:
-          if (self->callbacks.opened != NULL)
-            self->callbacks.opened (self, self->user_data);
-          break;
-
-        case EVENT_RECEIVED:
-          if (self->callbacks.received != NULL)
-            self->callbacks.received (self, event->data->data, event->data->len,
-                                      self->user_data);
-          break;
-
-        case EVENT_WAITING:
-          if (self->callbacks.waiting != NULL)
-            self->callbacks.waiting (self, event->reason, event->retrying, self->user_data);
-          break;
-
-        case EVENT_CLOSED:
-          if (self->callbacks.closed != NULL)
-            self->callbacks.closed (self, event->error, self->user_data);
-          break;
-
-        default:
-          g_assert_not_reached ();
-        }
-      event_free (event);
-    }
-  kdh_transport_unref (self);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-queue_event (KdhTransport *self,
-             Event        *event)
-{
-  g_queue_push_tail (&self->events, event);
-
-  if (self->event_source == NULL)
-    {
-      self->event_source = g_idle_source_new ();
-      /* Same priority as the fd watches, so that a busy stream cannot
-       * keep its own bytes from being delivered. */
-      g_source_set_priority (self->event_source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (self->event_source, dispatch_events, self, NULL);
-      g_source_attach (self->event_source, self->context);
-    }
-}
-
-static void
-queue_simple_event (KdhTransport *self,
-                    EventKind     kind)
-{
-  Event *event = g_new0 (Event, 1);
-
-  event->kind = kind;
-  queue_event (self, event);
-}
-
-static void
-queue_received (KdhTransport *self,
-                const guint8 *data,
-                gsize         len)
-{
-  Event *tail = g_queue_peek_tail (&self->events);
-
-  /* Bytes that arrive before the last batch was delivered join it. */
-  if (tail != NULL && tail->kind == EVENT_RECEIVED)
-    {
-      g_byte_array_append (tail->data, data, len);
-      return;
-    }
-
-  tail = g_new0 (Event, 1);
-  tail->kind = EVENT_RECEIVED;
-  tail->data = g_byte_array_sized_new (len);
-  g_byte_array_append (tail->data, data, len);
-  queue_event (self, tail);
-}
-
-void
-kdh_transport_emit_waiting (KdhTransport *self,
-                            const gchar  *reason,
-                            gboolean      retrying)
-{
-  Event *event = g_new0 (Event, 1);
-
-  event->kind = EVENT_WAITING;
-  event->reason = g_strdup (reason);
-  event->retrying = retrying;
-  queue_event (self, event);
-}
-
-static void
-queue_closed (KdhTransport *self,
-              GError       *error)
-{
-  Event *event = g_new0 (Event, 1);
-
-  event->kind = EVENT_CLOSED;
-  event->error = error;
-  queue_event (self, event);
-}
-
-void
-kdh_transport_fail_open (KdhTransport *self,
-                         GError       *error)
-{
-  self->klass->close (self);
-  self->active = FALSE;
-  queue_closed (self, error);
-}
-
 /* The stream */
 
 static gboolean flush_write_queue (KdhTransport *self, gboolean report_loss);
@@ -305,7 +152,7 @@ stream_lost (KdhTransport *self,
                          _("%s was closed by the other end"), self->stream_what);
 
   kdh_transport_stream_down (self);
-  queue_closed (self, error);
+  kdh_transport_queue_closed (self, error);
 
   if (!self->klass->lost (self))
     {
@@ -314,12 +161,13 @@ stream_lost (KdhTransport *self,
     }
 }
 
+/* One read from the stream; *@got_bytes: whether it gave bytes. */
 static gboolean
-on_readable (gint         fd,
-             GIOCondition condition,
-             gpointer     user_data)
+read_stream (KdhTransport *self,
+             gint          fd,
+             GIOCondition  condition,
+             gboolean     *got_bytes)
 {
-  KdhTransport *self = user_data;
   guint8 buf[READ_CHUNK];
   gssize n;
   int errsv;
@@ -330,6 +178,7 @@ on_readable (gint         fd,
   while (n < 0 && errno == EINTR);
   errsv = errno;
 
+  *got_bytes = n > 0;
   if (n > 0)
     {
       /* Any hangup is seen again on the next wakeup, after the data.
@@ -343,7 +192,7 @@ on_readable (gint         fd,
           kdh_transport_unref (self);
         }
       else
-        queue_received (self, buf, (gsize) n);
+        kdh_transport_queue_received (self, buf, (gsize) n);
       return G_SOURCE_CONTINUE;
     }
 
@@ -370,12 +219,41 @@ on_readable (gint         fd,
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_readable (gint         fd,
+             GIOCondition condition,
+             gpointer     user_data)
+{
+  gboolean got_bytes;
+
+  return read_stream (user_data, fd, condition, &got_bytes);
+}
+
+gboolean
+kdh_transport_look (KdhTransport *transport,
+                    gboolean     *delivered)
+{
+  *delivered = FALSE;
+  /* Only a stream whose bytes would go straight to the owner: with
+   * events queued, or input paused, the main loop keeps the order. */
+  if (transport->fd < 0 || transport->flush_source == NULL || transport->read_source == NULL
+      || !g_queue_is_empty (&transport->events))
+    return FALSE;
+  if (transport->write_offset < transport->write_queue->len && transport->write_source == NULL)
+    flush_write_queue (transport, FALSE);
+  /* An end found here is reported as the read watch would have: the
+   * watch gone, closed() queued. */
+  if (read_stream (transport, transport->fd, 0, delivered) == G_SOURCE_REMOVE)
+    *delivered = TRUE;
+  return TRUE;
+}
+
 void
 kdh_transport_stream_restarted (KdhTransport *self,
                                 GError       *error)
 {
-  queue_closed (self, error);
-  queue_simple_event (self, EVENT_OPENED);
+  kdh_transport_queue_closed (self, error);
+  kdh_transport_queue_opened (self);
 }
 
 static gssize
@@ -519,7 +397,7 @@ kdh_transport_stream_up (KdhTransport *self,
       g_source_set_static_name (self->flush_source, "[kdhost] transport writes");
       g_source_attach (self->flush_source, self->context);
     }
-  queue_simple_event (self, EVENT_OPENED);
+  kdh_transport_queue_opened (self);
 }
 
 /* Public API */
@@ -606,8 +484,7 @@ kdh_transport_open (KdhTransport  *transport,
 
   /* Left-overs of an open that ended by itself (closed() after a failed
    * connect) must not reach the new one's callbacks. */
-  g_queue_clear_full (&transport->events, (GDestroyNotify) event_free);
-  kdh_transport_clear_source (&transport->event_source);
+  kdh_transport_clear_events (transport);
 
   transport->active = TRUE;
   if (!transport->klass->open (transport, error))
@@ -615,8 +492,7 @@ kdh_transport_open (KdhTransport  *transport,
       kdh_transport_stream_down (transport);
       transport->klass->close (transport);
       transport->active = FALSE;
-      g_queue_clear_full (&transport->events, (GDestroyNotify) event_free);
-      kdh_transport_clear_source (&transport->event_source);
+      kdh_transport_clear_events (transport);
       return FALSE;
     }
 
@@ -635,8 +511,7 @@ kdh_transport_close (KdhTransport *transport)
 
   /* Nothing reaches the callbacks after close(), not even what was
    * already on its way. */
-  g_queue_clear_full (&transport->events, (GDestroyNotify) event_free);
-  kdh_transport_clear_source (&transport->event_source);
+  kdh_transport_clear_events (transport);
 }
 
 void

@@ -103,6 +103,13 @@ gboolean      kdh_transport_write (KdhTransport  *transport,
 /* Writes what gathered writes hold now (before telling anyone that an
  * exchange is over). */
 void          kdh_transport_flush (KdhTransport  *transport);
+/* Sends what is gathered and reads what the stream has now, outside the
+ * main loop (a host spinning for a reply on a fast link, where a pass of
+ * the whole loop costs more than the look). *@delivered: something came
+ * (bytes, or the end of the stream). FALSE: this transport cannot look
+ * this way now (not a stream, input paused, events queued); run the loop. */
+gboolean      kdh_transport_look  (KdhTransport  *transport,
+                                   gboolean      *delivered);
 
 /* Serial lines only: the line rate in bits per second (0 for sockets; for
  * sim: the simulated line's throttle, 0 when unthrottled) and changing it
