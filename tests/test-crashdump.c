@@ -589,6 +589,42 @@ test_x86_dump (void)
   kdh_test_engine_clear (&t);
 }
 
+/* A dump written while processor 1 is the current one opens on
+ * processor 1 with its registers, and processor 0's come from its KPRCB:
+ * the header's context is the current processor's, not always 0's. */
+static void
+test_other_processor (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *path = NULL, *line = NULL;
+  g_autofree gchar *live_r0 = NULL, *live_r1 = NULL, *live_k1 = NULL;
+  g_autofree gchar *dump_r0 = NULL, *dump_r1 = NULL, *dump_k1 = NULL;
+
+  kdh_test_engine_init (&t);
+  path = g_build_filename (t.tmpdir, "cpu1.dmp", NULL);
+  kdh_test_engine_attach (&t, "sim:");
+  live_r0 = run (&t, "r");
+  g_free (run (&t, "~1"));
+  g_assert_cmpstr (t.prompt, ==, "1: kd> ");
+  live_r1 = run (&t, "r");
+  live_k1 = run (&t, "kn");
+  g_assert_cmpstr (live_r1, !=, live_r0);
+  line = g_strdup_printf (".dump /f %s", path);
+  g_free (run (&t, line));
+
+  open_dump (&t, path);
+  g_assert_cmpstr (t.prompt, ==, "1: kd> ");
+  dump_r1 = run (&t, "r");
+  dump_k1 = run (&t, "kn");
+  g_assert_cmpstr (dump_r1, ==, live_r1);
+  g_assert_cmpstr (dump_k1, ==, live_k1);
+  g_free (run (&t, "~0"));
+  g_assert_cmpstr (t.prompt, ==, "0: kd> ");
+  dump_r0 = run (&t, "r");
+  g_assert_cmpstr (dump_r0, ==, live_r0);
+  kdh_test_engine_clear (&t);
+}
+
 static gboolean
 progress_shown (gpointer data)
 {
@@ -635,6 +671,7 @@ main (int    argc,
   g_test_add_func ("/crashdump/full", test_full_dump);
   g_test_add_func ("/crashdump/overwrite-and-cancel", test_overwrite_and_cancel);
   g_test_add_func ("/crashdump/bug-check", test_bug_check);
+  g_test_add_func ("/crashdump/other-processor", test_other_processor);
   g_test_add_func ("/crashdump/kernel", test_kernel_dump);
   g_test_add_func ("/crashdump/x86", test_x86_dump);
   g_test_add_func ("/crashdump/progress-and-cancel", test_progress_and_cancel);

@@ -173,30 +173,21 @@ kdh_session_dump_request (KdhSession          *s,
   return TRUE;
 }
 
-/* Processor @cpu's registers: the header's for the processor that
- * stopped (0), else the CONTEXT its KPRCB saved when it was frozen
+/* The CONTEXT processor @cpu's KPRCB saved when it was frozen
  * (KiProcessorBlock[cpu], then KPRCB.Context, both named by
- * KdDebuggerDataBlock), as for Windows' own dumps. x64 only. */
+ * KdDebuggerDataBlock), as in Windows' own dumps. x64 only. */
 static GBytes *
-dump_context (KdhSession  *s,
+prcb_context (KdhSession  *s,
               guint        cpu,
+              gsize        size,
               GError     **error)
 {
   const KdhDumpHeader *h = kdh_dump_file_get_header (s->dump);
-  gsize size = kdh_context_size ((guint16) h->machine_type);
   guint8 raw[8];
   guint8 *ctx;
   guint64 blocks, prcb, at;
   guint16 offset;
 
-  if (size == 0 || size > h->context_size)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           _("The dump's header holds no usable register context."));
-      return NULL;
-    }
-  if (cpu == 0)
-    return g_bytes_new (h->context, size);
   if (!h->is_64 || cpu >= h->number_processors
       || kdh_dump_file_read_virtual (s->dump, h->kd_debugger_data_block + KDBG_KI_PROCESSOR_BLOCK,
                                      raw, 8) != 8
@@ -224,6 +215,80 @@ dump_context (KdhSession  *s,
       return NULL;
     }
   return g_bytes_new_take (ctx, size);
+}
+
+/* The size of the header's context, 0 if it has none usable. */
+static gsize
+header_context_size (KdhSession *s)
+{
+  const KdhDumpHeader *h = kdh_dump_file_get_header (s->dump);
+  gsize size = kdh_context_size ((guint16) h->machine_type);
+
+  return size <= h->context_size ? size : 0;
+}
+
+/* Processor @cpu's registers: the header's for the processor they
+ * belong to, the KPRCB's for the others. */
+static GBytes *
+dump_context (KdhSession  *s,
+              guint        cpu,
+              GError     **error)
+{
+  gsize size = header_context_size (s);
+
+  if (size == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           _("The dump's header holds no usable register context."));
+      return NULL;
+    }
+  if (cpu == s->dump_header_cpu)
+    return g_bytes_new (kdh_dump_file_get_header (s->dump)->context, size);
+  return prcb_context (s, cpu, size, error);
+}
+
+static gboolean
+same_register (KdhSession   *s,
+               GBytes       *a,
+               const guint8 *b,
+               const gchar  *name)
+{
+  const KdhDumpHeader *h = kdh_dump_file_get_header (s->dump);
+  const KdhRegisterInfo *reg = kdh_context_find_register ((guint16) h->machine_type, name);
+  guint64 va = 0, vb = 0;
+
+  return reg != NULL && kdh_context_get (g_bytes_get_data (a, NULL), g_bytes_get_size (a), reg, &va)
+         && kdh_context_get (b, g_bytes_get_size (a), reg, &vb) && va == vb;
+}
+
+/* As many as x64 Windows runs on: a header that claims more is not
+ * believed that far. */
+#define MAX_PROCESSORS 2048
+
+/* The processor whose registers the header holds: the one that stopped
+ * (bug-checked, or was current when .dump wrote it). The header does not
+ * say which; it is the one whose KPRCB saved the same rip and rsp, when
+ * exactly one did, else processor 0. */
+static guint
+find_header_cpu (KdhSession *s)
+{
+  const KdhDumpHeader *h = kdh_dump_file_get_header (s->dump);
+  gsize size = header_context_size (s);
+  const gchar *pc = h->is_64 ? "rip" : "eip", *sp = h->is_64 ? "rsp" : "esp";
+  guint found = 0, matches = 0;
+
+  for (guint cpu = 0; size > 0 && cpu < MIN (h->number_processors, MAX_PROCESSORS); cpu++)
+    {
+      g_autoptr (GBytes) saved = prcb_context (s, cpu, size, NULL);
+
+      if (saved != NULL && same_register (s, saved, h->context, pc)
+          && same_register (s, saved, h->context, sp))
+        {
+          found = cpu;
+          matches++;
+        }
+    }
+  return matches == 1 ? found : 0;
 }
 
 /* The dump's moment as the target's current stop: the current processor
@@ -336,7 +401,8 @@ load (KdhSession  *s,
   s->dump = kdh_dump_file_open (s->dump_path, error);
   if (s->dump == NULL)
     return FALSE;
-  s->cpu = 0;
+  s->dump_header_cpu = find_header_cpu (s);
+  s->cpu = s->dump_header_cpu;
   /* No link: the front ends' counters start from zero, as for a new
    * connection, rather than keep the last connection's. */
   kdh_host_post (s->host, kdh_event_new (KDH_EVENT_STATS));

@@ -101,6 +101,7 @@ struct _KdhSession
   gboolean auto_continue;         /* the pending stop is one we caused */
   gboolean announced;             /* the connection banner has been printed */
   guint cpu;
+  guint dump_header_cpu;          /* a dump's: the processor its header's context is */
 
   /* Top-level housekeeping. */
   gint64 next_stats_us;
