@@ -55,6 +55,7 @@ on_event (KdhEngine      *engine,
     case KDH_EVENT_COMMAND_DONE:
       g_hash_table_insert (t->done, GUINT_TO_POINTER (event->token),
                            GINT_TO_POINTER (event->success ? 1 : 2));
+      t->ready_at_done = t->ready;
       break;
     case KDH_EVENT_PROMPT:
       t->ready = event->ready;

@@ -35,6 +35,7 @@ typedef struct {
   KdhConnState state;
   GHashTable *done;         /* token -> GINT_TO_POINTER (1 ok, 2 failed) */
   gboolean ready;
+  gboolean ready_at_done;   /* ready as the latest COMMAND_DONE came (its prompt's) */
   guint prompt_events;
   gchar *prompt;            /* the latest PROMPT event's text ("0: kd> ") */
   KdhLinkStats stats;       /* the latest STATS event */

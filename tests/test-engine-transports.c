@@ -717,6 +717,7 @@ test_reboot_after (void)
   const gchar *const args[] = { "--reboot-after=" G_STRINGIFY (REBOOT_AFTER), NULL };
   g_autoptr (GHashTable) counters = NULL;
   guint reads = 0;
+  gboolean failed_by_reboot = FALSE;
   gsize mark;
 
   fixture_init (&f, KIND_PIPE, NULL);
@@ -731,11 +732,20 @@ test_reboot_after (void)
   mark = f.t.output->len;
   while (!saw_reboot (&f) && f.t.state == KDH_CONN_BREAK)
     {
-      g_free (kdh_test_engine_run (&f.t, "dq fffff800`00400000 L1", TRUE));
+      g_autofree gchar *out = kdh_test_engine_run (&f.t, "dq fffff800`00400000 L1", TRUE);
+
       g_assert_cmpuint (++reads, <=, REBOOT_AFTER);
+      /* The rebooting target runs: the failed command ends on a prompt
+       * that takes no command, not on the old stop's. */
+      if (strstr (out, "The target rebooted while ReadVirtualMemory was in progress.") != NULL)
+        {
+          g_assert_false (f.t.ready_at_done);
+          failed_by_reboot = TRUE;
+        }
     }
   wait_output (&f, mark, "The target rebooted: its first packet carried the SYNC id bit. "
                         "Cached target state was dropped.\n");
+  g_assert_true (failed_by_reboot);
   kdh_test_engine_wait_state (&f.t, KDH_CONN_RUNNING, 30);
   g_assert_nonnull (strstr (f.t.output->str + mark,
                             "Module loaded: \\SystemRoot\\system32\\ntoskrnl.exe"));

@@ -222,6 +222,11 @@ kdh_session_request (KdhSession          *s,
           if (s->rebooted)
             {
               s->awaiting_api = 0;
+              /* A rebooting machine runs: the command ends on a prompt that
+               * takes none, until its first stop is handled. */
+              kdh_target_forget_stop (s->target);
+              s->target_running = TRUE;
+              kdh_session_set_state (s, KDH_CONN_RUNNING, _("the target rebooted"), 0);
               g_set_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
                            _("The target rebooted while %s was in progress."), name);
               return FALSE;
