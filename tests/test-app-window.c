@@ -902,7 +902,7 @@ connecting (gpointer data)
 }
 
 /* Cycle Baud Rate is for serial lines only; Cycle Initial Break says
- * what it did and the Break on Connect check box shows the state. */
+ * what it did and the Break on Connect and Reboot check box shows the state. */
 static void
 test_kernel_connection_items (void)
 {

@@ -718,6 +718,7 @@ test_reboot_after (void)
   g_autoptr (GHashTable) counters = NULL;
   guint reads = 0;
   gboolean failed_by_reboot = FALSE;
+  guint states_mark;
   gsize mark;
 
   fixture_init (&f, KIND_PIPE, NULL);
@@ -730,6 +731,7 @@ test_reboot_after (void)
   /* The read whose reply is the Nth packet gets it; the next one meets a
    * rebooting target and fails, saying why. */
   mark = f.t.output->len;
+  states_mark = f.t.states->len;
   while (!saw_reboot (&f) && f.t.state == KDH_CONN_BREAK)
     {
       g_autofree gchar *out = kdh_test_engine_run (&f.t, "dq fffff800`00400000 L1", TRUE);
@@ -746,19 +748,28 @@ test_reboot_after (void)
   wait_output (&f, mark, "The target rebooted: its first packet carried the SYNC id bit. "
                         "Cached target state was dropped.\n");
   g_assert_true (failed_by_reboot);
-  kdh_test_engine_wait_state (&f.t, KDH_CONN_RUNNING, 30);
+  /* The initial break is on (the default, kd -b): once the kernel's
+   * first stop has been continued the debugger breaks in, as KD does
+   * after a reboot. */
+  wait_output (&f, mark, "Break instruction exception - code 80000003 (first chance)\n");
+  kdh_test_engine_wait_state (&f.t, KDH_CONN_BREAK, 30);
+  g_assert_true (kdh_test_engine_saw_state (&f.t, states_mark, KDH_CONN_RUNNING));
   g_assert_nonnull (strstr (f.t.output->str + mark,
                             "Module loaded: \\SystemRoot\\system32\\ntoskrnl.exe"));
   g_assert_nonnull (strstr (f.t.output->str + mark, "Kernel Debugger connection established.\n"));
+  g_assert_true (strstr (f.t.output->str + mark, "Module loaded: ")
+                 < strstr (f.t.output->str + mark, "Break instruction exception"));
+  g_assert_cmpstr (f.t.prompt, ==, "0: kd> ");
   counters = sim_counters_now (&f);
   g_assert_cmpuint (counter (counters, "reboots"), ==, 1);
+  g_assert_cmpuint (counter (counters, "breakins"), ==, 2);
 
-  break_in (&f);
   check_pattern_read (&f);
   fixture_clear (&f);
 }
 
-/* .reboot over a socket: the debugger says so and ends Running. */
+/* .reboot over a socket with the initial break off: the debugger says
+ * so and ends Running. */
 static void
 test_reboot_command (void)
 {
@@ -767,6 +778,7 @@ test_reboot_command (void)
 
   fixture_init (&f, KIND_TCP, NULL);
   start_and_attach (&f, NULL);
+  kdh_engine_set_initial_break (f.t.engine, FALSE);
   mark = f.t.output->len;
   g_free (kdh_test_engine_run (&f.t, ".reboot", FALSE));
   wait_output (&f, mark, "The target rebooted: ");
@@ -775,6 +787,7 @@ test_reboot_command (void)
                             "Module loaded: \\SystemRoot\\system32\\ntoskrnl.exe"));
   g_assert_nonnull (strstr (f.t.output->str + mark, "Kernel Debugger connection established.\n"));
   g_assert_cmpuint (sim_counter_now (&f, "reboots"), ==, 1);
+  g_assert_null (strstr (f.t.output->str + mark, "Break instruction exception"));
   break_in (&f);
   check_pattern_read (&f);
   fixture_clear (&f);

@@ -892,6 +892,11 @@ test_deferred_breakpoint (void)
   reboot_and_wait (&t);
   after = strstr (t.output->str, "The target rebooted");
   g_assert_nonnull (after);
+  /* The initial break is on: the new machine stops once its kernel has
+   * started (kd -b), before the driver loads. */
+  g_assert_nonnull (strstr (after, "Break instruction exception"));
+  g_assert_null (strstr (after, "kdhtest2.sys at "));
+  g_free (run_to_stop (&t, "g"));
   wait_output (&t, "Breakpoint 0 hit\nkdhtest2!KdhTestTick:\n");
   after = strstr (t.output->str, "The target rebooted");
   {

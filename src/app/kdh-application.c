@@ -277,7 +277,7 @@ static const GOptionEntry option_entries[] = {
   { "dump", 'z', 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Open a kernel crash dump file"), N_("FILE") },
   { "no-initial-break", 'n', 0, G_OPTION_ARG_NONE, NULL,
-    N_("Leave the target running once connected"), NULL },
+    N_("Leave the target running once connected and after it reboots"), NULL },
   { "remote", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Join a debugging server's session, e.g. tcp:Port=5005,Server=HOST (also -remote)"),
     N_("STRING") },

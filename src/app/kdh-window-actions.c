@@ -214,7 +214,7 @@ initial_break_change (GSimpleAction *action,
 }
 
 /* WinDbg's Cycle Initial Break (Ctrl+Alt+K): an action that says what it
- * did; the state itself is the Break on Connect check box. */
+ * did; the state itself is the Break on Connect and Reboot check box. */
 static void
 cycle_initial_break_action (GSimpleAction *action,
                             GVariant      *param,

@@ -209,7 +209,8 @@ handle_inline (KdhEngine        *engine,
     case CMD_INITIAL_BREAK:
       g_atomic_int_set (&engine->initial_break, cmd->flag);
       kdh_engine_output (engine, KDH_OUTPUT_DEBUGGER,
-                         cmd->flag ? _("Will request an initial break at the next connection.\n")
+                         cmd->flag ? _("Will request an initial break at the next connection "
+                                       "and after the target reboots.\n")
                                    : _("No initial break will be requested.\n"));
       break;
     case CMD_SUBSCRIBE:

@@ -121,6 +121,7 @@ struct _KdhSession
   KdhSyncKind sync_kind;
   gboolean sync_with_breakin;     /* it sent (or meant to send) break-in bytes */
   gboolean sync_was_running;      /* the target was believed running */
+  gboolean sync_stop;             /* the stop being handled is a sync's */
   guint64 sync_breakins_before;   /* the link's break-in count when it began */
   gboolean sync_answer_due;       /* it failed; the link still waits for an answer */
   gboolean late_synced;           /* that answer came: finish it at the next poll */

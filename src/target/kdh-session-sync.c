@@ -39,7 +39,7 @@ kdh_session_handle_stop (KdhSession *s,
   guint64 stale_breakin_pc = 0;
   KdhStopAction action;
   g_autofree gchar *headline = NULL;
-  gboolean quiet = FALSE, rebooted = s->rebooted;
+  gboolean quiet = FALSE, rebooted = s->rebooted, boot_break = FALSE;
 
   s->auto_continue = FALSE;
   /* Only the first stop after that Continue, however late it comes: a
@@ -60,6 +60,11 @@ kdh_session_handle_stop (KdhSession *s,
         kdh_host_output (s->host, KDH_OUTPUT_DEBUGGER,
                            _("The target rebooted: its first packet carried the SYNC id bit. "
                              "Cached target state was dropped.\n"));
+      /* The initial break (KD's -b and Ctrl+K, Ctrl+Alt+K in the window)
+       * is also KD's post-reboot break: a machine that rebooted under the
+       * debugger is broken into once its first stop is seen to. Not in
+       * a sync: an attach breaks in as asked, a resync keeps the state. */
+      boot_break = s->announced && !s->sync_stop && kdh_host_initial_break (s->host);
       /* A rebooted machine is a new connection: announce it again. */
       s->announced = FALSE;
     }
@@ -85,7 +90,10 @@ kdh_session_handle_stop (KdhSession *s,
     }
   s->break_outstanding = FALSE;
   if (action == KDH_STOP_CONTINUE)
-    return kdh_session_go (s, error);
+    {
+      s->break_requested = s->break_requested || boot_break;
+      return kdh_session_go (s, error);
+    }
   g_clear_pointer (&s->current_stop, g_bytes_unref);
   s->current_stop = g_bytes_ref (payload);
   kdh_session_set_state (s, KDH_CONN_BREAK, NULL, 0);
@@ -184,7 +192,10 @@ sync_complete (KdhSession *s,
   s->auto_continue = s->sync_kind == SYNC_ATTACH
                      ? !kdh_host_initial_break (s->host)
                      : (s->sync_with_breakin && s->sync_was_running && s->announced);
-  if (!kdh_session_handle_stop (s, error))
+  s->sync_stop = TRUE;
+  ok = kdh_session_handle_stop (s, error);
+  s->sync_stop = FALSE;
+  if (!ok)
     return FALSE;
   if (s->sync_kind != SYNC_ATTACH)
     kdh_host_output (s->host, KDH_OUTPUT_DEBUGGER,
