@@ -910,19 +910,33 @@ pipe_exchange (Fixture *f,
   g_assert_true (bytes_are (server->peer->data, "pong"));
 }
 
-static void
-test_pipe_both_ways (Fixture       *f,
-                     gconstpointer  data)
+/* A pipe transport to a new Unix server, open and accepted there; *@path:
+ * the socket's. */
+static Server *
+open_pipe (Fixture *f,
+           gchar  **path)
 {
-  g_autofree gchar *path = make_socket_path (f);
-  g_autofree gchar *text = g_strdup_printf ("com:pipe,port=%s", path);
+  g_autofree gchar *text = NULL;
   g_autoptr(GError) error = NULL;
-  Server *server = unix_server_new (path);
+  Server *server;
 
+  *path = make_socket_path (f);
+  text = g_strdup_printf ("com:pipe,port=%s", *path);
+  server = unix_server_new (*path);
   transport_new (f, text);
   g_assert_true (transport_open (f, &error));
   g_assert_no_error (error);
   WAIT_FOR (f, f->opened == 1 && server->peer != NULL);
+  return server;
+}
+
+static void
+test_pipe_both_ways (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree gchar *path = NULL;
+  Server *server = open_pipe (f, &path);
+
   pipe_exchange (f, server);
 
   /* The VM closes its end: closed(), and no retrying without
@@ -966,17 +980,11 @@ static void
 test_pipe_look (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autofree gchar *path = make_socket_path (f);
-  g_autofree gchar *text = g_strdup_printf ("com:pipe,port=%s", path);
-  g_autoptr(GError) error = NULL;
-  Server *server = unix_server_new (path);
+  g_autofree gchar *path = NULL;
+  Server *server = open_pipe (f, &path);
   GSocket *peer_socket;
   gboolean delivered = TRUE;
 
-  transport_new (f, text);
-  g_assert_true (transport_open (f, &error));
-  g_assert_no_error (error);
-  WAIT_FOR (f, f->opened == 1 && server->peer != NULL);
   drain (f);
   peer_socket = g_socket_connection_get_socket (server->peer->connection);
 
