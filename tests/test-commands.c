@@ -275,12 +275,65 @@ test_no_arguments_ignored (void)
   kdh_test_engine_clear (&t);
 }
 
+/* .formats: each line as WinDbg writes it; the expected figures were
+ * worked out with Python's struct and datetime, not with kdhost. */
+static void
+test_formats (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *ten = NULL, *abcd = NULL, *filetime = NULL, *rip = NULL, *none = NULL;
+  g_autofree gchar *rip_hex = NULL;
+
+  kdh_test_engine_init (&t);
+  ten = kdh_test_engine_run (&t, ".formats 0n10", FALSE);
+  g_assert_cmpstr (ten, ==,
+                   "Evaluate expression:\n"
+                   "  Hex:     00000000`0000000a\n"
+                   "  Decimal: 10\n"
+                   "  Decimal (unsigned) : 10\n"
+                   "  Octal:   0000000000000000000012\n"
+                   "  Binary:  00000000 00000000 00000000 00000000 00000000 00000000 00000000 00001010\n"
+                   "  Chars:   ........\n"
+                   "  Time:    Thu Jan  1 00:00:10 1970\n"
+                   "  Float:   low 1.4013e-44 high 0\n"
+                   "  Double:  4.94066e-323\n");
+  abcd = kdh_test_engine_run (&t, ".formats 41424344", FALSE);
+  g_assert_nonnull (strstr (abcd, "  Octal:   0000000000010120441504\n"));
+  g_assert_nonnull (strstr (abcd, "  Chars:   ....ABCD\n"));
+  g_assert_nonnull (strstr (abcd, "  Time:    Sat Sep 11 00:13:56 2004\n"));
+  g_assert_nonnull (strstr (abcd, "  Float:   low 12.1414 high 0\n"));
+  g_assert_nonnull (strstr (abcd, "  Double:  5.40934e-315\n"));
+  /* Above 32 bits the time is a FILETIME. */
+  filetime = kdh_test_engine_run (&t, ".formats 01d3a7e9`f3c1b2a0", FALSE);
+  g_assert_nonnull (strstr (filetime, "  Decimal: 131633437382652576\n"));
+  g_assert_nonnull (strstr (filetime, "  Time:    Sat Feb 17 12:22:18.265 2018 (UTC + 0:00)\n"));
+  g_assert_nonnull (strstr (filetime, "  Float:   low -3.06926e+31 high 7.77501e-38\n"));
+  g_assert_nonnull (strstr (filetime, "  Double:  7.33766e-300\n"));
+  none = kdh_test_engine_run (&t, ".formats", TRUE);
+  g_assert_nonnull (strstr (none, ".formats needs an expression"));
+
+  /* With a stopped target, its registers and symbols. */
+  kdh_test_engine_attach (&t, "sim:");
+  rip = kdh_test_engine_run (&t, ".formats @rip", FALSE);
+  {
+    g_autofree gchar *r = kdh_test_engine_run (&t, "? @rip", FALSE);
+
+    rip_hex = g_strdup_printf ("  Hex:     %.17s\n", strstr (r, " = ") + 3);
+  }
+  g_assert_nonnull (strstr (rip, rip_hex));
+  g_assert_nonnull (strstr (rip, "  Time:    ***** Invalid FILETIME\n"));
+  kdh_test_engine_clear (&t);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  /* .formats shows times in local time. */
+  g_setenv ("TZ", "UTC", TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/commands/lm", test_lm);
+  g_test_add_func ("/commands/formats", test_formats);
   g_test_add_func ("/commands/go-with-address", test_go_with_address);
   g_test_add_func ("/commands/breakpoint-lists", test_breakpoint_lists);
   g_test_add_func ("/commands/no-arguments-ignored", test_no_arguments_ignored);
