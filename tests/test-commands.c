@@ -325,6 +325,42 @@ test_formats (void)
   kdh_test_engine_clear (&t);
 }
 
+static gboolean
+stopped (gpointer data)
+{
+  KdhTestEngine *t = data;
+
+  return t->state == KDH_CONN_BREAK && t->ready;
+}
+
+/* .lastevent: the stop the user was last shown, in WinDbg's words, and
+ * the debugger's time then. */
+static void
+test_lastevent (void)
+{
+  KdhTestEngine t;
+  g_autofree gchar *first = NULL, *hit = NULL, *step = NULL, *args = NULL;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  first = kdh_test_engine_run (&t, ".lastevent", FALSE);
+  g_assert_true (g_str_has_prefix (first, "Last event: Break instruction exception - code 80000003 "
+                                          "(first chance)\n  debugger time: "));
+  g_assert_nonnull (strstr (first, " (UTC "));
+  g_free (kdh_test_engine_run (&t, "bp kdhtest!KdhTestTick", FALSE));
+  g_free (kdh_test_engine_run (&t, "g", FALSE));
+  kdh_test_run_until (stopped, &t, 60, "the breakpoint");
+  hit = kdh_test_engine_run (&t, ".lastevent", FALSE);
+  g_assert_true (g_str_has_prefix (hit, "Last event: Hit breakpoint 0\n"));
+  g_free (kdh_test_engine_run (&t, "t", FALSE));
+  step = kdh_test_engine_run (&t, ".lastevent", FALSE);
+  g_assert_true (g_str_has_prefix (step, "Last event: Single step exception - code 80000004 "
+                                         "(first chance)\n"));
+  args = kdh_test_engine_run (&t, ".lastevent now", TRUE);
+  g_assert_nonnull (strstr (args, ".lastevent takes no arguments"));
+  kdh_test_engine_clear (&t);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -334,6 +370,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/commands/lm", test_lm);
   g_test_add_func ("/commands/formats", test_formats);
+  g_test_add_func ("/commands/lastevent", test_lastevent);
   g_test_add_func ("/commands/go-with-address", test_go_with_address);
   g_test_add_func ("/commands/breakpoint-lists", test_breakpoint_lists);
   g_test_add_func ("/commands/no-arguments-ignored", test_no_arguments_ignored);

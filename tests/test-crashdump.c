@@ -611,9 +611,23 @@ test_other_processor (void)
   g_assert_cmpstr (live_r1, !=, live_r0);
   line = g_strdup_printf (".dump /f %s", path);
   g_free (run (&t, line));
+  /* The independent reader: processor 1's registers, the break's record. */
+  {
+    g_autoptr (GHashTable) h = python_header (path);
+
+    g_assert_cmphex (field (h, "rip"), ==, evaluate (&t, "@rip"));
+    g_assert_cmphex (field (h, "exception_code"), ==, 0x80000003);
+  }
 
   open_dump (&t, path);
   g_assert_cmpstr (t.prompt, ==, "1: kd> ");
+  {
+    g_autofree gchar *last = run (&t, ".lastevent");
+
+    /* The break's, not the processor switch's (~1) that came after. */
+    g_assert_true (g_str_has_prefix (last, "Last event: Break instruction exception - code "
+                                           "80000003 (first/second chance not available)\n"));
+  }
   dump_r1 = run (&t, "r");
   dump_k1 = run (&t, "kn");
   g_assert_cmpstr (dump_r1, ==, live_r1);

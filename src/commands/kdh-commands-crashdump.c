@@ -192,6 +192,7 @@ kdh_crashdump_build_header (KdhCommandCall *inv,
 {
   const KdhVersion *v = kdh_target_get_version (target);
   const KdhStateChange *stop = kdh_target_get_stop (target);
+  const KdhException64 *last;
   KdhDumpHeader h = { 0 };
   guint64 kdbg, bugcheck[5], variable, kuser[3] = { 0 };
   guint8 exception[KDH_DUMP_EXCEPTION_SIZE];
@@ -242,9 +243,12 @@ kdh_crashdump_build_header (KdhCommandCall *inv,
   h.system_time = kuser[1];
   h.product_type = kdh_target_get_product (target, &h.suite_mask);
   h.kd_secondary_version = v->kd_secondary_version;
-  kdh_dump_exception_build (exception, stop->u.exception.code, stop->u.exception.flags,
-                            stop->u.exception.address, stop->u.exception.number_parameters,
-                            stop->u.exception.information);
+  /* The last event's, as WinDbg writes it: not a processor switch's. */
+  last = kdh_target_get_last_exception (target);
+  if (last == NULL)
+    last = &stop->u.exception;
+  kdh_dump_exception_build (exception, last->code, last->flags, last->address,
+                            last->number_parameters, last->information);
   if (!kdh_dump_header_build (header, &h, runs, *n_runs, g_bytes_get_data (context, NULL),
                               g_bytes_get_size (context), exception))
     {

@@ -1,4 +1,4 @@
-/* kdh-commands-session.c: .echotime and version
+/* kdh-commands-session.c: .echotime, .lastevent and version
  *
  * Copyright 2026 The kdhost authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -64,9 +64,34 @@ cmd_version (KdhCommandCall *inv,
   return TRUE;
 }
 
+static gboolean
+cmd_lastevent (KdhCommandCall *inv,
+               gpointer        data,
+               GError        **error)
+{
+  KdhSession *s = kdh_commands_need_session (inv, error);
+  GDateTime *when = NULL;
+  const gchar *what;
+  g_autofree gchar *time = NULL;
+
+  if (s == NULL || refuse_arguments (inv, error))
+    return FALSE;
+  what = kdh_target_get_last_event (kdh_session_get_target (s), &when);
+  if (what == NULL)
+    {
+      kdh_command_call_print (inv, "%s\n", _("Last event: none yet"));
+      return TRUE;
+    }
+  time = kdh_stop_format_time (when);
+  kdh_command_call_print (inv, "Last event: %s\n  debugger time: %s\n", what, time);
+  return TRUE;
+}
+
 void
 kdh_commands_add_session (KdhCommands *c)
 {
+  kdh_commands_add (c, ".lastevent", ".lastevent        what the last stop was, and when",
+                    cmd_lastevent, NULL, NULL);
   kdh_commands_add (c, ".echotime", ".echotime         show the debugger's time", cmd_echotime,
                     NULL, NULL);
   kdh_commands_add (c, "version", "version           the target's and the debugger's versions",

@@ -322,6 +322,15 @@ set_stop (KdhSession *s)
               sizeof sc.u.exception.information);
     }
   kdh_target_set_stop (s->target, &sc);
+  if (h->has_exception)
+    {
+      /* A dump's record does not say which chance it was, as WinDbg says. */
+      g_autofree gchar *what = g_strdup_printf ("%s - code %08x (first/second chance not available)",
+                                                kdh_stop_exception_name (h->exception_code),
+                                                h->exception_code);
+
+      kdh_target_set_last_event (s->target, what);
+    }
 }
 
 static gboolean

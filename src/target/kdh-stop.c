@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 #include <gio/gio.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/kdh-address.h"
@@ -101,6 +102,31 @@ is_stale_breakin (KdhTarget            *target,
   return kdh_context_get (data, len, rcx, &status) && status == DBG_STATUS_CONTROL_C;
 }
 
+gchar *
+kdh_stop_describe_exception (const KdhStateChange *sc)
+{
+  return g_strdup_printf ("%s - code %08x (%s)", exception_name (sc->u.exception.code),
+                          sc->u.exception.code,
+                          sc->u.exception.first_chance ? "first chance" : "!!! second chance !!!");
+}
+
+/* .lastevent's words for a stop the user is shown: WinDbg's "Hit
+ * breakpoint N" for ours, else the exception. */
+static void
+note_event (KdhTarget            *target,
+            const KdhStateChange *sc,
+            const gchar          *headline)
+{
+  g_autofree gchar *what = NULL;
+  guint id;
+
+  if (headline != NULL && sscanf (headline, "Breakpoint %x hit", &id) == 1)
+    what = g_strdup_printf ("Hit breakpoint %x", id);
+  else
+    what = kdh_stop_describe_exception (sc);
+  kdh_target_set_last_event (target, what);
+}
+
 gboolean
 kdh_stop_handle (KdhHost       *host,
                  KdhTarget     *target,
@@ -180,14 +206,19 @@ kdh_stop_handle (KdhHost       *host,
           *action = KDH_STOP_CONTINUE;
           break;
         }
+      /* A processor switch (~N) is no event. */
+      if (sc.u.exception.code != KDH_STATUS_WAKE_SYSTEM_DEBUGGER)
+        note_event (target, &sc, headline);
       if (quiet)
         break;
       if (headline != NULL)
         kdh_host_output (host, KDH_OUTPUT_DEBUGGER, headline);
       else if (sc.u.exception.code != KDH_STATUS_WAKE_SYSTEM_DEBUGGER)
-        kdh_host_printf (host, KDH_OUTPUT_DEBUGGER, "%s - code %08x (%s)\n",
-                           exception_name (sc.u.exception.code), sc.u.exception.code,
-                           sc.u.exception.first_chance ? "first chance" : "!!! second chance !!!");
+        {
+          g_autofree gchar *what = kdh_stop_describe_exception (&sc);
+
+          kdh_host_printf (host, KDH_OUTPUT_DEBUGGER, "%s\n", what);
+        }
       kdh_host_show_location (host, target);
       break;
 

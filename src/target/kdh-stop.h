@@ -44,5 +44,7 @@ gchar   *kdh_stop_format_time (GDateTime *now);
 /* "Break instruction exception" for 0x80000003 and the like, as the stop
  * line and .exr say it ("Unknown exception" for codes without a name). */
 const gchar *kdh_stop_exception_name (guint32 code);
+/* "Break instruction exception - code 80000003 (first chance)". */
+gchar       *kdh_stop_describe_exception (const KdhStateChange *sc);
 
 G_END_DECLS

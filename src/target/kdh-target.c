@@ -30,6 +30,10 @@ struct _KdhTarget
   KdhVersion version;
   gboolean have_stop;
   KdhStateChange stop;
+  gchar *last_event;            /* .lastevent: what the last stop shown was */
+  GDateTime *last_event_time;
+  gboolean have_last_exception;
+  KdhException64 last_exception;
   guint n_cpus;
   GHashTable *contexts;        /* cpu -> GBytes, this stop only */
   GHashTable *specials;        /* cpu -> GBytes (KSPECIAL_REGISTERS), this stop only */
@@ -109,6 +113,8 @@ kdh_target_free (KdhTarget *t)
   g_hash_table_unref (t->specials);
   g_array_unref (t->breakpoints);
   kdh_symbol_settings_free (t->symbol_settings);
+  g_free (t->last_event);
+  g_clear_pointer (&t->last_event_time, g_date_time_unref);
   g_free (t);
 }
 
@@ -133,6 +139,33 @@ const KdhStateChange *
 kdh_target_get_stop (KdhTarget *t)
 {
   return t->have_stop ? &t->stop : NULL;
+}
+
+void
+kdh_target_set_last_event (KdhTarget   *t,
+                           const gchar *what)
+{
+  t->have_last_exception = t->have_stop && t->stop.new_state == KDH_STATE_EXCEPTION;
+  if (t->have_last_exception)
+    t->last_exception = t->stop.u.exception;
+  g_free (t->last_event);
+  t->last_event = g_strdup (what);
+  g_clear_pointer (&t->last_event_time, g_date_time_unref);
+  t->last_event_time = g_date_time_new_now_local ();
+}
+
+const KdhException64 *
+kdh_target_get_last_exception (KdhTarget *t)
+{
+  return t->have_last_exception ? &t->last_exception : NULL;
+}
+
+const gchar *
+kdh_target_get_last_event (KdhTarget  *t,
+                           GDateTime **when)
+{
+  *when = t->last_event_time;
+  return t->last_event;
 }
 
 guint

@@ -62,6 +62,16 @@ void       kdh_target_forget_all  (KdhTarget *target);
 void       kdh_target_set_stop    (KdhTarget            *target,
                                    const KdhStateChange *stop);
 const KdhStateChange *kdh_target_get_stop (KdhTarget *target);   /* NULL when running */
+/* What the last stop the user was shown was ("Hit breakpoint 0"), and
+ * when the debugger saw it, for .lastevent; NULL when none yet. Set after
+ * kdh_target_set_stop() for that stop. */
+void         kdh_target_set_last_event (KdhTarget   *target,
+                                        const gchar *what);
+const gchar *kdh_target_get_last_event (KdhTarget   *target,
+                                        GDateTime  **when);
+/* The exception of that stop (NULL: it was none): a processor switch
+ * since is not an event. */
+const KdhException64 *kdh_target_get_last_exception (KdhTarget *target);
 guint      kdh_target_get_cpu     (KdhTarget *target);
 guint      kdh_target_get_n_cpus  (KdhTarget *target);
 
