@@ -222,6 +222,9 @@ def main():
             print("%s=%s" % (k, v if isinstance(v, str) else "%x" % v))
     elif cmd == "read":
         print(Dump(data).virt(int(sys.argv[3], 16), int(sys.argv[4], 16)).hex())
+    elif cmd == "translate":
+        pa = Dump(data).translate(int(sys.argv[3], 16))
+        print("none" if pa is None else "%x" % pa)
     elif cmd == "bitmap":
         with open(sys.argv[3], "wb") as fh:
             fh.write(to_bitmap(data))

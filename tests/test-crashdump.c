@@ -639,6 +639,86 @@ test_other_processor (void)
   kdh_test_engine_clear (&t);
 }
 
+/* The physical address !vtop gives for @address ("none" when it fails). */
+static gchar *
+vtop (KdhTestEngine *t,
+      const gchar   *address)
+{
+  g_autofree gchar *line = g_strdup_printf ("!vtop 0 %s", address);
+  g_autofree gchar *out = run (t, line);
+  const gchar *to = strstr (out, "translates to physical address ");
+
+  if (to == NULL)
+    {
+      g_assert_nonnull (strstr (out, "translation fails"));
+      return g_strdup ("none");
+    }
+  to += strlen ("translates to physical address ");
+  return g_strndup (to, strcspn (to, "."));
+}
+
+/* !vtop, live and on a dump of the same stop, agrees with crashdump.py's
+ * own page walk from the header's directory base, and the physical
+ * address holds the virtual one's bytes. */
+static void
+test_vtop (void)
+{
+  static const gchar *const addresses[] = {
+    "fffff800`02001010", "fffff800`00400123", "fffff800`00400000", "0", "ffff8000`00000000",
+  };
+  KdhTestEngine t;
+  g_autofree gchar *path = NULL, *line = NULL, *rsp = NULL;
+  g_autoptr (GPtrArray) live = g_ptr_array_new_with_free_func (g_free);
+
+  kdh_test_engine_init (&t);
+  path = g_build_filename (t.tmpdir, "vtop.dmp", NULL);
+  kdh_test_engine_attach (&t, "sim:");
+  for (guint i = 0; i < G_N_ELEMENTS (addresses); i++)
+    g_ptr_array_add (live, vtop (&t, addresses[i]));
+  rsp = g_strdup_printf ("%" G_GINT64_MODIFIER "x", evaluate (&t, "@rsp"));
+  g_ptr_array_add (live, vtop (&t, rsp));
+  /* A 4 KiB page (the code) and a large page (the pattern region). */
+  {
+    g_autofree gchar *code = run (&t, "!vtop 0 fffff800`02001010");
+    g_autofree gchar *pattern = run (&t, "!vtop 0 fffff800`00400123");
+    g_autofree gchar *virt = g_strstrip (run (&t, "dq fffff800`00400120 L1"));
+    g_autofree gchar *phys = g_strstrip (run (&t, "!dq 400120 L1"));
+
+    g_assert_nonnull (strstr (code, "Amd64VtoP: Mapped phys "));
+    g_assert_nonnull (strstr (pattern, "Amd64VtoP: Large page mapped phys "));
+    g_assert_cmpstr (live->pdata[1], ==, "400123");
+    /* The same quadword at both addresses: the last word of each line. */
+    g_assert_cmpstr (strrchr (phys, ' '), ==, strrchr (virt, ' '));
+  }
+  g_assert_cmpstr (live->pdata[3], ==, "none");
+
+  line = g_strdup_printf (".dump /f %s", path);
+  g_free (run (&t, line));
+  for (guint i = 0; i < live->len; i++)
+    {
+      const gchar *va = i < G_N_ELEMENTS (addresses) ? addresses[i] : rsp;
+      g_autofree gchar *bare = g_strdup (va);
+      g_autofree gchar *reader = NULL;
+      gchar *tick = strchr (bare, '`');
+
+      if (tick)
+        memmove (tick, tick + 1, strlen (tick));
+      reader = python ("translate", path, bare, NULL);
+      g_strstrip (reader);
+      g_assert_cmpstr (reader, ==, live->pdata[i]);
+    }
+
+  open_dump (&t, path);
+  for (guint i = 0; i < live->len; i++)
+    {
+      const gchar *va = i < G_N_ELEMENTS (addresses) ? addresses[i] : rsp;
+      g_autofree gchar *pa = vtop (&t, va);
+
+      g_assert_cmpstr (pa, ==, live->pdata[i]);
+    }
+  kdh_test_engine_clear (&t);
+}
+
 static gboolean
 progress_shown (gpointer data)
 {
@@ -686,6 +766,7 @@ main (int    argc,
   g_test_add_func ("/crashdump/overwrite-and-cancel", test_overwrite_and_cancel);
   g_test_add_func ("/crashdump/bug-check", test_bug_check);
   g_test_add_func ("/crashdump/other-processor", test_other_processor);
+  g_test_add_func ("/crashdump/vtop", test_vtop);
   g_test_add_func ("/crashdump/kernel", test_kernel_dump);
   g_test_add_func ("/crashdump/x86", test_x86_dump);
   g_test_add_func ("/crashdump/progress-and-cancel", test_progress_and_cancel);

@@ -20,13 +20,13 @@
 
 /* ---- Physical memory --------------------------------------------------- */
 
-static gboolean
-read_physical (KdhSession  *s,
-               guint64      address,
-               guint8      *buffer,
-               gsize        length,
-               gsize       *got,
-               GError     **error)
+gboolean
+kdh_commands_read_physical (KdhSession  *s,
+                            guint64      address,
+                            guint8      *buffer,
+                            gsize        length,
+                            gsize       *got,
+                            GError     **error)
 {
   *got = 0;
   while (*got < length)
@@ -87,7 +87,7 @@ cmd_physical (KdhCommandCall *inv,
     return FALSE;
   len = (gsize) (count * unit);
   bytes = g_malloc0 (len);
-  if (!read_physical (inv->commands->session, address, bytes, len, &got, error))
+  if (!kdh_commands_read_physical (inv->commands->session, address, bytes, len, &got, error))
     return FALSE;
   if (got == 0)
     {

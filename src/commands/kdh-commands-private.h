@@ -63,6 +63,7 @@ void       kdh_commands_add_search  (KdhCommands *commands);   /* kdh-commands-s
 void       kdh_commands_add_file    (KdhCommands *commands);   /* kdh-commands-file.c */
 void       kdh_commands_add_session (KdhCommands *commands);   /* kdh-commands-session.c */
 void       kdh_commands_add_formats (KdhCommands *commands);   /* kdh-commands-formats.c */
+void       kdh_commands_add_vtop    (KdhCommands *commands);   /* kdh-commands-vtop.c */
 
 /* Enter (an empty line) after this command runs @line instead of
  * repeating the command, until another command runs: "u" goes on. */
@@ -128,6 +129,15 @@ void       kdh_commands_say      (KdhCommandCall *call,
 /* The session, or NULL with "There is no kernel connection." */
 KdhSession *kdh_commands_need_session (KdhCommandCall *call,
                                        GError        **error);
+/* Physical memory through ReadPhysicalMemory (a dump's pages on a dump):
+ * *@got is how much was read, up to the first byte that was not there;
+ * FALSE only when a request failed (kdh-commands-file.c). */
+gboolean   kdh_commands_read_physical (KdhSession  *session,
+                                       guint64      address,
+                                       guint8      *buffer,
+                                       gsize        length,
+                                       gsize       *got,
+                                       GError     **error);
 /* The target, when it is stopped; otherwise NULL with why not. */
 KdhTarget *kdh_commands_need_stopped (KdhCommandCall *call,
                                       GError        **error);

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include "common/kdh-le.h"
+#include "common/kdh-paging.h"
 
 #define PAGE_SHIFT 12
 #define PAGE_MASK  (KDH_DUMP_PAGE_SIZE - 1)
@@ -538,6 +539,19 @@ read_entry (KdhDumpFile *d,
 }
 
 static gboolean
+read_entry_at (guint64  physical,
+               guint64 *entry,
+               gpointer data)
+{
+  guint8 raw[8];
+
+  if (kdh_dump_file_read_physical (data, physical, raw, 8) != 8)
+    return FALSE;
+  *entry = kdh_read_le64 (raw);
+  return TRUE;
+}
+
+static gboolean
 read_entry32 (KdhDumpFile *d,
               guint64      table,
               guint        index,
@@ -618,7 +632,7 @@ kdh_dump_file_translate (KdhDumpFile *d,
                          guint64      address,
                          guint64     *physical)
 {
-  guint64 table = dtb, entry = 0;
+  KdhPageWalk walk;
 
   if (!d->header.is_64)
     {
@@ -628,35 +642,19 @@ kdh_dump_file_translate (KdhDumpFile *d,
       return translate32 (d, dtb, (guint32) address, physical);
     }
 
-  for (gint level = 3; level >= 0; level--)
+  switch (kdh_paging_walk_amd64 (dtb, address, read_entry_at, d, &walk))
     {
-      guint shift = PAGE_SHIFT + 9 * (guint) level;
-      guint index = (guint) ((address >> shift) & 0x1FF);
-
-      if (!read_entry (d, table, index, &entry))
-        return FALSE;
-      if (!(entry & PTE_PRESENT))
-        {
-          /* A page on the standby or modified list is still in memory
-           * (a transition PTE); anything else is not in the dump. */
-          if (level == 0 && (entry & PTE_TRANSITION) && !(entry & PTE_PROTOTYPE))
-            {
-              *physical = (entry & PTE_FRAME) | (address & PAGE_MASK);
-              return TRUE;
-            }
-          return FALSE;
-        }
-      if ((level == 1 || level == 2) && (entry & PTE_LARGE))
-        {
-          guint64 mask = (G_GUINT64_CONSTANT (1) << shift) - 1;
-
-          *physical = (entry & PTE_FRAME & ~mask) | (address & mask);
-          return TRUE;
-        }
-      table = entry;
+    case KDH_PAGING_MAPPED:
+      *physical = walk.physical;
+      return TRUE;
+    case KDH_PAGING_NOT_PRESENT:
+      /* A PTE may still name a page in memory (a transition PTE). */
+      return walk.levels == KDH_PAGING_LEVELS
+             && leaf (walk.entry[walk.levels - 1], walk.entry[walk.levels - 1] & PTE_FRAME,
+                      address, physical);
+    default:
+      return FALSE;
     }
-  *physical = (entry & PTE_FRAME) | (address & PAGE_MASK);
-  return TRUE;
 }
 
 gsize
