@@ -924,7 +924,11 @@ test_kernel_connection_items (void)
   /* The engine takes the switch on its own thread. */
   kdh_test_run_until (initial_break_off, window->engine, 10, "the engine's initial break off");
   text = kdh_command_view_dup_text (window->command_view);
-  g_assert_nonnull (strstr (text, g_variant_get_boolean (after) ? "Will break in when the target connects." : "Will leave the target running when it connects."));
+  g_assert_nonnull (strstr (text, g_variant_get_boolean (after)
+                                  ? "Will break in when the target connects and after it "
+                                    "reboots."
+                                  : "Will leave the target running when it connects and after "
+                                    "it reboots."));
   gtk_widget_destroy (GTK_WIDGET (window));
 
   /* A serial line (a pseudo-terminal here, no target on it): enabled

@@ -227,8 +227,10 @@ cycle_initial_break_action (GSimpleAction *action,
 
   g_action_change_state (state, g_variant_new_boolean (on));
   kdh_command_view_append (self->command_view, KDH_OUTPUT_DEBUGGER,
-                           on ? _("Will break in when the target connects.\n")
-                              : _("Will leave the target running when it connects.\n"));
+                           on ? _("Will break in when the target connects and after it "
+                                  "reboots.\n")
+                              : _("Will leave the target running when it connects and after "
+                                  "it reboots.\n"));
 }
 
 static void
