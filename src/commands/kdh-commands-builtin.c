@@ -44,9 +44,7 @@ cmd_evaluate (KdhCommandCall *inv,
               gpointer        data,
               GError        **error)
 {
-  KdhSession *s = inv->commands->session;
-  KdhTarget *target = s && kdh_session_get_state (s) == KDH_CONN_BREAK
-                      ? kdh_session_get_target (s) : NULL;
+  KdhTarget *target = kdh_commands_stopped_target (inv);
   KdhExprScope scope;
   guint64 value;
 

@@ -82,9 +82,7 @@ cmd_formats (KdhCommandCall *inv,
              gpointer        data,
              GError        **error)
 {
-  KdhSession *s = inv->commands->session;
-  KdhTarget *target = s && kdh_session_get_state (s) == KDH_CONN_BREAK
-                      ? kdh_session_get_target (s) : NULL;
+  KdhTarget *target = kdh_commands_stopped_target (inv);
   g_autoptr (GString) binary = g_string_new (NULL), chars = g_string_new (NULL);
   g_autofree gchar *time = NULL;
   KdhExprScope scope;

@@ -138,6 +138,9 @@ gboolean   kdh_commands_read_physical (KdhSession  *session,
                                        gsize        length,
                                        gsize       *got,
                                        GError     **error);
+/* The target when it is stopped, else NULL (for commands that do without
+ * one: ?, .formats). */
+KdhTarget *kdh_commands_stopped_target (KdhCommandCall *call);
 /* The target, when it is stopped; otherwise NULL with why not. */
 KdhTarget *kdh_commands_need_stopped (KdhCommandCall *call,
                                       GError        **error);

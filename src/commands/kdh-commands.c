@@ -212,6 +212,14 @@ kdh_commands_need_session (KdhCommandCall *call,
 }
 
 KdhTarget *
+kdh_commands_stopped_target (KdhCommandCall *call)
+{
+  KdhSession *s = call->commands->session;
+
+  return s && kdh_session_get_state (s) == KDH_CONN_BREAK ? kdh_session_get_target (s) : NULL;
+}
+
+KdhTarget *
 kdh_commands_need_stopped (KdhCommandCall *call,
                            GError        **error)
 {
