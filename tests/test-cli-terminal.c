@@ -165,6 +165,14 @@ test_keys (void)
   kdh_test_proc_expect (cli, "Kernel debugger connection resynchronized.");
   kdh_test_proc_expect (cli, "0: kd> ");
 
+  /* Ctrl+K, Enter: shown as ^K (not Readline's kill-line), then the
+   * initial break goes off. */
+  kdh_test_proc_send (cli, "\x0b");
+  kdh_test_proc_expect (cli, "^K");
+  kdh_test_proc_send (cli, "\r");
+  kdh_test_proc_expect (cli, "No initial break will be requested.");
+  kdh_test_proc_expect (cli, "0: kd> ");
+
   /* Ctrl+D on the empty line, Enter, twice around a command: the trace,
    * not the end of input. */
   kdh_test_proc_send (cli, "\x04");

@@ -91,6 +91,13 @@ test_pipe_session (void)
   kdh_test_proc_expect (cli, "Break instruction exception - code 80000003 (first chance)\n");
   kdh_test_proc_expect (cli, "nt!DbgBreakPointWithStatus:\n");
 
+  /* Ctrl+K: the initial break (on by default), off and on again. */
+  kdh_test_proc_send (cli, "\x0b\n");
+  kdh_test_proc_expect (cli, "No initial break will be requested.\n");
+  kdh_test_proc_send (cli, "\x0b\n");
+  kdh_test_proc_expect (cli, "Will request an initial break at the next connection and after "
+                             "the target reboots.\n");
+
   /* Ctrl+D: the packet trace, for the next command only while it is on. */
   kdh_test_proc_send (cli, "\x04\n");
   kdh_test_proc_expect (cli, "Packet trace on.\n");

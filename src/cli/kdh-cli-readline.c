@@ -278,9 +278,10 @@ bind_keys (void)
       if (map == NULL)
         continue;
       /* KD's keys are characters of the line, acted on at Enter: not
-       * reverse search, backward-char and delete-char. */
+       * reverse search, backward-char, delete-char and kill-line. */
       rl_bind_key_in_map (KDH_CTRL ('R'), rl_insert, map);
       rl_bind_key_in_map (KDH_CTRL ('B'), rl_insert, map);
+      rl_bind_key_in_map (KDH_CTRL ('K'), rl_insert, map);
       rl_bind_key_in_map (KDH_CTRL ('D'), insert_ctrl_d, map);
       /* File names mean nothing to the debugger's commands. */
       rl_bind_key_in_map ('\t', rl_insert, map);

@@ -49,6 +49,7 @@ typedef struct {
   gboolean input_done;         /* stdin reached EOF */
   gboolean quitting;
   gboolean trace;
+  gboolean initial_break;
   gboolean line_open;          /* output did not end with a newline (pipe) */
   gint exit_code;
   GDataInputStream *input;     /* standard input when it is not a terminal */
@@ -131,6 +132,12 @@ run_line (Cli         *cli,
       kdh_engine_set_trace (cli->engine, cli->trace);
       return;
     }
+  if (strcmp (text, "\x0b") == 0)          /* Ctrl+K: initial break (and after a reboot) */
+    {
+      cli->initial_break = !cli->initial_break;
+      kdh_engine_set_initial_break (cli->engine, cli->initial_break);
+      return;
+    }
   if (strcmp (text, "\x03") == 0)          /* Ctrl+C from a pipe */
     {
       kdh_engine_break (cli->engine);
@@ -151,7 +158,7 @@ is_control_line (const gchar *line)
 {
   return line[0] != '\0' && line[1] == '\0'
          && (line[0] == KDH_CTRL ('R') || line[0] == KDH_CTRL ('B') || line[0] == KDH_CTRL ('D')
-             || line[0] == KDH_CTRL ('C'));
+             || line[0] == KDH_CTRL ('K') || line[0] == KDH_CTRL ('C'));
 }
 
 /* Lines wait for the prompt (scripts run in order); control lines don't. */
@@ -487,7 +494,8 @@ main (int    argc,
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_description (context,
     _("Control keys as in KD: Ctrl+C breaks in; Ctrl+R then Enter resynchronizes;\n"
-      "Ctrl+D then Enter toggles the packet trace; Ctrl+B then Enter (or q) quits.\n"));
+      "Ctrl+D then Enter toggles the packet trace; Ctrl+K then Enter toggles the initial\n"
+      "break (on connecting and after a reboot); Ctrl+B then Enter (or q) quits.\n"));
   args = g_strdupv (argv);
   if (asks_for_local_kernel (args))
     {
@@ -520,6 +528,7 @@ main (int    argc,
    * the prompt in the output. */
   cli.interactive = isatty (STDIN_FILENO) && isatty (STDOUT_FILENO);
   cli.trace = trace;
+  cli.initial_break = !no_initial_break;
   cli.prompt = g_strdup ("kd> ");
   cli.cancellable = g_cancellable_new ();
   cli.server_tokens = g_hash_table_new (NULL, NULL);
