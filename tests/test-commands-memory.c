@@ -278,6 +278,83 @@ test_errors (void)
   kdh_test_engine_clear (&t);
 }
 
+/* The values after each @label in @text ("contains ", "PML4E "), hex. */
+static GArray *
+hex_after (const gchar *text,
+           const gchar *label)
+{
+  GArray *values = g_array_new (FALSE, FALSE, sizeof (guint64));
+
+  for (const gchar *at = strstr (text, label); at != NULL; at = strstr (at + 1, label))
+    {
+      guint64 v = g_ascii_strtoull (at + strlen (label), NULL, 16);
+
+      g_array_append_val (values, v);
+    }
+  return values;
+}
+
+/* !pte: each entry where the self-map shows it (the simulator's PteBase,
+ * 0xFFFFB30000000000, kdh-sim-kernel.h's map, with the self-map's
+ * arithmetic worked out here), holding what !vtop's physical walk finds at
+ * the entry's physical address. */
+static void
+test_pte (void)
+{
+  static const guint64 addresses[] = { G_GUINT64_CONSTANT (0xfffff80002000000),
+                                       PATTERN + 0x123 };
+  const guint64 pte_base = G_GUINT64_CONSTANT (0xFFFFB30000000000);
+  KdhTestEngine t;
+  g_autofree gchar *none = NULL, *bad = NULL;
+
+  kdh_test_engine_init (&t);
+  kdh_test_engine_attach (&t, "sim:");
+  for (guint i = 0; i < G_N_ELEMENTS (addresses); i++)
+    {
+      g_autofree gchar *pte = run (&t, FALSE, "!pte %" G_GINT64_MODIFIER "x", addresses[i]);
+      g_autofree gchar *vtop = run (&t, FALSE, "!vtop 0 %" G_GINT64_MODIFIER "x", addresses[i]);
+      g_autoptr (GArray) contains = hex_after (pte, "contains ");
+      const gchar *names[] = { "PXE at ", "PPE at ", "PDE at ", "PTE at " };
+      const gchar *physical[] = { "PML4E ", "PDPE ", "PDE ", "PTE " };
+      guint64 where = addresses[i];
+
+      /* The PTE's self-map address, then the entry mapping each. */
+      for (gint level = 3; level >= 0; level--)
+        {
+          g_autoptr (GArray) at = hex_after (pte, names[level]);
+
+          where = pte_base + ((where >> 9) & G_GUINT64_CONSTANT (0x7FFFFFFFF8));
+          g_assert_cmpuint (at->len, ==, 1);
+          g_assert_cmphex (g_array_index (at, guint64, 0), ==, where);
+        }
+      /* 4 KiB: all four entries; the pattern's 2 MiB page: three. */
+      g_assert_cmpuint (contains->len, ==, i == 0 ? 4 : 3);
+      g_assert_true ((strstr (pte, "LARGE PAGE pfn ") != NULL) == (i == 1));
+      for (guint level = 0; level < contains->len; level++)
+        {
+          g_autoptr (GArray) entry_at = hex_after (strstr (vtop, "Amd64VtoP: PML4E"),
+                                                   physical[level]);
+          g_autofree gchar *dq = run (&t, FALSE, "!dq %" G_GINT64_MODIFIER "x L1",
+                                      g_array_index (entry_at, guint64, 0));
+
+          g_strstrip (dq);
+          {
+            g_autofree gchar *value = g_strdup (strrchr (dq, ' ') + 1);
+            gchar *tick = strchr (value, '`');
+
+            memmove (tick, tick + 1, strlen (tick));
+            g_assert_cmphex (g_ascii_strtoull (value, NULL, 16), ==,
+                             g_array_index (contains, guint64, level));
+          }
+        }
+    }
+  none = run (&t, FALSE, "!pte 0");
+  g_assert_nonnull (strstr (none, "contains 0000000000000000\nnot valid\n"));
+  bad = run (&t, TRUE, "!pte");
+  g_assert_nonnull (strstr (bad, "!pte needs an address"));
+  kdh_test_engine_clear (&t);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -288,6 +365,7 @@ main (int    argc,
   g_test_add_func ("/commands/memory/search", test_search);
   g_test_add_func ("/commands/memory/files", test_files);
   g_test_add_func ("/commands/memory/dps", test_dps);
+  g_test_add_func ("/commands/memory/pte", test_pte);
   g_test_add_func ("/commands/memory/errors", test_errors);
   return g_test_run ();
 }

@@ -535,7 +535,7 @@ kdh_commands_add_builtins (KdhCommands *c)
   kdh_commands_add_file (c);
   kdh_commands_add_session (c);
   kdh_commands_add_formats (c);
-  kdh_commands_add_vtop (c);
+  kdh_commands_add_paging (c);
   kdh_commands_add_symbols (c);
   kdh_commands_add_crashdump (c);
   kdh_commands_add_pcr (c);

@@ -63,7 +63,7 @@ void       kdh_commands_add_search  (KdhCommands *commands);   /* kdh-commands-s
 void       kdh_commands_add_file    (KdhCommands *commands);   /* kdh-commands-file.c */
 void       kdh_commands_add_session (KdhCommands *commands);   /* kdh-commands-session.c */
 void       kdh_commands_add_formats (KdhCommands *commands);   /* kdh-commands-formats.c */
-void       kdh_commands_add_vtop    (KdhCommands *commands);   /* kdh-commands-vtop.c */
+void       kdh_commands_add_paging  (KdhCommands *commands);   /* kdh-commands-paging.c */
 
 /* Enter (an empty line) after this command runs @line instead of
  * repeating the command, until another command runs: "u" goes on. */
