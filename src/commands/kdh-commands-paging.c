@@ -270,8 +270,8 @@ cmd_pte (KdhCommandCall *inv,
 void
 kdh_commands_add_paging (KdhCommands *c)
 {
-  kdh_commands_add (c, "!vtop", "!vtop PFN ADDR     translate a virtual address (PFN 0: cr3)",
+  kdh_commands_add (c, "!vtop", "!vtop PFN ADDR    translate a virtual address (PFN 0: cr3)",
                     cmd_vtop, NULL, NULL);
-  kdh_commands_add (c, "!pte", "!pte ADDR          the page-table entries that map ADDR",
+  kdh_commands_add (c, "!pte", "!pte ADDR         the page-table entries that map ADDR",
                     cmd_pte, NULL, NULL);
 }
