@@ -21,17 +21,13 @@
 
 #include "common/kdh-front-end-keys.h"
 #include "common/kdh-le.h"
+#include "common/kdh-paging.h"
 
 #define say kdh_command_call_print
 
 #define WRITE_CHUNK (1024 * 1024)
 #define PROGRESS_US (1 * G_USEC_PER_SEC)
 #define PAGE_SHIFT 12
-#define PTE_PRESENT    (G_GUINT64_CONSTANT (1) << 0)
-#define PTE_LARGE      (G_GUINT64_CONSTANT (1) << 7)
-#define PTE_PROTOTYPE  (G_GUINT64_CONSTANT (1) << 10)
-#define PTE_TRANSITION (G_GUINT64_CONSTANT (1) << 11)
-#define PTE_FRAME      G_GUINT64_CONSTANT (0x000FFFFFFFFFF000)
 /* The bitmap header at 0x2000 and the bitmap, before the first page. */
 #define BMP_HEADER 0x38
 
@@ -201,21 +197,21 @@ walk (Walk    *w,
   /* The kernel's half: PML4 entries 256 to 511. */
   for (guint i = level == 3 ? 256 : 0; i < 512; i++)
     {
-      guint64 e = kdh_read_le64 (raw + 8 * i), frame = e & PTE_FRAME;
+      guint64 e = kdh_read_le64 (raw + 8 * i), frame = e & KDH_PTE_FRAME;
 
-      if (!(e & PTE_PRESENT))
+      if (!(e & KDH_PTE_PRESENT))
         {
           /* A transition page is still in memory. */
-          if (level == 0 && (e & PTE_TRANSITION) && !(e & PTE_PROTOTYPE))
+          if (level == 0 && (e & KDH_PTE_TRANSITION) && !(e & KDH_PTE_PROTOTYPE))
             keep (w, frame >> PAGE_SHIFT, 1);
           continue;
         }
       /* The self-map shows the tables again: they are walked once. */
-      if (level == 3 && frame == (dtb & PTE_FRAME))
+      if (level == 3 && frame == (dtb & KDH_PTE_FRAME))
         continue;
       if (level == 0)
         keep (w, frame >> PAGE_SHIFT, 1);
-      else if ((level == 1 || level == 2) && (e & PTE_LARGE))
+      else if ((level == 1 || level == 2) && (e & KDH_PTE_LARGE))
         {
           guint64 pages = G_GUINT64_CONSTANT (1) << (9 * level);
 
@@ -259,7 +255,7 @@ kernel_pages (KdhCommandCall *inv,
       ok = FALSE;
     }
   else
-    ok = walk (&w, dtb & PTE_FRAME, 3, dtb, error);
+    ok = walk (&w, dtb & KDH_PTE_FRAME, 3, dtb, error);
   if (ok)
     {
       guint8 sub[BMP_HEADER] = { 0 };

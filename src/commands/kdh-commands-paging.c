@@ -146,10 +146,7 @@ cmd_vtop (KdhCommandCall *inv,
  * was always here. */
 #define KDBG_PTE_BASE     0x360
 #define FIXED_PTE_BASE    G_GUINT64_CONSTANT (0xFFFFF68000000000)
-#define ENTRY_PRESENT     G_GUINT64_CONSTANT (0x1)
-#define ENTRY_LARGE       G_GUINT64_CONSTANT (0x80)
-#define ENTRY_NO_EXECUTE  (G_GUINT64_CONSTANT (1) << 63)
-#define ENTRY_PFN(e)      (((e) >> 12) & G_GUINT64_CONSTANT (0xFFFFFFFFFF))
+#define ENTRY_PFN(e)      (((e) & KDH_PTE_FRAME) >> 12)
 #define COLUMN            27
 
 /* Where the self-map shows the entry that maps @address. */
@@ -167,11 +164,11 @@ static gchar *
 entry_flags (guint64 entry)
 {
   return g_strdup_printf ("%c%c%c%c%c%c%c%c%c%c%c", (entry & 0x200) ? 'C' : '-',
-                          (entry & 0x100) ? 'G' : '-', (entry & ENTRY_LARGE) ? 'L' : '-',
+                          (entry & 0x100) ? 'G' : '-', (entry & KDH_PTE_LARGE) ? 'L' : '-',
                           (entry & 0x40) ? 'D' : '-', (entry & 0x20) ? 'A' : '-',
                           (entry & 0x10) ? 'N' : '-', (entry & 0x8) ? 'T' : '-',
                           (entry & 0x4) ? 'U' : 'K', (entry & 0x2) ? 'W' : 'R',
-                          (entry & ENTRY_NO_EXECUTE) ? '-' : 'E', 'V');
+                          (entry & KDH_PTE_NO_EXECUTE) ? '-' : 'E', 'V');
 }
 
 static void
@@ -244,14 +241,14 @@ cmd_pte (KdhCommandCall *inv,
         }
       entry = kdh_read_le64 (raw);
       g_string_append_printf (contains, "contains %016" G_GINT64_MODIFIER "X", entry);
-      if (!(entry & ENTRY_PRESENT))
+      if (!(entry & KDH_PTE_PRESENT))
         {
           g_string_append (pfns, "not valid");
           break;
         }
       flags = entry_flags (entry);
       g_string_append_printf (pfns, "pfn %-9" G_GINT64_MODIFIER "x %s", ENTRY_PFN (entry), flags);
-      if ((level == 1 || level == 2) && (entry & ENTRY_LARGE))
+      if ((level == 1 || level == 2) && (entry & KDH_PTE_LARGE))
         {
           /* The 4 KiB frame within the large page that holds @address. */
           guint64 pages = G_GUINT64_CONSTANT (1) << (9 * (KDH_PAGING_LEVELS - 1 - level));

@@ -11,9 +11,6 @@
  */
 #include "kdh-paging.h"
 
-#define ENTRY_PRESENT G_GUINT64_CONSTANT (0x1)
-#define ENTRY_LARGE   G_GUINT64_CONSTANT (0x80)
-#define ENTRY_FRAME   G_GUINT64_CONSTANT (0x000FFFFFFFFFF000)
 #define PAGE_SHIFT    12
 
 const gchar *
@@ -31,7 +28,7 @@ kdh_paging_walk_amd64 (guint64            directory,
                        gpointer           data,
                        KdhPageWalk       *walk)
 {
-  guint64 table = directory & ENTRY_FRAME;
+  guint64 table = directory & KDH_PTE_FRAME;
 
   *walk = (KdhPageWalk) { .directory = table };
   for (guint level = 0; level < KDH_PAGING_LEVELS; level++)
@@ -44,17 +41,17 @@ kdh_paging_walk_amd64 (guint64            directory,
       if (!read (walk->entry_address[level], &entry, data))
         return KDH_PAGING_UNREADABLE;
       walk->entry[level] = entry;
-      if (!(entry & ENTRY_PRESENT))
+      if (!(entry & KDH_PTE_PRESENT))
         return KDH_PAGING_NOT_PRESENT;
-      if ((level == 1 || level == 2) && (entry & ENTRY_LARGE))
+      if ((level == 1 || level == 2) && (entry & KDH_PTE_LARGE))
         {
           guint64 size_mask = (G_GUINT64_CONSTANT (1) << shift) - 1;
 
           walk->large = TRUE;
-          walk->physical = (entry & ENTRY_FRAME & ~size_mask) | (address & size_mask);
+          walk->physical = (entry & KDH_PTE_FRAME & ~size_mask) | (address & size_mask);
           return KDH_PAGING_MAPPED;
         }
-      table = entry & ENTRY_FRAME;
+      table = entry & KDH_PTE_FRAME;
     }
   walk->physical = table | (address & ((1u << PAGE_SHIFT) - 1));
   return KDH_PAGING_MAPPED;

@@ -12,6 +12,15 @@
 
 G_BEGIN_DECLS
 
+/* An entry's bits (AMD64 long mode; a PTE's prototype and transition bits
+ * are Windows' own, for a page that is not present). */
+#define KDH_PTE_PRESENT     (G_GUINT64_CONSTANT (1) << 0)
+#define KDH_PTE_LARGE       (G_GUINT64_CONSTANT (1) << 7)
+#define KDH_PTE_PROTOTYPE   (G_GUINT64_CONSTANT (1) << 10)
+#define KDH_PTE_TRANSITION  (G_GUINT64_CONSTANT (1) << 11)
+#define KDH_PTE_NO_EXECUTE  (G_GUINT64_CONSTANT (1) << 63)
+#define KDH_PTE_FRAME       G_GUINT64_CONSTANT (0x000FFFFFFFFFF000)
+
 /* The levels, from the top: PML4E, PDPE, PDE, PTE. */
 #define KDH_PAGING_LEVELS 4
 

@@ -21,11 +21,6 @@
 /* A bitmap's rank index: a running count every this many bits. */
 #define RANK_BITS 4096
 
-#define PTE_PRESENT    (G_GUINT64_CONSTANT (1) << 0)
-#define PTE_LARGE      (G_GUINT64_CONSTANT (1) << 7)
-#define PTE_PROTOTYPE  (G_GUINT64_CONSTANT (1) << 10)
-#define PTE_TRANSITION (G_GUINT64_CONSTANT (1) << 11)
-#define PTE_FRAME      G_GUINT64_CONSTANT (0x000FFFFFFFFFF000)
 
 typedef struct {
   guint64 base_page;
@@ -532,7 +527,7 @@ read_entry (KdhDumpFile *d,
 {
   guint8 raw[8];
 
-  if (kdh_dump_file_read_physical (d, (table & PTE_FRAME) + 8 * index, raw, 8) != 8)
+  if (kdh_dump_file_read_physical (d, (table & KDH_PTE_FRAME) + 8 * index, raw, 8) != 8)
     return FALSE;
   *entry = kdh_read_le64 (raw);
   return TRUE;
@@ -571,13 +566,13 @@ leaf (guint64  entry,
       guint64  address,
       guint64 *physical)
 {
-  if (entry & PTE_PRESENT)
+  if (entry & KDH_PTE_PRESENT)
     {
       *physical = frame | (address & PAGE_MASK);
       return TRUE;
     }
   /* A page on the standby or modified list is still in memory. */
-  if ((entry & PTE_TRANSITION) && !(entry & PTE_PROTOTYPE))
+  if ((entry & KDH_PTE_TRANSITION) && !(entry & KDH_PTE_PROTOTYPE))
     {
       *physical = frame | (address & PAGE_MASK);
       return TRUE;
@@ -603,20 +598,20 @@ translate32 (KdhDumpFile *d,
                                        raw, 8) != 8)
         return FALSE;
       e = kdh_read_le64 (raw);
-      if (!(e & PTE_PRESENT) || !read_entry (d, e, (va >> 21) & 0x1FF, &e) || !(e & PTE_PRESENT))
+      if (!(e & KDH_PTE_PRESENT) || !read_entry (d, e, (va >> 21) & 0x1FF, &e) || !(e & KDH_PTE_PRESENT))
         return FALSE;
-      if (e & PTE_LARGE)
+      if (e & KDH_PTE_LARGE)
         {
-          *physical = (e & PTE_FRAME & ~G_GUINT64_CONSTANT (0x1FFFFF)) | (va & 0x1FFFFF);
+          *physical = (e & KDH_PTE_FRAME & ~G_GUINT64_CONSTANT (0x1FFFFF)) | (va & 0x1FFFFF);
           return TRUE;
         }
       if (!read_entry (d, e, (va >> 12) & 0x1FF, &e))
         return FALSE;
-      return leaf (e, e & PTE_FRAME, va, physical);
+      return leaf (e, e & KDH_PTE_FRAME, va, physical);
     }
-  if (!read_entry32 (d, dtb & ~G_GUINT64_CONSTANT (0xFFF), va >> 22, &e) || !(e & PTE_PRESENT))
+  if (!read_entry32 (d, dtb & ~G_GUINT64_CONSTANT (0xFFF), va >> 22, &e) || !(e & KDH_PTE_PRESENT))
     return FALSE;
-  if (e & PTE_LARGE)
+  if (e & KDH_PTE_LARGE)
     {
       *physical = (e & 0xFFC00000u) | (va & 0x3FFFFF);
       return TRUE;
@@ -650,7 +645,7 @@ kdh_dump_file_translate (KdhDumpFile *d,
     case KDH_PAGING_NOT_PRESENT:
       /* A PTE may still name a page in memory (a transition PTE). */
       return walk.levels == KDH_PAGING_LEVELS
-             && leaf (walk.entry[walk.levels - 1], walk.entry[walk.levels - 1] & PTE_FRAME,
+             && leaf (walk.entry[walk.levels - 1], walk.entry[walk.levels - 1] & KDH_PTE_FRAME,
                       address, physical);
     default:
       return FALSE;
